@@ -1,0 +1,15 @@
+/**
+ * Cost model: unit op costs and predicted layer time.
+ *
+ * @example
+ * ```ts
+ * import { MEASURED_UNIT_COSTS, predictMs } from "./mod.ts";
+ * import { zeroCounts } from "../he/mod.ts";
+ *
+ * const c = { ...zeroCounts(), mult: 10, add: 9 };
+ * console.log(predictMs(c, MEASURED_UNIT_COSTS.gazelle));
+ * ```
+ *
+ * @module
+ */
+export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "./unit_costs.ts";

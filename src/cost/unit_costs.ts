@@ -1,0 +1,47 @@
+/**
+ * Unit costs of HE ops (milliseconds per op) and the linear cost model
+ * predicted = Σ count × unit cost. Built-in tables are measured with `bench/he_ops_bench.ts`.
+ *
+ * @module
+ */
+import type { OpCounts } from "../he/plan.ts";
+
+/** Milliseconds per op. A rotation costs its key switches. */
+export interface UnitCosts {
+  readonly keySwitch: number;
+  readonly mult: number;
+  readonly add: number;
+  readonly ntt: number;
+  readonly intt: number;
+  /** Where the numbers come from. */
+  readonly source: string;
+}
+
+/**
+ * Medians measured on this project's reference machine (2 vCPU AMD EPYC, Deno 2.9.6, node-seal
+ * 7.0.0) with `deno bench bench/he_ops_bench.ts`; mult is plaintext × ciphertext in NTT form.
+ */
+export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
+  gazelle: {
+    keySwitch: 1.1,
+    mult: 0.06,
+    add: 0.012,
+    ntt: 0.2,
+    intt: 0.2,
+    source: "bench/he_ops_bench.ts, 2-vCPU EPYC reference machine",
+  },
+  "gazelle-secure": {
+    keySwitch: 1.7,
+    mult: 0.16,
+    add: 0.016,
+    ntt: 0.34,
+    intt: 0.34,
+    source: "bench/he_ops_bench.ts, 2-vCPU EPYC reference machine",
+  },
+};
+
+/** Predicted milliseconds of a plan's server work under `unit` costs. */
+export function predictMs(c: OpCounts, unit: UnitCosts): number {
+  return c.key_switches * unit.keySwitch + c.mult * unit.mult + c.add * unit.add +
+    c.ntt * unit.ntt + c.intt * unit.intt;
+}

@@ -1,0 +1,181 @@
+/**
+ * GAZELLE convolution (Juvekar et al., USENIX Security '18; `conv2d.cpp` of gazelle_mpc):
+ * input-rotation (IR) and output-rotation (OR) methods on channel-block packing, the row-split
+ * packing for channels larger than half a ciphertext (OR only, as GAZELLE), stride by polyphase
+ * decomposition, and `auto` choosing the cheaper method under the measured unit costs.
+ *
+ * @module
+ */
+import { UserError } from "../../he/errors.ts";
+import { chooseKeys, normalizeStep, type Rotation } from "../../he/galois.ts";
+import { countPlan, type LayerPlan } from "../../he/plan.ts";
+import type { Preset } from "../../he/presets.ts";
+import { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "../../cost/unit_costs.ts";
+import { applyMask, type ConvShape, type IntLayer } from "../../nn/layers.ts";
+import { type GridConv, lowerConv } from "../grid_conv.ts";
+import { blockPacking, type Packing, rowPacking } from "../packing.ts";
+import { type InRotation, planRotationConv, type RotationScheme } from "../rotation_conv.ts";
+
+/** Options shared by GAZELLE planners. */
+export interface GazellePlanOptions {
+  readonly preset: Preset;
+  /** Conv method; `auto` (default) plans both and keeps the cheaper under `unitCosts`. */
+  readonly method?: "ir" | "or" | "auto";
+  /** Reproduce GAZELLE's code exactly (no skipping of all-zero plaintexts or their rotations). */
+  readonly stock?: boolean;
+  /** 0/1 weight mask (same layout as the weights); pruned weights are zero. */
+  readonly mask?: Uint8Array;
+  /** Largest Galois key set (bytes) generated as exact steps before falling back to ±2^i keys. */
+  readonly keyBudgetBytes?: number;
+  /** Unit costs used by `auto` (defaults to the preset's measured table). */
+  readonly unitCosts?: UnitCosts;
+}
+
+/** Default budget for exact-step Galois keys. */
+export const DEFAULT_KEY_BUDGET_BYTES = 256 * 2 ** 20;
+
+const IDENTITY: Rotation = { step: 0, swap: false };
+
+function packings(g: GridConv, layer: string, preset: Preset): [Packing, Packing] {
+  const n = preset.polyModulusDegree;
+  const inB = blockPacking(g.input, n), outB = blockPacking(g.output, n);
+  if (inB && outB) return [inB, outB];
+  const inR = rowPacking(g.input, n), outR = rowPacking(g.output, n);
+  if (inR && outR) return [inR, outR];
+  throw new UserError(
+    `Layer ${layer} does not fit preset ${preset.name}: a ${g.input.gw}-wide map row exceeds ` +
+      `half a ciphertext (${n / 2} slots); use a preset with more slots`,
+  );
+}
+
+function irScheme(g: GridConv, inPack: Packing, outPack: Packing): RotationScheme {
+  const n = inPack.slots;
+  const cn = inPack.geometry.channels_per_ct, block = inPack.geometry.block;
+  const all = Array.from({ length: outPack.cts }, (_, b) => b);
+  const inRots: InRotation[] = [];
+  for (let a = 0; a < inPack.cts; a++) {
+    for (let k = 0; k < cn; k++) {
+      g.taps.forEach(({ dy, dx }, tap) => {
+        const step = normalizeStep((k % (cn / 2)) * block + dy * g.input.gw + dx, n);
+        inRots.push({ ct: a, tap, rot: { step, swap: k >= cn / 2 }, targets: all });
+      });
+    }
+  }
+  return { conv: g, inPack, outPack, inRots, outRots: [IDENTITY] };
+}
+
+function orScheme(g: GridConv, inPack: Packing, outPack: Packing): RotationScheme {
+  const n = inPack.slots;
+  const inRots: InRotation[] = [];
+  if (inPack.kind === "blocks") {
+    const cn = inPack.geometry.channels_per_ct, block = inPack.geometry.block;
+    const all = Array.from({ length: outPack.cts }, (_, b) => b);
+    for (let a = 0; a < inPack.cts; a++) {
+      g.taps.forEach(({ dy, dx }, tap) => {
+        const step = normalizeStep(dy * g.input.gw + dx, n);
+        inRots.push({ ct: a, tap, rot: { step, swap: false }, targets: all });
+      });
+    }
+    const outRots: Rotation[] = [];
+    for (let k = 0; k < cn; k++) {
+      outRots.push({ step: normalizeStep(-(k % (cn / 2)) * block, n), swap: k >= cn / 2 });
+    }
+    return { conv: g, inPack, outPack, inRots, outRots };
+  }
+  // Row split: output part p, tap (dy, dx) reads input part (p + dy) mod P shifted by
+  // ρ = ⌊(p + dy)/P⌋ local rows; the two channels of a set sit in the two halves.
+  const parts = inPack.geometry.cts_per_channel_pair;
+  for (let a = 0; a < inPack.cts; a++) {
+    const pIn = a % parts;
+    g.taps.forEach(({ dy, dx }, tap) => {
+      const p = (((pIn - dy) % parts) + parts) % parts;
+      const rho = Math.floor((p + dy) / parts);
+      const targets = [];
+      for (let b = p; b < outPack.cts; b += parts) targets.push(b);
+      const step = normalizeStep(rho * g.input.gw + dx, n);
+      inRots.push({ ct: a, tap, rot: { step, swap: false }, targets });
+    });
+  }
+  return { conv: g, inPack, outPack, inRots, outRots: [IDENTITY, { step: 0, swap: true }] };
+}
+
+/** Compile a conv layer for GAZELLE. */
+export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOptions): LayerPlan {
+  const method = opts.method ?? "auto";
+  const masked = applyMask(layer, opts.mask) as IntLayer<ConvShape>;
+  const g = lowerConv(masked);
+  const [inPack, outPack] = packings(g, layer.name, opts.preset);
+  if (method === "ir" && inPack.kind === "rows") {
+    throw new UserError(
+      `Layer ${layer.name}: a channel is larger than half a ciphertext, which only the ` +
+        `output-rotation method supports (as in GAZELLE): use --method or or auto`,
+    );
+  }
+  const build = (m: "ir" | "or") =>
+    finish(m, m === "ir" ? irScheme(g, inPack, outPack) : orScheme(g, inPack, outPack));
+  const finish = (m: string, scheme: RotationScheme): LayerPlan => {
+    const prog = planRotationConv(scheme, opts.stock ?? false);
+    const n = opts.preset.polyModulusDegree;
+    const keys = chooseKeys(
+      prog.rotations,
+      n,
+      opts.preset.coeffModulusBits.length,
+      opts.keyBudgetBytes ?? DEFAULT_KEY_BUDGET_BYTES,
+    );
+    return {
+      framework: "gazelle",
+      preset: opts.preset,
+      layer: layer.name,
+      method: m,
+      stock: opts.stock ?? false,
+      slots: n,
+      geometry: {
+        packing: inPack.kind,
+        ...inPack.geometry,
+        in_cts: inPack.cts,
+        out_cts: outPack.cts,
+        phases: g.phases,
+        grid: `${g.input.gh}x${g.input.gw}`,
+      },
+      inputs: prog.inputs,
+      outputs: prog.outputs,
+      ops: prog.ops,
+      masks: prog.masks,
+      keys,
+      packInput: (x) => scatter(inPack, g.lift(x)),
+      unpackOutput: (cts) => gather(outPack, cts, opts.preset.plainModulus),
+    };
+  };
+  if (method !== "auto") return build(method);
+  const or = build("or");
+  if (inPack.kind === "rows") return or;
+  const ir = build("ir");
+  const unit = opts.unitCosts ?? MEASURED_UNIT_COSTS[opts.preset.name] ??
+    MEASURED_UNIT_COSTS["gazelle-secure"];
+  return predictMs(countPlan(ir), unit) < predictMs(countPlan(or), unit) ? ir : or;
+}
+
+/** Client side: put element values into their slots. */
+export function scatter(pack: Packing, values: Uint32Array): BigUint64Array[] {
+  const out = Array.from({ length: pack.cts }, () => new BigUint64Array(pack.slots));
+  for (let e = 0; e < values.length; e++) {
+    const g = pack.slotOfElem[e];
+    out[Math.floor(g / pack.slots)][g % pack.slots] = BigInt(values[e]);
+  }
+  return out;
+}
+
+/** Client side: read element values from their slots (an all-zero output ct reads as 0). */
+export function gather(
+  pack: Packing,
+  cts: readonly (BigUint64Array | null)[],
+  t: number,
+): Uint32Array {
+  const y = new Uint32Array(pack.slotOfElem.length);
+  for (let e = 0; e < y.length; e++) {
+    const g = pack.slotOfElem[e];
+    const ct = cts[Math.floor(g / pack.slots)];
+    y[e] = ct ? Number(ct[g % pack.slots] % BigInt(t)) : 0;
+  }
+  return y;
+}

@@ -1,0 +1,93 @@
+/**
+ * Lowering of any conv layer (stride, padding) to a stride-1 convolution on a grid, the form
+ * rotation-based HE kernels run:
+ *
+ * - stride 1 with "same" padding (k odd, p = (k−1)/2): the grid is the image itself and taps reach
+ *   (ky − p, kx − p); out-of-grid taps read zero (GAZELLE's own same-padding kernel);
+ * - anything else, by polyphase decomposition (GAZELLE paper §1.6, CrypTFlow2 step 0): for stride s
+ *   the s² phases (ry, rx) of the zero-padded input become s²·ci input channels of a stride-1
+ *   "valid" convolution with ⌈k/s⌉² taps; phase φ, channel i holds xpad[s·u + ry][s·v + rx] and
+ *   its weights are W[o][i][s·a + ry][s·b + rx]. The client builds the phase maps in the clear.
+ *
+ * @module
+ */
+import { convOutH, convOutW, type ConvShape, type IntLayer } from "../nn/layers.ts";
+import type { MapStack } from "./packing.ts";
+
+/** A stride-1 convolution on grid maps: out(y, x) += Σ W'(o, i, t)·in(y + dy_t, x + dx_t). */
+export interface GridConv {
+  readonly input: MapStack;
+  readonly output: MapStack;
+  readonly taps: readonly { readonly dy: number; readonly dx: number }[];
+  /** Effective weight W'(o, i, t) (0 where the tap falls outside a phase's sub-filter). */
+  weight(o: number, i: number, t: number): number;
+  /** Number of stride phases (1 for stride 1). */
+  readonly phases: number;
+  /** Client side: the layer input (ci·h·w residues) as grid input maps. */
+  lift(x: Uint32Array): Uint32Array;
+}
+
+/** Lower a conv layer to a `GridConv`. */
+export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
+  const s = layer.shape;
+  const W = layer.weights;
+  const oh = convOutH(s), ow = convOutW(s);
+  const kk = s.k * s.k;
+  if (s.s === 1 && s.k % 2 === 1 && 2 * s.p === s.k - 1) {
+    const taps = [];
+    for (let ky = 0; ky < s.k; ky++) {
+      for (let kx = 0; kx < s.k; kx++) taps.push({ dy: ky - s.p, dx: kx - s.p });
+    }
+    const stack = (channels: number): MapStack => ({
+      channels,
+      gh: s.h,
+      gw: s.w,
+      vh: s.h,
+      vw: s.w,
+    });
+    return {
+      input: stack(s.ci),
+      output: stack(s.co),
+      taps,
+      weight: (o, i, t) => W[(o * s.ci + i) * kk + t],
+      phases: 1,
+      lift: (x) => x,
+    };
+  }
+  const st = s.s;
+  const a = Math.ceil(s.k / st); // taps per axis of the widest phase
+  const gh = oh + a - 1, gw = ow + a - 1;
+  const phases = st * st;
+  const taps = [];
+  for (let ty = 0; ty < a; ty++) for (let tx = 0; tx < a; tx++) taps.push({ dy: ty, dx: tx });
+  return {
+    input: { channels: phases * s.ci, gh, gw, vh: gh, vw: gw },
+    output: { channels: s.co, gh, gw, vh: oh, vw: ow },
+    taps,
+    phases,
+    weight: (o, ip, t) => {
+      const phase = Math.floor(ip / s.ci), i = ip % s.ci;
+      const ky = st * Math.floor(t / a) + Math.floor(phase / st);
+      const kx = st * (t % a) + (phase % st);
+      return ky < s.k && kx < s.k ? W[(o * s.ci + i) * kk + ky * s.k + kx] : 0;
+    },
+    lift: (x) => {
+      const out = new Uint32Array(phases * s.ci * gh * gw);
+      for (let phase = 0; phase < phases; phase++) {
+        const ry = Math.floor(phase / st), rx = phase % st;
+        for (let i = 0; i < s.ci; i++) {
+          for (let u = 0; u < gh; u++) {
+            const iy = st * u + ry - s.p;
+            if (iy < 0 || iy >= s.h) continue;
+            for (let v = 0; v < gw; v++) {
+              const ix = st * v + rx - s.p;
+              if (ix < 0 || ix >= s.w) continue;
+              out[((phase * s.ci + i) * gh + u) * gw + v] = x[(i * s.h + iy) * s.w + ix];
+            }
+          }
+        }
+      }
+      return out;
+    },
+  };
+}

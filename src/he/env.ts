@@ -1,0 +1,140 @@
+/**
+ * A cached HE environment per preset (context, secret/public keys, encoder, encryptor, decryptor,
+ * evaluator) and per Galois key set, so key generation never lands inside a timed region and
+ * repeated runs reuse the same SEAL objects (SEAL bench's `BMEnv` idea).
+ *
+ * @module
+ */
+import type {
+  BatchEncoder,
+  Decryptor,
+  Encryptor,
+  Evaluator,
+  GaloisKeys,
+  KeyGenerator,
+  MainModule,
+  PublicKey,
+  SEALContext,
+} from "node-seal";
+import { sealCall, UserError } from "./errors.ts";
+import { galoisKeySetBytes, type KeyPlan } from "./galois.ts";
+import type { Preset } from "./presets.ts";
+import { loadSeal, type SealRuntime } from "./seal.ts";
+
+/** SEAL objects for one preset. Free with `[Symbol.dispose]` (or `closeEnvs`). */
+export interface PresetEnv extends Disposable {
+  readonly preset: Preset;
+  readonly runtime: SealRuntime;
+  readonly seal: MainModule;
+  readonly context: SEALContext;
+  readonly encoder: BatchEncoder;
+  readonly encryptor: Encryptor;
+  readonly decryptor: Decryptor;
+  readonly evaluator: Evaluator;
+  /** Number of data primes of a fresh ciphertext. */
+  readonly dataPrimes: number;
+  /** Galois keys for a key plan (generated once, then cached; at most 4 sets are kept). */
+  galoisKeys(keys: KeyPlan): { keys: GaloisKeys; bytes: number };
+}
+
+const envs = new Map<string, PresetEnv>();
+
+/** The cached environment of `preset`, built on first use. */
+export async function presetEnv(preset: Preset): Promise<PresetEnv> {
+  const hit = envs.get(preset.name);
+  if (hit) return hit;
+  const runtime = await loadSeal();
+  const env = buildEnv(runtime, preset);
+  envs.set(preset.name, env);
+  return env;
+}
+
+/** Free every cached environment (tests and scripts call this at the end). */
+export function closeEnvs(): void {
+  for (const env of envs.values()) env[Symbol.dispose]();
+  envs.clear();
+}
+
+function buildEnv(runtime: SealRuntime, preset: Preset): PresetEnv {
+  const { seal } = runtime;
+  const N = preset.polyModulusDegree;
+  const owned: { delete(): void }[] = [];
+  const own = <T extends { delete(): void }>(x: T): T => (owned.push(x), x);
+  try {
+    const parms = own(new seal.EncryptionParameters(seal.SchemeType.bfv));
+    parms.setPolyModulusDegree(N);
+    const coeff = own(seal.CoeffModulus.Create(N, Int32Array.from(preset.coeffModulusBits)));
+    parms.setCoeffModulus(coeff);
+    const t = own(new seal.Modulus(BigInt(preset.plainModulus)));
+    parms.setPlainModulus(t);
+    const sec = preset.securityBits === 128 ? seal.SecLevelType.tc128 : seal.SecLevelType.none;
+    const context: SEALContext = own(new seal.SEALContext(parms, true, sec));
+    if (!context.parametersSet() || !context.usingKeyswitching()) {
+      throw new UserError(
+        `Preset "${preset.name}" is not a usable BFV parameter set in SEAL ` +
+          `(${context.toHuman()}): fix its moduli`,
+      );
+    }
+    const first = own(context.firstContextData());
+    const batching = own(first.qualifiers()).usingBatching;
+    if (!batching) {
+      throw new UserError(
+        `Preset "${preset.name}": t = ${preset.plainModulus} is not a batching prime for N = ${N}`,
+      );
+    }
+    const kg: KeyGenerator = own(new seal.KeyGenerator(context));
+    const sk = own(kg.secretKey());
+    const pk: PublicKey = own(kg.createPublicKey());
+    const encoder: BatchEncoder = own(new seal.BatchEncoder(context));
+    const encryptor: Encryptor = own(new seal.Encryptor(context, pk, sk));
+    const decryptor: Decryptor = own(new seal.Decryptor(context, sk));
+    const evaluator: Evaluator = own(new seal.Evaluator(context));
+    const keyCache = new Map<string, { keys: GaloisKeys; bytes: number }>();
+    const dispose = () => {
+      for (const k of keyCache.values()) k.keys.delete();
+      keyCache.clear();
+      for (const o of owned.reverse()) o.delete();
+      owned.length = 0;
+    };
+    return {
+      preset,
+      runtime,
+      seal,
+      context,
+      encoder,
+      encryptor,
+      decryptor,
+      evaluator,
+      dataPrimes: preset.coeffModulusBits.length - 1,
+      galoisKeys(plan: KeyPlan) {
+        const id = `${plan.kind}:${plan.steps.join(",")}`;
+        const hit = keyCache.get(id);
+        if (hit) {
+          keyCache.delete(id); // re-insert: most recently used last
+          keyCache.set(id, hit);
+          return hit;
+        }
+        const keys = sealCall(
+          `Galois keys for ${plan.steps.length} steps (${preset.name})`,
+          () => kg.createGaloisKeysWithSteps(Int32Array.from(plan.steps)),
+        );
+        // Computed, not serialized: serializing a large key set would grow the WASM heap for good.
+        const bytes = galoisKeySetBytes(plan.steps.length, N, preset.coeffModulusBits.length);
+        const entry = { keys, bytes };
+        keyCache.set(id, entry);
+        while (keyCache.size > 4) {
+          const [oldId, old] = keyCache.entries().next().value!;
+          old.keys.delete();
+          keyCache.delete(oldId);
+        }
+        return entry;
+      },
+      [Symbol.dispose]: dispose,
+    };
+  } catch (e) {
+    for (const o of owned.reverse()) o.delete();
+    throw e instanceof UserError ? e : new Error(`Building preset "${preset.name}" failed`, {
+      cause: e,
+    });
+  }
+}

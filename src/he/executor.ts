@@ -1,0 +1,296 @@
+/**
+ * The one executor: runs any `LayerPlan` on node-seal through an instrumented evaluator whose
+ * ledger counts every SEAL call it makes. Split in phases so benchmarks can time the server part
+ * alone: `prepareLayer` (keys, encoded NTT-form masks), `encryptInput` (client),
+ * `runServer` (the timed part), `decryptOutput` (client).
+ *
+ * @module
+ */
+import type { Ciphertext, GaloisKeys, Plaintext } from "node-seal";
+import { sealCall, translateSealError, UserError } from "./errors.ts";
+import { galoisElement, naf } from "./galois.ts";
+import type { PresetEnv } from "./env.ts";
+import { presetEnv } from "./env.ts";
+import { ciphertextBytes, type LayerPlan, type OpCounts, zeroCounts } from "./plan.ts";
+import { securityLabel } from "./presets.ts";
+
+/** A plan with its keys and NTT-form masks ready: everything the server needs before it starts. */
+export interface PreparedLayer extends Disposable {
+  readonly plan: LayerPlan;
+  readonly env: PresetEnv;
+  readonly galoisKeys: GaloisKeys;
+  /** Bytes of the Galois key set (uncompressed SEAL serialization). */
+  readonly galoisKeyBytes: number;
+  readonly masks: readonly Plaintext[];
+}
+
+/** Generate (or reuse) the plan's Galois keys and encode every mask in NTT form. */
+export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
+  const env = await presetEnv(plan.preset);
+  const { seal, encoder, evaluator, context } = env;
+  const { keys: galoisKeys, bytes } = env.galoisKeys(plan.keys);
+  const masks: Plaintext[] = [];
+  const values = new BigInt64Array(plan.slots);
+  const dispose = () => {
+    for (const m of masks) m.delete();
+    masks.length = 0;
+  };
+  try {
+    const zero: number[] = [];
+    for (let i = 0; i < plan.masks.count; i++) {
+      values.fill(0n);
+      plan.masks.fill(i, values);
+      if (values.every((v) => v === 0n)) zero.push(i);
+      const pt = new seal.Plaintext();
+      masks.push(pt);
+      sealCall(`encoding mask ${i} of ${plan.layer}`, () => {
+        encoder.encode(values, pt);
+        evaluator.plainTransformToNttInplace(pt, context.firstParmsId());
+      });
+    }
+    if (zero.length > 0) {
+      throw new UserError(
+        `${plan.layer}: the ${
+          plan.stock ? "stock " : ""
+        }plan multiplies by ${zero.length} all-zero ` +
+          `plaintexts, which SEAL rejects ("result ciphertext is transparent")` +
+          (plan.stock ? "; execute without --stock (stock plans can be counted, not run)" : ""),
+      );
+    }
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  return {
+    plan,
+    env,
+    galoisKeys,
+    galoisKeyBytes: bytes,
+    masks,
+    [Symbol.dispose]: dispose,
+  };
+}
+
+/** Client side: pack and encrypt an input tensor (values mod t). The caller frees the result. */
+export function encryptInput(prep: PreparedLayer, x: Uint32Array): Ciphertext[] {
+  const { seal, encoder, encryptor } = prep.env;
+  const out: Ciphertext[] = [];
+  using pt = new seal.Plaintext();
+  try {
+    for (const v of prep.plan.packInput(x)) {
+      const ct = new seal.Ciphertext();
+      out.push(ct);
+      encoder.encode(v, pt);
+      encryptor.encryptSymmetric(pt, ct);
+    }
+  } catch (e) {
+    for (const ct of out) ct.delete();
+    throw e;
+  }
+  return out;
+}
+
+/** What the server computed: output ciphertexts (null = identically zero) and its op ledger. */
+export interface ServerResult extends Disposable {
+  readonly outputs: readonly (Ciphertext | null)[];
+  readonly ledger: OpCounts;
+}
+
+/**
+ * Server side: walk the plan over the input ciphertexts (which are not modified) through an
+ * instrumented evaluator. Every SEAL call made is tallied into the returned ledger.
+ */
+export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): ServerResult {
+  const { plan, env, galoisKeys, masks } = prep;
+  const { seal, evaluator: ev } = env;
+  if (inputs.length !== plan.inputs) {
+    throw new Error(
+      `${plan.layer}: expected ${plan.inputs} input ciphertexts, got ${inputs.length}`,
+    );
+  }
+  const ledger = zeroCounts();
+  const lastUse = lastUses(plan);
+  const isOutput = new Set(plan.outputs.filter((r): r is number => r !== null));
+  const regs: (Ciphertext | undefined)[] = [...inputs];
+  const owned: boolean[] = inputs.map(() => false);
+  const pool: Ciphertext[] = [];
+  const fresh = () => pool.pop() ?? new seal.Ciphertext();
+  const rowKs = (step: number) =>
+    galoisKeys.hasKey(galoisElement(step, plan.slots)) ? 1 : naf(step).length;
+  const get = (r: number) => {
+    const ct = regs[r];
+    if (!ct) throw new Error(`plan bug: register ${r} read before it was written`);
+    return ct;
+  };
+  const release = (r: number) => {
+    if (isOutput.has(r)) return;
+    const ct = regs[r];
+    if (ct && owned[r]) pool.push(ct);
+    regs[r] = undefined;
+  };
+  try {
+    plan.ops.forEach((op, i) => {
+      switch (op.kind) {
+        case "rotate": {
+          const dst = fresh();
+          regs[op.dst] = dst;
+          owned[op.dst] = true;
+          const src = get(op.src);
+          if (op.rot.step !== 0) {
+            ev.rotateRows(src, op.rot.step, galoisKeys, dst);
+            ledger.rotate_rows++;
+            ledger.key_switches += rowKs(op.rot.step);
+            if (op.rot.swap) ev.rotateColumnsInplace(dst, galoisKeys);
+          } else {
+            ev.rotateColumns(src, galoisKeys, dst);
+          }
+          if (op.rot.swap) {
+            ledger.rotate_columns++;
+            ledger.key_switches++;
+          }
+          if (op.side === "in") ledger.perm_in++;
+          else ledger.perm_out++;
+          break;
+        }
+        case "ntt": {
+          if (owned[op.reg]) {
+            ev.cipherTransformToNttInplace(get(op.reg));
+          } else {
+            // Inputs belong to the caller: transform out of place instead of mutating them.
+            const dst = fresh();
+            ev.cipherTransformToNtt(get(op.reg), dst);
+            regs[op.reg] = dst;
+            owned[op.reg] = true;
+          }
+          ledger.ntt++;
+          break;
+        }
+        case "intt":
+          ev.cipherTransformFromNttInplace(get(op.reg));
+          ledger.intt++;
+          break;
+        case "mul": {
+          const dst = fresh();
+          regs[op.dst] = dst;
+          owned[op.dst] = true;
+          ev.multiplyPlain(get(op.src), masks[op.mask], dst);
+          ledger.mult++;
+          break;
+        }
+        case "add":
+          ev.addInplace(get(op.dst), get(op.src));
+          ledger.add++;
+          break;
+      }
+      for (const r of regsOf(op)) if (lastUse[r] === i) release(r);
+    });
+  } catch (e) {
+    for (let r = 0; r < regs.length; r++) if (owned[r]) regs[r]?.delete();
+    for (const ct of pool) ct.delete();
+    throw translateSealError(e, `${plan.layer} (${plan.framework}/${plan.method})`);
+  }
+  for (const ct of pool) ct.delete();
+  const outputs = plan.outputs.map((r) => (r === null ? null : get(r)));
+  ledger.cts_up = plan.inputs;
+  ledger.cts_down = outputs.filter((o) => o !== null).length;
+  return {
+    outputs,
+    ledger,
+    [Symbol.dispose]: () => outputs.forEach((o) => o?.delete()),
+  };
+}
+
+function regsOf(op: LayerPlan["ops"][number]): number[] {
+  switch (op.kind) {
+    case "rotate":
+    case "mul":
+    case "add":
+      return [op.dst, op.src];
+    case "ntt":
+    case "intt":
+      return [op.reg];
+  }
+}
+
+function lastUses(plan: LayerPlan): number[] {
+  const last: number[] = [];
+  plan.ops.forEach((op, i) => {
+    for (const r of regsOf(op)) last[r] = i;
+  });
+  return last;
+}
+
+/** Client side: decrypt the outputs, read the output tensor and the smallest noise budget left. */
+export function decryptOutput(
+  prep: PreparedLayer,
+  outputs: readonly (Ciphertext | null)[],
+): { y: Uint32Array; noiseBudget: number } {
+  const { seal, decryptor, encoder } = prep.env;
+  using pt = new seal.Plaintext();
+  let noiseBudget = Infinity;
+  const slots = outputs.map((ct) => {
+    if (!ct) return null;
+    noiseBudget = Math.min(noiseBudget, decryptor.invariantNoiseBudget(ct));
+    decryptor.decrypt(ct, pt);
+    return encoder.decodeBigUint64(pt) as BigUint64Array;
+  });
+  return { y: prep.plan.unpackOutput(slots), noiseBudget };
+}
+
+/** Everything one homomorphic run of a layer produced. */
+export interface ExecutionReport {
+  readonly layer: string;
+  readonly preset: string;
+  readonly security: string;
+  /** Output tensor (values mod t). */
+  readonly y: Uint32Array;
+  readonly ledger: OpCounts;
+  /** Smallest invariant noise budget (bits) over the output ciphertexts. */
+  readonly noiseBudget: number;
+  readonly timesMs: { readonly encrypt: number; readonly server: number; readonly decrypt: number };
+  readonly bytes: { readonly up: number; readonly down: number; readonly galoisKeys: number };
+  /** Galois keys generated for the plan and how they were chosen. */
+  readonly keys: { readonly kind: string; readonly count: number };
+}
+
+/**
+ * Run a plan end to end on input `x` (values mod t). Fails with one line if the result keeps less
+ * noise budget than the preset's safety margin.
+ */
+export async function executeLayer(plan: LayerPlan, x: Uint32Array): Promise<ExecutionReport> {
+  using prep = await prepareLayer(plan);
+  const t0 = performance.now();
+  const inputs = encryptInput(prep, x);
+  try {
+    const t1 = performance.now();
+    using server = runServer(prep, inputs);
+    const t2 = performance.now();
+    const { y, noiseBudget } = decryptOutput(prep, server.outputs);
+    const t3 = performance.now();
+    const p = plan.preset;
+    if (noiseBudget < p.minNoiseBudgetBits) {
+      throw new UserError(
+        `Layer ${plan.layer} under preset ${p.name} keeps ${noiseBudget} bits of noise budget ` +
+          `(< ${p.minNoiseBudgetBits} required): use a preset with a larger coefficient modulus`,
+      );
+    }
+    const ctBytes = ciphertextBytes(plan.slots, prep.env.dataPrimes);
+    return {
+      layer: plan.layer,
+      preset: p.name,
+      security: securityLabel(p),
+      y,
+      ledger: server.ledger,
+      noiseBudget,
+      timesMs: { encrypt: t1 - t0, server: t2 - t1, decrypt: t3 - t2 },
+      bytes: {
+        up: server.ledger.cts_up * ctBytes,
+        down: server.ledger.cts_down * ctBytes,
+        galoisKeys: prep.galoisKeyBytes,
+      },
+      keys: { kind: plan.keys.kind, count: plan.keys.steps.length },
+    };
+  } finally {
+    for (const ct of inputs) ct.delete();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Rotation arithmetic shared by planners (to count) and the executor (to run): SEAL's slot layout is
+ * a 2 × (N/2) matrix; `rotateRows(k)` rotates both rows left by k, `rotateColumns` swaps the rows.
+ * Also SEAL's Galois element of a step and the key-switch cost of a step under a key set.
+ *
+ * @module
+ */
+
+/** A SEAL automorphism: rotate both rows left by `step`, then (optionally) swap the rows. */
+export interface Rotation {
+  readonly step: number;
+  readonly swap: boolean;
+}
+
+/** The representative of `step` mod N/2 in [−N/4, N/4): the one with the cheapest NAF. */
+export function normalizeStep(step: number, slots: number): number {
+  const half = slots / 2;
+  let s = ((step % half) + half) % half;
+  if (s >= half / 2) s -= half;
+  return s;
+}
+
+/** True if the rotation is the identity (no HE op at all). */
+export function isIdentity(r: Rotation): boolean {
+  return r.step === 0 && !r.swap;
+}
+
+/** Slot of the input that lands in slot `j` after rotation `r` (SEAL semantics). */
+export function sourceSlot(j: number, r: Rotation, slots: number): number {
+  const half = slots / 2;
+  const row = j >= half ? 1 : 0;
+  const col = j - row * half;
+  const srcRow = r.swap ? 1 - row : row;
+  const srcCol = (((col + r.step) % half) + half) % half;
+  return srcRow * half + srcCol;
+}
+
+/** SEAL's Galois element for a row-rotation step (step 0 means the column swap, 2N − 1). */
+export function galoisElement(step: number, slots: number): number {
+  const m = 2 * slots;
+  if (step === 0) return m - 1;
+  const half = slots / 2;
+  const pos = step < 0 ? step + half : step;
+  let e = 1;
+  for (let i = 0; i < pos; i++) e = (e * 3) % m;
+  return e;
+}
+
+/** Non-adjacent form digits of `step` (SEAL 4 composes a missing key from ±2^i keys this way). */
+export function naf(step: number): number[] {
+  const out: number[] = [];
+  let k = Math.abs(step);
+  const sign = step < 0 ? -1 : 1;
+  let bit = 1;
+  while (k > 0) {
+    if (k % 2 === 1) {
+      const d = 2 - (k % 4); // +1 or −1
+      out.push(sign * d * bit);
+      k -= d;
+    }
+    k /= 2;
+    bit *= 2;
+  }
+  return out;
+}
+
+/**
+ * Which Galois keys a plan asks for. `exact`: one key per distinct step (every rotation is one key
+ * switch, as GAZELLE's per-kernel key lists). `pow2`: keys for ±2^i only (SEAL's default set), each
+ * rotation costs one key switch per NAF digit of its step. Step 0 stands for the column swap.
+ */
+export interface KeyPlan {
+  readonly kind: "exact" | "pow2";
+  readonly steps: readonly number[];
+}
+
+/** Bytes of one Galois key: (primes − 1) key-switching ciphertexts, each 2 polys over all primes. */
+export function galoisKeyBytes(slots: number, primes: number): number {
+  return (primes - 1) * (SEAL_CT_OVERHEAD + 2 * primes * slots * 8);
+}
+
+/**
+ * Bytes of a serialized `GaloisKeys` object (uncompressed, SEAL 4 format) holding `keys` keys:
+ * a 56-byte header, an 8-byte entry per possible Galois element (2N of them), then the keys.
+ * Checked against `saveToArray` in the tests.
+ */
+export function galoisKeySetBytes(keys: number, slots: number, primes: number): number {
+  return 56 + 8 * slots + keys * galoisKeyBytes(slots, primes);
+}
+
+/**
+ * Fixed part of a serialized ciphertext: SEAL header (16), parms_id (32), NTT flag (1), size,
+ * N, #primes, scale, correction factor (5 × 8), then the data array's own header (16) and length (8).
+ */
+export const SEAL_CT_OVERHEAD = 113;
+
+/**
+ * Pick the key set for the rotations a plan uses: exact keys while they fit `budgetBytes`,
+ * else the power-of-two set.
+ */
+export function chooseKeys(
+  rotations: Iterable<Rotation>,
+  slots: number,
+  primes: number,
+  budgetBytes: number,
+): KeyPlan {
+  const steps = new Set<number>();
+  let swap = false;
+  for (const r of rotations) {
+    if (r.step !== 0) steps.add(r.step);
+    if (r.swap) swap = true;
+  }
+  const exact = [...steps].sort((a, b) => a - b);
+  if (swap) exact.unshift(0);
+  if (exact.length * galoisKeyBytes(slots, primes) <= budgetBytes) {
+    return { kind: "exact", steps: exact };
+  }
+  const pow2: number[] = swap ? [0] : [];
+  for (let p = 1; p < slots / 2; p *= 2) pow2.push(p, -p);
+  return { kind: "pow2", steps: pow2 };
+}
+
+/** Key switches SEAL performs for `rotateRows(step)` when keys exist for the steps in `keySteps`. */
+export function rowKeySwitches(step: number, keySteps: ReadonlySet<number>): number {
+  if (step === 0) return 0;
+  if (keySteps.has(step)) return 1;
+  return naf(step).length;
+}

@@ -1,0 +1,54 @@
+/**
+ * The HE engine: presets (BFV parameter sets as data), the SEAL runtime and its cached
+ * environments, Galois-key planning, the `LayerPlan` program format with `countPlan`, and the one
+ * executor that runs any plan and records an `OpLedger`.
+ *
+ * @example
+ * ```ts
+ * import { countPlan, getPreset, securityLabel } from "./mod.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const preset = getPreset("gazelle-secure");
+ * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=64,out=10"), 1), { preset });
+ * console.log(securityLabel(preset), countPlan(plan).mult);
+ * ```
+ *
+ * @module
+ */
+export { sealCall, translateSealError, UserError } from "./errors.ts";
+export { getPreset, type Preset, presetNames, PRESETS, securityLabel } from "./presets.ts";
+export { loadSeal, NODE_SEAL_VERSION, SEAL_VERSION, type SealRuntime } from "./seal.ts";
+export { closeEnvs, type PresetEnv, presetEnv } from "./env.ts";
+export {
+  chooseKeys,
+  galoisElement,
+  galoisKeyBytes,
+  galoisKeySetBytes,
+  type KeyPlan,
+  naf,
+  normalizeStep,
+  type Rotation,
+  sourceSlot,
+} from "./galois.ts";
+export {
+  addCounts,
+  ciphertextBytes,
+  countPlan,
+  type HeOp,
+  type LayerPlan,
+  type MaskBank,
+  type OpCounts,
+  type Reg,
+  zeroCounts,
+} from "./plan.ts";
+export {
+  decryptOutput,
+  encryptInput,
+  executeLayer,
+  type ExecutionReport,
+  type PreparedLayer,
+  prepareLayer,
+  runServer,
+  type ServerResult,
+} from "./executor.ts";

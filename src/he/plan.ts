@@ -1,0 +1,172 @@
+/**
+ * A `LayerPlan` is a linear layer compiled to a straight-line HE program: a list of ops over
+ * ciphertext registers, plus the plaintext masks they use and the client-side packing. Planners
+ * (in `frameworks/`) build plans without SEAL; `countPlan` counts them; the executor runs them and
+ * records an `OpLedger` that must equal `countPlan`.
+ *
+ * @module
+ */
+import {
+  isIdentity,
+  type KeyPlan,
+  type Rotation,
+  rowKeySwitches,
+  SEAL_CT_OVERHEAD,
+} from "./galois.ts";
+import type { Preset } from "./presets.ts";
+
+/** A ciphertext register. Registers `0 .. inputs − 1` hold the client's input ciphertexts. */
+export type Reg = number;
+
+/** One HE operation. Every op is exactly one evaluator call (a rotation with a swap is two). */
+export type HeOp =
+  /** `dst ← rotate(src)`: SEAL `rotateRows(step)` then, if `swap`, `rotateColumns`. */
+  | {
+    readonly kind: "rotate";
+    readonly dst: Reg;
+    readonly src: Reg;
+    readonly rot: Rotation;
+    /** "in": rotates a client input (GAZELLE hoists these); "out": rotates a partial sum. */
+    readonly side: "in" | "out";
+  }
+  /** Transform `reg` to the NTT domain in place. */
+  | { readonly kind: "ntt"; readonly reg: Reg }
+  /** Transform `reg` back from the NTT domain in place. */
+  | { readonly kind: "intt"; readonly reg: Reg }
+  /** `dst ← src ⊙ mask` (plaintext × ciphertext, both in NTT form). */
+  | { readonly kind: "mul"; readonly dst: Reg; readonly src: Reg; readonly mask: number }
+  /** `dst ← dst + src`. */
+  | { readonly kind: "add"; readonly dst: Reg; readonly src: Reg };
+
+/** Plaintext masks of a plan, built on demand (a mask has `slots` signed values). */
+export interface MaskBank {
+  readonly count: number;
+  /** Write mask `i` into `out` (length = slots, zero-filled by the caller). */
+  fill(i: number, out: BigInt64Array): void;
+}
+
+/** A linear layer compiled for one framework and preset. */
+export interface LayerPlan {
+  readonly framework: string;
+  readonly preset: Preset;
+  /** Stable layer name (e.g. `conv:h=16,...` or `features.3`). */
+  readonly layer: string;
+  /** Conv method (`ir`, `or`) or FC method (`hybrid`). */
+  readonly method: string;
+  /** True if the plan reproduces the framework's stock behaviour (nothing skipped). */
+  readonly stock: boolean;
+  readonly slots: number;
+  /** Framework geometry shown to users (channels per ciphertext, diagonals, phases, …). */
+  readonly geometry: Readonly<Record<string, number | string>>;
+  /** Number of input ciphertexts (registers 0 .. inputs − 1). */
+  readonly inputs: number;
+  /** Register holding each output ciphertext, or null for an output that is identically zero. */
+  readonly outputs: readonly (Reg | null)[];
+  readonly ops: readonly HeOp[];
+  readonly masks: MaskBank;
+  readonly keys: KeyPlan;
+  /** Client side: pack an input tensor (values mod t, layout of the layer) into slot vectors. */
+  packInput(x: Uint32Array): BigUint64Array[];
+  /** Client side: read the output tensor (values mod t) from decrypted slot vectors. */
+  unpackOutput(cts: readonly (BigUint64Array | null)[]): Uint32Array;
+}
+
+/** HE op counts. The same shape is used for planned counts and for executed ledgers. */
+export interface OpCounts {
+  /** Input-side automorphisms (GAZELLE's hoistable Perm). A rotation plus swap counts once. */
+  perm_in: number;
+  /** Output-side automorphisms (rotations of partial sums). */
+  perm_out: number;
+  /** SEAL `rotateRows` calls (non-zero steps). */
+  rotate_rows: number;
+  /** SEAL `rotateColumns` calls. */
+  rotate_columns: number;
+  /** Key switches performed under the plan's Galois keys. */
+  key_switches: number;
+  /** Plaintext × ciphertext multiplications. */
+  mult: number;
+  /** Ciphertext + ciphertext additions (accumulators start from their first product). */
+  add: number;
+  /** Forward NTT transforms of ciphertexts. */
+  ntt: number;
+  /** Inverse NTT transforms of ciphertexts. */
+  intt: number;
+  /** Ciphertexts the client uploads. */
+  cts_up: number;
+  /** Ciphertexts the server returns. */
+  cts_down: number;
+}
+
+/** An all-zero `OpCounts`. */
+export function zeroCounts(): OpCounts {
+  return {
+    perm_in: 0,
+    perm_out: 0,
+    rotate_rows: 0,
+    rotate_columns: 0,
+    key_switches: 0,
+    mult: 0,
+    add: 0,
+    ntt: 0,
+    intt: 0,
+    cts_up: 0,
+    cts_down: 0,
+  };
+}
+
+/** Add `b` into `a` field by field. */
+export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
+  for (const k of Object.keys(a) as (keyof OpCounts)[]) a[k] += b[k];
+  return a;
+}
+
+/**
+ * Tally one op into `c`. The executor calls this for every op it runs (its ledger); `countPlan`
+ * calls it for every op of the plan, so counted == executed by construction of the plan walk, and
+ * the ledger test checks the executor does not run anything the plan did not say.
+ */
+export function tallyOp(c: OpCounts, op: HeOp, keySteps: ReadonlySet<number>): void {
+  switch (op.kind) {
+    case "rotate": {
+      if (isIdentity(op.rot)) throw new Error("plan bug: identity rotation op");
+      if (op.side === "in") c.perm_in++;
+      else c.perm_out++;
+      if (op.rot.step !== 0) {
+        c.rotate_rows++;
+        c.key_switches += rowKeySwitches(op.rot.step, keySteps);
+      }
+      if (op.rot.swap) {
+        c.rotate_columns++;
+        c.key_switches++;
+      }
+      return;
+    }
+    case "ntt":
+      c.ntt++;
+      return;
+    case "intt":
+      c.intt++;
+      return;
+    case "mul":
+      c.mult++;
+      return;
+    case "add":
+      c.add++;
+      return;
+  }
+}
+
+/** Count a plan's HE ops without running anything. */
+export function countPlan(plan: LayerPlan): OpCounts {
+  const c = zeroCounts();
+  const keySteps = new Set(plan.keys.steps);
+  for (const op of plan.ops) tallyOp(c, op, keySteps);
+  c.cts_up = plan.inputs;
+  c.cts_down = plan.outputs.filter((o) => o !== null).length;
+  return c;
+}
+
+/** Bytes of one uncompressed serialized ciphertext with `dataPrimes` primes (SEAL 4 format). */
+export function ciphertextBytes(slots: number, dataPrimes: number): number {
+  return SEAL_CT_OVERHEAD + 2 * slots * dataPrimes * 8;
+}

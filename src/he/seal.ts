@@ -1,0 +1,48 @@
+/**
+ * Loads node-seal (SEAL 4.1.2 in WebAssembly) once per process and keeps a handle on its linear
+ * memory, so tests can check that repeated runs do not grow the WASM heap.
+ *
+ * @module
+ */
+import SEAL from "node-seal";
+import type { MainModule } from "node-seal";
+
+/** The loaded SEAL module plus its WebAssembly memory. */
+export interface SealRuntime {
+  readonly seal: MainModule;
+  /** Current size of the WASM heap in bytes (it only ever grows). */
+  heapBytes(): number;
+}
+
+/** node-seal's package version (pinned in deno.json) and the SEAL version it wraps. */
+export const NODE_SEAL_VERSION = "7.0.0";
+/** Microsoft SEAL version inside node-seal 7.0.0. */
+export const SEAL_VERSION = "4.1.2";
+
+let loading: Promise<SealRuntime> | undefined;
+
+/** The process-wide SEAL runtime (loaded on first call, about 50–100 ms). */
+export function loadSeal(): Promise<SealRuntime> {
+  loading ??= (async () => {
+    const wasmUrl = new URL("seal_throws.wasm", import.meta.resolve("node-seal"));
+    const bytes = await Deno.readFile(wasmUrl);
+    let memory: WebAssembly.Memory | undefined;
+    const seal = await SEAL({
+      // Instantiate ourselves only to keep a reference to the exported memory.
+      instantiateWasm(
+        imports: WebAssembly.Imports,
+        receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void,
+      ) {
+        WebAssembly.instantiate(bytes, imports).then((r) => {
+          for (const v of Object.values(r.instance.exports)) {
+            if (v instanceof WebAssembly.Memory) memory = v;
+          }
+          receive(r.instance, r.module);
+        });
+        return {};
+      },
+    });
+    return { seal, heapBytes: () => memory?.buffer.byteLength ?? 0 };
+  })();
+  return loading;
+}

@@ -1,0 +1,33 @@
+/**
+ * Layers with integer weights, the integer reference layers (mod t) that HE results are checked
+ * against, seeded random data, and synthetic layers.
+ *
+ * @example
+ * ```ts
+ * import { parseLayerSpec, referenceLayer, syntheticLayer } from "./mod.ts";
+ *
+ * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=4,out=2"), 7);
+ * const y = referenceLayer(layer, new Uint32Array([1, 2, 3, 4]), 557057);
+ * if (y.length !== 2) throw new Error();
+ * ```
+ *
+ * @module
+ */
+export {
+  applyMask,
+  convOutH,
+  convOutW,
+  type ConvShape,
+  type FcShape,
+  inputCount,
+  type IntLayer,
+  type LayerShape,
+  outputCount,
+  parseLayerSpec,
+  shapeLabel,
+  validateShape,
+  weightCount,
+} from "./layers.ts";
+export { referenceLayer } from "./reference.ts";
+export { randomModT, randomSigned, Rng } from "./random.ts";
+export { syntheticLayer } from "./synthetic.ts";

@@ -1,0 +1,45 @@
+/**
+ * Seeded pseudo-random numbers (SplitMix32-style), so every synthetic tensor is reproducible from
+ * its seed.
+ *
+ * @module
+ */
+
+/** A deterministic generator of uint32 values from a 32-bit seed. */
+export class Rng {
+  #state: number;
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+  /** Next uint32. */
+  nextU32(): number {
+    this.#state = (this.#state + 0x9e3779b9) >>> 0;
+    let z = this.#state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  }
+  /** Uniform float in [0, 1). */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+  /** Uniform integer in [lo, hi). */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo));
+  }
+}
+
+/** `n` uniform values mod t (a random client input). */
+export function randomModT(n: number, t: number, rng: Rng): Uint32Array {
+  const x = new Uint32Array(n);
+  for (let i = 0; i < n; i++) x[i] = rng.int(0, t);
+  return x;
+}
+
+/** `n` uniform signed `bits`-bit integers, never all zero (random quantized weights). */
+export function randomSigned(n: number, bits: number, rng: Rng): Int32Array {
+  const w = new Int32Array(n);
+  const lim = 2 ** (bits - 1);
+  for (let i = 0; i < n; i++) w[i] = rng.int(-lim, lim);
+  return w;
+}

@@ -1,0 +1,55 @@
+/**
+ * Integer reference layers mod t: the oracle every homomorphic result must equal exactly. Written
+ * directly from the layer definition (stride, zero padding), independent of any packing.
+ *
+ * @module
+ */
+import { convOutH, convOutW, type IntLayer, type LayerShape } from "./layers.ts";
+
+/** Non-negative residue of `v` mod `t`. */
+function mod(v: number, t: number): number {
+  const r = v % t;
+  return r < 0 ? r + t : r;
+}
+
+/** y = layer(x) mod t for a conv or FC layer; x and y hold residues mod t. */
+export function referenceLayer(layer: IntLayer, x: Uint32Array, t: number): Uint32Array {
+  const s: LayerShape = layer.shape;
+  const W = layer.weights;
+  if (s.kind === "fc") {
+    const y = new Uint32Array(s.out);
+    for (let o = 0; o < s.out; o++) {
+      let acc = 0;
+      for (let i = 0; i < s.in; i++) {
+        // |w| < 2^31 and x < t < 2^42 would overflow; keep each product reduced.
+        const w = W[o * s.in + i];
+        if (w !== 0) acc = mod(acc + mod(w * x[i], t), t);
+      }
+      y[o] = acc;
+    }
+    return y;
+  }
+  const oh = convOutH(s), ow = convOutW(s);
+  const y = new Uint32Array(s.co * oh * ow);
+  for (let o = 0; o < s.co; o++) {
+    for (let yy = 0; yy < oh; yy++) {
+      for (let xx = 0; xx < ow; xx++) {
+        let acc = 0;
+        for (let i = 0; i < s.ci; i++) {
+          for (let ky = 0; ky < s.k; ky++) {
+            const iy = yy * s.s + ky - s.p;
+            if (iy < 0 || iy >= s.h) continue;
+            for (let kx = 0; kx < s.k; kx++) {
+              const ix = xx * s.s + kx - s.p;
+              if (ix < 0 || ix >= s.w) continue;
+              const w = W[((o * s.ci + i) * s.k + ky) * s.k + kx];
+              if (w !== 0) acc = mod(acc + mod(w * x[(i * s.h + iy) * s.w + ix], t), t);
+            }
+          }
+        }
+        y[(o * oh + yy) * ow + xx] = acc;
+      }
+    }
+  }
+  return y;
+}

@@ -1,0 +1,17 @@
+/**
+ * Synthetic (random, NOT trained) integer layers for tests, benches and the default report.
+ *
+ * @module
+ */
+import { type IntLayer, type LayerShape, validateShape, weightCount } from "./layers.ts";
+import { randomSigned, Rng } from "./random.ts";
+
+/** A layer with uniformly random signed 8-bit weights drawn from `seed` (synthetic weights). */
+export function syntheticLayer<S extends LayerShape>(
+  name: string,
+  shape: S,
+  seed: number,
+): IntLayer<S> {
+  validateShape(shape, name);
+  return { name, shape, weights: randomSigned(weightCount(shape), 8, new Rng(seed)) };
+}
