@@ -23,3 +23,4 @@ export * from "./src/he/mod.ts";
 export * from "./src/nn/mod.ts";
 export * from "./src/frameworks/mod.ts";
 export * from "./src/cost/mod.ts";
+export * from "./src/report/mod.ts";

@@ -31,3 +31,4 @@ export {
 export { referenceLayer } from "./reference.ts";
 export { randomModT, randomSigned, Rng } from "./random.ts";
 export { syntheticLayer } from "./synthetic.ts";
+export { vgg16Cifar10Shapes } from "./default_layers.ts";

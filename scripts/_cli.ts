@@ -1,0 +1,39 @@
+/**
+ * Shared CLI plumbing: one-line errors for bad input (no stack trace), progress on stderr.
+ *
+ * @module
+ */
+import { UserError } from "../src/he/errors.ts";
+
+/** Run a CLI main; a `UserError` prints its one line and exits 2, anything else exits 1. */
+export async function runMain(main: () => Promise<number | void>): Promise<never> {
+  try {
+    const code = await main();
+    Deno.exit(code ?? 0);
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (err instanceof UserError || err instanceof RangeError) {
+      console.error(`error: ${err.message}`);
+      Deno.exit(2);
+    }
+    console.error(`error: ${err.message}${err.cause ? ` (${String(err.cause)})` : ""}`);
+    if (Deno.env.get("MOSAIC_DEBUG")) console.error(err.stack);
+    else console.error("(internal error; set MOSAIC_DEBUG=1 for a stack trace)");
+    Deno.exit(1);
+  }
+}
+
+/** A progress line on stderr. */
+export function progress(msg: string): void {
+  console.error(msg);
+}
+
+/** Reject unknown flags with one line naming the flag and the accepted ones. */
+export function checkFlags(args: Record<string, unknown>, known: readonly string[]): void {
+  for (const k of Object.keys(args)) {
+    if (k === "_" || known.includes(k)) continue;
+    throw new UserError(
+      `Unknown option --${k}: accepted options are ${known.map((x) => `--${x}`).join(", ")}`,
+    );
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The reproducibility manifest every report carries: git SHA, Deno/V8, node-seal/SEAL, CPU,
+ * presets with their security level, seeds.
+ *
+ * @module
+ */
+import { type Preset, securityLabel } from "../he/presets.ts";
+import { NODE_SEAL_VERSION, SEAL_VERSION } from "../he/seal.ts";
+
+/** Where and with what a result was produced. */
+export interface Manifest {
+  readonly git_sha: string;
+  readonly deno: string;
+  readonly v8: string;
+  readonly typescript: string;
+  readonly node_seal: string;
+  readonly seal: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly os: string;
+  readonly presets: readonly {
+    name: string;
+    N: number;
+    log_q: readonly number[];
+    t: number;
+    security: string;
+  }[];
+  readonly seeds: Readonly<Record<string, number>>;
+  readonly weights: string;
+  readonly created: string;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The current commit, read from `.git` (no subprocess), or "unknown". */
+export function gitSha(root = "."): string {
+  const head = readText(`${root}/.git/HEAD`)?.trim();
+  if (!head) return "unknown";
+  if (!head.startsWith("ref: ")) return head;
+  const ref = head.slice(5);
+  const loose = readText(`${root}/.git/${ref}`)?.trim();
+  if (loose) return loose;
+  const packed = readText(`${root}/.git/packed-refs`) ?? "";
+  const line = packed.split("\n").find((l) => l.endsWith(` ${ref}`));
+  return line?.split(" ")[0] ?? "unknown";
+}
+
+/** CPU model name from /proc/cpuinfo where available. */
+export function cpuModel(): string {
+  const info = readText("/proc/cpuinfo") ?? "";
+  return /model name\s*:\s*(.+)/.exec(info)?.[1].trim() ?? Deno.build.arch;
+}
+
+/** Build the manifest for a run. */
+export function buildManifest(
+  presets: readonly Preset[],
+  seeds: Record<string, number>,
+  weights: string,
+): Manifest {
+  return {
+    git_sha: gitSha(),
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    node_seal: NODE_SEAL_VERSION,
+    seal: SEAL_VERSION,
+    cpu: cpuModel(),
+    cores: navigator.hardwareConcurrency,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    presets: presets.map((p) => ({
+      name: p.name,
+      N: p.polyModulusDegree,
+      log_q: p.coeffModulusBits,
+      t: p.plainModulus,
+      security: securityLabel(p),
+    })),
+    seeds,
+    weights,
+    created: new Date().toISOString(),
+  };
+}
+
+/** Write a file atomically: to a temporary file beside it, then rename. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  try {
+    await Deno.writeTextFile(tmp, text);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
