@@ -12,7 +12,11 @@ export async function runMain(main: () => Promise<number | void>): Promise<never
     Deno.exit(code ?? 0);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
-    if (err instanceof UserError || err instanceof RangeError) {
+    if (
+      err instanceof UserError || err instanceof RangeError ||
+      err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotFound ||
+      err instanceof Deno.errors.NotCapable
+    ) {
       console.error(`error: ${err.message}`);
       Deno.exit(2);
     }

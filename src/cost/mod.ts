@@ -13,3 +13,11 @@
  * @module
  */
 export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "./unit_costs.ts";
+export {
+  measureUnitCosts,
+  measureUnitOps,
+  UNIT_OPS,
+  type UnitOp,
+  type UnitOpRunner,
+  unitOps,
+} from "./unit_ops.ts";

@@ -23,20 +23,20 @@ export interface UnitCosts {
  */
 export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
   gazelle: {
-    keySwitch: 1.1,
-    mult: 0.06,
-    add: 0.012,
-    ntt: 0.2,
-    intt: 0.2,
-    source: "bench/he_ops_bench.ts, 2-vCPU EPYC reference machine",
+    keySwitch: 0.588,
+    mult: 0.0648,
+    add: 0.0087,
+    ntt: 0.120,
+    intt: 0.126,
+    source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
   "gazelle-secure": {
-    keySwitch: 1.7,
-    mult: 0.16,
-    add: 0.016,
-    ntt: 0.34,
-    intt: 0.34,
-    source: "bench/he_ops_bench.ts, 2-vCPU EPYC reference machine",
+    keySwitch: 1.28,
+    mult: 0.134,
+    add: 0.0148,
+    ntt: 0.281,
+    intt: 0.282,
+    source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
 };
 

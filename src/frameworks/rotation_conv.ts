@@ -136,39 +136,70 @@ export function planRotationConv(scheme: RotationScheme, stock: boolean): Rotati
     p.ct - q.ct || Number(isIdentity(p.rot)) - Number(isIdentity(q.rot))
   );
   const nttIdentity = new Map<number, Reg>();
+  /** Rotate (unless identity) and NTT-transform the input of rotation e; returns its register. */
+  const emitRotation = (e: InRotation): Reg => {
+    if (isIdentity(e.rot)) {
+      const done = nttIdentity.get(e.ct);
+      if (done !== undefined) return done;
+      ops.push({ kind: "ntt", reg: e.ct });
+      nttIdentity.set(e.ct, e.ct);
+      return e.ct;
+    }
+    const src = nextReg++;
+    ops.push({ kind: "rotate", dst: src, src: e.ct, rot: e.rot, side: "in" });
+    rotations.push(e.rot);
+    ops.push({ kind: "ntt", reg: src });
+    return src;
+  };
+  /** acc[b][k] += src ⊙ mask(e, b, k); the first product initializes the accumulator. */
+  const emitMac = (src: Reg, e: InRotation, b: number, k: number) => {
+    const mask = maskKeys.push({ e, b, k }) - 1;
+    const a = acc[b][k];
+    if (a === undefined) {
+      acc[b][k] = nextReg;
+      ops.push({ kind: "mul", dst: nextReg++, src, mask });
+    } else {
+      const tmp = nextReg++;
+      ops.push({ kind: "mul", dst: tmp, src, mask });
+      ops.push({ kind: "add", dst: a, src: tmp });
+    }
+  };
+  const work: { e: InRotation; consumers: [number, number][] }[] = [];
+  const accumulators = new Set<number>();
   for (const e of order) {
     const consumers: [number, number][] = [];
     for (const b of e.targets) {
       for (let k = 0; k < outRots.length; k++) {
-        if (stock || nonZero(e, b, k)) consumers.push([b, k]);
+        if (stock || nonZero(e, b, k)) {
+          consumers.push([b, k]);
+          accumulators.add(b * outRots.length + k);
+        }
       }
     }
-    if (consumers.length === 0) continue;
-    let src: Reg;
-    if (isIdentity(e.rot)) {
-      const done = nttIdentity.get(e.ct);
-      if (done === undefined) {
-        src = e.ct;
-        ops.push({ kind: "ntt", reg: src });
-        nttIdentity.set(e.ct, src);
-      } else src = done;
-    } else {
-      src = nextReg++;
-      ops.push({ kind: "rotate", dst: src, src: e.ct, rot: e.rot, side: "in" });
-      rotations.push(e.rot);
-      ops.push({ kind: "ntt", reg: src });
+    if (consumers.length > 0) work.push({ e, consumers });
+  }
+  // Loop order (same ops, same counts): keep the smaller side live and hot in cache. Few
+  // accumulators (IR): rotation-major. Few rotated inputs (OR, c_n partial sums per output
+  // ciphertext): accumulator-major, so each partial sum takes all its products while it is hot.
+  if (accumulators.size <= work.length) {
+    for (const { e, consumers } of work) {
+      const src = emitRotation(e);
+      for (const [b, k] of consumers) emitMac(src, e, b, k);
     }
-    for (const [b, k] of consumers) {
-      const mask = maskKeys.push({ e, b, k }) - 1;
-      const a = acc[b][k];
-      if (a === undefined) {
-        acc[b][k] = nextReg;
-        ops.push({ kind: "mul", dst: nextReg++, src, mask });
-      } else {
-        const tmp = nextReg++;
-        ops.push({ kind: "mul", dst: tmp, src, mask });
-        ops.push({ kind: "add", dst: a, src: tmp });
+  } else {
+    const srcs = work.map(({ e }) => emitRotation(e));
+    const byAcc = new Map<number, [number, InRotation][]>();
+    work.forEach(({ e, consumers }, w) => {
+      for (const [b, k] of consumers) {
+        const id = b * outRots.length + k;
+        let list = byAcc.get(id);
+        if (!list) byAcc.set(id, list = []);
+        list.push([w, e]);
       }
+    });
+    for (const id of [...byAcc.keys()].sort((p, q) => p - q)) {
+      const b = Math.floor(id / outRots.length), k = id % outRots.length;
+      for (const [w, e] of byAcc.get(id)!) emitMac(srcs[w], e, b, k);
     }
   }
   const outputs: (Reg | null)[] = [];

@@ -33,9 +33,28 @@ export interface PresetEnv extends Disposable {
   readonly evaluator: Evaluator;
   /** Number of data primes of a fresh ciphertext. */
   readonly dataPrimes: number;
-  /** Galois keys for a key plan (generated once, then cached; at most 4 sets are kept). */
-  galoisKeys(keys: KeyPlan): { keys: GaloisKeys; bytes: number };
+  /**
+   * Lease the Galois keys of a key plan (generated once, then cached). Call `release()` when done;
+   * beyond 4 cached sets, the least recently used set that nobody holds is freed.
+   */
+  galoisKeys(keys: KeyPlan): KeyLease;
 }
+
+/** A leased Galois key set. */
+export interface KeyLease {
+  readonly keys: GaloisKeys;
+  /** Bytes of the set, uncompressed SEAL serialization. */
+  readonly bytes: number;
+  release(): void;
+}
+
+interface KeyEntry {
+  readonly keys: GaloisKeys;
+  readonly bytes: number;
+  leases: number;
+}
+
+const MAX_CACHED_KEY_SETS = 4;
 
 const envs = new Map<string, PresetEnv>();
 
@@ -89,7 +108,15 @@ function buildEnv(runtime: SealRuntime, preset: Preset): PresetEnv {
     const encryptor: Encryptor = own(new seal.Encryptor(context, pk, sk));
     const decryptor: Decryptor = own(new seal.Decryptor(context, sk));
     const evaluator: Evaluator = own(new seal.Evaluator(context));
-    const keyCache = new Map<string, { keys: GaloisKeys; bytes: number }>();
+    const keyCache = new Map<string, KeyEntry>();
+    const evict = () => {
+      for (const [id, e] of keyCache) {
+        if (keyCache.size <= MAX_CACHED_KEY_SETS) return;
+        if (e.leases > 0) continue;
+        e.keys.delete();
+        keyCache.delete(id);
+      }
+    };
     const dispose = () => {
       for (const k of keyCache.values()) k.keys.delete();
       keyCache.clear();
@@ -106,28 +133,35 @@ function buildEnv(runtime: SealRuntime, preset: Preset): PresetEnv {
       decryptor,
       evaluator,
       dataPrimes: preset.coeffModulusBits.length - 1,
-      galoisKeys(plan: KeyPlan) {
+      galoisKeys(plan: KeyPlan): KeyLease {
         const id = `${plan.kind}:${plan.steps.join(",")}`;
-        const hit = keyCache.get(id);
-        if (hit) {
+        let entry = keyCache.get(id);
+        if (entry) {
           keyCache.delete(id); // re-insert: most recently used last
-          keyCache.set(id, hit);
-          return hit;
+        } else {
+          const keys = sealCall(
+            `Galois keys for ${plan.steps.length} steps (${preset.name})`,
+            () => kg.createGaloisKeysWithSteps(Int32Array.from(plan.steps)),
+          );
+          // Computed, not serialized: serializing a large key set would grow the WASM heap for good.
+          const bytes = galoisKeySetBytes(plan.steps.length, N, preset.coeffModulusBits.length);
+          entry = { keys, bytes, leases: 0 };
         }
-        const keys = sealCall(
-          `Galois keys for ${plan.steps.length} steps (${preset.name})`,
-          () => kg.createGaloisKeysWithSteps(Int32Array.from(plan.steps)),
-        );
-        // Computed, not serialized: serializing a large key set would grow the WASM heap for good.
-        const bytes = galoisKeySetBytes(plan.steps.length, N, preset.coeffModulusBits.length);
-        const entry = { keys, bytes };
         keyCache.set(id, entry);
-        while (keyCache.size > 4) {
-          const [oldId, old] = keyCache.entries().next().value!;
-          old.keys.delete();
-          keyCache.delete(oldId);
-        }
-        return entry;
+        entry.leases++;
+        evict();
+        const e = entry;
+        let released = false;
+        return {
+          keys: e.keys,
+          bytes: e.bytes,
+          release() {
+            if (released) return;
+            released = true;
+            e.leases--;
+            evict();
+          },
+        };
       },
       [Symbol.dispose]: dispose,
     };

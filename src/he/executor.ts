@@ -28,12 +28,13 @@ export interface PreparedLayer extends Disposable {
 export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
   const env = await presetEnv(plan.preset);
   const { seal, encoder, evaluator, context } = env;
-  const { keys: galoisKeys, bytes } = env.galoisKeys(plan.keys);
+  const lease = env.galoisKeys(plan.keys);
   const masks: Plaintext[] = [];
   const values = new BigInt64Array(plan.slots);
   const dispose = () => {
     for (const m of masks) m.delete();
     masks.length = 0;
+    lease.release();
   };
   try {
     const zero: number[] = [];
@@ -64,8 +65,8 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
   return {
     plan,
     env,
-    galoisKeys,
-    galoisKeyBytes: bytes,
+    galoisKeys: lease.keys,
+    galoisKeyBytes: lease.bytes,
     masks,
     [Symbol.dispose]: dispose,
   };

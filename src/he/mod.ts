@@ -52,3 +52,4 @@ export {
   runServer,
   type ServerResult,
 } from "./executor.ts";
+export { simulatePlan } from "./simulate.ts";

@@ -9,26 +9,12 @@ import type { LayerShape } from "./layers.ts";
 
 /** Named layer shapes of CIFAR-10 VGG-16. */
 export function vgg16Cifar10Shapes(): { name: string; shape: LayerShape }[] {
-  const plan: (number | "M")[] = [
-    64,
-    64,
-    "M",
-    128,
-    128,
-    "M",
-    256,
-    256,
-    256,
-    "M",
-    512,
-    512,
-    512,
-    "M",
-  ]
-    .concat([512, 512, 512, "M"]);
+  const M = "M" as const;
+  const cfg: (number | "M")[] = [64, 64, M, 128, 128, M, 256, 256, 256, M, 512, 512, 512, M];
+  cfg.push(512, 512, 512, M);
   const out: { name: string; shape: LayerShape }[] = [];
   let size = 32, ci = 3;
-  plan.forEach((v, idx) => {
+  cfg.forEach((v, idx) => {
     if (v === "M") {
       size /= 2;
       return;

@@ -1,0 +1,107 @@
+import { assert, assertEquals } from "@std/assert";
+
+const root = new URL("..", import.meta.url).pathname;
+
+async function run(script: string, args: string[]) {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-write",
+      `${root}scripts/${script}`,
+      ...args,
+    ],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("deno task plan --json prints the documented fields", async () => {
+  const r = await run("plan.ts", [
+    "gazelle",
+    "conv:h=16,w=16,ci=128,co=128,k=3,s=1,p=1",
+    "--method",
+    "or",
+    "--json",
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (
+    const k of ["framework", "preset", "slots", "channels_per_ct", "in_cts", "out_cts", "method"]
+  ) {
+    assert(k in j, k);
+  }
+  assertEquals(j.framework, "gazelle");
+  assertEquals(j.slots, 2048);
+  assertEquals(j.channels_per_ct, 8);
+  assertEquals([j.in_cts, j.out_cts], [16, 16]);
+  assertEquals(j.method, "or");
+  assertEquals(j.ops.perm_in, 128);
+  assertEquals(j.ops.perm_out, 112);
+  assertEquals(j.ops.mult, 18432);
+  assert(j.security.startsWith("NOT 128-bit secure"));
+  assert(j.weights.startsWith("synthetic"));
+});
+
+Deno.test("deno task plan --execute verifies the layer and reports times and noise", async () => {
+  const r = await run("plan.ts", [
+    "gazelle",
+    "fc:in=512,out=10",
+    "--execute",
+    "--json",
+    "--preset",
+    "gazelle-secure",
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assertEquals(j.verified, true);
+  assertEquals(j.ledger_matches_plan, true);
+  assertEquals(j.security, "128-bit secure");
+  for (const k of ["encrypt", "server", "decrypt"]) assert(j.times_ms[k] > 0, k);
+  assert(j.noise_budget_bits >= 4);
+});
+
+Deno.test("bad plan requests exit non-zero with one line and no stack trace", async () => {
+  const cases: [string[], string][] = [
+    [["gazelle", "conv:h=16,w=16,ci=128,k=3"], 'missing field "co"'],
+    [["gazelle", "conv:h=2,w=2,ci=1,co=1,k=5,p=0"], "larger than the padded"],
+    [["gazelle", "conv:h=8,w=8,ci=0,co=1,k=3"], "zero channels"],
+    [["gazelle", "conv:h=2,w=1500,ci=1,co=1,k=1"], "does not fit preset gazelle"],
+    [["gazelle", "conv:h=64,w=64,ci=1,co=1,k=3", "--method", "ir"], "output-rotation method"],
+    [["gazelle", "fc:in=4,out=4", "--preset", "huge"], 'Unknown --preset "huge"'],
+    [["gazelle", "fc:in=4,out=4", "--method", "xx"], 'Unknown --method "xx"'],
+    [["cheetah", "fc:in=4,out=4"], 'Unknown framework "cheetah"'],
+    [["gazelle", "fc:in=4,out=4", "--bogus"], "Unknown option --bogus"],
+    [["gazelle"], "missing arguments"],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await run("plan.ts", args);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    const lines = r.stderr.trim().split("\n");
+    assertEquals(lines.length, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert(lines[0].startsWith("error: ") && lines[0].includes(msg), lines[0]);
+    assertEquals(r.stdout, "");
+  }
+});
+
+Deno.test("deno task report writes the per-layer table with its manifest", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/layers.json`;
+  const r = await run("report.ts", ["--out", out]);
+  assertEquals(r.code, 0, r.stderr);
+  assert(r.stdout.includes("features.14") && r.stdout.includes("SYNTHETIC"));
+  assert(r.stderr.includes("[14/14] classifier"), "progress on stderr");
+  const doc = JSON.parse(await Deno.readTextFile(out));
+  assertEquals(doc.layers.length, 14);
+  assertEquals(doc.manifest.node_seal, "7.0.0");
+  assert(doc.security.startsWith("NOT 128-bit secure"));
+  const sum = doc.layers.reduce((a: number, l: { ops: { mult: number } }) => a + l.ops.mult, 0);
+  assertEquals(doc.totals.ops.mult, sum);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,0 +1,133 @@
+/**
+ * The unit HE ops on random data, as closures over one cached environment: `bench/he_ops_bench.ts`
+ * times them under `deno bench`, and `measureUnitCosts` times the same closures in-process to
+ * predict layer times (Σ count × unit cost).
+ *
+ * @module
+ */
+import type { Ciphertext, Plaintext } from "node-seal";
+import { presetEnv } from "../he/env.ts";
+import type { Preset } from "../he/presets.ts";
+import { randomModT, randomSigned, Rng } from "../nn/random.ts";
+import type { UnitCosts } from "./unit_costs.ts";
+
+/** Names of the timed unit ops. */
+export const UNIT_OPS = [
+  "encrypt",
+  "decrypt",
+  "add",
+  "multiply_plain",
+  "multiply_plain_ntt",
+  "rotate_rows",
+  "rotate_columns",
+  "ntt",
+  "intt",
+] as const;
+
+/** One timed unit op name. */
+export type UnitOp = typeof UNIT_OPS[number];
+
+/** Closures running each unit op once on random data. Dispose to free the SEAL objects. */
+export interface UnitOpRunner extends Disposable {
+  readonly preset: Preset;
+  readonly run: Readonly<Record<UnitOp, () => void>>;
+}
+
+/** Build the unit-op closures for a preset (keys and random operands made once, untimed). */
+export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
+  const env = await presetEnv(preset);
+  const { seal, encoder, encryptor, decryptor, evaluator: ev, context } = env;
+  const n = preset.polyModulusDegree;
+  const rng = new Rng(seed);
+  const lease = env.galoisKeys({ kind: "exact", steps: [0, 1] });
+  const keys = lease.keys;
+  const owned: (Ciphertext | Plaintext)[] = [];
+  const ct = () => {
+    const c = new seal.Ciphertext();
+    owned.push(c);
+    return c;
+  };
+  const pt = () => {
+    const p = new seal.Plaintext();
+    owned.push(p);
+    return p;
+  };
+  const x = pt(), w = pt(), wNtt = pt(), scratchPt = pt();
+  encoder.encode(BigUint64Array.from(randomModT(n, preset.plainModulus, rng), BigInt), x);
+  // Random weights: a constant plaintext would hit SEAL's monomial fast path.
+  encoder.encode(BigInt64Array.from(randomSigned(n, 8, rng), BigInt), w);
+  encoder.encode(BigInt64Array.from(randomSigned(n, 8, rng), BigInt), wNtt);
+  ev.plainTransformToNttInplace(wNtt, context.firstParmsId());
+  const a = ct(), b = ct(), aNtt = ct(), out = ct();
+  encryptor.encryptSymmetric(x, a);
+  encryptor.encryptSymmetric(x, b);
+  ev.cipherTransformToNtt(a, aNtt);
+  const run: Record<UnitOp, () => void> = {
+    encrypt: () => encryptor.encryptSymmetric(x, out),
+    decrypt: () => decryptor.decrypt(a, scratchPt),
+    add: () => ev.add(a, b, out),
+    multiply_plain: () => ev.multiplyPlain(a, w, out),
+    multiply_plain_ntt: () => ev.multiplyPlain(aNtt, wNtt, out),
+    rotate_rows: () => ev.rotateRows(a, 1, keys, out),
+    rotate_columns: () => ev.rotateColumns(a, keys, out),
+    ntt: () => ev.cipherTransformToNtt(a, out),
+    intt: () => ev.cipherTransformFromNtt(aNtt, out),
+  };
+  return {
+    preset,
+    run,
+    [Symbol.dispose]: () => {
+      for (const o of owned) o.delete();
+      owned.length = 0;
+      lease.release();
+    },
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Median milliseconds of each unit op, after a warm-up of `warmupMs` per op (V8 runs fresh WASM
+ * in its baseline tier first, about 2× slower).
+ */
+export async function measureUnitOps(
+  preset: Preset,
+  opts: { reps?: number; warmupMs?: number } = {},
+): Promise<Record<UnitOp, number>> {
+  using ops = await unitOps(preset);
+  const reps = opts.reps ?? 30, warm = opts.warmupMs ?? 150;
+  const out = {} as Record<UnitOp, number>;
+  for (const name of UNIT_OPS) {
+    const f = ops.run[name];
+    const t0 = performance.now();
+    while (performance.now() - t0 < warm) f();
+    const times = [];
+    for (let i = 0; i < reps; i++) {
+      const s = performance.now();
+      f();
+      times.push(performance.now() - s);
+    }
+    out[name] = median(times);
+  }
+  return out;
+}
+
+/** Unit costs for the cost model, measured now on this machine. */
+export async function measureUnitCosts(
+  preset: Preset,
+  opts?: { reps?: number; warmupMs?: number },
+): Promise<UnitCosts> {
+  const m = await measureUnitOps(preset, opts);
+  return {
+    keySwitch: m.rotate_rows,
+    mult: m.multiply_plain_ntt,
+    add: m.add,
+    ntt: m.ntt,
+    intt: m.intt,
+    source: `measured in-process (${Deno.version.deno}, ${navigator.hardwareConcurrency} cores)`,
+  };
+}
