@@ -47,6 +47,9 @@ Deno.test("deno task plan --json prints the documented fields", async () => {
   assertEquals(j.ops.mult, 18432);
   assert(j.security.startsWith("NOT 128-bit secure"));
   assert(j.weights.startsWith("synthetic"));
+  assertEquals(j.bytes.up, 16 * (113 + 2 * 2048 * 2 * 8));
+  assertEquals(j.manifest.node_seal, "7.0.0");
+  assert(j.manifest.presets[0].security.startsWith("NOT 128-bit secure"));
 });
 
 Deno.test("deno task plan --execute verifies the layer and reports times and noise", async () => {
@@ -65,6 +68,8 @@ Deno.test("deno task plan --execute verifies the layer and reports times and noi
   assertEquals(j.security, "128-bit secure");
   for (const k of ["encrypt", "server", "decrypt"]) assert(j.times_ms[k] > 0, k);
   assert(j.noise_budget_bits >= 4);
+  assertEquals(j.bytes.up, 113 + 2 * 4096 * 2 * 8);
+  assertEquals(j.bytes.galois_keys, 56 + 8 * 4096 + j.keys.count * 2 * (113 + 2 * 3 * 4096 * 8));
 });
 
 Deno.test("bad plan requests exit non-zero with one line and no stack trace", async () => {

@@ -7,9 +7,12 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import {
+  buildManifest,
+  ciphertextBytes,
   closeEnvs,
   countPlan,
   executeLayer,
+  galoisKeySetBytes,
   getPreset,
   inputCount,
   type LayerPlan,
@@ -36,6 +39,7 @@ const USAGE = "usage: deno task plan gazelle <conv:h=..,w=..,ci=..,co=..,k=..[,s
 export function planSummary(plan: LayerPlan): Record<string, unknown> {
   const c = countPlan(plan);
   const unit = MEASURED_UNIT_COSTS[plan.preset.name];
+  const primes = plan.preset.coeffModulusBits.length;
   return {
     framework: plan.framework,
     preset: plan.preset.name,
@@ -61,6 +65,11 @@ export function planSummary(plan: LayerPlan): Record<string, unknown> {
       intt: c.intt,
       cts_up: c.cts_up,
       cts_down: c.cts_down,
+    },
+    bytes: {
+      up: c.cts_up * ciphertextBytes(plan.slots, primes - 1),
+      down: c.cts_down * ciphertextBytes(plan.slots, primes - 1),
+      galois_keys: galoisKeySetBytes(plan.keys.steps.length, plan.slots, primes),
     },
     predicted_server_ms: unit ? Number(predictMs(c, unit).toFixed(2)) : null,
   };
@@ -114,13 +123,14 @@ async function main(): Promise<number> {
         decrypt: Number(run.timesMs.decrypt.toFixed(2)),
       },
       noise_budget_bits: run.noiseBudget,
-      bytes: run.bytes,
+      bytes: { up: run.bytes.up, down: run.bytes.down, galois_keys: run.bytes.galoisKeys },
       verified,
       ledger_matches_plan: ledgerOk,
     });
     closeEnvs();
   }
   out.weights = `synthetic: uniform signed 8-bit, seed ${seed}`;
+  out.manifest = buildManifest([preset], { weights: seed, input: seed + 1 }, "synthetic");
   if (args.json) console.log(JSON.stringify(out, null, 2));
   else printTable(out);
   return ok ? 0 : 1;

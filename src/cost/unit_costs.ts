@@ -20,6 +20,13 @@ export interface UnitCosts {
 /**
  * Medians measured on this project's reference machine (2 vCPU AMD EPYC, Deno 2.9.6, node-seal
  * 7.0.0) with `deno bench bench/he_ops_bench.ts`; mult is plaintext × ciphertext in NTT form.
+ *
+ * @example
+ * ```ts
+ * import { MEASURED_UNIT_COSTS } from "./unit_costs.ts";
+ *
+ * if (MEASURED_UNIT_COSTS.gazelle.keySwitch <= MEASURED_UNIT_COSTS.gazelle.add) throw new Error();
+ * ```
  */
 export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
   gazelle: {
@@ -40,7 +47,18 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
   },
 };
 
-/** Predicted milliseconds of a plan's server work under `unit` costs. */
+/**
+ * Predicted milliseconds of a plan's server work under `unit` costs.
+ *
+ * @example
+ * ```ts
+ * import { predictMs } from "./unit_costs.ts";
+ * import { zeroCounts } from "../he/plan.ts";
+ *
+ * const unit = { keySwitch: 1, mult: 0.1, add: 0.01, ntt: 0.2, intt: 0.2, source: "example" };
+ * if (predictMs({ ...zeroCounts(), key_switches: 2, mult: 10 }, unit) !== 3) throw new Error();
+ * ```
+ */
 export function predictMs(c: OpCounts, unit: UnitCosts): number {
   return c.key_switches * unit.keySwitch + c.mult * unit.mult + c.add * unit.add +
     c.ntt * unit.ntt + c.intt * unit.intt;

@@ -11,7 +11,16 @@ import type { Preset } from "../he/presets.ts";
 import { randomModT, randomSigned, Rng } from "../nn/random.ts";
 import type { UnitCosts } from "./unit_costs.ts";
 
-/** Names of the timed unit ops. */
+/**
+ * Names of the timed unit ops.
+ *
+ * @example
+ * ```ts
+ * import { UNIT_OPS } from "./unit_ops.ts";
+ *
+ * if (!UNIT_OPS.includes("rotate_rows")) throw new Error();
+ * ```
+ */
 export const UNIT_OPS = [
   "encrypt",
   "decrypt",
@@ -33,7 +42,21 @@ export interface UnitOpRunner extends Disposable {
   readonly run: Readonly<Record<UnitOp, () => void>>;
 }
 
-/** Build the unit-op closures for a preset (keys and random operands made once, untimed). */
+/**
+ * Build the unit-op closures for a preset (keys and random operands made once, untimed).
+ *
+ * @example
+ * ```ts
+ * import { unitOps } from "./unit_ops.ts";
+ * import { closeEnvs, getPreset } from "../he/mod.ts";
+ *
+ * {
+ *   using ops = await unitOps(getPreset("gazelle"));
+ *   ops.run.multiply_plain_ntt();
+ * }
+ * closeEnvs();
+ * ```
+ */
 export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   const env = await presetEnv(preset);
   const { seal, encoder, encryptor, decryptor, evaluator: ev, context } = env;
@@ -93,6 +116,16 @@ function median(xs: number[]): number {
 /**
  * Median milliseconds of each unit op, after a warm-up of `warmupMs` per op (V8 runs fresh WASM
  * in its baseline tier first, about 2× slower).
+ *
+ * @example
+ * ```ts
+ * import { measureUnitOps } from "./unit_ops.ts";
+ * import { closeEnvs, getPreset } from "../he/mod.ts";
+ *
+ * const ms = await measureUnitOps(getPreset("gazelle"), { reps: 3, warmupMs: 5 });
+ * if (!(ms.rotate_rows > ms.add)) throw new Error();
+ * closeEnvs();
+ * ```
  */
 export async function measureUnitOps(
   preset: Preset,
@@ -116,7 +149,19 @@ export async function measureUnitOps(
   return out;
 }
 
-/** Unit costs for the cost model, measured now on this machine. */
+/**
+ * Unit costs for the cost model, measured now on this machine.
+ *
+ * @example
+ * ```ts
+ * import { measureUnitCosts } from "./unit_ops.ts";
+ * import { closeEnvs, getPreset } from "../he/mod.ts";
+ *
+ * const unit = await measureUnitCosts(getPreset("gazelle"), { reps: 3, warmupMs: 5 });
+ * console.log(unit.keySwitch, unit.mult);
+ * closeEnvs();
+ * ```
+ */
 export async function measureUnitCosts(
   preset: Preset,
   opts?: { reps?: number; warmupMs?: number },

@@ -27,7 +27,19 @@ export interface GridConv {
   lift(x: Uint32Array): Uint32Array;
 }
 
-/** Lower a conv layer to a `GridConv`. */
+/**
+ * Lower a conv layer to a `GridConv`.
+ *
+ * @example
+ * ```ts
+ * import { lowerConv } from "./grid_conv.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("s2", parseLayerSpec("conv:h=8,w=8,ci=3,co=4,k=3,s=2"), 1);
+ * const g = lowerConv(layer as Parameters<typeof lowerConv>[0]);
+ * if (g.phases !== 4 || g.input.channels !== 12 || g.taps.length !== 4) throw new Error();
+ * ```
+ */
 export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
   const s = layer.shape;
   const W = layer.weights;

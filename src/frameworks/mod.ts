@@ -23,7 +23,16 @@ export * from "./gazelle/mod.ts";
 export { type GridConv, lowerConv } from "./grid_conv.ts";
 export { blockPacking, type MapStack, nextPow2, type Packing, rowPacking } from "./packing.ts";
 
-/** Frameworks this build can plan for. */
+/**
+ * Frameworks this build can plan for.
+ *
+ * @example
+ * ```ts
+ * import { FRAMEWORKS } from "./mod.ts";
+ *
+ * if (!FRAMEWORKS.includes("gazelle")) throw new Error();
+ * ```
+ */
 export const FRAMEWORKS = ["gazelle"] as const;
 
 /**

@@ -31,7 +31,16 @@ export interface Packing {
   readonly geometry: Readonly<Record<string, number>>;
 }
 
-/** Next power of two ≥ x. */
+/**
+ * Next power of two ≥ x.
+ *
+ * @example
+ * ```ts
+ * import { nextPow2 } from "./packing.ts";
+ *
+ * if (nextPow2(784) !== 1024) throw new Error();
+ * ```
+ */
 export function nextPow2(x: number): number {
   let p = 1;
   while (p < x) p *= 2;
@@ -64,6 +73,14 @@ function tables(
  * GAZELLE's channel-block packing: each channel takes a block of np2(gh·gw) slots, row-major with
  * row stride gw; c_n = slots / block channels per ciphertext, the first c_n/2 in the first half.
  * Returns null when a channel does not fit in half a ciphertext.
+ *
+ * @example
+ * ```ts
+ * import { blockPacking } from "./packing.ts";
+ *
+ * const p = blockPacking({ channels: 5, gh: 28, gw: 28, vh: 28, vw: 28 }, 2048)!;
+ * if (p.geometry.channels_per_ct !== 2 || p.cts !== 3) throw new Error();
+ * ```
  */
 export function blockPacking(stack: MapStack, slots: number): Packing | null {
   const block = nextPow2(stack.gh * stack.gw);
@@ -87,6 +104,14 @@ export function blockPacking(stack: MapStack, slots: number): Packing | null {
  * round-robin over P ciphertexts (row y → part y mod P, local row ⌊y/P⌋), and each set of P
  * ciphertexts holds two channels, one per half. P is the smallest power of two ≥ 2 that makes a
  * part fit in a half. Returns null if not even one grid row fits in a half.
+ *
+ * @example
+ * ```ts
+ * import { rowPacking } from "./packing.ts";
+ *
+ * const p = rowPacking({ channels: 3, gh: 64, gw: 64, vh: 64, vw: 64 }, 2048)!;
+ * if (p.geometry.cts_per_channel_pair !== 4 || p.cts !== 8) throw new Error();
+ * ```
  */
 export function rowPacking(stack: MapStack, slots: number): Packing | null {
   const half = slots / 2;

@@ -58,7 +58,19 @@ const MAX_CACHED_KEY_SETS = 4;
 
 const envs = new Map<string, PresetEnv>();
 
-/** The cached environment of `preset`, built on first use. */
+/**
+ * The cached environment of `preset`, built on first use.
+ *
+ * @example
+ * ```ts
+ * import { closeEnvs, presetEnv } from "./env.ts";
+ * import { getPreset } from "./presets.ts";
+ *
+ * const env = await presetEnv(getPreset("gazelle"));
+ * if (env.encoder.slotCount() !== 2048) throw new Error();
+ * closeEnvs();
+ * ```
+ */
 export async function presetEnv(preset: Preset): Promise<PresetEnv> {
   const hit = envs.get(preset.name);
   if (hit) return hit;
@@ -68,7 +80,16 @@ export async function presetEnv(preset: Preset): Promise<PresetEnv> {
   return env;
 }
 
-/** Free every cached environment (tests and scripts call this at the end). */
+/**
+ * Free every cached environment (tests and scripts call this at the end).
+ *
+ * @example
+ * ```ts
+ * import { closeEnvs } from "./env.ts";
+ *
+ * closeEnvs(); // nothing cached: a no-op
+ * ```
+ */
 export function closeEnvs(): void {
   for (const env of envs.values()) env[Symbol.dispose]();
   envs.clear();

@@ -5,12 +5,32 @@
  * @module
  */
 
-/** Bad input or an impossible request: the CLI prints its message alone and exits non-zero. */
+/**
+ * Bad input or an impossible request: the CLI prints its message alone and exits non-zero.
+ *
+ * @example
+ * ```ts
+ * import { UserError } from "./errors.ts";
+ *
+ * const e = new UserError("Layer x: bad spec");
+ * if (!(e instanceof Error)) throw new Error();
+ * ```
+ */
 export class UserError extends Error {
   override name = "UserError";
 }
 
-/** Turn anything SEAL throws into an `Error` whose message reads `SEAL <type>: <what>`. */
+/**
+ * Turn anything SEAL throws into an `Error` whose message reads `SEAL <type>: <what>`.
+ *
+ * @example
+ * ```ts
+ * import { translateSealError } from "./errors.ts";
+ *
+ * const e = translateSealError({ message: ["std::logic_error", "result ciphertext is transparent"] });
+ * if (e.message !== "SEAL std::logic_error: result ciphertext is transparent") throw new Error();
+ * ```
+ */
 export function translateSealError(e: unknown, context?: string): Error {
   const prefix = context ? `${context}: ` : "";
   if (e instanceof Error) return e;
@@ -21,7 +41,17 @@ export function translateSealError(e: unknown, context?: string): Error {
   return new Error(`${prefix}${String(msg ?? e)}`);
 }
 
-/** Run `fn`, translating any SEAL exception it throws. */
+/**
+ * Run `fn`, translating any SEAL exception it throws.
+ *
+ * @example
+ * ```ts
+ * import { sealCall } from "./errors.ts";
+ *
+ * const two = sealCall("adding", () => 1 + 1);
+ * if (two !== 2) throw new Error();
+ * ```
+ */
 export function sealCall<T>(context: string, fn: () => T): T {
   try {
     return fn();

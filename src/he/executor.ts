@@ -24,7 +24,28 @@ export interface PreparedLayer extends Disposable {
   readonly masks: readonly Plaintext[];
 }
 
-/** Generate (or reuse) the plan's Galois keys and encode every mask in NTT form. */
+/**
+ * Generate (or reuse) the plan's Galois keys and encode every mask in NTT form.
+ *
+ * @example
+ * ```ts
+ * import { closeEnvs, decryptOutput, encryptInput, prepareLayer, runServer } from "./mod.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
+ * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }));
+ * const inputs = encryptInput(prep, new Uint32Array(8).fill(1));
+ * {
+ *   using server = runServer(prep, inputs); // the part a benchmark times
+ *   const { y } = decryptOutput(prep, server.outputs);
+ *   console.log(y, server.ledger.mult);
+ * }
+ * for (const ct of inputs) ct.delete();
+ * closeEnvs();
+ * ```
+ */
 export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
   const env = await presetEnv(plan.preset);
   const { seal, encoder, evaluator, context } = env;
@@ -72,7 +93,24 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
   };
 }
 
-/** Client side: pack and encrypt an input tensor (values mod t). The caller frees the result. */
+/**
+ * Client side: pack and encrypt an input tensor (values mod t). The caller frees the result.
+ *
+ * @example
+ * ```ts
+ * import { closeEnvs, encryptInput, prepareLayer } from "./mod.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
+ * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }));
+ * const cts = encryptInput(prep, new Uint32Array(8));
+ * if (cts.length !== 1) throw new Error();
+ * cts.forEach((ct) => ct.delete());
+ * closeEnvs();
+ * ```
+ */
 export function encryptInput(prep: PreparedLayer, x: Uint32Array): Ciphertext[] {
   const { seal, encoder, encryptor } = prep.env;
   const out: Ciphertext[] = [];
@@ -100,6 +138,24 @@ export interface ServerResult extends Disposable {
 /**
  * Server side: walk the plan over the input ciphertexts (which are not modified) through an
  * instrumented evaluator. Every SEAL call made is tallied into the returned ledger.
+ *
+ * @example
+ * ```ts
+ * import { closeEnvs, countPlan, encryptInput, prepareLayer, runServer } from "./mod.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1), { preset: getPreset("gazelle") });
+ * using prep = await prepareLayer(plan);
+ * const inputs = encryptInput(prep, new Uint32Array(8).fill(3));
+ * {
+ *   using server = runServer(prep, inputs);
+ *   if (JSON.stringify(server.ledger) !== JSON.stringify(countPlan(plan))) throw new Error();
+ * }
+ * inputs.forEach((ct) => ct.delete());
+ * closeEnvs();
+ * ```
  */
 export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): ServerResult {
   const { plan, env, galoisKeys, masks } = prep;
@@ -221,7 +277,28 @@ function lastUses(plan: LayerPlan): number[] {
   return last;
 }
 
-/** Client side: decrypt the outputs, read the output tensor and the smallest noise budget left. */
+/**
+ * Client side: decrypt the outputs, read the output tensor and the smallest noise budget left.
+ *
+ * @example
+ * ```ts
+ * import { closeEnvs, decryptOutput, encryptInput, prepareLayer, runServer } from "./mod.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=4,out=1"), 1), { preset: getPreset("gazelle") });
+ * using prep = await prepareLayer(plan);
+ * const inputs = encryptInput(prep, new Uint32Array(4));
+ * {
+ *   using server = runServer(prep, inputs);
+ *   const { y, noiseBudget } = decryptOutput(prep, server.outputs);
+ *   if (y[0] !== 0 || noiseBudget < 4) throw new Error();
+ * }
+ * inputs.forEach((ct) => ct.delete());
+ * closeEnvs();
+ * ```
+ */
 export function decryptOutput(
   prep: PreparedLayer,
   outputs: readonly (Ciphertext | null)[],
@@ -257,6 +334,22 @@ export interface ExecutionReport {
 /**
  * Run a plan end to end on input `x` (values mod t). Fails with one line if the result keeps less
  * noise budget than the preset's safety margin.
+ *
+ * @example
+ * ```ts
+ * import { closeEnvs, executeLayer } from "./mod.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const preset = getPreset("gazelle");
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=4,w=4,ci=2,co=2,k=3"), 1);
+ * const x = new Uint32Array(32).map((_, i) => i);
+ * const run = await executeLayer(planGazelle(layer, { preset }), x);
+ * const ref = referenceLayer(layer, x, preset.plainModulus);
+ * if (!run.y.every((v, i) => v === ref[i])) throw new Error();
+ * closeEnvs();
+ * ```
  */
 export async function executeLayer(plan: LayerPlan, x: Uint32Array): Promise<ExecutionReport> {
   using prep = await prepareLayer(plan);

@@ -12,7 +12,16 @@ export interface Rotation {
   readonly swap: boolean;
 }
 
-/** The representative of `step` mod N/2 in [−N/4, N/4): the one with the cheapest NAF. */
+/**
+ * The representative of `step` mod N/2 in [−N/4, N/4): the one with the cheapest NAF.
+ *
+ * @example
+ * ```ts
+ * import { normalizeStep } from "./galois.ts";
+ *
+ * if (normalizeStep(1023, 2048) !== -1) throw new Error();
+ * ```
+ */
 export function normalizeStep(step: number, slots: number): number {
   const half = slots / 2;
   let s = ((step % half) + half) % half;
@@ -20,12 +29,33 @@ export function normalizeStep(step: number, slots: number): number {
   return s;
 }
 
-/** True if the rotation is the identity (no HE op at all). */
+/**
+ * True if the rotation is the identity (no HE op at all).
+ *
+ * @example
+ * ```ts
+ * import { isIdentity } from "./galois.ts";
+ *
+ * if (!isIdentity({ step: 0, swap: false })) throw new Error();
+ * ```
+ */
 export function isIdentity(r: Rotation): boolean {
   return r.step === 0 && !r.swap;
 }
 
-/** Slot of the input that lands in slot `j` after rotation `r` (SEAL semantics). */
+/**
+ * Slot of the input that lands in slot `j` after rotation `r` (SEAL semantics).
+ *
+ * @example
+ * ```ts
+ * import { sourceSlot } from "./galois.ts";
+ *
+ * // Rotating 8 slots (2 rows of 4) left by 1: slot 0 receives slot 1, slot 3 receives slot 0.
+ * if (sourceSlot(0, { step: 1, swap: false }, 8) !== 1) throw new Error();
+ * if (sourceSlot(3, { step: 1, swap: false }, 8) !== 0) throw new Error();
+ * if (sourceSlot(0, { step: 0, swap: true }, 8) !== 4) throw new Error();
+ * ```
+ */
 export function sourceSlot(j: number, r: Rotation, slots: number): number {
   const half = slots / 2;
   const row = j >= half ? 1 : 0;
@@ -35,7 +65,16 @@ export function sourceSlot(j: number, r: Rotation, slots: number): number {
   return srcRow * half + srcCol;
 }
 
-/** SEAL's Galois element for a row-rotation step (step 0 means the column swap, 2N − 1). */
+/**
+ * SEAL's Galois element for a row-rotation step (step 0 means the column swap, 2N − 1).
+ *
+ * @example
+ * ```ts
+ * import { galoisElement } from "./galois.ts";
+ *
+ * if (galoisElement(1, 2048) !== 3 || galoisElement(0, 2048) !== 4095) throw new Error();
+ * ```
+ */
 export function galoisElement(step: number, slots: number): number {
   const m = 2 * slots;
   if (step === 0) return m - 1;
@@ -46,7 +85,16 @@ export function galoisElement(step: number, slots: number): number {
   return e;
 }
 
-/** Non-adjacent form digits of `step` (SEAL 4 composes a missing key from ±2^i keys this way). */
+/**
+ * Non-adjacent form digits of `step` (SEAL 4 composes a missing key from ±2^i keys this way).
+ *
+ * @example
+ * ```ts
+ * import { naf } from "./galois.ts";
+ *
+ * if (naf(7).join() !== "-1,8") throw new Error();
+ * ```
+ */
 export function naf(step: number): number[] {
   const out: number[] = [];
   let k = Math.abs(step);
@@ -74,7 +122,16 @@ export interface KeyPlan {
   readonly steps: readonly number[];
 }
 
-/** Bytes of one Galois key: (primes − 1) key-switching ciphertexts, each 2 polys over all primes. */
+/**
+ * Bytes of one Galois key: (primes − 1) key-switching ciphertexts, each 2 polys over all primes.
+ *
+ * @example
+ * ```ts
+ * import { galoisKeyBytes } from "./galois.ts";
+ *
+ * if (galoisKeyBytes(4096, 3) !== 2 * (113 + 2 * 3 * 4096 * 8)) throw new Error();
+ * ```
+ */
 export function galoisKeyBytes(slots: number, primes: number): number {
   return (primes - 1) * (SEAL_CT_OVERHEAD + 2 * primes * slots * 8);
 }
@@ -83,6 +140,13 @@ export function galoisKeyBytes(slots: number, primes: number): number {
  * Bytes of a serialized `GaloisKeys` object (uncompressed, SEAL 4 format) holding `keys` keys:
  * a 56-byte header, an 8-byte entry per possible Galois element (2N of them), then the keys.
  * Checked against `saveToArray` in the tests.
+ *
+ * @example
+ * ```ts
+ * import { galoisKeySetBytes } from "./galois.ts";
+ *
+ * if (galoisKeySetBytes(1, 4096, 3) !== 426266) throw new Error();
+ * ```
  */
 export function galoisKeySetBytes(keys: number, slots: number, primes: number): number {
   return 56 + 8 * slots + keys * galoisKeyBytes(slots, primes);
@@ -91,12 +155,27 @@ export function galoisKeySetBytes(keys: number, slots: number, primes: number): 
 /**
  * Fixed part of a serialized ciphertext: SEAL header (16), parms_id (32), NTT flag (1), size,
  * N, #primes, scale, correction factor (5 × 8), then the data array's own header (16) and length (8).
+ *
+ * @example
+ * ```ts
+ * import { SEAL_CT_OVERHEAD } from "./galois.ts";
+ *
+ * if (SEAL_CT_OVERHEAD !== 113) throw new Error();
+ * ```
  */
 export const SEAL_CT_OVERHEAD = 113;
 
 /**
  * Pick the key set for the rotations a plan uses: exact keys while they fit `budgetBytes`,
  * else the power-of-two set.
+ *
+ * @example
+ * ```ts
+ * import { chooseKeys } from "./galois.ts";
+ *
+ * const keys = chooseKeys([{ step: 3, swap: true }], 2048, 3, 2 ** 20);
+ * if (keys.kind !== "exact" || keys.steps.join() !== "0,3") throw new Error();
+ * ```
  */
 export function chooseKeys(
   rotations: Iterable<Rotation>,
@@ -120,7 +199,16 @@ export function chooseKeys(
   return { kind: "pow2", steps: pow2 };
 }
 
-/** Key switches SEAL performs for `rotateRows(step)` when keys exist for the steps in `keySteps`. */
+/**
+ * Key switches SEAL performs for `rotateRows(step)` when keys exist for the steps in `keySteps`.
+ *
+ * @example
+ * ```ts
+ * import { rowKeySwitches } from "./galois.ts";
+ *
+ * if (rowKeySwitches(5, new Set([1, 4])) !== 2) throw new Error();
+ * ```
+ */
 export function rowKeySwitches(step: number, keySteps: ReadonlySet<number>): number {
   if (step === 0) return 0;
   if (keySteps.has(step)) return 1;

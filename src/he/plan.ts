@@ -97,7 +97,16 @@ export interface OpCounts {
   cts_down: number;
 }
 
-/** An all-zero `OpCounts`. */
+/**
+ * An all-zero `OpCounts`.
+ *
+ * @example
+ * ```ts
+ * import { zeroCounts } from "./plan.ts";
+ *
+ * if (zeroCounts().mult !== 0) throw new Error();
+ * ```
+ */
 export function zeroCounts(): OpCounts {
   return {
     perm_in: 0,
@@ -114,7 +123,17 @@ export function zeroCounts(): OpCounts {
   };
 }
 
-/** Add `b` into `a` field by field. */
+/**
+ * Add `b` into `a` field by field.
+ *
+ * @example
+ * ```ts
+ * import { addCounts, zeroCounts } from "./plan.ts";
+ *
+ * const sum = addCounts(zeroCounts(), { ...zeroCounts(), add: 2 });
+ * if (sum.add !== 2) throw new Error();
+ * ```
+ */
 export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
   for (const k of Object.keys(a) as (keyof OpCounts)[]) a[k] += b[k];
   return a;
@@ -124,6 +143,15 @@ export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
  * Tally one op into `c`. The executor calls this for every op it runs (its ledger); `countPlan`
  * calls it for every op of the plan, so counted == executed by construction of the plan walk, and
  * the ledger test checks the executor does not run anything the plan did not say.
+ *
+ * @example
+ * ```ts
+ * import { tallyOp, zeroCounts } from "./plan.ts";
+ *
+ * const c = zeroCounts();
+ * tallyOp(c, { kind: "rotate", dst: 1, src: 0, rot: { step: 3, swap: true }, side: "in" }, new Set([3, 0]));
+ * if (c.perm_in !== 1 || c.key_switches !== 2) throw new Error();
+ * ```
  */
 export function tallyOp(c: OpCounts, op: HeOp, keySteps: ReadonlySet<number>): void {
   switch (op.kind) {
@@ -156,7 +184,21 @@ export function tallyOp(c: OpCounts, op: HeOp, keySteps: ReadonlySet<number>): v
   }
 }
 
-/** Count a plan's HE ops without running anything. */
+/**
+ * Count a plan's HE ops without running anything.
+ *
+ * @example
+ * ```ts
+ * import { countPlan } from "./plan.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelle } from "../frameworks/gazelle/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=28,w=28,ci=1,co=5,k=5"), 1);
+ * const c = countPlan(planGazelle(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }));
+ * if (c.perm_in !== 49 || c.mult !== 150) throw new Error();
+ * ```
+ */
 export function countPlan(plan: LayerPlan): OpCounts {
   const c = zeroCounts();
   const keySteps = new Set(plan.keys.steps);
@@ -166,7 +208,16 @@ export function countPlan(plan: LayerPlan): OpCounts {
   return c;
 }
 
-/** Bytes of one uncompressed serialized ciphertext with `dataPrimes` primes (SEAL 4 format). */
+/**
+ * Bytes of one uncompressed serialized ciphertext with `dataPrimes` primes (SEAL 4 format).
+ *
+ * @example
+ * ```ts
+ * import { ciphertextBytes } from "./plan.ts";
+ *
+ * if (ciphertextBytes(2048, 2) !== 65649) throw new Error();
+ * ```
+ */
 export function ciphertextBytes(slots: number, dataPrimes: number): number {
   return SEAL_CT_OVERHEAD + 2 * slots * dataPrimes * 8;
 }

@@ -30,7 +30,16 @@ export interface Preset {
  */
 const GAZELLE_P = 557057;
 
-/** Built-in presets. */
+/**
+ * Built-in presets.
+ *
+ * @example
+ * ```ts
+ * import { PRESETS } from "./presets.ts";
+ *
+ * if (PRESETS["gazelle-secure"].securityBits !== 128) throw new Error();
+ * ```
+ */
 export const PRESETS: Readonly<Record<string, Preset>> = {
   gazelle: {
     name: "gazelle",
@@ -56,12 +65,30 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   },
 };
 
-/** Names of the built-in presets. */
+/**
+ * Names of the built-in presets.
+ *
+ * @example
+ * ```ts
+ * import { presetNames } from "./presets.ts";
+ *
+ * if (!presetNames().includes("gazelle")) throw new Error();
+ * ```
+ */
 export function presetNames(): string[] {
   return Object.keys(PRESETS);
 }
 
-/** The preset called `name`, or a one-line error listing the known presets. */
+/**
+ * The preset called `name`, or a one-line error listing the known presets.
+ *
+ * @example
+ * ```ts
+ * import { getPreset } from "./presets.ts";
+ *
+ * if (getPreset("gazelle").polyModulusDegree !== 2048) throw new Error();
+ * ```
+ */
 export function getPreset(name: string): Preset {
   const p = PRESETS[name];
   if (!p) {
@@ -70,7 +97,16 @@ export function getPreset(name: string): Preset {
   return p;
 }
 
-/** Human label of a preset's security, shown wherever its results appear. */
+/**
+ * Human label of a preset's security, shown wherever its results appear.
+ *
+ * @example
+ * ```ts
+ * import { getPreset, securityLabel } from "./presets.ts";
+ *
+ * if (securityLabel(getPreset("gazelle-secure")) !== "128-bit secure") throw new Error();
+ * ```
+ */
 export function securityLabel(p: Preset): string {
   return p.securityBits === 128
     ? "128-bit secure"

@@ -14,14 +14,43 @@ export interface SealRuntime {
   heapBytes(): number;
 }
 
-/** node-seal's package version (pinned in deno.json) and the SEAL version it wraps. */
+/**
+ * node-seal's package version (pinned in deno.json) and the SEAL version it wraps.
+ *
+ * @example
+ * ```ts
+ * import { NODE_SEAL_VERSION } from "./seal.ts";
+ *
+ * if (NODE_SEAL_VERSION !== "7.0.0") throw new Error();
+ * ```
+ */
 export const NODE_SEAL_VERSION = "7.0.0";
-/** Microsoft SEAL version inside node-seal 7.0.0. */
+/**
+ * Microsoft SEAL version inside node-seal 7.0.0.
+ *
+ * @example
+ * ```ts
+ * import { SEAL_VERSION } from "./seal.ts";
+ *
+ * if (SEAL_VERSION !== "4.1.2") throw new Error();
+ * ```
+ */
 export const SEAL_VERSION = "4.1.2";
 
 let loading: Promise<SealRuntime> | undefined;
 
-/** The process-wide SEAL runtime (loaded on first call, about 50–100 ms). */
+/**
+ * The process-wide SEAL runtime (loaded on first call, about 50–100 ms).
+ *
+ * @example
+ * ```ts
+ * import { loadSeal } from "./seal.ts";
+ *
+ * const { seal, heapBytes } = await loadSeal();
+ * using parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
+ * if (heapBytes() <= 0) throw new Error();
+ * ```
+ */
 export function loadSeal(): Promise<SealRuntime> {
   loading ??= (async () => {
     const wasmUrl = new URL("seal_throws.wasm", import.meta.resolve("node-seal"));

@@ -15,7 +15,24 @@ function mulMod(a: number, b: number, t: number): number {
   return Number((BigInt(a) * BigInt(b)) % BigInt(t));
 }
 
-/** Run `plan` on input `x` (residues mod t) in the clear; returns the output and the op ledger. */
+/**
+ * Run `plan` on input `x` (residues mod t) in the clear; returns the output and the op ledger.
+ *
+ * @example
+ * ```ts
+ * import { simulatePlan } from "./simulate.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const preset = getPreset("gazelle");
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=5,w=5,ci=3,co=4,k=3,s=2"), 1);
+ * const x = new Uint32Array(75).map((_, i) => i);
+ * const { y } = simulatePlan(planGazelle(layer, { preset }), x);
+ * const ref = referenceLayer(layer, x, preset.plainModulus);
+ * if (!y.every((v, i) => v === ref[i])) throw new Error();
+ * ```
+ */
 export function simulatePlan(
   plan: LayerPlan,
   x: Uint32Array,

@@ -7,7 +7,16 @@
  */
 import type { LayerShape } from "./layers.ts";
 
-/** Named layer shapes of CIFAR-10 VGG-16. */
+/**
+ * Named layer shapes of CIFAR-10 VGG-16.
+ *
+ * @example
+ * ```ts
+ * import { vgg16Cifar10Shapes } from "./default_layers.ts";
+ *
+ * if (vgg16Cifar10Shapes().length !== 14) throw new Error();
+ * ```
+ */
 export function vgg16Cifar10Shapes(): { name: string; shape: LayerShape }[] {
   const M = "M" as const;
   const cfg: (number | "M")[] = [64, 64, M, 128, 128, M, 256, 256, 256, M, 512, 512, 512, M];

@@ -41,27 +41,74 @@ export interface IntLayer<S extends LayerShape = LayerShape> {
   readonly weights: Int32Array;
 }
 
-/** Output height of a conv layer. */
+/**
+ * Output height of a conv layer.
+ *
+ * @example
+ * ```ts
+ * import { convOutH, parseLayerSpec } from "./layers.ts";
+ *
+ * const s = parseLayerSpec("conv:h=7,w=7,ci=1,co=1,k=3,s=2,p=1");
+ * if (s.kind !== "conv" || convOutH(s) !== 4) throw new Error();
+ * ```
+ */
 export function convOutH(c: ConvShape): number {
   return Math.floor((c.h + 2 * c.p - c.k) / c.s) + 1;
 }
 
-/** Output width of a conv layer. */
+/**
+ * Output width of a conv layer.
+ *
+ * @example
+ * ```ts
+ * import { convOutW, parseLayerSpec } from "./layers.ts";
+ *
+ * const s = parseLayerSpec("conv:h=7,w=9,ci=1,co=1,k=3,s=2,p=1");
+ * if (s.kind !== "conv" || convOutW(s) !== 5) throw new Error();
+ * ```
+ */
 export function convOutW(c: ConvShape): number {
   return Math.floor((c.w + 2 * c.p - c.k) / c.s) + 1;
 }
 
-/** Number of weights of a layer shape. */
+/**
+ * Number of weights of a layer shape.
+ *
+ * @example
+ * ```ts
+ * import { parseLayerSpec, weightCount } from "./layers.ts";
+ *
+ * if (weightCount(parseLayerSpec("conv:h=8,w=8,ci=2,co=3,k=3")) !== 54) throw new Error();
+ * ```
+ */
 export function weightCount(s: LayerShape): number {
   return s.kind === "conv" ? s.co * s.ci * s.k * s.k : s.out * s.in;
 }
 
-/** Number of input elements of a layer shape. */
+/**
+ * Number of input elements of a layer shape.
+ *
+ * @example
+ * ```ts
+ * import { inputCount, parseLayerSpec } from "./layers.ts";
+ *
+ * if (inputCount(parseLayerSpec("conv:h=8,w=8,ci=2,co=3,k=3")) !== 128) throw new Error();
+ * ```
+ */
 export function inputCount(s: LayerShape): number {
   return s.kind === "conv" ? s.ci * s.h * s.w : s.in;
 }
 
-/** Number of output elements of a layer shape. */
+/**
+ * Number of output elements of a layer shape.
+ *
+ * @example
+ * ```ts
+ * import { outputCount, parseLayerSpec } from "./layers.ts";
+ *
+ * if (outputCount(parseLayerSpec("fc:in=8,out=3")) !== 3) throw new Error();
+ * ```
+ */
 export function outputCount(s: LayerShape): number {
   return s.kind === "conv" ? s.co * convOutH(s) * convOutW(s) : s.out;
 }
@@ -69,7 +116,17 @@ export function outputCount(s: LayerShape): number {
 const CONV_FIELDS = ["h", "w", "ci", "co", "k", "s", "p"] as const;
 const FC_FIELDS = ["in", "out"] as const;
 
-/** Parse a compact layer spec; bad specs throw a one-line `UserError`. */
+/**
+ * Parse a compact layer spec; bad specs throw a one-line `UserError`.
+ *
+ * @example
+ * ```ts
+ * import { parseLayerSpec } from "./layers.ts";
+ *
+ * const s = parseLayerSpec("conv:h=16,w=16,ci=128,co=128,k=3");
+ * if (s.kind !== "conv" || s.p !== 1 || s.s !== 1) throw new Error();
+ * ```
+ */
 export function parseLayerSpec(spec: string): LayerShape {
   const m = /^(conv|fc):(.*)$/.exec(spec.trim());
   if (!m) {
@@ -116,7 +173,16 @@ export function parseLayerSpec(spec: string): LayerShape {
   return shape;
 }
 
-/** Check a shape is a real layer; throws a one-line `UserError` naming the problem. */
+/**
+ * Check a shape is a real layer; throws a one-line `UserError` naming the problem.
+ *
+ * @example
+ * ```ts
+ * import { validateShape } from "./layers.ts";
+ *
+ * validateShape({ kind: "fc", in: 4, out: 2 }, "fc1"); // fine; bad shapes throw a UserError
+ * ```
+ */
 export function validateShape(shape: LayerShape, label: string): void {
   const bad = (why: string) => new UserError(`Layer ${label}: ${why}`);
   if (shape.kind === "fc") {
@@ -136,14 +202,33 @@ export function validateShape(shape: LayerShape, label: string): void {
   }
 }
 
-/** A short canonical name for a shape (used as the default layer name). */
+/**
+ * A short canonical name for a shape (used as the default layer name).
+ *
+ * @example
+ * ```ts
+ * import { parseLayerSpec, shapeLabel } from "./layers.ts";
+ *
+ * if (shapeLabel(parseLayerSpec("fc:in=4,out=2")) !== "fc:in=4,out=2") throw new Error();
+ * ```
+ */
 export function shapeLabel(s: LayerShape): string {
   return s.kind === "conv"
     ? `conv:h=${s.h},w=${s.w},ci=${s.ci},co=${s.co},k=${s.k},s=${s.s},p=${s.p}`
     : `fc:in=${s.in},out=${s.out}`;
 }
 
-/** Apply a 0/1 mask to weights (a mask of the wrong length is a one-line `UserError`). */
+/**
+ * Apply a 0/1 mask to weights (a mask of the wrong length is a one-line `UserError`).
+ *
+ * @example
+ * ```ts
+ * import { applyMask, parseLayerSpec } from "./layers.ts";
+ *
+ * const layer = { name: "f", shape: parseLayerSpec("fc:in=2,out=1"), weights: Int32Array.from([5, 6]) };
+ * if (applyMask(layer, Uint8Array.from([0, 1])).weights.join() !== "0,6") throw new Error();
+ * ```
+ */
 export function applyMask(layer: IntLayer, mask: Uint8Array | undefined): IntLayer {
   if (!mask) return layer;
   if (mask.length !== layer.weights.length) {

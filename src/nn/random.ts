@@ -5,7 +5,16 @@
  * @module
  */
 
-/** A deterministic generator of uint32 values from a 32-bit seed. */
+/**
+ * A deterministic generator of uint32 values from a 32-bit seed.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "./random.ts";
+ *
+ * if (new Rng(1).nextU32() !== new Rng(1).nextU32()) throw new Error();
+ * ```
+ */
 export class Rng {
   #state: number;
   constructor(seed: number) {
@@ -29,14 +38,32 @@ export class Rng {
   }
 }
 
-/** `n` uniform values mod t (a random client input). */
+/**
+ * `n` uniform values mod t (a random client input).
+ *
+ * @example
+ * ```ts
+ * import { randomModT, Rng } from "./random.ts";
+ *
+ * if (!randomModT(10, 97, new Rng(1)).every((v) => v < 97)) throw new Error();
+ * ```
+ */
 export function randomModT(n: number, t: number, rng: Rng): Uint32Array {
   const x = new Uint32Array(n);
   for (let i = 0; i < n; i++) x[i] = rng.int(0, t);
   return x;
 }
 
-/** `n` uniform signed `bits`-bit integers, never all zero (random quantized weights). */
+/**
+ * `n` uniform signed `bits`-bit integers, never all zero (random quantized weights).
+ *
+ * @example
+ * ```ts
+ * import { randomSigned, Rng } from "./random.ts";
+ *
+ * if (!randomSigned(10, 8, new Rng(1)).every((v) => v >= -128 && v < 128)) throw new Error();
+ * ```
+ */
 export function randomSigned(n: number, bits: number, rng: Rng): Int32Array {
   const w = new Int32Array(n);
   const lim = 2 ** (bits - 1);

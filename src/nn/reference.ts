@@ -12,7 +12,18 @@ function mod(v: number, t: number): number {
   return r < 0 ? r + t : r;
 }
 
-/** y = layer(x) mod t for a conv or FC layer; x and y hold residues mod t. */
+/**
+ * y = layer(x) mod t for a conv or FC layer; x and y hold residues mod t.
+ *
+ * @example
+ * ```ts
+ * import { referenceLayer } from "./reference.ts";
+ * import { parseLayerSpec } from "./layers.ts";
+ *
+ * const layer = { name: "f", shape: parseLayerSpec("fc:in=2,out=1"), weights: Int32Array.from([-1, 2]) };
+ * if (referenceLayer(layer, Uint32Array.from([3, 4]), 97)[0] !== 5) throw new Error();
+ * ```
+ */
 export function referenceLayer(layer: IntLayer, x: Uint32Array, t: number): Uint32Array {
   const s: LayerShape = layer.shape;
   const W = layer.weights;

@@ -6,7 +6,17 @@
 import { type IntLayer, type LayerShape, validateShape, weightCount } from "./layers.ts";
 import { randomSigned, Rng } from "./random.ts";
 
-/** A layer with uniformly random signed 8-bit weights drawn from `seed` (synthetic weights). */
+/**
+ * A layer with uniformly random signed 8-bit weights drawn from `seed` (synthetic weights).
+ *
+ * @example
+ * ```ts
+ * import { syntheticLayer } from "./synthetic.ts";
+ *
+ * const l = syntheticLayer("fc", { kind: "fc", in: 4, out: 2 }, 1);
+ * if (l.weights.length !== 8) throw new Error();
+ * ```
+ */
 export function syntheticLayer<S extends LayerShape>(
   name: string,
   shape: S,

@@ -38,7 +38,16 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** The current commit, read from `.git` (no subprocess), or "unknown". */
+/**
+ * The current commit, read from `.git` (no subprocess), or "unknown".
+ *
+ * @example
+ * ```ts
+ * import { gitSha } from "./manifest.ts";
+ *
+ * console.log(gitSha()); // 40 hex digits, or "unknown" outside a git checkout
+ * ```
+ */
 export function gitSha(root = "."): string {
   const head = readText(`${root}/.git/HEAD`)?.trim();
   if (!head) return "unknown";
@@ -51,13 +60,33 @@ export function gitSha(root = "."): string {
   return line?.split(" ")[0] ?? "unknown";
 }
 
-/** CPU model name from /proc/cpuinfo where available. */
+/**
+ * CPU model name from /proc/cpuinfo where available.
+ *
+ * @example
+ * ```ts
+ * import { cpuModel } from "./manifest.ts";
+ *
+ * if (cpuModel().length === 0) throw new Error();
+ * ```
+ */
 export function cpuModel(): string {
   const info = readText("/proc/cpuinfo") ?? "";
   return /model name\s*:\s*(.+)/.exec(info)?.[1].trim() ?? Deno.build.arch;
 }
 
-/** Build the manifest for a run. */
+/**
+ * Build the manifest for a run.
+ *
+ * @example
+ * ```ts
+ * import { buildManifest } from "./manifest.ts";
+ * import { getPreset } from "../he/presets.ts";
+ *
+ * const m = buildManifest([getPreset("gazelle-secure")], { weights: 1 }, "synthetic");
+ * if (m.presets[0].security !== "128-bit secure") throw new Error();
+ * ```
+ */
 export function buildManifest(
   presets: readonly Preset[],
   seeds: Record<string, number>,
@@ -86,7 +115,18 @@ export function buildManifest(
   };
 }
 
-/** Write a file atomically: to a temporary file beside it, then rename. */
+/**
+ * Write a file atomically: to a temporary file beside it, then rename.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./manifest.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.json`, "{}");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp-${Deno.pid}`;
   try {

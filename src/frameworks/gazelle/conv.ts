@@ -31,7 +31,16 @@ export interface GazellePlanOptions {
   readonly unitCosts?: UnitCosts;
 }
 
-/** Default budget for exact-step Galois keys. */
+/**
+ * Default budget for exact-step Galois keys.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KEY_BUDGET_BYTES } from "./conv.ts";
+ *
+ * if (DEFAULT_KEY_BUDGET_BYTES !== 256 * 2 ** 20) throw new Error();
+ * ```
+ */
 export const DEFAULT_KEY_BUDGET_BYTES = 256 * 2 ** 20;
 
 const IDENTITY: Rotation = { step: 0, swap: false };
@@ -99,7 +108,20 @@ function orScheme(g: GridConv, inPack: Packing, outPack: Packing): RotationSchem
   return { conv: g, inPack, outPack, inRots, outRots: [IDENTITY, { step: 0, swap: true }] };
 }
 
-/** Compile a conv layer for GAZELLE. */
+/**
+ * Compile a conv layer for GAZELLE.
+ *
+ * @example
+ * ```ts
+ * import { planGazelleConv } from "./conv.ts";
+ * import { countPlan, getPreset } from "../../he/mod.ts";
+ * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=32,w=32,ci=32,co=32,k=3"), 1) as IntLayer<ConvShape>;
+ * const c = countPlan(planGazelleConv(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }));
+ * if (c.perm_in !== 272 || c.mult !== 4608) throw new Error();
+ * ```
+ */
 export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOptions): LayerPlan {
   const method = opts.method ?? "auto";
   const masked = applyMask(layer, opts.mask) as IntLayer<ConvShape>;
@@ -155,7 +177,18 @@ export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOpt
   return predictMs(countPlan(ir), unit) < predictMs(countPlan(or), unit) ? ir : or;
 }
 
-/** Client side: put element values into their slots. */
+/**
+ * Client side: put element values into their slots.
+ *
+ * @example
+ * ```ts
+ * import { scatter } from "./conv.ts";
+ * import { blockPacking } from "../packing.ts";
+ *
+ * const p = blockPacking({ channels: 1, gh: 2, gw: 2, vh: 2, vw: 2 }, 8)!;
+ * if (scatter(p, Uint32Array.from([1, 2, 3, 4]))[0][3] !== 4n) throw new Error();
+ * ```
+ */
 export function scatter(pack: Packing, values: Uint32Array): BigUint64Array[] {
   const out = Array.from({ length: pack.cts }, () => new BigUint64Array(pack.slots));
   for (let e = 0; e < values.length; e++) {
@@ -165,7 +198,18 @@ export function scatter(pack: Packing, values: Uint32Array): BigUint64Array[] {
   return out;
 }
 
-/** Client side: read element values from their slots (an all-zero output ct reads as 0). */
+/**
+ * Client side: read element values from their slots (an all-zero output ct reads as 0).
+ *
+ * @example
+ * ```ts
+ * import { gather, scatter } from "./conv.ts";
+ * import { blockPacking } from "../packing.ts";
+ *
+ * const p = blockPacking({ channels: 1, gh: 2, gw: 2, vh: 2, vw: 2 }, 8)!;
+ * if (gather(p, scatter(p, Uint32Array.from([1, 2, 3, 4])), 97).join() !== "1,2,3,4") throw new Error();
+ * ```
+ */
 export function gather(
   pack: Packing,
   cts: readonly (BigUint64Array | null)[],

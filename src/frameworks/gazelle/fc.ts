@@ -30,7 +30,17 @@ export interface FcGeometry {
   readonly groups: number;
 }
 
-/** The hybrid geometry of an n_i → n_o layer. */
+/**
+ * The hybrid geometry of an n_i → n_o layer.
+ *
+ * @example
+ * ```ts
+ * import { fcGeometry } from "./fc.ts";
+ *
+ * const g = fcGeometry({ kind: "fc", in: 512, out: 512 }, 2048);
+ * if (g.D !== 128 || g.pack !== 4) throw new Error();
+ * ```
+ */
 export function fcGeometry(s: FcShape, slots: number): FcGeometry {
   const niP = nextPow2(s.in);
   const L = Math.min(niP, slots / 2);
@@ -43,7 +53,20 @@ export function fcGeometry(s: FcShape, slots: number): FcGeometry {
   return { L, chunks, pack, D: L, groups: Math.ceil(s.out / slots) };
 }
 
-/** Compile an FC layer for GAZELLE. */
+/**
+ * Compile an FC layer for GAZELLE.
+ *
+ * @example
+ * ```ts
+ * import { planGazelleFc } from "./fc.ts";
+ * import { countPlan, getPreset } from "../../he/mod.ts";
+ * import { type FcShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=512,out=10"), 1) as IntLayer<FcShape>;
+ * const c = countPlan(planGazelleFc(layer, { preset: getPreset("gazelle"), stock: true }));
+ * if (c.perm_in + c.perm_out !== 10 || c.mult !== 4) throw new Error();
+ * ```
+ */
 export function planGazelleFc(layer: IntLayer<FcShape>, opts: GazellePlanOptions): LayerPlan {
   const s = layer.shape;
   const n = opts.preset.polyModulusDegree;
