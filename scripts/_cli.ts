@@ -4,6 +4,7 @@
  * @module
  */
 import { UserError } from "../src/he/errors.ts";
+import { getPreset, type Preset, presetNames } from "../src/he/presets.ts";
 
 /** Run a CLI main; a `UserError` prints its one line and exits 2, anything else exits 1. */
 export async function runMain(main: () => Promise<number | void>): Promise<never> {
@@ -40,4 +41,22 @@ export function checkFlags(args: Record<string, unknown>, known: readonly string
       `Unknown option --${k}: accepted options are ${known.map((x) => `--${x}`).join(", ")}`,
     );
   }
+}
+
+/** The preset named by `--preset` (default `gazelle`), or a one-line error listing the presets. */
+export function presetFlag(value: string | undefined): Preset {
+  const name = value ?? "gazelle";
+  if (!presetNames().includes(name)) {
+    throw new UserError(`Unknown --preset "${name}": use one of ${presetNames().join(", ")}`);
+  }
+  return getPreset(name);
+}
+
+/** The conv method named by `--method` (default `auto`), or a one-line error. */
+export function methodFlag(value: string | undefined): "ir" | "or" | "auto" {
+  const m = value ?? "auto";
+  if (m !== "ir" && m !== "or" && m !== "auto") {
+    throw new UserError(`Unknown --method "${m}": use ir, or or auto`);
+  }
+  return m;
 }

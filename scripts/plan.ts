@@ -13,14 +13,12 @@ import {
   countPlan,
   executeLayer,
   galoisKeySetBytes,
-  getPreset,
   inputCount,
   type LayerPlan,
   MEASURED_UNIT_COSTS,
   parseLayerSpec,
   planLayer,
   predictMs,
-  presetNames,
   randomModT,
   referenceLayer,
   Rng,
@@ -29,7 +27,7 @@ import {
   syntheticLayer,
   UserError,
 } from "../mod.ts";
-import { checkFlags, runMain } from "./_cli.ts";
+import { checkFlags, methodFlag, presetFlag, runMain } from "./_cli.ts";
 
 const USAGE = "usage: deno task plan gazelle <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
   "fc:in=..,out=..> [--method ir|or|auto] [--preset gazelle|gazelle-secure] [--stock] " +
@@ -87,15 +85,8 @@ async function main(): Promise<number> {
   }
   const [framework, spec] = args._.map(String);
   if (!framework || !spec) throw new UserError(`missing arguments; ${USAGE}`);
-  const method = args.method ?? "auto";
-  if (!["ir", "or", "auto"].includes(method)) {
-    throw new UserError(`Unknown --method "${method}": use ir, or or auto`);
-  }
-  const presetName = args.preset ?? "gazelle";
-  if (!presetNames().includes(presetName)) {
-    throw new UserError(`Unknown --preset "${presetName}": use one of ${presetNames().join(", ")}`);
-  }
-  const preset = getPreset(presetName);
+  const method = methodFlag(args.method);
+  const preset = presetFlag(args.preset);
   const seed = Number(args.seed ?? 1);
   if (!Number.isInteger(seed)) {
     throw new UserError(`--seed must be an integer (got "${args.seed}")`);
@@ -104,7 +95,7 @@ async function main(): Promise<number> {
   const layer = syntheticLayer(shapeLabel(shape), shape, seed);
   const plan = planLayer(framework, layer, {
     preset,
-    method: method as "ir" | "or" | "auto",
+    method,
     stock: args.stock,
   });
   const out: Record<string, unknown> = planSummary(plan);

@@ -14,24 +14,21 @@ import {
   closeEnvs,
   countPlan,
   executeLayer,
-  getPreset,
   inputCount,
   MEASURED_UNIT_COSTS,
   planLayer,
   predictMs,
-  presetNames,
   randomModT,
   referenceLayer,
   Rng,
   securityLabel,
   shapeLabel,
   syntheticLayer,
-  UserError,
   vgg16Cifar10Shapes,
   writeFileAtomic,
   zeroCounts,
 } from "../mod.ts";
-import { checkFlags, progress, runMain } from "./_cli.ts";
+import { checkFlags, methodFlag, presetFlag, progress, runMain } from "./_cli.ts";
 
 const SEED = 1;
 
@@ -41,15 +38,8 @@ async function main(): Promise<number> {
     string: ["preset", "method", "out"],
   });
   checkFlags(args, ["stock", "execute", "json", "preset", "method", "out"]);
-  const presetName = args.preset ?? "gazelle";
-  if (!presetNames().includes(presetName)) {
-    throw new UserError(`Unknown --preset "${presetName}": use one of ${presetNames().join(", ")}`);
-  }
-  const method = args.method ?? "auto";
-  if (!["ir", "or", "auto"].includes(method)) {
-    throw new UserError(`Unknown --method "${method}": use ir, or or auto`);
-  }
-  const preset = getPreset(presetName);
+  const method = methodFlag(args.method);
+  const preset = presetFlag(args.preset);
   const unit = MEASURED_UNIT_COSTS[preset.name];
   const shapes = vgg16Cifar10Shapes();
   const rows = [];
@@ -60,7 +50,7 @@ async function main(): Promise<number> {
     const layer = syntheticLayer(name, shape, SEED + i);
     const plan = planLayer("gazelle", layer, {
       preset,
-      method: method as "ir" | "or" | "auto",
+      method,
       stock: args.stock,
     });
     const c = countPlan(plan);

@@ -1,14 +1,13 @@
 /**
  * A plaintext simulator of `LayerPlan`s: every register is a slot vector mod t, rotations follow
  * SEAL's 2 × (N/2) layout (`sourceSlot`), products are slot-wise. It checks planners on many
- * shapes, at any N (even insecure toy sizes), in milliseconds, with no SEAL. It keeps its own
- * ledger, which must equal `countPlan` like the real executor's.
+ * shapes, at any N (even insecure toy sizes), in milliseconds, with no SEAL. Its ledger tallies
+ * the ops it walked the way `countPlan` does (the real executor's ledger is the independent one).
  *
  * @module
  */
 import { sourceSlot } from "./galois.ts";
-import { type LayerPlan, type OpCounts, zeroCounts } from "./plan.ts";
-import { rowKeySwitches } from "./galois.ts";
+import { type LayerPlan, type OpCounts, tallyOp, zeroCounts } from "./plan.ts";
 
 function mulMod(a: number, b: number, t: number): number {
   if (t < 2 ** 26) return (a * b) % t;
@@ -62,44 +61,31 @@ export function simulatePlan(
     return v;
   };
   for (const op of plan.ops) {
+    tallyOp(ledger, op, keySteps);
     switch (op.kind) {
       case "rotate": {
         const src = get(op.src);
         const dst = new Float64Array(n);
         for (let j = 0; j < n; j++) dst[j] = src[sourceSlot(j, op.rot, n)];
         regs[op.dst] = dst;
-        if (op.side === "in") ledger.perm_in++;
-        else ledger.perm_out++;
-        if (op.rot.step !== 0) {
-          ledger.rotate_rows++;
-          ledger.key_switches += rowKeySwitches(op.rot.step, keySteps);
-        }
-        if (op.rot.swap) {
-          ledger.rotate_columns++;
-          ledger.key_switches++;
-        }
         break;
       }
       case "ntt":
         // The simulator has no NTT domain; copy so an input register is never mutated.
         regs[op.reg] = Float64Array.from(get(op.reg));
-        ledger.ntt++;
         break;
       case "intt":
         get(op.reg);
-        ledger.intt++;
         break;
       case "mul": {
         const src = get(op.src), m = mask(op.mask);
         if (m.every((v) => v === 0)) throw new Error(`plan multiplies by all-zero mask ${op.mask}`);
         regs[op.dst] = src.map((v, j) => mulMod(v, m[j], t));
-        ledger.mult++;
         break;
       }
       case "add": {
         const d = get(op.dst), s = get(op.src);
         for (let j = 0; j < n; j++) d[j] = (d[j] + s[j]) % t;
-        ledger.add++;
         break;
       }
     }
