@@ -21,6 +21,20 @@ import { type GazellePlanOptions, planGazelle } from "./gazelle/mod.ts";
 
 export * from "./gazelle/mod.ts";
 export { type GridConv, lowerConv } from "./grid_conv.ts";
+export {
+  type FcGeometry,
+  fcGeometry,
+  type FcPolicy,
+  type HybridFcOptions,
+  planHybridFc,
+} from "./hybrid_fc.ts";
+export {
+  type InRotation,
+  planRotationConv,
+  type RotationPolicy,
+  type RotationProgram,
+  type RotationScheme,
+} from "./rotation_conv.ts";
 export { blockPacking, type MapStack, nextPow2, type Packing, rowPacking } from "./packing.ts";
 
 /**

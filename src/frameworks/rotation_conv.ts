@@ -1,16 +1,12 @@
 /**
- * The planner shared by rotation-based convolutions (GAZELLE IR and OR, and any packing): given
- * the packings, the input-side rotations (each tied to one tap) and the output-side rotations, it
- * derives every plaintext mask from the geometry and emits the op list.
+ * The planner shared by rotation-based convolutions (GAZELLE IR/OR, SCI's conv-field, any packing):
+ * given the packings, the input-side rotations (each tied to one tap), the output-side rotations
+ * and a policy, it derives every plaintext mask from the geometry and emits the op list.
  *
  * Mask (input rotation e of ct a, output ct b, output rotation k) at slot m holds W'(o, i, tap_e)
  * when output slot j = R_k⁻¹(m) holds output (o, y, x) and the input slot that rotation e brings
  * to m holds input (i, y + dy, x + dx). A mask is therefore right by construction whatever the
- * packing; the method only chooses which rotations exist.
- *
- * Pruning-aware (default): a mask with no non-zero weight is skipped (no Mult, no Add), an input
- * rotation none of whose masks survive is not issued, nor is the output rotation of an empty
- * partial sum. Stock: every mask of the method is multiplied, as the framework's code does.
+ * packing; a method only chooses which rotations exist and the policy how sums are formed.
  *
  * @module
  */
@@ -28,6 +24,34 @@ export interface InRotation {
   readonly targets: readonly number[];
 }
 
+/** How a framework forms its sums; each flag is a behaviour of the framework's code. */
+export interface RotationPolicy {
+  /** Skip products whose mask is all zero (SCI always; GAZELLE's stock code never). */
+  readonly skipZeroMasks: boolean;
+  /** Issue every input rotation even if no product uses it (stock code). */
+  readonly issueUnusedRotations: boolean;
+  /** Rotate and add partial sums that received no product (stock SCI: encryptions of zero). */
+  readonly rotateEmptyPartials: boolean;
+  /** Start every sum from an encryption of zero (stock SCI) instead of its first term. */
+  readonly zeroInit: boolean;
+  /**
+   * Apply the half swap once per output ciphertext to the sum of all swap-side partials (SCI's
+   * `rotate_columns(partial[1])`) instead of once per partial (GAZELLE's combined automorphism).
+   */
+  readonly factorSwap: boolean;
+  /**
+   * Outputs fill only the lower half while inputs use both: let products land in either half and
+   * finish with out += swap(out) (SCI, out_halves = 1 and inp_halves > 1).
+   */
+  readonly foldHalves: boolean;
+  /** Modulus switches of each partial sum after the multiply-accumulate (SCI: 1). */
+  readonly switchesAfterMac: number;
+  /** Add the server's uniform output mask (secret-shared output, SCI). */
+  readonly maskOutputs: boolean;
+  /** Modulus switches of each output after masking (SCI: 1, before sending). */
+  readonly switchesAtEnd: number;
+}
+
 /** A conv method: packings plus the rotations it uses. */
 export interface RotationScheme {
   readonly conv: GridConv;
@@ -36,6 +60,7 @@ export interface RotationScheme {
   readonly inRots: readonly InRotation[];
   /** Output-side rotations; index 0 must be the identity. */
   readonly outRots: readonly Rotation[];
+  readonly policy: RotationPolicy;
 }
 
 /** The HE program of a rotation scheme. */
@@ -55,32 +80,45 @@ interface OutElem {
   readonly x: number;
 }
 
-/** Output elements of one ciphertext, grouped by channel, each group in row-major order. */
-function outputGroups(pack: Packing, ct: number): OutElem[][] {
+/**
+ * Output elements of one ciphertext grouped by (channel, half), each group in row-major order.
+ * With `fold`, every lower-half element also stands at the same offset of the upper half.
+ */
+function outputGroups(pack: Packing, ct: number, fold: boolean): OutElem[][] {
   const { vh, vw } = pack.stack;
+  const half = pack.slots / 2;
   const groups = new Map<number, OutElem[]>();
+  const put = (key: number, e: OutElem) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = []);
+    g.push(e);
+  };
   for (let j = 0; j < pack.slots; j++) {
     const e = pack.elemOfSlot[ct * pack.slots + j];
     if (e < 0) continue;
     const o = Math.floor(e / (vh * vw));
     const r = e % (vh * vw);
-    let g = groups.get(o);
-    if (!g) groups.set(o, g = []);
-    g.push({ slot: j, o, y: Math.floor(r / vw), x: r % vw });
+    const el = { slot: j, o, y: Math.floor(r / vw), x: r % vw };
+    const h = j >= half ? 1 : 0;
+    put(2 * o + h, el);
+    if (fold && h === 0) put(2 * o + 1, { ...el, slot: j + half });
   }
   for (const g of groups.values()) g.sort((p, q) => p.y - q.y || p.x - q.x);
   return [...groups.values()];
 }
 
 /** Compile a rotation scheme into ops and masks. */
-export function planRotationConv(scheme: RotationScheme, stock: boolean): RotationProgram {
-  const { conv, inPack, outPack, inRots, outRots } = scheme;
+export function planRotationConv(scheme: RotationScheme): RotationProgram {
+  const { conv, inPack, outPack, inRots, outRots, policy } = scheme;
   if (!isIdentity(outRots[0])) throw new Error("planner bug: outRots[0] must be the identity");
   const n = inPack.slots;
   const { vh: ih, vw: iw, gh: igh, gw: igw } = inPack.stack;
-  const groups = Array.from({ length: outPack.cts }, (_, b) => outputGroups(outPack, b));
+  const groups = Array.from(
+    { length: outPack.cts },
+    (_, b) => outputGroups(outPack, b, policy.foldHalves),
+  );
 
-  /** The input element (or −1) that rotation e and output rotation k bring to output slot j of b. */
+  /** The input element (or −1) that rotation e and output rotation k bring to output slot j. */
   const sourceElem = (e: InRotation, k: number, j: number): number => {
     const m = sourceSlot(j, outRots[k], n);
     return inPack.elemOfSlot[e.ct * n + sourceSlot(m, e.rot, n)];
@@ -94,9 +132,10 @@ export function planRotationConv(scheme: RotationScheme, stock: boolean): Rotati
   };
 
   /**
-   * Does mask (e, b, k) hold a non-zero weight? Within one output channel of a packing the pairing
-   * with an input channel is the same at every output position whose tap lands in the grid, so one
-   * such position per channel decides (the executor re-checks every materialized mask).
+   * Does mask (e, b, k) hold a non-zero weight? Within one (output channel, half) group of a
+   * packing the pairing with an input channel is the same at every output position whose tap lands
+   * in the grid, so one such position per group decides (the executor re-checks every
+   * materialized mask: an all-zero mask there is an error).
    */
   const nonZero = (e: InRotation, b: number, k: number): boolean => {
     const { dy, dx } = conv.taps[e.tap];
@@ -129,6 +168,7 @@ export function planRotationConv(scheme: RotationScheme, stock: boolean): Rotati
   const ops: HeOp[] = [];
   const rotations: Rotation[] = [];
   let nextReg = inPack.cts;
+  const newReg = () => nextReg++;
   const acc: (Reg | undefined)[][] = Array.from({ length: outPack.cts }, () => []);
   // Per input ct, identity rotations go last so the unrotated input is only NTT-transformed after
   // every rotation of it has been taken.
@@ -136,58 +176,63 @@ export function planRotationConv(scheme: RotationScheme, stock: boolean): Rotati
     p.ct - q.ct || Number(isIdentity(p.rot)) - Number(isIdentity(q.rot))
   );
   const nttIdentity = new Map<number, Reg>();
-  /** Rotate (unless identity) and NTT-transform the input of rotation e; returns its register. */
-  const emitRotation = (e: InRotation): Reg => {
+  /** Rotate (unless identity) the input of rotation e; NTT-transform it if products use it. */
+  const emitRotation = (e: InRotation, used: boolean): Reg => {
     if (isIdentity(e.rot)) {
       const done = nttIdentity.get(e.ct);
-      if (done !== undefined) return done;
+      if (done !== undefined || !used) return e.ct;
       ops.push({ kind: "ntt", reg: e.ct });
       nttIdentity.set(e.ct, e.ct);
       return e.ct;
     }
-    const src = nextReg++;
+    const src = newReg();
     ops.push({ kind: "rotate", dst: src, src: e.ct, rot: e.rot, side: "in" });
     rotations.push(e.rot);
-    ops.push({ kind: "ntt", reg: src });
+    if (used) ops.push({ kind: "ntt", reg: src });
     return src;
   };
-  /** acc[b][k] += src ⊙ mask(e, b, k); the first product initializes the accumulator. */
+  /** Start a sum: from an encryption of zero (stock SCI) or from its first term. */
+  const startSum = (first: Reg, level: number, ntt: boolean): Reg => {
+    if (!policy.zeroInit) return first;
+    const z = newReg();
+    ops.push({ kind: "zero", dst: z, level, ntt });
+    ops.push({ kind: "add", dst: z, src: first });
+    return z;
+  };
+  /** acc[b][k] += src ⊙ mask(e, b, k). */
   const emitMac = (src: Reg, e: InRotation, b: number, k: number) => {
     const mask = maskKeys.push({ e, b, k }) - 1;
+    const prod = newReg();
+    ops.push({ kind: "mul", dst: prod, src, mask });
     const a = acc[b][k];
-    if (a === undefined) {
-      acc[b][k] = nextReg;
-      ops.push({ kind: "mul", dst: nextReg++, src, mask });
-    } else {
-      const tmp = nextReg++;
-      ops.push({ kind: "mul", dst: tmp, src, mask });
-      ops.push({ kind: "add", dst: a, src: tmp });
-    }
+    if (a === undefined) acc[b][k] = startSum(prod, 0, true);
+    else ops.push({ kind: "add", dst: a, src: prod });
   };
+
   const work: { e: InRotation; consumers: [number, number][] }[] = [];
   const accumulators = new Set<number>();
   for (const e of order) {
     const consumers: [number, number][] = [];
     for (const b of e.targets) {
       for (let k = 0; k < outRots.length; k++) {
-        if (stock || nonZero(e, b, k)) {
+        if (!policy.skipZeroMasks || nonZero(e, b, k)) {
           consumers.push([b, k]);
           accumulators.add(b * outRots.length + k);
         }
       }
     }
-    if (consumers.length > 0) work.push({ e, consumers });
+    if (consumers.length > 0 || policy.issueUnusedRotations) work.push({ e, consumers });
   }
   // Loop order (same ops, same counts): keep the smaller side live and hot in cache. Few
   // accumulators (IR): rotation-major. Few rotated inputs (OR, c_n partial sums per output
   // ciphertext): accumulator-major, so each partial sum takes all its products while it is hot.
   if (accumulators.size <= work.length) {
     for (const { e, consumers } of work) {
-      const src = emitRotation(e);
+      const src = emitRotation(e, consumers.length > 0);
       for (const [b, k] of consumers) emitMac(src, e, b, k);
     }
   } else {
-    const srcs = work.map(({ e }) => emitRotation(e));
+    const srcs = work.map(({ e, consumers }) => emitRotation(e, consumers.length > 0));
     const byAcc = new Map<number, [number, InRotation][]>();
     work.forEach(({ e, consumers }, w) => {
       for (const [b, k] of consumers) {
@@ -202,21 +247,64 @@ export function planRotationConv(scheme: RotationScheme, stock: boolean): Rotati
       for (const [w, e] of byAcc.get(id)!) emitMac(srcs[w], e, b, k);
     }
   }
+
+  const level = policy.switchesAfterMac;
+  /** Sum a list of registers into the first (or into a zero, stock SCI); null if empty. */
+  const sum = (terms: Reg[]): Reg | null => {
+    if (terms.length === 0) return null;
+    const s = startSum(terms[0], level, false);
+    for (const r of terms.slice(1)) ops.push({ kind: "add", dst: s, src: r });
+    return s;
+  };
+  const swapped = (r: Reg): Reg => {
+    const dst = newReg();
+    const rot = { step: 0, swap: true };
+    ops.push({ kind: "rotate", dst, src: r, rot, side: "out" });
+    rotations.push(rot);
+    return dst;
+  };
   const outputs: (Reg | null)[] = [];
   for (let b = 0; b < outPack.cts; b++) {
-    let out: Reg | null = null;
+    const straight: Reg[] = [], crossed: Reg[] = [];
     for (let k = 0; k < outRots.length; k++) {
-      const a = acc[b][k];
-      if (a === undefined) continue;
-      ops.push({ kind: "intt", reg: a });
-      let part = a;
-      if (!isIdentity(outRots[k])) {
-        part = nextReg++;
-        ops.push({ kind: "rotate", dst: part, src: a, rot: outRots[k], side: "out" });
-        rotations.push(outRots[k]);
+      let a = acc[b][k];
+      if (a === undefined) {
+        if (!policy.rotateEmptyPartials) continue;
+        a = newReg();
+        ops.push({ kind: "zero", dst: a, level, ntt: false });
+      } else {
+        ops.push({ kind: "intt", reg: a });
+        for (let l = 0; l < level; l++) ops.push({ kind: "modswitch", reg: a });
       }
-      if (out === null) out = part;
-      else ops.push({ kind: "add", dst: out, src: part });
+      const full = outRots[k];
+      const rot = policy.factorSwap ? { step: full.step, swap: false } : full;
+      let part = a;
+      if (!isIdentity(rot)) {
+        part = newReg();
+        ops.push({ kind: "rotate", dst: part, src: a, rot, side: "out" });
+        rotations.push(rot);
+      }
+      (policy.factorSwap && full.swap ? crossed : straight).push(part);
+    }
+    const partial0 = sum(straight), partial1 = sum(crossed);
+    const terms: Reg[] = [];
+    if (partial0 !== null) terms.push(partial0);
+    if (partial1 !== null) terms.push(swapped(partial1));
+    if (policy.foldHalves && partial0 !== null) terms.push(swapped(partial0));
+    // Swaps are emitted above, before any add lands in partial0, so the fold reads the partial.
+    let out: Reg | null = null;
+    if (terms.length > 0) {
+      if (policy.zeroInit) out = sum(terms);
+      else {
+        out = terms[0];
+        for (const r of terms.slice(1)) ops.push({ kind: "add", dst: out, src: r });
+      }
+    }
+    if (out !== null && policy.maskOutputs) {
+      ops.push({ kind: "mask", reg: out, switches: level, output: b });
+    }
+    if (out !== null) {
+      for (let l = 0; l < policy.switchesAtEnd; l++) ops.push({ kind: "modswitch", reg: out });
     }
     outputs.push(out);
   }

@@ -11,7 +11,14 @@ import { sealCall, translateSealError, UserError } from "./errors.ts";
 import { galoisElement, naf } from "./galois.ts";
 import type { PresetEnv } from "./env.ts";
 import { presetEnv } from "./env.ts";
-import { ciphertextBytes, type LayerPlan, type OpCounts, zeroCounts } from "./plan.ts";
+import {
+  addCounts,
+  ciphertextBytes,
+  type LayerPlan,
+  type LayerProgram,
+  type OpCounts,
+  zeroCounts,
+} from "./plan.ts";
 import { securityLabel } from "./presets.ts";
 
 /** A plan with its keys and NTT-form masks ready: everything the server needs before it starts. */
@@ -22,7 +29,11 @@ export interface PreparedLayer extends Disposable {
   /** Bytes of the Galois key set (uncompressed SEAL serialization). */
   readonly galoisKeyBytes: number;
   readonly masks: readonly Plaintext[];
+  /** The server's encryptions of zero by (level, NTT form), for plans with `zero` ops. */
+  readonly zeros: ReadonlyMap<string, Ciphertext>;
 }
+
+const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
 
 /**
  * Generate (or reuse) the plan's Galois keys and encode every mask in NTT form.
@@ -51,10 +62,13 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
   const { seal, encoder, evaluator, context } = env;
   const lease = env.galoisKeys(plan.keys);
   const masks: Plaintext[] = [];
+  const zeros = new Map<string, Ciphertext>();
   const values = new BigInt64Array(plan.slots);
   const dispose = () => {
     for (const m of masks) m.delete();
     masks.length = 0;
+    for (const z of zeros.values()) z.delete();
+    zeros.clear();
     lease.release();
   };
   try {
@@ -67,8 +81,18 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
       masks.push(pt);
       sealCall(`encoding mask ${i} of ${plan.layer}`, () => {
         encoder.encode(values, pt);
-        evaluator.plainTransformToNttInplace(pt, context.firstParmsId());
+        if (plan.masks.ntt !== false) {
+          evaluator.plainTransformToNttInplace(pt, context.firstParmsId());
+        }
       });
+    }
+    for (const op of plan.ops) {
+      if (op.kind !== "zero" || zeros.has(zeroKey(op.level, op.ntt))) continue;
+      const z = new seal.Ciphertext();
+      zeros.set(zeroKey(op.level, op.ntt), z);
+      env.encryptor.encryptZero(z);
+      for (let l = 0; l < op.level; l++) evaluator.cipherModSwitchToNextInplace(z);
+      if (op.ntt) evaluator.cipherTransformToNttInplace(z);
     }
     if (zero.length > 0) {
       throw new UserError(
@@ -89,6 +113,7 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
     galoisKeys: lease.keys,
     galoisKeyBytes: lease.bytes,
     masks,
+    zeros,
     [Symbol.dispose]: dispose,
   };
 }
@@ -133,6 +158,24 @@ export function encryptInput(prep: PreparedLayer, x: Uint32Array): Ciphertext[] 
 export interface ServerResult extends Disposable {
   readonly outputs: readonly (Ciphertext | null)[];
   readonly ledger: OpCounts;
+  /** The uniform masks R added to each output (the server's share is −R); null if unmasked. */
+  readonly masks: readonly (BigUint64Array | null)[];
+}
+
+/** Uniform residues mod t from the platform CSPRNG (rejection sampling on 53-bit draws). */
+export function uniformModT(n: number, t: number): BigUint64Array {
+  const out = new BigUint64Array(n);
+  const limit = Math.floor(2 ** 53 / t) * t;
+  const words = new Uint32Array(2 * n);
+  let i = 0;
+  while (i < n) {
+    crypto.getRandomValues(words);
+    for (let j = 0; j < words.length && i < n; j += 2) {
+      const v = (words[j] >>> 11) * 2 ** 32 + words[j + 1]; // 21 + 32 = 53 bits
+      if (v < limit) out[i++] = BigInt(v % t);
+    }
+  }
+  return out;
 }
 
 /**
@@ -158,8 +201,9 @@ export interface ServerResult extends Disposable {
  * ```
  */
 export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): ServerResult {
-  const { plan, env, galoisKeys, masks } = prep;
-  const { seal, evaluator: ev } = env;
+  const { plan, env, galoisKeys, masks, zeros } = prep;
+  const { seal, evaluator: ev, encoder, encryptor } = env;
+  const outputMasks: (BigUint64Array | null)[] = plan.outputs.map(() => null);
   if (inputs.length !== plan.inputs) {
     throw new Error(
       `${plan.layer}: expected ${plan.inputs} input ciphertexts, got ${inputs.length}`,
@@ -238,6 +282,37 @@ export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): S
           ev.addInplace(get(op.dst), get(op.src));
           ledger.add++;
           break;
+        case "zero": {
+          const dst = fresh();
+          dst.assign(zeros.get(zeroKey(op.level, op.ntt))!);
+          regs[op.dst] = dst;
+          owned[op.dst] = true;
+          break;
+        }
+        case "modswitch":
+          ev.cipherModSwitchToNextInplace(get(op.reg));
+          ledger.mod_switch++;
+          break;
+        case "mask": {
+          const r = uniformModT(plan.slots, plan.preset.plainModulus);
+          outputMasks[op.output] = r;
+          using pt = new seal.Plaintext();
+          const m = fresh();
+          try {
+            encoder.encode(r, pt);
+            encryptor.encrypt(pt, m); // public-key encryption, as the server does
+            ledger.enc_server++;
+            for (let l = 0; l < op.switches; l++) {
+              ev.cipherModSwitchToNextInplace(m);
+              ledger.mod_switch++;
+            }
+            ev.addInplace(get(op.reg), m);
+            ledger.add_mask++;
+          } finally {
+            pool.push(m);
+          }
+          break;
+        }
       }
       for (const r of regsOf(op)) if (lastUse[r] === i) release(r);
     });
@@ -253,6 +328,7 @@ export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): S
   return {
     outputs,
     ledger,
+    masks: outputMasks,
     [Symbol.dispose]: () => outputs.forEach((o) => o?.delete()),
   };
 }
@@ -265,7 +341,11 @@ function regsOf(op: LayerPlan["ops"][number]): number[] {
       return [op.dst, op.src];
     case "ntt":
     case "intt":
+    case "modswitch":
+    case "mask":
       return [op.reg];
+    case "zero":
+      return [op.dst];
   }
 }
 
@@ -315,13 +395,17 @@ export function decryptOutput(
   return { y: prep.plan.unpackOutput(slots), noiseBudget };
 }
 
-/** Everything one homomorphic run of a layer produced. */
+/** Everything one homomorphic run of a layer (or program) produced. */
 export interface ExecutionReport {
   readonly layer: string;
   readonly preset: string;
   readonly security: string;
-  /** Output tensor (values mod t). */
+  /** What the client decrypted: its share L(x) + R (values mod t). */
   readonly y: Uint32Array;
+  /** The server's output masks R read at the output positions (zero when unmasked). */
+  readonly serverMask: Uint32Array;
+  /** The layer output the HE computation carried, (y − R) mod t: what verification compares. */
+  readonly result: Uint32Array;
   readonly ledger: OpCounts;
   /** Smallest invariant noise budget (bits) over the output ciphertexts. */
   readonly noiseBudget: number;
@@ -329,27 +413,17 @@ export interface ExecutionReport {
   readonly bytes: { readonly up: number; readonly down: number; readonly galoisKeys: number };
   /** Galois keys generated for the plan and how they were chosen. */
   readonly keys: { readonly kind: string; readonly count: number };
+  /** Slots of each part (SCI phases may differ). */
+  readonly slots: readonly number[];
+}
+
+function subMod(a: Uint32Array, b: Uint32Array, t: number): Uint32Array {
+  return a.map((v, i) => (v - b[i] + t) % t);
 }
 
 /**
  * Run a plan end to end on input `x` (values mod t). Fails with one line if the result keeps less
  * noise budget than the preset's safety margin.
- *
- * @example
- * ```ts
- * import { closeEnvs, executeLayer } from "./mod.ts";
- * import { getPreset } from "./presets.ts";
- * import { planGazelle } from "../frameworks/mod.ts";
- * import { parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
- *
- * const preset = getPreset("gazelle");
- * const layer = syntheticLayer("c", parseLayerSpec("conv:h=4,w=4,ci=2,co=2,k=3"), 1);
- * const x = new Uint32Array(32).map((_, i) => i);
- * const run = await executeLayer(planGazelle(layer, { preset }), x);
- * const ref = referenceLayer(layer, x, preset.plainModulus);
- * if (!run.y.every((v, i) => v === ref[i])) throw new Error();
- * closeEnvs();
- * ```
  */
 export async function executeLayer(plan: LayerPlan, x: Uint32Array): Promise<ExecutionReport> {
   using prep = await prepareLayer(plan);
@@ -368,23 +442,85 @@ export async function executeLayer(plan: LayerPlan, x: Uint32Array): Promise<Exe
           `(< ${p.minNoiseBudgetBits} required): use a preset with a larger coefficient modulus`,
       );
     }
-    const ctBytes = ciphertextBytes(plan.slots, prep.env.dataPrimes);
+    const serverMask = plan.unpackOutput(server.masks);
     return {
       layer: plan.layer,
       preset: p.name,
       security: securityLabel(p),
       y,
+      serverMask,
+      result: subMod(y, serverMask, p.plainModulus),
       ledger: server.ledger,
       noiseBudget,
       timesMs: { encrypt: t1 - t0, server: t2 - t1, decrypt: t3 - t2 },
       bytes: {
-        up: server.ledger.cts_up * ctBytes,
-        down: server.ledger.cts_down * ctBytes,
+        up: server.ledger.cts_up * ciphertextBytes(plan.slots, prep.env.dataPrimes),
+        down: server.ledger.cts_down * ciphertextBytes(plan.slots, plan.downPrimes),
         galoisKeys: prep.galoisKeyBytes,
       },
       keys: { kind: plan.keys.kind, count: plan.keys.steps.length },
+      slots: [plan.slots],
     };
   } finally {
     for (const ct of inputs) ct.delete();
   }
+}
+
+/**
+ * Run every part of a program on the same layer input and add the parts' outputs mod t (SCI's
+ * stride phases are independent convolutions whose shares add up).
+ *
+ * @example
+ * ```ts
+ * import { closeEnvs, executeProgram } from "./mod.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planLayer } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const preset = getPreset("gazelle");
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=4,w=4,ci=1,co=2,k=3,s=2"), 1);
+ * const x = new Uint32Array(16).map((_, i) => i);
+ * const run = await executeProgram(planLayer("gazelle", layer, { preset }), x);
+ * const ref = referenceLayer(layer, x, preset.plainModulus);
+ * if (!run.result.every((v, i) => v === ref[i])) throw new Error();
+ * closeEnvs();
+ * ```
+ */
+export async function executeProgram(
+  program: LayerProgram,
+  x: Uint32Array,
+): Promise<ExecutionReport> {
+  const runs: ExecutionReport[] = [];
+  for (const part of program.parts) runs.push(await executeLayer(part, x));
+  const t = program.parts[0].preset.plainModulus;
+  const sum = (pick: (r: ExecutionReport) => Uint32Array) =>
+    runs.map(pick).reduce((acc, v) => acc.map((a, i) => (a + v[i]) % t));
+  const ledger = zeroCounts();
+  for (const r of runs) addCounts(ledger, r.ledger);
+  const total = (f: (r: ExecutionReport) => number) => runs.reduce((a, r) => a + f(r), 0);
+  return {
+    layer: program.layer,
+    preset: [...new Set(runs.map((r) => r.preset))].join("+"),
+    security: [...new Set(runs.map((r) => r.security))].join("; "),
+    y: sum((r) => r.y),
+    serverMask: sum((r) => r.serverMask),
+    result: sum((r) => r.result),
+    ledger,
+    noiseBudget: Math.min(...runs.map((r) => r.noiseBudget)),
+    timesMs: {
+      encrypt: total((r) => r.timesMs.encrypt),
+      server: total((r) => r.timesMs.server),
+      decrypt: total((r) => r.timesMs.decrypt),
+    },
+    bytes: {
+      up: total((r) => r.bytes.up),
+      down: total((r) => r.bytes.down),
+      galoisKeys: total((r) => r.bytes.galoisKeys),
+    },
+    keys: {
+      kind: [...new Set(runs.map((r) => r.keys.kind))].join("+"),
+      count: total((r) => r.keys.count),
+    },
+    slots: runs.flatMap((r) => r.slots),
+  };
 }

@@ -166,6 +166,18 @@ export function galoisKeySetBytes(keys: number, slots: number, primes: number): 
 export const SEAL_CT_OVERHEAD = 113;
 
 /**
+ * Default budget for exact-step Galois keys (beyond it, plans use the ±2^i set).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KEY_BUDGET_BYTES } from "./galois.ts";
+ *
+ * if (DEFAULT_KEY_BUDGET_BYTES !== 256 * 2 ** 20) throw new Error();
+ * ```
+ */
+export const DEFAULT_KEY_BUDGET_BYTES = 256 * 2 ** 20;
+
+/**
  * Pick the key set for the rotations a plan uses: exact keys while they fit `budgetBytes`,
  * else the power-of-two set.
  *

@@ -17,11 +17,22 @@
  * @module
  */
 export { sealCall, translateSealError, UserError } from "./errors.ts";
-export { getPreset, type Preset, presetNames, PRESETS, securityLabel } from "./presets.ts";
+export {
+  cryptflow2Preset,
+  getPreset,
+  type Preset,
+  presetNames,
+  PRESETS,
+  SCI_DEFAULT_BITS,
+  SCI_PRIME_MOD,
+  securityLabel,
+  withSlots,
+} from "./presets.ts";
 export { loadSeal, NODE_SEAL_VERSION, SEAL_VERSION, type SealRuntime } from "./seal.ts";
 export { closeEnvs, type PresetEnv, presetEnv } from "./env.ts";
 export {
   chooseKeys,
+  DEFAULT_KEY_BUDGET_BYTES,
   galoisElement,
   galoisKeyBytes,
   galoisKeySetBytes,
@@ -35,21 +46,27 @@ export {
   addCounts,
   ciphertextBytes,
   countPlan,
+  countProgram,
   type HeOp,
   type LayerPlan,
+  type LayerProgram,
   type MaskBank,
   type OpCounts,
+  programOf,
   type Reg,
+  tallyOp,
   zeroCounts,
 } from "./plan.ts";
 export {
   decryptOutput,
   encryptInput,
   executeLayer,
+  executeProgram,
   type ExecutionReport,
   type PreparedLayer,
   prepareLayer,
   runServer,
   type ServerResult,
+  uniformModT,
 } from "./executor.ts";
 export { simulatePlan } from "./simulate.ts";

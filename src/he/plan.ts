@@ -36,11 +36,32 @@ export type HeOp =
   /** `dst ← src ⊙ mask` (plaintext × ciphertext, both in NTT form). */
   | { readonly kind: "mul"; readonly dst: Reg; readonly src: Reg; readonly mask: number }
   /** `dst ← dst + src`. */
-  | { readonly kind: "add"; readonly dst: Reg; readonly src: Reg };
+  | { readonly kind: "add"; readonly dst: Reg; readonly src: Reg }
+  /**
+   * `dst ← Enc(0)`: a copy of the server's encryption of zero (made once per session, as SCI's
+   * `zero`), at `level` mod switches below the top and in NTT form if `ntt`. Used only to
+   * reproduce SCI's stock accumulators.
+   */
+  | { readonly kind: "zero"; readonly dst: Reg; readonly level: number; readonly ntt: boolean }
+  /** Switch `reg` to the next modulus level (drops one data prime), in place. */
+  | { readonly kind: "modswitch"; readonly reg: Reg }
+  /**
+   * Secret-share the output: the server encrypts a fresh uniform mask R (mod t in every slot) with
+   * the public key, mod-switches it `switches` times to `reg`'s level and adds it. The client then
+   * decrypts its share L(x) + R; the server keeps −R. `output` names the output it masks.
+   */
+  | {
+    readonly kind: "mask";
+    readonly reg: Reg;
+    readonly switches: number;
+    readonly output: number;
+  };
 
 /** Plaintext masks of a plan, built on demand (a mask has `slots` signed values). */
 export interface MaskBank {
   readonly count: number;
+  /** False if the masks multiply coefficient-form ciphertexts (default: NTT form). */
+  readonly ntt?: boolean;
   /** Write mask `i` into `out` (length = slots, zero-filled by the caller). */
   fill(i: number, out: BigInt64Array): void;
 }
@@ -65,6 +86,8 @@ export interface LayerPlan {
   readonly ops: readonly HeOp[];
   readonly masks: MaskBank;
   readonly keys: KeyPlan;
+  /** Data primes left in the returned ciphertexts (they may be mod-switched down). */
+  readonly downPrimes: number;
   /** Client side: pack an input tensor (values mod t, layout of the layer) into slot vectors. */
   packInput(x: Uint32Array): BigUint64Array[];
   /** Client side: read the output tensor (values mod t) from decrypted slot vectors. */
@@ -95,6 +118,12 @@ export interface OpCounts {
   cts_up: number;
   /** Ciphertexts the server returns. */
   cts_down: number;
+  /** Modulus switches (ciphertext drops a data prime). */
+  mod_switch: number;
+  /** Additions of the server's output mask (secret sharing), not counted in `add`. */
+  add_mask: number;
+  /** Encryptions by the server (output masks). */
+  enc_server: number;
 }
 
 /**
@@ -120,6 +149,9 @@ export function zeroCounts(): OpCounts {
     intt: 0,
     cts_up: 0,
     cts_down: 0,
+    mod_switch: 0,
+    add_mask: 0,
+    enc_server: 0,
   };
 }
 
@@ -181,6 +213,16 @@ export function tallyOp(c: OpCounts, op: HeOp, keySteps: ReadonlySet<number>): v
     case "add":
       c.add++;
       return;
+    case "zero":
+      return;
+    case "modswitch":
+      c.mod_switch++;
+      return;
+    case "mask":
+      c.enc_server++;
+      c.mod_switch += op.switches;
+      c.add_mask++;
+      return;
   }
 }
 
@@ -220,4 +262,67 @@ export function countPlan(plan: LayerPlan): OpCounts {
  */
 export function ciphertextBytes(slots: number, dataPrimes: number): number {
   return SEAL_CT_OVERHEAD + 2 * slots * dataPrimes * 8;
+}
+
+/**
+ * A layer as one or more independent HE plans whose outputs add up mod t (SCI runs every stride
+ * phase as its own convolution, possibly at its own N). GAZELLE layers have one part.
+ */
+export interface LayerProgram {
+  readonly framework: string;
+  readonly layer: string;
+  readonly method: string;
+  readonly stock: boolean;
+  /** Framework geometry of the whole layer (per-part geometry is in `parts[i].geometry`). */
+  readonly geometry: Readonly<Record<string, number | string>>;
+  readonly parts: readonly LayerPlan[];
+}
+
+/**
+ * A one-part program.
+ *
+ * @example
+ * ```ts
+ * import { programOf } from "./plan.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelleFc } from "../frameworks/gazelle/fc.ts";
+ *
+ * const plan = planGazelleFc(
+ *   { name: "fc", shape: { kind: "fc", in: 4, out: 2 }, weights: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) },
+ *   { preset: getPreset("gazelle") },
+ * );
+ * if (programOf(plan).parts.length !== 1) throw new Error();
+ * ```
+ */
+export function programOf(plan: LayerPlan): LayerProgram {
+  return {
+    framework: plan.framework,
+    layer: plan.layer,
+    method: plan.method,
+    stock: plan.stock,
+    geometry: plan.geometry,
+    parts: [plan],
+  };
+}
+
+/**
+ * Counts of all parts of a program.
+ *
+ * @example
+ * ```ts
+ * import { countProgram, programOf } from "./plan.ts";
+ * import { getPreset } from "./presets.ts";
+ * import { planGazelleFc } from "../frameworks/gazelle/fc.ts";
+ *
+ * const plan = planGazelleFc(
+ *   { name: "fc", shape: { kind: "fc", in: 4, out: 2 }, weights: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) },
+ *   { preset: getPreset("gazelle") },
+ * );
+ * if (countProgram(programOf(plan)).mult < 1) throw new Error();
+ * ```
+ */
+export function countProgram(program: LayerProgram): OpCounts {
+  const total = zeroCounts();
+  for (const p of program.parts) addCounts(total, countPlan(p));
+  return total;
 }

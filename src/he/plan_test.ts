@@ -27,6 +27,7 @@ Deno.test("countPlan() tallies each op kind and classifies rotations by side", (
     ],
     masks: { count: 2, fill: () => {} },
     keys: { kind: "pow2", steps: [0, 1, -1, 2, -2, 4, -4] },
+    downPrimes: 2,
     packInput: () => [],
     unpackOutput: () => new Uint32Array(),
   };
@@ -42,6 +43,9 @@ Deno.test("countPlan() tallies each op kind and classifies rotations by side", (
     intt: 1,
     cts_up: 1,
     cts_down: 1,
+    mod_switch: 0,
+    add_mask: 0,
+    enc_server: 0,
   });
 });
 

@@ -31,6 +31,89 @@ export interface Preset {
 const GAZELLE_P = 557057;
 
 /**
+ * SCI's plaintext primes by bit length ℓ (`default_prime_mod` in EzPC's SCI): ℓ-bit primes with
+ * p ≡ 1 (mod 2^17), so batching works for every N ≤ 65536.
+ *
+ * @example
+ * ```ts
+ * import { SCI_PRIME_MOD } from "./presets.ts";
+ *
+ * if (SCI_PRIME_MOD[37] !== 137352314881) throw new Error();
+ * ```
+ */
+export const SCI_PRIME_MOD: Readonly<Record<number, number>> = {
+  32: 4293918721,
+  33: 8585084929,
+  34: 17171218433,
+  35: 34359214081,
+  36: 68686184449,
+  37: 137352314881,
+  38: 274824036353,
+  39: 549753716737,
+  40: 1099480956929,
+  41: 2198100901889,
+};
+
+/**
+ * SCI's default share bit length ℓ (SCI's ResNet-50 uses 37).
+ *
+ * @example
+ * ```ts
+ * import { SCI_DEFAULT_BITS } from "./presets.ts";
+ *
+ * if (SCI_DEFAULT_BITS !== 37) throw new Error();
+ * ```
+ */
+export const SCI_DEFAULT_BITS = 37;
+
+/**
+ * The CrypTFlow2 (SCI-HE) parameter set for ℓ-bit shares at N slots: q = {60, 60, 60, 38} bits
+ * (`utils-HE.cpp`), 218 bits, within the 128-bit bound for every N ≥ 8192.
+ *
+ * @example
+ * ```ts
+ * import { cryptflow2Preset } from "./presets.ts";
+ *
+ * const p = cryptflow2Preset(41, 16384);
+ * if (p.name !== "cryptflow2-l41-N16384" || p.plainModulus !== 2198100901889) throw new Error();
+ * ```
+ */
+export function cryptflow2Preset(bits = SCI_DEFAULT_BITS, slots = 8192): Preset {
+  const t = SCI_PRIME_MOD[bits];
+  if (t === undefined) {
+    throw new RangeError(`SCI share bit length must be 32..41 (got ${bits})`);
+  }
+  const name = `cryptflow2${bits === SCI_DEFAULT_BITS ? "" : `-l${bits}`}${
+    slots === 8192 ? "" : `-N${slots}`
+  }`;
+  return {
+    name,
+    polyModulusDegree: slots,
+    coeffModulusBits: [60, 60, 60, 38],
+    plainModulus: t,
+    securityBits: 128,
+    minNoiseBudgetBits: 4,
+    note: `SCI-HE parameters: N = ${slots}, q = {60, 60, 60, 38}, ${bits}-bit plaintext prime`,
+  };
+}
+
+/**
+ * The same parameter set at another ring degree (SCI grows N for large maps).
+ *
+ * @example
+ * ```ts
+ * import { getPreset, withSlots } from "./presets.ts";
+ *
+ * if (withSlots(getPreset("cryptflow2"), 16384).name !== "cryptflow2-N16384") throw new Error();
+ * ```
+ */
+export function withSlots(p: Preset, slots: number): Preset {
+  if (slots === p.polyModulusDegree) return p;
+  const base = p.name.replace(/-N[0-9]+$/, "");
+  return { ...p, name: `${base}-N${slots}`, polyModulusDegree: slots };
+}
+
+/**
  * Built-in presets.
  *
  * @example
@@ -63,6 +146,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     minNoiseBudgetBits: 4,
     note: "GAZELLE's algorithms at N = 4096, 128-bit secure (HE standard)",
   },
+  cryptflow2: cryptflow2Preset(),
 };
 
 /**

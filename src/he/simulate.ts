@@ -8,6 +8,7 @@
  */
 import { sourceSlot } from "./galois.ts";
 import { type LayerPlan, type OpCounts, tallyOp, zeroCounts } from "./plan.ts";
+import { Rng } from "../nn/random.ts";
 
 function mulMod(a: number, b: number, t: number): number {
   if (t < 2 ** 26) return (a * b) % t;
@@ -15,7 +16,9 @@ function mulMod(a: number, b: number, t: number): number {
 }
 
 /**
- * Run `plan` on input `x` (residues mod t) in the clear; returns the output and the op ledger.
+ * Run `plan` on input `x` (residues mod t) in the clear. Returns what the client would decrypt
+ * (`y`, masked when the plan secret-shares its output), the server's masks at the output positions,
+ * `result` = y − mask (the layer output), and the op ledger. Masks come from a seeded generator.
  *
  * @example
  * ```ts
@@ -27,15 +30,18 @@ function mulMod(a: number, b: number, t: number): number {
  * const preset = getPreset("gazelle");
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=5,w=5,ci=3,co=4,k=3,s=2"), 1);
  * const x = new Uint32Array(75).map((_, i) => i);
- * const { y } = simulatePlan(planGazelle(layer, { preset }), x);
+ * const { result } = simulatePlan(planGazelle(layer, { preset }), x);
  * const ref = referenceLayer(layer, x, preset.plainModulus);
- * if (!y.every((v, i) => v === ref[i])) throw new Error();
+ * if (!result.every((v, i) => v === ref[i])) throw new Error();
  * ```
  */
 export function simulatePlan(
   plan: LayerPlan,
   x: Uint32Array,
-): { y: Uint32Array; ledger: OpCounts } {
+  seed = 1,
+): { y: Uint32Array; serverMask: Uint32Array; result: Uint32Array; ledger: OpCounts } {
+  const rng = new Rng(seed);
+  const outMasks: (BigUint64Array | null)[] = plan.outputs.map(() => null);
   const t = plan.preset.plainModulus;
   const n = plan.slots;
   const T = BigInt(t);
@@ -88,10 +94,29 @@ export function simulatePlan(
         for (let j = 0; j < n; j++) d[j] = (d[j] + s[j]) % t;
         break;
       }
+      case "zero":
+        regs[op.dst] = new Float64Array(n);
+        break;
+      case "modswitch":
+        get(op.reg);
+        break;
+      case "mask": {
+        const d = get(op.reg);
+        const r = new BigUint64Array(n);
+        for (let j = 0; j < n; j++) {
+          const v = rng.int(0, t);
+          r[j] = BigInt(v);
+          d[j] = (d[j] + v) % t;
+        }
+        outMasks[op.output] = r;
+        break;
+      }
     }
   }
   const outs = plan.outputs.map((r) => (r === null ? null : BigUint64Array.from(get(r), BigInt)));
   ledger.cts_up = plan.inputs;
   ledger.cts_down = outs.filter((o) => o !== null).length;
-  return { y: plan.unpackOutput(outs), ledger };
+  const y = plan.unpackOutput(outs);
+  const serverMask = plan.unpackOutput(outMasks);
+  return { y, serverMask, result: y.map((v, i) => (v - serverMask[i] + t) % t), ledger };
 }

@@ -7,14 +7,24 @@
  * @module
  */
 import { UserError } from "../../he/errors.ts";
-import { chooseKeys, normalizeStep, type Rotation } from "../../he/galois.ts";
+import {
+  chooseKeys,
+  DEFAULT_KEY_BUDGET_BYTES,
+  normalizeStep,
+  type Rotation,
+} from "../../he/galois.ts";
 import { countPlan, type LayerPlan } from "../../he/plan.ts";
 import type { Preset } from "../../he/presets.ts";
 import { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "../../cost/unit_costs.ts";
 import { applyMask, type ConvShape, type IntLayer } from "../../nn/layers.ts";
 import { type GridConv, lowerConv } from "../grid_conv.ts";
 import { blockPacking, type Packing, rowPacking } from "../packing.ts";
-import { type InRotation, planRotationConv, type RotationScheme } from "../rotation_conv.ts";
+import {
+  type InRotation,
+  planRotationConv,
+  type RotationPolicy,
+  type RotationScheme,
+} from "../rotation_conv.ts";
 
 /** Options shared by GAZELLE planners. */
 export interface GazellePlanOptions {
@@ -31,19 +41,32 @@ export interface GazellePlanOptions {
   readonly unitCosts?: UnitCosts;
 }
 
+const IDENTITY: Rotation = { step: 0, swap: false };
+
 /**
- * Default budget for exact-step Galois keys.
+ * GAZELLE's sums: every rotation is its own automorphism, nothing is masked or mod-switched (the
+ * released kernels return raw results); stock multiplies every plaintext.
  *
  * @example
  * ```ts
- * import { DEFAULT_KEY_BUDGET_BYTES } from "./conv.ts";
+ * import { gazellePolicy } from "./conv.ts";
  *
- * if (DEFAULT_KEY_BUDGET_BYTES !== 256 * 2 ** 20) throw new Error();
+ * if (gazellePolicy(true).skipZeroMasks || !gazellePolicy(false).skipZeroMasks) throw new Error();
  * ```
  */
-export const DEFAULT_KEY_BUDGET_BYTES = 256 * 2 ** 20;
-
-const IDENTITY: Rotation = { step: 0, swap: false };
+export function gazellePolicy(stock: boolean): RotationPolicy {
+  return {
+    skipZeroMasks: !stock,
+    issueUnusedRotations: stock,
+    rotateEmptyPartials: stock,
+    zeroInit: false,
+    factorSwap: false,
+    foldHalves: false,
+    switchesAfterMac: 0,
+    maskOutputs: false,
+    switchesAtEnd: 0,
+  };
+}
 
 function packings(g: GridConv, layer: string, preset: Preset): [Packing, Packing] {
   const n = preset.polyModulusDegree;
@@ -57,7 +80,12 @@ function packings(g: GridConv, layer: string, preset: Preset): [Packing, Packing
   );
 }
 
-function irScheme(g: GridConv, inPack: Packing, outPack: Packing): RotationScheme {
+function irScheme(
+  g: GridConv,
+  inPack: Packing,
+  outPack: Packing,
+  policy: RotationPolicy,
+): RotationScheme {
   const n = inPack.slots;
   const cn = inPack.geometry.channels_per_ct, block = inPack.geometry.block;
   const all = Array.from({ length: outPack.cts }, (_, b) => b);
@@ -70,10 +98,15 @@ function irScheme(g: GridConv, inPack: Packing, outPack: Packing): RotationSchem
       });
     }
   }
-  return { conv: g, inPack, outPack, inRots, outRots: [IDENTITY] };
+  return { conv: g, inPack, outPack, inRots, outRots: [IDENTITY], policy };
 }
 
-function orScheme(g: GridConv, inPack: Packing, outPack: Packing): RotationScheme {
+function orScheme(
+  g: GridConv,
+  inPack: Packing,
+  outPack: Packing,
+  policy: RotationPolicy,
+): RotationScheme {
   const n = inPack.slots;
   const inRots: InRotation[] = [];
   if (inPack.kind === "blocks") {
@@ -89,7 +122,7 @@ function orScheme(g: GridConv, inPack: Packing, outPack: Packing): RotationSchem
     for (let k = 0; k < cn; k++) {
       outRots.push({ step: normalizeStep(-(k % (cn / 2)) * block, n), swap: k >= cn / 2 });
     }
-    return { conv: g, inPack, outPack, inRots, outRots };
+    return { conv: g, inPack, outPack, inRots, outRots, policy };
   }
   // Row split: output part p, tap (dy, dx) reads input part (p + dy) mod P shifted by
   // ρ = ⌊(p + dy)/P⌋ local rows; the two channels of a set sit in the two halves.
@@ -105,7 +138,8 @@ function orScheme(g: GridConv, inPack: Packing, outPack: Packing): RotationSchem
       inRots.push({ ct: a, tap, rot: { step, swap: false }, targets });
     });
   }
-  return { conv: g, inPack, outPack, inRots, outRots: [IDENTITY, { step: 0, swap: true }] };
+  const outRots = [IDENTITY, { step: 0, swap: true }];
+  return { conv: g, inPack, outPack, inRots, outRots, policy };
 }
 
 /**
@@ -133,10 +167,14 @@ export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOpt
         `output-rotation method supports (as in GAZELLE): use --method or or auto`,
     );
   }
+  const policy = gazellePolicy(opts.stock ?? false);
   const build = (m: "ir" | "or") =>
-    finish(m, m === "ir" ? irScheme(g, inPack, outPack) : orScheme(g, inPack, outPack));
+    finish(
+      m,
+      m === "ir" ? irScheme(g, inPack, outPack, policy) : orScheme(g, inPack, outPack, policy),
+    );
   const finish = (m: string, scheme: RotationScheme): LayerPlan => {
-    const prog = planRotationConv(scheme, opts.stock ?? false);
+    const prog = planRotationConv(scheme);
     const n = opts.preset.polyModulusDegree;
     const keys = chooseKeys(
       prog.rotations,
@@ -164,6 +202,7 @@ export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOpt
       ops: prog.ops,
       masks: prog.masks,
       keys,
+      downPrimes: opts.preset.coeffModulusBits.length - 1,
       packInput: (x) => scatter(inPack, g.lift(x)),
       unpackOutput: (cts) => gather(outPack, cts, opts.preset.plainModulus),
     };

@@ -2,7 +2,8 @@ import { assertEquals } from "@std/assert";
 import { countPlan, getPreset, simulatePlan } from "../../he/mod.ts";
 import { type FcShape, parseLayerSpec, randomModT, referenceLayer, Rng } from "../../nn/mod.ts";
 import { firstMismatch, layerOf, randomMask, toyPreset } from "../../test_util.ts";
-import { fcGeometry, planGazelleFc } from "./fc.ts";
+import { planGazelleFc } from "./fc.ts";
+import { fcGeometry } from "../hybrid_fc.ts";
 
 const fc = (inp: number, out: number) => parseLayerSpec(`fc:in=${inp},out=${out}`) as FcShape;
 

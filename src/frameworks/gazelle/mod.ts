@@ -20,8 +20,8 @@ import type { ConvShape, FcShape, IntLayer } from "../../nn/layers.ts";
 import { type GazellePlanOptions, planGazelleConv } from "./conv.ts";
 import { planGazelleFc } from "./fc.ts";
 
-export { DEFAULT_KEY_BUDGET_BYTES, type GazellePlanOptions, planGazelleConv } from "./conv.ts";
-export { type FcGeometry, fcGeometry, planGazelleFc } from "./fc.ts";
+export { type GazellePlanOptions, gazellePolicy, planGazelleConv } from "./conv.ts";
+export { gazelleFcPolicy, planGazelleFc } from "./fc.ts";
 
 /**
  * Plan any linear layer (conv or FC) the way GAZELLE runs it.
