@@ -5,15 +5,15 @@
  *
  * @example
  * ```ts
- * import { closeEnvs, executeLayer, getPreset, parseLayerSpec, planLayer, randomModT,
+ * import { closeEnvs, executeProgram, getPreset, parseLayerSpec, planLayer, randomModT,
  *   referenceLayer, Rng, syntheticLayer } from "./mod.ts";
  *
  * const preset = getPreset("gazelle-secure");
  * const layer = syntheticLayer("demo", parseLayerSpec("conv:h=8,w=8,ci=2,co=2,k=3"), 1);
  * const x = randomModT(2 * 8 * 8, preset.plainModulus, new Rng(2));
- * const run = await executeLayer(planLayer("gazelle", layer, { preset }), x);
+ * const run = await executeProgram(planLayer("gazelle", layer, { preset }), x);
  * const ref = referenceLayer(layer, x, preset.plainModulus);
- * if (!run.y.every((v, i) => v === ref[i])) throw new Error("mismatch");
+ * if (!run.result.every((v, i) => v === ref[i])) throw new Error("mismatch");
  * closeEnvs();
  * ```
  *

@@ -13,7 +13,7 @@ import {
   getPreset,
   inputCount,
   type LayerShape,
-  planLayer,
+  planGazelle,
   predictMs,
   prepareLayer,
   randomModT,
@@ -63,7 +63,7 @@ for (const [i, c] of CASES.entries()) {
   const preset = getPreset(c.preset);
   if (!unitCache.has(c.preset)) unitCache.set(c.preset, await measureUnitCosts(preset));
   const layer = syntheticLayer(c.layer, c.shape, 100 + i);
-  const plan = planLayer("gazelle", layer, { preset });
+  const plan = planGazelle(layer, { preset });
   const prep = await prepareLayer(plan);
   const x = randomModT(inputCount(c.shape), preset.plainModulus, new Rng(200 + i));
   const inputs = encryptInput(prep, x);

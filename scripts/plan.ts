@@ -1,7 +1,8 @@
 /**
- * `deno task plan <framework> <layer-spec> [--method ir|or|auto] [--preset NAME] [--stock]
- * [--execute] [--seed N] [--json]`: plan one linear layer, print its HE op counts, optionally run
- * it homomorphically and verify it against the integer reference layer.
+ * `deno task plan <framework> <layer-spec> [--method ir|or|auto] [--preset NAME] [--bits L]
+ * [--stock] [--execute] [--seed N] [--json]`: plan one linear layer, print its HE op counts,
+ * optionally run it homomorphically and verify it against the integer reference layer.
+ * `relu:` and `maxpool:` specs print the nonlinear (OT / GC) cost instead.
  *
  * @module
  */
@@ -11,46 +12,71 @@ import {
   ciphertextBytes,
   closeEnvs,
   countPlan,
-  executeLayer,
+  countProgram,
+  cryptflow2Preset,
+  executeProgram,
+  FRAMEWORKS,
   galoisKeySetBytes,
   inputCount,
-  type LayerPlan,
-  MEASURED_UNIT_COSTS,
+  type LayerProgram,
+  nonlinearCost,
   parseLayerSpec,
+  parseNonlinearSpec,
   planLayer,
   predictMs,
+  type Preset,
   randomModT,
   referenceLayer,
   Rng,
   securityLabel,
   shapeLabel,
   syntheticLayer,
+  unitCostsFor,
   UserError,
 } from "../mod.ts";
 import { checkFlags, methodFlag, presetFlag, runMain } from "./_cli.ts";
 
-const USAGE = "usage: deno task plan gazelle <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
-  "fc:in=..,out=..> [--method ir|or|auto] [--preset gazelle|gazelle-secure] [--stock] " +
-  "[--execute] [--seed N] [--json]";
+const USAGE =
+  "usage: deno task plan <gazelle|cryptflow2> <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
+  "fc:in=..,out=.. | bn:c=..,h=..,w=.. | relu:c=..,h=..,w=.. | maxpool:c=..,h=..,w=..,k=..[,s=..]> " +
+  "[--method ir|or|auto] [--preset NAME] [--bits 32..41] [--stock] [--execute] [--seed N] [--json]";
 
-/** The JSON document `deno task plan --json` prints. */
-export function planSummary(plan: LayerPlan): Record<string, unknown> {
-  const c = countPlan(plan);
-  const unit = MEASURED_UNIT_COSTS[plan.preset.name];
-  const primes = plan.preset.coeffModulusBits.length;
+/** The JSON document `deno task plan --json` prints for a linear layer. */
+export function programSummary(program: LayerProgram): Record<string, unknown> {
+  const c = countProgram(program);
+  const first = program.parts[0];
+  let predicted: number | null = 0;
+  for (const part of program.parts) {
+    const unit = unitCostsFor(part.preset.name);
+    predicted = unit && predicted !== null ? predicted + predictMs(countPlan(part), unit) : null;
+  }
+  const bytes = { up: 0, down: 0, galois_keys: 0 };
+  for (const part of program.parts) {
+    const pc = countPlan(part);
+    const primes = part.preset.coeffModulusBits.length;
+    bytes.up += pc.cts_up * ciphertextBytes(part.slots, primes - 1);
+    bytes.down += pc.cts_down * ciphertextBytes(part.slots, part.downPrimes);
+    bytes.galois_keys += galoisKeySetBytes(part.keys.steps.length, part.slots, primes);
+  }
   return {
-    framework: plan.framework,
-    preset: plan.preset.name,
-    security: securityLabel(plan.preset),
-    layer: plan.layer,
-    slots: plan.slots,
-    channels_per_ct: plan.geometry.channels_per_ct ?? null,
-    in_cts: plan.inputs,
-    out_cts: plan.outputs.length,
-    method: plan.method,
-    stock: plan.stock,
-    geometry: plan.geometry,
-    keys: { kind: plan.keys.kind, count: plan.keys.steps.length },
+    framework: program.framework,
+    preset: [...new Set(program.parts.map((p) => p.preset.name))].join("+"),
+    security: [...new Set(program.parts.map((p) => securityLabel(p.preset)))].join("; "),
+    layer: program.layer,
+    slots: first.slots,
+    slots_per_phase: program.parts.map((p) => p.slots),
+    phases: program.parts.length,
+    channels_per_ct: first.geometry.channels_per_ct ?? null,
+    in_cts: program.parts.reduce((a, p) => a + p.inputs, 0),
+    out_cts: program.parts.reduce((a, p) => a + p.outputs.length, 0),
+    method: program.method,
+    stock: program.stock,
+    geometry: program.geometry,
+    parts: program.parts.map((p) => ({ slots: p.slots, geometry: p.geometry })),
+    keys: {
+      kind: [...new Set(program.parts.map((p) => p.keys.kind))].join("+"),
+      count: program.parts.reduce((a, p) => a + p.keys.steps.length, 0),
+    },
     ops: {
       perm_in: c.perm_in,
       perm_out: c.perm_out,
@@ -59,53 +85,83 @@ export function planSummary(plan: LayerPlan): Record<string, unknown> {
       add: c.add,
       rotate_rows: c.rotate_rows,
       rotate_columns: c.rotate_columns,
+      mult_coeff: c.mult_coeff,
       ntt: c.ntt,
       intt: c.intt,
+      mod_switch: c.mod_switch,
+      add_mask: c.add_mask,
+      enc_server: c.enc_server,
       cts_up: c.cts_up,
       cts_down: c.cts_down,
     },
-    bytes: {
-      up: c.cts_up * ciphertextBytes(plan.slots, primes - 1),
-      down: c.cts_down * ciphertextBytes(plan.slots, primes - 1),
-      galois_keys: galoisKeySetBytes(plan.keys.steps.length, plan.slots, primes),
-    },
-    predicted_server_ms: unit ? Number(predictMs(c, unit).toFixed(2)) : null,
+    bytes,
+    predicted_server_ms: predicted === null ? null : Number(predicted.toFixed(2)),
   };
+}
+
+function presetFor(framework: string, args: { preset?: string; bits?: string }): Preset {
+  if (framework === "cryptflow2" && args.preset === undefined) {
+    const bits = Number(args.bits ?? 37);
+    if (!Number.isInteger(bits) || bits < 32 || bits > 41) {
+      throw new UserError(`--bits must be an integer in 32..41 (got "${args.bits}")`);
+    }
+    return cryptflow2Preset(bits);
+  }
+  if (args.bits !== undefined) {
+    throw new UserError(
+      "--bits applies to cryptflow2's default preset only; drop --preset or --bits",
+    );
+  }
+  return presetFlag(args.preset);
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args, {
     boolean: ["stock", "execute", "json", "help"],
-    string: ["method", "preset", "seed"],
+    string: ["method", "preset", "seed", "bits"],
   });
-  checkFlags(args, ["stock", "execute", "json", "help", "method", "preset", "seed"]);
+  checkFlags(args, ["stock", "execute", "json", "help", "method", "preset", "seed", "bits"]);
   if (args.help) {
     console.log(USAGE);
     return 0;
   }
   const [framework, spec] = args._.map(String);
   if (!framework || !spec) throw new UserError(`missing arguments; ${USAGE}`);
+  if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
+    throw new UserError(`Unknown framework "${framework}": use one of ${FRAMEWORKS.join(", ")}`);
+  }
   const method = methodFlag(args.method);
-  const preset = presetFlag(args.preset);
+  const preset = presetFor(framework, args);
   const seed = Number(args.seed ?? 1);
   if (!Number.isInteger(seed)) {
     throw new UserError(`--seed must be an integer (got "${args.seed}")`);
   }
+  const manifest = () => buildManifest([preset], { weights: seed, input: seed + 1 }, "synthetic");
+  const nonlinear = parseNonlinearSpec(spec);
+  if (nonlinear) {
+    const eta = Math.ceil(Math.log2(preset.plainModulus));
+    const out = {
+      framework,
+      layer: spec,
+      eta,
+      cost: nonlinearCost(framework, nonlinear, eta),
+      manifest: manifest(),
+    };
+    if (args.json) console.log(JSON.stringify(out, null, 2));
+    else printTable({ framework, layer: spec, eta, ...out.cost });
+    return 0;
+  }
   const shape = parseLayerSpec(spec);
   const layer = syntheticLayer(shapeLabel(shape), shape, seed);
-  const plan = planLayer(framework, layer, {
-    preset,
-    method,
-    stock: args.stock,
-  });
-  const out: Record<string, unknown> = planSummary(plan);
+  const program = planLayer(framework, layer, { preset, method, stock: args.stock });
+  const out: Record<string, unknown> = programSummary(program);
   let ok = true;
   if (args.execute) {
     const x = randomModT(inputCount(shape), preset.plainModulus, new Rng(seed + 1));
-    const run = await executeLayer(plan, x);
+    const run = await executeProgram(program, x);
     const ref = referenceLayer(layer, x, preset.plainModulus);
-    const verified = run.y.length === ref.length && run.y.every((v, i) => v === ref[i]);
-    const ledgerOk = JSON.stringify(run.ledger) === JSON.stringify(countPlan(plan));
+    const verified = run.result.length === ref.length && run.result.every((v, i) => v === ref[i]);
+    const ledgerOk = JSON.stringify(run.ledger) === JSON.stringify(countProgram(program));
     ok = verified && ledgerOk;
     Object.assign(out, {
       times_ms: {
@@ -121,7 +177,7 @@ async function main(): Promise<number> {
     closeEnvs();
   }
   out.weights = `synthetic: uniform signed 8-bit, seed ${seed}`;
-  out.manifest = buildManifest([preset], { weights: seed, input: seed + 1 }, "synthetic");
+  out.manifest = manifest();
   if (args.json) console.log(JSON.stringify(out, null, 2));
   else printTable(out);
   return ok ? 0 : 1;
@@ -132,6 +188,7 @@ function printTable(out: Record<string, unknown>): void {
   const add = (k: string, v: unknown) =>
     rows.push([k, typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)]);
   for (const [k, v] of Object.entries(out)) {
+    if (k === "manifest" || k === "parts") continue;
     if (k === "ops" || k === "times_ms") {
       for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) add(`${k}.${k2}`, v2);
     } else add(k, v);

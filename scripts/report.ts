@@ -12,8 +12,8 @@ import {
   addCounts,
   buildManifest,
   closeEnvs,
-  countPlan,
-  executeLayer,
+  countProgram,
+  executeProgram,
   inputCount,
   MEASURED_UNIT_COSTS,
   planLayer,
@@ -48,12 +48,9 @@ async function main(): Promise<number> {
   for (const [i, { name, shape }] of shapes.entries()) {
     progress(`[${i + 1}/${shapes.length}] ${name} ${shapeLabel(shape)}`);
     const layer = syntheticLayer(name, shape, SEED + i);
-    const plan = planLayer("gazelle", layer, {
-      preset,
-      method,
-      stock: args.stock,
-    });
-    const c = countPlan(plan);
+    const program = planLayer("gazelle", layer, { preset, method, stock: args.stock });
+    const plan = program.parts[0];
+    const c = countProgram(program);
     addCounts(total, c);
     const row: Record<string, unknown> = {
       name,
@@ -67,9 +64,9 @@ async function main(): Promise<number> {
     };
     if (args.execute) {
       const x = randomModT(inputCount(shape), preset.plainModulus, new Rng(SEED + 1000 + i));
-      const run = await executeLayer(plan, x);
+      const run = await executeProgram(program, x);
       const ref = referenceLayer(layer, x, preset.plainModulus);
-      const verified = run.y.every((v, j) => v === ref[j]) &&
+      const verified = run.result.every((v, j) => v === ref[j]) &&
         JSON.stringify(run.ledger) === JSON.stringify(c);
       allVerified &&= verified;
       Object.assign(row, {

@@ -12,7 +12,7 @@
  *
  * @module
  */
-export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "./unit_costs.ts";
+export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts, unitCostsFor } from "./unit_costs.ts";
 export {
   measureUnitCosts,
   measureUnitOps,
@@ -21,3 +21,11 @@ export {
   type UnitOpRunner,
   unitOps,
 } from "./unit_ops.ts";
+export {
+  LAMBDA,
+  type NonlinearCost,
+  nonlinearCost,
+  type NonlinearShape,
+  parseNonlinearSpec,
+  truncationCost,
+} from "./nonlinear.ts";

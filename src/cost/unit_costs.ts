@@ -10,6 +10,8 @@ import type { OpCounts } from "../he/plan.ts";
 export interface UnitCosts {
   readonly keySwitch: number;
   readonly mult: number;
+  /** Plaintext × ciphertext in coefficient form (no NTT on either side). */
+  readonly multCoeff: number;
   readonly add: number;
   readonly ntt: number;
   readonly intt: number;
@@ -32,6 +34,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
   gazelle: {
     keySwitch: 0.588,
     mult: 0.0648,
+    multCoeff: 0.372,
     add: 0.0087,
     ntt: 0.120,
     intt: 0.126,
@@ -40,6 +43,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
   "gazelle-secure": {
     keySwitch: 1.28,
     mult: 0.134,
+    multCoeff: 0.771,
     add: 0.0148,
     ntt: 0.281,
     intt: 0.282,
@@ -55,11 +59,34 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
  * import { predictMs } from "./unit_costs.ts";
  * import { zeroCounts } from "../he/plan.ts";
  *
- * const unit = { keySwitch: 1, mult: 0.1, add: 0.01, ntt: 0.2, intt: 0.2, source: "example" };
+ * const unit = {
+ *   keySwitch: 1,
+ *   mult: 0.1,
+ *   multCoeff: 0.5,
+ *   add: 0.01,
+ *   ntt: 0.2,
+ *   intt: 0.2,
+ *   source: "example",
+ * };
  * if (predictMs({ ...zeroCounts(), key_switches: 2, mult: 10 }, unit) !== 3) throw new Error();
  * ```
  */
 export function predictMs(c: OpCounts, unit: UnitCosts): number {
-  return c.key_switches * unit.keySwitch + c.mult * unit.mult + c.add * unit.add +
-    c.ntt * unit.ntt + c.intt * unit.intt;
+  return c.key_switches * unit.keySwitch + (c.mult - c.mult_coeff) * unit.mult +
+    c.mult_coeff * unit.multCoeff + c.add * unit.add + c.ntt * unit.ntt + c.intt * unit.intt;
+}
+
+/**
+ * The measured unit costs for a preset by name (a `cryptflow2` preset of another share width ℓ
+ * uses its N's table: costs depend on N and q, hardly on t); undefined if none was measured.
+ *
+ * @example
+ * ```ts
+ * import { unitCostsFor } from "./unit_costs.ts";
+ *
+ * if (unitCostsFor("gazelle") === undefined || unitCostsFor("nope") !== undefined) throw new Error();
+ * ```
+ */
+export function unitCostsFor(presetName: string): UnitCosts | undefined {
+  return MEASURED_UNIT_COSTS[presetName] ?? MEASURED_UNIT_COSTS[presetName.replace(/-l[0-9]+/, "")];
 }

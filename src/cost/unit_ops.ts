@@ -170,6 +170,7 @@ export async function measureUnitCosts(
   return {
     keySwitch: m.rotate_rows,
     mult: m.multiply_plain_ntt,
+    multCoeff: m.multiply_plain,
     add: m.add,
     ntt: m.ntt,
     intt: m.intt,

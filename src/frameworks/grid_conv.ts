@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { convOutH, convOutW, type ConvShape, type IntLayer } from "../nn/layers.ts";
+import { convOutH, convOutW, convPads, type ConvShape, type IntLayer } from "../nn/layers.ts";
 import type { MapStack } from "./packing.ts";
 
 /** A stride-1 convolution on grid maps: out(y, x) += Σ W'(o, i, t)·in(y + dy_t, x + dx_t). */
@@ -45,10 +45,12 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
   const W = layer.weights;
   const oh = convOutH(s), ow = convOutW(s);
   const kk = s.k * s.k;
-  if (s.s === 1 && s.k % 2 === 1 && 2 * s.p === s.k - 1) {
+  const [top, left, bottom, right] = convPads(s);
+  const same = top === left && top === bottom && top === right && 2 * top === s.k - 1;
+  if (s.s === 1 && same) {
     const taps = [];
     for (let ky = 0; ky < s.k; ky++) {
-      for (let kx = 0; kx < s.k; kx++) taps.push({ dy: ky - s.p, dx: kx - s.p });
+      for (let kx = 0; kx < s.k; kx++) taps.push({ dy: ky - top, dx: kx - top });
     }
     const stack = (channels: number): MapStack => ({
       channels,
@@ -89,10 +91,10 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
         const ry = Math.floor(phase / st), rx = phase % st;
         for (let i = 0; i < s.ci; i++) {
           for (let u = 0; u < gh; u++) {
-            const iy = st * u + ry - s.p;
+            const iy = st * u + ry - top;
             if (iy < 0 || iy >= s.h) continue;
             for (let v = 0; v < gw; v++) {
-              const ix = st * v + rx - s.p;
+              const ix = st * v + rx - left;
               if (ix < 0 || ix >= s.w) continue;
               out[((phase * s.ci + i) * gh + u) * gw + v] = x[(i * s.h + iy) * s.w + ix];
             }
@@ -102,4 +104,77 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
       return out;
     },
   };
+}
+
+/** One stride phase of SCI's decomposition: an independent stride-1 "valid" convolution. */
+export interface StridePhase extends GridConv {
+  /** Phase offsets (s_r, s_c). */
+  readonly sr: number;
+  readonly sc: number;
+}
+
+/**
+ * SCI's stride and padding decomposition (`conv-field.cpp` `convolution`, frameworks.md §2.3
+ * step 0): the input is zero-padded in the clear, then every phase (s_r, s_c) whose sub-filter is
+ * not empty becomes its own stride-1 "valid" convolution on a lH × lW sub-image with taps
+ * (row·s + s_r, col·s + s_c); every phase yields the full newH × newW output and the phases' results
+ * add up. A stride-1 layer is one phase on the padded image.
+ *
+ * @example
+ * ```ts
+ * import { sciPhases } from "./grid_conv.ts";
+ * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("s2", parseLayerSpec("conv:h=16,w=16,ci=1,co=1,k=3,s=2,p=1"), 1);
+ * const phases = sciPhases(layer as IntLayer<ConvShape>);
+ * // A 3×3 stride-2 convolution becomes 2×2, 2×1, 1×2 and 1×1 sub-filters.
+ * if (phases.map((p) => p.taps.length).join() !== "4,2,2,1") throw new Error();
+ * ```
+ */
+export function sciPhases(layer: IntLayer<ConvShape>): StridePhase[] {
+  const s = layer.shape;
+  const W = layer.weights;
+  const kk = s.k * s.k;
+  const [top, left, bottom, right] = convPads(s);
+  const hp = s.h + top + bottom, wp = s.w + left + right;
+  const newH = convOutH(s), newW = convOutW(s);
+  const limitH = s.k + (newH - 1) * s.s, limitW = s.k + (newW - 1) * s.s;
+  const phases: StridePhase[] = [];
+  for (let sr = 0; sr < s.s; sr++) {
+    for (let sc = 0; sc < s.s; sc++) {
+      const lfh = Math.ceil((s.k - sr) / s.s), lfw = Math.ceil((s.k - sc) / s.s);
+      if (lfh <= 0 || lfw <= 0) continue;
+      const lh = Math.ceil((limitH - sr) / s.s), lw = Math.ceil((limitW - sc) / s.s);
+      const taps = [];
+      for (let a = 0; a < lfh; a++) for (let b = 0; b < lfw; b++) taps.push({ dy: a, dx: b });
+      phases.push({
+        sr,
+        sc,
+        input: { channels: s.ci, gh: lh, gw: lw, vh: lh, vw: lw },
+        output: { channels: s.co, gh: lh, gw: lw, vh: newH, vw: newW },
+        taps,
+        phases: 1,
+        weight: (o, i, t) => {
+          const ky = Math.floor(t / lfw) * s.s + sr, kx = (t % lfw) * s.s + sc;
+          return W[(o * s.ci + i) * kk + ky * s.k + kx];
+        },
+        lift: (x) => {
+          const out = new Uint32Array(s.ci * lh * lw);
+          for (let i = 0; i < s.ci; i++) {
+            for (let u = 0; u < lh; u++) {
+              const iy = u * s.s + sr - top;
+              if (iy < 0 || iy >= s.h || u * s.s + sr >= hp) continue;
+              for (let v = 0; v < lw; v++) {
+                const ix = v * s.s + sc - left;
+                if (ix < 0 || ix >= s.w || v * s.s + sc >= wp) continue;
+                out[(i * lh + u) * lw + v] = x[(i * s.h + iy) * s.w + ix];
+              }
+            }
+          }
+          return out;
+        },
+      });
+    }
+  }
+  return phases;
 }

@@ -4,23 +4,26 @@
  * @example
  * ```ts
  * import { planLayer } from "./mod.ts";
- * import { countPlan, getPreset } from "../he/mod.ts";
+ * import { countProgram, getPreset } from "../he/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=8,w=8,ci=4,co=4,k=3"), 3);
- * const plan = planLayer("gazelle", layer, { preset: getPreset("gazelle") });
- * console.log(plan.method, countPlan(plan));
+ * const prog = planLayer("gazelle", layer, { preset: getPreset("gazelle") });
+ * console.log(prog.method, countProgram(prog));
  * ```
  *
  * @module
  */
 import { UserError } from "../he/errors.ts";
-import type { LayerPlan } from "../he/plan.ts";
+import { type LayerProgram, programOf } from "../he/plan.ts";
 import type { IntLayer } from "../nn/layers.ts";
+import { planCryptflow2 } from "./cryptflow2/mod.ts";
 import { type GazellePlanOptions, planGazelle } from "./gazelle/mod.ts";
 
 export * from "./gazelle/mod.ts";
-export { type GridConv, lowerConv } from "./grid_conv.ts";
+export * from "./cryptflow2/mod.ts";
+export { type ElementwisePolicy, planElementwise } from "./elementwise.ts";
+export { type GridConv, lowerConv, sciPhases, type StridePhase } from "./grid_conv.ts";
 export {
   type FcGeometry,
   fcGeometry,
@@ -44,25 +47,31 @@ export { blockPacking, type MapStack, nextPow2, type Packing, rowPacking } from 
  * ```ts
  * import { FRAMEWORKS } from "./mod.ts";
  *
- * if (!FRAMEWORKS.includes("gazelle")) throw new Error();
+ * if (FRAMEWORKS.join() !== "gazelle,cryptflow2") throw new Error();
  * ```
  */
-export const FRAMEWORKS = ["gazelle"] as const;
+export const FRAMEWORKS = ["gazelle", "cryptflow2"] as const;
+
+/** Options for any framework (`method` and `unitCosts` only matter to GAZELLE's conv). */
+export type PlanOptions = GazellePlanOptions;
 
 /**
- * Plan a layer for a framework by name.
+ * Plan a layer for a framework by name: one or more HE plans whose outputs add up.
  *
  * @example
  * ```ts
  * import { planLayer } from "./mod.ts";
- * import { getPreset } from "../he/mod.ts";
+ * import { countProgram, getPreset } from "../he/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
- * const fc = syntheticLayer("fc", parseLayerSpec("fc:in=16,out=4"), 1);
- * console.log(planLayer("gazelle", fc, { preset: getPreset("gazelle") }).geometry);
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=16,w=16,ci=8,co=8,k=3,s=2"), 1);
+ * const g = planLayer("gazelle", layer, { preset: getPreset("gazelle") });
+ * const c = planLayer("cryptflow2", layer, { preset: getPreset("cryptflow2") });
+ * console.log(g.parts.length, c.parts.length, countProgram(c).mult); // 1 part; 4 stride phases
  * ```
  */
-export function planLayer(framework: string, layer: IntLayer, opts: GazellePlanOptions): LayerPlan {
-  if (framework === "gazelle") return planGazelle(layer, opts);
+export function planLayer(framework: string, layer: IntLayer, opts: PlanOptions): LayerProgram {
+  if (framework === "gazelle") return programOf(planGazelle(layer, opts));
+  if (framework === "cryptflow2") return planCryptflow2(layer, opts);
   throw new UserError(`Unknown framework "${framework}": use one of ${FRAMEWORKS.join(", ")}`);
 }

@@ -274,8 +274,10 @@ export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): S
           const dst = fresh();
           regs[op.dst] = dst;
           owned[op.dst] = true;
-          ev.multiplyPlain(get(op.src), masks[op.mask], dst);
+          const pt = masks[op.mask];
+          ev.multiplyPlain(get(op.src), pt, dst);
           ledger.mult++;
+          if (!pt.isNttForm()) ledger.mult_coeff++;
           break;
         }
         case "add":

@@ -108,6 +108,8 @@ export interface OpCounts {
   key_switches: number;
   /** Plaintext × ciphertext multiplications. */
   mult: number;
+  /** Of `mult`, those done in coefficient form (the rest multiply NTT-form operands). */
+  mult_coeff: number;
   /** Ciphertext + ciphertext additions (accumulators start from their first product). */
   add: number;
   /** Forward NTT transforms of ciphertexts. */
@@ -144,6 +146,7 @@ export function zeroCounts(): OpCounts {
     rotate_columns: 0,
     key_switches: 0,
     mult: 0,
+    mult_coeff: 0,
     add: 0,
     ntt: 0,
     intt: 0,
@@ -185,7 +188,12 @@ export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
  * if (c.perm_in !== 1 || c.key_switches !== 2) throw new Error();
  * ```
  */
-export function tallyOp(c: OpCounts, op: HeOp, keySteps: ReadonlySet<number>): void {
+export function tallyOp(
+  c: OpCounts,
+  op: HeOp,
+  keySteps: ReadonlySet<number>,
+  coeffMasks = false,
+): void {
   switch (op.kind) {
     case "rotate": {
       if (isIdentity(op.rot)) throw new Error("plan bug: identity rotation op");
@@ -209,6 +217,7 @@ export function tallyOp(c: OpCounts, op: HeOp, keySteps: ReadonlySet<number>): v
       return;
     case "mul":
       c.mult++;
+      if (coeffMasks) c.mult_coeff++;
       return;
     case "add":
       c.add++;
@@ -244,7 +253,8 @@ export function tallyOp(c: OpCounts, op: HeOp, keySteps: ReadonlySet<number>): v
 export function countPlan(plan: LayerPlan): OpCounts {
   const c = zeroCounts();
   const keySteps = new Set(plan.keys.steps);
-  for (const op of plan.ops) tallyOp(c, op, keySteps);
+  const coeff = plan.masks.ntt === false;
+  for (const op of plan.ops) tallyOp(c, op, keySteps, coeff);
   c.cts_up = plan.inputs;
   c.cts_down = plan.outputs.filter((o) => o !== null).length;
   return c;

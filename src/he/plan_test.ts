@@ -38,6 +38,7 @@ Deno.test("countPlan() tallies each op kind and classifies rotations by side", (
     rotate_columns: 2,
     key_switches: 2 + 1 + 1, // NAF(5) = 4 + 1, then two column swaps
     mult: 2,
+    mult_coeff: 0,
     add: 1,
     ntt: 2,
     intt: 1,

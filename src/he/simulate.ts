@@ -67,7 +67,7 @@ export function simulatePlan(
     return v;
   };
   for (const op of plan.ops) {
-    tallyOp(ledger, op, keySteps);
+    tallyOp(ledger, op, keySteps, plan.masks.ntt === false);
     switch (op.kind) {
       case "rotate": {
         const src = get(op.src);

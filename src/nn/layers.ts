@@ -20,8 +20,15 @@ export interface ConvShape {
   readonly k: number;
   /** Stride. */
   readonly s: number;
-  /** Zero padding on every side. */
+  /** Zero padding on every side (unless `pads` says otherwise). */
   readonly p: number;
+  /** Per-side zero padding [top, left, bottom, right] (ONNX order); overrides `p`. */
+  readonly pads?: readonly [number, number, number, number];
+}
+
+/** Zero padding [top, left, bottom, right] of a conv layer. */
+export function convPads(c: ConvShape): readonly [number, number, number, number] {
+  return c.pads ?? [c.p, c.p, c.p, c.p];
 }
 
 /** A fully connected layer y = W x with W of shape out × in. */
@@ -31,8 +38,19 @@ export interface FcShape {
   readonly out: number;
 }
 
-/** A conv or FC layer shape. */
-export type LayerShape = ConvShape | FcShape;
+/**
+ * An element-wise product by a per-channel scale (inference BatchNorm's multiplier; its bias is
+ * added in the clear), on c channels of h × w maps.
+ */
+export interface BnShape {
+  readonly kind: "bn";
+  readonly c: number;
+  readonly h: number;
+  readonly w: number;
+}
+
+/** A linear layer shape. */
+export type LayerShape = ConvShape | FcShape | BnShape;
 
 /** A layer with its integer weights (conv: co·ci·k·k row-major; FC: out·in) and optional mask. */
 export interface IntLayer<S extends LayerShape = LayerShape> {
@@ -53,7 +71,8 @@ export interface IntLayer<S extends LayerShape = LayerShape> {
  * ```
  */
 export function convOutH(c: ConvShape): number {
-  return Math.floor((c.h + 2 * c.p - c.k) / c.s) + 1;
+  const [top, , bottom] = convPads(c);
+  return Math.floor((c.h + top + bottom - c.k) / c.s) + 1;
 }
 
 /**
@@ -68,7 +87,8 @@ export function convOutH(c: ConvShape): number {
  * ```
  */
 export function convOutW(c: ConvShape): number {
-  return Math.floor((c.w + 2 * c.p - c.k) / c.s) + 1;
+  const [, left, , right] = convPads(c);
+  return Math.floor((c.w + left + right - c.k) / c.s) + 1;
 }
 
 /**
@@ -82,6 +102,7 @@ export function convOutW(c: ConvShape): number {
  * ```
  */
 export function weightCount(s: LayerShape): number {
+  if (s.kind === "bn") return s.c;
   return s.kind === "conv" ? s.co * s.ci * s.k * s.k : s.out * s.in;
 }
 
@@ -96,6 +117,7 @@ export function weightCount(s: LayerShape): number {
  * ```
  */
 export function inputCount(s: LayerShape): number {
+  if (s.kind === "bn") return s.c * s.h * s.w;
   return s.kind === "conv" ? s.ci * s.h * s.w : s.in;
 }
 
@@ -110,11 +132,14 @@ export function inputCount(s: LayerShape): number {
  * ```
  */
 export function outputCount(s: LayerShape): number {
+  if (s.kind === "bn") return s.c * s.h * s.w;
   return s.kind === "conv" ? s.co * convOutH(s) * convOutW(s) : s.out;
 }
 
 const CONV_FIELDS = ["h", "w", "ci", "co", "k", "s", "p"] as const;
+const PAD_FIELDS = ["pt", "pl", "pb", "pr"] as const;
 const FC_FIELDS = ["in", "out"] as const;
+const BN_FIELDS = ["c", "h", "w"] as const;
 
 /**
  * Parse a compact layer spec; bad specs throw a one-line `UserError`.
@@ -128,14 +153,14 @@ const FC_FIELDS = ["in", "out"] as const;
  * ```
  */
 export function parseLayerSpec(spec: string): LayerShape {
-  const m = /^(conv|fc):(.*)$/.exec(spec.trim());
+  const m = /^(conv|fc|bn):(.*)$/.exec(spec.trim());
   if (!m) {
     throw new UserError(
-      `Bad layer spec "${spec}": expected conv:h=..,w=..,ci=..,co=..,k=..[,s=1][,p=(k-1)/2] ` +
-        `or fc:in=..,out=..`,
+      `Bad layer spec "${spec}": expected conv:h=..,w=..,ci=..,co=..,k=..[,s=1][,p=(k-1)/2], ` +
+        `fc:in=..,out=.. or bn:c=..,h=..,w=..`,
     );
   }
-  const kind = m[1] as "conv" | "fc";
+  const kind = m[1] as "conv" | "fc" | "bn";
   const fields: Record<string, number> = {};
   for (const part of m[2].split(",").filter((x) => x.length > 0)) {
     const kv = /^([a-z]+)=(-?\d+)$/.exec(part.trim());
@@ -144,7 +169,11 @@ export function parseLayerSpec(spec: string): LayerShape {
     }
     fields[kv[1]] = Number(kv[2]);
   }
-  const allowed: readonly string[] = kind === "conv" ? CONV_FIELDS : FC_FIELDS;
+  const allowed: readonly string[] = kind === "conv"
+    ? [...CONV_FIELDS, ...PAD_FIELDS]
+    : kind === "fc"
+    ? FC_FIELDS
+    : BN_FIELDS;
   for (const f of Object.keys(fields)) {
     if (!allowed.includes(f)) {
       throw new UserError(
@@ -157,7 +186,9 @@ export function parseLayerSpec(spec: string): LayerShape {
     if (v === undefined) throw new UserError(`Layer spec "${spec}" is missing field "${f}"`);
     return v;
   };
-  const shape: LayerShape = kind === "conv"
+  let shape: LayerShape = kind === "bn"
+    ? { kind, c: need("c"), h: need("h"), w: need("w") }
+    : kind === "conv"
     ? {
       kind,
       h: need("h"),
@@ -169,6 +200,11 @@ export function parseLayerSpec(spec: string): LayerShape {
       p: fields.p ?? Math.floor((need("k") - 1) / 2),
     }
     : { kind, in: need("in"), out: need("out") };
+  if (shape.kind === "conv" && PAD_FIELDS.some((f) => fields[f] !== undefined)) {
+    const p = shape.p;
+    const pads = [fields.pt ?? p, fields.pl ?? p, fields.pb ?? p, fields.pr ?? p] as const;
+    shape = { ...shape, pads };
+  }
   validateShape(shape, spec);
   return shape;
 }
@@ -189,6 +225,10 @@ export function validateShape(shape: LayerShape, label: string): void {
     if (shape.in < 1 || shape.out < 1) throw bad("in and out must be at least 1");
     return;
   }
+  if (shape.kind === "bn") {
+    if (shape.c < 1 || shape.h < 1 || shape.w < 1) throw bad("c, h and w must be at least 1");
+    return;
+  }
   for (const f of CONV_FIELDS) {
     if (!Number.isInteger(shape[f])) throw bad(`${f} must be an integer`);
   }
@@ -196,8 +236,13 @@ export function validateShape(shape: LayerShape, label: string): void {
   if (shape.ci < 1 || shape.co < 1) throw bad("ci and co must be at least 1 (zero channels)");
   if (shape.k < 1) throw bad("k must be at least 1");
   if (shape.s < 1) throw bad("stride s must be at least 1");
-  if (shape.p < 0 || shape.p >= shape.k) throw bad(`padding p must be in [0, k) (got ${shape.p})`);
-  if (shape.k > shape.h + 2 * shape.p || shape.k > shape.w + 2 * shape.p) {
+  const [top, left, bottom, right] = convPads(shape);
+  for (const v of [top, left, bottom, right]) {
+    if (!Number.isInteger(v) || v < 0 || v >= shape.k) {
+      throw bad(`padding must be in [0, k) (got ${v})`);
+    }
+  }
+  if (shape.k > shape.h + top + bottom || shape.k > shape.w + left + right) {
     throw bad(`kernel ${shape.k}×${shape.k} is larger than the padded ${shape.h}×${shape.w} image`);
   }
 }
@@ -213,9 +258,10 @@ export function validateShape(shape: LayerShape, label: string): void {
  * ```
  */
 export function shapeLabel(s: LayerShape): string {
-  return s.kind === "conv"
-    ? `conv:h=${s.h},w=${s.w},ci=${s.ci},co=${s.co},k=${s.k},s=${s.s},p=${s.p}`
-    : `fc:in=${s.in},out=${s.out}`;
+  if (s.kind === "fc") return `fc:in=${s.in},out=${s.out}`;
+  if (s.kind === "bn") return `bn:c=${s.c},h=${s.h},w=${s.w}`;
+  const pads = s.pads ? `,pt=${s.pads[0]},pl=${s.pads[1]},pb=${s.pads[2]},pr=${s.pads[3]}` : "";
+  return `conv:h=${s.h},w=${s.w},ci=${s.ci},co=${s.co},k=${s.k},s=${s.s},p=${s.p}${pads}`;
 }
 
 /**

@@ -15,8 +15,10 @@
  */
 export {
   applyMask,
+  type BnShape,
   convOutH,
   convOutW,
+  convPads,
   type ConvShape,
   type FcShape,
   inputCount,

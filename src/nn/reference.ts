@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { convOutH, convOutW, type IntLayer, type LayerShape } from "./layers.ts";
+import { convOutH, convOutW, convPads, type IntLayer, type LayerShape } from "./layers.ts";
 
 /** Non-negative residue of `v` mod `t`. */
 function mod(v: number, t: number): number {
@@ -27,12 +27,16 @@ function mod(v: number, t: number): number {
 export function referenceLayer(layer: IntLayer, x: Uint32Array, t: number): Uint32Array {
   const s: LayerShape = layer.shape;
   const W = layer.weights;
+  if (s.kind === "bn") {
+    const hw = s.h * s.w;
+    return x.map((v, i) => mod(W[Math.floor(i / hw)] * v, t));
+  }
   if (s.kind === "fc") {
     const y = new Uint32Array(s.out);
     for (let o = 0; o < s.out; o++) {
       let acc = 0;
       for (let i = 0; i < s.in; i++) {
-        // |w| < 2^31 and x < t < 2^42 would overflow; keep each product reduced.
+        // Exact while |w|·t < 2^53 (8-bit weights and t < 2^45).
         const w = W[o * s.in + i];
         if (w !== 0) acc = mod(acc + mod(w * x[i], t), t);
       }
@@ -41,6 +45,7 @@ export function referenceLayer(layer: IntLayer, x: Uint32Array, t: number): Uint
     return y;
   }
   const oh = convOutH(s), ow = convOutW(s);
+  const [top, left] = convPads(s);
   const y = new Uint32Array(s.co * oh * ow);
   for (let o = 0; o < s.co; o++) {
     for (let yy = 0; yy < oh; yy++) {
@@ -48,10 +53,10 @@ export function referenceLayer(layer: IntLayer, x: Uint32Array, t: number): Uint
         let acc = 0;
         for (let i = 0; i < s.ci; i++) {
           for (let ky = 0; ky < s.k; ky++) {
-            const iy = yy * s.s + ky - s.p;
+            const iy = yy * s.s + ky - top;
             if (iy < 0 || iy >= s.h) continue;
             for (let kx = 0; kx < s.k; kx++) {
-              const ix = xx * s.s + kx - s.p;
+              const ix = xx * s.s + kx - left;
               if (ix < 0 || ix >= s.w) continue;
               const w = W[((o * s.ci + i) * s.k + ky) * s.k + kx];
               if (w !== 0) acc = mod(acc + mod(w * x[(i * s.h + iy) * s.w + ix], t), t);

@@ -16,7 +16,8 @@
  * @module
  */
 import type { LayerPlan } from "../../he/plan.ts";
-import type { ConvShape, FcShape, IntLayer } from "../../nn/layers.ts";
+import type { BnShape, ConvShape, FcShape, IntLayer } from "../../nn/layers.ts";
+import { planElementwise } from "../elementwise.ts";
 import { type GazellePlanOptions, planGazelleConv } from "./conv.ts";
 import { planGazelleFc } from "./fc.ts";
 
@@ -38,7 +39,20 @@ export { gazelleFcPolicy, planGazelleFc } from "./fc.ts";
  * ```
  */
 export function planGazelle(layer: IntLayer, opts: GazellePlanOptions): LayerPlan {
-  return layer.shape.kind === "conv"
-    ? planGazelleConv(layer as IntLayer<ConvShape>, opts)
-    : planGazelleFc(layer as IntLayer<FcShape>, opts);
+  switch (layer.shape.kind) {
+    case "conv":
+      return planGazelleConv(layer as IntLayer<ConvShape>, opts);
+    case "fc":
+      return planGazelleFc(layer as IntLayer<FcShape>, opts);
+    case "bn":
+      // GAZELLE folds BatchNorm into the convolution; run on its own it is one product per
+      // ciphertext, with no masking (GAZELLE's kernels return raw results).
+      return planElementwise(layer as IntLayer<BnShape>, {
+        framework: "gazelle",
+        preset: opts.preset,
+        policy: { maskOutputs: false, switchesAtEnd: 0 },
+        stock: opts.stock ?? false,
+        mask: opts.mask,
+      });
+  }
 }

@@ -1,0 +1,173 @@
+/**
+ * Cost model of the nonlinear layers, which run outside HE (CrypTFlow2: OT-based protocols over the
+ * field Z_p for SCI-HE; GAZELLE: garbled circuits). Communication and rounds per frameworks.md §2.7
+ * (λ = 128); counts come from the number of activations. Pruning changes them only when channels
+ * vanish.
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+
+/** A nonlinear layer: ReLU on c × h × w activations, or a k × k / stride s MaxPool. */
+export type NonlinearShape =
+  | { readonly kind: "relu"; readonly c: number; readonly h: number; readonly w: number }
+  | {
+    readonly kind: "maxpool";
+    readonly c: number;
+    readonly h: number;
+    readonly w: number;
+    readonly k: number;
+    readonly s: number;
+  };
+
+/** Communication and rounds of a nonlinear layer; null where no published formula exists. */
+export interface NonlinearCost {
+  readonly protocol: string;
+  /** Number of ReLU (comparison) instances. */
+  readonly relus: number;
+  /** Total communication in bits (an upper bound for CrypTFlow2's formulas). */
+  readonly bits: number | null;
+  readonly rounds: number | null;
+  readonly source: string;
+}
+
+/** Security parameter λ of the OT / GC protocols. */
+export const LAMBDA = 128;
+
+/** Per-ReLU cost of a framework for η-bit values. */
+function reluUnit(
+  framework: string,
+  eta: number,
+): { bits: number; rounds: number; protocol: string; source: string } {
+  if (framework === "cryptflow2") {
+    return {
+      bits: 1.5 * LAMBDA * (eta + 1) + 31 * eta,
+      rounds: Math.ceil(Math.log2(eta)) + 4,
+      protocol: "CrypTFlow2 ReLU over Z_p (SCI_HE)",
+      source: "CrypTFlow2: < (3/2)·λ·(η+1) + 31η bits, log η + 4 rounds (frameworks.md §2.7)",
+    };
+  }
+  if (framework === "gazelle") {
+    return {
+      bits: 18 * LAMBDA * eta - 6 * LAMBDA,
+      rounds: 2,
+      protocol: "garbled-circuit ReLU over Z_p",
+      source: "GC baseline 18λη − 6λ bits, 2 rounds (CrypTFlow2's comparison, frameworks.md §2.7)",
+    };
+  }
+  throw new UserError(`No nonlinear cost model for framework "${framework}"`);
+}
+
+/**
+ * Communication and rounds of a ReLU or MaxPool layer on η-bit shares (η = bits of the plaintext
+ * prime). MaxPool is SCI's linear scan: k² − 1 sequential batched ReLUs, max ← ReLU(max − x) + x.
+ *
+ * @example
+ * ```ts
+ * import { nonlinearCost } from "./nonlinear.ts";
+ *
+ * // One CrypTFlow2 ReLU at η = 32: at most 7328 bits (frameworks.md §2.7).
+ * const c = nonlinearCost("cryptflow2", { kind: "relu", c: 1, h: 1, w: 1 }, 32);
+ * if (c.bits !== 7328 || c.rounds !== 9) throw new Error();
+ * ```
+ */
+export function nonlinearCost(
+  framework: string,
+  shape: NonlinearShape,
+  eta: number,
+): NonlinearCost {
+  const unit = reluUnit(framework, eta);
+  if (shape.kind === "relu") {
+    const relus = shape.c * shape.h * shape.w;
+    return {
+      protocol: unit.protocol,
+      relus,
+      bits: relus * unit.bits,
+      rounds: unit.rounds,
+      source: unit.source,
+    };
+  }
+  const oh = Math.floor((shape.h - shape.k) / shape.s) + 1;
+  const ow = Math.floor((shape.w - shape.k) / shape.s) + 1;
+  const steps = shape.k * shape.k - 1;
+  const relus = shape.c * oh * ow * steps;
+  if (framework === "gazelle") {
+    return {
+      protocol: "garbled-circuit MaxPool",
+      relus,
+      bits: null,
+      rounds: null,
+      source: "GAZELLE's MaxPool circuit cost is not published (frameworks.md §1.7)",
+    };
+  }
+  return {
+    protocol: "CrypTFlow2 MaxPool (linear scan of ReLUs)",
+    relus,
+    bits: relus * unit.bits,
+    rounds: steps * unit.rounds,
+    source: `${steps} sequential batched ReLUs per window; ${unit.source}`,
+  };
+}
+
+/**
+ * Truncation / field division after a linear layer: counted, cost unknown.
+ *
+ * @example
+ * ```ts
+ * import { truncationCost } from "./nonlinear.ts";
+ *
+ * if (truncationCost(10).bits !== null) throw new Error();
+ * ```
+ */
+export function truncationCost(values: number): NonlinearCost {
+  return {
+    protocol: "SCI field division by 2^s (truncation)",
+    relus: 0,
+    bits: null,
+    rounds: null,
+    source: `${values} values; SCI's truncation / field-division cost is not available ` +
+      "(frameworks.md §2.7), so it is counted but not costed",
+  };
+}
+
+const FIELDS: Record<string, readonly string[]> = {
+  relu: ["c", "h", "w"],
+  maxpool: ["c", "h", "w", "k", "s"],
+};
+
+/**
+ * Parse `relu:c=..,h=..,w=..` or `maxpool:c=..,h=..,w=..,k=..[,s=k]`; null for other kinds.
+ *
+ * @example
+ * ```ts
+ * import { parseNonlinearSpec } from "./nonlinear.ts";
+ *
+ * const p = parseNonlinearSpec("maxpool:c=64,h=32,w=32,k=2");
+ * if (p?.kind !== "maxpool" || p.s !== 2) throw new Error();
+ * ```
+ */
+export function parseNonlinearSpec(spec: string): NonlinearShape | null {
+  const m = /^(relu|maxpool):(.*)$/.exec(spec.trim());
+  if (!m) return null;
+  const kind = m[1];
+  const f: Record<string, number> = {};
+  for (const part of m[2].split(",").filter((x) => x)) {
+    const kv = /^([a-z]+)=(\d+)$/.exec(part.trim());
+    if (!kv || !FIELDS[kind].includes(kv[1])) {
+      throw new UserError(
+        `Bad field "${part}" in "${spec}": ${kind} takes ${FIELDS[kind].join(", ")}`,
+      );
+    }
+    f[kv[1]] = Number(kv[2]);
+  }
+  for (const k of FIELDS[kind]) {
+    if (k === "s") continue;
+    if (!(f[k] >= 1)) throw new UserError(`Spec "${spec}" needs ${k} ≥ 1`);
+  }
+  if (kind === "relu") return { kind, c: f.c, h: f.h, w: f.w };
+  const s = f.s ?? f.k;
+  if (f.k > f.h || f.k > f.w || s < 1) {
+    throw new UserError(`Spec "${spec}": the pool window must fit the map and s ≥ 1`);
+  }
+  return { kind: "maxpool", c: f.c, h: f.h, w: f.w, k: f.k, s };
+}

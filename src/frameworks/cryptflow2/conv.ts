@@ -1,0 +1,276 @@
+/**
+ * CrypTFlow2 / SCI-HE convolution (`SCI/src/LinearHE/conv-field.cpp`, frameworks.md §2.3): stride
+ * phases as independent stride-1 "valid" convolutions on zero-padded sub-images, each at
+ * N = min(65536, max(8192, 2·np2(H·W))); per phase c_ph = N/(2S) channels per half, input
+ * rotations by every tap, masks over (output ciphertext, rotation r, half pairing), multiply-
+ * accumulate with all-zero masks skipped, a mod switch, output row rotations by r·S, one column
+ * swap for the cross-half partials, the uniform output mask, and a final mod switch.
+ *
+ * Beyond SCI (pruning-aware default): output rotations of empty partial sums are not issued, input
+ * rotations no product uses are not issued, and sums start from their first term. `stock`
+ * reproduces SCI exactly: every input and output rotation, sums started from an encryption of zero.
+ *
+ * @module
+ */
+import { UserError } from "../../he/errors.ts";
+import {
+  chooseKeys,
+  DEFAULT_KEY_BUDGET_BYTES,
+  normalizeStep,
+  type Rotation,
+} from "../../he/galois.ts";
+import type { LayerPlan, LayerProgram } from "../../he/plan.ts";
+import { type Preset, withSlots } from "../../he/presets.ts";
+import { applyMask, type ConvShape, type IntLayer } from "../../nn/layers.ts";
+import { sciPhases, type StridePhase } from "../grid_conv.ts";
+import { blockPacking, nextPow2 } from "../packing.ts";
+import { type InRotation, planRotationConv, type RotationPolicy } from "../rotation_conv.ts";
+import { gather, scatter } from "../gazelle/conv.ts";
+
+/** Options of the CrypTFlow2 planners. */
+export interface Cryptflow2PlanOptions {
+  /** A `cryptflow2` preset (its N is SCI's minimum; SCI's rule grows it per layer). */
+  readonly preset: Preset;
+  /** Reproduce SCI's code exactly. */
+  readonly stock?: boolean;
+  /** 0/1 weight mask (same layout as the weights). */
+  readonly mask?: Uint8Array;
+  /** Largest Galois key set (bytes) generated as exact steps before falling back to ±2^i keys. */
+  readonly keyBudgetBytes?: number;
+}
+
+/** Largest ring degree node-seal (SEAL 4) supports; SCI patches SEAL up to 65536. */
+export const MAX_SLOTS = 32768;
+
+/**
+ * SCI's ring degree for a map of `hw` slots: min(65536, max(base, 2·np2(hw))).
+ *
+ * @example
+ * ```ts
+ * import { sciSlots } from "./conv.ts";
+ *
+ * if (sciSlots(66 * 66, 8192) !== 16384 || sciSlots(34 * 34, 8192) !== 8192) throw new Error();
+ * ```
+ */
+export function sciSlots(hw: number, base: number): number {
+  return Math.min(65536, Math.max(base, 2 * nextPow2(hw)));
+}
+
+/**
+ * SCI's sums: all-zero masks are skipped even in SCI's own code; one column swap per output
+ * ciphertext; fold halves when outputs use one half and inputs two; one mod switch after the
+ * multiply-accumulate and one before sending; a uniform output mask.
+ *
+ * @example
+ * ```ts
+ * import { sciPolicy } from "./conv.ts";
+ *
+ * if (!sciPolicy(true, false).zeroInit || sciPolicy(false, false).zeroInit) throw new Error();
+ * ```
+ */
+export function sciPolicy(stock: boolean, foldHalves: boolean): RotationPolicy {
+  return {
+    skipZeroMasks: true,
+    issueUnusedRotations: stock,
+    rotateEmptyPartials: stock,
+    zeroInit: stock,
+    factorSwap: true,
+    foldHalves,
+    switchesAfterMac: 1,
+    maskOutputs: true,
+    switchesAtEnd: 1,
+  };
+}
+
+/** SCI's per-call metadata (`conv-field.cpp` `configure`). */
+export interface SciGeometry {
+  /** `image_size`: np2 of the (padded) sub-image. */
+  readonly S: number;
+  /** `chans_per_half`. */
+  readonly cph: number;
+  readonly inpCt: number;
+  readonly outCt: number;
+  readonly inpHalves: number;
+  readonly outHalves: number;
+  /** `half_perms`: 2·out_ct when out_halves > 1, else 1. */
+  readonly halfPerms: number;
+}
+
+/**
+ * SCI's per-call metadata for a phase at N slots.
+ *
+ * @example
+ * ```ts
+ * import { sciGeometry } from "./conv.ts";
+ * import { sciPhases } from "../grid_conv.ts";
+ * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=8,w=8,ci=64,co=64,k=3,p=1"), 1);
+ * const g = sciGeometry(sciPhases(layer as IntLayer<ConvShape>)[0], 8192);
+ * if (g.S !== 128 || g.cph !== 32 || g.halfPerms !== 2) throw new Error();
+ * ```
+ */
+export function sciGeometry(ph: StridePhase, slots: number): SciGeometry {
+  const S = nextPow2(ph.input.gh * ph.input.gw);
+  const cph = slots / 2 / S;
+  const ci = ph.input.channels, co = ph.output.channels;
+  const inpCt = Math.ceil(ci / (2 * cph)), outCt = Math.ceil(co / (2 * cph));
+  const inpHalves = Math.ceil(ci / cph), outHalves = Math.ceil(co / cph);
+  const halfPerms = outHalves > 1 ? 2 * outCt : 1;
+  return { S, cph, inpCt, outCt, inpHalves, outHalves, halfPerms };
+}
+
+function planPhase(
+  layer: IntLayer<ConvShape>,
+  ph: StridePhase,
+  index: number,
+  opts: Cryptflow2PlanOptions,
+): LayerPlan {
+  const N = sciSlots(ph.input.gh * ph.input.gw, opts.preset.polyModulusDegree);
+  if (N > MAX_SLOTS) {
+    throw new UserError(
+      `Layer ${layer.name}: stride phase (${ph.sr},${ph.sc}) has a ${ph.input.gh}×${ph.input.gw} ` +
+        `sub-image, for which SCI would use N = ${N}; SEAL 4 / node-seal stop at N = ${MAX_SLOTS}`,
+    );
+  }
+  const preset = withSlots(opts.preset, N);
+  const geo = sciGeometry(ph, N);
+  const inPack = blockPacking(ph.input, N), outPack = blockPacking(ph.output, N);
+  if (!inPack || !outPack) throw new Error(`planner bug: SCI packing does not fit N = ${N}`);
+  const all = Array.from({ length: outPack.cts }, (_, b) => b);
+  const inRots: InRotation[] = [];
+  for (let a = 0; a < inPack.cts; a++) {
+    ph.taps.forEach(({ dy, dx }, tap) => {
+      const step = normalizeStep(dy * ph.input.gw + dx, N);
+      inRots.push({ ct: a, tap, rot: { step, swap: false }, targets: all });
+    });
+  }
+  // Partial r is rotated by −(c_ph − r)·S ≡ r·S (mod N/2); with two output halves the same
+  // rotations serve the cross-half partials, which get one column swap per output ciphertext.
+  const outRots: Rotation[] = [];
+  for (let r = 0; r < geo.cph; r++) {
+    outRots.push({ step: normalizeStep(r * geo.S, N), swap: false });
+  }
+  if (geo.halfPerms > 1) {
+    for (let r = 0; r < geo.cph; r++) {
+      outRots.push({ step: normalizeStep(r * geo.S, N), swap: true });
+    }
+  }
+  const fold = geo.outHalves === 1 && geo.inpHalves > 1;
+  const stock = opts.stock ?? false;
+  const prog = planRotationConv({
+    conv: ph,
+    inPack,
+    outPack,
+    inRots,
+    outRots,
+    policy: sciPolicy(stock, fold),
+  });
+  const primes = preset.coeffModulusBits.length;
+  return {
+    framework: "cryptflow2",
+    preset,
+    layer: layer.name,
+    method: "sci",
+    stock,
+    slots: N,
+    geometry: {
+      phase: `${ph.sr},${ph.sc}`,
+      image: `${ph.input.gh}x${ph.input.gw}`,
+      image_size: geo.S,
+      chans_per_half: geo.cph,
+      channels_per_ct: 2 * geo.cph,
+      inp_ct: geo.inpCt,
+      out_ct: geo.outCt,
+      half_perms: geo.halfPerms,
+      phase_index: index,
+    },
+    inputs: prog.inputs,
+    outputs: prog.outputs,
+    ops: prog.ops,
+    masks: prog.masks,
+    keys: chooseKeys(prog.rotations, N, primes, opts.keyBudgetBytes ?? DEFAULT_KEY_BUDGET_BYTES),
+    downPrimes: primes - 1 - 2,
+    packInput: (x) => scatter(inPack, ph.lift(x)),
+    unpackOutput: (cts) => gather(outPack, cts, preset.plainModulus),
+  };
+}
+
+/**
+ * Compile a conv layer the way SCI-HE runs it: one plan per stride phase.
+ *
+ * @example
+ * ```ts
+ * import { planCryptflow2Conv } from "./conv.ts";
+ * import { countProgram, getPreset } from "../../he/mod.ts";
+ * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
+ *
+ * // MiniONN's first layer: 1 input ct, 16 output cts, 8 + 32 + 16 rotations, 576 products.
+ * const layer = syntheticLayer("c1", parseLayerSpec("conv:h=32,w=32,ci=3,co=64,k=3,p=1"), 1);
+ * const prog = planCryptflow2Conv(layer as IntLayer<ConvShape>, {
+ *   preset: getPreset("cryptflow2"),
+ *   stock: true,
+ * });
+ * const c = countProgram(prog);
+ * if (c.perm_in !== 8 || c.rotate_columns !== 16 || c.mult !== 576) throw new Error();
+ * ```
+ */
+export function planCryptflow2Conv(
+  layer: IntLayer<ConvShape>,
+  opts: Cryptflow2PlanOptions,
+): LayerProgram {
+  const masked = applyMask(layer, opts.mask) as IntLayer<ConvShape>;
+  const phases = sciPhases(masked);
+  const parts = phases.map((ph, i) => planPhase(masked, ph, i, opts));
+  return {
+    framework: "cryptflow2",
+    layer: layer.name,
+    method: "sci",
+    stock: opts.stock ?? false,
+    geometry: {
+      phases: parts.length,
+      slots: parts.map((p) => p.slots).join(","),
+      channels_per_ct: parts.map((p) => p.geometry.channels_per_ct).join(","),
+    },
+    parts,
+  };
+}
+
+function hammingWeight(x: number): number {
+  let c = 0;
+  for (let v = x; v > 0; v = Math.floor(v / 2)) c += v % 2;
+  return c;
+}
+
+/**
+ * Key switches SCI performs for a plan's rotations with SEAL 3.3.2's default Galois keys
+ * (±2^i and the column swap): a row rotation by k costs min(HW(e), HW(N/2 − e)) with e = k mod N/2
+ * (frameworks.md §2.1); a column swap costs 1.
+ *
+ * @example
+ * ```ts
+ * import { planCryptflow2Conv, seal33KeySwitches } from "./conv.ts";
+ * import { getPreset } from "../../he/mod.ts";
+ * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("c1", parseLayerSpec("conv:h=32,w=32,ci=3,co=64,k=3,p=1"), 1);
+ * const prog = planCryptflow2Conv(layer as IntLayer<ConvShape>, {
+ *   preset: getPreset("cryptflow2"),
+ *   stock: true,
+ * });
+ * if (seal33KeySwitches(prog.parts[0]) !== 65) throw new Error(); // MiniONN layer 1
+ * ```
+ */
+export function seal33KeySwitches(plan: LayerPlan): number {
+  const half = plan.slots / 2;
+  let ks = 0;
+  for (const op of plan.ops) {
+    if (op.kind !== "rotate") continue;
+    if (op.rot.step !== 0) {
+      const e = ((op.rot.step % half) + half) % half;
+      ks += Math.min(hammingWeight(e), hammingWeight(half - e));
+    }
+    if (op.rot.swap) ks++;
+  }
+  return ks;
+}

@@ -1,0 +1,68 @@
+/**
+ * CrypTFlow2 / SCI-HE FC (`fc-field.cpp`): GAZELLE's hybrid method at
+ * N = min(max(8192, 2·np2(n_i)), 65536), all-zero diagonals skipped (SCI does), one mod switch
+ * before the rotate-and-sum, the uniform output mask, one before sending.
+ *
+ * @module
+ */
+import { UserError } from "../../he/errors.ts";
+import type { LayerPlan } from "../../he/plan.ts";
+import { withSlots } from "../../he/presets.ts";
+import type { FcShape, IntLayer } from "../../nn/layers.ts";
+import { type FcPolicy, planHybridFc } from "../hybrid_fc.ts";
+import { nextPow2 } from "../packing.ts";
+import { type Cryptflow2PlanOptions, MAX_SLOTS } from "./conv.ts";
+
+/**
+ * SCI's FC policy.
+ *
+ * @example
+ * ```ts
+ * import { sciFcPolicy } from "./fc.ts";
+ *
+ * if (!sciFcPolicy(false).skipZeroDiagonals) throw new Error();
+ * ```
+ */
+export function sciFcPolicy(stock: boolean): FcPolicy {
+  return {
+    skipZeroDiagonals: true,
+    zeroInit: stock,
+    switchesAfterMac: 1,
+    maskOutputs: true,
+    switchesAtEnd: 1,
+  };
+}
+
+/**
+ * Compile an FC layer the way SCI-HE runs it.
+ *
+ * @example
+ * ```ts
+ * import { planCryptflow2Fc } from "./fc.ts";
+ * import { countPlan, getPreset } from "../../he/mod.ts";
+ * import { type FcShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
+ *
+ * // MiniONN's FC 1024 → 10 (frameworks.md §2.4): rot 10, ScMult 2, Add 12 (with the mask add).
+ * const fc = syntheticLayer("fc", parseLayerSpec("fc:in=1024,out=10"), 1) as IntLayer<FcShape>;
+ * const c = countPlan(planCryptflow2Fc(fc, { preset: getPreset("cryptflow2"), stock: true }));
+ * if (c.perm_in + c.perm_out !== 10 || c.mult !== 2 || c.add + c.add_mask !== 12) throw new Error();
+ * ```
+ */
+export function planCryptflow2Fc(layer: IntLayer<FcShape>, opts: Cryptflow2PlanOptions): LayerPlan {
+  const N = Math.min(65536, Math.max(opts.preset.polyModulusDegree, 2 * nextPow2(layer.shape.in)));
+  if (N > MAX_SLOTS) {
+    throw new UserError(
+      `Layer ${layer.name}: an input of ${layer.shape.in} values needs N = ${N} in SCI; ` +
+        `SEAL 4 / node-seal stop at N = ${MAX_SLOTS}`,
+    );
+  }
+  const stock = opts.stock ?? false;
+  return planHybridFc(layer, {
+    framework: "cryptflow2",
+    preset: withSlots(opts.preset, N),
+    policy: sciFcPolicy(stock),
+    stock,
+    mask: opts.mask,
+    keyBudgetBytes: opts.keyBudgetBytes,
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Element-wise product by a per-channel scale (BatchNorm's multiplier), as SCI's
+ * `elemwise-prod-field.cpp` runs it: values packed straight into the slots, one plaintext product
+ * per ciphertext (coefficient form: cheaper than two NTTs for a single product), then the
+ * framework's masking and mod switches. An all-zero multiplier is skipped; stock SCI returns its
+ * encryption of zero (plus the mask) instead.
+ *
+ * @module
+ */
+import { chooseKeys, DEFAULT_KEY_BUDGET_BYTES } from "../he/galois.ts";
+import type { HeOp, LayerPlan, MaskBank, Reg } from "../he/plan.ts";
+import type { Preset } from "../he/presets.ts";
+import { applyMask, type BnShape, type IntLayer } from "../nn/layers.ts";
+
+/** How a framework finishes an element-wise product. */
+export interface ElementwisePolicy {
+  /** Add the server's uniform output mask (SCI). */
+  readonly maskOutputs: boolean;
+  /** Modulus switches after masking (SCI: 2, around the flooding). */
+  readonly switchesAtEnd: number;
+}
+
+/**
+ * Compile an element-wise (per-channel scale) layer.
+ *
+ * @example
+ * ```ts
+ * import { planElementwise } from "./elementwise.ts";
+ * import { countPlan, getPreset } from "../he/mod.ts";
+ * import { type BnShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const bn = syntheticLayer("bn", parseLayerSpec("bn:c=64,h=32,w=32"), 1) as IntLayer<BnShape>;
+ * const plan = planElementwise(bn, {
+ *   framework: "cryptflow2",
+ *   preset: getPreset("cryptflow2"),
+ *   policy: { maskOutputs: true, switchesAtEnd: 2 },
+ *   stock: false,
+ * });
+ * const c = countPlan(plan); // 65536 values in 8 ciphertexts of 8192 slots
+ * if (c.mult !== 8 || c.mult_coeff !== 8 || c.add_mask !== 8 || c.mod_switch !== 16) throw new Error();
+ * ```
+ */
+export function planElementwise(
+  layer: IntLayer<BnShape>,
+  opts: {
+    readonly framework: string;
+    readonly preset: Preset;
+    readonly policy: ElementwisePolicy;
+    readonly stock: boolean;
+    readonly mask?: Uint8Array;
+  },
+): LayerPlan {
+  const s = layer.shape;
+  const n = opts.preset.polyModulusDegree;
+  const scale = applyMask(layer, opts.mask).weights;
+  const hw = s.h * s.w, total = s.c * hw;
+  const cts = Math.ceil(total / n);
+  const fill = (ct: number, out: BigInt64Array) => {
+    for (let u = 0; u < n && ct * n + u < total; u++) {
+      out[u] = BigInt(scale[Math.floor((ct * n + u) / hw)]);
+    }
+  };
+  const nonZero = (ct: number) => {
+    const first = Math.floor((ct * n) / hw),
+      last = Math.floor((Math.min(total, ct * n + n) - 1) / hw);
+    for (let c = first; c <= last; c++) if (scale[c] !== 0) return true;
+    return false;
+  };
+  const maskOf: number[] = [];
+  const masks: MaskBank = {
+    ntt: false,
+    get count() {
+      return maskOf.length;
+    },
+    fill: (i, out) => fill(maskOf[i], out),
+  };
+  const ops: HeOp[] = [];
+  const outputs: (Reg | null)[] = [];
+  let next = cts;
+  for (let a = 0; a < cts; a++) {
+    let out: Reg | null = null;
+    if (nonZero(a)) {
+      out = next++;
+      ops.push({ kind: "mul", dst: out, src: a, mask: maskOf.push(a) - 1 });
+    } else if (opts.stock && opts.policy.maskOutputs) {
+      out = next++;
+      ops.push({ kind: "zero", dst: out, level: 0, ntt: false });
+    }
+    if (out !== null && opts.policy.maskOutputs) {
+      ops.push({ kind: "mask", reg: out, switches: 0, output: a });
+    }
+    if (out !== null) {
+      for (let l = 0; l < opts.policy.switchesAtEnd; l++) ops.push({ kind: "modswitch", reg: out });
+    }
+    outputs.push(out);
+  }
+  const t = BigInt(opts.preset.plainModulus);
+  const primes = opts.preset.coeffModulusBits.length;
+  return {
+    framework: opts.framework,
+    preset: opts.preset,
+    layer: layer.name,
+    method: "elementwise",
+    stock: opts.stock,
+    slots: n,
+    geometry: { in_cts: cts, out_cts: cts },
+    inputs: cts,
+    outputs,
+    ops,
+    masks,
+    keys: chooseKeys([], n, primes, DEFAULT_KEY_BUDGET_BYTES),
+    downPrimes: primes - 1 - opts.policy.switchesAtEnd,
+    packInput: (x) =>
+      Array.from({ length: cts }, (_, a) => {
+        const v = new BigUint64Array(n);
+        for (let u = 0; u < n && a * n + u < total; u++) v[u] = BigInt(x[a * n + u]);
+        return v;
+      }),
+    unpackOutput: (outs) =>
+      Uint32Array.from({ length: total }, (_, i) => {
+        const ct = outs[Math.floor(i / n)];
+        return ct ? Number(ct[i % n] % t) : 0;
+      }),
+  };
+}
