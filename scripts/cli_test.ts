@@ -82,6 +82,8 @@ Deno.test("bad plan requests exit non-zero with one line and no stack trace", as
     [["gazelle", "fc:in=4,out=4", "--preset", "huge"], 'Unknown --preset "huge"'],
     [["gazelle", "fc:in=4,out=4", "--method", "xx"], 'Unknown --method "xx"'],
     [["cheetah", "fc:in=4,out=4"], 'Unknown framework "cheetah"'],
+    [["cryptflow2", "conv:h=128,w=128,ci=3,co=8,k=3"], "SCI would use N = 65536"],
+    [["cryptflow2", "fc:in=4,out=4", "--bits", "50"], "--bits must be an integer in 32..41"],
     [["gazelle", "fc:in=4,out=4", "--bogus"], "Unknown option --bogus"],
     [["gazelle"], "missing arguments"],
   ];
@@ -109,4 +111,43 @@ Deno.test("deno task report writes the per-layer table with its manifest", async
   const sum = doc.layers.reduce((a: number, l: { ops: { mult: number } }) => a + l.ops.mult, 0);
   assertEquals(doc.totals.ops.mult, sum);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("deno task plan cryptflow2 reports phases, slots per phase and column rotations", async () => {
+  const r = await run("plan.ts", [
+    "cryptflow2",
+    "conv:h=14,w=14,ci=1024,co=2048,k=1,s=2,p=0",
+    "--json",
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assertEquals([j.framework, j.phases, j.slots, j.method], ["cryptflow2", 1, 8192, "sci"]);
+  assertEquals(j.slots_per_phase, [8192]);
+  assertEquals(j.ops.perm_out, j.ops.rotate_rows - j.ops.perm_in + j.ops.rotate_columns);
+  assertEquals(j.ops.rotate_columns, 16);
+  assertEquals(j.security, "128-bit secure");
+  const s2 = JSON.parse(
+    (await run("plan.ts", ["cryptflow2", "conv:h=16,w=16,ci=8,co=8,k=3,s=2", "--json"])).stdout,
+  );
+  assertEquals([s2.phases, s2.slots_per_phase.length], [4, 4]);
+});
+
+Deno.test("deno task plan cryptflow2 --execute verifies fc and bn layers", async () => {
+  for (const spec of ["fc:in=100,out=10", "bn:c=2,h=8,w=8"]) {
+    const r = await run("plan.ts", ["cryptflow2", spec, "--execute", "--json", "--bits", "41"]);
+    assertEquals(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assertEquals([j.verified, j.ledger_matches_plan, j.preset], [true, true, "cryptflow2-l41"]);
+  }
+});
+
+Deno.test("deno task plan prints the nonlinear cost of relu and maxpool specs", async () => {
+  const r = await run("plan.ts", ["cryptflow2", "relu:c=64,h=32,w=32", "--json"]);
+  assertEquals(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assertEquals([j.eta, j.cost.relus, j.cost.rounds], [37, 65536, 10]);
+  const g = JSON.parse(
+    (await run("plan.ts", ["gazelle", "maxpool:c=8,h=8,w=8,k=2", "--json"])).stdout,
+  );
+  assertEquals([g.cost.relus, g.cost.bits], [8 * 16 * 3, null]);
 });

@@ -14,7 +14,7 @@ export function toyPreset(slots: number, t = 557057): Preset {
   return {
     name: `toy-${slots}`,
     polyModulusDegree: slots,
-    coeffModulusBits: [60, 60],
+    coeffModulusBits: [60, 60, 60, 38],
     plainModulus: t,
     securityBits: 0,
     minNoiseBudgetBits: 0,
@@ -67,7 +67,7 @@ export function zeroDiagonal(
 }
 
 /** Index of the first mismatch between two outputs, or −1. */
-export function firstMismatch(a: Uint32Array, b: Uint32Array): number {
+export function firstMismatch(a: Float64Array, b: Float64Array): number {
   if (a.length !== b.length) return 0;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
   return -1;

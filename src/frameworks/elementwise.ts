@@ -117,7 +117,7 @@ export function planElementwise(
         return v;
       }),
     unpackOutput: (outs) =>
-      Uint32Array.from({ length: total }, (_, i) => {
+      Float64Array.from({ length: total }, (_, i) => {
         const ct = outs[Math.floor(i / n)];
         return ct ? Number(ct[i % n] % t) : 0;
       }),

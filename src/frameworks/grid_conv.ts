@@ -24,7 +24,7 @@ export interface GridConv {
   /** Number of stride phases (1 for stride 1). */
   readonly phases: number;
   /** Client side: the layer input (ci·h·w residues) as grid input maps. */
-  lift(x: Uint32Array): Uint32Array;
+  lift(x: Float64Array): Float64Array;
 }
 
 /**
@@ -86,7 +86,7 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
       return ky < s.k && kx < s.k ? W[(o * s.ci + i) * kk + ky * s.k + kx] : 0;
     },
     lift: (x) => {
-      const out = new Uint32Array(phases * s.ci * gh * gw);
+      const out = new Float64Array(phases * s.ci * gh * gw);
       for (let phase = 0; phase < phases; phase++) {
         const ry = Math.floor(phase / st), rx = phase % st;
         for (let i = 0; i < s.ci; i++) {
@@ -159,7 +159,7 @@ export function sciPhases(layer: IntLayer<ConvShape>): StridePhase[] {
           return W[(o * s.ci + i) * kk + ky * s.k + kx];
         },
         lift: (x) => {
-          const out = new Uint32Array(s.ci * lh * lw);
+          const out = new Float64Array(s.ci * lh * lw);
           for (let i = 0; i < s.ci; i++) {
             for (let u = 0; u < lh; u++) {
               const iy = u * s.s + sr - top;

@@ -233,7 +233,7 @@ export function planHybridFc(layer: IntLayer<FcShape>, opts: HybridFcOptions): L
       });
     },
     unpackOutput(cts) {
-      const y = new Uint32Array(s.out);
+      const y = new Float64Array(s.out);
       for (let r = 0; r < s.out; r++) {
         const g = Math.floor(r / rowsPerCt), rr = r % rowsPerCt;
         const ct = cts[g];

@@ -47,7 +47,7 @@ const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
  * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }));
- * const inputs = encryptInput(prep, new Uint32Array(8).fill(1));
+ * const inputs = encryptInput(prep, new Float64Array(8).fill(1));
  * {
  *   using server = runServer(prep, inputs); // the part a benchmark times
  *   const { y } = decryptOutput(prep, server.outputs);
@@ -130,13 +130,13 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
  * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }));
- * const cts = encryptInput(prep, new Uint32Array(8));
+ * const cts = encryptInput(prep, new Float64Array(8));
  * if (cts.length !== 1) throw new Error();
  * cts.forEach((ct) => ct.delete());
  * closeEnvs();
  * ```
  */
-export function encryptInput(prep: PreparedLayer, x: Uint32Array): Ciphertext[] {
+export function encryptInput(prep: PreparedLayer, x: Float64Array): Ciphertext[] {
   const { seal, encoder, encryptor } = prep.env;
   const out: Ciphertext[] = [];
   using pt = new seal.Plaintext();
@@ -166,7 +166,8 @@ export interface ServerResult extends Disposable {
 export function uniformModT(n: number, t: number): BigUint64Array {
   const out = new BigUint64Array(n);
   const limit = Math.floor(2 ** 53 / t) * t;
-  const words = new Uint32Array(2 * n);
+  // getRandomValues fills at most 64 KiB per call.
+  const words = new Uint32Array(Math.min(2 * n, 16384));
   let i = 0;
   while (i < n) {
     crypto.getRandomValues(words);
@@ -191,7 +192,7 @@ export function uniformModT(n: number, t: number): BigUint64Array {
  *
  * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1), { preset: getPreset("gazelle") });
  * using prep = await prepareLayer(plan);
- * const inputs = encryptInput(prep, new Uint32Array(8).fill(3));
+ * const inputs = encryptInput(prep, new Float64Array(8).fill(3));
  * {
  *   using server = runServer(prep, inputs);
  *   if (JSON.stringify(server.ledger) !== JSON.stringify(countPlan(plan))) throw new Error();
@@ -371,7 +372,7 @@ function lastUses(plan: LayerPlan): number[] {
  *
  * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=4,out=1"), 1), { preset: getPreset("gazelle") });
  * using prep = await prepareLayer(plan);
- * const inputs = encryptInput(prep, new Uint32Array(4));
+ * const inputs = encryptInput(prep, new Float64Array(4));
  * {
  *   using server = runServer(prep, inputs);
  *   const { y, noiseBudget } = decryptOutput(prep, server.outputs);
@@ -384,7 +385,7 @@ function lastUses(plan: LayerPlan): number[] {
 export function decryptOutput(
   prep: PreparedLayer,
   outputs: readonly (Ciphertext | null)[],
-): { y: Uint32Array; noiseBudget: number } {
+): { y: Float64Array; noiseBudget: number } {
   const { seal, decryptor, encoder } = prep.env;
   using pt = new seal.Plaintext();
   let noiseBudget = Infinity;
@@ -403,11 +404,11 @@ export interface ExecutionReport {
   readonly preset: string;
   readonly security: string;
   /** What the client decrypted: its share L(x) + R (values mod t). */
-  readonly y: Uint32Array;
+  readonly y: Float64Array;
   /** The server's output masks R read at the output positions (zero when unmasked). */
-  readonly serverMask: Uint32Array;
+  readonly serverMask: Float64Array;
   /** The layer output the HE computation carried, (y − R) mod t: what verification compares. */
-  readonly result: Uint32Array;
+  readonly result: Float64Array;
   readonly ledger: OpCounts;
   /** Smallest invariant noise budget (bits) over the output ciphertexts. */
   readonly noiseBudget: number;
@@ -419,7 +420,7 @@ export interface ExecutionReport {
   readonly slots: readonly number[];
 }
 
-function subMod(a: Uint32Array, b: Uint32Array, t: number): Uint32Array {
+function subMod(a: Float64Array, b: Float64Array, t: number): Float64Array {
   return a.map((v, i) => (v - b[i] + t) % t);
 }
 
@@ -427,7 +428,7 @@ function subMod(a: Uint32Array, b: Uint32Array, t: number): Uint32Array {
  * Run a plan end to end on input `x` (values mod t). Fails with one line if the result keeps less
  * noise budget than the preset's safety margin.
  */
-export async function executeLayer(plan: LayerPlan, x: Uint32Array): Promise<ExecutionReport> {
+export async function executeLayer(plan: LayerPlan, x: Float64Array): Promise<ExecutionReport> {
   using prep = await prepareLayer(plan);
   const t0 = performance.now();
   const inputs = encryptInput(prep, x);
@@ -481,7 +482,7 @@ export async function executeLayer(plan: LayerPlan, x: Uint32Array): Promise<Exe
  *
  * const preset = getPreset("gazelle");
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=4,w=4,ci=1,co=2,k=3,s=2"), 1);
- * const x = new Uint32Array(16).map((_, i) => i);
+ * const x = new Float64Array(16).map((_, i) => i);
  * const run = await executeProgram(planLayer("gazelle", layer, { preset }), x);
  * const ref = referenceLayer(layer, x, preset.plainModulus);
  * if (!run.result.every((v, i) => v === ref[i])) throw new Error();
@@ -490,12 +491,12 @@ export async function executeLayer(plan: LayerPlan, x: Uint32Array): Promise<Exe
  */
 export async function executeProgram(
   program: LayerProgram,
-  x: Uint32Array,
+  x: Float64Array,
 ): Promise<ExecutionReport> {
   const runs: ExecutionReport[] = [];
   for (const part of program.parts) runs.push(await executeLayer(part, x));
   const t = program.parts[0].preset.plainModulus;
-  const sum = (pick: (r: ExecutionReport) => Uint32Array) =>
+  const sum = (pick: (r: ExecutionReport) => Float64Array) =>
     runs.map(pick).reduce((acc, v) => acc.map((a, i) => (a + v[i]) % t));
   const ledger = zeroCounts();
   for (const r of runs) addCounts(ledger, r.ledger);

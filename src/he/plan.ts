@@ -89,9 +89,9 @@ export interface LayerPlan {
   /** Data primes left in the returned ciphertexts (they may be mod-switched down). */
   readonly downPrimes: number;
   /** Client side: pack an input tensor (values mod t, layout of the layer) into slot vectors. */
-  packInput(x: Uint32Array): BigUint64Array[];
+  packInput(x: Float64Array): BigUint64Array[];
   /** Client side: read the output tensor (values mod t) from decrypted slot vectors. */
-  unpackOutput(cts: readonly (BigUint64Array | null)[]): Uint32Array;
+  unpackOutput(cts: readonly (BigUint64Array | null)[]): Float64Array;
 }
 
 /** HE op counts. The same shape is used for planned counts and for executed ledgers. */

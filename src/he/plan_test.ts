@@ -29,7 +29,7 @@ Deno.test("countPlan() tallies each op kind and classifies rotations by side", (
     keys: { kind: "pow2", steps: [0, 1, -1, 2, -2, 4, -4] },
     downPrimes: 2,
     packInput: () => [],
-    unpackOutput: () => new Uint32Array(),
+    unpackOutput: () => new Float64Array(),
   };
   assertEquals(countPlan(plan), {
     perm_in: 1,

@@ -29,7 +29,7 @@ function mulMod(a: number, b: number, t: number): number {
  *
  * const preset = getPreset("gazelle");
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=5,w=5,ci=3,co=4,k=3,s=2"), 1);
- * const x = new Uint32Array(75).map((_, i) => i);
+ * const x = new Float64Array(75).map((_, i) => i);
  * const { result } = simulatePlan(planGazelle(layer, { preset }), x);
  * const ref = referenceLayer(layer, x, preset.plainModulus);
  * if (!result.every((v, i) => v === ref[i])) throw new Error();
@@ -37,9 +37,9 @@ function mulMod(a: number, b: number, t: number): number {
  */
 export function simulatePlan(
   plan: LayerPlan,
-  x: Uint32Array,
+  x: Float64Array,
   seed = 1,
-): { y: Uint32Array; serverMask: Uint32Array; result: Uint32Array; ledger: OpCounts } {
+): { y: Float64Array; serverMask: Float64Array; result: Float64Array; ledger: OpCounts } {
   const rng = new Rng(seed);
   const outMasks: (BigUint64Array | null)[] = plan.outputs.map(() => null);
   const t = plan.preset.plainModulus;

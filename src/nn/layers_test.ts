@@ -47,7 +47,7 @@ Deno.test("referenceLayer() computes a small conv and FC by hand", () => {
     shape: parseLayerSpec("conv:h=3,w=3,ci=1,co=1,k=3"),
     weights: new Int32Array(9).fill(1),
   };
-  const x = Uint32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const x = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assertEquals([...referenceLayer(conv, x, t)], [12, 21, 16, 27, 45, 33, 24, 39, 28]);
   // Stride 2, no padding, 2×2 kernel picking the top-left pixel.
   const s2 = {
@@ -55,7 +55,7 @@ Deno.test("referenceLayer() computes a small conv and FC by hand", () => {
     shape: parseLayerSpec("conv:h=4,w=4,ci=1,co=1,k=2,s=2,p=0"),
     weights: Int32Array.from([1, 0, 0, 0]),
   };
-  const x16 = Uint32Array.from({ length: 16 }, (_, i) => i);
+  const x16 = Float64Array.from({ length: 16 }, (_, i) => i);
   assertEquals([...referenceLayer(s2, x16, t)], [0, 2, 8, 10]);
   // Negative weights reduce mod t.
   const fc = {
@@ -63,7 +63,7 @@ Deno.test("referenceLayer() computes a small conv and FC by hand", () => {
     shape: parseLayerSpec("fc:in=2,out=2"),
     weights: Int32Array.from([-1, 0, 2, 3]),
   };
-  assertEquals([...referenceLayer(fc, Uint32Array.from([5, 7]), t)], [92, 31]);
+  assertEquals([...referenceLayer(fc, Float64Array.from([5, 7]), t)], [92, 31]);
 });
 
 Deno.test("applyMask() zeroes pruned weights and rejects a mask of the wrong shape", () => {

@@ -7,7 +7,7 @@
  * import { parseLayerSpec, referenceLayer, syntheticLayer } from "./mod.ts";
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=4,out=2"), 7);
- * const y = referenceLayer(layer, new Uint32Array([1, 2, 3, 4]), 557057);
+ * const y = referenceLayer(layer, new Float64Array([1, 2, 3, 4]), 557057);
  * if (y.length !== 2) throw new Error();
  * ```
  *

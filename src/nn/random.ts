@@ -28,9 +28,9 @@ export class Rng {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   }
-  /** Uniform float in [0, 1). */
+  /** Uniform float in [0, 1) with 53 random bits (exact for integer ranges up to 2^53). */
   next(): number {
-    return this.nextU32() / 4294967296;
+    return ((this.nextU32() >>> 5) * 67108864 + (this.nextU32() >>> 6)) / 9007199254740992;
   }
   /** Uniform integer in [lo, hi). */
   int(lo: number, hi: number): number {
@@ -48,8 +48,8 @@ export class Rng {
  * if (!randomModT(10, 97, new Rng(1)).every((v) => v < 97)) throw new Error();
  * ```
  */
-export function randomModT(n: number, t: number, rng: Rng): Uint32Array {
-  const x = new Uint32Array(n);
+export function randomModT(n: number, t: number, rng: Rng): Float64Array {
+  const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = rng.int(0, t);
   return x;
 }

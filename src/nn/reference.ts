@@ -21,10 +21,10 @@ function mod(v: number, t: number): number {
  * import { parseLayerSpec } from "./layers.ts";
  *
  * const layer = { name: "f", shape: parseLayerSpec("fc:in=2,out=1"), weights: Int32Array.from([-1, 2]) };
- * if (referenceLayer(layer, Uint32Array.from([3, 4]), 97)[0] !== 5) throw new Error();
+ * if (referenceLayer(layer, Float64Array.from([3, 4]), 97)[0] !== 5) throw new Error();
  * ```
  */
-export function referenceLayer(layer: IntLayer, x: Uint32Array, t: number): Uint32Array {
+export function referenceLayer(layer: IntLayer, x: Float64Array, t: number): Float64Array {
   const s: LayerShape = layer.shape;
   const W = layer.weights;
   if (s.kind === "bn") {
@@ -32,7 +32,7 @@ export function referenceLayer(layer: IntLayer, x: Uint32Array, t: number): Uint
     return x.map((v, i) => mod(W[Math.floor(i / hw)] * v, t));
   }
   if (s.kind === "fc") {
-    const y = new Uint32Array(s.out);
+    const y = new Float64Array(s.out);
     for (let o = 0; o < s.out; o++) {
       let acc = 0;
       for (let i = 0; i < s.in; i++) {
@@ -46,7 +46,7 @@ export function referenceLayer(layer: IntLayer, x: Uint32Array, t: number): Uint
   }
   const oh = convOutH(s), ow = convOutW(s);
   const [top, left] = convPads(s);
-  const y = new Uint32Array(s.co * oh * ow);
+  const y = new Float64Array(s.co * oh * ow);
   for (let o = 0; o < s.co; o++) {
     for (let yy = 0; yy < oh; yy++) {
       for (let xx = 0; xx < ow; xx++) {

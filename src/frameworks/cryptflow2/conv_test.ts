@@ -1,7 +1,16 @@
-import { assertEquals } from "@std/assert";
-import { countPlan, getPreset } from "../../he/mod.ts";
-import { type ConvShape, type IntLayer, syntheticLayer } from "../../nn/mod.ts";
-import { planCryptflow2Conv, seal33KeySwitches } from "./conv.ts";
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { countPlan, countProgram, getPreset, simulatePlan, UserError } from "../../he/mod.ts";
+import {
+  type ConvShape,
+  type IntLayer,
+  parseLayerSpec,
+  randomModT,
+  referenceLayer,
+  Rng,
+  syntheticLayer,
+} from "../../nn/mod.ts";
+import { firstMismatch, randomMask, toyPreset, weightCount } from "../../test_util.ts";
+import { planCryptflow2Conv, sciSlots, seal33KeySwitches } from "./conv.ts";
 
 const preset = getPreset("cryptflow2");
 
@@ -90,4 +99,96 @@ Deno.test("planCryptflow2Conv() --stock reproduces SCI's MiniONN table (framewor
 
 Deno.test("planCryptflow2Conv() --stock reproduces SCI's ResNet-32 table (frameworks.md §3.2)", () => {
   checkTable(RESNET32, RESNET32_TOTAL, "ResNet-32");
+});
+
+/** Simulate every part of a program and add the parts' results (what the client reconstructs). */
+function simulateProgram(prog: ReturnType<typeof planCryptflow2Conv>, x: Float64Array, t: number) {
+  const parts = prog.parts.map((p, i) => simulatePlan(p, x, 7 + i));
+  const result = parts.map((p) => p.result).reduce((a, b) => a.map((v, i) => (v + b[i]) % t));
+  for (const [i, p] of prog.parts.entries()) assertEquals(parts[i].ledger, countPlan(p));
+  return result;
+}
+
+// (spec, base N): frameworks.md §7 shapes (square kernels) and the cases the issue names.
+const SIM: [string, number][] = [
+  ["conv:h=4,w=4,ci=5,co=7,k=3,p=0", 64],
+  ["conv:h=4,w=4,ci=1,co=1,k=1,p=0", 64],
+  ["conv:h=4,w=4,ci=3,co=17,k=3,p=0", 64],
+  ["conv:h=5,w=5,ci=20,co=3,k=3,p=0", 128],
+  ["conv:h=4,w=4,ci=9,co=5,k=3,p=0", 128],
+  ["conv:h=2,w=2,ci=40,co=9,k=1,p=0", 128],
+  ["conv:h=3,w=3,ci=7,co=7,k=3,p=0", 256],
+  ["conv:h=8,w=8,ci=5,co=7,k=3,p=1", 256],
+  ["conv:h=9,w=9,ci=4,co=6,k=3,s=2,p=1", 256],
+  ["conv:h=12,w=12,ci=3,co=5,k=7,s=2,p=3", 256],
+  ["conv:h=8,w=8,ci=6,co=4,k=1,s=2,p=0", 64],
+  ["conv:h=6,w=6,ci=30,co=3,k=3,p=1", 128], // one output half, two input halves: fold
+  ["conv:h=4,w=4,ci=3,co=40,k=3,p=1", 128], // many output halves, odd count
+  ["conv:h=7,w=7,ci=3,co=4,k=3,s=2,pt=0,pl=0,pb=1,pr=1", 256],
+];
+
+Deno.test("planCryptflow2Conv() computes the reference convolution exactly (simulated, stock and aware)", () => {
+  const rng = new Rng(31);
+  for (const [spec, n] of SIM) {
+    const preset = toyPreset(n, 137352314881);
+    const shape = parseLayerSpec(spec) as ConvShape;
+    const layer = syntheticLayer(spec, shape, rng.nextU32()) as IntLayer<ConvShape>;
+    const x = randomModT(shape.ci * shape.h * shape.w, preset.plainModulus, rng);
+    for (const mask of [undefined, randomMask(weightCount(shape), 0.3, rng)]) {
+      const masked = mask
+        ? { ...layer, weights: layer.weights.map((w, i) => mask[i] ? w : 0) }
+        : layer;
+      const ref = referenceLayer(masked, x, preset.plainModulus);
+      for (const stock of [false, true]) {
+        const prog = planCryptflow2Conv(layer, { preset, mask, stock });
+        const got = simulateProgram(prog, x, preset.plainModulus);
+        assertEquals(firstMismatch(got, ref), -1, `${spec} N≥${n} stock=${stock} mask=${!!mask}`);
+      }
+    }
+  }
+});
+
+Deno.test("pruning-aware SCI plans skip empty partial sums that stock SCI rotates", () => {
+  // 8×8 (10×10 padded, S = 128, c_ph = 32), 64 → 64: two output halves, hp = 2.
+  const shape = parseLayerSpec("conv:h=8,w=8,ci=64,co=64,k=3,p=1") as ConvShape;
+  const layer = syntheticLayer("l", shape, 2) as IntLayer<ConvShape>;
+  const mask = new Uint8Array(weightCount(shape)).fill(1);
+  // Prune every kernel (o, i) with (i − o) mod 32 = 5: the partials for r = 5 (both halves) empty.
+  for (let o = 0; o < 64; o++) {
+    for (let i = 0; i < 64; i++) {
+      if (((i % 32) - (o % 32) + 32) % 32 === 5) {
+        mask.fill(0, (o * 64 + i) * 9, (o * 64 + i + 1) * 9);
+      }
+    }
+  }
+  const stock = countProgram(planCryptflow2Conv(layer, { preset, mask, stock: true }));
+  const aware = countProgram(planCryptflow2Conv(layer, { preset, mask }));
+  assertEquals(stock.rotate_rows - stock.perm_in - (aware.rotate_rows - aware.perm_in), 2);
+  assertEquals(stock.mult, aware.mult); // SCI itself skips all-zero masks
+  assertEquals(stock.mult, 9 * 62);
+  assert(stock.add > aware.add, "stock sums start from an encryption of zero");
+});
+
+Deno.test("SCI's ring degree grows for large maps; N = 65536 is refused with one line", () => {
+  assertEquals(sciSlots(34 * 34, 8192), 8192);
+  assertEquals(sciSlots(66 * 66, 8192), 16384);
+  assertEquals(sciSlots(114 * 114, 8192), 32768);
+  const big = syntheticLayer(
+    "tiny-imagenet.conv1",
+    parseLayerSpec("conv:h=64,w=64,ci=3,co=64,k=3,p=1"),
+    1,
+  );
+  const prog = planCryptflow2Conv(big as IntLayer<ConvShape>, { preset });
+  assertEquals(prog.parts[0].slots, 16384);
+  assertEquals(prog.parts[0].preset.name, "cryptflow2-N16384");
+  const huge = syntheticLayer("stem", parseLayerSpec("conv:h=128,w=128,ci=3,co=8,k=3,p=1"), 1);
+  assertThrows(
+    () => planCryptflow2Conv(huge as IntLayer<ConvShape>, { preset }),
+    UserError,
+    "Layer stem: stride phase (0,0) has a 130×130 sub-image, for which SCI would use N = 65536",
+  );
+  // Stride decomposition keeps ImageNet's 224² stem within 32768, as in SCI.
+  const stem = syntheticLayer("stem", parseLayerSpec("conv:h=224,w=224,ci=3,co=64,k=7,s=2,p=3"), 1);
+  const s = planCryptflow2Conv(stem as IntLayer<ConvShape>, { preset });
+  assertEquals(s.parts.map((p) => p.slots), [32768, 32768, 32768, 32768]);
 });

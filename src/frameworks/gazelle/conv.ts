@@ -225,10 +225,10 @@ export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOpt
  * import { blockPacking } from "../packing.ts";
  *
  * const p = blockPacking({ channels: 1, gh: 2, gw: 2, vh: 2, vw: 2 }, 8)!;
- * if (scatter(p, Uint32Array.from([1, 2, 3, 4]))[0][3] !== 4n) throw new Error();
+ * if (scatter(p, Float64Array.from([1, 2, 3, 4]))[0][3] !== 4n) throw new Error();
  * ```
  */
-export function scatter(pack: Packing, values: Uint32Array): BigUint64Array[] {
+export function scatter(pack: Packing, values: Float64Array): BigUint64Array[] {
   const out = Array.from({ length: pack.cts }, () => new BigUint64Array(pack.slots));
   for (let e = 0; e < values.length; e++) {
     const g = pack.slotOfElem[e];
@@ -246,15 +246,15 @@ export function scatter(pack: Packing, values: Uint32Array): BigUint64Array[] {
  * import { blockPacking } from "../packing.ts";
  *
  * const p = blockPacking({ channels: 1, gh: 2, gw: 2, vh: 2, vw: 2 }, 8)!;
- * if (gather(p, scatter(p, Uint32Array.from([1, 2, 3, 4])), 97).join() !== "1,2,3,4") throw new Error();
+ * if (gather(p, scatter(p, Float64Array.from([1, 2, 3, 4])), 97).join() !== "1,2,3,4") throw new Error();
  * ```
  */
 export function gather(
   pack: Packing,
   cts: readonly (BigUint64Array | null)[],
   t: number,
-): Uint32Array {
-  const y = new Uint32Array(pack.slotOfElem.length);
+): Float64Array {
+  const y = new Float64Array(pack.slotOfElem.length);
   for (let e = 0; e < y.length; e++) {
     const g = pack.slotOfElem[e];
     const ct = cts[Math.floor(g / pack.slots)];
