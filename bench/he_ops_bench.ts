@@ -2,11 +2,14 @@
  * Unit HE ops per preset on random data: `he_ops/<preset>/<op>`, grouped by preset with `add` as
  * the baseline. Keys and operands are made once, outside the measurement.
  */
-import { getPreset, presetNames, securityLabel } from "../src/he/mod.ts";
+import { getPreset, presetNames, securityLabel, withSlots } from "../src/he/mod.ts";
 import { UNIT_OPS, unitOps } from "../src/cost/mod.ts";
 
-for (const name of presetNames()) {
-  const preset = getPreset(name);
+// Every built-in preset, plus the larger ring SCI switches to for 64×64 maps.
+const presets = [...presetNames().map(getPreset), withSlots(getPreset("cryptflow2"), 16384)];
+
+for (const preset of presets) {
+  const name = preset.name;
   const ops = await unitOps(preset);
   console.error(`he_ops/${name}: N = ${preset.polyModulusDegree}, ${securityLabel(preset)}`);
   for (const op of UNIT_OPS) {

@@ -97,19 +97,26 @@ Deno.test("bad plan requests exit non-zero with one line and no stack trace", as
   }
 });
 
-Deno.test("deno task report writes the per-layer table with its manifest", async () => {
+Deno.test("deno task report writes both frameworks' per-layer tables with manifests", async () => {
   const dir = await Deno.makeTempDir();
-  const out = `${dir}/layers.json`;
-  const r = await run("report.ts", ["--out", out]);
+  const r = await run("report.ts", ["--out-dir", dir]);
   assertEquals(r.code, 0, r.stderr);
   assert(r.stdout.includes("features.14") && r.stdout.includes("SYNTHETIC"));
-  assert(r.stderr.includes("[14/14] classifier"), "progress on stderr");
-  const doc = JSON.parse(await Deno.readTextFile(out));
-  assertEquals(doc.layers.length, 14);
-  assertEquals(doc.manifest.node_seal, "7.0.0");
-  assert(doc.security.startsWith("NOT 128-bit secure"));
-  const sum = doc.layers.reduce((a: number, l: { ops: { mult: number } }) => a + l.ops.mult, 0);
-  assertEquals(doc.totals.ops.mult, sum);
+  assert(r.stderr.includes("gazelle [14/14] classifier"), "progress on stderr");
+  assert(r.stderr.includes("cryptflow2 [14/14] classifier"), "progress on stderr");
+  for (const fw of ["gazelle", "cryptflow2"]) {
+    const doc = JSON.parse(await Deno.readTextFile(`${dir}/${fw}_layers.json`));
+    assertEquals(doc.layers.length, 14);
+    assertEquals(doc.manifest.node_seal, "7.0.0");
+    const sum = doc.layers.reduce((a: number, l: { ops: { mult: number } }) => a + l.ops.mult, 0);
+    assertEquals(doc.totals.ops.mult, sum);
+    assert(doc.totals.predicted_server_ms > 0);
+  }
+  const g = JSON.parse(await Deno.readTextFile(`${dir}/gazelle_layers.json`));
+  assert(g.security.startsWith("NOT 128-bit secure"));
+  const bad = await run("report.ts", ["--framework", "nope"]);
+  assertEquals(bad.code, 2);
+  assertEquals(bad.stderr.trim().split("\n").length, 1);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -9,29 +9,24 @@
 import { parseArgs } from "@std/cli/parse-args";
 import {
   buildManifest,
-  ciphertextBytes,
   closeEnvs,
-  countPlan,
   countProgram,
   cryptflow2Preset,
   executeProgram,
   FRAMEWORKS,
-  galoisKeySetBytes,
   inputCount,
-  type LayerProgram,
   nonlinearCost,
   parseLayerSpec,
   parseNonlinearSpec,
   planLayer,
-  predictMs,
   type Preset,
+  programSummary,
   randomModT,
   referenceLayer,
   Rng,
   securityLabel,
   shapeLabel,
   syntheticLayer,
-  unitCostsFor,
   UserError,
 } from "../mod.ts";
 import { checkFlags, methodFlag, presetFlag, runMain } from "./_cli.ts";
@@ -40,64 +35,6 @@ const USAGE =
   "usage: deno task plan <gazelle|cryptflow2> <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
   "fc:in=..,out=.. | bn:c=..,h=..,w=.. | relu:c=..,h=..,w=.. | maxpool:c=..,h=..,w=..,k=..[,s=..]> " +
   "[--method ir|or|auto] [--preset NAME] [--bits 32..41] [--stock] [--execute] [--seed N] [--json]";
-
-/** The JSON document `deno task plan --json` prints for a linear layer. */
-export function programSummary(program: LayerProgram): Record<string, unknown> {
-  const c = countProgram(program);
-  const first = program.parts[0];
-  let predicted: number | null = 0;
-  for (const part of program.parts) {
-    const unit = unitCostsFor(part.preset.name);
-    predicted = unit && predicted !== null ? predicted + predictMs(countPlan(part), unit) : null;
-  }
-  const bytes = { up: 0, down: 0, galois_keys: 0 };
-  for (const part of program.parts) {
-    const pc = countPlan(part);
-    const primes = part.preset.coeffModulusBits.length;
-    bytes.up += pc.cts_up * ciphertextBytes(part.slots, primes - 1);
-    bytes.down += pc.cts_down * ciphertextBytes(part.slots, part.downPrimes);
-    bytes.galois_keys += galoisKeySetBytes(part.keys.steps.length, part.slots, primes);
-  }
-  return {
-    framework: program.framework,
-    preset: [...new Set(program.parts.map((p) => p.preset.name))].join("+"),
-    security: [...new Set(program.parts.map((p) => securityLabel(p.preset)))].join("; "),
-    layer: program.layer,
-    slots: first.slots,
-    slots_per_phase: program.parts.map((p) => p.slots),
-    phases: program.parts.length,
-    channels_per_ct: first.geometry.channels_per_ct ?? null,
-    in_cts: program.parts.reduce((a, p) => a + p.inputs, 0),
-    out_cts: program.parts.reduce((a, p) => a + p.outputs.length, 0),
-    method: program.method,
-    stock: program.stock,
-    geometry: program.geometry,
-    parts: program.parts.map((p) => ({ slots: p.slots, geometry: p.geometry })),
-    keys: {
-      kind: [...new Set(program.parts.map((p) => p.keys.kind))].join("+"),
-      count: program.parts.reduce((a, p) => a + p.keys.steps.length, 0),
-    },
-    ops: {
-      perm_in: c.perm_in,
-      perm_out: c.perm_out,
-      key_switches: c.key_switches,
-      mult: c.mult,
-      add: c.add,
-      rotate_rows: c.rotate_rows,
-      rotate_columns: c.rotate_columns,
-      mult_coeff: c.mult_coeff,
-      ntt: c.ntt,
-      intt: c.intt,
-      mod_switch: c.mod_switch,
-      add_mask: c.add_mask,
-      enc_server: c.enc_server,
-      cts_up: c.cts_up,
-      cts_down: c.cts_down,
-    },
-    bytes,
-    predicted_server_ms: predicted === null ? null : Number(predicted.toFixed(2)),
-  };
-}
 
 function presetFor(framework: string, args: { preset?: string; bits?: string }): Preset {
   if (framework === "cryptflow2" && args.preset === undefined) {

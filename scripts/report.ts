@@ -1,9 +1,9 @@
 /**
- * `deno task report [--preset NAME] [--method ir|or|auto] [--stock] [--execute] [--json]`:
- * the main job. Plans every linear layer of the default layer set (CIFAR-10 VGG-16 shapes,
- * synthetic weights) for GAZELLE, prints the per-layer op table and writes
- * `reports/gazelle_layers.json` with its manifest. `--execute` also runs each layer
- * homomorphically and verifies it.
+ * `deno task report [--framework gazelle|cryptflow2|all] [--preset NAME] [--bits L]
+ * [--method ir|or|auto] [--stock] [--execute] [--json] [--out-dir DIR]`: the main job. Plans every
+ * linear layer of the default layer set (CIFAR-10 VGG-16 shapes, synthetic weights) for each
+ * framework, prints the per-layer op tables and writes `reports/<framework>_layers.json` with a
+ * manifest. `--execute` also runs each layer homomorphically and verifies it.
  *
  * @module
  */
@@ -13,17 +13,21 @@ import {
   buildManifest,
   closeEnvs,
   countProgram,
+  cryptflow2Preset,
   executeProgram,
+  FRAMEWORKS,
   inputCount,
-  MEASURED_UNIT_COSTS,
+  type OpCounts,
   planLayer,
-  predictMs,
+  type Preset,
+  programSummary,
   randomModT,
   referenceLayer,
   Rng,
   securityLabel,
   shapeLabel,
   syntheticLayer,
+  UserError,
   vgg16Cifar10Shapes,
   writeFileAtomic,
   zeroCounts,
@@ -32,132 +36,174 @@ import { checkFlags, methodFlag, presetFlag, progress, runMain } from "./_cli.ts
 
 const SEED = 1;
 
-async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, {
-    boolean: ["stock", "execute", "json"],
-    string: ["preset", "method", "out"],
-  });
-  checkFlags(args, ["stock", "execute", "json", "preset", "method", "out"]);
-  const method = methodFlag(args.method);
-  const preset = presetFlag(args.preset);
-  const unit = MEASURED_UNIT_COSTS[preset.name];
+interface Options {
+  method: "ir" | "or" | "auto";
+  stock: boolean;
+  execute: boolean;
+}
+
+async function reportFramework(framework: string, preset: Preset, opts: Options) {
   const shapes = vgg16Cifar10Shapes();
-  const rows = [];
+  const rows: Record<string, unknown>[] = [];
   const total = zeroCounts();
-  let allVerified = true;
+  let predicted: number | null = 0;
+  let verifiedAll = true;
   for (const [i, { name, shape }] of shapes.entries()) {
-    progress(`[${i + 1}/${shapes.length}] ${name} ${shapeLabel(shape)}`);
+    progress(`${framework} [${i + 1}/${shapes.length}] ${name} ${shapeLabel(shape)}`);
     const layer = syntheticLayer(name, shape, SEED + i);
-    const program = planLayer("gazelle", layer, { preset, method, stock: args.stock });
-    const plan = program.parts[0];
-    const c = countProgram(program);
-    addCounts(total, c);
+    const program = planLayer(framework, layer, { preset, method: opts.method, stock: opts.stock });
     const row: Record<string, unknown> = {
       name,
       shape: shapeLabel(shape),
-      method: plan.method,
-      channels_per_ct: plan.geometry.channels_per_ct ?? null,
-      in_cts: plan.inputs,
-      out_cts: plan.outputs.length,
-      ops: c,
-      predicted_server_ms: Number(predictMs(c, unit).toFixed(2)),
+      ...programSummary(program),
     };
-    if (args.execute) {
+    addCounts(total, countProgram(program));
+    const p = row.predicted_server_ms as number | null;
+    predicted = predicted === null || p === null ? null : predicted + p;
+    if (opts.execute) {
       const x = randomModT(inputCount(shape), preset.plainModulus, new Rng(SEED + 1000 + i));
       const run = await executeProgram(program, x);
       const ref = referenceLayer(layer, x, preset.plainModulus);
       const verified = run.result.every((v, j) => v === ref[j]) &&
-        JSON.stringify(run.ledger) === JSON.stringify(c);
-      allVerified &&= verified;
+        JSON.stringify(run.ledger) === JSON.stringify(countProgram(program));
+      verifiedAll &&= verified;
       Object.assign(row, {
         server_ms: Number(run.timesMs.server.toFixed(1)),
         noise_budget_bits: run.noiseBudget,
         verified,
       });
       progress(`    server ${run.timesMs.server.toFixed(0)} ms, budget ${run.noiseBudget} bits`);
+      closeEnvs();
     }
     rows.push(row);
   }
-  const manifest = buildManifest([preset], { weights: SEED, inputs: SEED + 1000 }, "synthetic");
   const doc = {
-    title: "GAZELLE per-layer HE op counts, CIFAR-10 VGG-16 shapes",
+    title: `${framework} per-layer HE op counts, CIFAR-10 VGG-16 shapes`,
     weights: "SYNTHETIC uniform signed 8-bit weights (not a trained model)",
-    framework: "gazelle",
+    framework,
     preset: preset.name,
     security: securityLabel(preset),
-    stock: args.stock,
-    unit_costs: unit,
+    stock: opts.stock,
     layers: rows,
-    totals: { ops: total, predicted_server_ms: Number(predictMs(total, unit).toFixed(1)) },
-    manifest,
+    totals: {
+      ops: total,
+      predicted_server_ms: predicted === null ? null : Number(predicted.toFixed(1)),
+    },
+    manifest: buildManifest([preset], { weights: SEED, inputs: SEED + 1000 }, "synthetic"),
   };
-  await Deno.mkdir("reports", { recursive: true });
-  const out = args.out ?? "reports/gazelle_layers.json";
-  await writeFileAtomic(out, JSON.stringify(doc, null, 2) + "\n");
-  closeEnvs();
-  if (args.json) {
-    console.log(JSON.stringify(doc, null, 2));
-  } else {
-    console.log(`${doc.title} (${doc.weights})`);
-    console.log(
-      `preset ${preset.name}: ${securityLabel(preset)}; ${args.stock ? "stock" : "pruning-aware"}`,
-    );
-    const head = [
-      "layer",
-      "shape",
-      "method",
-      "c_n",
-      "in",
-      "out",
-      "perm_in",
-      "perm_out",
-      "ks",
-      "mult",
-      "add",
-      "pred_ms",
+  return { doc, verifiedAll };
+}
+
+function printTable(doc: Awaited<ReturnType<typeof reportFramework>>["doc"], execute: boolean) {
+  console.log(`\n${doc.title} (${doc.weights})`);
+  console.log(`preset ${doc.preset}: ${doc.security}; ${doc.stock ? "stock" : "pruning-aware"}`);
+  const head = [
+    "layer",
+    "shape",
+    "method",
+    "c_n",
+    "in",
+    "out",
+    "perm_in",
+    "perm_out",
+    "ks",
+    "mult",
+    "add",
+  ];
+  head.push("pred_ms");
+  if (execute) head.push("run_ms", "noise", "ok");
+  const cells = (r: Record<string, unknown>) => {
+    const c = r.ops as OpCounts;
+    const row = [
+      r.name,
+      r.shape,
+      r.method,
+      r.channels_per_ct ?? "-",
+      r.in_cts,
+      r.out_cts,
+      c.perm_in,
+      c.perm_out,
     ];
-    if (args.execute) head.push("run_ms", "noise", "ok");
-    const table = rows.map((r) => {
-      const c = r.ops as ReturnType<typeof zeroCounts>;
-      const cells = [
-        r.name,
-        r.shape,
-        r.method,
-        r.channels_per_ct ?? "-",
-        r.in_cts,
-        r.out_cts,
-        c.perm_in,
-        c.perm_out,
-        c.key_switches,
-        c.mult,
-        c.add,
-        r.predicted_server_ms,
-      ];
-      if (args.execute) cells.push(r.server_ms, r.noise_budget_bits, r.verified);
-      return cells.map(String);
-    });
-    table.push([
+    row.push(c.key_switches, c.mult, c.add, r.predicted_server_ms ?? "-");
+    if (execute) row.push(r.server_ms, r.noise_budget_bits, r.verified);
+    return row.map(String);
+  };
+  const t = doc.totals.ops;
+  const table = doc.layers.map(cells);
+  table.push(
+    [
       "total",
       "",
       "",
       "",
-      String(total.cts_up),
-      String(total.cts_down),
-      String(total.perm_in),
-      String(total.perm_out),
-      String(total.key_switches),
-      String(total.mult),
-      String(total.add),
-      String(doc.totals.predicted_server_ms),
-    ]);
-    const widths = head.map((h, j) => Math.max(h.length, ...table.map((r) => (r[j] ?? "").length)));
-    const line = (cells: string[]) =>
-      cells.map((s, j) => (j < 3 ? s.padEnd(widths[j]) : s.padStart(widths[j]))).join("  ");
-    console.log(line(head));
-    for (const r of table) console.log(line(r));
-    console.log(`written: ${out}`);
+      String(t.cts_up),
+      String(t.cts_down),
+      String(t.perm_in),
+      String(t.perm_out),
+    ]
+      .concat([
+        String(t.key_switches),
+        String(t.mult),
+        String(t.add),
+        String(doc.totals.predicted_server_ms ?? "-"),
+      ]),
+  );
+  const widths = head.map((h, j) => Math.max(h.length, ...table.map((r) => (r[j] ?? "").length)));
+  const line = (cs: string[]) =>
+    cs.map((s, j) => (j < 3 ? s.padEnd(widths[j]) : s.padStart(widths[j]))).join("  ");
+  console.log(line(head));
+  for (const r of table) console.log(line(r));
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(Deno.args, {
+    boolean: ["stock", "execute", "json"],
+    string: ["framework", "preset", "bits", "method", "out-dir"],
+  });
+  checkFlags(args, [
+    "stock",
+    "execute",
+    "json",
+    "framework",
+    "preset",
+    "bits",
+    "method",
+    "out-dir",
+  ]);
+  const which = args.framework ?? "all";
+  if (which !== "all" && !(FRAMEWORKS as readonly string[]).includes(which)) {
+    throw new UserError(`Unknown --framework "${which}": use ${FRAMEWORKS.join(", ")} or all`);
   }
-  return allVerified ? 0 : 1;
+  const frameworks = which === "all" ? [...FRAMEWORKS] : [which];
+  const bits = Number(args.bits ?? 37);
+  if (!Number.isInteger(bits) || bits < 32 || bits > 41) {
+    throw new UserError(`--bits must be an integer in 32..41 (got "${args.bits}")`);
+  }
+  const presets: Record<string, Preset> = {
+    gazelle: presetFlag(args.preset),
+    cryptflow2: cryptflow2Preset(bits),
+  };
+  const opts: Options = {
+    method: methodFlag(args.method),
+    stock: args.stock,
+    execute: args.execute,
+  };
+  const outDir = args["out-dir"] ?? "reports";
+  await Deno.mkdir(outDir, { recursive: true });
+  let ok = true;
+  const docs = [];
+  for (const framework of frameworks) {
+    const { doc, verifiedAll } = await reportFramework(framework, presets[framework], opts);
+    ok &&= verifiedAll;
+    const out = `${outDir}/${framework}_layers.json`;
+    await writeFileAtomic(out, JSON.stringify(doc, null, 2) + "\n");
+    progress(`written: ${out}`);
+    docs.push(doc);
+  }
+  closeEnvs();
+  if (args.json) console.log(JSON.stringify(docs, null, 2));
+  else for (const doc of docs) printTable(doc, opts.execute);
+  return ok ? 0 : 1;
 }
 
 if (import.meta.main) await runMain(main);

@@ -15,6 +15,10 @@ export interface UnitCosts {
   readonly add: number;
   readonly ntt: number;
   readonly intt: number;
+  /** Modulus switch to the next level. */
+  readonly modSwitch: number;
+  /** Public-key encryption (the server's output masks). */
+  readonly encPublic: number;
   /** Where the numbers come from. */
   readonly source: string;
 }
@@ -31,22 +35,48 @@ export interface UnitCosts {
  * ```
  */
 export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
-  gazelle: {
-    keySwitch: 0.588,
-    mult: 0.0648,
-    multCoeff: 0.372,
-    add: 0.0087,
-    ntt: 0.120,
-    intt: 0.126,
+  "gazelle": {
+    keySwitch: 0.646,
+    mult: 0.0716,
+    multCoeff: 0.402,
+    add: 0.0096,
+    ntt: 0.136,
+    intt: 0.136,
+    modSwitch: 0.0356,
+    encPublic: 1.0,
     source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
   "gazelle-secure": {
-    keySwitch: 1.28,
-    mult: 0.134,
-    multCoeff: 0.771,
-    add: 0.0148,
-    ntt: 0.281,
-    intt: 0.282,
+    keySwitch: 1.3,
+    mult: 0.14,
+    multCoeff: 0.855,
+    add: 0.0168,
+    ntt: 0.289,
+    intt: 0.293,
+    modSwitch: 0.0662,
+    encPublic: 2.2,
+    source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
+  },
+  "cryptflow2": {
+    keySwitch: 4.5,
+    mult: 0.733,
+    multCoeff: 3.3,
+    add: 0.049,
+    ntt: 0.953,
+    intt: 0.943,
+    modSwitch: 0.243,
+    encPublic: 6.9,
+    source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
+  },
+  "cryptflow2-N16384": {
+    keySwitch: 9.5,
+    mult: 0.843,
+    multCoeff: 6.0,
+    add: 0.123,
+    ntt: 2.1,
+    intt: 2.0,
+    modSwitch: 0.5,
+    encPublic: 14.0,
     source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
 };
@@ -66,6 +96,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
  *   add: 0.01,
  *   ntt: 0.2,
  *   intt: 0.2,
+ *   modSwitch: 0.3,
+ *   encPublic: 1,
  *   source: "example",
  * };
  * if (predictMs({ ...zeroCounts(), key_switches: 2, mult: 10 }, unit) !== 3) throw new Error();
@@ -73,7 +105,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
  */
 export function predictMs(c: OpCounts, unit: UnitCosts): number {
   return c.key_switches * unit.keySwitch + (c.mult - c.mult_coeff) * unit.mult +
-    c.mult_coeff * unit.multCoeff + c.add * unit.add + c.ntt * unit.ntt + c.intt * unit.intt;
+    c.mult_coeff * unit.multCoeff + (c.add + c.add_mask) * unit.add + c.ntt * unit.ntt +
+    c.intt * unit.intt + c.mod_switch * unit.modSwitch + c.enc_server * unit.encPublic;
 }
 
 /**

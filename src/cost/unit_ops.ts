@@ -23,6 +23,8 @@ import type { UnitCosts } from "./unit_costs.ts";
  */
 export const UNIT_OPS = [
   "encrypt",
+  "encrypt_public",
+  "mod_switch",
   "decrypt",
   "add",
   "multiply_plain",
@@ -87,6 +89,8 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   ev.cipherTransformToNtt(a, aNtt);
   const run: Record<UnitOp, () => void> = {
     encrypt: () => encryptor.encryptSymmetric(x, out),
+    encrypt_public: () => encryptor.encrypt(x, out),
+    mod_switch: () => ev.cipherModSwitchToNext(a, out),
     decrypt: () => decryptor.decrypt(a, scratchPt),
     add: () => ev.add(a, b, out),
     multiply_plain: () => ev.multiplyPlain(a, w, out),
@@ -174,6 +178,8 @@ export async function measureUnitCosts(
     add: m.add,
     ntt: m.ntt,
     intt: m.intt,
+    modSwitch: m.mod_switch,
+    encPublic: m.encrypt_public,
     source: `measured in-process (${Deno.version.deno}, ${navigator.hardwareConcurrency} cores)`,
   };
 }

@@ -16,7 +16,11 @@ import { applyMask, type BnShape, type IntLayer } from "../nn/layers.ts";
 export interface ElementwisePolicy {
   /** Add the server's uniform output mask (SCI). */
   readonly maskOutputs: boolean;
-  /** Modulus switches after masking (SCI: 2, around the flooding). */
+  /** Modulus switches after masking, before flooding (SCI: 1). */
+  readonly switchesBeforeFlood: number;
+  /** Flood with uniform [0, 2^floodBits) noise (SCI: 100 − ℓ; 0: none). */
+  readonly floodBits: number;
+  /** Modulus switches before sending (SCI: 1). */
   readonly switchesAtEnd: number;
 }
 
@@ -33,11 +37,11 @@ export interface ElementwisePolicy {
  * const plan = planElementwise(bn, {
  *   framework: "cryptflow2",
  *   preset: getPreset("cryptflow2"),
- *   policy: { maskOutputs: true, switchesAtEnd: 2 },
+ *   policy: { maskOutputs: true, switchesBeforeFlood: 1, floodBits: 63, switchesAtEnd: 1 },
  *   stock: false,
  * });
  * const c = countPlan(plan); // 65536 values in 8 ciphertexts of 8192 slots
- * if (c.mult !== 8 || c.mult_coeff !== 8 || c.add_mask !== 8 || c.mod_switch !== 16) throw new Error();
+ * if (c.mult !== 8 || c.add_mask !== 8 || c.mod_switch !== 16 || c.flood !== 8) throw new Error();
  * ```
  */
 export function planElementwise(
@@ -90,7 +94,10 @@ export function planElementwise(
       ops.push({ kind: "mask", reg: out, switches: 0, output: a });
     }
     if (out !== null) {
-      for (let l = 0; l < opts.policy.switchesAtEnd; l++) ops.push({ kind: "modswitch", reg: out });
+      const { switchesBeforeFlood, floodBits, switchesAtEnd } = opts.policy;
+      for (let l = 0; l < switchesBeforeFlood; l++) ops.push({ kind: "modswitch", reg: out });
+      if (floodBits > 0) ops.push({ kind: "flood", reg: out, bits: floodBits });
+      for (let l = 0; l < switchesAtEnd; l++) ops.push({ kind: "modswitch", reg: out });
     }
     outputs.push(out);
   }
@@ -109,7 +116,7 @@ export function planElementwise(
     ops,
     masks,
     keys: chooseKeys([], n, primes, DEFAULT_KEY_BUDGET_BYTES),
-    downPrimes: primes - 1 - opts.policy.switchesAtEnd,
+    downPrimes: primes - 1 - opts.policy.switchesBeforeFlood - opts.policy.switchesAtEnd,
     packInput: (x) =>
       Array.from({ length: cts }, (_, a) => {
         const v = new BigUint64Array(n);

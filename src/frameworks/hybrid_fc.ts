@@ -32,6 +32,8 @@ export interface FcPolicy {
   readonly switchesAfterMac: number;
   /** Add the server's uniform output mask (SCI). */
   readonly maskOutputs: boolean;
+  /** Flood the output with uniform [0, 2^floodBits) noise after masking (SCI: 100 − ℓ; 0: none). */
+  readonly floodBits: number;
   /** Modulus switches before sending (SCI: 1). */
   readonly switchesAtEnd: number;
 }
@@ -98,6 +100,7 @@ export function fcGeometry(s: FcShape, slots: number): FcGeometry {
  *   zeroInit: false,
  *   switchesAfterMac: 0,
  *   maskOutputs: false,
+ *   floodBits: 0,
  *   switchesAtEnd: 0,
  * };
  * const plan = planHybridFc(layer, {
@@ -197,6 +200,7 @@ export function planHybridFc(layer: IntLayer<FcShape>, opts: HybridFcOptions): L
     if (policy.maskOutputs) {
       ops.push({ kind: "mask", reg: a, switches: policy.switchesAfterMac, output: g });
     }
+    if (policy.floodBits > 0) ops.push({ kind: "flood", reg: a, bits: policy.floodBits });
     for (let l = 0; l < policy.switchesAtEnd; l++) ops.push({ kind: "modswitch", reg: a });
     outputs.push(a);
   }

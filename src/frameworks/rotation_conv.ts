@@ -48,6 +48,8 @@ export interface RotationPolicy {
   readonly switchesAfterMac: number;
   /** Add the server's uniform output mask (secret-shared output, SCI). */
   readonly maskOutputs: boolean;
+  /** Flood each output with uniform [0, 2^floodBits) noise after masking (SCI: 100 − ℓ; 0: none). */
+  readonly floodBits: number;
   /** Modulus switches of each output after masking (SCI: 1, before sending). */
   readonly switchesAtEnd: number;
 }
@@ -302,6 +304,9 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     }
     if (out !== null && policy.maskOutputs) {
       ops.push({ kind: "mask", reg: out, switches: level, output: b });
+    }
+    if (out !== null && policy.floodBits > 0) {
+      ops.push({ kind: "flood", reg: out, bits: policy.floodBits });
     }
     if (out !== null) {
       for (let l = 0; l < policy.switchesAtEnd; l++) ops.push({ kind: "modswitch", reg: out });

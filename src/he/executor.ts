@@ -9,6 +9,7 @@
 import type { Ciphertext, GaloisKeys, Plaintext } from "node-seal";
 import { sealCall, translateSealError, UserError } from "./errors.ts";
 import { galoisElement, naf } from "./galois.ts";
+import { floodCiphertext } from "./flood.ts";
 import type { PresetEnv } from "./env.ts";
 import { presetEnv } from "./env.ts";
 import {
@@ -296,6 +297,10 @@ export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): S
           ev.cipherModSwitchToNextInplace(get(op.reg));
           ledger.mod_switch++;
           break;
+        case "flood":
+          floodCiphertext(seal, env.context, get(op.reg), op.bits);
+          ledger.flood++;
+          break;
         case "mask": {
           const r = uniformModT(plan.slots, plan.preset.plainModulus);
           outputMasks[op.output] = r;
@@ -346,6 +351,7 @@ function regsOf(op: LayerPlan["ops"][number]): number[] {
     case "intt":
     case "modswitch":
     case "mask":
+    case "flood":
       return [op.reg];
     case "zero":
       return [op.dst];

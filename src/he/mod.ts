@@ -70,3 +70,4 @@ export {
   uniformModT,
 } from "./executor.ts";
 export { simulatePlan } from "./simulate.ts";
+export { floodCiphertext } from "./flood.ts";

@@ -55,7 +55,12 @@ export type HeOp =
     readonly reg: Reg;
     readonly switches: number;
     readonly output: number;
-  };
+  }
+  /**
+   * SCI's noise flooding: add polynomials with i.i.d. uniform coefficients in [0, 2^bits) to both
+   * ciphertext polynomials of `reg` (circuit privacy for the client's share), in place.
+   */
+  | { readonly kind: "flood"; readonly reg: Reg; readonly bits: number };
 
 /** Plaintext masks of a plan, built on demand (a mask has `slots` signed values). */
 export interface MaskBank {
@@ -126,6 +131,8 @@ export interface OpCounts {
   add_mask: number;
   /** Encryptions by the server (output masks). */
   enc_server: number;
+  /** Noise floodings of output ciphertexts. */
+  flood: number;
 }
 
 /**
@@ -155,6 +162,7 @@ export function zeroCounts(): OpCounts {
     mod_switch: 0,
     add_mask: 0,
     enc_server: 0,
+    flood: 0,
   };
 }
 
@@ -231,6 +239,9 @@ export function tallyOp(
       c.enc_server++;
       c.mod_switch += op.switches;
       c.add_mask++;
+      return;
+    case "flood":
+      c.flood++;
       return;
   }
 }

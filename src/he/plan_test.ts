@@ -47,6 +47,7 @@ Deno.test("countPlan() tallies each op kind and classifies rotations by side", (
     mod_switch: 0,
     add_mask: 0,
     enc_server: 0,
+    flood: 0,
   });
 });
 

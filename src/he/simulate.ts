@@ -98,6 +98,7 @@ export function simulatePlan(
         regs[op.dst] = new Float64Array(n);
         break;
       case "modswitch":
+      case "flood": // noise only: the plaintext is unchanged
         get(op.reg);
         break;
       case "mask": {

@@ -13,3 +13,4 @@
  * @module
  */
 export { buildManifest, cpuModel, gitSha, type Manifest, writeFileAtomic } from "./manifest.ts";
+export { programSummary } from "./summary.ts";

@@ -37,6 +37,8 @@ export interface Cryptflow2PlanOptions {
   readonly mask?: Uint8Array;
   /** Largest Galois key set (bytes) generated as exact steps before falling back to ±2^i keys. */
   readonly keyBudgetBytes?: number;
+  /** SCI's noise flooding of outputs (default true; false only to measure its effect). */
+  readonly flood?: boolean;
 }
 
 /** Largest ring degree node-seal (SEAL 4) supports; SCI patches SEAL up to 65536. */
@@ -68,7 +70,7 @@ export function sciSlots(hw: number, base: number): number {
  * if (!sciPolicy(true, false).zeroInit || sciPolicy(false, false).zeroInit) throw new Error();
  * ```
  */
-export function sciPolicy(stock: boolean, foldHalves: boolean): RotationPolicy {
+export function sciPolicy(stock: boolean, foldHalves: boolean, floodBits = 0): RotationPolicy {
   return {
     skipZeroMasks: true,
     issueUnusedRotations: stock,
@@ -78,8 +80,24 @@ export function sciPolicy(stock: boolean, foldHalves: boolean): RotationPolicy {
     foldHalves,
     switchesAfterMac: 1,
     maskOutputs: true,
+    floodBits,
     switchesAtEnd: 1,
   };
+}
+
+/**
+ * SCI's smudging width `SMUDGING_BITLEN` = 100 − ℓ for ℓ-bit shares (`defines-HE.h`).
+ *
+ * @example
+ * ```ts
+ * import { smudgingBits } from "./conv.ts";
+ * import { getPreset } from "../../he/mod.ts";
+ *
+ * if (smudgingBits(getPreset("cryptflow2")) !== 63) throw new Error();
+ * ```
+ */
+export function smudgingBits(preset: Preset): number {
+  return 100 - Math.ceil(Math.log2(preset.plainModulus));
 }
 
 /** SCI's per-call metadata (`conv-field.cpp` `configure`). */
@@ -164,7 +182,7 @@ function planPhase(
     outPack,
     inRots,
     outRots,
-    policy: sciPolicy(stock, fold),
+    policy: sciPolicy(stock, fold, opts.flood === false ? 0 : smudgingBits(preset)),
   });
   const primes = preset.coeffModulusBits.length;
   return {

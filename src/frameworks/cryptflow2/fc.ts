@@ -11,7 +11,7 @@ import { withSlots } from "../../he/presets.ts";
 import type { FcShape, IntLayer } from "../../nn/layers.ts";
 import { type FcPolicy, planHybridFc } from "../hybrid_fc.ts";
 import { nextPow2 } from "../packing.ts";
-import { type Cryptflow2PlanOptions, MAX_SLOTS } from "./conv.ts";
+import { type Cryptflow2PlanOptions, MAX_SLOTS, smudgingBits } from "./conv.ts";
 
 /**
  * SCI's FC policy.
@@ -23,12 +23,13 @@ import { type Cryptflow2PlanOptions, MAX_SLOTS } from "./conv.ts";
  * if (!sciFcPolicy(false).skipZeroDiagonals) throw new Error();
  * ```
  */
-export function sciFcPolicy(stock: boolean): FcPolicy {
+export function sciFcPolicy(stock: boolean, floodBits = 0): FcPolicy {
   return {
     skipZeroDiagonals: true,
     zeroInit: stock,
     switchesAfterMac: 1,
     maskOutputs: true,
+    floodBits,
     switchesAtEnd: 1,
   };
 }
@@ -57,10 +58,11 @@ export function planCryptflow2Fc(layer: IntLayer<FcShape>, opts: Cryptflow2PlanO
     );
   }
   const stock = opts.stock ?? false;
+  const preset = withSlots(opts.preset, N);
   return planHybridFc(layer, {
     framework: "cryptflow2",
-    preset: withSlots(opts.preset, N),
-    policy: sciFcPolicy(stock),
+    preset,
+    policy: sciFcPolicy(stock, opts.flood === false ? 0 : smudgingBits(preset)),
     stock,
     mask: opts.mask,
     keyBudgetBytes: opts.keyBudgetBytes,

@@ -105,3 +105,19 @@ Deno.test("secret-shared output: client share + server share = L(x)", async () =
   assert(run.serverMask.some((v) => v !== 0));
   closeEnvs();
 });
+
+Deno.test("SCI's noise flooding (100 − ℓ bits) is applied: it costs noise budget, results stay exact", async () => {
+  const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=4,co=6,k=3,p=1"), 14, "flooded");
+  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(15));
+  const ref = referenceLayer(layer, x, preset.plainModulus);
+  const flooded = await executeProgram(planCryptflow2(layer, { preset }), x);
+  const plain = await executeProgram(planCryptflow2(layer, { preset, flood: false }), x);
+  assertEquals(firstMismatch(flooded.result, ref), -1);
+  assertEquals(firstMismatch(plain.result, ref), -1);
+  assertEquals([flooded.ledger.flood, plain.ledger.flood], [1, 0]);
+  assert(
+    flooded.noiseBudget < plain.noiseBudget,
+    `flooded ${flooded.noiseBudget} bits, unflooded ${plain.noiseBudget} bits`,
+  );
+  closeEnvs();
+});

@@ -18,7 +18,7 @@
 import { type LayerProgram, programOf } from "../../he/plan.ts";
 import type { BnShape, ConvShape, FcShape, IntLayer } from "../../nn/layers.ts";
 import { planElementwise } from "../elementwise.ts";
-import { type Cryptflow2PlanOptions, planCryptflow2Conv } from "./conv.ts";
+import { type Cryptflow2PlanOptions, planCryptflow2Conv, smudgingBits } from "./conv.ts";
 import { planCryptflow2Fc } from "./fc.ts";
 
 export {
@@ -30,6 +30,7 @@ export {
   sciPolicy,
   sciSlots,
   seal33KeySwitches,
+  smudgingBits,
 } from "./conv.ts";
 export { planCryptflow2Fc, sciFcPolicy } from "./fc.ts";
 
@@ -57,7 +58,12 @@ export function planCryptflow2(layer: IntLayer, opts: Cryptflow2PlanOptions): La
       return programOf(planElementwise(layer as IntLayer<BnShape>, {
         framework: "cryptflow2",
         preset: opts.preset,
-        policy: { maskOutputs: true, switchesAtEnd: 2 },
+        policy: {
+          maskOutputs: true,
+          switchesBeforeFlood: 1,
+          floodBits: opts.flood === false ? 0 : smudgingBits(opts.preset),
+          switchesAtEnd: 1,
+        },
         stock: opts.stock ?? false,
         mask: opts.mask,
       }));

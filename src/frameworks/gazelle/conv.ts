@@ -64,6 +64,7 @@ export function gazellePolicy(stock: boolean): RotationPolicy {
     foldHalves: false,
     switchesAfterMac: 0,
     maskOutputs: false,
+    floodBits: 0,
     switchesAtEnd: 0,
   };
 }

@@ -25,6 +25,7 @@ export function gazelleFcPolicy(stock: boolean): FcPolicy {
     zeroInit: false,
     switchesAfterMac: 0,
     maskOutputs: false,
+    floodBits: 0,
     switchesAtEnd: 0,
   };
 }

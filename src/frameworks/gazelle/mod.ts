@@ -50,7 +50,7 @@ export function planGazelle(layer: IntLayer, opts: GazellePlanOptions): LayerPla
       return planElementwise(layer as IntLayer<BnShape>, {
         framework: "gazelle",
         preset: opts.preset,
-        policy: { maskOutputs: false, switchesAtEnd: 0 },
+        policy: { maskOutputs: false, switchesBeforeFlood: 0, floodBits: 0, switchesAtEnd: 0 },
         stock: opts.stock ?? false,
         mask: opts.mask,
       });

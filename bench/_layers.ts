@@ -1,0 +1,97 @@
+/**
+ * Shared machinery of the per-layer benches: each case is planned, prepared (keys, NTT masks) and
+ * encrypted outside the timed region, verified once against the integer reference (a wrong layer
+ * is an error, never a number), then `Deno.bench` times the server compute of all its parts.
+ * At the end, measured medians are printed next to Σ (op count × unit op time), with unit times
+ * measured in this same process.
+ */
+import type { Ciphertext } from "node-seal";
+import {
+  countPlan,
+  decryptOutput,
+  encryptInput,
+  inputCount,
+  type IntLayer,
+  type LayerProgram,
+  predictMs,
+  type PreparedLayer,
+  prepareLayer,
+  randomModT,
+  referenceLayer,
+  Rng,
+  runServer,
+  type UnitCosts,
+} from "../mod.ts";
+import { measureUnitCosts } from "../src/cost/mod.ts";
+
+/** One timed layer. */
+export interface LayerCase {
+  readonly model: string;
+  readonly layer: IntLayer;
+  readonly framework: string;
+  readonly variant: string;
+  readonly program: LayerProgram;
+}
+
+const unitCache = new Map<string, UnitCosts>();
+const rows: { name: string; predicted: number; times: number[] }[] = [];
+
+/** Register a `Deno.bench` for each case (top-level await: all setup happens before timing). */
+export async function benchLayers(cases: readonly LayerCase[], seed = 200): Promise<void> {
+  for (const [i, c] of cases.entries()) {
+    const t = c.program.parts[0].preset.plainModulus;
+    const x = randomModT(inputCount(c.layer.shape), t, new Rng(seed + i));
+    const preps: { prep: PreparedLayer; inputs: Ciphertext[] }[] = [];
+    let predicted = 0;
+    for (const part of c.program.parts) {
+      if (!unitCache.has(part.preset.name)) {
+        unitCache.set(
+          part.preset.name,
+          await measureUnitCosts(part.preset),
+        );
+      }
+      predicted += predictMs(countPlan(part), unitCache.get(part.preset.name)!);
+      const prep = await prepareLayer(part);
+      preps.push({ prep, inputs: encryptInput(prep, x) });
+    }
+    let sum = new Float64Array(0);
+    for (const { prep, inputs } of preps) {
+      using r = runServer(prep, inputs);
+      const { y } = decryptOutput(prep, r.outputs);
+      const mask = prep.plan.unpackOutput(r.masks);
+      const res = y.map((v, j) => (v - mask[j] + t) % t);
+      sum = sum.length === 0 ? res : sum.map((v, j) => (v + res[j]) % t);
+    }
+    const ref = referenceLayer(c.layer, x, t);
+    if (!sum.every((v, j) => v === ref[j])) throw new Error(`${c.layer.name}: HE output is wrong`);
+    const name = `${c.model}/${c.layer.name}/${c.framework}/${c.variant}`;
+    const row = { name, predicted, times: [] as number[] };
+    rows.push(row);
+    Deno.bench(
+      { name, group: `${c.model}/${c.layer.name}/${c.framework}`, n: 3, warmup: 1 },
+      (b) => {
+        b.start();
+        const t0 = performance.now();
+        const results = preps.map(({ prep, inputs }) => runServer(prep, inputs));
+        row.times.push(performance.now() - t0);
+        b.end();
+        for (const r of results) r[Symbol.dispose]();
+      },
+    );
+  }
+}
+
+globalThis.addEventListener("unload", () => {
+  console.log(
+    "\nmeasured server time vs cost model Σ count × unit time (unit times measured in-process)",
+  );
+  for (const r of rows) {
+    if (r.times.length === 0) continue;
+    const s = [...r.times].sort((a, b) => a - b);
+    const med = s[s.length >> 1];
+    console.log(
+      `${r.name.padEnd(64)} measured ${med.toFixed(1).padStart(9)} ms  predicted ` +
+        `${r.predicted.toFixed(1).padStart(9)} ms  ratio ${(med / r.predicted).toFixed(3)}`,
+    );
+  }
+});

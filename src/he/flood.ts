@@ -1,0 +1,82 @@
+/**
+ * Noise flooding of a BFV ciphertext, as SCI's `flood_ciphertext` (`utils-HE.cpp`): add to both
+ * polynomials c0 and c1 a polynomial with i.i.d. uniform coefficients in [0, 2^bits). SEAL exposes
+ * no raw polynomial access in node-seal, so this edits the uncompressed serialization, whose layout
+ * is fixed: a 113-byte header (checked against `ciphertextBytes`), then the RNS coefficients as
+ * little-endian uint64, polynomial-major, then prime, then coefficient.
+ *
+ * @module
+ */
+import type { Ciphertext, MainModule, SEALContext } from "node-seal";
+import { SEAL_CT_OVERHEAD } from "./galois.ts";
+
+/** Uniform values in [0, 2^bits) from the platform CSPRNG, bits ≤ 64. */
+function uniformBits(n: number, bits: number): BigUint64Array {
+  const out = new BigUint64Array(n);
+  const mask = (1n << BigInt(bits)) - 1n;
+  // getRandomValues fills at most 64 KiB per call.
+  for (let i = 0; i < n; i += 8192) {
+    const chunk = out.subarray(i, Math.min(n, i + 8192));
+    crypto.getRandomValues(chunk);
+  }
+  for (let i = 0; i < n; i++) out[i] &= mask;
+  return out;
+}
+
+/**
+ * Flood `ct` in place with uniform [0, 2^bits) noise on c0 and c1 (same integer, reduced mod each
+ * prime of the ciphertext's level).
+ *
+ * @example
+ * ```ts
+ * import { floodCiphertext } from "./flood.ts";
+ * import { closeEnvs, getPreset, presetEnv } from "./mod.ts";
+ *
+ * const env = await presetEnv(getPreset("gazelle-secure"));
+ * using pt = new env.seal.Plaintext();
+ * using ct = new env.seal.Ciphertext();
+ * env.encoder.encode(BigUint64Array.from([1n, 2n, 3n]), pt);
+ * env.encryptor.encrypt(pt, ct);
+ * const before = env.decryptor.invariantNoiseBudget(ct);
+ * floodCiphertext(env.seal, env.context, ct, 30);
+ * if (!(env.decryptor.invariantNoiseBudget(ct) < before)) throw new Error();
+ * env.decryptor.decrypt(ct, pt);
+ * if ((env.encoder.decodeBigUint64(pt) as BigUint64Array)[2] !== 3n) throw new Error();
+ * closeEnvs();
+ * ```
+ */
+export function floodCiphertext(
+  seal: MainModule,
+  context: SEALContext,
+  ct: Ciphertext,
+  bits: number,
+): void {
+  if (ct.isNttForm()) throw new Error("flooding expects a coefficient-form ciphertext");
+  const bytes = ct.saveToArray(seal.ComprModeType.none) as Uint8Array;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const polys = Number(view.getBigUint64(49, true));
+  const n = Number(view.getBigUint64(57, true));
+  const levels = Number(view.getBigUint64(65, true));
+  const count = Number(view.getBigUint64(SEAL_CT_OVERHEAD - 8, true));
+  if (count !== polys * levels * n || bytes.length !== SEAL_CT_OVERHEAD + 8 * count) {
+    throw new Error("unexpected SEAL ciphertext layout: cannot flood");
+  }
+  using data = context.getContextData(ct.parmsId());
+  using parms = data.parms();
+  using moduli = parms.coeffModulus();
+  const q = seal.jsArrayFromVecModulus(moduli) as bigint[];
+  if (q.length !== levels) throw new Error("unexpected SEAL ciphertext level: cannot flood");
+  for (let p = 0; p < 2; p++) {
+    const e = uniformBits(n, bits);
+    for (let i = 0; i < levels; i++) {
+      const base = SEAL_CT_OVERHEAD + 8 * ((p * levels + i) * n);
+      const qi = q[i];
+      for (let k = 0; k < n; k++) {
+        const at = base + 8 * k;
+        const v = (view.getBigUint64(at, true) + e[k] % qi) % qi;
+        view.setBigUint64(at, v, true);
+      }
+    }
+  }
+  ct.loadFromArray(context, bytes);
+}
