@@ -24,7 +24,6 @@ import {
   randomModT,
   referenceLayer,
   Rng,
-  securityLabel,
   shapeLabel,
   syntheticLayer,
   UserError,
