@@ -1,60 +1,25 @@
 /**
  * Representative CrypTFlow2 (SCI-HE) layers, server compute only (keys, masks and encryption
- * before `b.start()`; output-mask encryption and mod switches are server work and are timed), each
- * verified before it is timed. Names: `<model>/<layer>/cryptflow2/sci-<slots>`.
+ * before `b.start()`; output-mask encryption, flooding and mod switches are server work and are
+ * timed), each verified before it is timed. Names: `<model>/<layer>/cryptflow2/sci-N<slots>`.
  */
-import { getPreset, type LayerShape, planLayer, syntheticLayer } from "../mod.ts";
+import { getPreset, parseLayerSpec, planLayer, syntheticLayer } from "../mod.ts";
 import { benchLayers, type LayerCase } from "./_layers.ts";
 
 const preset = getPreset("cryptflow2");
-const CASES: [string, string, LayerShape][] = [
-  ["minionn-cifar10", "conv16-64-64", {
-    kind: "conv",
-    h: 16,
-    w: 16,
-    ci: 64,
-    co: 64,
-    k: 3,
-    s: 1,
-    p: 1,
-  }],
-  ["vgg16-cifar10", "features.6", { kind: "conv", h: 8, w: 8, ci: 128, co: 128, k: 3, s: 1, p: 1 }],
-  ["resnet-stride2", "conv16-64-128-s2", {
-    kind: "conv",
-    h: 16,
-    w: 16,
-    ci: 64,
-    co: 128,
-    k: 3,
-    s: 2,
-    p: 1,
-  }],
-  ["resnet50-imagenet", "layer4.0.downsample", {
-    kind: "conv",
-    h: 14,
-    w: 14,
-    ci: 256,
-    co: 512,
-    k: 1,
-    s: 2,
-    p: 0,
-  }],
-  ["vgg16-tinyimagenet", "features.0", {
-    kind: "conv",
-    h: 64,
-    w: 64,
-    ci: 3,
-    co: 16,
-    k: 3,
-    s: 1,
-    p: 1,
-  }],
-  ["vgg16-cifar10", "classifier", { kind: "fc", in: 512, out: 10 }],
-  ["resnet-cifar10", "bn", { kind: "bn", c: 64, h: 16, w: 16 }],
+// [model, layer name, layer spec]
+const CASES: [string, string, string][] = [
+  ["minionn-cifar10", "conv16-64-64", "conv:h=16,w=16,ci=64,co=64,k=3,p=1"],
+  ["vgg16-cifar10", "features.6", "conv:h=8,w=8,ci=128,co=128,k=3,p=1"],
+  ["resnet-stride2", "conv16-64-128-s2", "conv:h=16,w=16,ci=64,co=128,k=3,s=2,p=1"],
+  ["resnet50-imagenet", "layer4.0.downsample", "conv:h=14,w=14,ci=256,co=512,k=1,s=2,p=0"],
+  ["vgg16-tinyimagenet", "features.0", "conv:h=64,w=64,ci=3,co=16,k=3,p=1"],
+  ["vgg16-cifar10", "classifier", "fc:in=512,out=10"],
+  ["resnet-cifar10", "bn", "bn:c=64,h=16,w=16"],
 ];
 
-await benchLayers(CASES.map(([model, name, shape], i): LayerCase => {
-  const layer = syntheticLayer(name, shape, 300 + i);
+await benchLayers(CASES.map(([model, name, spec], i): LayerCase => {
+  const layer = syntheticLayer(name, parseLayerSpec(spec), 300 + i);
   const program = planLayer("cryptflow2", layer, { preset });
   const slots = [...new Set(program.parts.map((p) => p.slots))].join("+");
   return { model, layer, framework: "cryptflow2", variant: `sci-N${slots}`, program };

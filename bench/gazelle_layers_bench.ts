@@ -1,38 +1,32 @@
 /**
  * Representative GAZELLE layers, server compute only (keys, mask encoding and encryption happen
- * before `b.start()`), each verified before it is timed. Names: `<model>/<layer>/gazelle/<method>-<preset>`.
+ * before `b.start()`), each verified before it is timed.
+ * Names: `<model>/<layer>/gazelle/<method>-<preset>`.
  */
 import {
   getPreset,
-  type LayerShape,
+  parseLayerSpec,
   planLayer,
+  shapeLabel,
   syntheticLayer,
   vgg16Cifar10Shapes,
 } from "../mod.ts";
 import { benchLayers, type LayerCase } from "./_layers.ts";
 
-const vgg = new Map(vgg16Cifar10Shapes().map((l) => [l.name, l.shape]));
-const CASES: [string, string, string, LayerShape][] = [
+const vgg = new Map(vgg16Cifar10Shapes().map((l) => [l.name, shapeLabel(l.shape)]));
+// [preset, model, layer name, layer spec]
+const CASES: [string, string, string, string][] = [
   ["gazelle", "vgg16-cifar10", "features.0", vgg.get("features.0")!],
   ["gazelle", "vgg16-cifar10", "features.3", vgg.get("features.3")!],
   ["gazelle", "vgg16-cifar10", "features.10", vgg.get("features.10")!],
   ["gazelle", "vgg16-cifar10", "features.14", vgg.get("features.14")!],
   ["gazelle", "vgg16-cifar10", "classifier", vgg.get("classifier")!],
-  ["gazelle", "resnet-stride2", "conv16-64-128-s2", {
-    kind: "conv",
-    h: 16,
-    w: 16,
-    ci: 64,
-    co: 128,
-    k: 3,
-    s: 2,
-    p: 1,
-  }],
+  ["gazelle", "resnet-stride2", "conv16-64-128-s2", "conv:h=16,w=16,ci=64,co=128,k=3,s=2,p=1"],
   ["gazelle-secure", "vgg16-cifar10", "features.6", vgg.get("features.6")!],
 ];
 
-await benchLayers(CASES.map(([presetName, model, name, shape], i): LayerCase => {
-  const layer = syntheticLayer(name, shape, 100 + i);
+await benchLayers(CASES.map(([presetName, model, name, spec], i): LayerCase => {
+  const layer = syntheticLayer(name, parseLayerSpec(spec), 100 + i);
   const program = planLayer("gazelle", layer, { preset: getPreset(presetName) });
   return {
     model,

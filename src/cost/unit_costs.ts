@@ -19,6 +19,8 @@ export interface UnitCosts {
   readonly modSwitch: number;
   /** Public-key encryption (the server's output masks). */
   readonly encPublic: number;
+  /** SCI's noise flooding of one ciphertext (serialization round trip plus sampling). */
+  readonly flood: number;
   /** Where the numbers come from. */
   readonly source: string;
 }
@@ -44,6 +46,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     intt: 0.136,
     modSwitch: 0.0356,
     encPublic: 1.0,
+    flood: 0.1,
     source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
   "gazelle-secure": {
@@ -55,6 +58,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     intt: 0.293,
     modSwitch: 0.0662,
     encPublic: 2.2,
+    flood: 0.183,
     source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
   cryptflow2: {
@@ -66,6 +70,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     intt: 0.894,
     modSwitch: 0.229,
     encPublic: 6.8,
+    flood: 0.506,
     source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-11-23",
   },
   "cryptflow2-N16384": {
@@ -77,6 +82,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     intt: 1.92,
     modSwitch: 0.439,
     encPublic: 12.8,
+    flood: 1.04,
     source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-11-23",
   },
 };
@@ -98,6 +104,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
  *   intt: 0.2,
  *   modSwitch: 0.3,
  *   encPublic: 1,
+ *   flood: 1,
  *   source: "example",
  * };
  * if (predictMs({ ...zeroCounts(), key_switches: 2, mult: 10 }, unit) !== 3) throw new Error();
@@ -106,7 +113,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
 export function predictMs(c: OpCounts, unit: UnitCosts): number {
   return c.key_switches * unit.keySwitch + (c.mult - c.mult_coeff) * unit.mult +
     c.mult_coeff * unit.multCoeff + (c.add + c.add_mask) * unit.add + c.ntt * unit.ntt +
-    c.intt * unit.intt + c.mod_switch * unit.modSwitch + c.enc_server * unit.encPublic;
+    c.intt * unit.intt + c.mod_switch * unit.modSwitch + c.enc_server * unit.encPublic +
+    c.flood * unit.flood;
 }
 
 /**

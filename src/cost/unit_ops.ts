@@ -7,6 +7,7 @@
  */
 import type { Ciphertext, Plaintext } from "node-seal";
 import { presetEnv } from "../he/env.ts";
+import { floodCiphertext } from "../he/flood.ts";
 import type { Preset } from "../he/presets.ts";
 import { randomModT, randomSigned, Rng } from "../nn/random.ts";
 import type { UnitCosts } from "./unit_costs.ts";
@@ -25,6 +26,7 @@ export const UNIT_OPS = [
   "encrypt",
   "encrypt_public",
   "mod_switch",
+  "flood",
   "decrypt",
   "add",
   "multiply_plain",
@@ -91,6 +93,11 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
     encrypt: () => encryptor.encryptSymmetric(x, out),
     encrypt_public: () => encryptor.encrypt(x, out),
     mod_switch: () => ev.cipherModSwitchToNext(a, out),
+    // SCI's smudging width at ℓ = 37; the copy keeps every call on the same fresh noise.
+    flood: () => {
+      out.assign(a);
+      floodCiphertext(seal, context, out, 63);
+    },
     decrypt: () => decryptor.decrypt(a, scratchPt),
     add: () => ev.add(a, b, out),
     multiply_plain: () => ev.multiplyPlain(a, w, out),
@@ -179,6 +186,7 @@ export async function measureUnitCosts(
     ntt: m.ntt,
     intt: m.intt,
     modSwitch: m.mod_switch,
+    flood: m.flood,
     encPublic: m.encrypt_public,
     source: `measured in-process (${Deno.version.deno}, ${navigator.hardwareConcurrency} cores)`,
   };
