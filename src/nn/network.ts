@@ -1,0 +1,322 @@
+/**
+ * The network IR: a topologically ordered list of nodes over named tensors (batch 1, NCHW), with
+ * Float32 weights, shape inference, and the channel graph pruning needs (which tensors must share
+ * one channel permutation, who produces and who consumes them).
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+
+/** Shape of a tensor without the batch dimension: [c, h, w] for maps, [n] for vectors. */
+export type TensorShape = readonly [number, number, number] | readonly [number];
+
+interface NodeBase {
+  /** Stable, human-readable name (e.g. `features.3`, `layer2.0.conv1`). */
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly output: string;
+}
+
+/** 2-D convolution (groups = 1, dilation = 1). Weight layout co × ci × k × k. */
+export interface ConvNode extends NodeBase {
+  readonly op: "Conv";
+  readonly ci: number;
+  readonly co: number;
+  readonly k: number;
+  readonly stride: number;
+  /** [top, left, bottom, right] */
+  readonly pads: readonly [number, number, number, number];
+  readonly weight: Float32Array;
+  readonly bias: Float32Array | null;
+}
+
+/** Fully connected layer y = W x + b, W of shape out × in. */
+export interface GemmNode extends NodeBase {
+  readonly op: "Gemm";
+  readonly in: number;
+  readonly out: number;
+  readonly weight: Float32Array;
+  readonly bias: Float32Array | null;
+}
+
+/** Inference BatchNorm: y = scale·(x − mean)/sqrt(var + eps) + bias, per channel. */
+export interface BatchNormNode extends NodeBase {
+  readonly op: "BatchNormalization";
+  readonly scale: Float32Array;
+  readonly bias: Float32Array;
+  readonly mean: Float32Array;
+  readonly variance: Float32Array;
+  readonly epsilon: number;
+}
+
+/** Max or average pooling with a square window. */
+export interface PoolNode extends NodeBase {
+  readonly op: "MaxPool" | "AveragePool";
+  readonly k: number;
+  readonly stride: number;
+  readonly pads: readonly [number, number, number, number];
+}
+
+/** Element-wise and shape ops without parameters. */
+export interface SimpleNode extends NodeBase {
+  readonly op: "Relu" | "GlobalAveragePool" | "Add" | "Flatten";
+}
+
+/** Any IR node. */
+export type Node = ConvNode | GemmNode | BatchNormNode | PoolNode | SimpleNode;
+
+/** A network: one input map, one output, nodes in topological order. */
+export interface Network {
+  readonly name: string;
+  readonly input: {
+    readonly name: string;
+    readonly c: number;
+    readonly h: number;
+    readonly w: number;
+  };
+  readonly output: string;
+  readonly nodes: readonly Node[];
+  /** Where the weights come from, shown wherever results appear (e.g. "synthetic, seed 1"). */
+  readonly weights: string;
+}
+
+/** The ops the IR (and the ONNX importer) supports. */
+export const SUPPORTED_OPS = [
+  "Conv",
+  "Gemm",
+  "MatMul",
+  "BatchNormalization",
+  "Relu",
+  "MaxPool",
+  "AveragePool",
+  "GlobalAveragePool",
+  "Add",
+  "Flatten",
+  "Reshape",
+] as const;
+
+function outSize(h: number, k: number, s: number, p0: number, p1: number): number {
+  return Math.floor((h + p0 + p1 - k) / s) + 1;
+}
+
+/**
+ * Shapes of every tensor; throws a one-line `UserError` naming the node when shapes do not fit.
+ *
+ * @example
+ * ```ts
+ * import { inferShapes } from "./network.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.25 });
+ * console.log(inferShapes(net).get(net.output)); // [10]
+ * ```
+ */
+export function inferShapes(net: Network): Map<string, TensorShape> {
+  const shapes = new Map<string, TensorShape>([[net.input.name, [
+    net.input.c,
+    net.input.h,
+    net.input.w,
+  ]]]);
+  const need = (node: Node, t: string): TensorShape => {
+    const s = shapes.get(t);
+    if (!s) throw new UserError(`Node ${node.name} (${node.op}) reads unknown tensor "${t}"`);
+    return s;
+  };
+  const map = (node: Node, t: string): readonly [number, number, number] => {
+    const s = need(node, t);
+    if (s.length !== 3) {
+      throw new UserError(`Node ${node.name} (${node.op}) needs a C×H×W input, got [${s}]`);
+    }
+    return s;
+  };
+  for (const node of net.nodes) {
+    let out: TensorShape;
+    switch (node.op) {
+      case "Conv": {
+        const [c, h, w] = map(node, node.inputs[0]);
+        if (c !== node.ci) {
+          throw new UserError(
+            `Conv ${node.name} expects ${node.ci} input channels, tensor has ${c}`,
+          );
+        }
+        const [t, l, b, r] = node.pads;
+        const oh = outSize(h, node.k, node.stride, t, b),
+          ow = outSize(w, node.k, node.stride, l, r);
+        if (oh < 1 || ow < 1) {
+          throw new UserError(`Conv ${node.name}: kernel larger than its padded input`);
+        }
+        out = [node.co, oh, ow];
+        break;
+      }
+      case "Gemm": {
+        const s = need(node, node.inputs[0]);
+        const n = s.reduce((a, b) => a * b, 1);
+        if (s.length !== 1 || n !== node.in) {
+          throw new UserError(`Gemm ${node.name} expects a vector of ${node.in}, got [${s}]`);
+        }
+        out = [node.out];
+        break;
+      }
+      case "BatchNormalization": {
+        const s = map(node, node.inputs[0]);
+        if (s[0] !== node.scale.length) {
+          throw new UserError(
+            `BatchNormalization ${node.name} has ${node.scale.length} channels, input ${s[0]}`,
+          );
+        }
+        out = s;
+        break;
+      }
+      case "MaxPool":
+      case "AveragePool": {
+        const [c, h, w] = map(node, node.inputs[0]);
+        const [t, l, b, r] = node.pads;
+        out = [c, outSize(h, node.k, node.stride, t, b), outSize(w, node.k, node.stride, l, r)];
+        break;
+      }
+      case "Relu":
+        out = need(node, node.inputs[0]);
+        break;
+      case "GlobalAveragePool": {
+        const [c] = map(node, node.inputs[0]);
+        out = [c, 1, 1];
+        break;
+      }
+      case "Add": {
+        const a = need(node, node.inputs[0]), b = need(node, node.inputs[1]);
+        if (a.join() !== b.join()) throw new UserError(`Add ${node.name} adds [${a}] and [${b}]`);
+        out = a;
+        break;
+      }
+      case "Flatten": {
+        const s = need(node, node.inputs[0]);
+        out = [s.reduce((x, y) => x * y, 1)];
+        break;
+      }
+    }
+    shapes.set(node.output, out);
+  }
+  if (!shapes.has(net.output)) {
+    throw new UserError(`Network ${net.name}: output "${net.output}" is never produced`);
+  }
+  return shapes;
+}
+
+/** Linear layers (Conv, Gemm) in order. */
+export function linearNodes(net: Network): (ConvNode | GemmNode)[] {
+  return net.nodes.filter((n): n is ConvNode | GemmNode => n.op === "Conv" || n.op === "Gemm");
+}
+
+/** A set of tensors that must share one channel order, with the layers writing and reading it. */
+export interface ChannelTie {
+  readonly tensors: readonly string[];
+  readonly channels: number;
+  /** Conv/Gemm layers whose output channels define these tensors. */
+  readonly producers: readonly string[];
+  /** Conv layers reading these channels (input channels), and Gemm layers reading them after a
+   * flatten (each channel is a block of `block` consecutive inputs). */
+  readonly consumers: readonly { readonly layer: string; readonly block: number }[];
+  /** Per-channel parameters that move with the channels (BatchNorm nodes). */
+  readonly followers: readonly string[];
+  /** True if the network input or output is in the tie (their channel order is fixed). */
+  readonly fixed: boolean;
+}
+
+/**
+ * Channel ties: tensors joined by channel-preserving ops (BatchNorm, Relu, pools, Add) form one
+ * group; permuting a group's channels means permuting its producers' output channels (with their
+ * bias and BatchNorm), its consumers' input channels, and every tensor in it at once. Residual
+ * adds tie the two branches.
+ *
+ * @example
+ * ```ts
+ * import { channelTies } from "./network.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const ties = channelTies(buildZoo("resnet18-cifar10", { width: 0.25 }));
+ * // The residual stream of layer1 ties conv1 and both blocks' second convolutions.
+ * console.log(ties.find((t) => t.producers.includes("conv1"))?.producers);
+ * ```
+ */
+export function channelTies(net: Network): ChannelTie[] {
+  const shapes = inferShapes(net);
+  const parent = new Map<string, string>();
+  const find = (t: string): string => {
+    let r = t;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(t, r);
+    return r;
+  };
+  const union = (a: string, b: string) => parent.set(find(a), find(b));
+  for (const t of shapes.keys()) parent.set(t, t);
+  for (const node of net.nodes) {
+    switch (node.op) {
+      case "BatchNormalization":
+      case "Relu":
+      case "MaxPool":
+      case "AveragePool":
+      case "GlobalAveragePool":
+        union(node.output, node.inputs[0]);
+        break;
+      case "Add":
+        union(node.output, node.inputs[0]);
+        union(node.output, node.inputs[1]);
+        break;
+      default:
+        break;
+    }
+  }
+  const groups = new Map<
+    string,
+    ChannelTie & {
+      tensors: string[];
+      producers: string[];
+      consumers: { layer: string; block: number }[];
+      followers: string[];
+      fixed: boolean;
+    }
+  >();
+  const group = (t: string) => {
+    const r = find(t);
+    let g = groups.get(r);
+    if (!g) {
+      const s = shapes.get(t)!;
+      groups.set(
+        r,
+        g = {
+          tensors: [],
+          channels: s[0],
+          producers: [],
+          consumers: [],
+          followers: [],
+          fixed: false,
+        },
+      );
+    }
+    return g;
+  };
+  for (const t of shapes.keys()) {
+    if (shapes.get(t)!.length === 3) group(t).tensors.push(t);
+  }
+  group(net.input.name).fixed = true;
+  const flattenOf = new Map<string, { src: string; block: number }>();
+  for (const node of net.nodes) {
+    if (node.op === "Flatten") {
+      const s = shapes.get(node.inputs[0])!;
+      if (s.length === 3) flattenOf.set(node.output, { src: node.inputs[0], block: s[1] * s[2] });
+    }
+  }
+  for (const node of net.nodes) {
+    if (node.op === "Conv") {
+      group(node.output).producers.push(node.name);
+      group(node.inputs[0]).consumers.push({ layer: node.name, block: 1 });
+    } else if (node.op === "Gemm") {
+      const f = flattenOf.get(node.inputs[0]);
+      if (f) group(f.src).consumers.push({ layer: node.name, block: f.block });
+    } else if (node.op === "BatchNormalization") {
+      group(node.output).followers.push(node.name);
+    }
+  }
+  if (shapes.get(net.output)!.length === 3) group(net.output).fixed = true;
+  return [...groups.values()].filter((g) => g.tensors.length > 0);
+}

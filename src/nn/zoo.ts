@@ -1,0 +1,275 @@
+/**
+ * The model zoo, defined in code: the CIFAR-style architectures the pruning literature uses
+ * (kuangliu/pytorch-cifar conventions, with their layer names), for CIFAR-10 (32×32, 10 classes)
+ * and Tiny ImageNet (64×64, 200 classes):
+ *
+ * - `vgg16`: 13 3×3 convolutions [64, 64, M, 128, 128, M, 256×3, M, 512×3, M, 512×3, M], each
+ *   followed by BatchNorm and ReLU, then one linear classifier (512 inputs on CIFAR-10, 2048 on
+ *   Tiny ImageNet, whose 64×64 input leaves 2×2 maps).
+ * - `resnet18`: 3×3 stem (64, stride 1, no max pool), BasicBlocks [2, 2, 2, 2] with widths 64, 128,
+ *   256, 512 and strides 1, 2, 2, 2, 1×1 projection shortcuts, global average pool, linear.
+ * - `resnet50`: the same stem, Bottleneck blocks [3, 4, 6, 3] (expansion 4), linear on 2048.
+ *
+ * Weights are SYNTHETIC, drawn from a seed: He-normal weights times a per-kernel log-normal scale
+ * (σ = 1, variance-normalized), so 2-D kernel norms spread over orders of magnitude as in trained
+ * networks; BatchNorm statistics are mildly random. They are never trained weights.
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+import type { BatchNormNode, ConvNode, GemmNode, Network, Node } from "./network.ts";
+import { Rng } from "./random.ts";
+
+/** Zoo architectures. */
+export const ZOO_ARCHS = ["vgg16", "resnet18", "resnet50"] as const;
+/** Zoo datasets: input size and classes. */
+export const ZOO_DATASETS = {
+  cifar10: { size: 32, classes: 10 },
+  tinyimagenet: { size: 64, classes: 200 },
+} as const;
+
+/** All zoo model names, e.g. `vgg16-cifar10`. */
+export const ZOO_MODELS: readonly string[] = ZOO_ARCHS.flatMap((a) =>
+  Object.keys(ZOO_DATASETS).map((d) => `${a}-${d}`)
+);
+
+/** Options of a zoo build. */
+export interface ZooOptions {
+  /** Channel width multiplier (e.g. 0.25 keeps shapes but quarters channels). */
+  readonly width?: number;
+  /** Seed of the synthetic weights. */
+  readonly seed?: number;
+}
+
+class Builder {
+  nodes: Node[] = [];
+  #rng: Rng;
+  #n = 0;
+  constructor(seed: number) {
+    this.#rng = new Rng(seed);
+  }
+  #normal(): number {
+    const u = 1 - this.#rng.next(), v = this.#rng.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  tensor(): string {
+    return `t${this.#n++}`;
+  }
+  conv(
+    name: string,
+    x: string,
+    ci: number,
+    co: number,
+    k: number,
+    stride: number,
+    pad: number,
+  ): string {
+    const weight = new Float32Array(co * ci * k * k);
+    const std = Math.sqrt(2 / (ci * k * k));
+    for (let kernel = 0; kernel < co * ci; kernel++) {
+      // Log-normal scale e^(Z − 1): E[s²] = 1, so activations keep their variance.
+      const s = Math.exp(this.#normal() - 1);
+      for (let t = 0; t < k * k; t++) weight[kernel * k * k + t] = this.#normal() * std * s;
+    }
+    const output = this.tensor();
+    const node: ConvNode = {
+      op: "Conv",
+      name,
+      inputs: [x],
+      output,
+      ci,
+      co,
+      k,
+      stride,
+      pads: [pad, pad, pad, pad],
+      weight,
+      bias: null,
+    };
+    this.nodes.push(node);
+    return output;
+  }
+  bn(name: string, x: string, c: number): string {
+    const f = (m: number, s: number) =>
+      Float32Array.from({ length: c }, () => m + s * this.#normal());
+    const output = this.tensor();
+    const node: BatchNormNode = {
+      op: "BatchNormalization",
+      name,
+      inputs: [x],
+      output,
+      scale: f(1, 0.1),
+      bias: f(0, 0.1),
+      mean: f(0, 0.1),
+      variance: Float32Array.from({ length: c }, () => 1 + 0.1 * Math.abs(this.#normal())),
+      epsilon: 1e-5,
+    };
+    this.nodes.push(node);
+    return output;
+  }
+  simple(op: "Relu" | "GlobalAveragePool" | "Flatten", name: string, x: string): string {
+    const output = this.tensor();
+    this.nodes.push({ op, name, inputs: [x], output });
+    return output;
+  }
+  add(name: string, a: string, b: string): string {
+    const output = this.tensor();
+    this.nodes.push({ op: "Add", name, inputs: [a, b], output });
+    return output;
+  }
+  maxpool(name: string, x: string): string {
+    const output = this.tensor();
+    this.nodes.push({
+      op: "MaxPool",
+      name,
+      inputs: [x],
+      output,
+      k: 2,
+      stride: 2,
+      pads: [0, 0, 0, 0],
+    });
+    return output;
+  }
+  linear(name: string, x: string, inp: number, out: number): string {
+    const weight = Float32Array.from(
+      { length: out * inp },
+      () => this.#normal() * Math.sqrt(1 / inp),
+    );
+    const bias = Float32Array.from({ length: out }, () => 0.01 * this.#normal());
+    const output = this.tensor();
+    const node: GemmNode = { op: "Gemm", name, inputs: [x], output, in: inp, out, weight, bias };
+    this.nodes.push(node);
+    return output;
+  }
+}
+
+function vgg16(
+  b: Builder,
+  x: string,
+  size: number,
+  classes: number,
+  w: (c: number) => number,
+): string {
+  const cfg: (number | "M")[] = [
+    64,
+    64,
+    "M",
+    128,
+    128,
+    "M",
+    256,
+    256,
+    256,
+    "M",
+    512,
+    512,
+    512,
+    "M",
+  ];
+  cfg.push(512, 512, 512, "M");
+  let ci = 3, idx = 0, h = size;
+  for (const v of cfg) {
+    if (v === "M") {
+      x = b.maxpool(`features.${idx++}`, x);
+      h /= 2;
+      continue;
+    }
+    const co = w(v);
+    x = b.conv(`features.${idx++}`, x, ci, co, 3, 1, 1);
+    x = b.bn(`features.${idx++}`, x, co);
+    x = b.simple("Relu", `features.${idx++}`, x);
+    ci = co;
+  }
+  x = b.simple("Flatten", "flatten", x);
+  return b.linear("classifier", x, ci * h * h, classes);
+}
+
+function resnet(
+  b: Builder,
+  x: string,
+  classes: number,
+  w: (c: number) => number,
+  blocks: readonly number[],
+  bottleneck: boolean,
+): string {
+  const expansion = bottleneck ? 4 : 1;
+  let ci = w(64);
+  x = b.simple("Relu", "relu", b.bn("bn1", b.conv("conv1", x, 3, ci, 3, 1, 1), ci));
+  [64, 128, 256, 512].forEach((planes, li) => {
+    for (let j = 0; j < blocks[li]; j++) {
+      const p = `layer${li + 1}.${j}`;
+      const stride = j === 0 && li > 0 ? 2 : 1;
+      const mid = w(planes), co = w(planes * expansion);
+      let y: string;
+      if (bottleneck) {
+        y = b.simple(
+          "Relu",
+          `${p}.relu1`,
+          b.bn(`${p}.bn1`, b.conv(`${p}.conv1`, x, ci, mid, 1, 1, 0), mid),
+        );
+        y = b.simple(
+          "Relu",
+          `${p}.relu2`,
+          b.bn(`${p}.bn2`, b.conv(`${p}.conv2`, y, mid, mid, 3, stride, 1), mid),
+        );
+        y = b.bn(`${p}.bn3`, b.conv(`${p}.conv3`, y, mid, co, 1, 1, 0), co);
+      } else {
+        y = b.simple(
+          "Relu",
+          `${p}.relu1`,
+          b.bn(`${p}.bn1`, b.conv(`${p}.conv1`, x, ci, mid, 3, stride, 1), mid),
+        );
+        y = b.bn(`${p}.bn2`, b.conv(`${p}.conv2`, y, mid, co, 3, 1, 1), co);
+      }
+      const shortcut = stride !== 1 || ci !== co
+        ? b.bn(`${p}.shortcut.1`, b.conv(`${p}.shortcut.0`, x, ci, co, 1, stride, 0), co)
+        : x;
+      x = b.simple("Relu", `${p}.relu`, b.add(`${p}.add`, y, shortcut));
+      ci = co;
+    }
+  });
+  x = b.simple("Flatten", "flatten", b.simple("GlobalAveragePool", "avgpool", x));
+  return b.linear("linear", x, ci, classes);
+}
+
+/**
+ * Build a zoo model by name (`vgg16-cifar10`, `resnet50-tinyimagenet`, …) with synthetic weights.
+ *
+ * @example
+ * ```ts
+ * import { buildZoo } from "./zoo.ts";
+ * import { linearNodes } from "./network.ts";
+ *
+ * const net = buildZoo("resnet18-tinyimagenet", { width: 0.25, seed: 3 });
+ * console.log(net.name, linearNodes(net).length, net.weights); // 21 linear layers, synthetic
+ * ```
+ */
+export function buildZoo(model: string, opts: ZooOptions = {}): Network {
+  const m = /^(vgg16|resnet18|resnet50)-(cifar10|tinyimagenet)$/.exec(model);
+  if (!m) {
+    throw new UserError(
+      `Unknown model "${model}": use one of ${ZOO_MODELS.join(", ")} or a .onnx file`,
+    );
+  }
+  const width = opts.width ?? 1;
+  if (!(width > 0 && width <= 4)) throw new UserError(`--width must be in (0, 4] (got ${width})`);
+  const seed = opts.seed ?? 1;
+  const { size, classes } = ZOO_DATASETS[m[2] as keyof typeof ZOO_DATASETS];
+  const w = (c: number) => Math.max(1, Math.round(c * width));
+  const b = new Builder(seed);
+  const input = "input";
+  const output = m[1] === "vgg16" ? vgg16(b, input, size, classes, w) : resnet(
+    b,
+    input,
+    classes,
+    w,
+    m[1] === "resnet18" ? [2, 2, 2, 2] : [3, 4, 6, 3],
+    m[1] === "resnet50",
+  );
+  return {
+    name: width === 1 ? model : `${model}@${width}`,
+    input: { name: input, c: 3, h: size, w: size },
+    output,
+    nodes: b.nodes,
+    weights: `SYNTHETIC (seed ${seed}, He-normal × per-kernel log-normal scale; not trained)`,
+  };
+}
