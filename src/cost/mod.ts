@@ -29,3 +29,4 @@ export {
   parseNonlinearSpec,
   truncationCost,
 } from "./nonlinear.ts";
+export { type CostRow, type ModelCost, modelCost, type ModelCostOptions } from "./model_cost.ts";

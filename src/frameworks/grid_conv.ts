@@ -71,7 +71,12 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
   const st = s.s;
   const a = Math.ceil(s.k / st); // taps per axis of the widest phase
   const gh = oh + a - 1, gw = ow + a - 1;
-  const phases = st * st;
+  // Phases (ry, rx) with ry, rx < k hold taps; the others (k < s) would be all-zero channels.
+  const used: [number, number][] = [];
+  for (let ry = 0; ry < Math.min(st, s.k); ry++) {
+    for (let rx = 0; rx < Math.min(st, s.k); rx++) used.push([ry, rx]);
+  }
+  const phases = used.length;
   const taps = [];
   for (let ty = 0; ty < a; ty++) for (let tx = 0; tx < a; tx++) taps.push({ dy: ty, dx: tx });
   return {
@@ -80,15 +85,14 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
     taps,
     phases,
     weight: (o, ip, t) => {
-      const phase = Math.floor(ip / s.ci), i = ip % s.ci;
-      const ky = st * Math.floor(t / a) + Math.floor(phase / st);
-      const kx = st * (t % a) + (phase % st);
+      const [ry, rx] = used[Math.floor(ip / s.ci)], i = ip % s.ci;
+      const ky = st * Math.floor(t / a) + ry;
+      const kx = st * (t % a) + rx;
       return ky < s.k && kx < s.k ? W[(o * s.ci + i) * kk + ky * s.k + kx] : 0;
     },
     lift: (x) => {
       const out = new Float64Array(phases * s.ci * gh * gw);
-      for (let phase = 0; phase < phases; phase++) {
-        const ry = Math.floor(phase / st), rx = phase % st;
+      used.forEach(([ry, rx], phase) => {
         for (let i = 0; i < s.ci; i++) {
           for (let u = 0; u < gh; u++) {
             const iy = st * u + ry - top;
@@ -100,7 +104,7 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
             }
           }
         }
-      }
+      });
       return out;
     },
   };

@@ -75,38 +75,55 @@ export interface RotationProgram {
   readonly rotations: Rotation[];
 }
 
-interface OutElem {
-  readonly slot: number;
+/** Output elements of one (channel, half) group, row-major, as parallel typed arrays. */
+interface OutGroup {
   readonly o: number;
-  readonly y: number;
-  readonly x: number;
+  readonly slot: Int32Array;
+  readonly y: Int32Array;
+  readonly x: Int32Array;
 }
 
 /**
  * Output elements of one ciphertext grouped by (channel, half), each group in row-major order.
  * With `fold`, every lower-half element also stands at the same offset of the upper half.
  */
-function outputGroups(pack: Packing, ct: number, fold: boolean): OutElem[][] {
+function outputGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
   const { vh, vw } = pack.stack;
   const half = pack.slots / 2;
-  const groups = new Map<number, OutElem[]>();
-  const put = (key: number, e: OutElem) => {
-    let g = groups.get(key);
-    if (!g) groups.set(key, g = []);
-    g.push(e);
+  const lists = new Map<number, number[]>(); // key → flat [slot, y, x, …]
+  const put = (key: number, slot: number, y: number, x: number) => {
+    let g = lists.get(key);
+    if (!g) lists.set(key, g = []);
+    g.push(slot, y, x);
   };
   for (let j = 0; j < pack.slots; j++) {
     const e = pack.elemOfSlot[ct * pack.slots + j];
     if (e < 0) continue;
     const o = Math.floor(e / (vh * vw));
     const r = e % (vh * vw);
-    const el = { slot: j, o, y: Math.floor(r / vw), x: r % vw };
+    const y = Math.floor(r / vw), x = r % vw;
     const h = j >= half ? 1 : 0;
-    put(2 * o + h, el);
-    if (fold && h === 0) put(2 * o + 1, { ...el, slot: j + half });
+    put(2 * o + h, j, y, x);
+    if (fold && h === 0) put(2 * o + 1, j + half, y, x);
   }
-  for (const g of groups.values()) g.sort((p, q) => p.y - q.y || p.x - q.x);
-  return [...groups.values()];
+  const groups: OutGroup[] = [];
+  for (const [key, flat] of lists) {
+    const n = flat.length / 3;
+    const g = { o: key >> 1, slot: new Int32Array(n), y: new Int32Array(n), x: new Int32Array(n) };
+    for (let i = 0; i < n; i++) {
+      g.slot[i] = flat[3 * i];
+      g.y[i] = flat[3 * i + 1];
+      g.x[i] = flat[3 * i + 2];
+    }
+    // Packings lay a channel out row-major, so slot order is already (y, x) order; check it.
+    for (let i = 1; i < n; i++) {
+      if (g.y[i] < g.y[i - 1] || (g.y[i] === g.y[i - 1] && g.x[i] < g.x[i - 1])) {
+        throw new Error("planner bug: packing is not row-major within a channel");
+      }
+    }
+    groups.push(g);
+  }
+  return groups;
 }
 
 /** Compile a rotation scheme into ops and masks. */
@@ -142,10 +159,14 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
   const nonZero = (e: InRotation, b: number, k: number): boolean => {
     const { dy, dx } = conv.taps[e.tap];
     for (const g of groups[b]) {
-      const p = g.find((q) => q.y + dy >= 0 && q.y + dy < igh && q.x + dx >= 0 && q.x + dx < igw);
-      if (!p) continue;
-      const i = matchChannel(sourceElem(e, k, p.slot), p.y, p.x, dy, dx);
-      if (i >= 0 && conv.weight(p.o, i, e.tap) !== 0) return true;
+      let p = 0;
+      while (
+        p < g.y.length &&
+        !(g.y[p] + dy >= 0 && g.y[p] + dy < igh && g.x[p] + dx >= 0 && g.x[p] + dx < igw)
+      ) p++;
+      if (p === g.y.length) continue;
+      const i = matchChannel(sourceElem(e, k, g.slot[p]), g.y[p], g.x[p], dy, dx);
+      if (i >= 0 && conv.weight(g.o, i, e.tap) !== 0) return true;
     }
     return false;
   };
@@ -159,9 +180,11 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
       const { e, b, k } = maskKeys[idx];
       const { dy, dx } = conv.taps[e.tap];
       for (const g of groups[b]) {
-        for (const p of g) {
-          const i = matchChannel(sourceElem(e, k, p.slot), p.y, p.x, dy, dx);
-          if (i >= 0) out[sourceSlot(p.slot, outRots[k], n)] = BigInt(conv.weight(p.o, i, e.tap));
+        for (let p = 0; p < g.slot.length; p++) {
+          const i = matchChannel(sourceElem(e, k, g.slot[p]), g.y[p], g.x[p], dy, dx);
+          if (i >= 0) {
+            out[sourceSlot(g.slot[p], outRots[k], n)] = BigInt(conv.weight(g.o, i, e.tap));
+          }
         }
       }
     },

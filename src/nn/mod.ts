@@ -34,3 +34,33 @@ export { referenceLayer } from "./reference.ts";
 export { randomModT, randomSigned, Rng } from "./random.ts";
 export { syntheticLayer } from "./synthetic.ts";
 export { vgg16Cifar10Shapes } from "./default_layers.ts";
+export {
+  type BatchNormNode,
+  type ChannelTie,
+  channelTies,
+  type ConvNode,
+  type GemmNode,
+  inferShapes,
+  linearNodes,
+  type Network,
+  type Node,
+  type PoolNode,
+  type SimpleNode,
+  SUPPORTED_OPS,
+  type TensorShape,
+} from "./network.ts";
+export { buildZoo, ZOO_ARCHS, ZOO_DATASETS, ZOO_MODELS, type ZooOptions } from "./zoo.ts";
+export { forward } from "./forward.ts";
+export { exportOnnx, importOnnx } from "./onnx.ts";
+export { runOnnx } from "./ort.ts";
+export {
+  convShape,
+  foldBatchNorm,
+  type Quantized,
+  type QuantizedLayer,
+  quantizedLayers,
+  quantizeSymmetric,
+  toResidues,
+} from "./quantize.ts";
+export { MASK_FORMAT, maskFileText, type MaskSet, networkHash, readMaskFile } from "./masks.ts";
+export { loadModel } from "./load.ts";

@@ -10,7 +10,7 @@
  *   256, 512 and strides 1, 2, 2, 2, 1×1 projection shortcuts, global average pool, linear.
  * - `resnet50`: the same stem, Bottleneck blocks [3, 4, 6, 3] (expansion 4), linear on 2048.
  *
- * Weights are SYNTHETIC, drawn from a seed: He-normal weights times a per-kernel log-normal scale
+ * Weights are SYNTHETIC, drawn from a seed: He-uniform weights times a per-kernel log-normal scale
  * (σ = 1, variance-normalized), so 2-D kernel norms spread over orders of magnitude as in trained
  * networks; BatchNorm statistics are mildly random. They are never trained weights.
  *
@@ -48,9 +48,17 @@ class Builder {
   constructor(seed: number) {
     this.#rng = new Rng(seed);
   }
+  #spare: number | null = null;
+  /** Standard normal (Box–Muller; both values of each pair are used). */
   #normal(): number {
-    const u = 1 - this.#rng.next(), v = this.#rng.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    if (this.#spare !== null) {
+      const v = this.#spare;
+      this.#spare = null;
+      return v;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - this.#rng.next())), a = 2 * Math.PI * this.#rng.next();
+    this.#spare = r * Math.sin(a);
+    return r * Math.cos(a);
   }
   tensor(): string {
     return `t${this.#n++}`;
@@ -69,7 +77,9 @@ class Builder {
     for (let kernel = 0; kernel < co * ci; kernel++) {
       // Log-normal scale e^(Z − 1): E[s²] = 1, so activations keep their variance.
       const s = Math.exp(this.#normal() - 1);
-      for (let t = 0; t < k * k; t++) weight[kernel * k * k + t] = this.#normal() * std * s;
+      // He-uniform: U(−√3, √3)·std has the He-normal variance at one draw per weight.
+      const a = Math.sqrt(3) * std * s;
+      for (let t = 0; t < k * k; t++) weight[kernel * k * k + t] = (2 * this.#rng.next() - 1) * a;
     }
     const output = this.tensor();
     const node: ConvNode = {
@@ -270,6 +280,6 @@ export function buildZoo(model: string, opts: ZooOptions = {}): Network {
     input: { name: input, c: 3, h: size, w: size },
     output,
     nodes: b.nodes,
-    weights: `SYNTHETIC (seed ${seed}, He-normal × per-kernel log-normal scale; not trained)`,
+    weights: `SYNTHETIC (seed ${seed}, He-uniform × per-kernel log-normal scale; not trained)`,
   };
 }

@@ -1,0 +1,179 @@
+/**
+ * Weight masks on disk: compact JSON with one base64 bit set per layer, tied to the model it was
+ * made for by a SHA-256 of the network's structure and weights. A file that does not match the
+ * model, or is corrupt, gives one clear error.
+ *
+ * @module
+ */
+import { decodeBase64, encodeBase64 } from "@std/encoding/base64";
+import { UserError } from "../he/errors.ts";
+import type { Network } from "./network.ts";
+
+/** Format tag of mask files. */
+export const MASK_FORMAT = "mosaic-bench-masks/1";
+
+/**
+ * SHA-256 (hex) of a network's structure and weights: what mask files and reports are tied to.
+ *
+ * @example
+ * ```ts
+ * import { networkHash } from "./masks.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const a = await networkHash(buildZoo("vgg16-cifar10", { width: 0.125, seed: 1 }));
+ * const b = await networkHash(buildZoo("vgg16-cifar10", { width: 0.125, seed: 2 }));
+ * if (a === b || a.length !== 64) throw new Error();
+ * ```
+ */
+export async function networkHash(net: Network): Promise<string> {
+  const parts: Uint8Array[] = [];
+  const text = new TextEncoder();
+  parts.push(text.encode(JSON.stringify(net.input)));
+  for (const n of net.nodes) {
+    const { op, name, inputs, output } = n;
+    const geometry = n.op === "Conv"
+      ? [n.ci, n.co, n.k, n.stride, ...n.pads]
+      : n.op === "Gemm"
+      ? [n.in, n.out]
+      : n.op === "MaxPool" || n.op === "AveragePool"
+      ? [n.k, n.stride, ...n.pads]
+      : [];
+    parts.push(text.encode(JSON.stringify({ op, name, inputs, output, geometry })));
+    const arrays = n.op === "Conv" || n.op === "Gemm"
+      ? [n.weight, n.bias]
+      : n.op === "BatchNormalization"
+      ? [n.scale, n.bias, n.mean, n.variance]
+      : [];
+    for (const a of arrays) if (a) parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  const total = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    total.set(p, off);
+    off += p.length;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", total));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Per-layer 0/1 masks by layer name. */
+export type MaskSet = ReadonlyMap<string, Uint8Array>;
+
+function packBits(m: Uint8Array): string {
+  const bytes = new Uint8Array(Math.ceil(m.length / 8));
+  for (let i = 0; i < m.length; i++) if (m[i]) bytes[i >> 3] |= 1 << (i & 7);
+  return encodeBase64(bytes);
+}
+
+function unpackBits(b64: string, n: number): Uint8Array {
+  const bytes = decodeBase64(b64) as Uint8Array;
+  if (bytes.length !== Math.ceil(n / 8)) throw new Error("bit set length");
+  return Uint8Array.from({ length: n }, (_, i) => (bytes[i >> 3] >> (i & 7)) & 1);
+}
+
+/**
+ * The JSON text of a mask file for `net` (extra fields, e.g. permutations or a manifest, are kept).
+ *
+ * @example
+ * ```ts
+ * import { maskFileText, readMaskFile } from "./masks.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const masks = new Map([["classifier", new Uint8Array(640).fill(1)]]);
+ * const text = await maskFileText(net, masks);
+ * if ((await readMaskFile(text, "m.json", net)).get("classifier")?.length !== 640) throw new Error();
+ * ```
+ */
+export async function maskFileText(
+  net: Network,
+  masks: MaskSet,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const layers: Record<string, { weights: number; kept: number; bits: string }> = {};
+  for (const [name, m] of masks) {
+    layers[name] = { weights: m.length, kept: m.reduce((a, b) => a + b, 0), bits: packBits(m) };
+  }
+  return JSON.stringify({
+    format: MASK_FORMAT,
+    model: net.name,
+    model_hash: await networkHash(net),
+    layers,
+    ...extra,
+  }) + "\n";
+}
+
+/**
+ * Parse a mask file and check it against `net`: format, model hash, layer names and sizes.
+ *
+ * @example
+ * ```ts
+ * import { readMaskFile } from "./masks.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * try {
+ *   await readMaskFile("{not json", "bad.json", net);
+ * } catch (e) {
+ *   console.log((e as Error).message); // Mask file bad.json is not valid JSON: …
+ * }
+ * ```
+ */
+export async function readMaskFile(
+  text: string,
+  source: string,
+  net: Network,
+): Promise<Map<string, Uint8Array>> {
+  let doc: { format?: unknown; model?: unknown; model_hash?: unknown; layers?: unknown };
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(
+      `Mask file ${source} is not valid JSON (${
+        (e as Error).message
+      }): regenerate it with deno task prune`,
+    );
+  }
+  if (doc.format !== MASK_FORMAT) {
+    throw new UserError(
+      `Mask file ${source} has format ${JSON.stringify(doc.format)}, expected "${MASK_FORMAT}"`,
+    );
+  }
+  const hash = await networkHash(net);
+  if (doc.model_hash !== hash) {
+    throw new UserError(
+      `Mask file ${source} was made for model ${JSON.stringify(doc.model)} (hash ${
+        String(doc.model_hash).slice(0, 12)
+      }…), ` +
+        `not for ${net.name} (hash ${hash.slice(0, 12)}…): prune this model again`,
+    );
+  }
+  const weights = new Map<string, number>();
+  for (const n of net.nodes) {
+    if (n.op === "Conv" || n.op === "Gemm") weights.set(n.name, n.weight.length);
+  }
+  const out = new Map<string, Uint8Array>();
+  for (
+    const [name, entry] of Object.entries(
+      (doc.layers ?? {}) as Record<string, { weights?: number; bits?: string }>,
+    )
+  ) {
+    const n = weights.get(name);
+    if (n === undefined) {
+      throw new UserError(
+        `Mask file ${source} names layer "${name}", which ${net.name} does not have`,
+      );
+    }
+    if (entry.weights !== n || typeof entry.bits !== "string") {
+      throw new UserError(
+        `Mask file ${source}: layer ${name} has ${entry.weights} weights in the file, ${n} in the model`,
+      );
+    }
+    try {
+      out.set(name, unpackBits(entry.bits, n));
+    } catch {
+      throw new UserError(`Mask file ${source}: layer ${name} has a corrupt bit set`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,176 @@
+/**
+ * The integer path: BatchNorm folded into the convolution before it (as HE inference runs it), and
+ * symmetric per-layer quantization of weights (and activations) to signed b-bit integers, giving
+ * the `IntLayer`s the HE planners and the integer reference layers (mod t) use.
+ *
+ * @module
+ */
+import type { BnShape, ConvShape, FcShape, IntLayer } from "./layers.ts";
+import { type ConvNode, inferShapes, type Network, type Node } from "./network.ts";
+
+/**
+ * Fold every BatchNorm that directly follows a Conv (and is that Conv's only reader) into the
+ * Conv's weights and bias. Other BatchNorms stay.
+ *
+ * @example
+ * ```ts
+ * import { foldBatchNorm } from "./quantize.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = foldBatchNorm(buildZoo("vgg16-cifar10", { width: 0.125 }));
+ * if (net.nodes.some((n) => n.op === "BatchNormalization")) throw new Error();
+ * ```
+ */
+export function foldBatchNorm(net: Network): Network {
+  const readers = new Map<string, number>();
+  for (const n of net.nodes) for (const t of n.inputs) readers.set(t, (readers.get(t) ?? 0) + 1);
+  const producer = new Map<string, Node>(net.nodes.map((n) => [n.output, n]));
+  const folded = new Map<string, ConvNode>(); // conv name → folded conv
+  const dropped = new Set<string>(); // BN names folded away
+  const rename = new Map<string, string>(); // BN output → conv output
+  for (const n of net.nodes) {
+    if (n.op !== "BatchNormalization") continue;
+    const p = producer.get(n.inputs[0]);
+    if (!p || p.op !== "Conv" || readers.get(p.output) !== 1) continue;
+    const kk = p.ci * p.k * p.k;
+    const weight = new Float32Array(p.weight.length);
+    const bias = new Float32Array(p.co);
+    for (let o = 0; o < p.co; o++) {
+      const a = n.scale[o] / Math.sqrt(n.variance[o] + n.epsilon);
+      for (let j = 0; j < kk; j++) weight[o * kk + j] = p.weight[o * kk + j] * a;
+      bias[o] = n.bias[o] + a * ((p.bias ? p.bias[o] : 0) - n.mean[o]);
+    }
+    folded.set(p.name, { ...p, weight, bias });
+    dropped.add(n.name);
+    rename.set(n.output, p.output);
+  }
+  const nodes: Node[] = [];
+  for (const n of net.nodes) {
+    if (dropped.has(n.name)) continue;
+    const base = folded.get(n.name) ?? n;
+    nodes.push({ ...base, inputs: base.inputs.map((t) => rename.get(t) ?? t) } as Node);
+  }
+  return { ...net, nodes, output: rename.get(net.output) ?? net.output };
+}
+
+/** Signed integers and the scale they were quantized with (value ≈ q · scale). */
+export interface Quantized {
+  readonly q: Int32Array;
+  readonly scale: number;
+}
+
+/**
+ * Symmetric quantization to signed `bits`-bit integers: scale = max|v| / (2^(bits−1) − 1).
+ *
+ * @example
+ * ```ts
+ * import { quantizeSymmetric } from "./quantize.ts";
+ *
+ * const { q, scale } = quantizeSymmetric(Float32Array.from([0.5, -1, 0.25]), 8);
+ * if (q[1] !== -127 || Math.abs(q[0] * scale - 0.5) > scale) throw new Error();
+ * ```
+ */
+export function quantizeSymmetric(v: Float32Array, bits: number): Quantized {
+  let max = 0;
+  for (let i = 0; i < v.length; i++) {
+    const a = Math.abs(v[i]);
+    if (a > max) max = a;
+  }
+  const top = 2 ** (bits - 1) - 1;
+  const scale = max > 0 ? max / top : 1;
+  const q = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) q[i] = Math.round(v[i] / scale);
+  return { q, scale };
+}
+
+/**
+ * Residues mod t of quantized activations (negative values wrap to t − |q|), the client input of an
+ * HE layer.
+ *
+ * @example
+ * ```ts
+ * import { toResidues } from "./quantize.ts";
+ *
+ * if (toResidues(Int32Array.from([3, -1]), 97).join() !== "3,96") throw new Error();
+ * ```
+ */
+export function toResidues(q: Int32Array, t: number): Float64Array {
+  return Float64Array.from(q, (v) => ((v % t) + t) % t);
+}
+
+/** An HE-ready linear layer of a network with its quantization scale. */
+export interface QuantizedLayer {
+  readonly layer: IntLayer;
+  readonly kind: "conv" | "fc" | "bn";
+  readonly weightScale: number;
+}
+
+/**
+ * The network's linear layers as integer layers for HE: BatchNorm folded, weights quantized to
+ * `bits` (default 8) per layer; a BatchNorm that cannot be folded becomes an element-wise layer.
+ *
+ * @example
+ * ```ts
+ * import { quantizedLayers } from "./quantize.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const layers = quantizedLayers(buildZoo("resnet18-cifar10", { width: 0.25 }));
+ * console.log(layers.length, layers[0].layer.name, layers[0].layer.shape); // 21 conv1 {...}
+ * ```
+ */
+export function quantizedLayers(net: Network, bits = 8): QuantizedLayer[] {
+  const folded = foldBatchNorm(net);
+  const shapes = inferShapes(folded);
+  const out: QuantizedLayer[] = [];
+  for (const n of folded.nodes) {
+    if (n.op === "Conv") {
+      const [, h, w] = shapes.get(n.inputs[0]) as [number, number, number];
+      const { q, scale } = quantizeSymmetric(n.weight, bits);
+      out.push({
+        layer: { name: n.name, shape: convShape(n, h, w), weights: q },
+        kind: "conv",
+        weightScale: scale,
+      });
+    } else if (n.op === "Gemm") {
+      const { q, scale } = quantizeSymmetric(n.weight, bits);
+      const shape: FcShape = { kind: "fc", in: n.in, out: n.out };
+      out.push({ layer: { name: n.name, shape, weights: q }, kind: "fc", weightScale: scale });
+    } else if (n.op === "BatchNormalization") {
+      const [c, h, w] = shapes.get(n.inputs[0]) as [number, number, number];
+      const mul = Float32Array.from(n.scale, (s, i) => s / Math.sqrt(n.variance[i] + n.epsilon));
+      const { q, scale } = quantizeSymmetric(mul, bits);
+      const shape: BnShape = { kind: "bn", c, h, w };
+      out.push({ layer: { name: n.name, shape, weights: q }, kind: "bn", weightScale: scale });
+    }
+  }
+  return out;
+}
+
+/**
+ * The `ConvShape` of a conv node on an h × w input.
+ *
+ * @example
+ * ```ts
+ * import { convShape } from "./quantize.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const conv = net.nodes[0];
+ * if (conv.op === "Conv" && convShape(conv, 32, 32).p !== 1) throw new Error();
+ * ```
+ */
+export function convShape(n: ConvNode, h: number, w: number): ConvShape {
+  const [t, l, b, r] = n.pads;
+  const symmetric = t === l && t === b && t === r;
+  return {
+    kind: "conv",
+    h,
+    w,
+    ci: n.ci,
+    co: n.co,
+    k: n.k,
+    s: n.stride,
+    p: t,
+    ...(symmetric ? {} : { pads: [t, l, b, r] as const }),
+  };
+}
