@@ -158,3 +158,56 @@ Deno.test("deno task plan prints the nonlinear cost of relu and maxpool specs", 
   );
   assertEquals([g.cost.relus, g.cost.bits], [8 * 16 * 3, null]);
 });
+
+Deno.test("deno task cost prints per-layer tables as text, JSON and CSV", async () => {
+  const r = await run("cost.ts", [
+    "--model",
+    "vgg16-cifar10",
+    "--framework",
+    "cryptflow2",
+    "--json",
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assertEquals([j.model, j.framework, j.layers.length], ["vgg16-cifar10", "cryptflow2", 14]);
+  for (const k of ["perm_in", "perm_out", "key_switches", "mult", "add"]) {
+    assert(k in j.totals.ops, k);
+  }
+  assertEquals(j.layers[0].name, "features.0");
+  assert(j.weights.startsWith("SYNTHETIC"));
+  const c = await run("cost.ts", ["--model", "resnet18-cifar10", "--width", "0.25", "--csv"]);
+  assertEquals(c.code, 0, c.stderr);
+  const lines = c.stdout.trim().split("\n");
+  assertEquals(
+    lines[0],
+    "name,kind,shape,slots,channels_per_ct,perm_in,perm_out,key_switches,mult,add",
+  );
+  assertEquals(lines.length, 1 + 21 + 1);
+  const t = await run("cost.ts", ["--model", "fixtures/tiny_residual.onnx"]);
+  assertEquals(t.code, 0, t.stderr);
+  assert(t.stdout.includes("block.conv2") && t.stdout.includes("fc"));
+});
+
+Deno.test("deno task cost rejects bad models and mask files with one line", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/m.json`,
+    '{"format":"mosaic-bench-masks/1","model":"x","model_hash":"00","layers":{}}',
+  );
+  await Deno.writeFile(`${dir}/bad.onnx`, new Uint8Array([0xff, 0xff, 0xff, 0x0f]));
+  const cases: [string[], string][] = [
+    [["--model", "nope"], 'Unknown model "nope"'],
+    [["--model", `${dir}/missing.onnx`], "does not exist"],
+    [["--model", `${dir}/bad.onnx`], "is not a readable ONNX model"],
+    [["--model", "vgg16-cifar10", "--masks", `${dir}/m.json`], "was made for model"],
+    [["--model", "vgg16-cifar10", "--framework", "x"], 'Unknown --framework "x"'],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await run("cost.ts", args);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    const errs = r.stderr.trim().split("\n").filter((l) => l.startsWith("error"));
+    assertEquals(errs.length, 1, r.stderr);
+    assert(errs[0].includes(msg), errs[0]);
+  }
+  await Deno.remove(dir, { recursive: true });
+});

@@ -64,3 +64,5 @@ export {
 } from "./quantize.ts";
 export { MASK_FORMAT, maskFileText, type MaskSet, networkHash, readMaskFile } from "./masks.ts";
 export { loadModel } from "./load.ts";
+export { tinyBatchNorm, tinyResidual } from "./fixtures.ts";
+export { accuracy, type Dataset, loadCifar10, loadTinyImageNet } from "./datasets.ts";

@@ -1,0 +1,56 @@
+/**
+ * `deno task fixtures`: regenerate `fixtures/` (small ONNX files and the golden per-layer op counts
+ * of the zoo under both frameworks). The golden test compares fresh counts against these files, so
+ * any change to counting shows in review.
+ *
+ * @module
+ */
+import {
+  buildZoo,
+  cryptflow2Preset,
+  exportOnnx,
+  getPreset,
+  modelCost,
+  tinyBatchNorm,
+  tinyResidual,
+  writeFileAtomic,
+  ZOO_MODELS,
+} from "../mod.ts";
+import { progress, runMain } from "./_cli.ts";
+
+/** Golden counts: per model and framework, per layer, the five headline op counts. */
+export function goldenCounts(model: string, framework: string) {
+  const preset = framework === "gazelle" ? getPreset("gazelle") : cryptflow2Preset();
+  const t = modelCost(buildZoo(model), { framework, preset });
+  const pick = (o: typeof t.totals.ops) => [o.perm_in, o.perm_out, o.key_switches, o.mult, o.add];
+  return {
+    columns: ["perm_in", "perm_out", "key_switches", "mult", "add"],
+    layers: Object.fromEntries(t.layers.map((l) => [l.name, pick(l.ops)])),
+    totals: pick(t.totals.ops),
+  };
+}
+
+async function main(): Promise<number> {
+  await Deno.mkdir("fixtures/golden", { recursive: true });
+  await Deno.writeFile("fixtures/tiny_residual.onnx", exportOnnx(tinyResidual()));
+  await Deno.writeFile("fixtures/tiny_batchnorm.onnx", exportOnnx(tinyBatchNorm()));
+  for (const framework of ["gazelle", "cryptflow2"]) {
+    const doc: Record<string, unknown> = {
+      note:
+        "Golden per-layer HE op counts of the zoo (full width, synthetic weights seed 1, 8-bit " +
+        "per-layer quantization, pruning-aware); regenerate with deno task fixtures",
+      framework,
+    };
+    for (const model of ZOO_MODELS) {
+      progress(`${framework} ${model}`);
+      doc[model] = goldenCounts(model, framework);
+    }
+    await writeFileAtomic(
+      `fixtures/golden/zoo_counts_${framework}.json`,
+      JSON.stringify(doc) + "\n",
+    );
+  }
+  return 0;
+}
+
+if (import.meta.main) await runMain(main);

@@ -1,0 +1,44 @@
+import { assert, assertEquals } from "@std/assert";
+import { cryptflow2Preset, getPreset } from "../he/mod.ts";
+import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
+import { modelCost } from "./model_cost.ts";
+
+const FRAMEWORKS = ["gazelle", "cryptflow2"] as const;
+
+Deno.test("zoo op counts equal the golden fixtures (any counting change shows in review)", async () => {
+  for (const framework of FRAMEWORKS) {
+    const golden = JSON.parse(
+      await Deno.readTextFile(
+        new URL(`../../fixtures/golden/zoo_counts_${framework}.json`, import.meta.url),
+      ),
+    );
+    const preset = framework === "gazelle" ? getPreset("gazelle") : cryptflow2Preset();
+    for (const model of ZOO_MODELS) {
+      const t = modelCost(buildZoo(model), { framework, preset });
+      const pick = (
+        o: typeof t.totals.ops,
+      ) => [o.perm_in, o.perm_out, o.key_switches, o.mult, o.add];
+      assertEquals(
+        Object.fromEntries(t.layers.map((l) => [l.name, pick(l.ops)])),
+        golden[model].layers,
+        `${framework} ${model}`,
+      );
+      assertEquals(pick(t.totals.ops), golden[model].totals);
+    }
+  }
+});
+
+Deno.test("modelCost() applies masks per layer and totals the rows", () => {
+  const net = buildZoo("vgg16-cifar10", { width: 0.25 });
+  const preset = getPreset("gazelle");
+  const base = modelCost(net, { framework: "gazelle", preset });
+  const sum = base.layers.reduce((a, l) => a + l.ops.mult, 0);
+  assertEquals(base.totals.ops.mult, sum);
+  const conv = net.nodes.find((n) => n.name === "features.10");
+  if (!conv || conv.op !== "Conv") throw new Error();
+  const masks = new Map([["features.10", new Uint8Array(conv.weight.length)]]); // prune all
+  const pruned = modelCost(net, { framework: "gazelle", preset, masks });
+  const row = (t: typeof base) => t.layers.find((l) => l.name === "features.10")!;
+  assertEquals(row(pruned).ops.mult, 0);
+  assert(pruned.totals.ops.mult < base.totals.ops.mult);
+});

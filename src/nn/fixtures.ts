@@ -1,0 +1,162 @@
+/**
+ * Small hand-built networks for tests and fixtures (a residual block, a BatchNorm stack), with
+ * synthetic weights from a seed.
+ *
+ * @module
+ */
+import type { Network, Node } from "./network.ts";
+import { Rng } from "./random.ts";
+
+function weights(n: number, rng: Rng, scale: number): Float32Array {
+  return Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * scale);
+}
+
+/**
+ * A tiny residual network: conv–BN–ReLU, conv–BN, Add with the block input, ReLU, global average
+ * pool, flatten, linear (3 × 8 × 8 input, 3 classes).
+ *
+ * @example
+ * ```ts
+ * import { tinyResidual } from "./fixtures.ts";
+ * import { channelTies } from "./network.ts";
+ *
+ * const ties = channelTies(tinyResidual());
+ * if (!ties.some((t) => t.producers.length === 2)) throw new Error(); // stem + block output
+ * ```
+ */
+export function tinyResidual(seed = 1): Network {
+  const rng = new Rng(seed);
+  const c = 4;
+  const conv = (name: string, x: string, ci: number, out: string): Node => ({
+    op: "Conv",
+    name,
+    inputs: [x],
+    output: out,
+    ci,
+    co: c,
+    k: 3,
+    stride: 1,
+    pads: [1, 1, 1, 1],
+    weight: weights(c * ci * 9, rng, 0.4),
+    bias: weights(c, rng, 0.1),
+  });
+  const bn = (name: string, x: string, out: string): Node => ({
+    op: "BatchNormalization",
+    name,
+    inputs: [x],
+    output: out,
+    scale: weights(c, rng, 0.2).map((v) => 1 + v),
+    bias: weights(c, rng, 0.1),
+    mean: weights(c, rng, 0.1),
+    variance: weights(c, rng, 0.1).map((v) => 1 + Math.abs(v)),
+    epsilon: 1e-5,
+  });
+  return {
+    name: "tiny-residual",
+    input: { name: "input", c: 3, h: 8, w: 8 },
+    output: "logits",
+    weights: `SYNTHETIC (seed ${seed})`,
+    nodes: [
+      conv("stem", "input", 3, "s0"),
+      { op: "Relu", name: "stem.relu", inputs: ["s0"], output: "s1" },
+      conv("block.conv1", "s1", c, "b0"),
+      bn("block.bn1", "b0", "b1"),
+      { op: "Relu", name: "block.relu1", inputs: ["b1"], output: "b2" },
+      conv("block.conv2", "b2", c, "b3"),
+      bn("block.bn2", "b3", "b4"),
+      { op: "Add", name: "block.add", inputs: ["b4", "s1"], output: "b5" },
+      { op: "Relu", name: "block.relu", inputs: ["b5"], output: "b6" },
+      { op: "GlobalAveragePool", name: "pool", inputs: ["b6"], output: "p" },
+      { op: "Flatten", name: "flatten", inputs: ["p"], output: "f" },
+      {
+        op: "Gemm",
+        name: "fc",
+        inputs: ["f"],
+        output: "logits",
+        in: c,
+        out: 3,
+        weight: weights(12, rng, 0.5),
+        bias: weights(3, rng, 0.1),
+      },
+    ],
+  };
+}
+
+/**
+ * A tiny conv–BatchNorm–ReLU–MaxPool–AveragePool network with a linear classifier
+ * (3 × 8 × 8 input, 5 classes).
+ *
+ * @example
+ * ```ts
+ * import { tinyBatchNorm } from "./fixtures.ts";
+ * import { inferShapes } from "./network.ts";
+ *
+ * const net = tinyBatchNorm();
+ * if (inferShapes(net).get(net.output)?.[0] !== 5) throw new Error();
+ * ```
+ */
+export function tinyBatchNorm(seed = 2): Network {
+  const rng = new Rng(seed);
+  return {
+    name: "tiny-batchnorm",
+    input: { name: "input", c: 3, h: 8, w: 8 },
+    output: "logits",
+    weights: `SYNTHETIC (seed ${seed})`,
+    nodes: [
+      {
+        op: "Conv",
+        name: "conv",
+        inputs: ["input"],
+        output: "c",
+        ci: 3,
+        co: 6,
+        k: 3,
+        stride: 1,
+        pads: [1, 1, 1, 1],
+        weight: weights(6 * 27, rng, 0.4),
+        bias: null,
+      },
+      {
+        op: "BatchNormalization",
+        name: "bn",
+        inputs: ["c"],
+        output: "b",
+        scale: weights(6, rng, 0.2).map((v) => 1 + v),
+        bias: weights(6, rng, 0.1),
+        mean: weights(6, rng, 0.1),
+        variance: weights(6, rng, 0.1).map((v) => 1 + Math.abs(v)),
+        epsilon: 1e-5,
+      },
+      { op: "Relu", name: "relu", inputs: ["b"], output: "r" },
+      {
+        op: "MaxPool",
+        name: "maxpool",
+        inputs: ["r"],
+        output: "m",
+        k: 2,
+        stride: 2,
+        pads: [0, 0, 0, 0],
+      },
+      {
+        op: "AveragePool",
+        name: "avgpool",
+        inputs: ["m"],
+        output: "a",
+        k: 2,
+        stride: 2,
+        pads: [0, 0, 0, 0],
+      },
+      { op: "Flatten", name: "flatten", inputs: ["a"], output: "f" },
+      {
+        op: "Gemm",
+        name: "fc",
+        inputs: ["f"],
+        output: "logits",
+        in: 24,
+        out: 5,
+        weight: weights(120, rng, 0.3),
+        bias: weights(5, rng, 0.1),
+      },
+    ],
+  };
+}

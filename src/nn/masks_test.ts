@@ -1,0 +1,48 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { UserError } from "../he/errors.ts";
+import { maskFileText, readMaskFile } from "./masks.ts";
+import { Rng } from "./random.ts";
+import { buildZoo } from "./zoo.ts";
+
+const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+
+Deno.test("mask files round-trip bit sets per layer", async () => {
+  const rng = new Rng(1);
+  const m = Uint8Array.from({ length: 8 * 8 * 9 }, () => (rng.next() < 0.3 ? 1 : 0));
+  const text = await maskFileText(net, new Map([["features.3", m]]), { note: "test" });
+  const back = await readMaskFile(text, "m.json", net);
+  assertEquals(back.get("features.3"), m);
+  assertEquals(JSON.parse(text).note, "test");
+});
+
+Deno.test("a mask file that does not match the model, or is corrupt, is one clear error", async () => {
+  const good = JSON.parse(
+    await maskFileText(net, new Map([["classifier", new Uint8Array(640).fill(1)]])),
+  );
+  const cases: [string, string][] = [
+    ["{oops", "is not valid JSON"],
+    [JSON.stringify({ ...good, format: "other/1" }), 'has format "other/1"'],
+    [JSON.stringify({ ...good, model_hash: "00" }), "was made for model"],
+    [
+      JSON.stringify({ ...good, layers: { "features.99": { weights: 1, bits: "AQ==" } } }),
+      'names layer "features.99"',
+    ],
+    [
+      JSON.stringify({ ...good, layers: { classifier: { weights: 5, bits: "AQ==" } } }),
+      "has 5 weights in the file, 640 in the model",
+    ],
+    [
+      JSON.stringify({ ...good, layers: { classifier: { weights: 640, bits: "AQ==" } } }),
+      "corrupt bit set",
+    ],
+  ];
+  for (const [text, msg] of cases) {
+    await assertRejects(() => readMaskFile(text, "m.json", net), UserError, msg);
+  }
+  const other = buildZoo("vgg16-cifar10", { width: 0.125, seed: 9 });
+  await assertRejects(
+    () => readMaskFile(JSON.stringify(good), "m.json", other),
+    UserError,
+    "prune this model again",
+  );
+});

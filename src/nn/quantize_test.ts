@@ -1,0 +1,63 @@
+import { assert, assertEquals } from "@std/assert";
+import { closeEnvs, executeProgram, getPreset, simulatePlan } from "../he/mod.ts";
+import { planLayer } from "../frameworks/mod.ts";
+import { tinyResidual } from "./fixtures.ts";
+import { forward } from "./forward.ts";
+import { inputCount } from "./layers.ts";
+import { foldBatchNorm, quantizedLayers, quantizeSymmetric, toResidues } from "./quantize.ts";
+import { randomSigned, Rng } from "./random.ts";
+import { referenceLayer } from "./reference.ts";
+import { buildZoo } from "./zoo.ts";
+
+Deno.test("foldBatchNorm() keeps the network's function", () => {
+  for (const net of [tinyResidual(), buildZoo("resnet18-cifar10", { width: 0.125 })]) {
+    const rng = new Rng(2);
+    const x = Float32Array.from(
+      { length: 3 * net.input.h * net.input.w },
+      () => 2 * rng.next() - 1,
+    );
+    const a = forward(net, x), b = forward(foldBatchNorm(net), x);
+    const scale = Math.max(1, ...a.map(Math.abs));
+    assert(a.every((v, i) => Math.abs(v - b[i]) <= 1e-5 * scale));
+    assert(!foldBatchNorm(net).nodes.some((n) => n.op === "BatchNormalization"));
+  }
+});
+
+Deno.test("quantizeSymmetric() rounds to b-bit integers within half a step", () => {
+  const rng = new Rng(3);
+  const v = Float32Array.from({ length: 1000 }, () => rng.next() * 4 - 2);
+  for (const bits of [4, 8, 12]) {
+    const { q, scale } = quantizeSymmetric(v, bits);
+    const top = 2 ** (bits - 1) - 1;
+    assert(q.every((x) => Math.abs(x) <= top));
+    assert(v.every((x, i) => Math.abs(x - q[i] * scale) <= scale / 2 + 1e-12));
+  }
+  assertEquals([...toResidues(Int32Array.from([-1, 5]), 557057)], [557056, 5]);
+});
+
+Deno.test("a zoo model's quantized layers run through HE exactly (integer reference, mod t)", async () => {
+  const net = buildZoo("resnet18-cifar10", { width: 0.125 });
+  const layers = quantizedLayers(net);
+  assertEquals(layers.map((l) => l.kind).filter((k) => k === "conv").length, 20);
+  assert(layers.every((l) => l.layer.weights.every((w) => Math.abs(w) <= 127)));
+  const preset = getPreset("gazelle");
+  const rng = new Rng(4);
+  // Every layer simulated for both frameworks; two executed on node-seal.
+  for (const { layer } of layers) {
+    const x = toResidues(randomSigned(inputCount(layer.shape), 8, rng), preset.plainModulus);
+    const ref = referenceLayer(layer, x, preset.plainModulus);
+    const prog = planLayer("gazelle", layer, { preset });
+    const y = simulatePlan(prog.parts[0], x).result;
+    assert(y.every((v, i) => v === ref[i]), layer.name);
+  }
+  for (const name of ["layer2.0.conv1", "linear"]) {
+    const { layer } = layers.find((l) => l.layer.name === name)!;
+    for (const [fw, p] of [["gazelle", preset], ["cryptflow2", getPreset("cryptflow2")]] as const) {
+      const x = toResidues(randomSigned(inputCount(layer.shape), 8, rng), p.plainModulus);
+      const run = await executeProgram(planLayer(fw, layer, { preset: p }), x);
+      const ref = referenceLayer(layer, x, p.plainModulus);
+      assert(run.result.every((v, i) => v === ref[i]), `${fw} ${name}`);
+    }
+  }
+  closeEnvs();
+});
