@@ -8,7 +8,7 @@
  * @module
  */
 import { chooseKeys, DEFAULT_KEY_BUDGET_BYTES } from "../he/galois.ts";
-import type { HeOp, LayerPlan, MaskBank, Reg } from "../he/plan.ts";
+import { type LayerPlan, type MaskBank, OpList, type Reg } from "../he/plan.ts";
 import type { Preset } from "../he/presets.ts";
 import { applyMask, type BnShape, type IntLayer } from "../nn/layers.ts";
 
@@ -78,7 +78,7 @@ export function planElementwise(
     },
     fill: (i, out) => fill(maskOf[i], out),
   };
-  const ops: HeOp[] = [];
+  const ops = new OpList();
   const outputs: (Reg | null)[] = [];
   let next = cts;
   for (let a = 0; a < cts; a++) {

@@ -17,7 +17,7 @@ import {
   normalizeStep,
   type Rotation,
 } from "../he/galois.ts";
-import type { HeOp, LayerPlan, MaskBank, Reg } from "../he/plan.ts";
+import { type LayerPlan, type MaskBank, OpList, type Reg } from "../he/plan.ts";
 import type { Preset } from "../he/presets.ts";
 import { applyMask, type FcShape, type IntLayer } from "../nn/layers.ts";
 import { nextPow2 } from "./packing.ts";
@@ -143,7 +143,7 @@ export function planHybridFc(layer: IntLayer<FcShape>, opts: HybridFcOptions): L
     },
   };
 
-  const ops: HeOp[] = [];
+  const ops = new OpList();
   const rotations: Rotation[] = [];
   let next = chunks;
   const acc: (Reg | undefined)[] = [];

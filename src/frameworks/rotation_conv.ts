@@ -11,7 +11,7 @@
  * @module
  */
 import { isIdentity, type Rotation, sourceSlot } from "../he/galois.ts";
-import type { HeOp, MaskBank, Reg } from "../he/plan.ts";
+import { type MaskBank, OpList, type Reg } from "../he/plan.ts";
 import type { GridConv } from "./grid_conv.ts";
 import type { Packing } from "./packing.ts";
 
@@ -67,7 +67,7 @@ export interface RotationScheme {
 
 /** The HE program of a rotation scheme. */
 export interface RotationProgram {
-  readonly ops: HeOp[];
+  readonly ops: OpList;
   readonly masks: MaskBank;
   readonly inputs: number;
   readonly outputs: (Reg | null)[];
@@ -87,7 +87,18 @@ interface OutGroup {
  * Output elements of one ciphertext grouped by (channel, half), each group in row-major order.
  * With `fold`, every lower-half element also stands at the same offset of the upper half.
  */
+const groupCache = new WeakMap<Packing, Map<string, OutGroup[]>>();
+
 function outputGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
+  let perPack = groupCache.get(pack);
+  if (!perPack) groupCache.set(pack, perPack = new Map());
+  const key = `${ct}:${fold}`;
+  let hit = perPack.get(key);
+  if (!hit) perPack.set(key, hit = buildGroups(pack, ct, fold));
+  return hit;
+}
+
+function buildGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
   const { vh, vw } = pack.stack;
   const half = pack.slots / 2;
   const lists = new Map<number, number[]>(); // key → flat [slot, y, x, …]
@@ -156,15 +167,32 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
    * in the grid, so one such position per group decides (the executor re-checks every
    * materialized mask: an all-zero mask there is an error).
    */
+  /** Per output ct and tap: for each group, its first element whose tap lands in the grid. */
+  const repCache = new Map<number, Int32Array>();
+  const representatives = (b: number, tap: number): Int32Array => {
+    const key = b * conv.taps.length + tap;
+    let reps = repCache.get(key);
+    if (reps) return reps;
+    const { dy, dx } = conv.taps[tap];
+    reps = Int32Array.from(groups[b], (g) => {
+      for (let p = 0; p < g.y.length; p++) {
+        if (g.y[p] + dy >= 0 && g.y[p] + dy < igh && g.x[p] + dx >= 0 && g.x[p] + dx < igw) {
+          return p;
+        }
+      }
+      return -1;
+    });
+    repCache.set(key, reps);
+    return reps;
+  };
   const nonZero = (e: InRotation, b: number, k: number): boolean => {
     const { dy, dx } = conv.taps[e.tap];
-    for (const g of groups[b]) {
-      let p = 0;
-      while (
-        p < g.y.length &&
-        !(g.y[p] + dy >= 0 && g.y[p] + dy < igh && g.x[p] + dx >= 0 && g.x[p] + dx < igw)
-      ) p++;
-      if (p === g.y.length) continue;
+    const reps = representatives(b, e.tap);
+    const gs = groups[b];
+    for (let gi = 0; gi < gs.length; gi++) {
+      const p = reps[gi];
+      if (p < 0) continue;
+      const g = gs[gi];
       const i = matchChannel(sourceElem(e, k, g.slot[p]), g.y[p], g.x[p], dy, dx);
       if (i >= 0 && conv.weight(g.o, i, e.tap) !== 0) return true;
     }
@@ -190,7 +218,7 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     },
   };
 
-  const ops: HeOp[] = [];
+  const ops = new OpList();
   const rotations: Rotation[] = [];
   let nextReg = inPack.cts;
   const newReg = () => nextReg++;

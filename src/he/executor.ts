@@ -15,6 +15,7 @@ import { presetEnv } from "./env.ts";
 import {
   addCounts,
   ciphertextBytes,
+  type HeOp,
   type LayerPlan,
   type LayerProgram,
   type OpCounts,
@@ -341,7 +342,7 @@ export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): S
   };
 }
 
-function regsOf(op: LayerPlan["ops"][number]): number[] {
+function regsOf(op: HeOp): number[] {
   switch (op.kind) {
     case "rotate":
     case "mul":

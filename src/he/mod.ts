@@ -52,6 +52,7 @@ export {
   type LayerProgram,
   type MaskBank,
   type OpCounts,
+  OpList,
   programOf,
   type Reg,
   tallyOp,

@@ -62,6 +62,164 @@ export type HeOp =
    */
   | { readonly kind: "flood"; readonly reg: Reg; readonly bits: number };
 
+const KINDS = [
+  "rotate",
+  "ntt",
+  "intt",
+  "mul",
+  "add",
+  "zero",
+  "modswitch",
+  "mask",
+  "flood",
+] as const;
+const KIND_CODE: Record<HeOp["kind"], number> = Object.fromEntries(
+  KINDS.map((k, i) => [k, i]),
+) as Record<
+  HeOp["kind"],
+  number
+>;
+
+/**
+ * A plan's op list, stored as typed columns (kind, up to four integer operands, rotations in a
+ * table): large layers have millions of ops, and retained per-op objects would dominate planning
+ * time in garbage collection. Reading yields ordinary `HeOp` objects.
+ *
+ * @example
+ * ```ts
+ * import { OpList } from "./plan.ts";
+ *
+ * const ops = new OpList();
+ * ops.push({ kind: "rotate", dst: 1, src: 0, rot: { step: 3, swap: false }, side: "in" });
+ * ops.push({ kind: "mul", dst: 2, src: 1, mask: 0 });
+ * const [rot] = ops;
+ * if (ops.length !== 2 || rot.kind !== "rotate" || rot.rot.step !== 3) throw new Error();
+ * ```
+ */
+export class OpList implements Iterable<HeOp> {
+  #kind = new Uint8Array(256);
+  #a = new Int32Array(256);
+  #b = new Int32Array(256);
+  #c = new Int32Array(256);
+  #d = new Int32Array(256);
+  #n = 0;
+  #rots: Rotation[] = [];
+  #rotIndex = new Map<string, number>();
+
+  /** An op list holding `ops`. */
+  static from(ops: Iterable<HeOp>): OpList {
+    const list = new OpList();
+    for (const op of ops) list.push(op);
+    return list;
+  }
+
+  /** Number of ops. */
+  get length(): number {
+    return this.#n;
+  }
+
+  #grow(): void {
+    const cap = this.#kind.length * 2;
+    const g = <T extends Uint8Array | Int32Array>(old: T, make: (n: number) => T): T => {
+      const next = make(cap);
+      next.set(old);
+      return next;
+    };
+    this.#kind = g(this.#kind, (n) => new Uint8Array(n));
+    this.#a = g(this.#a, (n) => new Int32Array(n));
+    this.#b = g(this.#b, (n) => new Int32Array(n));
+    this.#c = g(this.#c, (n) => new Int32Array(n));
+    this.#d = g(this.#d, (n) => new Int32Array(n));
+  }
+
+  #rot(r: Rotation): number {
+    const key = `${r.step}:${r.swap}`;
+    let i = this.#rotIndex.get(key);
+    if (i === undefined) {
+      i = this.#rots.push({ step: r.step, swap: r.swap }) - 1;
+      this.#rotIndex.set(key, i);
+    }
+    return i;
+  }
+
+  /** Append an op. */
+  push(op: HeOp): void {
+    if (this.#n === this.#kind.length) this.#grow();
+    const i = this.#n++;
+    this.#kind[i] = KIND_CODE[op.kind];
+    let a = 0, b = 0, c = 0, d = 0;
+    switch (op.kind) {
+      case "rotate":
+        [a, b, c, d] = [op.dst, op.src, this.#rot(op.rot), op.side === "in" ? 0 : 1];
+        break;
+      case "ntt":
+      case "intt":
+      case "modswitch":
+        a = op.reg;
+        break;
+      case "mul":
+        [a, b, c] = [op.dst, op.src, op.mask];
+        break;
+      case "add":
+        [a, b] = [op.dst, op.src];
+        break;
+      case "zero":
+        [a, b, c] = [op.dst, op.level, op.ntt ? 1 : 0];
+        break;
+      case "mask":
+        [a, b, c] = [op.reg, op.switches, op.output];
+        break;
+      case "flood":
+        [a, b] = [op.reg, op.bits];
+        break;
+    }
+    this.#a[i] = a;
+    this.#b[i] = b;
+    this.#c[i] = c;
+    this.#d[i] = d;
+  }
+
+  /** Op `i`. */
+  get(i: number): HeOp {
+    const a = this.#a[i], b = this.#b[i], c = this.#c[i];
+    switch (KINDS[this.#kind[i]]) {
+      case "rotate":
+        return {
+          kind: "rotate",
+          dst: a,
+          src: b,
+          rot: this.#rots[c],
+          side: this.#d[i] === 0 ? "in" : "out",
+        };
+      case "ntt":
+        return { kind: "ntt", reg: a };
+      case "intt":
+        return { kind: "intt", reg: a };
+      case "modswitch":
+        return { kind: "modswitch", reg: a };
+      case "mul":
+        return { kind: "mul", dst: a, src: b, mask: c };
+      case "add":
+        return { kind: "add", dst: a, src: b };
+      case "zero":
+        return { kind: "zero", dst: a, level: b, ntt: c === 1 };
+      case "mask":
+        return { kind: "mask", reg: a, switches: b, output: c };
+      case "flood":
+        return { kind: "flood", reg: a, bits: b };
+    }
+  }
+
+  /** Call `fn` on every op in order. */
+  forEach(fn: (op: HeOp, i: number) => void): void {
+    for (let i = 0; i < this.#n; i++) fn(this.get(i), i);
+  }
+
+  *[Symbol.iterator](): Iterator<HeOp> {
+    for (let i = 0; i < this.#n; i++) yield this.get(i);
+  }
+}
+
 /** Plaintext masks of a plan, built on demand (a mask has `slots` signed values). */
 export interface MaskBank {
   readonly count: number;
@@ -88,7 +246,7 @@ export interface LayerPlan {
   readonly inputs: number;
   /** Register holding each output ciphertext, or null for an output that is identically zero. */
   readonly outputs: readonly (Reg | null)[];
-  readonly ops: readonly HeOp[];
+  readonly ops: OpList;
   readonly masks: MaskBank;
   readonly keys: KeyPlan;
   /** Data primes left in the returned ciphertexts (they may be mod-switched down). */
@@ -246,8 +404,10 @@ export function tallyOp(
   }
 }
 
+const countCache = new WeakMap<LayerPlan, OpCounts>();
+
 /**
- * Count a plan's HE ops without running anything.
+ * Count a plan's HE ops without running anything (plans are immutable: each is counted once).
  *
  * @example
  * ```ts
@@ -262,13 +422,16 @@ export function tallyOp(
  * ```
  */
 export function countPlan(plan: LayerPlan): OpCounts {
+  const hit = countCache.get(plan);
+  if (hit) return { ...hit };
   const c = zeroCounts();
   const keySteps = new Set(plan.keys.steps);
   const coeff = plan.masks.ntt === false;
   for (const op of plan.ops) tallyOp(c, op, keySteps, coeff);
   c.cts_up = plan.inputs;
   c.cts_down = plan.outputs.filter((o) => o !== null).length;
-  return c;
+  countCache.set(plan, c);
+  return { ...c };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { assertEquals } from "@std/assert";
 import { chooseKeys, galoisKeyBytes } from "./galois.ts";
-import { countPlan, type LayerPlan } from "./plan.ts";
+import { countPlan, type LayerPlan, OpList } from "./plan.ts";
 import { getPreset, securityLabel } from "./presets.ts";
 
 Deno.test("countPlan() tallies each op kind and classifies rotations by side", () => {
@@ -15,7 +15,7 @@ Deno.test("countPlan() tallies each op kind and classifies rotations by side", (
     geometry: {},
     inputs: 1,
     outputs: [3],
-    ops: [
+    ops: OpList.from([
       { kind: "rotate", dst: 1, src: 0, rot: { step: 5, swap: true }, side: "in" },
       { kind: "ntt", reg: 1 },
       { kind: "ntt", reg: 0 },
@@ -24,7 +24,7 @@ Deno.test("countPlan() tallies each op kind and classifies rotations by side", (
       { kind: "add", dst: 3, src: 2 },
       { kind: "intt", reg: 3 },
       { kind: "rotate", dst: 4, src: 3, rot: { step: 0, swap: true }, side: "out" },
-    ],
+    ]),
     masks: { count: 2, fill: () => {} },
     keys: { kind: "pow2", steps: [0, 1, -1, 2, -2, 4, -4] },
     downPrimes: 2,

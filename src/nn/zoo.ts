@@ -79,7 +79,9 @@ class Builder {
       const s = Math.exp(this.#normal() - 1);
       // He-uniform: U(−√3, √3)·std has the He-normal variance at one draw per weight.
       const a = Math.sqrt(3) * std * s;
-      for (let t = 0; t < k * k; t++) weight[kernel * k * k + t] = (2 * this.#rng.next() - 1) * a;
+      for (let t = 0; t < k * k; t++) {
+        weight[kernel * k * k + t] = (this.#rng.nextU32() / 2147483648 - 1) * a;
+      }
     }
     const output = this.tensor();
     const node: ConvNode = {
