@@ -199,13 +199,15 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     return false;
   };
 
-  const maskKeys: { e: InRotation; b: number; k: number }[] = [];
+  // Mask i is (inRotation order[maskE[i]], output ct maskB[i], output rotation maskK[i]); flat
+  // number arrays, since big layers have millions of masks.
+  const maskE: number[] = [], maskB: number[] = [], maskK: number[] = [];
   const masks: MaskBank = {
     get count() {
-      return maskKeys.length;
+      return maskE.length;
     },
     fill(idx, out) {
-      const { e, b, k } = maskKeys[idx];
+      const e = order[maskE[idx]], b = maskB[idx], k = maskK[idx];
       const { dy, dx } = conv.taps[e.tap];
       for (const g of groups[b]) {
         for (let p = 0; p < g.slot.length; p++) {
@@ -252,9 +254,11 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     ops.push({ kind: "add", dst: z, src: first });
     return z;
   };
-  /** acc[b][k] += src ⊙ mask(e, b, k). */
-  const emitMac = (src: Reg, e: InRotation, b: number, k: number) => {
-    const mask = maskKeys.push({ e, b, k }) - 1;
+  /** acc[b][k] += src ⊙ mask(e, b, k), e the index of the input rotation in `order`. */
+  const emitMac = (src: Reg, e: number, b: number, k: number) => {
+    maskE.push(e);
+    maskB.push(b);
+    const mask = maskK.push(k) - 1;
     const prod = newReg();
     ops.push({ kind: "mul", dst: prod, src, mask });
     const a = acc[b][k];
@@ -262,42 +266,43 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     else ops.push({ kind: "add", dst: a, src: prod });
   };
 
-  const work: { e: InRotation; consumers: [number, number][] }[] = [];
+  // For each input rotation worth issuing: its consumers (b·K + k) as a flat list.
+  const K = outRots.length;
+  const work: { e: number; consumers: number[] }[] = [];
   const accumulators = new Set<number>();
-  for (const e of order) {
-    const consumers: [number, number][] = [];
+  order.forEach((e, ei) => {
+    const consumers: number[] = [];
     for (const b of e.targets) {
-      for (let k = 0; k < outRots.length; k++) {
+      for (let k = 0; k < K; k++) {
         if (!policy.skipZeroMasks || nonZero(e, b, k)) {
-          consumers.push([b, k]);
-          accumulators.add(b * outRots.length + k);
+          consumers.push(b * K + k);
+          accumulators.add(b * K + k);
         }
       }
     }
-    if (consumers.length > 0 || policy.issueUnusedRotations) work.push({ e, consumers });
-  }
+    if (consumers.length > 0 || policy.issueUnusedRotations) work.push({ e: ei, consumers });
+  });
   // Loop order (same ops, same counts): keep the smaller side live and hot in cache. Few
   // accumulators (IR): rotation-major. Few rotated inputs (OR, c_n partial sums per output
   // ciphertext): accumulator-major, so each partial sum takes all its products while it is hot.
   if (accumulators.size <= work.length) {
     for (const { e, consumers } of work) {
-      const src = emitRotation(e, consumers.length > 0);
-      for (const [b, k] of consumers) emitMac(src, e, b, k);
+      const src = emitRotation(order[e], consumers.length > 0);
+      for (const id of consumers) emitMac(src, e, Math.floor(id / K), id % K);
     }
   } else {
-    const srcs = work.map(({ e, consumers }) => emitRotation(e, consumers.length > 0));
-    const byAcc = new Map<number, [number, InRotation][]>();
-    work.forEach(({ e, consumers }, w) => {
-      for (const [b, k] of consumers) {
-        const id = b * outRots.length + k;
+    const srcs = work.map(({ e, consumers }) => emitRotation(order[e], consumers.length > 0));
+    const byAcc = new Map<number, number[]>(); // accumulator id → work indices
+    work.forEach(({ consumers }, w) => {
+      for (const id of consumers) {
         let list = byAcc.get(id);
         if (!list) byAcc.set(id, list = []);
-        list.push([w, e]);
+        list.push(w);
       }
     });
     for (const id of [...byAcc.keys()].sort((p, q) => p - q)) {
-      const b = Math.floor(id / outRots.length), k = id % outRots.length;
-      for (const [w, e] of byAcc.get(id)!) emitMac(srcs[w], e, b, k);
+      const b = Math.floor(id / K), k = id % K;
+      for (const w of byAcc.get(id)!) emitMac(srcs[w], work[w].e, b, k);
     }
   }
 
