@@ -11,7 +11,7 @@ import {
   FRAMEWORKS,
   loadModel,
   type ModelCost,
-  modelCost,
+  modelCostParallel,
   readMaskFile,
   UserError,
 } from "../mod.ts";
@@ -119,7 +119,7 @@ async function main(): Promise<number> {
     masks = await readMaskFile(text, args.masks, net);
   }
   progress(`planning ${net.name} for ${framework}`);
-  const t = modelCost(net, {
+  const t = await modelCostParallel(net, {
     framework,
     preset,
     method: methodFlag(args.method),

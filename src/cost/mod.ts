@@ -29,4 +29,12 @@ export {
   parseNonlinearSpec,
   truncationCost,
 } from "./nonlinear.ts";
-export { type CostRow, type ModelCost, modelCost, type ModelCostOptions } from "./model_cost.ts";
+export {
+  type CostRow,
+  type ModelCost,
+  modelCost,
+  type ModelCostOptions,
+  modelCostParallel,
+  type WorkerJob,
+  type WorkerRow,
+} from "./model_cost.ts";

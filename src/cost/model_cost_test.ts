@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { cryptflow2Preset, getPreset } from "../he/mod.ts";
 import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
-import { modelCost } from "./model_cost.ts";
+import { modelCost, modelCostParallel } from "./model_cost.ts";
 
 const FRAMEWORKS = ["gazelle", "cryptflow2"] as const;
 
@@ -41,4 +41,19 @@ Deno.test("modelCost() applies masks per layer and totals the rows", () => {
   const row = (t: typeof base) => t.layers.find((l) => l.name === "features.10")!;
   assertEquals(row(pruned).ops.mult, 0);
   assert(pruned.totals.ops.mult < base.totals.ops.mult);
+});
+
+Deno.test("modelCostParallel() gives the same table as modelCost()", async () => {
+  const net = buildZoo("resnet18-cifar10", { width: 0.5 });
+  for (
+    const [framework, preset] of [["gazelle", getPreset("gazelle")], [
+      "cryptflow2",
+      cryptflow2Preset(),
+    ]] as const
+  ) {
+    const seq = modelCost(net, { framework, preset });
+    const par = await modelCostParallel(net, { framework, preset }, 2);
+    assertEquals(par.layers.map((l) => [l.name, l.ops]), seq.layers.map((l) => [l.name, l.ops]));
+    assertEquals(par.totals, seq.totals);
+  }
 });

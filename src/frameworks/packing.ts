@@ -69,6 +69,28 @@ function tables(
   return { slotOfElem, elemOfSlot };
 }
 
+// Packings depend only on geometry and are immutable: networks repeat geometries (ResNet blocks),
+// so build each once. Bounded, least recently used first out.
+const packingCache = new Map<string, Packing | null>();
+function memo(
+  kind: string,
+  stack: MapStack,
+  slots: number,
+  build: () => Packing | null,
+): Packing | null {
+  const key = `${kind}:${stack.channels}:${stack.gh}x${stack.gw}:${stack.vh}x${stack.vw}@${slots}`;
+  if (packingCache.has(key)) {
+    const hit = packingCache.get(key)!;
+    packingCache.delete(key);
+    packingCache.set(key, hit);
+    return hit;
+  }
+  const p = build();
+  packingCache.set(key, p);
+  if (packingCache.size > 64) packingCache.delete(packingCache.keys().next().value!);
+  return p;
+}
+
 /**
  * GAZELLE's channel-block packing: each channel takes a block of np2(gh·gw) slots, row-major with
  * row stride gw; c_n = slots / block channels per ciphertext, the first c_n/2 in the first half.
@@ -83,6 +105,10 @@ function tables(
  * ```
  */
 export function blockPacking(stack: MapStack, slots: number): Packing | null {
+  return memo("blocks", stack, slots, () => buildBlockPacking(stack, slots));
+}
+
+function buildBlockPacking(stack: MapStack, slots: number): Packing | null {
   const block = nextPow2(stack.gh * stack.gw);
   if (2 * block > slots) return null;
   const cn = slots / block;
@@ -114,6 +140,10 @@ export function blockPacking(stack: MapStack, slots: number): Packing | null {
  * ```
  */
 export function rowPacking(stack: MapStack, slots: number): Packing | null {
+  return memo("rows", stack, slots, () => buildRowPacking(stack, slots));
+}
+
+function buildRowPacking(stack: MapStack, slots: number): Packing | null {
   const half = slots / 2;
   if (stack.gw > half) return null;
   let parts = 2;

@@ -149,9 +149,20 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
   );
 
   /** The input element (or −1) that rotation e and output rotation k bring to output slot j. */
+  const half = n / 2;
+  const outStep = outRots.map((r) => r.step % half), outSwap = outRots.map((r) => r.swap);
   const sourceElem = (e: InRotation, k: number, j: number): number => {
-    const m = sourceSlot(j, outRots[k], n);
-    return inPack.elemOfSlot[e.ct * n + sourceSlot(m, e.rot, n)];
+    // sourceSlot twice, inlined: this is the planner's innermost operation.
+    let row = j >= half ? 1 : 0;
+    let col = j - row * half + outStep[k];
+    if (col >= half) col -= half;
+    else if (col < 0) col += half;
+    if (outSwap[k]) row = 1 - row;
+    col += e.rot.step % half;
+    if (col >= half) col -= half;
+    else if (col < 0) col += half;
+    if (e.rot.swap) row = 1 - row;
+    return inPack.elemOfSlot[e.ct * n + row * half + col];
   };
   /** Input channel of `src` if it is exactly (y + dy, x + dx) of the output at (y, x), else −1. */
   const matchChannel = (src: number, y: number, x: number, dy: number, dx: number): number => {

@@ -59,10 +59,11 @@ export function isIdentity(r: Rotation): boolean {
 export function sourceSlot(j: number, r: Rotation, slots: number): number {
   const half = slots / 2;
   const row = j >= half ? 1 : 0;
-  const col = j - row * half;
-  const srcRow = r.swap ? 1 - row : row;
-  const srcCol = (((col + r.step) % half) + half) % half;
-  return srcRow * half + srcCol;
+  // |step| < half and 0 ≤ col < half, so one conditional wrap replaces two modulo operations.
+  let col = j - row * half + (r.step % half);
+  if (col >= half) col -= half;
+  else if (col < 0) col += half;
+  return (r.swap ? 1 - row : row) * half + col;
 }
 
 /**

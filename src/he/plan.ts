@@ -150,7 +150,10 @@ export class OpList implements Iterable<HeOp> {
     let a = 0, b = 0, c = 0, d = 0;
     switch (op.kind) {
       case "rotate":
-        [a, b, c, d] = [op.dst, op.src, this.#rot(op.rot), op.side === "in" ? 0 : 1];
+        a = op.dst;
+        b = op.src;
+        c = this.#rot(op.rot);
+        d = op.side === "in" ? 0 : 1;
         break;
       case "ntt":
       case "intt":
@@ -158,19 +161,27 @@ export class OpList implements Iterable<HeOp> {
         a = op.reg;
         break;
       case "mul":
-        [a, b, c] = [op.dst, op.src, op.mask];
+        a = op.dst;
+        b = op.src;
+        c = op.mask;
         break;
       case "add":
-        [a, b] = [op.dst, op.src];
+        a = op.dst;
+        b = op.src;
         break;
       case "zero":
-        [a, b, c] = [op.dst, op.level, op.ntt ? 1 : 0];
+        a = op.dst;
+        b = op.level;
+        c = op.ntt ? 1 : 0;
         break;
       case "mask":
-        [a, b, c] = [op.reg, op.switches, op.output];
+        a = op.reg;
+        b = op.switches;
+        c = op.output;
         break;
       case "flood":
-        [a, b] = [op.reg, op.bits];
+        a = op.reg;
+        b = op.bits;
         break;
     }
     this.#a[i] = a;

@@ -79,7 +79,8 @@ export function quantizeSymmetric(v: Float32Array, bits: number): Quantized {
   const top = 2 ** (bits - 1) - 1;
   const scale = max > 0 ? max / top : 1;
   const q = new Int32Array(v.length);
-  for (let i = 0; i < v.length; i++) q[i] = Math.round(v[i] / scale);
+  const inv = 1 / scale;
+  for (let i = 0; i < v.length; i++) q[i] = Math.round(v[i] * inv);
   return { q, scale };
 }
 

@@ -11,14 +11,57 @@
  * - `resnet50`: the same stem, Bottleneck blocks [3, 4, 6, 3] (expansion 4), linear on 2048.
  *
  * Weights are SYNTHETIC, drawn from a seed: He-uniform weights times a per-kernel log-normal scale
- * (σ = 1, variance-normalized), so 2-D kernel norms spread over orders of magnitude as in trained
- * networks; BatchNorm statistics are mildly random. They are never trained weights.
+ * (σ = 1, variance-normalized; drawn from its 4096 mid-quantiles), so 2-D kernel norms spread over
+ * orders of magnitude as in trained networks; BatchNorm statistics are mildly random. They are
+ * never trained weights.
  *
  * @module
  */
 import { UserError } from "../he/errors.ts";
 import type { BatchNormNode, ConvNode, GemmNode, Network, Node } from "./network.ts";
 import { Rng } from "./random.ts";
+
+/** Inverse standard-normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
+function normalQuantile(p: number): number {
+  const a = [
+    -39.69683028665376,
+    220.9460984245205,
+    -275.9285104469687,
+    138.357751867269,
+    -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406,
+    161.5858368580409,
+    -155.6989798598866,
+    66.80131188771972,
+    -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293,
+    -0.3223964580411365,
+    -2.400758277161838,
+    -2.549732539343734,
+    4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) =>
+    (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5, r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+/** e^(Z − 1) at the 4096 mid-quantiles of Z ~ N(0, 1): the per-kernel log-normal scales. */
+const LOGNORMAL_SCALES = Float64Array.from(
+  { length: 4096 },
+  (_, i) => Math.exp(normalQuantile((i + 0.5) / 4096) - 1),
+);
 
 /** Zoo architectures. */
 export const ZOO_ARCHS = ["vgg16", "resnet18", "resnet50"] as const;
@@ -73,14 +116,14 @@ class Builder {
     pad: number,
   ): string {
     const weight = new Float32Array(co * ci * k * k);
-    const std = Math.sqrt(2 / (ci * k * k));
+    const amp = Math.sqrt(3) * Math.sqrt(2 / (ci * k * k)) / 2147483648;
+    const kk = k * k;
     for (let kernel = 0; kernel < co * ci; kernel++) {
-      // Log-normal scale e^(Z − 1): E[s²] = 1, so activations keep their variance.
-      const s = Math.exp(this.#normal() - 1);
-      // He-uniform: U(−√3, √3)·std has the He-normal variance at one draw per weight.
-      const a = Math.sqrt(3) * std * s;
-      for (let t = 0; t < k * k; t++) {
-        weight[kernel * k * k + t] = (this.#rng.nextU32() / 2147483648 - 1) * a;
+      // He-uniform U(−√3, √3)·std (the He-normal variance at one draw per weight) times a
+      // log-normal kernel scale e^(Z − 1), E[s²] = 1, drawn from a 4096-point quantile table.
+      const a = amp * LOGNORMAL_SCALES[this.#rng.nextU32() >>> 20];
+      for (let t = 0; t < kk; t++) {
+        weight[kernel * kk + t] = (this.#rng.nextU32() - 2147483648) * a;
       }
     }
     const output = this.tensor();

@@ -1,0 +1,27 @@
+/// <reference lib="deno.worker" />
+/**
+ * Worker side of `modelCostParallel`: plans the layers it is sent and returns their cost rows.
+ *
+ * @module
+ */
+import { countProgram } from "../he/plan.ts";
+import { planLayer } from "../frameworks/mod.ts";
+import { shapeLabel } from "../nn/layers.ts";
+import { programSummary } from "../report/summary.ts";
+import type { WorkerJob, WorkerRow } from "./model_cost.ts";
+
+self.onmessage = (ev: MessageEvent<WorkerJob>) => {
+  const { framework, preset, method, stock, layers } = ev.data;
+  const rows: WorkerRow[] = layers.map(({ index, kind, layer, mask }) => {
+    const program = planLayer(framework, layer, { preset, method, stock, mask });
+    const row = {
+      name: layer.name,
+      kind,
+      shape: shapeLabel(layer.shape),
+      ...programSummary(program),
+      ops: countProgram(program),
+    };
+    return { index, row };
+  });
+  self.postMessage(rows);
+};
