@@ -13,6 +13,7 @@ import {
   type ModelCost,
   modelCostParallel,
   readMaskFile,
+  spawnPlanners,
   UserError,
 } from "../mod.ts";
 import { checkFlags, methodFlag, presetFlag, progress, runMain } from "./_cli.ts";
@@ -106,8 +107,16 @@ async function main(): Promise<number> {
   const preset = framework === "cryptflow2" && args.preset === undefined
     ? cryptflow2Preset(bits)
     : presetFlag(args.preset);
-  progress(`loading ${args.model}`);
-  const net = await loadModel(args.model, { width, seed });
+  // Start the planning workers first: they load their modules while the model is built.
+  const pool = spawnPlanners(Math.max(2, navigator.hardwareConcurrency));
+  let net;
+  try {
+    progress(`loading ${args.model}`);
+    net = await loadModel(args.model, { width, seed });
+  } catch (e) {
+    pool.forEach((w) => w.terminate());
+    throw e;
+  }
   let masks;
   if (args.masks) {
     let text: string;
@@ -125,7 +134,7 @@ async function main(): Promise<number> {
     method: methodFlag(args.method),
     stock: args.stock,
     masks,
-  });
+  }, pool);
   if (args.json) console.log(JSON.stringify(t, null, 2));
   else if (args.csv) console.log(csv(t));
   else console.log(table(t));

@@ -35,6 +35,7 @@ export {
   modelCost,
   type ModelCostOptions,
   modelCostParallel,
+  spawnPlanners,
   type WorkerJob,
   type WorkerRow,
 } from "./model_cost.ts";

@@ -9,7 +9,7 @@ import { type Preset, securityLabel } from "../he/presets.ts";
 import { planLayer } from "../frameworks/mod.ts";
 import type { MaskSet } from "../nn/masks.ts";
 import type { Network } from "../nn/network.ts";
-import { type QuantizedLayer, quantizedLayers } from "../nn/quantize.ts";
+import { type FloatLayer, linearLayerSpecs, quantizedLayers } from "../nn/quantize.ts";
 import { shapeLabel } from "../nn/layers.ts";
 import { programSummary } from "../report/summary.ts";
 
@@ -102,12 +102,7 @@ export interface WorkerJob {
   readonly preset: Preset;
   readonly method?: "ir" | "or" | "auto";
   readonly stock?: boolean;
-  readonly layers: {
-    index: number;
-    kind: string;
-    layer: QuantizedLayer["layer"];
-    mask?: Uint8Array;
-  }[];
+  readonly layers: { index: number; spec: FloatLayer; mask?: Uint8Array }[];
 }
 
 /** A planned layer's row, tagged with its position. */
@@ -117,10 +112,29 @@ export interface WorkerRow {
 }
 
 /** Rough planning work of a layer (plaintext products of a rotation method), for load balancing. */
-function workEstimate(l: QuantizedLayer["layer"]): number {
+function workEstimate(l: FloatLayer): number {
   const s = l.shape;
   if (s.kind === "conv") return s.ci * s.co * s.k * s.k * 2 ** Math.ceil(Math.log2(s.h * s.w));
   return l.weights.length;
+}
+
+/**
+ * Start `n` planning workers (they load their modules at once); pass them to `modelCostParallel`,
+ * which terminates them.
+ *
+ * @example
+ * ```ts
+ * import { spawnPlanners } from "./model_cost.ts";
+ *
+ * const pool = spawnPlanners(1);
+ * pool.forEach((w) => w.terminate());
+ * ```
+ */
+export function spawnPlanners(n: number): Worker[] {
+  return Array.from(
+    { length: n },
+    () => new Worker(new URL("./model_cost_worker.ts", import.meta.url), { type: "module" }),
+  );
 }
 
 /**
@@ -141,49 +155,45 @@ function workEstimate(l: QuantizedLayer["layer"]): number {
 export async function modelCostParallel(
   net: Network,
   opts: ModelCostOptions,
-  workers: number = navigator.hardwareConcurrency,
+  workers: number | Worker[] = navigator.hardwareConcurrency,
 ): Promise<ModelCost> {
-  const n = Math.max(1, Math.min(workers, 64));
-  if (n === 1) return modelCost(net, opts);
-  // Spawn first: the workers load their modules while this thread quantizes.
-  const pool = Array.from(
-    { length: n },
-    () => new Worker(new URL("./model_cost_worker.ts", import.meta.url), { type: "module" }),
-  );
-  const layers = quantizedLayers(net);
-  // Longest-processing-time-first assignment of layers to workers.
-  const order = layers.map((l, index) => ({ index, w: workEstimate(l.layer) }))
-    .sort((a, b) => b.w - a.w);
-  const load: number[] = new Array(n).fill(0);
-  const batches: WorkerJob["layers"][] = Array.from({ length: n }, () => []);
-  for (const { index, w } of order) {
-    const j = load.indexOf(Math.min(...load));
-    load[j] += w;
-    const { layer, kind } = layers[index];
-    batches[j].push({ index, kind, layer, mask: opts.masks?.get(layer.name) });
-  }
+  const n = Array.isArray(workers) ? workers.length : Math.max(1, Math.min(workers, 64));
+  if (n === 1 && !Array.isArray(workers)) return modelCost(net, opts);
+  // Spawned before the model is folded (or passed in, spawned before it was built): the workers
+  // load their modules meanwhile.
+  const pool = Array.isArray(workers) ? workers : spawnPlanners(n);
+  // Workers quantize their own layers: only BatchNorm folding happens here.
+  const layers = linearLayerSpecs(net);
+  // A queue, largest layers first; each worker takes the next layer when it is free.
+  const queue = layers.map((spec, index) => ({ index, w: workEstimate(spec) }))
+    .sort((a, b) => b.w - a.w).map(({ index }) => index);
   const rows: CostRow[] = new Array(layers.length);
+  const send = (worker: Worker): boolean => {
+    const index = queue.shift();
+    if (index === undefined) return false;
+    const spec = layers[index];
+    const job: WorkerJob = {
+      framework: opts.framework,
+      preset: opts.preset,
+      method: opts.method,
+      stock: opts.stock,
+      layers: [{ index, spec, mask: opts.masks?.get(spec.name) }],
+    };
+    worker.postMessage(job);
+    return true;
+  };
   try {
-    await Promise.all(batches.map((batch, j) =>
+    await Promise.all(pool.map((worker) =>
       new Promise<void>((resolve, reject) => {
-        const worker = pool[j];
         worker.onmessage = (ev: MessageEvent<WorkerRow[]>) => {
           for (const { index, row } of ev.data) rows[index] = row;
-          resolve();
+          if (!send(worker)) resolve();
         };
         worker.onerror = (e) => {
           e.preventDefault();
           reject(new Error(`planning worker failed: ${e.message}`));
         };
-        const job: WorkerJob = {
-          framework: opts.framework,
-          preset: opts.preset,
-          method: opts.method,
-          stock: opts.stock,
-          layers: batch,
-        };
-        // The quantized weights are not needed here any more: move them instead of copying.
-        worker.postMessage(job, batch.map((l) => l.layer.weights.buffer as ArrayBuffer));
+        if (!send(worker)) resolve();
       })
     ));
   } finally {

@@ -7,12 +7,14 @@
 import { countProgram } from "../he/plan.ts";
 import { planLayer } from "../frameworks/mod.ts";
 import { shapeLabel } from "../nn/layers.ts";
+import { quantizeLayer } from "../nn/quantize.ts";
 import { programSummary } from "../report/summary.ts";
 import type { WorkerJob, WorkerRow } from "./model_cost.ts";
 
 self.onmessage = (ev: MessageEvent<WorkerJob>) => {
   const { framework, preset, method, stock, layers } = ev.data;
-  const rows: WorkerRow[] = layers.map(({ index, kind, layer, mask }) => {
+  const rows: WorkerRow[] = layers.map(({ index, spec, mask }) => {
+    const { layer, kind } = quantizeLayer(spec);
     const program = planLayer(framework, layer, { preset, method, stock, mask });
     const row = {
       name: layer.name,

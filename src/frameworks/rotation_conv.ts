@@ -87,6 +87,25 @@ interface OutGroup {
  * Output elements of one ciphertext grouped by (channel, half), each group in row-major order.
  * With `fold`, every lower-half element also stands at the same offset of the upper half.
  */
+const coordCache = new WeakMap<Packing, { chan: Int32Array; row: Int32Array; col: Int32Array }>();
+
+/** (channel, row, column) of every element of a packing's stack, computed once per packing. */
+function elementCoords(pack: Packing): { chan: Int32Array; row: Int32Array; col: Int32Array } {
+  let c = coordCache.get(pack);
+  if (c) return c;
+  const { vh, vw } = pack.stack;
+  const n = pack.slotOfElem.length;
+  c = { chan: new Int32Array(n), row: new Int32Array(n), col: new Int32Array(n) };
+  for (let e = 0; e < n; e++) {
+    const r = e % (vh * vw);
+    c.chan[e] = (e - r) / (vh * vw);
+    c.row[e] = (r - (r % vw)) / vw;
+    c.col[e] = r % vw;
+  }
+  coordCache.set(pack, c);
+  return c;
+}
+
 const groupCache = new WeakMap<Packing, Map<string, OutGroup[]>>();
 
 function outputGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
@@ -142,7 +161,7 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
   const { conv, inPack, outPack, inRots, outRots, policy } = scheme;
   if (!isIdentity(outRots[0])) throw new Error("planner bug: outRots[0] must be the identity");
   const n = inPack.slots;
-  const { vh: ih, vw: iw, gh: igh, gw: igw } = inPack.stack;
+  const { gh: igh, gw: igw } = inPack.stack;
   const groups = Array.from(
     { length: outPack.cts },
     (_, b) => outputGroups(outPack, b, policy.foldHalves),
@@ -165,11 +184,10 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     return inPack.elemOfSlot[e.ct * n + row * half + col];
   };
   /** Input channel of `src` if it is exactly (y + dy, x + dx) of the output at (y, x), else −1. */
+  const { chan, row, col } = elementCoords(inPack);
   const matchChannel = (src: number, y: number, x: number, dy: number, dx: number): number => {
     if (src < 0) return -1;
-    const i = Math.floor(src / (ih * iw));
-    const r = src % (ih * iw);
-    return Math.floor(r / iw) === y + dy && r % iw === x + dx ? i : -1;
+    return row[src] === y + dy && col[src] === x + dx ? chan[src] : -1;
   };
 
   /**
@@ -271,10 +289,10 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     maskB.push(b);
     const mask = maskK.push(k) - 1;
     const prod = newReg();
-    ops.push({ kind: "mul", dst: prod, src, mask });
+    ops.pushMul(prod, src, mask);
     const a = acc[b][k];
     if (a === undefined) acc[b][k] = startSum(prod, 0, true);
-    else ops.push({ kind: "add", dst: a, src: prod });
+    else ops.pushAdd(a, prod);
   };
 
   // For each input rotation worth issuing: its consumers (b·K + k) as a flat list.

@@ -221,6 +221,45 @@ export class OpList implements Iterable<HeOp> {
     }
   }
 
+  /** Append `dst ← src ⊙ mask` (the hot path of planners: no op object). */
+  pushMul(dst: Reg, src: Reg, mask: number): void {
+    if (this.#n === this.#kind.length) this.#grow();
+    const i = this.#n++;
+    this.#kind[i] = KIND_CODE.mul;
+    this.#a[i] = dst;
+    this.#b[i] = src;
+    this.#c[i] = mask;
+    this.#d[i] = 0;
+  }
+
+  /** Append `dst ← dst + src`. */
+  pushAdd(dst: Reg, src: Reg): void {
+    if (this.#n === this.#kind.length) this.#grow();
+    const i = this.#n++;
+    this.#kind[i] = KIND_CODE.add;
+    this.#a[i] = dst;
+    this.#b[i] = src;
+    this.#c[i] = 0;
+    this.#d[i] = 0;
+  }
+
+  /** Tally every op into `c` by the rules of `tallyOp`, without materializing op objects. */
+  tally(c: OpCounts, keySteps: ReadonlySet<number>, coeffMasks: boolean): void {
+    for (let i = 0; i < this.#n; i++) {
+      const kind = KINDS[this.#kind[i]];
+      const rot = kind === "rotate" ? this.#rots[this.#c[i]] : null;
+      tallyKind(
+        c,
+        kind,
+        rot,
+        this.#d[i] === 0,
+        kind === "mask" ? this.#b[i] : 0,
+        keySteps,
+        coeffMasks,
+      );
+    }
+  }
+
   /** Call `fn` on every op in order. */
   forEach(fn: (op: HeOp, i: number) => void): void {
     for (let i = 0; i < this.#n; i++) fn(this.get(i), i);
@@ -371,16 +410,32 @@ export function tallyOp(
   keySteps: ReadonlySet<number>,
   coeffMasks = false,
 ): void {
-  switch (op.kind) {
+  const rot = op.kind === "rotate" ? op.rot : null;
+  const sideIn = op.kind === "rotate" && op.side === "in";
+  const switches = op.kind === "mask" ? op.switches : 0;
+  tallyKind(c, op.kind, rot, sideIn, switches, keySteps, coeffMasks);
+}
+
+/** The counting rule of every op kind (used by `tallyOp` and by `OpList.tally`). */
+function tallyKind(
+  c: OpCounts,
+  kind: HeOp["kind"],
+  rot: Rotation | null,
+  sideIn: boolean,
+  switches: number,
+  keySteps: ReadonlySet<number>,
+  coeffMasks: boolean,
+): void {
+  switch (kind) {
     case "rotate": {
-      if (isIdentity(op.rot)) throw new Error("plan bug: identity rotation op");
-      if (op.side === "in") c.perm_in++;
+      if (!rot || isIdentity(rot)) throw new Error("plan bug: identity rotation op");
+      if (sideIn) c.perm_in++;
       else c.perm_out++;
-      if (op.rot.step !== 0) {
+      if (rot.step !== 0) {
         c.rotate_rows++;
-        c.key_switches += rowKeySwitches(op.rot.step, keySteps);
+        c.key_switches += rowKeySwitches(rot.step, keySteps);
       }
-      if (op.rot.swap) {
+      if (rot.swap) {
         c.rotate_columns++;
         c.key_switches++;
       }
@@ -406,7 +461,7 @@ export function tallyOp(
       return;
     case "mask":
       c.enc_server++;
-      c.mod_switch += op.switches;
+      c.mod_switch += switches;
       c.add_mask++;
       return;
     case "flood":
@@ -437,8 +492,7 @@ export function countPlan(plan: LayerPlan): OpCounts {
   if (hit) return { ...hit };
   const c = zeroCounts();
   const keySteps = new Set(plan.keys.steps);
-  const coeff = plan.masks.ntt === false;
-  for (const op of plan.ops) tallyOp(c, op, keySteps, coeff);
+  plan.ops.tally(c, keySteps, plan.masks.ntt === false);
   c.cts_up = plan.inputs;
   c.cts_down = plan.outputs.filter((o) => o !== null).length;
   countCache.set(plan, c);

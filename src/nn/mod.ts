@@ -55,10 +55,13 @@ export { exportOnnx, importOnnx } from "./onnx.ts";
 export { runOnnx } from "./ort.ts";
 export {
   convShape,
+  type FloatLayer,
   foldBatchNorm,
+  linearLayerSpecs,
   type Quantized,
   type QuantizedLayer,
   quantizedLayers,
+  quantizeLayer,
   quantizeSymmetric,
   toResidues,
 } from "./quantize.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BnShape, ConvShape, FcShape, IntLayer } from "./layers.ts";
+import type { ConvShape, IntLayer, LayerShape } from "./layers.ts";
 import { type ConvNode, inferShapes, type Network, type Node } from "./network.ts";
 
 /**
@@ -120,31 +120,74 @@ export interface QuantizedLayer {
  * ```
  */
 export function quantizedLayers(net: Network, bits = 8): QuantizedLayer[] {
+  return linearLayerSpecs(net).map((spec) => quantizeLayer(spec, bits));
+}
+
+/** A linear layer after BatchNorm folding, with float weights (conv, fc) or per-channel scales (bn). */
+export interface FloatLayer {
+  readonly name: string;
+  readonly kind: "conv" | "fc" | "bn";
+  readonly shape: LayerShape;
+  readonly weights: Float32Array;
+}
+
+/**
+ * The network's linear layers after BatchNorm folding, still in float (quantize each with
+ * `quantizeLayer`, e.g. on worker threads).
+ *
+ * @example
+ * ```ts
+ * import { linearLayerSpecs } from "./quantize.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const specs = linearLayerSpecs(buildZoo("vgg16-cifar10", { width: 0.125 }));
+ * if (specs.length !== 14 || specs[0].kind !== "conv") throw new Error();
+ * ```
+ */
+export function linearLayerSpecs(net: Network): FloatLayer[] {
   const folded = foldBatchNorm(net);
   const shapes = inferShapes(folded);
-  const out: QuantizedLayer[] = [];
+  const out: FloatLayer[] = [];
   for (const n of folded.nodes) {
     if (n.op === "Conv") {
       const [, h, w] = shapes.get(n.inputs[0]) as [number, number, number];
-      const { q, scale } = quantizeSymmetric(n.weight, bits);
-      out.push({
-        layer: { name: n.name, shape: convShape(n, h, w), weights: q },
-        kind: "conv",
-        weightScale: scale,
-      });
+      out.push({ name: n.name, kind: "conv", shape: convShape(n, h, w), weights: n.weight });
     } else if (n.op === "Gemm") {
-      const { q, scale } = quantizeSymmetric(n.weight, bits);
-      const shape: FcShape = { kind: "fc", in: n.in, out: n.out };
-      out.push({ layer: { name: n.name, shape, weights: q }, kind: "fc", weightScale: scale });
+      out.push({
+        name: n.name,
+        kind: "fc",
+        shape: { kind: "fc", in: n.in, out: n.out },
+        weights: n.weight,
+      });
     } else if (n.op === "BatchNormalization") {
       const [c, h, w] = shapes.get(n.inputs[0]) as [number, number, number];
       const mul = Float32Array.from(n.scale, (s, i) => s / Math.sqrt(n.variance[i] + n.epsilon));
-      const { q, scale } = quantizeSymmetric(mul, bits);
-      const shape: BnShape = { kind: "bn", c, h, w };
-      out.push({ layer: { name: n.name, shape, weights: q }, kind: "bn", weightScale: scale });
+      out.push({ name: n.name, kind: "bn", shape: { kind: "bn", c, h, w }, weights: mul });
     }
   }
   return out;
+}
+
+/**
+ * Quantize one folded layer symmetrically to `bits`-bit integer weights.
+ *
+ * @example
+ * ```ts
+ * import { linearLayerSpecs, quantizeLayer } from "./quantize.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const [first] = linearLayerSpecs(buildZoo("vgg16-cifar10", { width: 0.125 }));
+ * const q = quantizeLayer(first, 8);
+ * if (!q.layer.weights.every((w) => Math.abs(w) <= 127)) throw new Error();
+ * ```
+ */
+export function quantizeLayer(spec: FloatLayer, bits = 8): QuantizedLayer {
+  const { q, scale } = quantizeSymmetric(spec.weights, bits);
+  return {
+    layer: { name: spec.name, shape: spec.shape, weights: q },
+    kind: spec.kind,
+    weightScale: scale,
+  };
 }
 
 /**

@@ -118,12 +118,18 @@ class Builder {
     const weight = new Float32Array(co * ci * k * k);
     const amp = Math.sqrt(3) * Math.sqrt(2 / (ci * k * k)) / 2147483648;
     const kk = k * k;
+    // xorshift32 seeded from the model's generator: one cheap draw per weight (millions of them).
+    let r = this.#rng.nextU32() | 1;
     for (let kernel = 0; kernel < co * ci; kernel++) {
       // He-uniform U(−√3, √3)·std (the He-normal variance at one draw per weight) times a
       // log-normal kernel scale e^(Z − 1), E[s²] = 1, drawn from a 4096-point quantile table.
       const a = amp * LOGNORMAL_SCALES[this.#rng.nextU32() >>> 20];
+      const base = kernel * kk;
       for (let t = 0; t < kk; t++) {
-        weight[kernel * kk + t] = (this.#rng.nextU32() - 2147483648) * a;
+        r ^= r << 13;
+        r ^= r >>> 17;
+        r ^= r << 5;
+        weight[base + t] = r * a; // r is a signed 32-bit value, uniform over ±2^31
       }
     }
     const output = this.tensor();
