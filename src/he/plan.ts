@@ -142,52 +142,46 @@ export class OpList implements Iterable<HeOp> {
     return i;
   }
 
-  /** Append an op. */
-  push(op: HeOp): void {
+  #write(kind: HeOp["kind"], a: number, b: number, c: number, d: number): void {
     if (this.#n === this.#kind.length) this.#grow();
     const i = this.#n++;
-    this.#kind[i] = KIND_CODE[op.kind];
-    let a = 0, b = 0, c = 0, d = 0;
-    switch (op.kind) {
-      case "rotate":
-        a = op.dst;
-        b = op.src;
-        c = this.#rot(op.rot);
-        d = op.side === "in" ? 0 : 1;
-        break;
-      case "ntt":
-      case "intt":
-      case "modswitch":
-        a = op.reg;
-        break;
-      case "mul":
-        a = op.dst;
-        b = op.src;
-        c = op.mask;
-        break;
-      case "add":
-        a = op.dst;
-        b = op.src;
-        break;
-      case "zero":
-        a = op.dst;
-        b = op.level;
-        c = op.ntt ? 1 : 0;
-        break;
-      case "mask":
-        a = op.reg;
-        b = op.switches;
-        c = op.output;
-        break;
-      case "flood":
-        a = op.reg;
-        b = op.bits;
-        break;
-    }
+    this.#kind[i] = KIND_CODE[kind];
     this.#a[i] = a;
     this.#b[i] = b;
     this.#c[i] = c;
     this.#d[i] = d;
+  }
+
+  /** Append an op. */
+  push(op: HeOp): void {
+    switch (op.kind) {
+      case "rotate":
+        return this.#write("rotate", op.dst, op.src, this.#rot(op.rot), op.side === "in" ? 0 : 1);
+      case "ntt":
+      case "intt":
+      case "modswitch":
+        return this.#write(op.kind, op.reg, 0, 0, 0);
+      case "mul":
+        return this.pushMul(op.dst, op.src, op.mask);
+      case "add":
+        return this.pushAdd(op.dst, op.src);
+      case "zero":
+        return this.#write("zero", op.dst, op.level, op.ntt ? 1 : 0, 0);
+      case "mask":
+        return this.#write("mask", op.reg, op.switches, op.output, 0);
+      case "flood":
+        return this.#write("flood", op.reg, op.bits, 0, 0);
+    }
+  }
+
+  /** Append `dst ← src ⊙ mask` (the hot path of planners: no op object). */
+  pushMul(dst: Reg, src: Reg, mask: number): void {
+    this.#write("mul", dst, src, mask, 0);
+  }
+
+  /** Append `dst ← dst + src`. */
+  pushAdd(dst: Reg, src: Reg): void {
+    this.#write("add", dst, src, 0, 0);
   }
 
   /** Op `i`. */
@@ -219,28 +213,6 @@ export class OpList implements Iterable<HeOp> {
       case "flood":
         return { kind: "flood", reg: a, bits: b };
     }
-  }
-
-  /** Append `dst ← src ⊙ mask` (the hot path of planners: no op object). */
-  pushMul(dst: Reg, src: Reg, mask: number): void {
-    if (this.#n === this.#kind.length) this.#grow();
-    const i = this.#n++;
-    this.#kind[i] = KIND_CODE.mul;
-    this.#a[i] = dst;
-    this.#b[i] = src;
-    this.#c[i] = mask;
-    this.#d[i] = 0;
-  }
-
-  /** Append `dst ← dst + src`. */
-  pushAdd(dst: Reg, src: Reg): void {
-    if (this.#n === this.#kind.length) this.#grow();
-    const i = this.#n++;
-    this.#kind[i] = KIND_CODE.add;
-    this.#a[i] = dst;
-    this.#b[i] = src;
-    this.#c[i] = 0;
-    this.#d[i] = 0;
   }
 
   /** Tally every op into `c` by the rules of `tallyOp`, without materializing op objects. */
