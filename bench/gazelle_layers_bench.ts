@@ -17,12 +17,12 @@ const vgg = new Map(vgg16Cifar10Shapes().map((l) => [l.name, shapeLabel(l.shape)
 // [preset, model, layer name, layer spec]
 const CASES: [string, string, string, string][] = [
   ["gazelle", "vgg16-cifar10", "features.0", vgg.get("features.0")!],
-  ["gazelle", "vgg16-cifar10", "features.3", vgg.get("features.3")!],
-  ["gazelle", "vgg16-cifar10", "features.10", vgg.get("features.10")!],
-  ["gazelle", "vgg16-cifar10", "features.14", vgg.get("features.14")!],
+  ["gazelle", "vgg16-cifar10", "features.7", vgg.get("features.7")!],
+  ["gazelle", "vgg16-cifar10", "features.24", vgg.get("features.24")!],
+  ["gazelle", "vgg16-cifar10", "features.34", vgg.get("features.34")!],
   ["gazelle", "vgg16-cifar10", "classifier", vgg.get("classifier")!],
   ["gazelle", "resnet-stride2", "conv16-64-128-s2", "conv:h=16,w=16,ci=64,co=128,k=3,s=2,p=1"],
-  ["gazelle-secure", "vgg16-cifar10", "features.6", vgg.get("features.6")!],
+  ["gazelle-secure", "vgg16-cifar10", "features.14", vgg.get("features.14")!],
 ];
 
 await benchLayers(CASES.map(([presetName, model, name, spec], i): LayerCase => {

@@ -14,6 +14,7 @@ import {
   simulatePlan,
 } from "../he/mod.ts";
 import {
+  applyMask,
   inputCount,
   type LayerShape,
   parseLayerSpec,
@@ -62,9 +63,7 @@ for (const framework of FRAMEWORKS) {
       const layer = layerOf(shape, rng.nextU32(), spec);
       const x = randomModT(inputCount(shape), preset.plainModulus, rng);
       for (const mask of [undefined, randomMask(weightCount(shape), 0.4, rng)]) {
-        const masked = mask
-          ? { ...layer, weights: layer.weights.map((w, i) => mask[i] ? w : 0) }
-          : layer;
+        const masked = applyMask(layer, mask);
         const ref = referenceLayer(masked, x, preset.plainModulus);
         const prog = planLayer(framework, layer, { preset, mask });
         const { result, ledgersMatch } = simulate(prog, x, preset.plainModulus);

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { countPlan, countProgram, getPreset, simulatePlan, UserError } from "../../he/mod.ts";
 import {
+  applyMask,
   type ConvShape,
   type IntLayer,
   parseLayerSpec,
@@ -135,9 +136,7 @@ Deno.test("planCryptflow2Conv() computes the reference convolution exactly (simu
     const layer = syntheticLayer(spec, shape, rng.nextU32()) as IntLayer<ConvShape>;
     const x = randomModT(shape.ci * shape.h * shape.w, preset.plainModulus, rng);
     for (const mask of [undefined, randomMask(weightCount(shape), 0.3, rng)]) {
-      const masked = mask
-        ? { ...layer, weights: layer.weights.map((w, i) => mask[i] ? w : 0) }
-        : layer;
+      const masked = applyMask(layer, mask);
       const ref = referenceLayer(masked, x, preset.plainModulus);
       for (const stock of [false, true]) {
         const prog = planCryptflow2Conv(layer, { preset, mask, stock });

@@ -8,6 +8,7 @@ import {
   UserError,
 } from "../../he/mod.ts";
 import {
+  applyMask,
   type FcShape,
   type IntLayer,
   parseLayerSpec,
@@ -57,7 +58,7 @@ Deno.test("SCI element-wise product (BatchNorm): one product, mask and two mod s
   assertEquals([stock.mult, stock.cts_down, aware.mult, aware.cts_down], [1, 2, 1, 1]);
   const x = randomModT(4 * 64 * 64, preset.plainModulus, new Rng(1));
   const plan = planCryptflow2(bn, { preset, mask }).parts[0];
-  const masked = { ...bn, weights: bn.weights.map((w, i) => mask[i] ? w : 0) };
+  const masked = applyMask(bn, mask);
   assertEquals(
     firstMismatch(simulatePlan(plan, x).result, referenceLayer(masked, x, preset.plainModulus)),
     -1,

@@ -5,6 +5,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { closeEnvs, countProgram, executeProgram, getPreset, type Preset } from "../../he/mod.ts";
 import {
+  applyMask,
   inputCount,
   type IntLayer,
   parseLayerSpec,
@@ -27,7 +28,7 @@ async function check(
   const x = randomModT(inputCount(layer.shape), p.plainModulus, new Rng(seed));
   const run = await executeProgram(prog, x);
   const mask = opts.mask;
-  const masked = mask ? { ...layer, weights: layer.weights.map((w, i) => mask[i] ? w : 0) } : layer;
+  const masked = applyMask(layer, mask);
   const ref = referenceLayer(masked, x, p.plainModulus);
   const label = `${layer.name} stock=${!!opts.stock} mask=${!!mask}`;
   assertEquals(firstMismatch(run.result, ref), -1, label);

@@ -13,7 +13,7 @@ import {
   normalizeStep,
   type Rotation,
 } from "../../he/galois.ts";
-import { countPlan, type LayerPlan, type OpCounts, zeroCounts } from "../../he/plan.ts";
+import { countPlan, type LayerPlan } from "../../he/plan.ts";
 import type { Preset } from "../../he/presets.ts";
 import { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "../../cost/unit_costs.ts";
 import { applyMask, type ConvShape, type IntLayer } from "../../nn/layers.ts";
@@ -215,49 +215,6 @@ export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOpt
   const unit = opts.unitCosts ?? MEASURED_UNIT_COSTS[opts.preset.name] ??
     MEASURED_UNIT_COSTS["gazelle-secure"];
   return predictMs(countPlan(ir), unit) < predictMs(countPlan(or), unit) ? ir : or;
-}
-
-/**
- * GAZELLE's closed-form stock counts of a blocks-packed convolution (frameworks.md §1.4), with
- * node-seal's key switches (a rotation with a half swap is two) and this engine's NTTs.
- *
- * @example
- * ```ts
- * import { closedForm } from "./conv.ts";
- *
- * // 16×16, 128 → 128, 3×3 at n = 2048: c_n = 8, 16 cts in and out.
- * const or = closedForm("or", 16, 16, 8, 9);
- * if (or.perm_in !== 128 || or.perm_out !== 112 || or.mult !== 18432) throw new Error();
- * ```
- */
-export function closedForm(
-  method: "ir" | "or",
-  inCts: number,
-  outCts: number,
-  cn: number,
-  taps: number,
-): OpCounts {
-  const c = zeroCounts();
-  c.mult = inCts * cn * taps * outCts;
-  c.add = c.mult - outCts;
-  c.cts_up = inCts;
-  c.cts_down = outCts;
-  if (method === "ir") {
-    c.perm_in = inCts * (cn * taps - 1);
-    c.rotate_columns = inCts * (cn / 2) * taps;
-    c.rotate_rows = c.perm_in - inCts;
-    c.ntt = inCts * cn * taps;
-    c.intt = outCts;
-  } else {
-    c.perm_in = inCts * (taps - 1);
-    c.perm_out = outCts * (cn - 1);
-    c.rotate_columns = outCts * (cn / 2);
-    c.rotate_rows = c.perm_in + c.perm_out - outCts;
-    c.ntt = inCts * taps;
-    c.intt = outCts * cn;
-  }
-  c.key_switches = c.rotate_rows + c.rotate_columns;
-  return c;
 }
 
 /**

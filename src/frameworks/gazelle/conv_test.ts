@@ -1,7 +1,14 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { countPlan, getPreset, type OpCounts, simulatePlan, UserError } from "../../he/mod.ts";
 import { MEASURED_UNIT_COSTS, predictMs } from "../../cost/mod.ts";
-import { type ConvShape, parseLayerSpec, randomModT, referenceLayer, Rng } from "../../nn/mod.ts";
+import {
+  applyMask,
+  type ConvShape,
+  parseLayerSpec,
+  randomModT,
+  referenceLayer,
+  Rng,
+} from "../../nn/mod.ts";
 import {
   firstMismatch,
   layerOf,
@@ -138,9 +145,7 @@ Deno.test("planGazelleConv() plans compute the reference convolution exactly (si
           continue;
         }
         const { y, ledger } = simulatePlan(plan, x);
-        const masked = mask
-          ? { ...layer, weights: layer.weights.map((w, i) => mask[i] ? w : 0) }
-          : layer;
+        const masked = applyMask(layer, mask);
         const ref = referenceLayer(masked, x, preset.plainModulus);
         assertEquals(firstMismatch(y, ref), -1, `${spec} N=${n} ${method} mask=${!!mask}`);
         assertEquals(ledger, countPlan(plan), `${spec} ledger`);

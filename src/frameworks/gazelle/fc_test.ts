@@ -1,6 +1,13 @@
 import { assertEquals } from "@std/assert";
 import { countPlan, getPreset, simulatePlan } from "../../he/mod.ts";
-import { type FcShape, parseLayerSpec, randomModT, referenceLayer, Rng } from "../../nn/mod.ts";
+import {
+  applyMask,
+  type FcShape,
+  parseLayerSpec,
+  randomModT,
+  referenceLayer,
+  Rng,
+} from "../../nn/mod.ts";
 import { firstMismatch, layerOf, randomMask, toyPreset } from "../../test_util.ts";
 import { planGazelleFc } from "./fc.ts";
 import { fcGeometry } from "../hybrid_fc.ts";
@@ -55,9 +62,7 @@ Deno.test("planGazelleFc() computes W·x exactly, with outputs above and below s
     for (const mask of [undefined, randomMask(ni * no, 0.3, rng)]) {
       const plan = planGazelleFc(layer, { preset, mask });
       const { y, ledger } = simulatePlan(plan, x);
-      const masked = mask
-        ? { ...layer, weights: layer.weights.map((w, i) => mask[i] ? w : 0) }
-        : layer;
+      const masked = applyMask(layer, mask);
       assertEquals(
         firstMismatch(y, referenceLayer(masked, x, preset.plainModulus)),
         -1,

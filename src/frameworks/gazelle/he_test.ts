@@ -13,6 +13,7 @@ import {
   UserError,
 } from "../../he/mod.ts";
 import {
+  applyMask,
   type ConvShape,
   inputCount,
   type IntLayer,
@@ -42,7 +43,7 @@ async function runAndCheck(
   const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(seed));
   const run = await executeLayer(plan, x);
   const mask = opts.mask;
-  const masked = mask ? { ...layer, weights: layer.weights.map((w, i) => mask[i] ? w : 0) } : layer;
+  const masked = applyMask(layer, mask);
   const ref = referenceLayer(masked, x, preset.plainModulus);
   const label = `${layer.name} ${preset.name} ${plan.method} mask=${!!mask}`;
   assertEquals(firstMismatch(run.y, ref), -1, `${label}: decrypted output differs`);
