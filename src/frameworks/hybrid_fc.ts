@@ -141,6 +141,15 @@ export function planHybridFc(layer: IntLayer<FcShape>, opts: HybridFcOptions): L
       const [c, d, g] = maskKeys[i];
       for (let u = 0; u < n; u++) out[u] = BigInt(weightAt(c, d, g, u));
     },
+    weightsOf(i) {
+      const [c, d, g] = maskKeys[i];
+      const out: number[] = [];
+      for (let u = 0; u < n; u++) {
+        const w = weightAt(c, d, g, u);
+        if (w !== 0) out.push(w);
+      }
+      return out;
+    },
   };
 
   const ops = new OpList();

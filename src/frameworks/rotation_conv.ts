@@ -235,6 +235,20 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     get count() {
       return maskE.length;
     },
+    weightsOf(idx) {
+      const e = order[maskE[idx]], b = maskB[idx], k = maskK[idx];
+      const { dy, dx } = conv.taps[e.tap];
+      const reps = representatives(b, e.tap);
+      const out: number[] = [];
+      groups[b].forEach((g, gi) => {
+        const p = reps[gi];
+        if (p < 0) return;
+        const i = matchChannel(sourceElem(e, k, g.slot[p]), g.y[p], g.x[p], dy, dx);
+        const w = i >= 0 ? conv.weight(g.o, i, e.tap) : 0;
+        if (w !== 0) out.push(w);
+      });
+      return out;
+    },
     fill(idx, out) {
       const e = order[maskE[idx]], b = maskB[idx], k = maskK[idx];
       const { dy, dx } = conv.taps[e.tap];

@@ -249,6 +249,11 @@ export interface MaskBank {
   readonly ntt?: boolean;
   /** Write mask `i` into `out` (length = slots, zero-filled by the caller). */
   fill(i: number, out: BigInt64Array): void;
+  /**
+   * The non-zero weights mask `i` is made of, one entry per weight it holds (a fast path of
+   * `fill` for pruning: with weights set to their index + 1 it names the weights of a product).
+   */
+  weightsOf?(i: number): number[];
 }
 
 /** A linear layer compiled for one framework and preset. */

@@ -1,0 +1,508 @@
+/**
+ * One interface to every pruning method: `prune(network, options)` → masks (in the model's own
+ * channel order), channel permutations, and a report (per layer: structures pruned by kind, exact
+ * pruning-aware op counts before and after, retained saliency; per model: totals, assembly
+ * statistics, output fidelity on random inputs).
+ *
+ * - `none`: nothing pruned (the baseline row).
+ * - `hunter`: structure selection in the model's own channel order.
+ * - `mosaic`: (i) prune basic units (2-D kernels; FC weights) by norm to the budget, (ii) assemble
+ *   them into structures by channel permutations, (iii) structure selection in the permuted order,
+ *   which completes near-complete structures (their few kept weights have small norm) and restores
+ *   pruned units that complete nothing (they are in no selected structure).
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+import { type OpCounts, zeroCounts } from "../he/plan.ts";
+import { type Preset, securityLabel } from "../he/presets.ts";
+import { predictMs } from "../cost/unit_costs.ts";
+import { forward } from "../nn/forward.ts";
+import { channelTies, type Network } from "../nn/network.ts";
+import { Rng } from "../nn/random.ts";
+import { linearLayerSpecs } from "../nn/quantize.ts";
+import { assemble } from "./assemble.ts";
+import { invert, type LayerMove, layerMoves, permuteWeights, tieKey } from "./permute.ts";
+import { ProxyState } from "./proxy.ts";
+import { type Budget, budgetLabel, checkBudget, type Norm, selectStructures } from "./select.ts";
+import { type LayerStructures, layerStructures, type StructureKind } from "./structures.ts";
+
+/** Pruning methods. */
+export const PRUNE_METHODS = ["none", "hunter", "mosaic"] as const;
+
+/** A pruning method. */
+export type PruneMethod = typeof PRUNE_METHODS[number];
+
+/** Options of `prune`. */
+export interface PruneOptions {
+  readonly method: PruneMethod;
+  readonly framework: string;
+  readonly preset: Preset;
+  /** GAZELLE conv method the structures follow (default `or`). */
+  readonly convMethod?: "ir" | "or";
+  readonly budget: Budget;
+  readonly seed?: number;
+  /** Structure and unit score (default `l2`: squared L2 norm, the saliency removed). */
+  readonly norm?: Norm;
+  /** Structure kinds selection may prune (default all). */
+  readonly kinds?: readonly StructureKind[];
+  /** MOSAIC: local-search swap trials per channel and pass (default 8). */
+  readonly swapsPerChannel?: number;
+  /** MOSAIC: passes over the channel ties (default 2). */
+  readonly passes?: number;
+  /** Random inputs for the output-fidelity check (default 8; 0 skips it). */
+  readonly fidelitySamples?: number;
+  /** Progress lines (stderr in the CLI). */
+  readonly progress?: (line: string) => void;
+}
+
+/** Counts shown in reports. */
+export const REPORT_OPS = ["perm_in", "perm_out", "mult", "add", "key_switches"] as const;
+
+/** Completion of one structure kind by the assembler, against its upper bound. */
+export interface Completion {
+  /** Complete structures of the pruned basic units in the original channel order. */
+  readonly identity: number;
+  /** … after assembly. */
+  readonly assembled: number;
+  /** Upper bound: pruned weights / weights per structure (at most the number of structures). */
+  readonly bound: number;
+  readonly structures: number;
+}
+
+/** One layer of a prune report. */
+export interface PruneLayerReport {
+  readonly name: string;
+  readonly kind: "conv" | "fc";
+  readonly weights: number;
+  readonly kept: number;
+  readonly sparsity: number;
+  /** Fraction of the layer's squared L2 norm kept. */
+  readonly retained_saliency: number;
+  /** Structures completely pruned in the final mask, by kind. */
+  readonly structures: Partial<Record<StructureKind, number>>;
+  readonly dense: Pick<OpCounts, typeof REPORT_OPS[number]>;
+  readonly pruned: Pick<OpCounts, typeof REPORT_OPS[number]>;
+  readonly predicted_ms_dense: number;
+  readonly predicted_ms: number;
+  /** MOSAIC only: structures the assembler completed, by kind. */
+  readonly assembly?: Partial<Record<StructureKind, Completion>>;
+}
+
+/** The report of one pruning run. */
+export interface PruneReport {
+  readonly model: string;
+  readonly weights_source: string;
+  readonly method: PruneMethod;
+  readonly framework: string;
+  readonly conv_method: string;
+  readonly preset: string;
+  readonly security: string;
+  readonly budget: string;
+  readonly norm: Norm;
+  readonly seed: number;
+  readonly layers: PruneLayerReport[];
+  readonly totals: {
+    readonly weights: number;
+    readonly kept: number;
+    readonly sparsity: number;
+    readonly retained_saliency: number;
+    readonly predicted_ms_dense: number;
+    readonly predicted_ms: number;
+    /** Predicted HE cost as % of unpruned (linear layers, calibrated node-seal unit costs). */
+    readonly cost_pct: number;
+    readonly dense: Pick<OpCounts, typeof REPORT_OPS[number]>;
+    readonly pruned: Pick<OpCounts, typeof REPORT_OPS[number]>;
+  };
+  readonly assembly?: {
+    readonly trials: number;
+    readonly accepted: number;
+    readonly ms: number;
+    readonly deleted_ms_identity: number;
+    readonly deleted_ms_assembled: number;
+  };
+  /** Top-1 agreement with the unpruned model on random inputs (not accuracy). */
+  readonly fidelity: { readonly samples: number; readonly top1_agreement: number | null };
+  readonly time_ms: number;
+}
+
+/** Masks, permutations and report of a pruning run. */
+export interface PruneResult {
+  /** 1 = kept, per layer, in the model's own channel order. */
+  readonly masks: Map<string, Uint8Array>;
+  /** Tie key → permutation (position p holds original channel perm[p]); empty unless MOSAIC. */
+  readonly permutations: Map<string, Int32Array>;
+  readonly report: PruneReport;
+}
+
+interface Layer {
+  readonly name: string;
+  readonly kind: "conv" | "fc";
+  readonly s: LayerStructures;
+  readonly move: LayerMove;
+  /** Float weights of the model (original order). */
+  readonly w: Float32Array;
+}
+
+/**
+ * Prune a network's linear layers for a framework.
+ *
+ * @example
+ * ```ts
+ * import { prune } from "./prune.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const opts = { framework: "gazelle", preset: getPreset("gazelle"), budget: { kind: "sparsity", ratio: 0.5 } } as const;
+ * const h = prune(net, { ...opts, method: "hunter" });
+ * const m = prune(net, { ...opts, method: "mosaic" });
+ * console.log(h.report.totals.cost_pct, m.report.totals.cost_pct);
+ * ```
+ */
+export function prune(net: Network, opts: PruneOptions): PruneResult {
+  const t0 = performance.now();
+  const say = opts.progress ?? (() => {});
+  const norm = opts.norm ?? "l2";
+  const seed = opts.seed ?? 1;
+  const ties = channelTies(net);
+  const moves = layerMoves(net, ties);
+  const weightsOf = new Map<string, Float32Array>();
+  for (const n of net.nodes) {
+    if (n.op === "Conv" || n.op === "Gemm") weightsOf.set(n.name, n.weight);
+  }
+  const layers: Layer[] = [];
+  const specs = linearLayerSpecs(net).filter((l) => l.kind !== "bn");
+  checkBudget(opts.budget, specs.map((l) => l.name));
+  specs.forEach((spec, i) => {
+    say(`structures ${i + 1}/${specs.length}: ${spec.name}`);
+    const s = layerStructures(spec.name, spec.shape, {
+      framework: opts.framework,
+      preset: opts.preset,
+      method: opts.convMethod,
+    });
+    layers.push({
+      name: spec.name,
+      kind: spec.kind as "conv" | "fc",
+      s,
+      move: moves.get(spec.name)!,
+      w: weightsOf.get(spec.name)!,
+    });
+  });
+  const all = (l: Layer) => new Uint8Array(l.s.weights).fill(1);
+  const permutations = new Map<string, Int32Array>();
+  let positionKept: Map<string, Uint8Array>;
+  let assembly: PruneReport["assembly"];
+  let completion: Map<string, Partial<Record<StructureKind, Completion>>> | undefined;
+
+  if (opts.method === "none") {
+    positionKept = new Map(layers.map((l) => [l.name, all(l)]));
+  } else if (opts.method === "hunter") {
+    say("hunter: selecting structures");
+    positionKept = selectOn(layers, new Map(), opts.budget, norm, opts.kinds);
+  } else if (opts.method === "mosaic") {
+    const units = basicUnits(layers, opts.budget, norm, opts.kinds);
+    say(`mosaic: pruned ${units.pruned} of ${units.total} weights as basic units; assembling`);
+    const states = new Map(
+      layers.map((l) => [l.name, new ProxyState(l.s, units.kept.get(l.name)!)]),
+    );
+    const before = new Map(layers.map((l) => [l.name, completeByKind(states.get(l.name)!)]));
+    const r = assemble(ties, moves, states, {
+      seed,
+      swapsPerChannel: opts.swapsPerChannel,
+      passes: opts.passes,
+    });
+    for (const [k, p] of r.perms) if (p.some((v, i) => v !== i)) permutations.set(k, p);
+    completion = new Map(layers.map((l) => {
+      const st = states.get(l.name)!;
+      const after = completeByKind(st);
+      const b = before.get(l.name)!;
+      const prunedW = st.kept.length - st.kept.reduce((a, v) => a + v, 0);
+      const out: Partial<Record<StructureKind, Completion>> = {};
+      for (const kind of Object.keys(after) as StructureKind[]) {
+        const { count, size } = after[kind]!;
+        out[kind] = {
+          identity: b[kind]!.complete,
+          assembled: after[kind]!.complete,
+          bound: Math.min(count, Math.floor(prunedW / size)),
+          structures: count,
+        };
+      }
+      return [l.name, out];
+    }));
+    assembly = {
+      trials: r.trials,
+      accepted: r.accepted,
+      ms: Math.round(r.ms),
+      deleted_ms_identity: round(r.deletedBefore),
+      deleted_ms_assembled: round(r.deletedAfter),
+    };
+    say(`mosaic: assembled in ${(r.ms / 1000).toFixed(1)} s; selecting structures`);
+    positionKept = selectOn(layers, permutations, opts.budget, norm, opts.kinds);
+  } else {
+    throw new UserError(`Unknown method "${opts.method}": use one of ${PRUNE_METHODS.join(", ")}`);
+  }
+
+  // Back to the model's own channel order, and the report.
+  const masks = new Map<string, Uint8Array>();
+  const rows: PruneLayerReport[] = [];
+  const totDense = zeroCounts(), totPruned = zeroCounts();
+  let W = 0, K = 0, sal = 0, salKept = 0, msD = 0, msP = 0;
+  for (const l of layers) {
+    const kept = positionKept.get(l.name)!;
+    const { out, inp } = layerPerms(l, permutations);
+    masks.set(
+      l.name,
+      permuteWeights(kept, l.move, out && invert(out), inp && invert(inp)),
+    );
+    const mask = masks.get(l.name)!;
+    let s2 = 0, k2 = 0, k = 0;
+    for (let j = 0; j < l.w.length; j++) {
+      const v = l.w[j] * l.w[j];
+      s2 += v;
+      if (mask[j]) {
+        k2 += v;
+        k++;
+      }
+    }
+    const pruned = l.s.counts(kept);
+    const dense = l.s.dense;
+    const structures: Partial<Record<StructureKind, number>> = {};
+    for (const st of l.s.structures) {
+      if (st.weights.every((j) => kept[j] === 0)) {
+        structures[st.kind] = (structures[st.kind] ?? 0) + 1;
+      }
+    }
+    const pd = predictMs(dense, l.s.unit), pp = predictMs(pruned, l.s.unit);
+    rows.push({
+      name: l.name,
+      kind: l.kind,
+      weights: l.w.length,
+      kept: k,
+      sparsity: round(1 - k / l.w.length, 4),
+      retained_saliency: round(s2 > 0 ? k2 / s2 : 1, 4),
+      structures,
+      dense: pick(dense),
+      pruned: pick(pruned),
+      predicted_ms_dense: round(pd),
+      predicted_ms: round(pp),
+      ...(completion ? { assembly: completion.get(l.name) } : {}),
+    });
+    for (const key of Object.keys(totDense) as (keyof OpCounts)[]) {
+      totDense[key] += dense[key];
+      totPruned[key] += pruned[key];
+    }
+    W += l.w.length;
+    K += k;
+    sal += s2;
+    salKept += k2;
+    msD += pd;
+    msP += pp;
+  }
+  const samples = opts.fidelitySamples ?? 8;
+  let agreement: number | null = null;
+  if (samples > 0 && opts.method !== "none") {
+    say(`fidelity on ${samples} random inputs`);
+    agreement = topOneAgreement(net, maskNetwork(net, masks), samples, seed);
+  }
+  const report: PruneReport = {
+    model: net.name,
+    weights_source: net.weights,
+    method: opts.method,
+    framework: opts.framework,
+    conv_method: layers.find((l) => l.kind === "conv")?.s.method ?? "-",
+    preset: opts.preset.name,
+    security: securityLabel(opts.preset),
+    budget: budgetLabel(opts.budget),
+    norm,
+    seed,
+    layers: rows,
+    totals: {
+      weights: W,
+      kept: K,
+      sparsity: round(1 - K / W, 4),
+      retained_saliency: round(sal > 0 ? salKept / sal : 1, 4),
+      predicted_ms_dense: round(msD),
+      predicted_ms: round(msP),
+      cost_pct: round(100 * msP / msD, 2),
+      dense: pick(totDense),
+      pruned: pick(totPruned),
+    },
+    ...(assembly ? { assembly } : {}),
+    fidelity: { samples: opts.method === "none" ? 0 : samples, top1_agreement: agreement },
+    time_ms: Math.round(performance.now() - t0),
+  };
+  return { masks, permutations, report };
+}
+
+function round(v: number, digits = 3): number {
+  return Number(v.toFixed(digits));
+}
+
+function pick(c: OpCounts): Pick<OpCounts, typeof REPORT_OPS[number]> {
+  return Object.fromEntries(REPORT_OPS.map((k) => [k, c[k]])) as Pick<
+    OpCounts,
+    typeof REPORT_OPS[number]
+  >;
+}
+
+function layerPerms(l: Layer, perms: ReadonlyMap<string, Int32Array>) {
+  return {
+    out: l.move.outTie ? perms.get(tieKey(l.move.outTie)) ?? null : null,
+    inp: l.move.inTie ? perms.get(tieKey(l.move.inTie)) ?? null : null,
+  };
+}
+
+/** Structure selection on fresh (all-kept) states in the permuted order; position-space masks. */
+function selectOn(
+  layers: readonly Layer[],
+  perms: ReadonlyMap<string, Int32Array>,
+  budget: Budget,
+  norm: Norm,
+  kinds?: readonly StructureKind[],
+): Map<string, Uint8Array> {
+  const sel = layers.map((l) => {
+    const { out, inp } = layerPerms(l, perms);
+    return {
+      name: l.name,
+      state: new ProxyState(l.s, new Uint8Array(l.s.weights).fill(1)),
+      w: permuteWeights(l.w, l.move, out, inp),
+    };
+  });
+  selectStructures(sel, budget, { norm, kinds });
+  return new Map(sel.map((x) => [x.name, x.state.kept]));
+}
+
+/**
+ * MOSAIC step (i): prune basic units (2-D kernels, FC weights) by mean squared weight (or mean
+ * |w|), globally, to the budget. A cost budget first finds the sparsity structure selection needs
+ * to reach that cost in the original order and prunes units to that sparsity.
+ */
+function basicUnits(
+  layers: readonly Layer[],
+  budget: Budget,
+  norm: Norm,
+  kinds?: readonly StructureKind[],
+): { kept: Map<string, Uint8Array>; pruned: number; total: number } {
+  const kept = new Map(layers.map((l) => [l.name, new Uint8Array(l.s.weights).fill(1)]));
+  const total = layers.reduce((a, l) => a + l.s.weights, 0);
+  let ratios: Map<string, number> | null = null;
+  let ratio = 0, keepSal = 0;
+  if (budget.kind === "sparsity") ratio = budget.ratio;
+  else if (budget.kind === "saliency") keepSal = budget.keep;
+  else if (budget.kind === "layers") ratios = new Map(Object.entries(budget.ratios));
+  else {
+    const probe = selectOn(layers, new Map(), budget, norm, kinds);
+    let pruned = 0;
+    for (const m of probe.values()) for (const v of m) pruned += 1 - v;
+    ratio = pruned / total;
+  }
+  // Units: (layer, first weight, size, score, saliency).
+  const units: { l: number; start: number; size: number; score: number; sal: number }[] = [];
+  let salTotal = 0;
+  layers.forEach((l, li) => {
+    const u = l.s.unitSize;
+    for (let start = 0; start < l.w.length; start += u) {
+      let s2 = 0, s1 = 0;
+      for (let t = 0; t < u; t++) {
+        s2 += l.w[start + t] ** 2;
+        s1 += Math.abs(l.w[start + t]);
+      }
+      salTotal += s2;
+      units.push({ l: li, start, size: u, score: (norm === "l1" ? s1 : s2) / u, sal: s2 });
+    }
+  });
+  units.sort((a, b) => a.score - b.score || a.l - b.l || a.start - b.start);
+  let pruned = 0, salKept = salTotal;
+  const prunedIn = new Map<string, number>();
+  for (const u of units) {
+    const l = layers[u.l];
+    if (ratios) {
+      const r = ratios.get(l.name) ?? 0;
+      const done = prunedIn.get(l.name) ?? 0;
+      if (done >= r * l.s.weights) continue;
+      prunedIn.set(l.name, done + u.size);
+    } else if (budget.kind === "saliency") {
+      if (salKept - u.sal < keepSal * salTotal) break;
+    } else if (pruned >= ratio * total) break;
+    kept.get(l.name)!.fill(0, u.start, u.start + u.size);
+    pruned += u.size;
+    salKept -= u.sal;
+  }
+  return { kept, pruned, total };
+}
+
+/** Complete structures of a state, by kind, with the count and mean size of each kind. */
+function completeByKind(
+  st: ProxyState,
+): Partial<Record<StructureKind, { complete: number; count: number; size: number }>> {
+  const out: Partial<Record<StructureKind, { complete: number; count: number; size: number }>> = {};
+  for (const s of st.s.structures) {
+    const e = out[s.kind] ??= { complete: 0, count: 0, size: 0 };
+    e.count++;
+    e.size += s.weights.length;
+    if (st.complete(s.weights)) e.complete++;
+  }
+  for (const e of Object.values(out)) e.size /= e.count;
+  return out;
+}
+
+/**
+ * The network with masked weights zeroed (masks in the network's own channel order).
+ *
+ * @example
+ * ```ts
+ * import { maskNetwork } from "./prune.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const m = maskNetwork(net, new Map([["classifier", new Uint8Array(640)]]));
+ * const fc = m.nodes.find((n) => n.name === "classifier")!;
+ * if (fc.op !== "Gemm" || fc.weight.some((v) => v !== 0)) throw new Error();
+ * ```
+ */
+export function maskNetwork(net: Network, masks: ReadonlyMap<string, Uint8Array>): Network {
+  return {
+    ...net,
+    nodes: net.nodes.map((n) => {
+      const m = masks.get(n.name);
+      if (!m || (n.op !== "Conv" && n.op !== "Gemm")) return n;
+      if (m.length !== n.weight.length) {
+        throw new UserError(
+          `Mask for ${n.name} has ${m.length} entries but the layer has ${n.weight.length} weights: prune this model again`,
+        );
+      }
+      return { ...n, weight: n.weight.map((v, j) => (m[j] ? v : 0)) };
+    }),
+  };
+}
+
+/**
+ * Fraction of random inputs on which two networks pick the same top-1 class (output fidelity;
+ * with synthetic weights this is not an accuracy).
+ *
+ * @example
+ * ```ts
+ * import { topOneAgreement } from "./prune.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * if (topOneAgreement(net, net, 2, 1) !== 1) throw new Error();
+ * ```
+ */
+export function topOneAgreement(a: Network, b: Network, samples: number, seed: number): number {
+  const rng = new Rng(seed);
+  const { c, h, w } = a.input;
+  let same = 0;
+  for (let i = 0; i < samples; i++) {
+    const x = Float32Array.from({ length: c * h * w }, () => 2 * rng.next() - 1);
+    same += argmax(forward(a, x)) === argmax(forward(b, x)) ? 1 : 0;
+  }
+  return same / samples;
+}
+
+function argmax(v: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}

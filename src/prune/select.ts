@@ -1,0 +1,264 @@
+/**
+ * Structure selection, the step Hunter and MOSAIC share: HE pruning structures are pruned
+ * greedily by least norm of their still-kept weights per predicted millisecond of HE work their
+ * pruning deletes (a lazy priority queue: a popped structure is re-scored against the current
+ * mask and re-queued if it got worse), until the budget is met.
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+import type { ProxyState } from "./proxy.ts";
+import type { StructureKind } from "./structures.ts";
+
+/** How much to prune; Hunter and MOSAIC always get the same budget. */
+export type Budget =
+  | { readonly kind: "sparsity"; readonly ratio: number }
+  | { readonly kind: "cost"; readonly fraction: number }
+  | { readonly kind: "saliency"; readonly keep: number }
+  | { readonly kind: "layers"; readonly ratios: Readonly<Record<string, number>> };
+
+/** Importance norm of a weight set: squared L2 (the saliency it removes) or L1. */
+export type Norm = "l2" | "l1";
+
+/** One layer taking part in a selection. */
+export interface SelectLayer {
+  readonly name: string;
+  readonly state: ProxyState;
+  /** Float weights in position space. */
+  readonly w: Float32Array;
+}
+
+/** A budget in words, for reports. */
+export function budgetLabel(b: Budget): string {
+  switch (b.kind) {
+    case "sparsity":
+      return `weight sparsity ${b.ratio}`;
+    case "cost":
+      return `HE cost ${(100 * b.fraction).toFixed(1)}% of unpruned`;
+    case "saliency":
+      return `retained saliency ${b.keep}`;
+    case "layers":
+      return `per-layer ratios (${Object.keys(b.ratios).length} layers)`;
+  }
+}
+
+/**
+ * Check a budget's numbers; throws a one-line `UserError` naming the bad value.
+ *
+ * @example
+ * ```ts
+ * import { checkBudget } from "./select.ts";
+ *
+ * checkBudget({ kind: "sparsity", ratio: 0.5 });
+ * try {
+ *   checkBudget({ kind: "sparsity", ratio: 1.5 });
+ * } catch (e) {
+ *   console.log((e as Error).message);
+ * }
+ * ```
+ */
+export function checkBudget(b: Budget, layers?: readonly string[]): void {
+  const inUnit = (v: number, what: string) => {
+    if (!(v >= 0 && v <= 1)) throw new UserError(`${what} must be in [0, 1], got ${v}`);
+  };
+  if (b.kind === "sparsity") inUnit(b.ratio, "--ratio");
+  else if (b.kind === "cost") inUnit(b.fraction, "--cost");
+  else if (b.kind === "saliency") inUnit(b.keep, "--saliency");
+  else {
+    for (const [name, r] of Object.entries(b.ratios)) {
+      if (layers && !layers.includes(name)) {
+        throw new UserError(
+          `per-layer ratios name layer "${name}", which the model does not have (layers: ${
+            layers.slice(0, 4).join(", ")
+          }, …)`,
+        );
+      }
+      if (typeof r !== "number") throw new UserError(`ratio of layer ${name} is not a number`);
+      inUnit(r, `ratio of layer ${name}`);
+    }
+  }
+}
+
+/** A binary min-heap of (score, id). */
+class Heap {
+  #score: number[] = [];
+  #id: number[] = [];
+  get size(): number {
+    return this.#id.length;
+  }
+  push(score: number, id: number): void {
+    const s = this.#score, d = this.#id;
+    let i = d.length;
+    s.push(score);
+    d.push(id);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (s[p] < score || (s[p] === score && d[p] < id)) break;
+      s[i] = s[p];
+      d[i] = d[p];
+      i = p;
+    }
+    s[i] = score;
+    d[i] = id;
+  }
+  peek(): number {
+    return this.#score[0];
+  }
+  pop(): { score: number; id: number } {
+    const s = this.#score, d = this.#id;
+    const top = { score: s[0], id: d[0] };
+    const ls = s.pop()!, ld = d.pop()!;
+    const n = d.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && (s[c + 1] < s[c] || (s[c + 1] === s[c] && d[c + 1] < d[c]))) c++;
+        if (s[c] > ls || (s[c] === ls && d[c] > ld)) break;
+        s[i] = s[c];
+        d[i] = d[c];
+        i = c;
+      }
+      s[i] = ls;
+      d[i] = ld;
+    }
+    return top;
+  }
+}
+
+/** What a selection did. */
+export interface SelectionResult {
+  /** Structures pruned, by layer and kind. */
+  readonly pruned: Map<string, Partial<Record<StructureKind, number>>>;
+}
+
+/**
+ * Prune structures of `layers` to `budget` (mutating each layer's state).
+ *
+ * @example
+ * ```ts
+ * import { selectStructures } from "./select.ts";
+ * import { ProxyState } from "./proxy.ts";
+ * import { layerStructures } from "./structures.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { parseLayerSpec } from "../nn/mod.ts";
+ *
+ * const s = layerStructures("c", parseLayerSpec("conv:h=8,w=8,ci=8,co=8,k=3"), {
+ *   framework: "gazelle",
+ *   preset: getPreset("gazelle"),
+ * });
+ * const state = new ProxyState(s, new Uint8Array(s.weights).fill(1));
+ * const w = new Float32Array(s.weights).map((_, i) => Math.sin(i));
+ * selectStructures([{ name: "c", state, w }], { kind: "sparsity", ratio: 0.5 }, { norm: "l2" });
+ * if (state.kept.reduce((a, b) => a + b, 0) > s.weights / 2) throw new Error();
+ * ```
+ */
+export function selectStructures(
+  layers: readonly SelectLayer[],
+  budget: Budget,
+  opts: { readonly norm: Norm; readonly kinds?: readonly StructureKind[] },
+): SelectionResult {
+  const pruned = new Map<string, Partial<Record<StructureKind, number>>>();
+  if (budget.kind === "layers") {
+    for (const l of layers) {
+      const r = budget.ratios[l.name];
+      if (r === undefined || r === 0) continue;
+      const sub = selectStructures([l], { kind: "sparsity", ratio: r }, opts);
+      for (const [k, v] of sub.pruned) pruned.set(k, v);
+    }
+    return { pruned };
+  }
+  const kinds = new Set(
+    opts.kinds ?? ["multiplier", "output-rotation", "input-rotation", "fc-diagonal"],
+  );
+  const entries: { layer: number; index: number }[] = [];
+  let total = 0, keptCount = 0, salTotal = 0, salKept = 0, ms = 0, msDense = 0;
+  layers.forEach((l, li) => {
+    l.state.s.structures.forEach((st, index) => {
+      if (kinds.has(st.kind)) entries.push({ layer: li, index });
+    });
+    total += l.state.kept.length;
+    for (let j = 0; j < l.w.length; j++) {
+      const v = l.w[j] * l.w[j];
+      salTotal += v;
+      if (l.state.kept[j]) {
+        keptCount++;
+        salKept += v;
+      }
+    }
+    ms += l.state.ms;
+    msDense += denseMs(l.state);
+  });
+  const normOf = (
+    l: SelectLayer,
+    weights: Int32Array,
+  ): { norm: number; sal: number; n: number } => {
+    let norm = 0, sal = 0, n = 0;
+    for (const j of weights) {
+      if (!l.state.kept[j]) continue;
+      const v = l.w[j];
+      sal += v * v;
+      norm += opts.norm === "l1" ? Math.abs(v) : v * v;
+      n++;
+    }
+    return { norm, sal, n };
+  };
+  const scoreOf = (e: number): number => {
+    const { layer, index } = entries[e];
+    const l = layers[layer];
+    const st = l.state.s.structures[index];
+    const gain = l.state.marginal(st.weights);
+    if (gain <= 0) return Infinity;
+    return normOf(l, st.weights).norm / gain;
+  };
+  const done = (): boolean => {
+    if (budget.kind === "sparsity") return total - keptCount >= budget.ratio * total;
+    if (budget.kind === "cost") return ms <= budget.fraction * msDense;
+    return false;
+  };
+  const heap = new Heap();
+  entries.forEach((_, e) => {
+    const s = scoreOf(e);
+    if (s < Infinity) heap.push(s, e);
+  });
+  while (heap.size > 0 && !done()) {
+    const { id } = heap.pop();
+    const s = scoreOf(id);
+    if (s === Infinity) continue;
+    if (heap.size > 0 && s > heap.peek() * (1 + 1e-12)) {
+      heap.push(s, id);
+      continue;
+    }
+    const { layer, index } = entries[id];
+    const l = layers[layer];
+    const st = l.state.s.structures[index];
+    const { sal, n } = normOf(l, st.weights);
+    if (budget.kind === "saliency" && salKept - sal < budget.keep * salTotal) break;
+    const before = l.state.ms;
+    for (const j of st.weights) l.state.set(j, 0);
+    ms += l.state.ms - before;
+    keptCount -= n;
+    salKept -= sal;
+    let byKind = pruned.get(l.name);
+    if (!byKind) pruned.set(l.name, byKind = {});
+    byKind[st.kind] = (byKind[st.kind] ?? 0) + 1;
+  }
+  return { pruned };
+}
+
+const denseCache = new WeakMap<object, number>();
+
+/** Predicted ms of a layer's structure model with nothing pruned. */
+export function denseMs(state: ProxyState): number {
+  const s = state.s;
+  let hit = denseCache.get(s.prodCost);
+  if (hit === undefined) {
+    hit = 0;
+    for (const v of s.prodCost) hit += v;
+    for (const v of s.rotCost) hit += v;
+    for (const v of s.accCost) hit += v;
+    denseCache.set(s.prodCost, hit);
+  }
+  return hit;
+}

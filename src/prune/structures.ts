@@ -1,0 +1,461 @@
+/**
+ * HE pruning structures of a linear layer, derived from the framework's own plan rather than
+ * re-derived by hand: the layer is planned once with every weight set to its index + 1, so each
+ * plaintext product names the weights it holds. From the op graph of that dense plan:
+ *
+ * - a **multiplier** structure is a set of products holding the same kernels (a generalised
+ *   diagonal of a kernel block, all taps); zeroing it deletes their Mult and Add;
+ * - an **output-rotation** structure is every product summed into one rotated partial sum (one
+ *   diagonal of an output ciphertext across all input ciphertexts); zeroing it also deletes that
+ *   output Perm;
+ * - an **input-rotation** structure is every product reading one rotated input (one tap across
+ *   every kernel reading one input ciphertext); zeroing it also deletes that input Perm;
+ * - an **fc-diagonal** structure is one packed diagonal of an FC weight matrix: its rotation,
+ *   Mult and Add.
+ *
+ * Each structure's claim (the ops its zeroing deletes) comes from `survivingCounts`, which runs
+ * the pruning-aware skip rules on the dense op graph; tests check every claim against re-planning.
+ *
+ * @module
+ */
+import { planLayer } from "../frameworks/mod.ts";
+import {
+  type HeOp,
+  type LayerPlan,
+  type LayerProgram,
+  type OpCounts,
+  tallyOp,
+  zeroCounts,
+} from "../he/plan.ts";
+import type { Preset } from "../he/presets.ts";
+import { predictMs, type UnitCosts, unitCostsFor } from "../cost/unit_costs.ts";
+import { type LayerShape, shapeLabel, weightCount } from "../nn/layers.ts";
+
+/** The kinds of HE pruning structure. */
+export const STRUCTURE_KINDS = [
+  "multiplier",
+  "output-rotation",
+  "input-rotation",
+  "fc-diagonal",
+] as const;
+
+/** A kind of HE pruning structure. */
+export type StructureKind = typeof STRUCTURE_KINDS[number];
+
+/** A set of weights (flat indices, position space) whose zeroing deletes HE ops. */
+export interface Structure {
+  readonly kind: StructureKind;
+  /** Sorted flat weight indices. */
+  readonly weights: Int32Array;
+}
+
+/** Geometry options a layer's structures depend on. */
+export interface StructureOptions {
+  readonly framework: string;
+  readonly preset: Preset;
+  /** GAZELLE conv method (default `or`: the structures of `auto` would depend on the weights). */
+  readonly method?: "ir" | "or";
+}
+
+/**
+ * The HE structure model of one linear layer: its products and the rotations and partial sums
+ * they feed, each with a cost in predicted milliseconds, plus the structures built from them.
+ */
+export interface LayerStructures {
+  readonly layer: string;
+  readonly framework: string;
+  readonly method: string;
+  readonly shape: LayerShape;
+  /** Number of weights. */
+  readonly weights: number;
+  /** Weights per basic pruning unit (k·k for conv: one 2-D kernel; 1 for FC). */
+  readonly unitSize: number;
+  /** Products: weights of product m are `prodWeights[prodStart[m] .. prodStart[m + 1]]`. */
+  readonly prodStart: Int32Array;
+  readonly prodWeights: Int32Array;
+  /** Products of weight j: `weightProds[weightStart[j] .. weightStart[j + 1]]`. */
+  readonly weightStart: Int32Array;
+  readonly weightProds: Int32Array;
+  /** Predicted ms of each product (its Mult and the Add that consumes it). */
+  readonly prodCost: Float64Array;
+  /** Input group (rotated input or NTT-ed input) of each product, and each group's ms. */
+  readonly prodRot: Int32Array;
+  readonly rotCost: Float64Array;
+  readonly rotSize: Int32Array;
+  /** Partial sum (accumulator) of each product, and each one's ms (INTT, switches, rotation). */
+  readonly prodAcc: Int32Array;
+  readonly accCost: Float64Array;
+  readonly accSize: Int32Array;
+  readonly structures: readonly Structure[];
+  /** Dense (unpruned) counts of the pruning-aware plan. */
+  readonly dense: OpCounts;
+  readonly unit: UnitCosts;
+  /** Exact pruning-aware counts of the layer with `kept` (1 = kept, position space). */
+  counts(kept: Uint8Array): OpCounts;
+  /** Exact ops deleted by zeroing `s` on top of `kept` (default: the dense layer). */
+  claim(s: Structure, kept?: Uint8Array): OpCounts;
+}
+
+/**
+ * Pruning-aware counts of a dense plan after zeroing weights: products whose weights are all
+ * zero vanish, then every op whose value is identically zero or whose result nothing uses (an
+ * unused rotation or NTT, a partial sum of nothing, the add of a zero term).
+ *
+ * @example
+ * ```ts
+ * import { survivingCounts } from "./structures.ts";
+ * import { getPreset, countPlan } from "../he/mod.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=8,w=8,ci=4,co=4,k=3"), 1);
+ * const plan = planGazelle(layer, { preset: getPreset("gazelle"), method: "or" });
+ * if (survivingCounts(plan, () => true).mult !== countPlan(plan).mult) throw new Error();
+ * if (survivingCounts(plan, () => false).mult !== 0) throw new Error();
+ * ```
+ */
+export function survivingCounts(plan: LayerPlan, maskLive: (mask: number) => boolean): OpCounts {
+  const ops = plan.ops;
+  const n = ops.length;
+  const list: HeOp[] = new Array(n);
+  let maxReg = plan.inputs;
+  for (let i = 0; i < n; i++) {
+    const op = list[i] = ops.get(i);
+    const r = op.kind === "rotate" || op.kind === "mul" || op.kind === "add"
+      ? Math.max(op.dst, op.src)
+      : op.kind === "zero"
+      ? op.dst
+      : op.reg;
+    if (r > maxReg) maxReg = r;
+  }
+  const nz = new Uint8Array(maxReg + 1);
+  nz.fill(1, 0, plan.inputs);
+  const result = new Uint8Array(n), srcNz = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const op = list[i];
+    switch (op.kind) {
+      case "rotate":
+        result[i] = nz[op.dst] = nz[op.src];
+        break;
+      case "mul":
+        result[i] = nz[op.dst] = nz[op.src] && maskLive(op.mask) ? 1 : 0;
+        break;
+      case "add":
+        srcNz[i] = nz[op.src];
+        result[i] = nz[op.dst] & nz[op.src];
+        nz[op.dst] |= nz[op.src];
+        break;
+      case "zero":
+        // Stock plans only: an encryption of zero that sums start from; never a value.
+        nz[op.dst] = 0;
+        break;
+      default:
+        result[i] = nz[op.reg];
+    }
+  }
+  const needed = new Uint8Array(maxReg + 1);
+  for (const o of plan.outputs) if (o !== null) needed[o] = 1;
+  const c = zeroCounts();
+  const keySteps = new Set(plan.keys.steps);
+  const coeff = plan.masks.ntt === false;
+  for (let i = n - 1; i >= 0; i--) {
+    const op = list[i];
+    let keep = false;
+    switch (op.kind) {
+      case "rotate":
+      case "mul":
+        keep = needed[op.dst] === 1 && result[i] === 1;
+        if (keep) needed[op.src] = 1;
+        break;
+      case "add":
+        if (needed[op.dst] && srcNz[i]) needed[op.src] = 1;
+        keep = needed[op.dst] === 1 && result[i] === 1;
+        break;
+      case "zero":
+        break;
+      default:
+        keep = needed[op.reg] === 1 && result[i] === 1;
+    }
+    if (keep) tallyOp(c, op, keySteps, coeff);
+  }
+  c.cts_up = plan.inputs;
+  // An output whose value is identically zero is not returned.
+  c.cts_down = plan.outputs.filter((o) => o !== null && nz[o] === 1).length;
+  return c;
+}
+
+/** Weights of a product, from the index-weighted plan (weight j is stored as j + 1). */
+function productWeights(plan: LayerPlan, m: number): number[] {
+  let vals: number[];
+  if (plan.masks.weightsOf) vals = plan.masks.weightsOf(m);
+  else {
+    const buf = new BigInt64Array(plan.slots);
+    plan.masks.fill(m, buf);
+    vals = [];
+    for (const v of buf) if (v !== 0n) vals.push(Number(v));
+  }
+  const set = [...new Set(vals)].map((v) => v - 1).sort((a, b) => a - b);
+  return set;
+}
+
+function hashOf(a: ArrayLike<number>): string {
+  let h1 = 0x811c9dc5, h2 = 0x9e3779b9;
+  for (let i = 0; i < a.length; i++) {
+    h1 = Math.imul(h1 ^ a[i], 16777619);
+    h2 = Math.imul(h2 + a[i], 2246822519) ^ (h2 >>> 13);
+  }
+  return `${a.length}:${h1 >>> 0}:${h2 >>> 0}`;
+}
+
+const cache = new Map<string, LayerStructures>();
+
+/**
+ * The structure model of a layer shape under a framework (cached per geometry: it does not
+ * depend on the weights).
+ *
+ * @example
+ * ```ts
+ * import { layerStructures } from "./structures.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { parseLayerSpec } from "../nn/mod.ts";
+ *
+ * const s = layerStructures("c", parseLayerSpec("conv:h=8,w=8,ci=8,co=8,k=3"), {
+ *   framework: "gazelle",
+ *   preset: getPreset("gazelle"),
+ * });
+ * const rot = s.structures.find((x) => x.kind === "output-rotation")!;
+ * console.log(s.claim(rot)); // { perm_out: 1, mult: …, add: …, … }
+ * ```
+ */
+export function layerStructures(
+  name: string,
+  shape: LayerShape,
+  opts: StructureOptions,
+): LayerStructures {
+  const method = opts.framework === "gazelle" && shape.kind === "conv" ? opts.method ?? "or" : "-";
+  const key = `${opts.framework}|${opts.preset.name}|${method}|${shapeLabel(shape)}`;
+  const hit = cache.get(key);
+  if (hit) return { ...hit, layer: name };
+  const built = buildStructures(name, shape, opts, method);
+  if (cache.size > 256) cache.clear();
+  cache.set(key, built);
+  return built;
+}
+
+function buildStructures(
+  name: string,
+  shape: LayerShape,
+  opts: StructureOptions,
+  method: string,
+): LayerStructures {
+  if (shape.kind === "bn") throw new Error("a BatchNorm layer has no pruning structures");
+  const nW = weightCount(shape);
+  const index = Int32Array.from({ length: nW }, (_, j) => j + 1);
+  const program: LayerProgram = planLayer(opts.framework, { name, shape, weights: index }, {
+    preset: opts.preset,
+    method: method === "-" ? undefined : method as "ir" | "or",
+  });
+  const unit = unitCostsFor(opts.preset.name);
+  if (!unit) throw new Error(`no unit costs for preset ${opts.preset.name}`);
+  const unitSize = shape.kind === "conv" ? shape.k * shape.k : 1;
+  const msOf = (op: HeOp, plan: LayerPlan) => {
+    const c = zeroCounts();
+    tallyOp(c, op, new Set(plan.keys.steps), plan.masks.ntt === false);
+    return predictMs(c, unit);
+  };
+
+  const prodW: number[][] = [];
+  const prodCost: number[] = [], prodRot: number[] = [], prodAcc: number[] = [];
+  const rotCost: number[] = [], accCost: number[] = [];
+  const rotOut: boolean[] = [], rotIn: boolean[] = [];
+  const prodPart: number[] = [], prodMask: number[] = [];
+  const dense = zeroCounts();
+  program.parts.forEach((plan, part) => {
+    const ops = plan.ops;
+    const list = Array.from({ length: ops.length }, (_, i) => ops.get(i));
+    const addMs = unit.add;
+    // Register → input group / accumulator ids, for this part.
+    const groupOfReg = new Map<number, number>();
+    const accOfReg = new Map<number, number>();
+    const rotatedBy = new Map<number, number>(); // reg → index of the rotate op writing it
+    list.forEach((op, i) => {
+      if (op.kind === "rotate" && op.side === "in") rotatedBy.set(op.dst, i);
+    });
+    const unaryMs = new Map<number, number>();
+    for (const op of list) {
+      if (op.kind === "ntt" || op.kind === "intt" || op.kind === "modswitch") {
+        unaryMs.set(op.reg, (unaryMs.get(op.reg) ?? 0) + msOf(op, plan));
+      }
+    }
+    const prodOfReg = new Map<number, number>();
+    for (const op of list) {
+      if (op.kind === "mul") {
+        const m = prodW.length;
+        prodW.push(productWeights(plan, op.mask));
+        prodPart.push(part);
+        prodMask.push(op.mask);
+        prodCost.push(msOf(op, plan) + addMs);
+        let g = groupOfReg.get(op.src);
+        if (g === undefined) {
+          g = rotCost.length;
+          groupOfReg.set(op.src, g);
+          const r = rotatedBy.get(op.src);
+          rotCost.push((r === undefined ? 0 : msOf(list[r], plan)) + (unaryMs.get(op.src) ?? 0));
+          rotIn.push(r !== undefined);
+        }
+        prodRot.push(g);
+        prodOfReg.set(op.dst, m);
+        const a = accCost.length;
+        accOfReg.set(op.dst, a);
+        accCost.push(0);
+        rotOut.push(false);
+        prodAcc.push(a);
+      } else if (op.kind === "add") {
+        const m = prodOfReg.get(op.src);
+        const a = accOfReg.get(op.dst);
+        if (m !== undefined && a !== undefined && prodAcc[m] !== a) {
+          // The product joins the accumulator it is added into; its own slot is dropped.
+          accCost[prodAcc[m]] = NaN;
+          prodAcc[m] = a;
+        }
+      }
+    }
+    // Accumulator costs: INTT and switches of the root, and the output rotation reading it.
+    for (const [reg, a] of accOfReg) {
+      if (Number.isNaN(accCost[a])) continue;
+      accCost[a] = unaryMs.get(reg) ?? 0;
+    }
+    for (const op of list) {
+      if (op.kind === "rotate" && op.side === "out") {
+        const a = accOfReg.get(op.src);
+        if (a !== undefined && !Number.isNaN(accCost[a])) {
+          accCost[a] += msOf(op, plan);
+          rotOut[a] = true;
+        }
+      }
+    }
+    const c = survivingCounts(plan, () => true);
+    for (const k of Object.keys(c) as (keyof OpCounts)[]) dense[k] += c[k];
+  });
+
+  // Renumber accumulators densely (dropped slots are NaN).
+  const accMap = new Int32Array(accCost.length).fill(-1);
+  const accCostD: number[] = [], accOut: boolean[] = [];
+  accCost.forEach((v, a) => {
+    if (!Number.isNaN(v)) {
+      accMap[a] = accCostD.length;
+      accCostD.push(v);
+      accOut.push(rotOut[a]);
+    }
+  });
+  const P = prodW.length;
+  const prodStart = new Int32Array(P + 1);
+  for (let m = 0; m < P; m++) prodStart[m + 1] = prodStart[m] + prodW[m].length;
+  const prodWeights = new Int32Array(prodStart[P]);
+  prodW.forEach((w, m) => prodWeights.set(w, prodStart[m]));
+  const weightStart = new Int32Array(nW + 1);
+  for (const j of prodWeights) weightStart[j + 1]++;
+  for (let j = 0; j < nW; j++) weightStart[j + 1] += weightStart[j];
+  const fillAt = weightStart.slice(0, nW);
+  const weightProds = new Int32Array(prodWeights.length);
+  for (let m = 0; m < P; m++) {
+    for (let q = prodStart[m]; q < prodStart[m + 1]; q++) {
+      weightProds[fillAt[prodWeights[q]]++] = m;
+    }
+  }
+  const prodAccD = Int32Array.from(prodAcc, (a) => accMap[a]);
+  const rotSize = new Int32Array(rotCost.length), accSize = new Int32Array(accCostD.length);
+  for (let m = 0; m < P; m++) {
+    rotSize[prodRot[m]]++;
+    accSize[prodAccD[m]]++;
+  }
+
+  // Structures.
+  const structures: Structure[] = [];
+  const seen = new Set<string>();
+  const add = (kind: StructureKind, members: number[]) => {
+    const set = new Set<number>();
+    for (const m of members) for (const j of prodW[m]) set.add(j);
+    if (set.size === 0) return;
+    const weights = Int32Array.from(set).sort();
+    const key = hashOf(weights);
+    if (seen.has(key)) return;
+    seen.add(key);
+    structures.push({ kind, weights });
+  };
+  const byKernels = new Map<string, number[]>();
+  for (let m = 0; m < P; m++) {
+    const kernels = [...new Set(prodW[m].map((j) => Math.floor(j / unitSize)))].sort((a, b) =>
+      a - b
+    );
+    const key = `${prodPart[m]}|${kernels.join(",")}`;
+    let l = byKernels.get(key);
+    if (!l) byKernels.set(key, l = []);
+    l.push(m);
+  }
+  // The larger kinds first: a set that is both an output-rotation and a multiplier structure
+  // (a layer with one input ciphertext) is kept under the kind that deletes more.
+  const fc = shape.kind === "fc";
+  if (!fc) {
+    const accMembers = Array.from({ length: accCostD.length }, () => [] as number[]);
+    const rotMembers = Array.from({ length: rotCost.length }, () => [] as number[]);
+    for (let m = 0; m < P; m++) {
+      accMembers[prodAccD[m]].push(m);
+      rotMembers[prodRot[m]].push(m);
+    }
+    accMembers.forEach((ms, a) => accOut[a] && add("output-rotation", ms));
+    rotMembers.forEach((ms, r) => rotIn[r] && add("input-rotation", ms));
+  }
+  for (const members of byKernels.values()) add(fc ? "fc-diagonal" : "multiplier", members);
+
+  const counts = (kept: Uint8Array): OpCounts => {
+    if (kept.length !== nW) throw new Error(`mask of ${kept.length} for ${nW} weights`);
+    const total = zeroCounts();
+    program.parts.forEach((plan, part) => {
+      const live = new Map<number, boolean>();
+      for (let m = 0; m < P; m++) {
+        if (prodPart[m] !== part) continue;
+        let any = false;
+        for (let q = prodStart[m]; q < prodStart[m + 1] && !any; q++) {
+          any = kept[prodWeights[q]] === 1;
+        }
+        live.set(prodMask[m], any);
+      }
+      const c = survivingCounts(plan, (mask) => live.get(mask) ?? true);
+      for (const k of Object.keys(c) as (keyof OpCounts)[]) total[k] += c[k];
+    });
+    return total;
+  };
+  const claim = (s: Structure, kept?: Uint8Array): OpCounts => {
+    const before = kept ?? new Uint8Array(nW).fill(1);
+    const after = before.slice();
+    for (const j of s.weights) after[j] = 0;
+    const a = counts(before), b = counts(after);
+    for (const k of Object.keys(a) as (keyof OpCounts)[]) a[k] -= b[k];
+    return a;
+  };
+  return {
+    layer: name,
+    framework: opts.framework,
+    method: program.method,
+    shape,
+    weights: nW,
+    unitSize,
+    prodStart,
+    prodWeights,
+    weightStart,
+    weightProds,
+    prodCost: Float64Array.from(prodCost),
+    prodRot: Int32Array.from(prodRot),
+    rotCost: Float64Array.from(rotCost),
+    rotSize,
+    prodAcc: prodAccD,
+    accCost: Float64Array.from(accCostD),
+    accSize,
+    structures,
+    dense,
+    unit,
+    counts,
+    claim,
+  };
+}
