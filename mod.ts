@@ -24,3 +24,4 @@ export * from "./src/nn/mod.ts";
 export * from "./src/frameworks/mod.ts";
 export * from "./src/cost/mod.ts";
 export * from "./src/report/mod.ts";
+export * from "./src/prune/mod.ts";

@@ -4,7 +4,8 @@
  * @module
  */
 import { UserError } from "../src/he/errors.ts";
-import { getPreset, type Preset, presetNames } from "../src/he/presets.ts";
+import { cryptflow2Preset, getPreset, type Preset, presetNames } from "../src/he/presets.ts";
+import { FRAMEWORKS } from "../src/frameworks/mod.ts";
 
 /** Run a CLI main; a `UserError` prints its one line and exits 2, anything else exits 1. */
 export async function runMain(main: () => Promise<number | void>): Promise<never> {
@@ -59,4 +60,31 @@ export function methodFlag(value: string | undefined): "ir" | "or" | "auto" {
     throw new UserError(`Unknown --method "${m}": use ir, or or auto`);
   }
   return m;
+}
+
+/** The framework named by `--framework` (default `gazelle`), or a one-line error. */
+export function frameworkFlag(value: string | undefined): string {
+  const framework = value ?? "gazelle";
+  if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
+    throw new UserError(`Unknown --framework "${framework}": use ${FRAMEWORKS.join(" or ")}`);
+  }
+  return framework;
+}
+
+/**
+ * The preset of a framework: `--preset NAME`, or for CrypTFlow2 the SCI preset of share width
+ * `--bits` (default 37, as SCI), or `gazelle`.
+ */
+export function frameworkPreset(
+  framework: string,
+  preset: string | undefined,
+  bitsFlag: string | undefined,
+): Preset {
+  const bits = Number(bitsFlag ?? 37);
+  if (!Number.isInteger(bits) || bits < 32 || bits > 41) {
+    throw new UserError(`--bits must be in 32..41`);
+  }
+  return framework === "cryptflow2" && preset === undefined
+    ? cryptflow2Preset(bits)
+    : presetFlag(preset);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { accuracy, loadCifar10, loadModel, loadTinyImageNet, UserError } from "../mod.ts";
+import { accuracy, loadDatasetFor, loadModel, UserError } from "../mod.ts";
 import { checkFlags, progress, runMain } from "./_cli.ts";
 
 async function main(): Promise<number> {
@@ -23,9 +23,7 @@ async function main(): Promise<number> {
     seed: args.seed === undefined ? undefined : Number(args.seed),
   });
   progress(`loading data from ${args.data}`);
-  const ds = net.input.h === 32
-    ? await loadCifar10(args.data, (args.split ?? "test") as "test" | "train", limit)
-    : await loadTinyImageNet(args.data, (args.split ?? "val") as "val" | "train", limit);
+  const ds = await loadDatasetFor(net, args.data, args.split, limit);
   progress(`evaluating ${net.name} on ${ds.images.length} images of ${ds.name}`);
   const acc = accuracy(net, ds);
   console.log(

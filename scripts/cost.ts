@@ -7,16 +7,24 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import {
-  cryptflow2Preset,
-  FRAMEWORKS,
   loadModel,
   type ModelCost,
   modelCostParallel,
-  readMaskFile,
+  permuteMasks,
+  permuteNetwork,
+  type PruneFile,
+  readPruneFile,
   spawnPlanners,
   UserError,
 } from "../mod.ts";
-import { checkFlags, methodFlag, presetFlag, progress, runMain } from "./_cli.ts";
+import {
+  checkFlags,
+  frameworkFlag,
+  frameworkPreset,
+  methodFlag,
+  progress,
+  runMain,
+} from "./_cli.ts";
 
 const COLUMNS = ["perm_in", "perm_out", "key_switches", "mult", "add"] as const;
 
@@ -70,6 +78,49 @@ function table(t: ModelCost): string {
   ].join("\n");
 }
 
+/** Per-layer ops before → after pruning, with the predicted cost of both. */
+function compare(a: ModelCost, b: ModelCost): string {
+  const head = ["layer", "perm", "mult", "add", "ms", "ms pruned", "%"];
+  const perm = (c: ModelCost["totals"]["ops"]) => c.perm_in + c.perm_out;
+  const pair = (x: number, y: number) => `${x} → ${y}`;
+  const ms = (v: unknown) => (typeof v === "number" ? v.toFixed(1) : "-");
+  const pct = (x: unknown, y: unknown) =>
+    typeof x === "number" && typeof y === "number" && x > 0 ? (100 * y / x).toFixed(1) : "-";
+  const rows = a.layers.map((l, i) => {
+    const p = b.layers[i];
+    return [
+      l.name,
+      pair(perm(l.ops), perm(p.ops)),
+      pair(l.ops.mult, p.ops.mult),
+      pair(l.ops.add, p.ops.add),
+      ms(l.predicted_server_ms),
+      ms(p.predicted_server_ms),
+      pct(l.predicted_server_ms, p.predicted_server_ms),
+    ];
+  });
+  const ta = a.totals, tb = b.totals;
+  rows.push([
+    "total",
+    pair(perm(ta.ops), perm(tb.ops)),
+    pair(ta.ops.mult, tb.ops.mult),
+    pair(ta.ops.add, tb.ops.add),
+    ms(ta.predicted_server_ms),
+    ms(tb.predicted_server_ms),
+    pct(ta.predicted_server_ms, tb.predicted_server_ms),
+  ]);
+  const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (r: string[]) =>
+    r.map((s, j) => (j === 0 ? s.padEnd(w[j]) : s.padStart(w[j]))).join("  ");
+  return [
+    `${a.model} under ${a.framework} (${a.preset}: ${a.security}); weights: ${a.weights}; ` +
+    `unpruned → pruned, ${
+      a.stock ? "stock" : "pruning-aware"
+    } counts, predicted ms from measured unit costs`,
+    line(head),
+    ...rows.map(line),
+  ].join("\n");
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args, {
     boolean: ["stock", "json", "csv"],
@@ -91,22 +142,13 @@ async function main(): Promise<number> {
   if (!args.model) {
     throw new UserError("missing --model (a zoo name such as vgg16-cifar10, or a .onnx file)");
   }
-  const framework = args.framework ?? "gazelle";
-  if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
-    throw new UserError(`Unknown --framework "${framework}": use ${FRAMEWORKS.join(" or ")}`);
-  }
+  const framework = frameworkFlag(args.framework);
   const width = args.width === undefined ? undefined : Number(args.width);
   const seed = args.seed === undefined ? undefined : Number(args.seed);
   if (seed !== undefined && !Number.isInteger(seed)) {
     throw new UserError(`--seed must be an integer`);
   }
-  const bits = Number(args.bits ?? 37);
-  if (!Number.isInteger(bits) || bits < 32 || bits > 41) {
-    throw new UserError(`--bits must be in 32..41`);
-  }
-  const preset = framework === "cryptflow2" && args.preset === undefined
-    ? cryptflow2Preset(bits)
-    : presetFlag(args.preset);
+  const preset = frameworkPreset(framework, args.preset, args.bits);
   // Start the planning workers first: they load their modules while the model is built.
   const pool = spawnPlanners(Math.max(2, navigator.hardwareConcurrency));
   let net;
@@ -117,24 +159,49 @@ async function main(): Promise<number> {
     pool.forEach((w) => w.terminate());
     throw e;
   }
-  let masks;
+  let file: PruneFile | undefined;
   if (args.masks) {
     let text: string;
     try {
       text = await Deno.readTextFile(args.masks);
     } catch {
+      pool.forEach((w) => w.terminate());
       throw new UserError(`Mask file ${args.masks} cannot be read: check the path`);
     }
-    masks = await readMaskFile(text, args.masks, net);
+    try {
+      file = await readPruneFile(text, args.masks, net);
+    } catch (e) {
+      pool.forEach((w) => w.terminate());
+      throw e;
+    }
+    if (file.framework && file.framework !== framework) {
+      progress(
+        `note: ${args.masks} was pruned for ${file.framework}, costed here under ${framework}`,
+      );
+    }
   }
+  const method = methodFlag(args.method ?? file?.convMethod);
   progress(`planning ${net.name} for ${framework}`);
   const t = await modelCostParallel(net, {
     framework,
     preset,
-    method: methodFlag(args.method),
+    method,
     stock: args.stock,
-    masks,
   }, pool);
+  if (file) {
+    progress(`planning ${net.name} pruned by ${args.masks}`);
+    const after = await modelCostParallel(permuteNetwork(net, file.permutations), {
+      framework,
+      preset,
+      method,
+      stock: args.stock,
+      masks: permuteMasks(net, file.masks, file.permutations),
+    }, Math.max(2, navigator.hardwareConcurrency));
+    if (args.json) console.log(JSON.stringify({ unpruned: t, pruned: after }, null, 2));
+    else if (args.csv) console.log(csv(t) + "\n" + csv(after));
+    else console.log(compare(t, after));
+    return 0;
+  }
   if (args.json) console.log(JSON.stringify(t, null, 2));
   else if (args.csv) console.log(csv(t));
   else console.log(table(t));

@@ -211,3 +211,30 @@ export function accuracy(net: Network, ds: Dataset): number {
   });
   return ds.images.length ? hits / ds.images.length : 0;
 }
+
+/**
+ * The dataset a network takes, by input size: CIFAR-10 (32×32, split `test`|`train`) or Tiny
+ * ImageNet (64×64, split `val`|`train`) from `dir`.
+ *
+ * @example
+ * ```ts
+ * import { loadDatasetFor } from "./datasets.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * try {
+ *   await loadDatasetFor(buildZoo("vgg16-cifar10", { width: 0.125 }), "/nonexistent");
+ * } catch (e) {
+ *   console.log((e as Error).message); // CIFAR-10 … not found …
+ * }
+ * ```
+ */
+export async function loadDatasetFor(
+  net: Network,
+  dir: string,
+  split?: string,
+  limit = Infinity,
+): Promise<Dataset> {
+  return net.input.h === 32
+    ? await loadCifar10(dir, (split ?? "test") as "test" | "train", limit)
+    : await loadTinyImageNet(dir, (split ?? "val") as "val" | "train", limit);
+}

@@ -68,4 +68,10 @@ export {
 export { MASK_FORMAT, maskFileText, type MaskSet, networkHash, readMaskFile } from "./masks.ts";
 export { loadModel } from "./load.ts";
 export { tinyBatchNorm, tinyResidual } from "./fixtures.ts";
-export { accuracy, type Dataset, loadCifar10, loadTinyImageNet } from "./datasets.ts";
+export {
+  accuracy,
+  type Dataset,
+  loadCifar10,
+  loadDatasetFor,
+  loadTinyImageNet,
+} from "./datasets.ts";

@@ -191,3 +191,32 @@ export function permuteNetwork(net: Network, perms: Permutations): Network {
   });
   return { ...net, nodes };
 }
+
+/**
+ * Masks (model's own channel order) moved into the permuted order of `permuteNetwork(net, perms)`.
+ *
+ * @example
+ * ```ts
+ * import { permuteMasks } from "./permute.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const m = permuteMasks(net, new Map([["classifier", new Uint8Array(640).fill(1)]]), new Map());
+ * if (m.get("classifier")?.length !== 640) throw new Error();
+ * ```
+ */
+export function permuteMasks(
+  net: Network,
+  masks: ReadonlyMap<string, Uint8Array>,
+  perms: Permutations,
+): Map<string, Uint8Array> {
+  const moves = layerMoves(net);
+  const out = new Map<string, Uint8Array>();
+  for (const [name, m] of masks) {
+    const mv = moves.get(name);
+    if (!mv) throw new UserError(`Mask for "${name}", which ${net.name} does not have`);
+    const p = (t: ChannelTie | null) => (t ? perms.get(tieKey(t)) ?? null : null);
+    out.set(name, permuteWeights(m, mv, p(mv.outTie), p(mv.inTie)));
+  }
+  return out;
+}

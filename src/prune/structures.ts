@@ -281,12 +281,23 @@ function buildStructures(
     list.forEach((op, i) => {
       if (op.kind === "rotate" && op.side === "in") rotatedBy.set(op.dst, i);
     });
+    // A register that receives a partial sum (not a product) is merged: the ops on it from then
+    // on (output-level rotations, switches) are shared and belong to no one partial sum.
+    const products = new Set<number>();
+    const mergedAt = new Map<number, number>();
+    list.forEach((op, i) => {
+      if (op.kind === "mul") products.add(op.dst);
+      else if (op.kind === "add" && !products.has(op.src) && !mergedAt.has(op.dst)) {
+        mergedAt.set(op.dst, i);
+      }
+    });
+    const own = (reg: number, i: number) => !(i > (mergedAt.get(reg) ?? Infinity));
     const unaryMs = new Map<number, number>();
-    for (const op of list) {
-      if (op.kind === "ntt" || op.kind === "intt" || op.kind === "modswitch") {
+    list.forEach((op, i) => {
+      if ((op.kind === "ntt" || op.kind === "intt" || op.kind === "modswitch") && own(op.reg, i)) {
         unaryMs.set(op.reg, (unaryMs.get(op.reg) ?? 0) + msOf(op, plan));
       }
-    }
+    });
     const prodOfReg = new Map<number, number>();
     for (const op of list) {
       if (op.kind === "mul") {
@@ -325,8 +336,8 @@ function buildStructures(
       if (Number.isNaN(accCost[a])) continue;
       accCost[a] = unaryMs.get(reg) ?? 0;
     }
-    for (const op of list) {
-      if (op.kind === "rotate" && op.side === "out") {
+    for (const [i, op] of list.entries()) {
+      if (op.kind === "rotate" && op.side === "out" && own(op.src, i)) {
         const a = accOfReg.get(op.src);
         if (a !== undefined && !Number.isNaN(accCost[a])) {
           accCost[a] += msOf(op, plan);

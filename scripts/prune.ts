@@ -1,0 +1,252 @@
+/**
+ * `deno task prune --model NAME|FILE.onnx --method none|hunter|mosaic [--framework gazelle|cryptflow2]
+ * (--ratio R | --cost F | --saliency S | --layer-ratios FILE.json) --out FILE.json [--onnx OUT.onnx]
+ * [--conv-method ir|or] [--norm l2|l1] [--kinds multiplier,output-rotation,...] [--seed N]
+ * [--width W] [--preset NAME] [--bits L] [--swaps N] [--passes N] [--fidelity N]
+ * [--data DIR [--limit N]] [--json]`: prune a model for a framework, write masks and permutations
+ * (with the manifest and the report) and optionally the pruned, permuted ONNX; print the per-layer
+ * report.
+ *
+ * @module
+ */
+import { parseArgs } from "@std/cli/parse-args";
+import {
+  accuracy,
+  type Budget,
+  buildManifest,
+  exportOnnx,
+  loadDatasetFor,
+  loadModel,
+  maskNetwork,
+  networkHash,
+  permuteNetwork,
+  prune,
+  PRUNE_METHODS,
+  pruneFileText,
+  type PruneMethod,
+  type PruneReport,
+  STRUCTURE_KINDS,
+  type StructureKind,
+  UserError,
+  writeFileAtomic,
+} from "../mod.ts";
+import { checkFlags, frameworkFlag, frameworkPreset, progress, runMain } from "./_cli.ts";
+
+const FLAGS = [
+  "model",
+  "method",
+  "framework",
+  "ratio",
+  "cost",
+  "saliency",
+  "layer-ratios",
+  "out",
+  "onnx",
+  "conv-method",
+  "norm",
+  "kinds",
+  "seed",
+  "width",
+  "preset",
+  "bits",
+  "swaps",
+  "passes",
+  "fidelity",
+  "data",
+  "limit",
+  "json",
+] as const;
+
+function num(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new UserError(`--${flag} must be a number (got "${v}")`);
+  return x;
+}
+
+async function budgetOf(args: Record<string, string | undefined>): Promise<Budget> {
+  const given = ["ratio", "cost", "saliency", "layer-ratios"].filter((k) => args[k] !== undefined);
+  if (given.length !== 1) {
+    throw new UserError(
+      "give exactly one budget: --ratio R (weight sparsity), --cost F (HE cost as a fraction of " +
+        "unpruned), --saliency S (retained squared-L2 fraction) or --layer-ratios FILE.json",
+    );
+  }
+  if (args.ratio !== undefined) return { kind: "sparsity", ratio: num(args.ratio, "ratio")! };
+  if (args.cost !== undefined) return { kind: "cost", fraction: num(args.cost, "cost")! };
+  if (args.saliency !== undefined) {
+    return { kind: "saliency", keep: num(args.saliency, "saliency")! };
+  }
+  const path = args["layer-ratios"]!;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    throw new UserError(`Per-layer ratio file ${path} cannot be read: check the path`);
+  }
+  let ratios: unknown;
+  try {
+    ratios = JSON.parse(text);
+  } catch {
+    throw new UserError(`Per-layer ratio file ${path} is not valid JSON: write {"layer": ratio}`);
+  }
+  if (typeof ratios !== "object" || ratios === null || Array.isArray(ratios)) {
+    throw new UserError(`Per-layer ratio file ${path} must be a JSON object {"layer": ratio}`);
+  }
+  return { kind: "layers", ratios: ratios as Record<string, number> };
+}
+
+function table(r: PruneReport): string {
+  const head = [
+    "layer",
+    "sparsity",
+    "saliency",
+    "structures (out-rot/in-rot/mult/fc)",
+    "perm",
+    "mult",
+    "add",
+    "ms",
+    "assembled out-rot/bound",
+  ];
+  const rows = r.layers.map((l) => {
+    const s = l.structures;
+    const a = l.assembly?.["output-rotation"];
+    return [
+      l.name,
+      l.sparsity.toFixed(3),
+      l.retained_saliency.toFixed(3),
+      [s["output-rotation"], s["input-rotation"], s.multiplier, s["fc-diagonal"]]
+        .map((v) => v ?? 0).join("/"),
+      `${l.dense.perm_in + l.dense.perm_out} → ${l.pruned.perm_in + l.pruned.perm_out}`,
+      `${l.dense.mult} → ${l.pruned.mult}`,
+      `${l.dense.add} → ${l.pruned.add}`,
+      `${l.predicted_ms_dense.toFixed(0)} → ${l.predicted_ms.toFixed(0)}`,
+      a ? `${a.identity} → ${a.assembled} / ${a.bound}` : "",
+    ];
+  });
+  const t = r.totals;
+  rows.push([
+    "total",
+    t.sparsity.toFixed(3),
+    t.retained_saliency.toFixed(3),
+    "",
+    `${t.dense.perm_in + t.dense.perm_out} → ${t.pruned.perm_in + t.pruned.perm_out}`,
+    `${t.dense.mult} → ${t.pruned.mult}`,
+    `${t.dense.add} → ${t.pruned.add}`,
+    `${t.predicted_ms_dense.toFixed(0)} → ${t.predicted_ms.toFixed(0)}`,
+    "",
+  ]);
+  const w = head.map((h, j) => Math.max(h.length, ...rows.map((x) => x[j].length)));
+  const line = (x: string[]) =>
+    x.map((s, j) => (j === 0 ? s.padEnd(w[j]) : s.padStart(w[j]))).join("  ");
+  const fid = r.fidelity.top1_agreement === null
+    ? ""
+    : `; top-1 agreement with unpruned on ${r.fidelity.samples} random inputs: ${r.fidelity.top1_agreement}`;
+  return [
+    `${r.model} (weights: ${r.weights_source}) pruned by ${r.method} for ${r.framework}` +
+    ` (${r.preset}: ${r.security}; conv method ${r.conv_method}), budget: ${r.budget}, norm ${r.norm}, seed ${r.seed}`,
+    line(head),
+    ...rows.map(line),
+    `HE cost ${t.cost_pct}% of unpruned (pruning-aware counts × measured node-seal unit costs)` +
+    `, retained saliency ${t.retained_saliency}${fid}` +
+    (r.assembly
+      ? `; assembly ${
+        (r.assembly.ms / 1000).toFixed(1)
+      } s, ${r.assembly.accepted}/${r.assembly.trials} swaps kept`
+      : ""),
+  ].join("\n");
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(Deno.args, {
+    boolean: ["json"],
+    string: FLAGS.filter((f) => f !== "json"),
+  });
+  checkFlags(args, FLAGS);
+  if (!args.model) {
+    throw new UserError("missing --model (a zoo name such as vgg16-cifar10, or a .onnx file)");
+  }
+  const method = (args.method ?? "mosaic") as PruneMethod;
+  if (!PRUNE_METHODS.includes(method)) {
+    throw new UserError(`Unknown --method "${args.method}": use ${PRUNE_METHODS.join(", ")}`);
+  }
+  const framework = frameworkFlag(args.framework);
+  const preset = frameworkPreset(framework, args.preset, args.bits);
+  const budget = await budgetOf(args);
+  const convMethod = args["conv-method"] ?? "or";
+  if (convMethod !== "ir" && convMethod !== "or") {
+    throw new UserError(`Unknown --conv-method "${convMethod}": use ir or or`);
+  }
+  const norm = args.norm ?? "l2";
+  if (norm !== "l1" && norm !== "l2") throw new UserError(`Unknown --norm "${norm}": use l2 or l1`);
+  let kinds: StructureKind[] | undefined;
+  if (args.kinds !== undefined) {
+    kinds = args.kinds.split(",") as StructureKind[];
+    const bad = kinds.find((k) => !STRUCTURE_KINDS.includes(k));
+    if (bad) {
+      throw new UserError(`Unknown structure kind "${bad}": use ${STRUCTURE_KINDS.join(", ")}`);
+    }
+  }
+  const seed = num(args.seed, "seed") ?? 1;
+  if (!Number.isInteger(seed)) throw new UserError("--seed must be an integer");
+  if (!args.out && !args.json) {
+    throw new UserError("give --out FILE.json for the masks (or --json to print the report only)");
+  }
+  progress(`loading ${args.model}`);
+  const net = await loadModel(args.model, {
+    width: num(args.width, "width"),
+    seed: num(args.seed, "seed"),
+  });
+  // Read the dataset before the long work, so a bad path fails at once.
+  const data = args.data === undefined
+    ? undefined
+    : await loadDatasetFor(net, args.data, undefined, num(args.limit, "limit") ?? Infinity);
+  const result = prune(net, {
+    method,
+    framework,
+    preset,
+    convMethod,
+    budget,
+    seed,
+    norm,
+    kinds,
+    swapsPerChannel: num(args.swaps, "swaps"),
+    passes: num(args.passes, "passes"),
+    fidelitySamples: num(args.fidelity, "fidelity"),
+    progress,
+  });
+  let report: PruneReport & { accuracy?: unknown } = result.report;
+  if (data) {
+    progress(`accuracy on ${data.images.length} images of ${data.name}`);
+    const pruned = maskNetwork(net, result.masks);
+    report = {
+      ...report,
+      accuracy: {
+        dataset: data.name,
+        images: data.images.length,
+        unpruned_top1: accuracy(net, data),
+        pruned_top1: accuracy(pruned, data),
+      },
+    };
+  }
+  const manifest = {
+    ...buildManifest([preset], { prune: seed }, net.weights),
+    model: net.name,
+    model_hash: await networkHash(net),
+  };
+  if (args.out) {
+    await writeFileAtomic(args.out, await pruneFileText(net, { ...result, report }, manifest));
+    progress(`wrote ${args.out}`);
+  }
+  if (args.onnx) {
+    const bytes = exportOnnx(permuteNetwork(maskNetwork(net, result.masks), result.permutations));
+    const tmp = `${args.onnx}.tmp-${Deno.pid}`;
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, args.onnx);
+    progress(`wrote ${args.onnx} (pruned and permuted: the same function as the pruned model)`);
+  }
+  console.log(args.json ? JSON.stringify(report, null, 2) : table(report));
+  return 0;
+}
+
+if (import.meta.main) await runMain(main);

@@ -1,0 +1,69 @@
+/**
+ * Pruning for HE: the HE pruning structures of every layer under a framework (derived from its
+ * plan), Hunter's structured pruning, MOSAIC's prune-and-assemble with function-preserving channel
+ * permutations, and mask files that carry both.
+ *
+ * @example
+ * ```ts
+ * import { prune } from "./mod.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { buildZoo } from "../nn/mod.ts";
+ *
+ * const net = buildZoo("resnet18-cifar10", { width: 0.125 });
+ * const { report } = prune(net, {
+ *   method: "mosaic",
+ *   framework: "cryptflow2",
+ *   preset: getPreset("cryptflow2"),
+ *   budget: { kind: "sparsity", ratio: 0.6 },
+ * });
+ * console.log(report.totals.cost_pct, report.totals.retained_saliency);
+ * ```
+ *
+ * @module
+ */
+export {
+  type LayerStructures,
+  layerStructures,
+  type Structure,
+  STRUCTURE_KINDS,
+  type StructureKind,
+  type StructureOptions,
+  survivingCounts,
+} from "./structures.ts";
+export { ProxyState } from "./proxy.ts";
+export {
+  type Budget,
+  budgetLabel,
+  checkBudget,
+  denseMs,
+  type Norm,
+  type SelectionResult,
+  type SelectLayer,
+  selectStructures,
+} from "./select.ts";
+export { assemble, type AssembleOptions, type AssembleResult } from "./assemble.ts";
+export {
+  checkPermutations,
+  invert,
+  type LayerMove,
+  layerMoves,
+  type Permutations,
+  permuteMasks,
+  permuteNetwork,
+  permuteWeights,
+  tieKey,
+} from "./permute.ts";
+export {
+  type Completion,
+  maskNetwork,
+  prune,
+  PRUNE_METHODS,
+  type PruneLayerReport,
+  type PruneMethod,
+  type PruneOptions,
+  type PruneReport,
+  type PruneResult,
+  REPORT_OPS,
+  topOneAgreement,
+} from "./prune.ts";
+export { type PruneFile, pruneFileText, readPruneFile } from "./prune_file.ts";

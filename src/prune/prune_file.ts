@@ -1,0 +1,109 @@
+/**
+ * Prune files: a mask file (`mosaic-bench-masks/1`, masks in the model's own channel order) that
+ * also carries the channel permutations, the options that made it, the manifest and the report.
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+import { maskFileText, readMaskFile } from "../nn/masks.ts";
+import type { Network } from "../nn/network.ts";
+import type { Manifest } from "../report/manifest.ts";
+import { checkPermutations } from "./permute.ts";
+import type { PruneResult } from "./prune.ts";
+
+/** A prune file read back and checked against its model. */
+export interface PruneFile {
+  readonly masks: Map<string, Uint8Array>;
+  readonly permutations: Map<string, Int32Array>;
+  /** Framework and GAZELLE conv method the masks were made for, if recorded. */
+  readonly framework?: string;
+  readonly convMethod?: "ir" | "or";
+}
+
+/**
+ * The JSON text of a prune file.
+ *
+ * @example
+ * ```ts
+ * import { pruneFileText, readPruneFile } from "./prune_file.ts";
+ * import { prune } from "./prune.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const r = prune(net, { method: "mosaic", framework: "gazelle", preset: getPreset("gazelle"), budget: { kind: "sparsity", ratio: 0.5 }, fidelitySamples: 0 });
+ * const back = await readPruneFile(await pruneFileText(net, r), "m.json", net);
+ * if (back.masks.size !== r.masks.size || back.permutations.size !== r.permutations.size) throw new Error();
+ * ```
+ */
+export async function pruneFileText(
+  net: Network,
+  result: PruneResult,
+  manifest?: Manifest,
+): Promise<string> {
+  const r = result.report;
+  return await maskFileText(net, result.masks, {
+    permutations: Object.fromEntries(
+      [...result.permutations].map(([k, p]) => [k, Array.from(p)]),
+    ),
+    prune: {
+      method: r.method,
+      framework: r.framework,
+      conv_method: r.conv_method,
+      preset: r.preset,
+      security: r.security,
+      budget: r.budget,
+      norm: r.norm,
+      seed: r.seed,
+    },
+    ...(manifest ? { manifest } : {}),
+    report: r,
+  });
+}
+
+/**
+ * Read a prune file (or a plain mask file) and check masks and permutations against `net`.
+ *
+ * @example
+ * ```ts
+ * import { readPruneFile } from "./prune_file.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * try {
+ *   await readPruneFile("[]", "x.json", buildZoo("vgg16-cifar10", { width: 0.125 }));
+ * } catch (e) {
+ *   console.log((e as Error).message); // Mask file x.json has format undefined, …
+ * }
+ * ```
+ */
+export async function readPruneFile(
+  text: string,
+  source: string,
+  net: Network,
+): Promise<PruneFile> {
+  const masks = await readMaskFile(text, source, net);
+  const doc = JSON.parse(text) as {
+    permutations?: unknown;
+    prune?: { framework?: unknown; conv_method?: unknown };
+  };
+  const permutations = new Map<string, Int32Array>();
+  if (doc.permutations !== undefined) {
+    if (typeof doc.permutations !== "object" || doc.permutations === null) {
+      throw new UserError(`${source}: "permutations" must be an object of arrays`);
+    }
+    for (const [k, v] of Object.entries(doc.permutations)) {
+      if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x))) {
+        throw new UserError(`${source}: permutation "${k}" must be an array of integers`);
+      }
+      permutations.set(k, Int32Array.from(v));
+    }
+    checkPermutations(net, permutations, source);
+  }
+  const fw = doc.prune?.framework, cm = doc.prune?.conv_method;
+  return {
+    masks,
+    permutations,
+    ...(typeof fw === "string" ? { framework: fw } : {}),
+    ...(cm === "ir" || cm === "or" ? { convMethod: cm } : {}),
+  };
+}

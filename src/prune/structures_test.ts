@@ -1,0 +1,131 @@
+import { assert, assertEquals } from "@std/assert";
+import { layerStructures, type StructureKind } from "./structures.ts";
+import { ProxyState } from "./proxy.ts";
+import { denseMs } from "./select.ts";
+import { planLayer } from "../frameworks/mod.ts";
+import { countProgram, getPreset, type OpCounts } from "../he/mod.ts";
+import { applyMask, parseLayerSpec, Rng, syntheticLayer } from "../nn/mod.ts";
+
+const COMPARED = [
+  "perm_in",
+  "perm_out",
+  "rotate_rows",
+  "rotate_columns",
+  "mult",
+  "add",
+  "ntt",
+  "intt",
+  "mod_switch",
+  "add_mask",
+  "enc_server",
+  "flood",
+  "cts_down",
+] as const;
+
+const CASES = [
+  ["gazelle", "or", "conv:h=8,w=8,ci=16,co=16,k=3"], // c_n = 32: one ciphertext, diagonals
+  ["gazelle", "or", "conv:h=16,w=16,ci=16,co=16,k=3"], // c_n = 8: 2 × 2 kernel blocks
+  ["gazelle", "ir", "conv:h=16,w=16,ci=16,co=16,k=3"],
+  ["gazelle", "or", "conv:h=16,w=16,ci=4,co=8,k=3,s=2"], // polyphase channel stacking
+  ["gazelle", "or", "conv:h=8,w=8,ci=16,co=16,k=1"],
+  ["gazelle", "-", "fc:in=256,out=16"],
+  ["cryptflow2", "-", "conv:h=8,w=8,ci=16,co=16,k=3"],
+  ["cryptflow2", "-", "conv:h=16,w=16,ci=16,co=16,k=3"],
+  ["cryptflow2", "-", "conv:h=16,w=16,ci=4,co=8,k=3,s=2"], // stride phases as parts
+  ["cryptflow2", "-", "fc:in=256,out=16"],
+] as const;
+
+function replanned(fw: string, method: string, spec: string, mask?: Uint8Array): OpCounts {
+  const shape = parseLayerSpec(spec);
+  const synthetic = syntheticLayer("x", shape, 7);
+  // No zero weights, so the only zeros are the mask's.
+  const layer = { ...synthetic, weights: synthetic.weights.map((w) => w === 0 ? 1 : w) };
+  const preset = getPreset(fw);
+  const m = method === "-" ? undefined : method as "ir" | "or";
+  return countProgram(planLayer(fw, applyMask(layer, mask), { preset, method: m }));
+}
+
+Deno.test("every structure's deletion claim equals the re-planned drop, both frameworks and GAZELLE methods", () => {
+  for (const [fw, method, spec] of CASES) {
+    const s = layerStructures("x", parseLayerSpec(spec), {
+      framework: fw,
+      preset: getPreset(fw),
+      method: method === "-" ? undefined : method,
+    });
+    const dense = replanned(fw, method, spec);
+    for (const k of COMPARED) assertEquals(s.dense[k], dense[k], `${fw} ${spec} dense ${k}`);
+    const kinds = new Set<StructureKind>();
+    for (const st of s.structures) {
+      kinds.add(st.kind);
+      const claim = s.claim(st);
+      const mask = new Uint8Array(s.weights).fill(1);
+      for (const j of st.weights) mask[j] = 0;
+      const after = replanned(fw, method, spec, mask);
+      for (const k of COMPARED) {
+        assertEquals(claim[k], dense[k] - after[k], `${fw} ${method} ${spec} ${st.kind} ${k}`);
+      }
+      // What each kind is for.
+      assert(claim.mult >= 1, `${st.kind} deletes products`);
+      if (st.kind === "output-rotation") assert(claim.perm_out >= 1, `${spec} ${st.kind}`);
+      if (st.kind === "input-rotation") assert(claim.perm_in >= 1, `${spec} ${st.kind}`);
+    }
+    if (spec.startsWith("fc")) assert(kinds.has("fc-diagonal"), spec);
+    else {
+      assert(kinds.has("multiplier") || kinds.has("output-rotation"), `${fw} ${spec}`);
+      // A 1×1 convolution rotates no inputs.
+      assertEquals(kinds.has("input-rotation"), !spec.includes("k=1"), `${fw} ${spec}`);
+    }
+  }
+});
+
+Deno.test("exact counts of random kernel masks equal re-planning; the proxy follows liveness", () => {
+  const rng = new Rng(3);
+  for (const [fw, method, spec] of CASES) {
+    const shape = parseLayerSpec(spec);
+    const s = layerStructures("x", shape, {
+      framework: fw,
+      preset: getPreset(fw),
+      method: method === "-" ? undefined : method,
+    });
+    for (const density of [0.1, 0.5, 0.9]) {
+      const mask = new Uint8Array(s.weights);
+      for (let u = 0; u < s.weights; u += s.unitSize) {
+        if (rng.next() < density) mask.fill(1, u, u + s.unitSize);
+      }
+      const exact = s.counts(mask);
+      const after = replanned(fw, method, spec, mask);
+      for (const k of COMPARED) assertEquals(exact[k], after[k], `${fw} ${spec} ${density} ${k}`);
+      // The proxy's ms is within the output-level ops of the exact prediction.
+      const state = new ProxyState(s, mask);
+      assert(state.ms <= denseMs(state) + 1e-9);
+      const allDead = new ProxyState(s, new Uint8Array(s.weights));
+      assertEquals(allDead.ms, 0);
+      // Incremental updates land where a fresh state starts.
+      const moved = new ProxyState(s, new Uint8Array(s.weights).fill(1));
+      mask.forEach((v, j) => moved.set(j, v));
+      assert(Math.abs(moved.ms - state.ms) < 1e-6 && Math.abs(moved.phi - state.phi) < 1e-6);
+    }
+  }
+});
+
+Deno.test("a product's weights (fast path) equal the non-zero weights of its filled mask", () => {
+  const shape = parseLayerSpec("conv:h=16,w=16,ci=8,co=8,k=3,s=2");
+  const index = Int32Array.from({ length: 8 * 8 * 9 }, (_, j) => j + 1);
+  for (const fw of ["gazelle", "cryptflow2"]) {
+    const prog = planLayer(fw, { name: "x", shape, weights: index }, {
+      preset: getPreset(fw),
+      method: "or",
+    });
+    for (const plan of prog.parts) {
+      for (let m = 0; m < plan.masks.count; m++) {
+        const buf = new BigInt64Array(plan.slots);
+        plan.masks.fill(m, buf);
+        const full = [...new Set([...buf].filter((v) => v !== 0n).map(Number))].sort((a, b) =>
+          a - b
+        );
+        const fast = [...new Set(plan.masks.weightsOf!(m))].sort((a, b) => a - b);
+        assertEquals(fast, full, `${fw} mask ${m}`);
+      }
+    }
+  }
+});
