@@ -211,3 +211,82 @@ Deno.test("deno task cost rejects bad models and mask files with one line", asyn
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("deno task prune writes masks, permutations and ONNX; cost --masks shows before → after", async () => {
+  const dir = await Deno.makeTempDir();
+  const r = await run("prune.ts", [
+    "--model",
+    "resnet18-cifar10",
+    "--width",
+    "0.125",
+    "--method",
+    "mosaic",
+    "--framework",
+    "cryptflow2",
+    "--ratio",
+    "0.7",
+    "--out",
+    `${dir}/m.json`,
+    "--onnx",
+    `${dir}/m.onnx`,
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  assert(r.stdout.includes("HE cost") && r.stdout.includes("retained saliency"), r.stdout);
+  assert(r.stdout.includes("SYNTHETIC"), "synthetic weights are labelled");
+  assert(r.stderr.includes("assembled in"), r.stderr);
+  const doc = JSON.parse(await Deno.readTextFile(`${dir}/m.json`));
+  assertEquals(doc.format, "mosaic-bench-masks/1");
+  assertEquals(doc.prune.method, "mosaic");
+  assert(Object.keys(doc.permutations).length > 0);
+  assertEquals(doc.manifest.model_hash, doc.model_hash);
+  assert((await Deno.stat(`${dir}/m.onnx`)).size > 1000);
+  const c = await run("cost.ts", [
+    "--model",
+    "resnet18-cifar10",
+    "--width",
+    "0.125",
+    "--framework",
+    "cryptflow2",
+    "--masks",
+    `${dir}/m.json`,
+  ]);
+  assertEquals(c.code, 0, c.stderr);
+  const total = c.stdout.trim().split("\n").at(-1)!;
+  assert(total.startsWith("total") && total.includes("→"), total);
+  // The pruned mult count in the table is the report's.
+  assert(
+    total.includes(`→ ${doc.report.totals.pruned.mult}`),
+    `${total} vs ${doc.report.totals.pruned.mult}`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("deno task prune rejects bad budgets and inputs with one line, writing nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/r.json`, '{"features.99": 0.5}');
+  await Deno.writeTextFile(`${dir}/bad.json`, "{oops");
+  const base = ["--model", "vgg16-cifar10", "--width", "0.125", "--out", `${dir}/o.json`];
+  const cases: [string[], string][] = [
+    [base, "give exactly one budget"],
+    [[...base, "--ratio", "0.5", "--cost", "0.3"], "give exactly one budget"],
+    [[...base, "--ratio", "1.5"], "--ratio must be in [0, 1]"],
+    [[...base, "--ratio", "x"], "--ratio must be a number"],
+    [[...base, "--layer-ratios", `${dir}/r.json`], 'layer "features.99"'],
+    [[...base, "--layer-ratios", `${dir}/bad.json`], "is not valid JSON"],
+    [[...base, "--layer-ratios", `${dir}/none.json`], "cannot be read"],
+    [[...base, "--ratio", "0.5", "--method", "magic"], 'Unknown --method "magic"'],
+    [[...base, "--ratio", "0.5", "--kinds", "tiles"], 'Unknown structure kind "tiles"'],
+    [[...base, "--ratio", "0.5", "--data", `${dir}/nodata`], "not found"],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await run("prune.ts", args);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    const errs = r.stderr.trim().split("\n").filter((l) => l.startsWith("error"));
+    assertEquals(errs.length, 1, r.stderr);
+    assert(errs[0].includes(msg), errs[0]);
+    assert(!r.stderr.includes("    at "), "no stack trace");
+  }
+  const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assertEquals(left, ["bad.json", "r.json"]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -43,7 +43,10 @@ export interface LayerMove {
  * if (fc.outTie !== null || fc.inTie === null || fc.block !== 1) throw new Error();
  * ```
  */
-export function layerMoves(net: Network, ties = channelTies(net)): Map<string, LayerMove> {
+export function layerMoves(
+  net: Network,
+  ties: readonly ChannelTie[] = channelTies(net),
+): Map<string, LayerMove> {
   const moves = new Map<string, LayerMove>();
   const writer = new Map<string, ChannelTie>();
   const reader = new Map<string, { tie: ChannelTie; block: number }>();
