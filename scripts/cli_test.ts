@@ -290,3 +290,33 @@ Deno.test("deno task prune rejects bad budgets and inputs with one line, writing
   assertEquals(left, ["bad.json", "r.json"]);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("deno task prune --data reports unpruned and pruned accuracy on real-format images", async () => {
+  const dir = await Deno.makeTempDir();
+  // A generated CIFAR-10 test batch: 4 random images with labels 0..3.
+  const records = new Uint8Array(3073 * 4);
+  for (let r = 0; r < 4; r++) {
+    records[r * 3073] = r;
+    for (let j = 1; j < 3073; j++) records[r * 3073 + j] = (j * 37 + r * 101) % 256;
+  }
+  await Deno.writeFile(`${dir}/test_batch.bin`, records);
+  const r = await run("prune.ts", [
+    "--model",
+    "vgg16-cifar10",
+    "--width",
+    "0.125",
+    "--method",
+    "hunter",
+    "--ratio",
+    "0.3",
+    "--data",
+    dir,
+    "--json",
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout);
+  assertEquals(rep.accuracy.images, 4);
+  assert(rep.accuracy.unpruned_top1 >= 0 && rep.accuracy.unpruned_top1 <= 1);
+  assert(rep.accuracy.pruned_top1 >= 0 && rep.accuracy.pruned_top1 <= 1);
+  await Deno.remove(dir, { recursive: true });
+});

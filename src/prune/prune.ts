@@ -81,6 +81,11 @@ export interface PruneLayerReport {
   readonly retained_saliency: number;
   /** Structures completely pruned in the final mask, by kind. */
   readonly structures: Partial<Record<StructureKind, number>>;
+  /**
+   * Mean weights per structure, by kind: the size of what must be zeroed to delete ops (it grows
+   * with channels per ciphertext: pruning structure inflation).
+   */
+  readonly structure_size: Partial<Record<StructureKind, number>>;
   readonly dense: Pick<OpCounts, typeof REPORT_OPS[number]>;
   readonly pruned: Pick<OpCounts, typeof REPORT_OPS[number]>;
   readonly predicted_ms_dense: number;
@@ -268,11 +273,16 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
     const pruned = l.s.counts(kept);
     const dense = l.s.dense;
     const structures: Partial<Record<StructureKind, number>> = {};
+    const sizes: Partial<Record<StructureKind, number>> = {};
+    const per: Partial<Record<StructureKind, number>> = {};
     for (const st of l.s.structures) {
       if (st.weights.every((j) => kept[j] === 0)) {
         structures[st.kind] = (structures[st.kind] ?? 0) + 1;
       }
+      sizes[st.kind] = (sizes[st.kind] ?? 0) + st.weights.length;
+      per[st.kind] = (per[st.kind] ?? 0) + 1;
     }
+    for (const k of Object.keys(sizes) as StructureKind[]) sizes[k] = round(sizes[k]! / per[k]!, 1);
     const pd = predictMs(dense, l.s.unit), pp = predictMs(pruned, l.s.unit);
     rows.push({
       name: l.name,
@@ -282,6 +292,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
       sparsity: round(1 - k / l.w.length, 4),
       retained_saliency: round(s2 > 0 ? k2 / s2 : 1, 4),
       structures,
+      structure_size: sizes,
       dense: pick(dense),
       pruned: pick(pruned),
       predicted_ms_dense: round(pd),
