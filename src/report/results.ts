@@ -1,0 +1,281 @@
+/**
+ * The results store (`reports/results.json`): pruning and planning results, per-layer `deno bench`
+ * timings and nonlinear costs of one study run, under one manifest. Runs with different manifests
+ * are never mixed; shards of one run (same manifest, `--shard i/n`) merge into one.
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+import type { OpCounts } from "../he/plan.ts";
+import type { UnitCosts } from "../cost/unit_costs.ts";
+import type { Manifest } from "./manifest.ts";
+
+/** Format tag of results files. */
+export const RESULTS_FORMAT = "mosaic-bench-results/1";
+
+/** The op counts kept per layer. */
+export type LayerOps = Pick<OpCounts, "perm_in" | "perm_out" | "key_switches" | "mult" | "add">;
+
+/** What a study covers. */
+export interface StudySpec {
+  readonly profile: "quick" | "full";
+  readonly models: readonly string[];
+  readonly frameworks: readonly string[];
+  /** Weight-sparsity budgets (Hunter and MOSAIC at each). */
+  readonly budgets: readonly number[];
+  /** The budget of the per-model and per-layer charts. */
+  readonly default_budget: number;
+  /** Channel width of the zoo models (1 = full). */
+  readonly width: number;
+  readonly seed: number;
+}
+
+/** The manifest of a results file: the run's identity plus what it covered. */
+export interface ResultsManifest extends Manifest {
+  readonly study: StudySpec;
+  /** SHA-256 of each model and of each mask set (`model/framework/method/budget`). */
+  readonly hashes: Readonly<Record<string, string>>;
+  /** Unit costs used for predictions, and where they come from. */
+  readonly unit_costs: Readonly<Record<string, UnitCosts>>;
+}
+
+/** One layer of a pruning row. */
+export interface LayerResult {
+  readonly name: string;
+  readonly kind: string;
+  readonly dense: LayerOps;
+  readonly pruned: LayerOps;
+  readonly predicted_ms_dense: number;
+  readonly predicted_ms: number;
+}
+
+/** One (model, framework, method, budget) pruning result. */
+export interface PruneRow {
+  readonly model: string;
+  readonly framework: string;
+  readonly method: "hunter" | "mosaic";
+  readonly budget: number;
+  readonly sparsity: number;
+  readonly retained_saliency: number;
+  readonly cost_pct: number;
+  readonly predicted_ms_dense: number;
+  readonly predicted_ms: number;
+  readonly layers: readonly LayerResult[];
+  readonly assembly?: {
+    readonly completed: number;
+    readonly completed_identity: number;
+    readonly bound: number;
+    readonly ms: number;
+  };
+}
+
+/** One timed layer (`deno bench`, server compute only, verified before timing). */
+export interface TimingRow {
+  readonly model: string;
+  readonly layer: string;
+  readonly framework: string;
+  readonly variant: "unpruned" | "hunter" | "mosaic";
+  /** Mean of the bench samples, ms. */
+  readonly measured_ms: number;
+  readonly samples: number;
+}
+
+/** Communication of one model's linear (HE) and nonlinear (OT / GC) layers. */
+export interface NonlinearRow {
+  readonly model: string;
+  readonly framework: string;
+  /** HE ciphertexts up and down, unpruned (pruning does not change them). */
+  readonly linear_mb: number;
+  /** ReLU and MaxPool protocols; null where no published formula exists. */
+  readonly nonlinear_mb: number | null;
+  readonly relus: number;
+  readonly source: string;
+}
+
+/** A results file. */
+export interface Results {
+  readonly format: typeof RESULTS_FORMAT;
+  readonly manifest: ResultsManifest;
+  readonly shards: { readonly index: number; readonly count: number }[];
+  readonly prune: readonly PruneRow[];
+  readonly timings: readonly TimingRow[];
+  readonly nonlinear: readonly NonlinearRow[];
+}
+
+/** Manifest fields that must agree for results to be merged (all but the creation time). */
+const IDENTITY = [
+  "git_sha",
+  "deno",
+  "v8",
+  "node_seal",
+  "seal",
+  "cpu",
+  "presets",
+  "seeds",
+  "weights",
+  "study",
+  "unit_costs",
+] as const;
+
+/**
+ * Parse and check a results file; one clear `UserError` for a missing, corrupt or foreign file.
+ *
+ * @example
+ * ```ts
+ * import { parseResults } from "./results.ts";
+ *
+ * try {
+ *   parseResults("{", "r.json");
+ * } catch (e) {
+ *   console.log((e as Error).message); // Results file r.json is not valid JSON …
+ * }
+ * ```
+ */
+export function parseResults(text: string, source: string): Results {
+  let doc: Partial<Results>;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(
+      `Results file ${source} is not valid JSON (${(e as Error).message}): ` +
+        `re-run deno task report to regenerate it`,
+    );
+  }
+  if (doc?.format !== RESULTS_FORMAT) {
+    throw new UserError(
+      `Results file ${source} has format ${
+        JSON.stringify(doc?.format)
+      }, expected "${RESULTS_FORMAT}": it was not written by deno task report`,
+    );
+  }
+  const need = ["manifest", "shards", "prune", "timings", "nonlinear"] as const;
+  for (const k of need) {
+    if (doc[k] === undefined || doc[k] === null) {
+      throw new UserError(`Results file ${source} has no "${k}": the file is truncated or edited`);
+    }
+  }
+  for (const k of ["prune", "timings", "nonlinear", "shards"] as const) {
+    if (!Array.isArray(doc[k])) throw new UserError(`Results file ${source}: "${k}" must be a list`);
+  }
+  const m = doc.manifest as ResultsManifest;
+  if (!m.study || !Array.isArray(m.study.models) || !Array.isArray(m.study.budgets)) {
+    throw new UserError(`Results file ${source}: the manifest has no study description`);
+  }
+  for (const r of doc.prune!) {
+    if (
+      typeof r.model !== "string" || typeof r.cost_pct !== "number" || !Array.isArray(r.layers)
+    ) {
+      throw new UserError(`Results file ${source}: a pruning row is malformed`);
+    }
+  }
+  return doc as Results;
+}
+
+/**
+ * Read a results file from disk (one clear error if it is missing).
+ *
+ * @example
+ * ```ts
+ * import { readResults } from "./results.ts";
+ *
+ * try {
+ *   await readResults("/nonexistent/results.json");
+ * } catch (e) {
+ *   console.log((e as Error).message); // Results file … does not exist …
+ * }
+ * ```
+ */
+export async function readResults(path: string): Promise<Results> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    throw new UserError(
+      `Results file ${path} does not exist or cannot be read: run deno task report first`,
+    );
+  }
+  return parseResults(text, path);
+}
+
+/**
+ * Merge shards of one run: every manifest identity field must agree, each shard may appear once,
+ * and together they must be the complete set 1..n.
+ *
+ * @example
+ * ```ts
+ * import { mergeShards, type Results } from "./results.ts";
+ *
+ * const shard = (index: number) => ({
+ *   format: "mosaic-bench-results/1",
+ *   manifest: { git_sha: "a", study: { models: [], budgets: [] } },
+ *   shards: [{ index, count: 2 }],
+ *   prune: [],
+ *   timings: [],
+ *   nonlinear: [],
+ * }) as unknown as Results;
+ * if (mergeShards([shard(1), shard(2)]).shards.length !== 2) throw new Error();
+ * ```
+ */
+export function mergeShards(
+  parts: readonly Results[],
+  names?: readonly string[],
+  opts: { readonly allowMixedCpu?: boolean } = {},
+): Results {
+  if (parts.length === 0) throw new UserError("no results to merge");
+  const [first] = parts;
+  const label = (i: number) => names?.[i] ?? `shard ${i + 1}`;
+  for (const [i, p] of parts.entries()) {
+    for (const k of IDENTITY) {
+      if (k === "cpu" && opts.allowMixedCpu) continue;
+      const a = JSON.stringify(first.manifest[k]), b = JSON.stringify(p.manifest[k]);
+      if (a !== b) {
+        throw new UserError(
+          `${label(i)} does not match ${label(0)} in manifest field "${k}": ` +
+            `shards must come from one run (same commit, runtime, CPU, study); re-run the shards` +
+            (k === "cpu" ? " or pass --allow-mixed-cpu (timings then mix machines)" : ""),
+        );
+      }
+    }
+  }
+  const shards = parts.flatMap((p) => p.shards);
+  const count = shards[0]?.count ?? 1;
+  const seen = new Set<number>();
+  for (const s of shards) {
+    if (s.count !== count) throw new UserError(`shards of ${s.count} and ${count} cannot be merged`);
+    if (seen.has(s.index)) throw new UserError(`shard ${s.index}/${count} is given twice`);
+    seen.add(s.index);
+  }
+  if (parts.length > 1 && seen.size !== count) {
+    const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
+    throw new UserError(`shards ${missing.map((i) => `${i}/${count}`).join(", ")} are missing`);
+  }
+  const uniq = <T>(rows: T[], key: (r: T) => string): T[] => {
+    const m = new Map<string, T>();
+    for (const r of rows) m.set(key(r), r);
+    return [...m.values()];
+  };
+  const hashes: Record<string, string> = {};
+  for (const [i, p] of parts.entries()) {
+    for (const [k, v] of Object.entries(p.manifest.hashes ?? {})) {
+      if (hashes[k] !== undefined && hashes[k] !== v) {
+        throw new UserError(`${label(i)} has another ${k} (hash ${v.slice(0, 12)}…) than an earlier shard`);
+      }
+      hashes[k] = v;
+    }
+  }
+  const cpus = [...new Set(parts.map((p) => p.manifest.cpu))];
+  return {
+    format: RESULTS_FORMAT,
+    manifest: { ...first.manifest, hashes, cpu: cpus.join(" | ") },
+    shards: shards.sort((a, b) => a.index - b.index),
+    prune: uniq(
+      parts.flatMap((p) => [...p.prune]),
+      (r) => `${r.model}/${r.framework}/${r.method}/${r.budget}`,
+    ),
+    timings: uniq(
+      parts.flatMap((p) => [...p.timings]),
+      (r) => `${r.model}/${r.layer}/${r.framework}/${r.variant}`,
+    ),
+    nonlinear: uniq(parts.flatMap((p) => [...p.nonlinear]), (r) => `${r.model}/${r.framework}`),
+  };
+}
