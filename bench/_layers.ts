@@ -31,26 +31,41 @@ export interface LayerCase {
   readonly framework: string;
   readonly variant: string;
   readonly program: LayerProgram;
+  /** The group's baseline (the unpruned layer). */
+  readonly baseline?: boolean;
+  /** Timed samples (default 3; 1 for slow layers). */
+  readonly n?: number;
+}
+
+/** Options of `benchLayers`. */
+export interface BenchLayersOptions {
+  readonly seed?: number;
+  /** Measure unit costs in-process and print measured vs predicted at exit (default true). */
+  readonly predict?: boolean;
 }
 
 const unitCache = new Map<string, UnitCosts>();
 const rows: { name: string; predicted: number; times: number[] }[] = [];
 
 /** Register a `Deno.bench` for each case (top-level await: all setup happens before timing). */
-export async function benchLayers(cases: readonly LayerCase[], seed = 200): Promise<void> {
+export async function benchLayers(
+  cases: readonly LayerCase[],
+  opts: BenchLayersOptions = {},
+): Promise<void> {
+  const seed = opts.seed ?? 200;
+  const predict = opts.predict ?? true;
   for (const [i, c] of cases.entries()) {
     const t = c.program.parts[0].preset.plainModulus;
     const x = randomModT(inputCount(c.layer.shape), t, new Rng(seed + i));
     const preps: { prep: PreparedLayer; inputs: Ciphertext[] }[] = [];
     let predicted = 0;
     for (const part of c.program.parts) {
-      if (!unitCache.has(part.preset.name)) {
-        unitCache.set(
-          part.preset.name,
-          await measureUnitCosts(part.preset),
-        );
+      if (predict) {
+        if (!unitCache.has(part.preset.name)) {
+          unitCache.set(part.preset.name, await measureUnitCosts(part.preset));
+        }
+        predicted += predictMs(countPlan(part), unitCache.get(part.preset.name)!);
       }
-      predicted += predictMs(countPlan(part), unitCache.get(part.preset.name)!);
       const prep = await prepareLayer(part);
       preps.push({ prep, inputs: encryptInput(prep, x) });
     }
@@ -66,9 +81,15 @@ export async function benchLayers(cases: readonly LayerCase[], seed = 200): Prom
     if (!sum.every((v, j) => v === ref[j])) throw new Error(`${c.layer.name}: HE output is wrong`);
     const name = `${c.model}/${c.layer.name}/${c.framework}/${c.variant}`;
     const row = { name, predicted, times: [] as number[] };
-    rows.push(row);
+    if (predict) rows.push(row);
     Deno.bench(
-      { name, group: `${c.model}/${c.layer.name}/${c.framework}`, n: 3, warmup: 1 },
+      {
+        name,
+        group: `${c.model}/${c.layer.name}/${c.framework}`,
+        baseline: c.baseline ?? false,
+        n: c.n ?? 3,
+        warmup: 1,
+      },
       (b) => {
         b.start();
         const t0 = performance.now();
@@ -81,15 +102,17 @@ export async function benchLayers(cases: readonly LayerCase[], seed = 200): Prom
   }
 }
 
+// On stderr: `deno bench --json` keeps stdout for its JSON.
 globalThis.addEventListener("unload", () => {
-  console.log(
+  if (rows.length === 0) return;
+  console.error(
     "\nmeasured server time vs cost model Σ count × unit time (unit times measured in-process)",
   );
   for (const r of rows) {
     if (r.times.length === 0) continue;
     const s = [...r.times].sort((a, b) => a - b);
     const med = s[s.length >> 1];
-    console.log(
+    console.error(
       `${r.name.padEnd(64)} measured ${med.toFixed(1).padStart(9)} ms  predicted ` +
         `${r.predicted.toFixed(1).padStart(9)} ms  ratio ${(med / r.predicted).toFixed(3)}`,
     );

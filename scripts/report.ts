@@ -1,209 +1,130 @@
 /**
- * `deno task report [--framework gazelle|cryptflow2|all] [--preset NAME] [--bits L]
- * [--method ir|or|auto] [--stock] [--execute] [--json] [--out-dir DIR]`: the main job. Plans every
- * linear layer of the default layer set (CIFAR-10 VGG-16 shapes, synthetic weights) for each
- * framework, prints the per-layer op tables and writes `reports/<framework>_layers.json` with a
- * manifest. `--execute` also runs each layer homomorphically and verifies it.
+ * `deno task report`, the main job. With no arguments it runs the default study end to end:
+ * prune VGG-16 and ResNet-18 (CIFAR-10, Tiny ImageNet) with Hunter and MOSAIC at every budget
+ * under GAZELLE and CrypTFlow2, take the pruning-aware counts of every layer, time the quick
+ * profile with `deno bench`, and render the charts into `reports/`.
+ *
+ * Options: `--profile quick|full` (default `MOSAIC_BENCH_PROFILE` or quick), `--models a,b`,
+ * `--frameworks gazelle,cryptflow2`, `--budgets 0.5,0.7,0.9`, `--default-budget 0.7`,
+ * `--no-bench`, `--shard i/n` (do every n-th (model, framework) pair and write
+ * `results-shard-i-of-n.json`), `--merge F1 F2 …` (merge shards and render), `--from FILE`
+ * (re-render a results file), `--op-weights FILE.json` (user op weights beside the calibrated
+ * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`).
  *
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
 import {
-  addCounts,
-  buildManifest,
-  closeEnvs,
-  countProgram,
-  cryptflow2Preset,
-  executeProgram,
-  FRAMEWORKS,
-  inputCount,
-  type OpCounts,
-  planLayer,
-  type Preset,
-  programSummary,
-  randomModT,
-  referenceLayer,
-  Rng,
-  securityLabel,
-  shapeLabel,
-  syntheticLayer,
+  calibratedWeights,
+  checkStudy,
+  DEFAULT_STUDY,
+  mergeShards,
+  parseOpWeights,
+  PROFILE_WIDTH,
+  profileOf,
+  readResults,
+  renderReport,
+  type Results,
+  runStudy,
+  type StudySpec,
   UserError,
-  vgg16Cifar10Shapes,
   writeFileAtomic,
-  zeroCounts,
 } from "../mod.ts";
-import { checkFlags, methodFlag, presetFlag, progress, runMain } from "./_cli.ts";
+import { checkFlags, progress, runMain } from "./_cli.ts";
 
-const SEED = 1;
+const FLAGS = [
+  "profile",
+  "models",
+  "frameworks",
+  "budgets",
+  "default-budget",
+  "bench",
+  "shard",
+  "merge",
+  "from",
+  "op-weights",
+  "allow-mixed-cpu",
+  "out-dir",
+] as const;
 
-interface Options {
-  method: "ir" | "or" | "auto";
-  stock: boolean;
-  execute: boolean;
+function list(v: string | undefined, fallback: readonly string[]): string[] {
+  return v === undefined ? [...fallback] : v.split(",").map((s) => s.trim()).filter((s) => s);
 }
 
-async function reportFramework(framework: string, preset: Preset, opts: Options) {
-  const shapes = vgg16Cifar10Shapes();
-  const rows: Record<string, unknown>[] = [];
-  const total = zeroCounts();
-  let predicted: number | null = 0;
-  let verifiedAll = true;
-  for (const [i, { name, shape }] of shapes.entries()) {
-    progress(`${framework} [${i + 1}/${shapes.length}] ${name} ${shapeLabel(shape)}`);
-    const layer = syntheticLayer(name, shape, SEED + i);
-    const program = planLayer(framework, layer, { preset, method: opts.method, stock: opts.stock });
-    const row: Record<string, unknown> = {
-      name,
-      shape: shapeLabel(shape),
-      ...programSummary(program),
-    };
-    addCounts(total, countProgram(program));
-    const p = row.predicted_server_ms as number | null;
-    predicted = predicted === null || p === null ? null : predicted + p;
-    if (opts.execute) {
-      const x = randomModT(inputCount(shape), preset.plainModulus, new Rng(SEED + 1000 + i));
-      const run = await executeProgram(program, x);
-      const ref = referenceLayer(layer, x, preset.plainModulus);
-      const verified = run.result.every((v, j) => v === ref[j]) &&
-        JSON.stringify(run.ledger) === JSON.stringify(countProgram(program));
-      verifiedAll &&= verified;
-      Object.assign(row, {
-        server_ms: Number(run.timesMs.server.toFixed(1)),
-        noise_budget_bits: run.noiseBudget,
-        verified,
-      });
-      progress(`    server ${run.timesMs.server.toFixed(0)} ms, budget ${run.noiseBudget} bits`);
-      closeEnvs();
-    }
-    rows.push(row);
+function shardFlag(v: string | undefined): { index: number; count: number } | null {
+  if (v === undefined) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = Number(m?.[1]), count = Number(m?.[2]);
+  if (!m || index < 1 || index > count) {
+    throw new UserError(`--shard "${v}" must be i/n with 1 ≤ i ≤ n (e.g. --shard 2/4)`);
   }
-  const doc = {
-    title: `${framework} per-layer HE op counts, CIFAR-10 VGG-16 shapes`,
-    weights: "SYNTHETIC uniform signed 8-bit weights (not a trained model)",
-    framework,
-    preset: preset.name,
-    security: securityLabel(preset),
-    stock: opts.stock,
-    layers: rows,
-    totals: {
-      ops: total,
-      predicted_server_ms: predicted === null ? null : Number(predicted.toFixed(1)),
-    },
-    manifest: buildManifest([preset], { weights: SEED, inputs: SEED + 1000 }, "synthetic"),
-  };
-  return { doc, verifiedAll };
-}
-
-function printTable(doc: Awaited<ReturnType<typeof reportFramework>>["doc"], execute: boolean) {
-  console.log(`\n${doc.title} (${doc.weights})`);
-  console.log(`preset ${doc.preset}: ${doc.security}; ${doc.stock ? "stock" : "pruning-aware"}`);
-  const head = [
-    "layer",
-    "shape",
-    "method",
-    "c_n",
-    "in",
-    "out",
-    "perm_in",
-    "perm_out",
-    "ks",
-    "mult",
-    "add",
-  ];
-  head.push("pred_ms");
-  if (execute) head.push("run_ms", "noise", "ok");
-  const cells = (r: Record<string, unknown>) => {
-    const c = r.ops as OpCounts;
-    const row = [
-      r.name,
-      r.shape,
-      r.method,
-      r.channels_per_ct ?? "-",
-      r.in_cts,
-      r.out_cts,
-      c.perm_in,
-      c.perm_out,
-    ];
-    row.push(c.key_switches, c.mult, c.add, r.predicted_server_ms ?? "-");
-    if (execute) row.push(r.server_ms, r.noise_budget_bits, r.verified);
-    return row.map(String);
-  };
-  const t = doc.totals.ops;
-  const table = doc.layers.map(cells);
-  table.push(
-    [
-      "total",
-      "",
-      "",
-      "",
-      String(t.cts_up),
-      String(t.cts_down),
-      String(t.perm_in),
-      String(t.perm_out),
-    ]
-      .concat([
-        String(t.key_switches),
-        String(t.mult),
-        String(t.add),
-        String(doc.totals.predicted_server_ms ?? "-"),
-      ]),
-  );
-  const widths = head.map((h, j) => Math.max(h.length, ...table.map((r) => (r[j] ?? "").length)));
-  const line = (cs: string[]) =>
-    cs.map((s, j) => (j < 3 ? s.padEnd(widths[j]) : s.padStart(widths[j]))).join("  ");
-  console.log(line(head));
-  for (const r of table) console.log(line(r));
+  return { index, count };
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args, {
-    boolean: ["stock", "execute", "json"],
-    string: ["framework", "preset", "bits", "method", "out-dir"],
+    boolean: ["bench", "allow-mixed-cpu"],
+    negatable: ["bench"],
+    default: { bench: true },
+    string: FLAGS.filter((f) => f !== "bench" && f !== "allow-mixed-cpu" && f !== "merge"),
+    collect: ["merge"],
   });
-  checkFlags(args, [
-    "stock",
-    "execute",
-    "json",
-    "framework",
-    "preset",
-    "bits",
-    "method",
-    "out-dir",
-  ]);
-  const which = args.framework ?? "all";
-  if (which !== "all" && !(FRAMEWORKS as readonly string[]).includes(which)) {
-    throw new UserError(`Unknown --framework "${which}": use ${FRAMEWORKS.join(", ")} or all`);
-  }
-  const frameworks = which === "all" ? [...FRAMEWORKS] : [which];
-  const bits = Number(args.bits ?? 37);
-  if (!Number.isInteger(bits) || bits < 32 || bits > 41) {
-    throw new UserError(`--bits must be an integer in 32..41 (got "${args.bits}")`);
-  }
-  const presets: Record<string, Preset> = {
-    gazelle: presetFlag(args.preset),
-    cryptflow2: cryptflow2Preset(bits),
-  };
-  const opts: Options = {
-    method: methodFlag(args.method),
-    stock: args.stock,
-    execute: args.execute,
-  };
+  checkFlags(args, FLAGS);
   const outDir = args["out-dir"] ?? "reports";
-  await Deno.mkdir(outDir, { recursive: true });
-  let ok = true;
-  const docs = [];
-  for (const framework of frameworks) {
-    const { doc, verifiedAll } = await reportFramework(framework, presets[framework], opts);
-    ok &&= verifiedAll;
-    const out = `${outDir}/${framework}_layers.json`;
-    await writeFileAtomic(out, JSON.stringify(doc, null, 2) + "\n");
-    progress(`written: ${out}`);
-    docs.push(doc);
+  const extra = args["op-weights"]
+    ? parseOpWeights(
+      await Deno.readTextFile(args["op-weights"]).catch(() => {
+        throw new UserError(`Op weights file ${args["op-weights"]} cannot be read: check the path`);
+      }),
+      args["op-weights"],
+    )
+    : null;
+  const t0 = performance.now();
+  let results: Results;
+  const merge = (args.merge as string[] | undefined) ?? [];
+  if (args.from) {
+    results = await readResults(args.from);
+  } else if (merge.length > 0) {
+    const files = [...merge, ...args._.map(String)];
+    const parts = [];
+    for (const f of files) parts.push(await readResults(f));
+    results = mergeShards(parts, files, { allowMixedCpu: args["allow-mixed-cpu"] });
+  } else {
+    const profile = profileOf(args.profile ?? Deno.env.get("MOSAIC_BENCH_PROFILE"));
+    const budgets = list(args.budgets, DEFAULT_STUDY.budgets.map(String)).map(Number);
+    const spec: StudySpec = {
+      profile,
+      width: PROFILE_WIDTH[profile],
+      models: list(args.models, DEFAULT_STUDY.models),
+      frameworks: list(args.frameworks, DEFAULT_STUDY.frameworks),
+      budgets,
+      default_budget: args["default-budget"] !== undefined
+        ? Number(args["default-budget"])
+        : budgets.includes(DEFAULT_STUDY.default_budget)
+        ? DEFAULT_STUDY.default_budget
+        : budgets[Math.floor(budgets.length / 2)],
+      seed: DEFAULT_STUDY.seed,
+    };
+    checkStudy(spec);
+    const shard = shardFlag(args.shard);
+    results = await runStudy(spec, shard, args.bench, await calibratedWeights(outDir), progress);
+    await Deno.mkdir(outDir, { recursive: true });
+    if (shard && shard.count > 1) {
+      const path = `${outDir}/results-shard-${shard.index}-of-${shard.count}.json`;
+      await writeFileAtomic(path, JSON.stringify(results, null, 1));
+      progress(`wrote ${path}; merge the shards with deno task report --merge FILES`);
+      return 0;
+    }
   }
-  closeEnvs();
-  if (args.json) console.log(JSON.stringify(docs, null, 2));
-  else for (const doc of docs) printTable(doc, opts.execute);
-  return ok ? 0 : 1;
+  await Deno.mkdir(outDir, { recursive: true });
+  if (!args.from) {
+    await writeFileAtomic(`${outDir}/results.json`, JSON.stringify(results, null, 1));
+  }
+  const pngs = await renderReport(results, outDir, extra, progress);
+  const s = ((performance.now() - t0) / 1000).toFixed(0);
+  console.log(`${outDir}/index.html, ${outDir}/summary.md, ${pngs.length} charts (${s} s):`);
+  for (const p of pngs) console.log(`  ${outDir}/${p}`);
+  return 0;
 }
 
 if (import.meta.main) await runMain(main);

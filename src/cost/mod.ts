@@ -23,6 +23,8 @@ export {
 } from "./unit_ops.ts";
 export {
   LAMBDA,
+  type NetworkNonlinear,
+  networkNonlinear,
   type NonlinearCost,
   nonlinearCost,
   type NonlinearShape,
@@ -39,3 +41,10 @@ export {
   type WorkerJob,
   type WorkerRow,
 } from "./model_cost.ts";
+export {
+  CALIBRATION_FORMAT,
+  type NamedWeights,
+  NATIVE_SEAL_RATIOS,
+  parseOpWeights,
+  readCalibration,
+} from "./op_weights.ts";

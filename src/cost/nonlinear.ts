@@ -7,6 +7,7 @@
  * @module
  */
 import { UserError } from "../he/errors.ts";
+import { inferShapes, type Network } from "../nn/network.ts";
 
 /** A nonlinear layer: ReLU on c × h × w activations, or a k × k / stride s MaxPool. */
 export type NonlinearShape =
@@ -170,4 +171,45 @@ export function parseNonlinearSpec(spec: string): NonlinearShape | null {
     throw new UserError(`Spec "${spec}": the pool window must fit the map and s ≥ 1`);
   }
   return { kind: "maxpool", c: f.c, h: f.h, w: f.w, k: f.k, s };
+}
+
+/** Nonlinear cost of a whole network. */
+export interface NetworkNonlinear {
+  readonly relus: number;
+  /** Communication of the layers with a published formula, bits. */
+  readonly bits: number;
+  /** Layers without a published formula (counted in `relus`, not in `bits`). */
+  readonly uncosted: readonly string[];
+}
+
+/**
+ * The ReLU and MaxPool layers of a network, costed for a framework on η-bit shares.
+ *
+ * @example
+ * ```ts
+ * import { networkNonlinear } from "./nonlinear.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const c = networkNonlinear(buildZoo("vgg16-cifar10", { width: 0.125 }), "cryptflow2", 37);
+ * if (c.relus === 0 || c.bits === 0 || c.uncosted.length !== 0) throw new Error();
+ * ```
+ */
+export function networkNonlinear(net: Network, framework: string, eta: number): NetworkNonlinear {
+  const shapes = inferShapes(net);
+  let relus = 0, bits = 0;
+  const uncosted: string[] = [];
+  for (const n of net.nodes) {
+    let shape: NonlinearShape | null = null;
+    const s = shapes.get(n.inputs[0]);
+    if (!s || s.length !== 3) continue;
+    const [c, h, w] = s;
+    if (n.op === "Relu") shape = { kind: "relu", c, h, w };
+    else if (n.op === "MaxPool") shape = { kind: "maxpool", c, h, w, k: n.k, s: n.stride };
+    if (!shape) continue;
+    const cost = nonlinearCost(framework, shape, eta);
+    relus += cost.relus;
+    if (cost.bits === null) uncosted.push(n.name);
+    else bits += cost.bits;
+  }
+  return { relus, bits, uncosted };
 }

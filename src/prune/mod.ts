@@ -63,7 +63,6 @@ export {
   type PruneOptions,
   type PruneReport,
   type PruneResult,
-  REPORT_OPS,
   topOneAgreement,
 } from "./prune.ts";
 export { type PruneFile, pruneFileText, readPruneFile } from "./prune_file.ts";

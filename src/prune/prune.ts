@@ -56,9 +56,6 @@ export interface PruneOptions {
   readonly progress?: (line: string) => void;
 }
 
-/** Counts shown in reports. */
-export const REPORT_OPS = ["perm_in", "perm_out", "mult", "add", "key_switches"] as const;
-
 /** Completion of one structure kind by the assembler, against its upper bound. */
 export interface Completion {
   /** Complete structures of the pruned basic units in the original channel order. */
@@ -86,8 +83,9 @@ export interface PruneLayerReport {
    * with channels per ciphertext: pruning structure inflation).
    */
   readonly structure_size: Partial<Record<StructureKind, number>>;
-  readonly dense: Pick<OpCounts, typeof REPORT_OPS[number]>;
-  readonly pruned: Pick<OpCounts, typeof REPORT_OPS[number]>;
+  /** Exact pruning-aware counts (dense Galois key set). */
+  readonly dense: OpCounts;
+  readonly pruned: OpCounts;
   readonly predicted_ms_dense: number;
   readonly predicted_ms: number;
   /** MOSAIC only: structures the assembler completed, by kind. */
@@ -116,8 +114,8 @@ export interface PruneReport {
     readonly predicted_ms: number;
     /** Predicted HE cost as % of unpruned (linear layers, calibrated node-seal unit costs). */
     readonly cost_pct: number;
-    readonly dense: Pick<OpCounts, typeof REPORT_OPS[number]>;
-    readonly pruned: Pick<OpCounts, typeof REPORT_OPS[number]>;
+    readonly dense: OpCounts;
+    readonly pruned: OpCounts;
   };
   readonly assembly?: {
     readonly trials: number;
@@ -293,8 +291,8 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
       retained_saliency: round(s2 > 0 ? k2 / s2 : 1, 4),
       structures,
       structure_size: sizes,
-      dense: pick(dense),
-      pruned: pick(pruned),
+      dense,
+      pruned,
       predicted_ms_dense: round(pd),
       predicted_ms: round(pp),
       ...(completion ? { assembly: completion.get(l.name) } : {}),
@@ -336,8 +334,8 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
       predicted_ms_dense: round(msD),
       predicted_ms: round(msP),
       cost_pct: round(100 * msP / msD, 2),
-      dense: pick(totDense),
-      pruned: pick(totPruned),
+      dense: totDense,
+      pruned: totPruned,
     },
     ...(assembly ? { assembly } : {}),
     fidelity: { samples: opts.method === "none" ? 0 : samples, top1_agreement: agreement },
@@ -348,13 +346,6 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
 
 function round(v: number, digits = 3): number {
   return Number(v.toFixed(digits));
-}
-
-function pick(c: OpCounts): Pick<OpCounts, typeof REPORT_OPS[number]> {
-  return Object.fromEntries(REPORT_OPS.map((k) => [k, c[k]])) as Pick<
-    OpCounts,
-    typeof REPORT_OPS[number]
-  >;
 }
 
 function layerPerms(l: Layer, perms: ReadonlyMap<string, Int32Array>) {

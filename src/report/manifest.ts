@@ -116,7 +116,7 @@ export function buildManifest(
 }
 
 /**
- * Write a file atomically: to a temporary file beside it, then rename.
+ * Write a file (text or bytes) atomically: to a temporary file beside it, then rename.
  *
  * @example
  * ```ts
@@ -127,10 +127,11 @@ export function buildManifest(
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.tmp-${Deno.pid}`;
   try {
-    await Deno.writeTextFile(tmp, text);
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});

@@ -1,16 +1,61 @@
 /**
- * Reports: the reproducibility manifest and atomic output files.
+ * Reports: the manifest every output carries, the results store, the study, the Vega-Lite
+ * charts, their headless rendering (SVG, PNG) and the report pages.
  *
  * @example
  * ```ts
  * import { buildManifest } from "./mod.ts";
  * import { getPreset } from "../he/mod.ts";
  *
- * const m = buildManifest([getPreset("gazelle")], { weights: 1 }, "synthetic");
- * console.log(m.presets[0].security); // NOT 128-bit secure (...)
+ * console.log(buildManifest([getPreset("gazelle")], { weights: 1 }, "synthetic").presets[0].security);
  * ```
  *
  * @module
  */
 export { buildManifest, cpuModel, gitSha, type Manifest, writeFileAtomic } from "./manifest.ts";
 export { programSummary } from "./summary.ts";
+export {
+  type LayerOps,
+  type LayerResult,
+  mergeShards,
+  type NonlinearRow,
+  parseResults,
+  type PruneRow,
+  readResults,
+  type Results,
+  RESULTS_FORMAT,
+  type ResultsManifest,
+  type StudySpec,
+  type TimingRow,
+} from "./results.ts";
+export {
+  checkStudy,
+  DEFAULT_STUDY,
+  nonlinearRow,
+  PAPER_NUMBERS,
+  type Profile,
+  PROFILE_WIDTH,
+  profileOf,
+  PROFILES,
+  pruneRow,
+  REPRESENTATIVE_LAYERS,
+  studyModel,
+  studyPreset,
+  studyPrune,
+  studyVariants,
+} from "./study.ts";
+export {
+  allCharts,
+  type Chart,
+  CHART_CONFIG,
+  costPct,
+  layerChart,
+  nonlinearChart,
+  type OpWeights,
+  timeChart,
+  totalCostChart,
+  tradeoffChart,
+} from "./charts.ts";
+export { renderPng, renderSvg } from "./render.ts";
+export { agreement, headline, indexHtml, summaryMarkdown } from "./html.ts";
+export { benchModel, calibratedWeights, renderReport, runStudy } from "./run.ts";

@@ -13,8 +13,8 @@ import type { Manifest } from "./manifest.ts";
 /** Format tag of results files. */
 export const RESULTS_FORMAT = "mosaic-bench-results/1";
 
-/** The op counts kept per layer. */
-export type LayerOps = Pick<OpCounts, "perm_in" | "perm_out" | "key_switches" | "mult" | "add">;
+/** The op counts kept per layer (all of them: predictions need every counter). */
+export type LayerOps = OpCounts;
 
 /** What a study covers. */
 export interface StudySpec {
@@ -155,7 +155,9 @@ export function parseResults(text: string, source: string): Results {
     }
   }
   for (const k of ["prune", "timings", "nonlinear", "shards"] as const) {
-    if (!Array.isArray(doc[k])) throw new UserError(`Results file ${source}: "${k}" must be a list`);
+    if (!Array.isArray(doc[k])) {
+      throw new UserError(`Results file ${source}: "${k}" must be a list`);
+    }
   }
   const m = doc.manifest as ResultsManifest;
   if (!m.study || !Array.isArray(m.study.models) || !Array.isArray(m.study.budgets)) {
@@ -241,7 +243,9 @@ export function mergeShards(
   const count = shards[0]?.count ?? 1;
   const seen = new Set<number>();
   for (const s of shards) {
-    if (s.count !== count) throw new UserError(`shards of ${s.count} and ${count} cannot be merged`);
+    if (s.count !== count) {
+      throw new UserError(`shards of ${s.count} and ${count} cannot be merged`);
+    }
     if (seen.has(s.index)) throw new UserError(`shard ${s.index}/${count} is given twice`);
     seen.add(s.index);
   }
@@ -258,7 +262,9 @@ export function mergeShards(
   for (const [i, p] of parts.entries()) {
     for (const [k, v] of Object.entries(p.manifest.hashes ?? {})) {
       if (hashes[k] !== undefined && hashes[k] !== v) {
-        throw new UserError(`${label(i)} has another ${k} (hash ${v.slice(0, 12)}…) than an earlier shard`);
+        throw new UserError(
+          `${label(i)} has another ${k} (hash ${v.slice(0, 12)}…) than an earlier shard`,
+        );
       }
       hashes[k] = v;
     }

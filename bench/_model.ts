@@ -1,0 +1,79 @@
+/**
+ * Per-model benches: each `Deno.bench` times ONE linear layer's server-side HE computation of a
+ * zoo model, unpruned (the group's baseline) and pruned by Hunter and by MOSAIC at the study's
+ * default budget, under GAZELLE and CrypTFlow2. Names `<model>/<layer>/<framework>/<variant>`,
+ * groups `<model>/<layer>/<framework>`. Keys, encoding and encryption happen before `b.start()`;
+ * every layer's decrypted output is checked against the integer reference once before timing.
+ *
+ * Environment:
+ * - `MOSAIC_BENCH_PROFILE=quick|full` (default quick): quick = width-0.25 models, 4
+ *   representative layers each; full = full-width models, every layer.
+ * - `MOSAIC_BENCH_FRAMEWORKS=gazelle,cryptflow2`, `MOSAIC_BENCH_BUDGET=0.7`,
+ *   `MOSAIC_BENCH_SHARD=i/n` (every n-th case, for a CI matrix).
+ */
+import { planLayer, quantizedLayers } from "../mod.ts";
+import {
+  DEFAULT_STUDY,
+  PROFILE_WIDTH,
+  profileOf,
+  REPRESENTATIVE_LAYERS,
+  studyModel,
+  studyPreset,
+  studyVariants,
+} from "../src/report/study.ts";
+import { benchLayers, type LayerCase } from "./_layers.ts";
+
+/** Parse `i/n` (1-based); null when unset. */
+export function shardOf(value: string | undefined): { index: number; count: number } | null {
+  if (!value) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]), count = Number(m?.[2]);
+  if (!m || index < 1 || index > count) {
+    throw new Error(`shard "${value}" must be i/n with 1 ≤ i ≤ n`);
+  }
+  return { index, count };
+}
+
+/** Register the benches of one zoo model. */
+export async function registerModelBenches(model: string): Promise<void> {
+  const profile = profileOf(Deno.env.get("MOSAIC_BENCH_PROFILE"));
+  const frameworks = (Deno.env.get("MOSAIC_BENCH_FRAMEWORKS") ?? DEFAULT_STUDY.frameworks.join(","))
+    .split(",");
+  const budget = Number(Deno.env.get("MOSAIC_BENCH_BUDGET") ?? DEFAULT_STUDY.default_budget);
+  const shard = shardOf(Deno.env.get("MOSAIC_BENCH_SHARD"));
+  const seed = DEFAULT_STUDY.seed;
+  const net = studyModel(model, PROFILE_WIDTH[profile], seed);
+  const arch = model.split("-")[0];
+  const cases: LayerCase[] = [];
+  for (const framework of frameworks) {
+    const preset = studyPreset(framework);
+    const variants = studyVariants(net, framework, budget, seed);
+    for (const [variant, vnet] of Object.entries(variants)) {
+      for (const { layer, kind } of quantizedLayers(vnet)) {
+        if (kind === "bn") continue;
+        if (profile === "quick" && !REPRESENTATIVE_LAYERS[arch]?.includes(layer.name)) continue;
+        const program = planLayer(framework, layer, { preset, method: "or" });
+        cases.push({
+          model: net.name,
+          layer,
+          framework,
+          variant,
+          program,
+          baseline: variant === "unpruned",
+          // Full-width layers take seconds: one timed sample (deno bench calls it n + 2 times).
+          n: profile === "full" ? 1 : 3,
+        });
+      }
+    }
+  }
+  // Layer-major order: a layer's three variants run back to back.
+  cases.sort((a, b) =>
+    a.framework.localeCompare(b.framework) || order(net, a.layer.name) - order(net, b.layer.name)
+  );
+  const mine = shard ? cases.filter((_, i) => i % shard.count === shard.index - 1) : cases;
+  await benchLayers(mine, { predict: false });
+}
+
+function order(net: { nodes: readonly { name: string }[] }, name: string): number {
+  return net.nodes.findIndex((n) => n.name === name);
+}

@@ -1,0 +1,51 @@
+/**
+ * `deno task calibrate [--out reports/calibration.json]`: measure the unit HE ops (the closures
+ * `bench/he_ops_bench.ts` times) for every framework's study preset on this machine and write
+ * them, with the manifest, for `deno task report` to predict with.
+ *
+ * @module
+ */
+import { parseArgs } from "@std/cli/parse-args";
+import {
+  buildManifest,
+  CALIBRATION_FORMAT,
+  closeEnvs,
+  measureUnitCosts,
+  studyPreset,
+  writeFileAtomic,
+} from "../mod.ts";
+import { checkFlags, progress, runMain } from "./_cli.ts";
+
+async function main(): Promise<number> {
+  const args = parseArgs(Deno.args, { string: ["out"] });
+  checkFlags(args, ["out"]);
+  const out = args.out ?? "reports/calibration.json";
+  const unit: Record<string, unknown> = {};
+  const presets = [];
+  for (const fw of ["gazelle", "cryptflow2"]) {
+    const preset = studyPreset(fw);
+    presets.push(preset);
+    progress(`measuring unit ops of ${preset.name} (${fw})`);
+    unit[fw] = await measureUnitCosts(preset);
+    closeEnvs();
+  }
+  const dir = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) : ".";
+  await Deno.mkdir(dir, { recursive: true });
+  await writeFileAtomic(
+    out,
+    JSON.stringify(
+      {
+        format: CALIBRATION_FORMAT,
+        manifest: buildManifest(presets, {}, "none (unit ops on random data)"),
+        unit_costs: unit,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(JSON.stringify(unit, null, 2));
+  progress(`wrote ${out}`);
+  return 0;
+}
+
+if (import.meta.main) await runMain(main);

@@ -1,0 +1,394 @@
+/**
+ * The report's charts as Vega-Lite specs, built from a results file (pure functions: the data of
+ * every chart is rows computed from the results, embedded in the spec, and shown as a table).
+ *
+ * @module
+ */
+import { predictMs, type UnitCosts } from "../cost/unit_costs.ts";
+import type { OpCounts } from "../he/plan.ts";
+import type { PruneRow, Results } from "./results.ts";
+import { PAPER_NUMBERS } from "./study.ts";
+
+/** A chart: a file stem, a title, the Vega-Lite spec and its data rows. */
+export interface Chart {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  // deno-lint-ignore no-explicit-any
+  readonly spec: Record<string, any>;
+  readonly rows: readonly Record<string, string | number | null>[];
+}
+
+/** Op weights for predictions: calibrated node-seal unit costs, or weights a user supplies. */
+export interface OpWeights {
+  readonly name: string;
+  /** Unit costs per framework. */
+  readonly byFramework: Readonly<Record<string, UnitCosts>>;
+}
+
+const VARIANT_COLORS = {
+  domain: ["unpruned", "hunter", "mosaic"],
+  range: ["#7f7f7f", "#e45756", "#4c78a8"],
+};
+const METHOD_COLORS = { domain: ["hunter", "mosaic"], range: ["#e45756", "#4c78a8"] };
+const FONT = "DejaVu Sans";
+
+/** Shared look: one font everywhere (the PNG renderer embeds exactly this one). */
+export const CHART_CONFIG = {
+  font: FONT,
+  title: { font: FONT, fontSize: 14 },
+  axis: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFont: FONT, titleFont: FONT },
+  header: { labelFont: FONT, titleFont: FONT, labelFontSize: 12, titleFontSize: 12 },
+  view: { stroke: "#ddd" },
+};
+
+function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pruned"): number {
+  let ms = 0;
+  for (const l of layers) ms += predictMs(l[which] as OpCounts, unit);
+  return ms;
+}
+
+/**
+ * HE cost of a pruning row as % of unpruned under op weights.
+ *
+ * @example
+ * ```ts
+ * import { costPct } from "./charts.ts";
+ * import { MEASURED_UNIT_COSTS } from "../cost/unit_costs.ts";
+ * import { zeroCounts } from "../he/plan.ts";
+ *
+ * const dense = { ...zeroCounts(), mult: 10 }, pruned = { ...zeroCounts(), mult: 5 };
+ * const row = { layers: [{ name: "l", kind: "conv", dense, pruned, predicted_ms_dense: 0, predicted_ms: 0 }] };
+ * if (costPct(row as never, MEASURED_UNIT_COSTS.gazelle) !== 50) throw new Error();
+ * ```
+ */
+export function costPct(row: Pick<PruneRow, "layers">, unit: UnitCosts): number {
+  const d = total(row.layers, unit, "dense");
+  return d > 0 ? Number((100 * total(row.layers, unit, "pruned") / d).toFixed(2)) : 100;
+}
+
+function title(r: Results): string {
+  const s = r.manifest.study;
+  return s.width === 1 ? "full-width models" : `models at width ${s.width} (${s.profile} profile)`;
+}
+
+/** (a) Total HE cost as % of unpruned per model, MOSAIC vs Hunter, one panel per framework. */
+export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart {
+  const b = r.manifest.study.default_budget;
+  const rows: Chart["rows"][number][] = [];
+  for (const p of r.prune.filter((x) => x.budget === b)) {
+    for (const w of weights) {
+      const unit = w.byFramework[p.framework];
+      if (!unit) continue;
+      rows.push({
+        model: p.model,
+        framework: p.framework,
+        method: p.method,
+        weights: w.name,
+        cost_pct: costPct(p, unit),
+        retained_saliency: p.retained_saliency,
+        source: "mosaic-bench (synthetic weights)",
+      });
+    }
+  }
+  for (const p of PAPER_NUMBERS) {
+    if (!r.manifest.study.models.includes(p.model)) continue;
+    if (!r.manifest.study.frameworks.includes(p.framework)) continue;
+    rows.push({
+      model: p.model,
+      framework: p.framework,
+      method: p.method,
+      weights: "paper",
+      cost_pct: p.cost_pct,
+      retained_saliency: null,
+      source: `${p.source} (reported, trained VGG-16; not ours)`,
+    });
+  }
+  const ours = weights[0]?.name ?? "";
+  return {
+    name: "total_cost",
+    title: `Total linear-layer HE cost, % of unpruned, sparsity ${b} (${title(r)})`,
+    description: `Bars: our predicted cost with ${ours} op weights; ticks: other op weights; ` +
+      "black diamonds: the MOSAIC paper's published numbers (trained models, their own code).",
+    rows,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: {
+        text: `Total HE cost, % of unpruned (sparsity ${b}, ${title(r)})`,
+        subtitle: `bars: ${ours}; ticks: ${
+          weights.slice(1).map((w) => w.name).join(", ") || "none"
+        }; diamonds: MOSAIC paper (published)`,
+      },
+      data: { values: rows },
+      facet: { column: { field: "framework", type: "nominal", title: "framework" } },
+      spec: {
+        width: 60 * r.manifest.study.models.length + 40,
+        height: 220,
+        layer: [
+          {
+            transform: [{ filter: `datum.weights === '${ours}'` }],
+            mark: "bar",
+            encoding: {
+              x: { field: "model", type: "nominal", title: "model", axis: { labelAngle: -30 } },
+              xOffset: { field: "method", type: "nominal" },
+              y: { field: "cost_pct", type: "quantitative", title: "HE cost (% of unpruned)" },
+              color: { field: "method", type: "nominal", scale: METHOD_COLORS, title: "method" },
+            },
+          },
+          {
+            transform: [{ filter: `datum.weights !== '${ours}' && datum.weights !== 'paper'` }],
+            mark: { type: "tick", thickness: 2, color: "#222" },
+            encoding: {
+              x: { field: "model", type: "nominal" },
+              xOffset: { field: "method", type: "nominal" },
+              y: { field: "cost_pct", type: "quantitative" },
+            },
+          },
+          {
+            transform: [{ filter: "datum.weights === 'paper'" }],
+            mark: { type: "point", shape: "diamond", filled: true, size: 90, color: "black" },
+            encoding: {
+              x: { field: "model", type: "nominal" },
+              xOffset: { field: "method", type: "nominal" },
+              y: { field: "cost_pct", type: "quantitative" },
+            },
+          },
+        ],
+      },
+      config: CHART_CONFIG,
+    },
+  };
+}
+
+/** (b) Layer-wise Perm, Mult and Add of one model and framework: unpruned vs Hunter vs MOSAIC. */
+export function layerChart(r: Results, model: string, framework: string): Chart | null {
+  const b = r.manifest.study.default_budget;
+  const pick = (m: string) =>
+    r.prune.find((p) =>
+      p.model === model && p.framework === framework && p.method === m &&
+      p.budget === b
+    );
+  const h = pick("hunter"), m = pick("mosaic");
+  if (!h || !m) return null;
+  const rows: Chart["rows"][number][] = [];
+  const ops = (c: OpCounts) => ({ Perm: c.perm_in + c.perm_out, Mult: c.mult, Add: c.add });
+  h.layers.forEach((l, i) => {
+    const variants: [string, OpCounts][] = [
+      ["unpruned", l.dense as OpCounts],
+      ["hunter", l.pruned as OpCounts],
+      ["mosaic", m.layers[i].pruned as OpCounts],
+    ];
+    for (const [variant, c] of variants) {
+      for (const [op, count] of Object.entries(ops(c))) {
+        rows.push({ layer: l.name, order: i, variant, op, count });
+      }
+    }
+  });
+  return {
+    name: `layers_${model}_${framework}`,
+    title: `${model} under ${framework}: HE ops per layer (sparsity ${b})`,
+    description: "Pruning-aware counts per linear layer; Perm = input + output rotations.",
+    rows,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: `${model}, ${framework}: Perm, Mult, Add per layer (sparsity ${b})`,
+      data: { values: rows },
+      facet: { row: { field: "op", type: "nominal", title: null, sort: ["Perm", "Mult", "Add"] } },
+      resolve: { scale: { y: "independent" } },
+      spec: {
+        width: Math.max(300, 26 * h.layers.length),
+        height: 120,
+        mark: "bar",
+        encoding: {
+          x: {
+            field: "layer",
+            type: "nominal",
+            sort: { field: "order" },
+            title: "layer",
+            axis: { labelAngle: -45 },
+          },
+          xOffset: { field: "variant", type: "nominal", sort: VARIANT_COLORS.domain },
+          y: { field: "count", type: "quantitative", title: "ops" },
+          color: { field: "variant", type: "nominal", scale: VARIANT_COLORS, title: "variant" },
+        },
+      },
+      config: CHART_CONFIG,
+    },
+  };
+}
+
+/** (c) Measured server time per layer vs the cost model's prediction. */
+export function timeChart(r: Results, weights: OpWeights): Chart {
+  const b = r.manifest.study.default_budget;
+  const rows: Chart["rows"][number][] = [];
+  for (const t of r.timings) {
+    const h = r.prune.find((p) =>
+      p.model === t.model && p.framework === t.framework &&
+      p.method === (t.variant === "mosaic" ? "mosaic" : "hunter") && p.budget === b
+    );
+    const l = h?.layers.find((x) => x.name === t.layer);
+    const unit = weights.byFramework[t.framework];
+    if (!l || !unit) continue;
+    const counts = (t.variant === "unpruned" ? l.dense : l.pruned) as OpCounts;
+    rows.push({
+      model: t.model,
+      layer: t.layer,
+      framework: t.framework,
+      variant: t.variant,
+      measured_ms: t.measured_ms,
+      predicted_ms: Number(predictMs(counts, unit).toFixed(2)),
+      ratio: Number((t.measured_ms / Math.max(1e-9, predictMs(counts, unit))).toFixed(3)),
+    });
+  }
+  const vals = rows.flatMap((x) => [x.measured_ms as number, x.predicted_ms as number]).filter((
+    v,
+  ) => v > 0);
+  const lo = vals.length ? Math.min(...vals) : 1, hi = vals.length ? Math.max(...vals) : 10;
+  return {
+    name: "time_vs_predicted",
+    title: `Measured server time per layer vs predicted (${weights.name} unit costs)`,
+    description:
+      "Each point is one layer of one variant timed with deno bench (server compute only, " +
+      "verified before timing); the line is measured = predicted.",
+    rows,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: `Measured vs predicted server time per layer (${title(r)})`,
+      width: 360,
+      height: 300,
+      layer: [
+        {
+          data: { values: [{ v: lo }, { v: hi }] },
+          mark: { type: "line", color: "#999", strokeDash: [4, 4] },
+          encoding: {
+            x: { field: "v", type: "quantitative", scale: { type: "log" } },
+            y: { field: "v", type: "quantitative", scale: { type: "log" } },
+          },
+        },
+        {
+          data: { values: rows },
+          mark: { type: "point", filled: true, size: 60 },
+          encoding: {
+            x: {
+              field: "predicted_ms",
+              type: "quantitative",
+              scale: { type: "log" },
+              title: "predicted (ms)",
+            },
+            y: {
+              field: "measured_ms",
+              type: "quantitative",
+              scale: { type: "log" },
+              title: "measured (ms)",
+            },
+            color: { field: "framework", type: "nominal", title: "framework" },
+            shape: { field: "variant", type: "nominal", title: "variant" },
+            tooltip: [{ field: "model" }, { field: "layer" }, { field: "ratio" }],
+          },
+        },
+      ],
+      config: CHART_CONFIG,
+    },
+  };
+}
+
+/** (d) HE cost deleted vs retained saliency across budgets, both methods. */
+export function tradeoffChart(r: Results, weights: OpWeights): Chart {
+  const rows: Chart["rows"][number][] = r.prune.flatMap((p) => {
+    const unit = weights.byFramework[p.framework];
+    if (!unit) return [];
+    return [{
+      model: p.model,
+      framework: p.framework,
+      method: p.method,
+      budget: p.budget,
+      retained_saliency: p.retained_saliency,
+      cost_deleted_pct: Number((100 - costPct(p, unit)).toFixed(2)),
+    }];
+  });
+  return {
+    name: "tradeoff",
+    title: "HE cost deleted vs retained saliency, across sparsity budgets",
+    description:
+      "Up and right is better: more HE cost deleted while keeping more of the weights' " +
+      "squared L2 norm. One point per budget.",
+    rows,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: `HE cost deleted vs retained saliency (${title(r)})`,
+      data: { values: rows },
+      facet: {
+        row: { field: "model", type: "nominal", title: null },
+        column: { field: "framework", type: "nominal", title: "framework" },
+      },
+      spec: {
+        width: 220,
+        height: 160,
+        mark: { type: "line", point: true },
+        encoding: {
+          x: {
+            field: "retained_saliency",
+            type: "quantitative",
+            title: "retained saliency",
+            scale: { zero: false },
+          },
+          y: { field: "cost_deleted_pct", type: "quantitative", title: "HE cost deleted (%)" },
+          color: { field: "method", type: "nominal", scale: METHOD_COLORS, title: "method" },
+          order: { field: "budget" },
+        },
+      },
+      config: CHART_CONFIG,
+    },
+  };
+}
+
+/** (e) Nonlinear (OT / GC) communication beside the linear layers' HE communication. */
+export function nonlinearChart(r: Results): Chart {
+  const rows: Chart["rows"][number][] = r.nonlinear.flatMap((n) => [
+    { model: n.model, framework: n.framework, part: "linear (HE ciphertexts)", mb: n.linear_mb },
+    {
+      model: n.model,
+      framework: n.framework,
+      part: "nonlinear (ReLU, MaxPool)",
+      mb: n.nonlinear_mb,
+    },
+  ]);
+  return {
+    name: "nonlinear",
+    title: "Communication: linear layers (HE) vs nonlinear layers (OT / GC)",
+    description: r.nonlinear.map((n) => `${n.model} ${n.framework}: ${n.source}`).join("; "),
+    rows,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: `Communication per inference, MB (${title(r)})`,
+      data: { values: rows },
+      facet: { column: { field: "framework", type: "nominal", title: "framework" } },
+      spec: {
+        width: 60 * r.manifest.study.models.length + 40,
+        height: 220,
+        mark: "bar",
+        encoding: {
+          x: { field: "model", type: "nominal", title: "model", axis: { labelAngle: -30 } },
+          xOffset: { field: "part", type: "nominal" },
+          y: { field: "mb", type: "quantitative", title: "MB", scale: { type: "symlog" } },
+          color: { field: "part", type: "nominal", title: "layers" },
+        },
+      },
+      config: CHART_CONFIG,
+    },
+  };
+}
+
+/** Every chart of a results file. */
+export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {
+  const charts: Chart[] = [totalCostChart(r, weights)];
+  for (const model of r.manifest.study.models) {
+    for (const fw of r.manifest.study.frameworks) {
+      const c = layerChart(r, model, fw);
+      if (c) charts.push(c);
+    }
+  }
+  charts.push(timeChart(r, weights[0]), tradeoffChart(r, weights[0]), nonlinearChart(r));
+  return charts;
+}

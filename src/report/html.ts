@@ -1,0 +1,170 @@
+/**
+ * The report's pages: `index.html` (every chart with its data table, the manifest) and
+ * `summary.md` (headline totals, the paper's numbers beside ours, measured vs predicted).
+ *
+ * @module
+ */
+import { type Chart, costPct, type OpWeights } from "./charts.ts";
+import type { Results } from "./results.ts";
+import { PAPER_NUMBERS } from "./study.ts";
+
+function esc(s: unknown): string {
+  return String(s ?? "").replace(
+    /[&<>"]/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!,
+  );
+}
+
+function table(rows: Chart["rows"]): string {
+  if (rows.length === 0) return "<p><em>no data</em></p>";
+  const cols = Object.keys(rows[0]);
+  const head = cols.map((c) => `<th>${esc(c)}</th>`).join("");
+  const body = rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(r[c])}</td>`).join("")}</tr>`)
+    .join("\n");
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** Headline rows: cost % of unpruned per model, framework and method at the default budget. */
+export function headline(
+  r: Results,
+  weights: readonly OpWeights[],
+): { model: string; framework: string; method: string; values: number[]; saliency: number }[] {
+  const b = r.manifest.study.default_budget;
+  return r.prune.filter((p) => p.budget === b).map((p) => ({
+    model: p.model,
+    framework: p.framework,
+    method: p.method,
+    values: weights.map((w) =>
+      w.byFramework[p.framework] ? costPct(p, w.byFramework[p.framework]) : NaN
+    ),
+    saliency: p.retained_saliency,
+  })).sort((a, b) =>
+    a.model.localeCompare(b.model) || a.framework.localeCompare(b.framework) ||
+    a.method.localeCompare(b.method)
+  );
+}
+
+/** Median measured / predicted ratio per framework (null if nothing was timed). */
+export function agreement(charts: readonly Chart[]): Record<string, { median: number; n: number }> {
+  const t = charts.find((c) => c.name === "time_vs_predicted");
+  const by = new Map<string, number[]>();
+  for (const row of t?.rows ?? []) {
+    const l = by.get(String(row.framework)) ?? [];
+    l.push(Number(row.ratio));
+    by.set(String(row.framework), l);
+  }
+  const out: Record<string, { median: number; n: number }> = {};
+  for (const [fw, l] of by) {
+    l.sort((a, b) => a - b);
+    out[fw] = { median: l[l.length >> 1], n: l.length };
+  }
+  return out;
+}
+
+/**
+ * `summary.md` text.
+ *
+ * @example
+ * ```ts
+ * import { summaryMarkdown } from "./html.ts";
+ *
+ * const r = { manifest: { study: { default_budget: 0.7, width: 1, profile: "full", models: [], frameworks: [] }, git_sha: "x", weights: "synthetic" }, prune: [], timings: [], nonlinear: [], shards: [] };
+ * if (!summaryMarkdown(r as never, [], []).startsWith("# mosaic-bench report")) throw new Error();
+ * ```
+ */
+export function summaryMarkdown(
+  r: Results,
+  weights: readonly OpWeights[],
+  charts: readonly Chart[],
+): string {
+  const s = r.manifest.study;
+  const lines = [
+    "# mosaic-bench report",
+    "",
+    `Commit ${r.manifest.git_sha}, ${r.manifest.cpu}, Deno ${r.manifest.deno}, node-seal ` +
+    `${r.manifest.node_seal} (SEAL ${r.manifest.seal}); ${s.profile} profile, ` +
+    `${s.width === 1 ? "full-width models" : `models at width ${s.width}`}; weights: ` +
+    `**${r.manifest.weights}**.`,
+    "",
+    `## HE cost of the linear layers, % of unpruned (weight sparsity ${s.default_budget})`,
+    "",
+    `| model | framework | method | ${
+      weights.map((w) => w.name).join(" | ")
+    } | retained saliency |`,
+    `| --- | --- | --- | ${weights.map(() => "---").join(" | ")} | --- |`,
+    ...headline(r, weights).map((h) =>
+      `| ${h.model} | ${h.framework} | ${h.method} | ${
+        h.values.map((v) => v.toFixed(2)).join(" | ")
+      } | ${h.saliency} |`
+    ),
+    "",
+    "Published by the MOSAIC paper (trained VGG-16 on Tiny ImageNet, the authors' code; not " +
+    "reproduced here, shown for reference):",
+    "",
+    ...PAPER_NUMBERS.map((p) => `- ${p.model} under ${p.framework}: ${p.cost_pct}% (${p.source})`),
+    "",
+    "## Measured vs predicted server time per layer",
+    "",
+  ];
+  const ag = agreement(charts);
+  if (Object.keys(ag).length === 0) lines.push("No layers were timed in this run.");
+  for (const [fw, a] of Object.entries(ag)) {
+    lines.push(`- ${fw}: median measured / predicted = ${a.median} over ${a.n} timed layers`);
+  }
+  lines.push("", "## Charts", "");
+  for (const c of charts) {
+    lines.push(`- [${c.title}](charts/${c.name}.svg) ([PNG](charts/${c.name}.png))`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** `index.html` text: every chart (SVG, with PNG and Vega-Lite links), its data, the manifest. */
+export function indexHtml(
+  r: Results,
+  weights: readonly OpWeights[],
+  charts: readonly Chart[],
+): string {
+  const head = headline(r, weights);
+  const sections = charts.map((c) => `
+<section id="${esc(c.name)}">
+<h2>${esc(c.title)}</h2>
+<p>${esc(c.description)}</p>
+<img src="charts/${esc(c.name)}.svg" alt="${esc(c.title)}">
+<p><a href="charts/${esc(c.name)}.png">PNG</a> · <a href="charts/${
+    esc(c.name)
+  }.vl.json">Vega-Lite spec</a></p>
+<details><summary>data (${c.rows.length} rows)</summary>
+${table(c.rows)}
+</details>
+</section>`).join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mosaic-bench report</title>
+<style>
+body{font-family:"DejaVu Sans",sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+th{background:#f4f4f4}img{max-width:100%}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}
+.warn{background:#fff4d6;padding:.5em 1em;border-left:4px solid #e0a800}
+</style></head><body>
+<h1>mosaic-bench report</h1>
+<p class="warn">Weights: <strong>${esc(r.manifest.weights)}</strong>. Presets: ${
+    r.manifest.presets.map((p) => `${esc(p.name)} (${esc(p.security)})`).join("; ")
+  }.</p>
+<h2>Headline: HE cost, % of unpruned (sparsity ${r.manifest.study.default_budget})</h2>
+${
+    table(head.map((h) => ({
+      model: h.model,
+      framework: h.framework,
+      method: h.method,
+      ...Object.fromEntries(weights.map((w, i) => [w.name, h.values[i]])),
+      retained_saliency: h.saliency,
+    })))
+  }
+<p>The MOSAIC paper's published numbers (trained VGG-16, Tiny ImageNet; not ours): ${
+    PAPER_NUMBERS.map((p) => `${esc(p.framework)} ${p.cost_pct}%`).join(", ")
+  }.</p>
+${sections}
+<h2>Manifest</h2>
+<pre>${esc(JSON.stringify(r.manifest, null, 2))}</pre>
+</body></html>
+`;
+}

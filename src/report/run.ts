@@ -1,0 +1,200 @@
+/**
+ * Running a study and rendering a report: pruning and counting every (model, framework) pair at
+ * every budget, timing the profile's layers with `deno bench` (a subprocess per model: a failing
+ * or wrong layer is an error), and writing charts (Vega-Lite JSON, SVG, PNG), `index.html`,
+ * `summary.md`.
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+import { MEASURED_UNIT_COSTS, unitCostsFor } from "../cost/unit_costs.ts";
+import { type NamedWeights, NATIVE_SEAL_RATIOS, readCalibration } from "../cost/op_weights.ts";
+import { networkHash } from "../nn/masks.ts";
+import { allCharts } from "./charts.ts";
+import { indexHtml, summaryMarkdown } from "./html.ts";
+import { buildManifest, writeFileAtomic } from "./manifest.ts";
+import { renderPng, renderSvg } from "./render.ts";
+import {
+  type PruneRow,
+  type Results,
+  RESULTS_FORMAT,
+  type ResultsManifest,
+  type StudySpec,
+  type TimingRow,
+} from "./results.ts";
+import { nonlinearRow, pruneRow, studyModel, studyPreset, studyPrune } from "./study.ts";
+
+async function sha256(data: Uint8Array<ArrayBuffer>): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32Array>) {
+  const parts: Uint8Array[] = [];
+  for (const k of [...masks.keys()].sort()) parts.push(new TextEncoder().encode(k), masks.get(k)!);
+  for (const k of [...perms.keys()].sort()) {
+    parts.push(new TextEncoder().encode(k), new Uint8Array(perms.get(k)!.buffer));
+  }
+  const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return await sha256(all);
+}
+
+/** Unit costs predictions use: the calibration file if present, else the built-in measurements. */
+export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
+  const cal = await readCalibration(`${outDir}/calibration.json`);
+  if (cal) return cal;
+  return {
+    name: "measured node-seal (built-in)",
+    byFramework: {
+      gazelle: MEASURED_UNIT_COSTS.gazelle,
+      cryptflow2: unitCostsFor(studyPreset("cryptflow2").name)!,
+    },
+  };
+}
+
+/** Run one model's bench file and read its timings (a failing or wrong layer is an error). */
+export async function benchModel(
+  model: string,
+  frameworks: readonly string[],
+  spec: StudySpec,
+): Promise<TimingRow[]> {
+  const file = new URL(`../../bench/${model.replaceAll("-", "_")}_bench.ts`, import.meta.url);
+  try {
+    await Deno.stat(file);
+  } catch {
+    throw new UserError(
+      `no bench file for ${model} (bench/${model.replaceAll("-", "_")}_bench.ts)`,
+    );
+  }
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["bench", "--json", "--allow-read", "--allow-env", file.pathname],
+    env: {
+      MOSAIC_BENCH_PROFILE: spec.profile,
+      MOSAIC_BENCH_FRAMEWORKS: frameworks.join(","),
+      MOSAIC_BENCH_BUDGET: String(spec.default_budget),
+      NO_COLOR: "1",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (out.code !== 0) {
+    const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l);
+    const why = lines.find((l) => /\[ERROR\]|^error: (?!Type checking failed)/.test(l)) ??
+      lines.find((l) => /error/i.test(l)) ?? `exit ${out.code}`;
+    throw new UserError(`deno bench of ${model} failed: ${why.trim()}`);
+  }
+  const doc = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    benches: { name: string; results: { ok?: { avg: number; n: number } }[] }[];
+  };
+  const rows: TimingRow[] = [];
+  for (const b of doc.benches) {
+    const ok = b.results[0]?.ok;
+    const [name, layer, framework, variant] = b.name.split("/");
+    if (!ok) throw new UserError(`deno bench ${b.name} has no result`);
+    rows.push({
+      model: name.split("@")[0],
+      layer,
+      framework,
+      variant: variant as TimingRow["variant"],
+      measured_ms: Number((ok.avg / 1e6).toFixed(3)),
+      samples: ok.n,
+    });
+  }
+  return rows;
+}
+
+export async function runStudy(
+  spec: StudySpec,
+  shard: { index: number; count: number } | null,
+  withBench: boolean,
+  unit: NamedWeights,
+  progress: (line: string) => void = () => {},
+): Promise<Results> {
+  const pairs = spec.models.flatMap((m) => spec.frameworks.map((f) => [m, f] as const));
+  const mine = shard ? pairs.filter((_, i) => i % shard.count === shard.index - 1) : pairs;
+  const prune: PruneRow[] = [];
+  const nonlinear = [];
+  const timings: TimingRow[] = [];
+  const hashes: Record<string, string> = {};
+  const t0 = performance.now();
+  for (const [i, [model, framework]] of mine.entries()) {
+    const net = studyModel(model, spec.width, spec.seed);
+    hashes[model] ??= await networkHash(net);
+    for (const budget of spec.budgets) {
+      for (const method of ["hunter", "mosaic"] as const) {
+        progress(
+          `[${i + 1}/${mine.length}] ${net.name} ${framework} ${method} sparsity ${budget} ` +
+            `(${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+        );
+        const r = studyPrune(net, framework, method, budget, spec.seed);
+        prune.push(pruneRow(model, framework, method, budget, r));
+        hashes[`${model}/${framework}/${method}/${budget}`] = await maskHash(
+          r.masks,
+          r.permutations,
+        );
+      }
+    }
+    nonlinear.push(nonlinearRow(model, net, framework));
+  }
+  if (withBench) {
+    for (const model of spec.models) {
+      const fws = mine.filter(([m]) => m === model).map(([, f]) => f);
+      if (fws.length === 0) continue;
+      progress(`timing ${model} (${spec.profile} profile, ${fws.join(" and ")}) with deno bench`);
+      timings.push(...await benchModel(model, fws, spec));
+    }
+  }
+  const presets = spec.frameworks.map(studyPreset);
+  const manifest: ResultsManifest = {
+    ...buildManifest(
+      presets,
+      { study: spec.seed },
+      studyModel(spec.models[0], spec.width, spec.seed).weights,
+    ),
+    study: spec,
+    hashes,
+    unit_costs: unit.byFramework,
+  };
+  return {
+    format: RESULTS_FORMAT,
+    manifest,
+    shards: [shard ?? { index: 1, count: 1 }],
+    prune,
+    timings,
+    nonlinear,
+  };
+}
+
+export async function renderReport(
+  r: Results,
+  outDir: string,
+  extra: NamedWeights | null,
+  progress: (line: string) => void = () => {},
+): Promise<string[]> {
+  const unit: NamedWeights = {
+    name: "node-seal unit costs of the run",
+    byFramework: r.manifest.unit_costs,
+  };
+  const weights = [unit, extra ?? NATIVE_SEAL_RATIOS];
+  const charts = allCharts(r, weights);
+  await Deno.mkdir(`${outDir}/charts`, { recursive: true });
+  const written: string[] = [];
+  for (const [i, c] of charts.entries()) {
+    progress(`rendering ${i + 1}/${charts.length}: ${c.name}`);
+    const svg = await renderSvg(c.spec);
+    await writeFileAtomic(`${outDir}/charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2));
+    await writeFileAtomic(`${outDir}/charts/${c.name}.svg`, svg);
+    await writeFileAtomic(`${outDir}/charts/${c.name}.png`, await renderPng(svg));
+    written.push(`charts/${c.name}.png`);
+  }
+  await writeFileAtomic(`${outDir}/index.html`, indexHtml(r, weights, charts));
+  await writeFileAtomic(`${outDir}/summary.md`, summaryMarkdown(r, weights, charts));
+  return written;
+}

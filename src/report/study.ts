@@ -1,0 +1,242 @@
+/**
+ * The default study of `deno task report` and of the per-model benches: which models, frameworks,
+ * budgets and layers, at which width for each profile, and the pruned variants of a model (the
+ * same seeded computation in the report and in `deno bench`, so timings and counts describe the
+ * same layers).
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+import { cryptflow2Preset, getPreset, type Preset } from "../he/presets.ts";
+import { networkNonlinear } from "../cost/nonlinear.ts";
+import { modelCost } from "../cost/model_cost.ts";
+import type { Network } from "../nn/network.ts";
+import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
+import { maskNetwork, prune, type PruneResult } from "../prune/prune.ts";
+import { permuteMasks, permuteNetwork } from "../prune/permute.ts";
+import type { NonlinearRow, PruneRow, StudySpec } from "./results.ts";
+
+/** Profiles of the study. */
+export const PROFILES = ["quick", "full"] as const;
+
+/** A profile. */
+export type Profile = typeof PROFILES[number];
+
+/** The study `deno task report` runs with no arguments. */
+export const DEFAULT_STUDY: Omit<StudySpec, "profile" | "width"> = {
+  models: ["vgg16-cifar10", "vgg16-tinyimagenet", "resnet18-cifar10", "resnet18-tinyimagenet"],
+  frameworks: ["gazelle", "cryptflow2"],
+  budgets: [0.5, 0.7, 0.9],
+  default_budget: 0.7,
+  seed: 1,
+};
+
+/** Channel width of each profile: quick runs width-scaled models. */
+export const PROFILE_WIDTH: Readonly<Record<Profile, number>> = { quick: 0.25, full: 1 };
+
+/** Layers the quick profile times per architecture (first conv, a strided or middle one, last conv, FC). */
+export const REPRESENTATIVE_LAYERS: Readonly<Record<string, readonly string[]>> = {
+  vgg16: ["features.0", "features.14", "features.40", "classifier"],
+  resnet18: ["conv1", "layer2.0.conv1", "layer4.1.conv2", "linear"],
+  resnet50: ["conv1", "layer2.0.conv2", "layer4.2.conv3", "linear"],
+};
+
+/** The MOSAIC paper's only public numbers: total cost as % of unpruned (VGG-16, Tiny ImageNet). */
+export const PAPER_NUMBERS: readonly {
+  model: string;
+  framework: string;
+  method: "mosaic";
+  cost_pct: number;
+  source: string;
+}[] = [
+  {
+    model: "vgg16-tinyimagenet",
+    framework: "gazelle",
+    method: "mosaic",
+    cost_pct: 21.14,
+    source: "MOSAIC (AsiaCCS'24) abstract",
+  },
+  {
+    model: "vgg16-tinyimagenet",
+    framework: "cryptflow2",
+    method: "mosaic",
+    cost_pct: 29.49,
+    source: "MOSAIC (AsiaCCS'24) abstract",
+  },
+];
+
+/** The preset a framework runs under in the study (SCI at ℓ = 37, as its code). */
+export function studyPreset(framework: string): Preset {
+  if (framework === "gazelle") return getPreset("gazelle");
+  if (framework === "cryptflow2") return cryptflow2Preset();
+  throw new UserError(`Unknown framework "${framework}": use gazelle or cryptflow2`);
+}
+
+/**
+ * Parse the profile from a flag or `MOSAIC_BENCH_PROFILE` (default quick).
+ *
+ * @example
+ * ```ts
+ * import { profileOf } from "./study.ts";
+ *
+ * if (profileOf(undefined) !== "quick" || profileOf("full") !== "full") throw new Error();
+ * ```
+ */
+export function profileOf(value: string | undefined): Profile {
+  const p = value ?? "quick";
+  if (!(PROFILES as readonly string[]).includes(p)) {
+    throw new UserError(`Unknown profile "${p}": use quick or full (MOSAIC_BENCH_PROFILE)`);
+  }
+  return p as Profile;
+}
+
+/** Check the models, frameworks and budgets of a study (one line naming a bad one). */
+export function checkStudy(spec: StudySpec): void {
+  for (const m of spec.models) {
+    if (!ZOO_MODELS.includes(m)) {
+      throw new UserError(`Unknown model "${m}" in --models: use ${ZOO_MODELS.join(", ")}`);
+    }
+  }
+  for (const f of spec.frameworks) studyPreset(f);
+  for (const b of spec.budgets) {
+    if (!(b > 0 && b < 1)) throw new UserError(`--budgets: ${b} is not a sparsity in (0, 1)`);
+  }
+  if (!spec.budgets.includes(spec.default_budget)) {
+    throw new UserError(`the default budget ${spec.default_budget} must be one of --budgets`);
+  }
+}
+
+const nets = new Map<string, Network>();
+
+/** The zoo model of a study (cached). */
+export function studyModel(model: string, width: number, seed: number): Network {
+  const key = `${model}|${width}|${seed}`;
+  let net = nets.get(key);
+  if (!net) nets.set(key, net = buildZoo(model, { width, seed }));
+  return net;
+}
+
+const pruned = new Map<string, PruneResult>();
+
+/** Hunter or MOSAIC on a study model at a sparsity budget (cached; deterministic). */
+export function studyPrune(
+  net: Network,
+  framework: string,
+  method: "hunter" | "mosaic",
+  budget: number,
+  seed: number,
+  progress?: (line: string) => void,
+): PruneResult {
+  const key = `${net.name}|${net.weights}|${framework}|${method}|${budget}|${seed}`;
+  let r = pruned.get(key);
+  if (!r) {
+    r = prune(net, {
+      method,
+      framework,
+      preset: studyPreset(framework),
+      convMethod: "or",
+      budget: { kind: "sparsity", ratio: budget },
+      seed,
+      fidelitySamples: 0,
+      progress,
+    });
+    pruned.set(key, r);
+  }
+  return r;
+}
+
+/** The unpruned, Hunter and MOSAIC networks of a model at the default budget (weights zeroed, MOSAIC permuted). */
+export function studyVariants(
+  net: Network,
+  framework: string,
+  budget: number,
+  seed: number,
+): { unpruned: Network; hunter: Network; mosaic: Network } {
+  const h = studyPrune(net, framework, "hunter", budget, seed);
+  const m = studyPrune(net, framework, "mosaic", budget, seed);
+  return {
+    unpruned: net,
+    hunter: maskNetwork(net, h.masks),
+    mosaic: maskNetwork(
+      permuteNetwork(net, m.permutations),
+      permuteMasks(net, m.masks, m.permutations),
+    ),
+  };
+}
+
+/** A pruning result as a results row. */
+export function pruneRow(
+  model: string,
+  framework: string,
+  method: "hunter" | "mosaic",
+  budget: number,
+  r: PruneResult,
+): PruneRow {
+  const t = r.report.totals;
+  let completed = 0, identity = 0, bound = 0;
+  for (const l of r.report.layers) {
+    for (const c of Object.values(l.assembly ?? {})) {
+      completed += c.assembled;
+      identity += c.identity;
+      bound += c.bound;
+    }
+  }
+  return {
+    model,
+    framework,
+    method,
+    budget,
+    sparsity: t.sparsity,
+    retained_saliency: t.retained_saliency,
+    cost_pct: t.cost_pct,
+    predicted_ms_dense: t.predicted_ms_dense,
+    predicted_ms: t.predicted_ms,
+    layers: r.report.layers.map((l) => ({
+      name: l.name,
+      kind: l.kind,
+      dense: l.dense,
+      pruned: l.pruned,
+      predicted_ms_dense: l.predicted_ms_dense,
+      predicted_ms: l.predicted_ms,
+    })),
+    ...(r.report.assembly
+      ? {
+        assembly: {
+          completed,
+          completed_identity: identity,
+          bound,
+          ms: r.report.assembly.ms,
+        },
+      }
+      : {}),
+  };
+}
+
+/** Communication of a model's linear layers (HE ciphertexts) and nonlinear layers (OT / GC). */
+export function nonlinearRow(model: string, net: Network, framework: string): NonlinearRow {
+  const preset = studyPreset(framework);
+  const table = modelCost(net, { framework, preset, method: "or" });
+  let bytes = 0;
+  for (const row of table.layers) {
+    const b = row.bytes as { up: number; down: number } | undefined;
+    if (b) bytes += b.up + b.down;
+  }
+  // Shares are η-bit: the bits of t (GAZELLE) or SCI's ℓ.
+  const eta = Math.ceil(Math.log2(preset.plainModulus));
+  const nl = networkNonlinear(net, framework, eta);
+  const uncosted = nl.uncosted.length;
+  return {
+    model,
+    framework,
+    linear_mb: round(bytes / 1e6),
+    nonlinear_mb: round(nl.bits / 8e6),
+    relus: nl.relus,
+    source: `η = ${eta}; ${
+      framework === "gazelle" ? "garbled-circuit ReLU (18λη − 6λ bits)" : "CrypTFlow2 ReLU over Z_p"
+    }${uncosted ? `; ${uncosted} MaxPool layers not costed (no published GC formula)` : ""}`,
+  };
+}
+
+function round(v: number): number {
+  return Number(v.toPrecision(4));
+}
