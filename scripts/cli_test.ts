@@ -97,26 +97,79 @@ Deno.test("bad plan requests exit non-zero with one line and no stack trace", as
   }
 });
 
-Deno.test("deno task report writes both frameworks' per-layer tables with manifests", async () => {
+Deno.test("deno task report runs a study, writes results and renders every chart", async () => {
   const dir = await Deno.makeTempDir();
-  const r = await run("report.ts", ["--out-dir", dir]);
+  const r = await run("report.ts", [
+    "--models",
+    "vgg16-cifar10",
+    "--budgets",
+    "0.5,0.9",
+    "--no-bench",
+    "--out-dir",
+    dir,
+  ]);
   assertEquals(r.code, 0, r.stderr);
-  assert(r.stdout.includes("features.14") && r.stdout.includes("SYNTHETIC"));
-  assert(r.stderr.includes("gazelle [14/14] classifier"), "progress on stderr");
-  assert(r.stderr.includes("cryptflow2 [14/14] classifier"), "progress on stderr");
-  for (const fw of ["gazelle", "cryptflow2"]) {
-    const doc = JSON.parse(await Deno.readTextFile(`${dir}/${fw}_layers.json`));
-    assertEquals(doc.layers.length, 14);
-    assertEquals(doc.manifest.node_seal, "7.0.0");
-    const sum = doc.layers.reduce((a: number, l: { ops: { mult: number } }) => a + l.ops.mult, 0);
-    assertEquals(doc.totals.ops.mult, sum);
-    assert(doc.totals.predicted_server_ms > 0);
+  assert(r.stderr.includes("[2/2] vgg16-cifar10@0.25 cryptflow2 mosaic sparsity 0.9"), r.stderr);
+  assert(r.stderr.includes("rendering"), "progress on stderr");
+  const doc = JSON.parse(await Deno.readTextFile(`${dir}/results.json`));
+  assertEquals(doc.format, "mosaic-bench-results/1");
+  assertEquals(doc.prune.length, 2 * 2 * 2);
+  assertEquals(doc.manifest.study.default_budget, 0.9); // 0.7 is not a budget here: the middle one
+  assert(doc.manifest.hashes["vgg16-cifar10"].length === 64);
+  assert(doc.manifest.hashes["vgg16-cifar10/gazelle/mosaic/0.9"].length === 64);
+  const pngs = r.stdout.trim().split("\n").slice(1).map((l) => l.trim());
+  assertEquals(pngs.length, 6); // total, 2 layer charts, time, trade-off, nonlinear
+  for (const p of pngs) assert((await Deno.stat(p)).size > 1000, p);
+  const html = await Deno.readTextFile(`${dir}/index.html`);
+  assert(html.includes("SYNTHETIC") && html.includes("charts/tradeoff.svg"));
+  const md = await Deno.readTextFile(`${dir}/summary.md`);
+  assert(md.includes("21.14%") && md.includes("No layers were timed"), md);
+  // Re-render from the results file without re-running.
+  const again = await run("report.ts", ["--from", `${dir}/results.json`, "--out-dir", `${dir}/b`]);
+  assertEquals(again.code, 0, again.stderr);
+  assert(!again.stderr.includes("sparsity"), "nothing was pruned again");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("deno task report shards merge; mismatched shards and bad inputs are one line", async () => {
+  const dir = await Deno.makeTempDir();
+  const base = ["--models", "resnet18-cifar10", "--budgets", "0.5", "--no-bench", "--out-dir", dir];
+  for (const s of ["1/2", "2/2"]) {
+    const r = await run("report.ts", [...base, "--shard", s]);
+    assertEquals(r.code, 0, r.stderr);
   }
-  const g = JSON.parse(await Deno.readTextFile(`${dir}/gazelle_layers.json`));
-  assert(g.security.startsWith("NOT 128-bit secure"));
-  const bad = await run("report.ts", ["--framework", "nope"]);
-  assertEquals(bad.code, 2);
-  assertEquals(bad.stderr.trim().split("\n").length, 1);
+  const a = `${dir}/results-shard-1-of-2.json`, b = `${dir}/results-shard-2-of-2.json`;
+  const sa = JSON.parse(await Deno.readTextFile(a)), sb = JSON.parse(await Deno.readTextFile(b));
+  assertEquals(sa.prune.map((p: { framework: string }) => p.framework)[0], "gazelle");
+  assertEquals(sb.prune.map((p: { framework: string }) => p.framework)[0], "cryptflow2");
+  const merged = await run("report.ts", ["--merge", a, "--merge", b, "--out-dir", `${dir}/m`]);
+  assertEquals(merged.code, 0, merged.stderr);
+  const doc = JSON.parse(await Deno.readTextFile(`${dir}/m/results.json`));
+  assertEquals(doc.prune.length, 4);
+  assertEquals(doc.shards.length, 2);
+  sb.manifest.git_sha = "0".repeat(40);
+  await Deno.writeTextFile(`${dir}/other.json`, JSON.stringify(sb));
+  await Deno.writeTextFile(`${dir}/corrupt.json`, '{"format":');
+  const cases: [string[], string][] = [
+    [["--merge", a, "--merge", `${dir}/other.json`], 'manifest field "git_sha"'],
+    [["--merge", a, "--merge", a], "given twice"],
+    [["--merge", a], "missing"],
+    [["--from", `${dir}/none.json`], "does not exist"],
+    [["--from", `${dir}/corrupt.json`], "is not valid JSON"],
+    [["--models", "vgg99"], 'Unknown model "vgg99"'],
+    [["--budgets", "1.5"], "not a sparsity"],
+    [["--shard", "3/2"], "--shard"],
+    [["--profile", "huge"], 'Unknown profile "huge"'],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await run("report.ts", [...args, "--out-dir", `${dir}/x`]);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    const errs = r.stderr.trim().split("\n").filter((l) => l.startsWith("error"));
+    assertEquals(errs.length, 1, r.stderr);
+    assert(errs[0].includes(msg), errs[0]);
+  }
+  // Nothing half-written: failed runs left no output directory.
+  assert(!(await Deno.stat(`${dir}/x`).then(() => true, () => false)));
   await Deno.remove(dir, { recursive: true });
 });
 

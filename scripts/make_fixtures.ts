@@ -1,16 +1,19 @@
 /**
- * `deno task fixtures`: regenerate `fixtures/` (small ONNX files and the golden per-layer op counts
- * of the zoo under both frameworks). The golden test compares fresh counts against these files, so
- * any change to counting shows in review.
+ * `deno task fixtures`: regenerate `fixtures/` (small ONNX files, the golden per-layer op counts
+ * of the zoo under both frameworks, and a sample results file of a small real study, timings
+ * included, that the report tests render). The golden test compares fresh counts against these
+ * files, so any change to counting shows in review.
  *
  * @module
  */
 import {
   buildZoo,
+  calibratedWeights,
   cryptflow2Preset,
   exportOnnx,
   getPreset,
   modelCost,
+  runStudy,
   tinyBatchNorm,
   tinyResidual,
   writeFileAtomic,
@@ -50,6 +53,25 @@ async function main(): Promise<number> {
       JSON.stringify(doc) + "\n",
     );
   }
+  // A real (small) study: VGG-16 and ResNet-18 on CIFAR-10 at width 0.25, two budgets, timed.
+  progress("sample results: a quick study of vgg16-cifar10 and resnet18-cifar10 (timed)");
+  await Deno.mkdir("fixtures/results", { recursive: true });
+  const results = await runStudy(
+    {
+      profile: "quick",
+      width: 0.25,
+      models: ["vgg16-cifar10", "resnet18-cifar10"],
+      frameworks: ["gazelle", "cryptflow2"],
+      budgets: [0.5, 0.7],
+      default_budget: 0.7,
+      seed: 1,
+    },
+    null,
+    true,
+    await calibratedWeights("reports"),
+    progress,
+  );
+  await writeFileAtomic("fixtures/results/quick_cifar10.json", JSON.stringify(results) + "\n");
   return 0;
 }
 

@@ -13,7 +13,18 @@ import { type ChannelTie, channelTies, type Network, type Node } from "../nn/net
 /** Permutations by tie key (the tie's first tensor name). */
 export type Permutations = ReadonlyMap<string, Int32Array>;
 
-/** The key a tie's permutation is stored under. */
+/** The key a tie's permutation is stored under.
+ *
+ * @example
+ * ```ts
+ * import { tieKey } from "./permute.ts";
+ * import { channelTies } from "../nn/network.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const [first] = channelTies(buildZoo("vgg16-cifar10", { width: 0.125 }));
+ * if (tieKey(first) !== first.tensors[0]) throw new Error();
+ * ```
+ */
 export function tieKey(tie: ChannelTie): string {
   return tie.tensors[0];
 }
@@ -105,14 +116,35 @@ export function permuteWeights<T extends Float32Array | Uint8Array | Int32Array>
   return out;
 }
 
-/** The inverse permutation. */
+/** The inverse permutation.
+ *
+ * @example
+ * ```ts
+ * import { invert } from "./permute.ts";
+ *
+ * if (invert(Int32Array.from([2, 0, 1])).join() !== "1,2,0") throw new Error();
+ * ```
+ */
 export function invert(perm: Int32Array): Int32Array {
   const inv = new Int32Array(perm.length);
   perm.forEach((v, p) => inv[v] = p);
   return inv;
 }
 
-/** Check that every permutation is one of its tie's channel count, and that fixed ties stay put. */
+/** Check that every permutation is one of its tie's channel count, and that fixed ties stay put.
+ *
+ * @example
+ * ```ts
+ * import { checkPermutations } from "./permute.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * try {
+ *   checkPermutations(buildZoo("vgg16-cifar10", { width: 0.125 }), new Map([["x", Int32Array.from([0])]]), "m.json");
+ * } catch (e) {
+ *   console.log((e as Error).message); // m.json: permutation for "x", which is not a channel tie …
+ * }
+ * ```
+ */
 export function checkPermutations(net: Network, perms: Permutations, source: string): void {
   const ties = new Map(channelTies(net).map((t) => [tieKey(t), t]));
   for (const [key, perm] of perms) {

@@ -8,7 +8,25 @@
  */
 import type { LayerStructures } from "./structures.ts";
 
-/** Live/dead bookkeeping of one layer under a mask (position space, 1 = kept). */
+/** Live/dead bookkeeping of one layer under a mask (position space, 1 = kept).
+ *
+ * @example
+ * ```ts
+ * import { ProxyState } from "./proxy.ts";
+ * import { layerStructures } from "./structures.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { parseLayerSpec } from "../nn/mod.ts";
+ *
+ * const s = layerStructures("c", parseLayerSpec("conv:h=8,w=8,ci=8,co=8,k=3"), {
+ *   framework: "gazelle",
+ *   preset: getPreset("gazelle"),
+ * });
+ * const state = new ProxyState(s, new Uint8Array(s.weights).fill(1));
+ * const before = state.ms;
+ * for (const j of s.structures[0].weights) state.set(j, 0);
+ * if (!(state.ms < before)) throw new Error();
+ * ```
+ */
 export class ProxyState {
   readonly s: LayerStructures;
   readonly kept: Uint8Array;

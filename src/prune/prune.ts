@@ -27,7 +27,15 @@ import { ProxyState } from "./proxy.ts";
 import { type Budget, budgetLabel, checkBudget, type Norm, selectStructures } from "./select.ts";
 import { type LayerStructures, layerStructures, type StructureKind } from "./structures.ts";
 
-/** Pruning methods. */
+/** Pruning methods.
+ *
+ * @example
+ * ```ts
+ * import { PRUNE_METHODS } from "./prune.ts";
+ *
+ * if (PRUNE_METHODS.join() !== "none,hunter,mosaic") throw new Error();
+ * ```
+ */
 export const PRUNE_METHODS = ["none", "hunter", "mosaic"] as const;
 
 /** A pruning method. */

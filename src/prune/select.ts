@@ -28,7 +28,15 @@ export interface SelectLayer {
   readonly w: Float32Array;
 }
 
-/** A budget in words, for reports. */
+/** A budget in words, for reports.
+ *
+ * @example
+ * ```ts
+ * import { budgetLabel } from "./select.ts";
+ *
+ * if (budgetLabel({ kind: "sparsity", ratio: 0.7 }) !== "weight sparsity 0.7") throw new Error();
+ * ```
+ */
 export function budgetLabel(b: Budget): string {
   switch (b.kind) {
     case "sparsity":
@@ -249,7 +257,21 @@ export function selectStructures(
 
 const denseCache = new WeakMap<object, number>();
 
-/** Predicted ms of a layer's structure model with nothing pruned. */
+/** Predicted ms of a layer's structure model with nothing pruned.
+ *
+ * @example
+ * ```ts
+ * import { denseMs } from "./select.ts";
+ * import { ProxyState } from "./proxy.ts";
+ * import { layerStructures } from "./structures.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { parseLayerSpec } from "../nn/mod.ts";
+ *
+ * const s = layerStructures("f", parseLayerSpec("fc:in=64,out=10"), { framework: "gazelle", preset: getPreset("gazelle") });
+ * const st = new ProxyState(s, new Uint8Array(s.weights).fill(1));
+ * if (Math.abs(denseMs(st) - st.ms) > 1e-9) throw new Error();
+ * ```
+ */
 export function denseMs(state: ProxyState): number {
   const s = state.s;
   let hit = denseCache.get(s.prodCost);

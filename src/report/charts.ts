@@ -73,7 +73,19 @@ function title(r: Results): string {
   return s.width === 1 ? "full-width models" : `models at width ${s.width} (${s.profile} profile)`;
 }
 
-/** (a) Total HE cost as % of unpruned per model, MOSAIC vs Hunter, one panel per framework. */
+/** (a) Total HE cost as % of unpruned per model, MOSAIC vs Hunter, one panel per framework.
+ *
+ * @example
+ * ```ts
+ * import { totalCostChart } from "./charts.ts";
+ * import { readResults } from "./results.ts";
+ * import { reportWeights } from "./run.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const c = totalCostChart(r, reportWeights(r, null));
+ * console.log(c.rows.length, c.spec.facet);
+ * ```
+ */
 export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart {
   const b = r.manifest.study.default_budget;
   const rows: Chart["rows"][number][] = [];
@@ -161,7 +173,18 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
   };
 }
 
-/** (b) Layer-wise Perm, Mult and Add of one model and framework: unpruned vs Hunter vs MOSAIC. */
+/** (b) Layer-wise Perm, Mult and Add of one model and framework: unpruned vs Hunter vs MOSAIC.
+ *
+ * @example
+ * ```ts
+ * import { layerChart } from "./charts.ts";
+ * import { readResults } from "./results.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const c = layerChart(r, "vgg16-cifar10", "gazelle")!;
+ * if (c.rows.length !== 14 * 3 * 3) throw new Error(); // layers × variants × ops
+ * ```
+ */
 export function layerChart(r: Results, model: string, framework: string): Chart | null {
   const b = r.manifest.study.default_budget;
   const pick = (m: string) =>
@@ -218,7 +241,18 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
   };
 }
 
-/** (c) Measured server time per layer vs the cost model's prediction. */
+/** (c) Measured server time per layer vs the cost model's prediction.
+ *
+ * @example
+ * ```ts
+ * import { timeChart } from "./charts.ts";
+ * import { readResults } from "./results.ts";
+ * import { reportWeights } from "./run.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * if (timeChart(r, reportWeights(r, null)[0]).rows.length !== r.timings.length) throw new Error();
+ * ```
+ */
 export function timeChart(r: Results, weights: OpWeights): Chart {
   const b = r.manifest.study.default_budget;
   const rows: Chart["rows"][number][] = [];
@@ -293,7 +327,18 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
   };
 }
 
-/** (d) HE cost deleted vs retained saliency across budgets, both methods. */
+/** (d) HE cost deleted vs retained saliency across budgets, both methods.
+ *
+ * @example
+ * ```ts
+ * import { tradeoffChart } from "./charts.ts";
+ * import { readResults } from "./results.ts";
+ * import { reportWeights } from "./run.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * if (tradeoffChart(r, reportWeights(r, null)[0]).rows.length !== r.prune.length) throw new Error();
+ * ```
+ */
 export function tradeoffChart(r: Results, weights: OpWeights): Chart {
   const rows: Chart["rows"][number][] = r.prune.flatMap((p) => {
     const unit = weights.byFramework[p.framework];
@@ -343,7 +388,17 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
   };
 }
 
-/** (e) Nonlinear (OT / GC) communication beside the linear layers' HE communication. */
+/** (e) Nonlinear (OT / GC) communication beside the linear layers' HE communication.
+ *
+ * @example
+ * ```ts
+ * import { nonlinearChart } from "./charts.ts";
+ * import { readResults } from "./results.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * if (nonlinearChart(r).rows.length !== 2 * r.nonlinear.length) throw new Error();
+ * ```
+ */
 export function nonlinearChart(r: Results): Chart {
   const rows: Chart["rows"][number][] = r.nonlinear.flatMap((n) => [
     { model: n.model, framework: n.framework, part: "linear (HE ciphertexts)", mb: n.linear_mb },
@@ -380,7 +435,18 @@ export function nonlinearChart(r: Results): Chart {
   };
 }
 
-/** Every chart of a results file. */
+/** Every chart of a results file.
+ *
+ * @example
+ * ```ts
+ * import { allCharts } from "./charts.ts";
+ * import { readResults } from "./results.ts";
+ * import { reportWeights } from "./run.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * console.log(allCharts(r, reportWeights(r, null)).map((c) => c.name));
+ * ```
+ */
 export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {
   const charts: Chart[] = [totalCostChart(r, weights)];
   for (const model of r.manifest.study.models) {

@@ -24,7 +24,18 @@ function table(rows: Chart["rows"]): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-/** Headline rows: cost % of unpruned per model, framework and method at the default budget. */
+/** Headline rows: cost % of unpruned per model, framework and method at the default budget.
+ *
+ * @example
+ * ```ts
+ * import { headline } from "./html.ts";
+ * import { readResults } from "./results.ts";
+ * import { reportWeights } from "./run.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * console.log(headline(r, reportWeights(r, null))[0]); // { model, framework, method, values, saliency }
+ * ```
+ */
 export function headline(
   r: Results,
   weights: readonly OpWeights[],
@@ -44,7 +55,19 @@ export function headline(
   );
 }
 
-/** Median measured / predicted ratio per framework (null if nothing was timed). */
+/** Median measured / predicted ratio per framework (null if nothing was timed).
+ *
+ * @example
+ * ```ts
+ * import { agreement } from "./html.ts";
+ * import { allCharts } from "./charts.ts";
+ * import { readResults } from "./results.ts";
+ * import { reportWeights } from "./run.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * console.log(agreement(allCharts(r, reportWeights(r, null)))); // { gazelle: { median, n }, … }
+ * ```
+ */
 export function agreement(charts: readonly Chart[]): Record<string, { median: number; n: number }> {
   const t = charts.find((c) => c.name === "time_vs_predicted");
   const by = new Map<string, number[]>();
@@ -118,7 +141,20 @@ export function summaryMarkdown(
   return lines.join("\n") + "\n";
 }
 
-/** `index.html` text: every chart (SVG, with PNG and Vega-Lite links), its data, the manifest. */
+/** `index.html` text: every chart (SVG, with PNG and Vega-Lite links), its data, the manifest.
+ *
+ * @example
+ * ```ts
+ * import { indexHtml } from "./html.ts";
+ * import { allCharts } from "./charts.ts";
+ * import { readResults } from "./results.ts";
+ * import { reportWeights } from "./run.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const w = reportWeights(r, null);
+ * if (!indexHtml(r, w, allCharts(r, w)).includes("charts/tradeoff.svg")) throw new Error();
+ * ```
+ */
 export function indexHtml(
   r: Results,
   weights: readonly OpWeights[],

@@ -58,4 +58,4 @@ export {
 } from "./charts.ts";
 export { renderPng, renderSvg } from "./render.ts";
 export { agreement, headline, indexHtml, summaryMarkdown } from "./html.ts";
-export { benchModel, calibratedWeights, renderReport, runStudy } from "./run.ts";
+export { benchModel, calibratedWeights, renderReport, reportWeights, runStudy } from "./run.ts";

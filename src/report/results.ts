@@ -249,7 +249,7 @@ export function mergeShards(
     if (seen.has(s.index)) throw new UserError(`shard ${s.index}/${count} is given twice`);
     seen.add(s.index);
   }
-  if (parts.length > 1 && seen.size !== count) {
+  if (seen.size !== count) {
     const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
     throw new UserError(`shards ${missing.map((i) => `${i}/${count}`).join(", ")} are missing`);
   }

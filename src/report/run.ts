@@ -44,7 +44,16 @@ async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32
   return await sha256(all);
 }
 
-/** Unit costs predictions use: the calibration file if present, else the built-in measurements. */
+/** Unit costs predictions use: the calibration file if present, else the built-in measurements.
+ *
+ * @example
+ * ```ts
+ * import { calibratedWeights } from "./run.ts";
+ *
+ * const w = await calibratedWeights("/nonexistent"); // no calibration file: the built-in table
+ * console.log(w.name);
+ * ```
+ */
 export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
   const cal = await readCalibration(`${outDir}/calibration.json`);
   if (cal) return cal;
@@ -57,7 +66,19 @@ export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
   };
 }
 
-/** Run one model's bench file and read its timings (a failing or wrong layer is an error). */
+/** Run one model's bench file and read its timings (a failing or wrong layer is an error).
+ *
+ * @example
+ * ```ts
+ * import { benchModel } from "./run.ts";
+ *
+ * try {
+ *   await benchModel("lenet-mnist", ["gazelle"], { profile: "quick", models: [], frameworks: [], budgets: [0.7], default_budget: 0.7, width: 0.25, seed: 1 });
+ * } catch (e) {
+ *   console.log((e as Error).message); // no bench file for lenet-mnist …
+ * }
+ * ```
+ */
 export async function benchModel(
   model: string,
   frameworks: readonly string[],
@@ -110,6 +131,24 @@ export async function benchModel(
   return rows;
 }
 
+/**
+ * Run a study (or one shard of it: every n-th (model, framework) pair): prune and count every
+ * pair at every budget, cost the nonlinear layers, and time the profile with `deno bench`.
+ *
+ * @example
+ * ```ts
+ * import { runStudy } from "./run.ts";
+ * import { NATIVE_SEAL_RATIOS } from "../cost/op_weights.ts";
+ *
+ * const r = await runStudy(
+ *   { profile: "quick", width: 0.25, models: ["vgg16-cifar10"], frameworks: ["gazelle"], budgets: [0.5], default_budget: 0.5, seed: 1 },
+ *   null,
+ *   false, // no timing
+ *   NATIVE_SEAL_RATIOS,
+ * );
+ * if (r.prune.length !== 2) throw new Error(); // Hunter and MOSAIC
+ * ```
+ */
 export async function runStudy(
   spec: StudySpec,
   shard: { index: number; count: number } | null,
@@ -172,17 +211,45 @@ export async function runStudy(
   };
 }
 
+/**
+ * The op weights a report shows: the run's node-seal unit costs first, then the user's weights
+ * or, by default, native SEAL's ratios.
+ *
+ * @example
+ * ```ts
+ * import { reportWeights } from "./run.ts";
+ *
+ * const w = reportWeights({ manifest: { unit_costs: {} } } as never, null);
+ * if (w.length !== 2 || w[1].name !== "native SEAL ratios") throw new Error();
+ * ```
+ */
+export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeights[] {
+  return [
+    { name: "node-seal unit costs of the run", byFramework: r.manifest.unit_costs },
+    extra ?? NATIVE_SEAL_RATIOS,
+  ];
+}
+
+/** Render every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md` into `outDir`.
+ *
+ * @example
+ * ```ts
+ * import { renderReport } from "./run.ts";
+ * import { readResults } from "./results.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const dir = await Deno.makeTempDir();
+ * console.log(await renderReport(r, dir, null)); // ["charts/total_cost.png", …]
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export async function renderReport(
   r: Results,
   outDir: string,
   extra: NamedWeights | null,
   progress: (line: string) => void = () => {},
 ): Promise<string[]> {
-  const unit: NamedWeights = {
-    name: "node-seal unit costs of the run",
-    byFramework: r.manifest.unit_costs,
-  };
-  const weights = [unit, extra ?? NATIVE_SEAL_RATIOS];
+  const weights = reportWeights(r, extra);
   const charts = allCharts(r, weights);
   await Deno.mkdir(`${outDir}/charts`, { recursive: true });
   const written: string[] = [];

@@ -65,7 +65,15 @@ export const PAPER_NUMBERS: readonly {
   },
 ];
 
-/** The preset a framework runs under in the study (SCI at ℓ = 37, as its code). */
+/** The preset a framework runs under in the study (SCI at ℓ = 37, as its code).
+ *
+ * @example
+ * ```ts
+ * import { studyPreset } from "./study.ts";
+ *
+ * if (studyPreset("cryptflow2").polyModulusDegree !== 8192) throw new Error();
+ * ```
+ */
 export function studyPreset(framework: string): Preset {
   if (framework === "gazelle") return getPreset("gazelle");
   if (framework === "cryptflow2") return cryptflow2Preset();
@@ -90,7 +98,15 @@ export function profileOf(value: string | undefined): Profile {
   return p as Profile;
 }
 
-/** Check the models, frameworks and budgets of a study (one line naming a bad one). */
+/** Check the models, frameworks and budgets of a study (one line naming a bad one).
+ *
+ * @example
+ * ```ts
+ * import { checkStudy, DEFAULT_STUDY } from "./study.ts";
+ *
+ * checkStudy({ ...DEFAULT_STUDY, profile: "quick", width: 0.25 });
+ * ```
+ */
 export function checkStudy(spec: StudySpec): void {
   for (const m of spec.models) {
     if (!ZOO_MODELS.includes(m)) {
@@ -108,7 +124,15 @@ export function checkStudy(spec: StudySpec): void {
 
 const nets = new Map<string, Network>();
 
-/** The zoo model of a study (cached). */
+/** The zoo model of a study (cached).
+ *
+ * @example
+ * ```ts
+ * import { studyModel } from "./study.ts";
+ *
+ * if (studyModel("vgg16-cifar10", 0.25, 1) !== studyModel("vgg16-cifar10", 0.25, 1)) throw new Error();
+ * ```
+ */
 export function studyModel(model: string, width: number, seed: number): Network {
   const key = `${model}|${width}|${seed}`;
   let net = nets.get(key);
@@ -118,7 +142,16 @@ export function studyModel(model: string, width: number, seed: number): Network 
 
 const pruned = new Map<string, PruneResult>();
 
-/** Hunter or MOSAIC on a study model at a sparsity budget (cached; deterministic). */
+/** Hunter or MOSAIC on a study model at a sparsity budget (cached; deterministic).
+ *
+ * @example
+ * ```ts
+ * import { studyModel, studyPrune } from "./study.ts";
+ *
+ * const net = studyModel("vgg16-cifar10", 0.125, 1);
+ * console.log(studyPrune(net, "gazelle", "hunter", 0.7, 1).report.totals.cost_pct);
+ * ```
+ */
 export function studyPrune(
   net: Network,
   framework: string,
@@ -145,7 +178,16 @@ export function studyPrune(
   return r;
 }
 
-/** The unpruned, Hunter and MOSAIC networks of a model at the default budget (weights zeroed, MOSAIC permuted). */
+/** The unpruned, Hunter and MOSAIC networks of a model at the default budget (weights zeroed, MOSAIC permuted).
+ *
+ * @example
+ * ```ts
+ * import { studyModel, studyVariants } from "./study.ts";
+ *
+ * const v = studyVariants(studyModel("vgg16-cifar10", 0.125, 1), "gazelle", 0.7, 1);
+ * console.log(Object.keys(v)); // ["unpruned", "hunter", "mosaic"]
+ * ```
+ */
 export function studyVariants(
   net: Network,
   framework: string,
@@ -164,7 +206,16 @@ export function studyVariants(
   };
 }
 
-/** A pruning result as a results row. */
+/** A pruning result as a results row.
+ *
+ * @example
+ * ```ts
+ * import { pruneRow, studyModel, studyPrune } from "./study.ts";
+ *
+ * const r = studyPrune(studyModel("vgg16-cifar10", 0.125, 1), "gazelle", "mosaic", 0.7, 1);
+ * console.log(pruneRow("vgg16-cifar10", "gazelle", "mosaic", 0.7, r).assembly);
+ * ```
+ */
 export function pruneRow(
   model: string,
   framework: string,
@@ -212,7 +263,16 @@ export function pruneRow(
   };
 }
 
-/** Communication of a model's linear layers (HE ciphertexts) and nonlinear layers (OT / GC). */
+/** Communication of a model's linear layers (HE ciphertexts) and nonlinear layers (OT / GC).
+ *
+ * @example
+ * ```ts
+ * import { nonlinearRow, studyModel } from "./study.ts";
+ *
+ * const row = nonlinearRow("vgg16-cifar10", studyModel("vgg16-cifar10", 0.125, 1), "cryptflow2");
+ * if (!(row.linear_mb > 0 && row.nonlinear_mb! > 0)) throw new Error();
+ * ```
+ */
 export function nonlinearRow(model: string, net: Network, framework: string): NonlinearRow {
   const preset = studyPreset(framework);
   const table = modelCost(net, { framework, preset, method: "or" });

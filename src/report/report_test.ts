@@ -1,0 +1,140 @@
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { decode } from "fast-png";
+import { allCharts, costPct, type OpWeights } from "./charts.ts";
+import { mergeShards, parseResults, readResults, type Results } from "./results.ts";
+import { renderReport, reportWeights } from "./run.ts";
+import { predictMs } from "../cost/unit_costs.ts";
+
+const FIXTURE = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname;
+
+async function fixture(): Promise<Results> {
+  return await readResults(FIXTURE);
+}
+
+function runWeights(r: Results): OpWeights[] {
+  return reportWeights(r, null);
+}
+
+Deno.test("the report renders from fixture results: PNGs decode, SVGs have axis titles, index links every chart", async () => {
+  const r = await fixture();
+  assert(r.timings.length > 0, "the fixture was timed");
+  const dir = await Deno.makeTempDir();
+  const pngs = await renderReport(r, dir, null);
+  const charts = allCharts(r, runWeights(r));
+  assertEquals(pngs.length, charts.length);
+  const html = await Deno.readTextFile(`${dir}/index.html`);
+  const titles: Record<string, string[]> = {
+    total_cost: ["HE cost (% of unpruned)", "model"],
+    time_vs_predicted: ["predicted (ms)", "measured (ms)"],
+    tradeoff: ["retained saliency", "HE cost deleted (%)"],
+    nonlinear: ["MB"],
+  };
+  for (const c of charts) {
+    const png = decode(await Deno.readFile(`${dir}/charts/${c.name}.png`));
+    assert(png.width > 200 && png.height > 100, `${c.name}: ${png.width}×${png.height}`);
+    // Not a blank image: some pixels are dark (text, marks).
+    let dark = 0;
+    for (let i = 0; i < png.data.length; i += png.channels) if (png.data[i] < 100) dark++;
+    assert(dark > 100, `${c.name} has ink`);
+    const svg = await Deno.readTextFile(`${dir}/charts/${c.name}.svg`);
+    for (const t of titles[c.name] ?? ["layer", "ops"]) assert(svg.includes(t), `${c.name}: ${t}`);
+    assert(html.includes(`charts/${c.name}.svg`) && html.includes(`charts/${c.name}.png`), c.name);
+    const spec = JSON.parse(await Deno.readTextFile(`${dir}/charts/${c.name}.vl.json`));
+    assertEquals(spec.data?.values ?? spec.layer?.[1]?.data?.values, c.rows, c.name);
+  }
+  assert(html.includes(r.manifest.git_sha) && html.includes("SYNTHETIC"));
+  const md = await Deno.readTextFile(`${dir}/summary.md`);
+  assert(md.includes("median measured / predicted"), md);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("chart data equals the results' numbers", async () => {
+  const r = await fixture();
+  const w = runWeights(r);
+  const charts = new Map(allCharts(r, w).map((c) => [c.name, c]));
+  const b = r.manifest.study.default_budget;
+  const total = charts.get("total_cost")!;
+  for (const p of r.prune.filter((x) => x.budget === b)) {
+    const row = total.rows.find((x) =>
+      x.model === p.model && x.framework === p.framework && x.method === p.method &&
+      x.weights === w[0].name
+    )!;
+    // The run's own cost % (from the exact counts at pruning time) is what the chart shows.
+    assert(Math.abs((row.cost_pct as number) - p.cost_pct) < 0.011, `${p.model} ${p.method}`);
+    assertEquals(row.retained_saliency, p.retained_saliency);
+  }
+  const paper = total.rows.filter((x) => x.weights === "paper");
+  assertEquals(paper.length, 0, "the fixture has no Tiny ImageNet model, so no paper number");
+  const lay = charts.get("layers_vgg16-cifar10_gazelle")!;
+  const h = r.prune.find((p) =>
+    p.model === "vgg16-cifar10" && p.framework === "gazelle" && p.method === "hunter" &&
+    p.budget === b
+  )!;
+  for (const l of h.layers) {
+    const get = (variant: string, op: string) =>
+      lay.rows.find((x) => x.layer === l.name && x.variant === variant && x.op === op)!.count;
+    assertEquals(get("unpruned", "Perm"), l.dense.perm_in + l.dense.perm_out);
+    assertEquals(get("hunter", "Mult"), l.pruned.mult);
+    assertEquals(get("hunter", "Add"), l.pruned.add);
+  }
+  const trade = charts.get("tradeoff")!;
+  assertEquals(trade.rows.length, r.prune.length);
+  for (const row of trade.rows) {
+    const p = r.prune.find((x) =>
+      x.model === row.model && x.framework === row.framework && x.method === row.method &&
+      x.budget === row.budget
+    )!;
+    assertEquals(
+      row.cost_deleted_pct,
+      Number((100 - costPct(p, w[0].byFramework[p.framework])).toFixed(2)),
+    );
+  }
+  const time = charts.get("time_vs_predicted")!;
+  assertEquals(time.rows.length, r.timings.length);
+  for (const row of time.rows) {
+    const t = r.timings.find((x) =>
+      x.model === row.model && x.layer === row.layer && x.framework === row.framework &&
+      x.variant === row.variant
+    )!;
+    assertEquals(row.measured_ms, t.measured_ms);
+    const p = r.prune.find((x) =>
+      x.model === t.model && x.framework === t.framework && x.budget === b &&
+      x.method === (t.variant === "mosaic" ? "mosaic" : "hunter")
+    )!;
+    const l = p.layers.find((x) => x.name === t.layer)!;
+    const c = t.variant === "unpruned" ? l.dense : l.pruned;
+    assertEquals(row.predicted_ms, Number(predictMs(c, w[0].byFramework[t.framework]).toFixed(2)));
+  }
+});
+
+Deno.test("a missing or corrupt results file, or mismatched shards, is one clear error", async () => {
+  await assertRejects(() => readResults("/nonexistent/r.json"), Error, "does not exist");
+  assertThrows(() => parseResults("{", "r.json"), Error, "not valid JSON");
+  assertThrows(() => parseResults('{"format":"x"}', "r.json"), Error, "was not written");
+  assertThrows(
+    () => parseResults('{"format":"mosaic-bench-results/1","manifest":{}}', "r.json"),
+    Error,
+    "truncated",
+  );
+  const r = await fixture();
+  const shard = (i: number, patch: Partial<Results["manifest"]> = {}): Results => ({
+    ...r,
+    manifest: { ...r.manifest, ...patch },
+    shards: [{ index: i, count: 2 }],
+    prune: r.prune.filter((p) => (p.framework === "gazelle") === (i === 1)),
+  });
+  const merged = mergeShards([shard(1), shard(2)]);
+  assertEquals(merged.prune.length, r.prune.length);
+  assertThrows(() => mergeShards([shard(1), shard(2, { deno: "0.0.0" })]), Error, '"deno"');
+  assertThrows(
+    () => mergeShards([shard(1), shard(2, { cpu: "other" })]),
+    Error,
+    "--allow-mixed-cpu",
+  );
+  assertEquals(
+    mergeShards([shard(1), shard(2, { cpu: "other" })], undefined, { allowMixedCpu: true })
+      .manifest.cpu,
+    `${r.manifest.cpu} | other`,
+  );
+  assertThrows(() => mergeShards([shard(1)]), Error, "missing");
+});
