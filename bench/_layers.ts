@@ -78,8 +78,10 @@ export async function benchLayers(
       sum = sum.length === 0 ? res : sum.map((v, j) => (v + res[j]) % t);
     }
     const ref = referenceLayer(c.layer, x, t);
-    if (!sum.every((v, j) => v === ref[j])) throw new Error(`${c.layer.name}: HE output is wrong`);
     const name = `${c.model}/${c.layer.name}/${c.framework}/${c.variant}`;
+    if (!sum.every((v, j) => v === ref[j])) throw new Error(`${name}: HE output is wrong`);
+    // Progress on stderr (deno bench --json keeps stdout for its JSON).
+    console.error(`verified ${name} [${i + 1}/${cases.length}]`);
     const row = { name, predicted, times: [] as number[] };
     if (predict) rows.push(row);
     Deno.bench(

@@ -26,7 +26,10 @@ async function main(): Promise<number> {
     const preset = studyPreset(fw);
     presets.push(preset);
     progress(`measuring unit ops of ${preset.name} (${fw})`);
-    unit[fw] = await measureUnitCosts(preset);
+    const u = await measureUnitCosts(preset);
+    unit[fw] = Object.fromEntries(
+      Object.entries(u).map(([k, v]) => [k, typeof v === "number" ? Number(v.toPrecision(4)) : v]),
+    );
     closeEnvs();
   }
   const dir = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) : ".";

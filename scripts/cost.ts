@@ -86,28 +86,18 @@ function compare(a: ModelCost, b: ModelCost): string {
   const ms = (v: unknown) => (typeof v === "number" ? v.toFixed(1) : "-");
   const pct = (x: unknown, y: unknown) =>
     typeof x === "number" && typeof y === "number" && x > 0 ? (100 * y / x).toFixed(1) : "-";
-  const rows = a.layers.map((l, i) => {
-    const p = b.layers[i];
-    return [
-      l.name,
-      pair(perm(l.ops), perm(p.ops)),
-      pair(l.ops.mult, p.ops.mult),
-      pair(l.ops.add, p.ops.add),
-      ms(l.predicted_server_ms),
-      ms(p.predicted_server_ms),
-      pct(l.predicted_server_ms, p.predicted_server_ms),
-    ];
-  });
-  const ta = a.totals, tb = b.totals;
-  rows.push([
-    "total",
-    pair(perm(ta.ops), perm(tb.ops)),
-    pair(ta.ops.mult, tb.ops.mult),
-    pair(ta.ops.add, tb.ops.add),
-    ms(ta.predicted_server_ms),
-    ms(tb.predicted_server_ms),
-    pct(ta.predicted_server_ms, tb.predicted_server_ms),
-  ]);
+  type Side = { ops: ModelCost["totals"]["ops"]; predicted_server_ms?: unknown };
+  const row = (name: string, x: Side, y: Side) => [
+    name,
+    pair(perm(x.ops), perm(y.ops)),
+    pair(x.ops.mult, y.ops.mult),
+    pair(x.ops.add, y.ops.add),
+    ms(x.predicted_server_ms),
+    ms(y.predicted_server_ms),
+    pct(x.predicted_server_ms, y.predicted_server_ms),
+  ];
+  const rows = a.layers.map((l, i) => row(l.name, l, b.layers[i]));
+  rows.push(row("total", a.totals, b.totals));
   const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) =>
     r.map((s, j) => (j === 0 ? s.padEnd(w[j]) : s.padStart(w[j]))).join("  ");

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import os from "node:os";
 import { type Preset, securityLabel } from "../he/presets.ts";
 import { NODE_SEAL_VERSION, SEAL_VERSION } from "../he/seal.ts";
 
@@ -61,7 +62,7 @@ export function gitSha(root = "."): string {
 }
 
 /**
- * CPU model name from /proc/cpuinfo where available.
+ * CPU model name (node:os with `--allow-sys=cpus`, else /proc/cpuinfo), or the architecture.
  *
  * @example
  * ```ts
@@ -71,8 +72,15 @@ export function gitSha(root = "."): string {
  * ```
  */
 export function cpuModel(): string {
+  // Deno 2.9 wants --allow-all for /proc/cpuinfo; node:os needs only --allow-sys=cpus.
+  try {
+    const model = os.cpus()[0]?.model?.trim();
+    if (model) return model;
+  } catch {
+    // no sys permission: try /proc
+  }
   const info = readText("/proc/cpuinfo") ?? "";
-  return /model name\s*:\s*(.+)/.exec(info)?.[1].trim() ?? Deno.build.arch;
+  return /model name\s*:\s*(.+)/.exec(info)?.[1].trim() ?? `${Deno.build.arch} (CPU model unknown)`;
 }
 
 /**

@@ -37,6 +37,8 @@ export interface ResultsManifest extends Manifest {
   readonly hashes: Readonly<Record<string, string>>;
   /** Unit costs used for predictions, and where they come from. */
   readonly unit_costs: Readonly<Record<string, UnitCosts>>;
+  /** What those unit costs are (calibrated on this machine, or the built-in table). */
+  readonly unit_costs_name?: string;
 }
 
 /** One layer of a pruning row. */

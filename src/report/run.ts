@@ -83,6 +83,7 @@ export async function benchModel(
   model: string,
   frameworks: readonly string[],
   spec: StudySpec,
+  progress: (line: string) => void = () => {},
 ): Promise<TimingRow[]> {
   const file = new URL(`../../bench/${model.replaceAll("-", "_")}_bench.ts`, import.meta.url);
   try {
@@ -103,15 +104,32 @@ export async function benchModel(
     stdout: "piped",
     stderr: "piped",
   });
-  const out = await cmd.output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  if (out.code !== 0) {
-    const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l);
+  const child = cmd.spawn();
+  // Stream the benches' progress lines while collecting stderr for a failure message.
+  const lines: string[] = [];
+  const pump = (async () => {
+    let buf = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        lines.push(line);
+        if (line.startsWith("verified ")) progress(`  ${line}`);
+      }
+    }
+    if (buf.trim()) lines.push(buf.trim());
+  })();
+  const stdout = new Response(child.stdout).text();
+  const [status, text] = await Promise.all([child.status, stdout, pump]);
+  if (status.code !== 0) {
     const why = lines.find((l) => /\[ERROR\]|^error: (?!Type checking failed)/.test(l)) ??
-      lines.find((l) => /error/i.test(l)) ?? `exit ${out.code}`;
+      lines.find((l) => /error/i.test(l)) ?? `exit ${status.code}`;
     throw new UserError(`deno bench of ${model} failed: ${why.trim()}`);
   }
-  const doc = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+  const doc = JSON.parse(text) as {
     benches: { name: string; results: { ok?: { avg: number; n: number } }[] }[];
   };
   const rows: TimingRow[] = [];
@@ -187,7 +205,7 @@ export async function runStudy(
       const fws = mine.filter(([m]) => m === model).map(([, f]) => f);
       if (fws.length === 0) continue;
       progress(`timing ${model} (${spec.profile} profile, ${fws.join(" and ")}) with deno bench`);
-      timings.push(...await benchModel(model, fws, spec));
+      timings.push(...await benchModel(model, fws, spec, progress));
     }
   }
   const presets = spec.frameworks.map(studyPreset);
@@ -200,6 +218,7 @@ export async function runStudy(
     study: spec,
     hashes,
     unit_costs: unit.byFramework,
+    unit_costs_name: unit.name,
   };
   return {
     format: RESULTS_FORMAT,
@@ -225,7 +244,10 @@ export async function runStudy(
  */
 export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeights[] {
   return [
-    { name: "node-seal unit costs of the run", byFramework: r.manifest.unit_costs },
+    {
+      name: r.manifest.unit_costs_name ?? "node-seal unit costs of the run",
+      byFramework: r.manifest.unit_costs,
+    },
     extra ?? NATIVE_SEAL_RATIOS,
   ];
 }

@@ -1,0 +1,42 @@
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { CALIBRATION_FORMAT, parseOpWeights, readCalibration } from "./op_weights.ts";
+import { MEASURED_UNIT_COSTS } from "./unit_costs.ts";
+
+Deno.test("calibration files are read back; corrupt ones are one clear error", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/calibration.json`;
+  assertEquals(await readCalibration(path), null);
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({
+      format: CALIBRATION_FORMAT,
+      manifest: { cpu: "Test CPU" },
+      unit_costs: { gazelle: MEASURED_UNIT_COSTS.gazelle },
+    }),
+  );
+  const w = (await readCalibration(path))!;
+  assert(w.name.includes("Test CPU"));
+  assertEquals(w.byFramework.gazelle.keySwitch, MEASURED_UNIT_COSTS.gazelle.keySwitch);
+  await Deno.writeTextFile(path, "{");
+  await assertRejects(() => readCalibration(path), Error, "not valid JSON");
+  await Deno.writeTextFile(path, '{"format":"other"}');
+  await assertRejects(() => readCalibration(path), Error, "deno task calibrate");
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ format: CALIBRATION_FORMAT, unit_costs: { gazelle: { mult: -1 } } }),
+  );
+  await assertRejects(() => readCalibration(path), Error, '"mult" must be a non-negative number');
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("user op weights: one set for all frameworks or one per framework", () => {
+  const all = parseOpWeights('{"name":"n","keySwitch":19,"mult":12,"add":1}', "w.json");
+  assertEquals(all.name, "n");
+  assertEquals(all.byFramework.gazelle.ntt, 0);
+  assertEquals(all.byFramework.cryptflow2.keySwitch, 19);
+  const per = parseOpWeights('{"gazelle":{"add":1},"cryptflow2":{"add":2}}', "w.json");
+  assertEquals([per.byFramework.gazelle.add, per.byFramework.cryptflow2.add], [1, 2]);
+  assertThrows(() => parseOpWeights("[", "w.json"), Error, "not valid JSON");
+  assertThrows(() => parseOpWeights("{}", "w.json"), Error, "give at least one");
+  assertThrows(() => parseOpWeights('{"add":"x"}', "w.json"), Error, '"add"');
+});
