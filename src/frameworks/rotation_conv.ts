@@ -73,6 +73,13 @@ export interface RotationProgram {
   readonly outputs: (Reg | null)[];
   /** Every rotation the program issues (for choosing Galois keys). */
   readonly rotations: Rotation[];
+  /** Product i multiplies input ciphertext `ct[i]`, tap `tap[i]`, into output `b[i]`, rotation `k[i]`. */
+  readonly products: {
+    readonly ct: Int32Array;
+    readonly tap: Int32Array;
+    readonly b: Int32Array;
+    readonly k: Int32Array;
+  };
 }
 
 /** Output elements of one (channel, half) group, row-major, as parallel typed arrays. */
@@ -412,5 +419,11 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     }
     outputs.push(out);
   }
-  return { ops, masks, inputs: inPack.cts, outputs, rotations };
+  const products = {
+    ct: Int32Array.from(maskE, (e) => order[e].ct),
+    tap: Int32Array.from(maskE, (e) => order[e].tap),
+    b: Int32Array.from(maskB),
+    k: Int32Array.from(maskK),
+  };
+  return { ops, masks, inputs: inPack.cts, outputs, rotations, products };
 }

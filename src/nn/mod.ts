@@ -56,6 +56,7 @@ export { runOnnx } from "./ort.ts";
 export {
   convShape,
   type FloatLayer,
+  foldedWeights,
   foldBatchNorm,
   linearLayerSpecs,
   type Quantized,

@@ -128,7 +128,36 @@ export interface FloatLayer {
   readonly name: string;
   readonly kind: "conv" | "fc" | "bn";
   readonly shape: LayerShape;
+  /** The layer's own weights; with `rowScale`, row o of the folded layer is row o × rowScale[o]. */
   readonly weights: Float32Array;
+  /**
+   * A folded BatchNorm's per-output-channel factor γ/√(σ² + ε), applied when quantizing (so the
+   * folded weights are never materialized: big models fold on the planning workers).
+   */
+  readonly rowScale?: Float64Array;
+}
+
+/**
+ * The folded float weights of a layer (Float32, exactly as `foldBatchNorm` stores them).
+ *
+ * @example
+ * ```ts
+ * import { foldedWeights } from "./quantize.ts";
+ *
+ * const spec = { name: "c", kind: "conv" as const, shape: { kind: "fc" as const, in: 2, out: 2 }, weights: Float32Array.from([1, 2, 3, 4]), rowScale: Float64Array.from([1, 0.5]) };
+ * if (foldedWeights(spec).join() !== "1,2,1.5,2") throw new Error();
+ * ```
+ */
+export function foldedWeights(spec: FloatLayer): Float32Array {
+  const { weights, rowScale } = spec;
+  if (!rowScale) return weights;
+  const per = weights.length / rowScale.length;
+  const out = new Float32Array(weights.length);
+  for (let o = 0; o < rowScale.length; o++) {
+    const a = rowScale[o];
+    for (let j = o * per; j < (o + 1) * per; j++) out[j] = weights[j] * a;
+  }
+  return out;
 }
 
 /**
@@ -145,13 +174,35 @@ export interface FloatLayer {
  * ```
  */
 export function linearLayerSpecs(net: Network): FloatLayer[] {
-  const folded = foldBatchNorm(net);
-  const shapes = inferShapes(folded);
+  // The BatchNorms foldBatchNorm folds (a Conv's only reader), found without folding anything.
+  const readers = new Map<string, number>();
+  for (const n of net.nodes) for (const t of n.inputs) readers.set(t, (readers.get(t) ?? 0) + 1);
+  const producer = new Map<string, Node>(net.nodes.map((n) => [n.output, n]));
+  const rowScale = new Map<string, Float64Array>();
+  const folded = new Set<string>();
+  for (const n of net.nodes) {
+    if (n.op !== "BatchNormalization") continue;
+    const p = producer.get(n.inputs[0]);
+    if (!p || p.op !== "Conv" || readers.get(p.output) !== 1) continue;
+    rowScale.set(
+      p.name,
+      Float64Array.from(n.scale, (g, o) => g / Math.sqrt(n.variance[o] + n.epsilon)),
+    );
+    folded.add(n.name);
+  }
+  const shapes = inferShapes(net);
   const out: FloatLayer[] = [];
-  for (const n of folded.nodes) {
+  for (const n of net.nodes) {
     if (n.op === "Conv") {
       const [, h, w] = shapes.get(n.inputs[0]) as [number, number, number];
-      out.push({ name: n.name, kind: "conv", shape: convShape(n, h, w), weights: n.weight });
+      const r = rowScale.get(n.name);
+      out.push({
+        name: n.name,
+        kind: "conv",
+        shape: convShape(n, h, w),
+        weights: n.weight,
+        ...(r ? { rowScale: r } : {}),
+      });
     } else if (n.op === "Gemm") {
       out.push({
         name: n.name,
@@ -159,7 +210,7 @@ export function linearLayerSpecs(net: Network): FloatLayer[] {
         shape: { kind: "fc", in: n.in, out: n.out },
         weights: n.weight,
       });
-    } else if (n.op === "BatchNormalization") {
+    } else if (n.op === "BatchNormalization" && !folded.has(n.name)) {
       const [c, h, w] = shapes.get(n.inputs[0]) as [number, number, number];
       const mul = Float32Array.from(n.scale, (s, i) => s / Math.sqrt(n.variance[i] + n.epsilon));
       out.push({ name: n.name, kind: "bn", shape: { kind: "bn", c, h, w }, weights: mul });
@@ -182,7 +233,7 @@ export function linearLayerSpecs(net: Network): FloatLayer[] {
  * ```
  */
 export function quantizeLayer(spec: FloatLayer, bits = 8): QuantizedLayer {
-  const { q, scale } = quantizeSymmetric(spec.weights, bits);
+  const { q, scale } = quantizeSymmetric(foldedWeights(spec), bits);
   return {
     layer: { name: spec.name, shape: spec.shape, weights: q },
     kind: spec.kind,

@@ -23,6 +23,7 @@ import {
   type InRotation,
   planRotationConv,
   type RotationPolicy,
+  type RotationProgram,
   type RotationScheme,
 } from "../rotation_conv.ts";
 
@@ -174,8 +175,10 @@ export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOpt
       m,
       m === "ir" ? irScheme(g, inPack, outPack, policy) : orScheme(g, inPack, outPack, policy),
     );
+  let lastOr: RotationProgram | undefined;
   const finish = (m: string, scheme: RotationScheme): LayerPlan => {
     const prog = planRotationConv(scheme);
+    if (m === "or") lastOr = prog;
     const n = opts.preset.polyModulusDegree;
     const keys = chooseKeys(
       prog.rotations,
@@ -211,10 +214,39 @@ export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOpt
   if (method !== "auto") return build(method);
   const or = build("or");
   if (inPack.kind === "rows") return or;
-  const ir = build("ir");
   const unit = opts.unitCosts ?? MEASURED_UNIT_COSTS[opts.preset.name] ??
     MEASURED_UNIT_COSTS["gazelle-secure"];
-  return predictMs(countPlan(ir), unit) < predictMs(countPlan(or), unit) ? ir : or;
+  const orMs = predictMs(countPlan(or), unit);
+  // Skip planning IR when even a lower bound of its cost loses (same choice, half the work).
+  if (orMs <= irLowerBound(lastOr!, g, outPack.cts, unit)) return or;
+  const ir = build("ir");
+  return predictMs(countPlan(ir), unit) < orMs ? ir : or;
+}
+
+/**
+ * A lower bound of the IR method's predicted cost, from the OR program of the same layer. IR's
+ * product (ct, tap, diagonal k, out b) is OR's product (ct, tap, b, diagonal k') with the mask
+ * rotated (a rotation commutes with a slot-wise product once the mask is rotated too), so both
+ * have the same non-zero products, and IR issues one input rotation (≥ 1 key switch and an NTT)
+ * per distinct live (ct, tap, k) that is not the identity, an NTT for each live identity, and
+ * at least products − outputs additions.
+ */
+function irLowerBound(or: RotationProgram, g: GridConv, outCts: number, unit: UnitCosts): number {
+  const { ct, tap, k } = or.products;
+  const P = ct.length;
+  let K = 1;
+  for (let i = 0; i < P; i++) if (k[i] + 1 > K) K = k[i] + 1;
+  const T = g.taps.length;
+  const center = g.taps.findIndex((t) => t.dy === 0 && t.dx === 0);
+  const live = new Set<number>();
+  for (let i = 0; i < P; i++) live.add((ct[i] * T + tap[i]) * K + k[i]);
+  let identities = 0;
+  for (const key of live) {
+    const kk = key % K, t = Math.floor(key / K) % T;
+    if (kk === 0 && t === center) identities++;
+  }
+  return P * unit.mult + Math.max(0, P - outCts) * unit.add +
+    (live.size - identities) * (unit.keySwitch + unit.ntt) + identities * unit.ntt;
 }
 
 /**

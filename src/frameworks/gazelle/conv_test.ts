@@ -190,6 +190,35 @@ Deno.test("--method auto keeps the method with the lower predicted cost", () => 
   assertEquals(m("conv:h=4,w=4,ci=512,co=512,k=3"), "or");
 });
 
+Deno.test("auto's IR lower bound never changes the choice (shapes, strides, 1×1, pruned masks)", () => {
+  const unit = MEASURED_UNIT_COSTS.gazelle;
+  const rng = new Rng(21);
+  const specs = [
+    "conv:h=32,w=32,ci=32,co=64,k=3",
+    "conv:h=16,w=16,ci=64,co=64,k=3",
+    "conv:h=16,w=16,ci=64,co=256,k=1",
+    "conv:h=16,w=16,ci=256,co=64,k=1",
+    "conv:h=8,w=8,ci=128,co=512,k=1",
+    "conv:h=16,w=16,ci=32,co=64,k=3,s=2,p=1",
+    "conv:h=16,w=16,ci=64,co=128,k=1,s=2,p=0",
+    "conv:h=4,w=4,ci=128,co=128,k=3",
+  ];
+  let skipped = 0;
+  for (const spec of specs) {
+    for (const density of [1, 0.3, 0.05]) {
+      const layer = layerOf(parseLayerSpec(spec) as ConvShape, 3);
+      const mask = density === 1 ? undefined : randomMask(layer.weights.length, density, rng);
+      const plan = (m: "ir" | "or" | "auto") =>
+        planGazelleConv(layer, { preset: gazelle, method: m, mask });
+      const ir = predictMs(countPlan(plan("ir")), unit),
+        or = predictMs(countPlan(plan("or")), unit);
+      assertEquals(plan("auto").method, ir < or ? "ir" : "or", `${spec} density ${density}`);
+      if (or <= ir) skipped++;
+    }
+  }
+  assert(skipped > 0 && skipped < specs.length * 3, "both outcomes are exercised");
+});
+
 Deno.test("planGazelleConv() rejects what GAZELLE cannot run with one clear line", () => {
   const big = layerOf(parseLayerSpec("conv:h=64,w=64,ci=2,co=2,k=3") as ConvShape, 1);
   assertThrows(
