@@ -56,8 +56,8 @@ export { runOnnx } from "./ort.ts";
 export {
   convShape,
   type FloatLayer,
-  foldedWeights,
   foldBatchNorm,
+  foldedWeights,
   linearLayerSpecs,
   type Quantized,
   type QuantizedLayer,
