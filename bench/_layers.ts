@@ -1,7 +1,8 @@
 /**
- * Shared machinery of the per-layer benches: each case is planned, prepared (keys, NTT masks) and
- * encrypted outside the timed region, verified once against the integer reference (a wrong layer
- * is an error, never a number), then `Deno.bench` times the server compute of all its parts.
+ * Shared machinery of the per-layer benches: each case is planned up front; on its bench's first
+ * call it is prepared (keys, NTT masks), encrypted and verified once against the integer
+ * reference outside the timed region (a wrong layer is an error, never a number), then
+ * `Deno.bench` times the server compute of all its parts.
  * At the end, measured medians are printed next to Σ (op count × unit op time), with unit times
  * measured in this same process.
  */
@@ -47,7 +48,48 @@ export interface BenchLayersOptions {
 const unitCache = new Map<string, UnitCosts>();
 const rows: { name: string; predicted: number; times: number[] }[] = [];
 
-/** Register a `Deno.bench` for each case (top-level await: all setup happens before timing). */
+const encoder = new TextEncoder();
+
+type Prepared = { prep: PreparedLayer; inputs: Ciphertext[] }[];
+
+/** The one layer whose keys, masks and inputs are alive (a full model does not fit at once). */
+let live: { name: string; preps: Prepared } | null = null;
+
+function release(): void {
+  if (!live) return;
+  for (const { prep, inputs } of live.preps) {
+    for (const ct of inputs) ct.delete();
+    prep[Symbol.dispose]();
+  }
+  live = null;
+}
+
+/** Keys, masks and encrypted input of a case, verified against the integer reference. */
+async function prepare(c: LayerCase, name: string, x: Float64Array): Promise<Prepared> {
+  const t = c.program.parts[0].preset.plainModulus;
+  const preps: Prepared = [];
+  for (const part of c.program.parts) {
+    const prep = await prepareLayer(part);
+    preps.push({ prep, inputs: encryptInput(prep, x) });
+  }
+  let sum = new Float64Array(0);
+  for (const { prep, inputs } of preps) {
+    using r = runServer(prep, inputs);
+    const { y } = decryptOutput(prep, r.outputs);
+    const mask = prep.plan.unpackOutput(r.masks);
+    const res = y.map((v, j) => (v - mask[j] + t) % t);
+    sum = sum.length === 0 ? res : sum.map((v, j) => (v + res[j]) % t);
+  }
+  const ref = referenceLayer(c.layer, x, t);
+  if (!sum.every((v, j) => v === ref[j])) throw new Error(`${name}: HE output is wrong`);
+  return preps;
+}
+
+/**
+ * Register a `Deno.bench` for each case. A case is prepared (keys, mask encoding, encryption)
+ * and verified on its bench's first call, before `b.start()`; the previous case is freed first,
+ * so one layer's SEAL objects are alive at a time whatever the model's size.
+ */
 export async function benchLayers(
   cases: readonly LayerCase[],
   opts: BenchLayersOptions = {},
@@ -57,31 +99,16 @@ export async function benchLayers(
   for (const [i, c] of cases.entries()) {
     const t = c.program.parts[0].preset.plainModulus;
     const x = randomModT(inputCount(c.layer.shape), t, new Rng(seed + i));
-    const preps: { prep: PreparedLayer; inputs: Ciphertext[] }[] = [];
     let predicted = 0;
-    for (const part of c.program.parts) {
-      if (predict) {
+    if (predict) {
+      for (const part of c.program.parts) {
         if (!unitCache.has(part.preset.name)) {
           unitCache.set(part.preset.name, await measureUnitCosts(part.preset));
         }
         predicted += predictMs(countPlan(part), unitCache.get(part.preset.name)!);
       }
-      const prep = await prepareLayer(part);
-      preps.push({ prep, inputs: encryptInput(prep, x) });
     }
-    let sum = new Float64Array(0);
-    for (const { prep, inputs } of preps) {
-      using r = runServer(prep, inputs);
-      const { y } = decryptOutput(prep, r.outputs);
-      const mask = prep.plan.unpackOutput(r.masks);
-      const res = y.map((v, j) => (v - mask[j] + t) % t);
-      sum = sum.length === 0 ? res : sum.map((v, j) => (v + res[j]) % t);
-    }
-    const ref = referenceLayer(c.layer, x, t);
     const name = `${c.model}/${c.layer.name}/${c.framework}/${c.variant}`;
-    if (!sum.every((v, j) => v === ref[j])) throw new Error(`${name}: HE output is wrong`);
-    // Progress on stderr (deno bench --json keeps stdout for its JSON).
-    console.error(`verified ${name} [${i + 1}/${cases.length}]`);
     const row = { name, predicted, times: [] as number[] };
     if (predict) rows.push(row);
     Deno.bench(
@@ -92,7 +119,15 @@ export async function benchLayers(
         n: c.n ?? 3,
         warmup: 1,
       },
-      (b) => {
+      async (b) => {
+        if (live?.name !== name) {
+          release();
+          live = { name, preps: await prepare(c, name, x) };
+          // Progress on stderr, written directly: deno bench swallows console output of benches,
+          // and --json keeps stdout for its JSON.
+          Deno.stderr.writeSync(encoder.encode(`verified ${name} [${i + 1}/${cases.length}]\n`));
+        }
+        const preps = live.preps;
         b.start();
         const t0 = performance.now();
         const results = preps.map(({ prep, inputs }) => runServer(prep, inputs));
@@ -106,6 +141,7 @@ export async function benchLayers(
 
 // On stderr: `deno bench --json` keeps stdout for its JSON.
 globalThis.addEventListener("unload", () => {
+  release();
   if (rows.length === 0) return;
   console.error(
     "\nmeasured server time vs cost model Σ count × unit time (unit times measured in-process)",

@@ -281,7 +281,7 @@ Deno.test("deno task prune writes masks, permutations and ONNX; cost --masks sho
     "--ratio",
     "0.7",
     "--out",
-    `${dir}/m.json`,
+    `${dir}/masks/m.json`,
     "--onnx",
     `${dir}/m.onnx`,
   ]);
@@ -289,7 +289,7 @@ Deno.test("deno task prune writes masks, permutations and ONNX; cost --masks sho
   assert(r.stdout.includes("HE cost") && r.stdout.includes("retained saliency"), r.stdout);
   assert(r.stdout.includes("SYNTHETIC"), "synthetic weights are labelled");
   assert(r.stderr.includes("assembled in"), r.stderr);
-  const doc = JSON.parse(await Deno.readTextFile(`${dir}/m.json`));
+  const doc = JSON.parse(await Deno.readTextFile(`${dir}/masks/m.json`));
   assertEquals(doc.format, "mosaic-bench-masks/1");
   assertEquals(doc.prune.method, "mosaic");
   assert(Object.keys(doc.permutations).length > 0);
@@ -303,7 +303,7 @@ Deno.test("deno task prune writes masks, permutations and ONNX; cost --masks sho
     "--framework",
     "cryptflow2",
     "--masks",
-    `${dir}/m.json`,
+    `${dir}/masks/m.json`,
   ]);
   assertEquals(c.code, 0, c.stderr);
   const total = c.stdout.trim().split("\n").at(-1)!;

@@ -141,7 +141,10 @@ function table(r: PruneReport): string {
     x.map((s, j) => (j === 0 ? s.padEnd(w[j]) : s.padStart(w[j]))).join("  ");
   const fid = r.fidelity.top1_agreement === null
     ? ""
-    : `; top-1 agreement with unpruned on ${r.fidelity.samples} random inputs: ${r.fidelity.top1_agreement}`;
+    : `; top-1 agreement with unpruned on ${r.fidelity.samples} random inputs: ${r.fidelity.top1_agreement}` +
+      (r.weights_source.startsWith("SYNTHETIC")
+        ? " (synthetic weights: agreement, not accuracy)"
+        : "");
   return [
     `${r.model} (weights: ${r.weights_source}) pruned by ${r.method} for ${r.framework}` +
     ` (${r.preset}: ${r.security}; conv method ${r.conv_method}), budget: ${r.budget}, norm ${r.norm}, seed ${r.seed}`,
@@ -234,11 +237,14 @@ async function main(): Promise<number> {
     model: net.name,
     model_hash: await networkHash(net),
   };
+  const parent = (path: string) => path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
   if (args.out) {
+    await Deno.mkdir(parent(args.out), { recursive: true });
     await writeFileAtomic(args.out, await pruneFileText(net, { ...result, report }, manifest));
     progress(`wrote ${args.out}`);
   }
   if (args.onnx) {
+    await Deno.mkdir(parent(args.onnx), { recursive: true });
     const bytes = exportOnnx(permuteNetwork(maskNetwork(net, result.masks), result.permutations));
     const tmp = `${args.onnx}.tmp-${Deno.pid}`;
     await Deno.writeFile(tmp, bytes);

@@ -9,6 +9,7 @@ import {
   applyMask,
   buildZoo,
   inputCount,
+  type Network,
   quantizedLayers,
   randomSigned,
   referenceLayer,
@@ -27,6 +28,17 @@ function run(model: string, fw: typeof FW[number], method: "hunter" | "mosaic", 
     fidelitySamples: 0,
   };
   return prune(buildZoo(model, { width: 0.25 }), opts);
+}
+
+/** MOSAIC on a given network at a sparsity budget. */
+function mosaic(net: Network, fw: typeof FW[number], ratio: number, fidelitySamples: number) {
+  return prune(net, {
+    method: "mosaic",
+    framework: fw[0],
+    preset: fw[1],
+    budget: { kind: "sparsity", ratio },
+    fidelitySamples,
+  });
 }
 
 Deno.test("Hunter and MOSAIC meet the same budget (sparsity, cost, saliency, per layer)", () => {
@@ -79,13 +91,7 @@ Deno.test("MOSAIC deletes at least as much HE cost as Hunter at equal retained s
 Deno.test("the report's counts are the planner's counts of the pruned (permuted) layers", () => {
   const net = buildZoo("resnet18-cifar10", { width: 0.125 });
   for (const fw of FW) {
-    const r = prune(net, {
-      method: "mosaic",
-      framework: fw[0],
-      preset: fw[1],
-      budget: { kind: "sparsity", ratio: 0.7 },
-      fidelitySamples: 2,
-    });
+    const r = mosaic(net, fw, 0.7, 2);
     const moved = permuteNetwork(net, r.permutations);
     const masks = permuteMasks(net, r.masks, r.permutations);
     for (const { layer } of quantizedLayers(moved)) {
@@ -118,13 +124,7 @@ Deno.test("pruned layers still run exactly under HE (masks executed on node-seal
   const net = buildZoo("vgg16-cifar10", { width: 0.125 });
   const rng = new Rng(11);
   for (const fw of FW) {
-    const r = prune(net, {
-      method: "mosaic",
-      framework: fw[0],
-      preset: fw[1],
-      budget: { kind: "sparsity", ratio: 0.6 },
-      fidelitySamples: 0,
-    });
+    const r = mosaic(net, fw, 0.6, 0);
     const moved = maskNetwork(
       permuteNetwork(net, r.permutations),
       permuteMasks(net, r.masks, r.permutations),
