@@ -23,6 +23,9 @@ import {
 } from "../src/report/study.ts";
 import { benchLayers, type LayerCase } from "./_layers.ts";
 
+/** Mask bytes a timed layer may encode (node-seal's heap is 32-bit WebAssembly: 4 GB at most). */
+const MAX_MASK_BYTES = 2.5e9;
+
 /** Parse `i/n` (1-based); null when unset. */
 export function shardOf(value: string | undefined): { index: number; count: number } | null {
   if (!value) return null;
@@ -53,6 +56,19 @@ export async function registerModelBenches(model: string): Promise<void> {
         if (kind === "bn") continue;
         if (profile === "quick" && !REPRESENTATIVE_LAYERS[arch]?.includes(layer.name)) continue;
         const program = planLayer(framework, layer, { preset, method: "or" });
+        // Masks are encoded up front (the server's offline work); a layer whose masks cannot fit
+        // the 4 GB WebAssembly heap is reported and left out, never half-timed.
+        const maskBytes = program.parts.reduce(
+          (a, p) => a + p.masks.count * p.slots * (p.preset.coeffModulusBits.length - 1) * 8,
+          0,
+        );
+        if (maskBytes > MAX_MASK_BYTES) {
+          Deno.stderr.writeSync(new TextEncoder().encode(
+            `skipped ${net.name}/${layer.name}/${framework}/${variant}: its masks need ` +
+              `${(maskBytes / 1e9).toFixed(1)} GB, more than the WebAssembly heap allows\n`,
+          ));
+          continue;
+        }
         cases.push({
           model: net.name,
           layer,

@@ -117,7 +117,7 @@ export async function benchModel(
         buf = buf.slice(nl + 1);
         if (!line) continue;
         lines.push(line);
-        if (line.startsWith("verified ")) progress(`  ${line}`);
+        if (line.startsWith("verified ") || line.startsWith("skipped ")) progress(`  ${line}`);
       }
     }
     if (buf.trim()) lines.push(buf.trim());
