@@ -7,11 +7,15 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import {
+  buildManifest,
   loadModel,
   type ModelCost,
   modelCostParallel,
+  type Network,
+  networkHash,
   permuteMasks,
   permuteNetwork,
+  type Preset,
   type PruneFile,
   readPruneFile,
   spawnPlanners,
@@ -111,6 +115,23 @@ function compare(a: ModelCost, b: ModelCost): string {
   ].join("\n");
 }
 
+/** The manifest of a cost table: the run's, plus the model's and the mask file's SHA-256. */
+async function costManifest(
+  net: Network,
+  preset: Preset,
+  seed: number | undefined,
+  maskText: string | undefined,
+) {
+  const hex = async (b: Uint8Array<ArrayBuffer>) =>
+    [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))]
+      .map((x) => x.toString(16).padStart(2, "0")).join("");
+  return {
+    ...buildManifest([preset], seed === undefined ? {} : { weights: seed }, net.weights),
+    model_hash: await networkHash(net),
+    ...(maskText ? { mask_file_hash: await hex(new TextEncoder().encode(maskText)) } : {}),
+  };
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args, {
     boolean: ["stock", "json", "csv"],
@@ -150,6 +171,7 @@ async function main(): Promise<number> {
     throw e;
   }
   let file: PruneFile | undefined;
+  let maskText: string | undefined;
   if (args.masks) {
     let text: string;
     try {
@@ -160,6 +182,7 @@ async function main(): Promise<number> {
     }
     try {
       file = await readPruneFile(text, args.masks, net);
+      maskText = text;
     } catch (e) {
       pool.forEach((w) => w.terminate());
       throw e;
@@ -187,13 +210,18 @@ async function main(): Promise<number> {
       stock: args.stock,
       masks: permuteMasks(net, file.masks, file.permutations),
     }, Math.max(2, navigator.hardwareConcurrency));
-    if (args.json) console.log(JSON.stringify({ unpruned: t, pruned: after }, null, 2));
-    else if (args.csv) console.log(csv(t) + "\n" + csv(after));
+    if (args.json) {
+      const manifest = await costManifest(net, preset, seed, maskText);
+      console.log(JSON.stringify({ unpruned: t, pruned: after, manifest }, null, 2));
+    } else if (args.csv) console.log(csv(t) + "\n" + csv(after));
     else console.log(compare(t, after));
     return 0;
   }
-  if (args.json) console.log(JSON.stringify(t, null, 2));
-  else if (args.csv) console.log(csv(t));
+  if (args.json) {
+    console.log(
+      JSON.stringify({ ...t, manifest: await costManifest(net, preset, seed, undefined) }, null, 2),
+    );
+  } else if (args.csv) console.log(csv(t));
   else console.log(table(t));
   return 0;
 }
