@@ -230,6 +230,8 @@ Deno.test("deno task cost prints per-layer tables as text, JSON and CSV", async 
   }
   assertEquals(j.layers[0].name, "features.0");
   assert(j.weights.startsWith("SYNTHETIC"));
+  assertEquals(j.manifest.model_hash.length, 64);
+  assert(j.manifest.presets[0].security.length > 0 && j.manifest.git_sha.length > 0);
   const c = await run("cost.ts", ["--model", "resnet18-cifar10", "--width", "0.25", "--csv"]);
   assertEquals(c.code, 0, c.stderr);
   const lines = c.stdout.trim().split("\n");
@@ -308,6 +310,21 @@ Deno.test("deno task prune writes masks, permutations and ONNX; cost --masks sho
   assertEquals(c.code, 0, c.stderr);
   const total = c.stdout.trim().split("\n").at(-1)!;
   assert(total.startsWith("total") && total.includes("→"), total);
+  const cj = await run("cost.ts", [
+    "--model",
+    "resnet18-cifar10",
+    "--width",
+    "0.125",
+    "--framework",
+    "cryptflow2",
+    "--masks",
+    `${dir}/masks/m.json`,
+    "--json",
+  ]);
+  const both = JSON.parse(cj.stdout);
+  assertEquals(both.pruned.totals.ops.mult, doc.report.totals.pruned.mult);
+  assertEquals(both.manifest.model_hash, doc.model_hash);
+  assertEquals(both.manifest.mask_file_hash.length, 64);
   // The pruned mult count in the table is the report's.
   assert(
     total.includes(`→ ${doc.report.totals.pruned.mult}`),
