@@ -392,3 +392,44 @@ Deno.test("deno task prune --data reports unpruned and pruned accuracy on real-f
   assert(rep.accuracy.pruned_top1 >= 0 && rep.accuracy.pruned_top1 <= 1);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("deno task calibrate writes unit costs the report then predicts with, beside user op weights", async () => {
+  const dir = await Deno.makeTempDir();
+  const cal = await run("calibrate.ts", ["--out", `${dir}/calibration.json`]);
+  assertEquals(cal.code, 0, cal.stderr);
+  const doc = JSON.parse(await Deno.readTextFile(`${dir}/calibration.json`));
+  assertEquals(doc.format, "mosaic-bench-calibration/1");
+  for (const fw of ["gazelle", "cryptflow2"]) {
+    assert(doc.unit_costs[fw].keySwitch > doc.unit_costs[fw].mult, fw);
+    assert(doc.unit_costs[fw].mult > doc.unit_costs[fw].add, fw);
+  }
+  assert(doc.manifest.presets.length === 2);
+  await Deno.writeTextFile(
+    `${dir}/w.json`,
+    JSON.stringify({ name: "rotations only", keySwitch: 1 }),
+  );
+  const r = await run("report.ts", [
+    "--models",
+    "vgg16-cifar10",
+    "--frameworks",
+    "gazelle",
+    "--budgets",
+    "0.7",
+    "--no-bench",
+    "--op-weights",
+    `${dir}/w.json`,
+    "--out-dir",
+    dir,
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const results = JSON.parse(await Deno.readTextFile(`${dir}/results.json`));
+  assert(results.manifest.unit_costs_name.startsWith("calibrated node-seal"));
+  assertEquals(results.manifest.unit_costs.gazelle.keySwitch, doc.unit_costs.gazelle.keySwitch);
+  const spec = JSON.parse(await Deno.readTextFile(`${dir}/charts/total_cost.vl.json`));
+  const names = new Set(spec.data.values.map((v: { weights: string }) => v.weights));
+  assert(
+    names.has("rotations only") && names.has(results.manifest.unit_costs_name),
+    [...names].join(),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
