@@ -426,7 +426,13 @@ export function nonlinearChart(r: Results): Chart {
         encoding: {
           x: { field: "model", type: "nominal", title: "model", axis: { labelAngle: -30 } },
           xOffset: { field: "part", type: "nominal" },
-          y: { field: "mb", type: "quantitative", title: "MB", scale: { type: "symlog" } },
+          y: {
+            field: "mb",
+            type: "quantitative",
+            title: "MB (log scale)",
+            scale: { type: "log" },
+            stack: null,
+          },
           color: { field: "part", type: "nominal", title: "layers" },
         },
       },

@@ -27,7 +27,7 @@ Deno.test("the report renders from fixture results: PNGs decode, SVGs have axis 
     total_cost: ["HE cost (% of unpruned)", "model"],
     time_vs_predicted: ["predicted (ms)", "measured (ms)"],
     tradeoff: ["retained saliency", "HE cost deleted (%)"],
-    nonlinear: ["MB"],
+    nonlinear: ["MB (log scale)"],
   };
   for (const c of charts) {
     const png = decode(await Deno.readFile(`${dir}/charts/${c.name}.png`));
