@@ -63,8 +63,8 @@ function loadFonts(): Promise<Fonts> {
 // deno-lint-ignore no-explicit-any
 export async function renderSvg(spec: Record<string, any>): Promise<string> {
   await loadFonts();
-  // deno-lint-ignore no-explicit-any
   // Errors only: Vega-Lite's layout warnings are for chart authors, not for report readers.
+  // deno-lint-ignore no-explicit-any
   const compiled = vl.compile(spec as any, { logger: vega.logger(vega.Error) }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
