@@ -49,7 +49,16 @@ export {
   SUPPORTED_OPS,
   type TensorShape,
 } from "./network.ts";
-export { buildZoo, ZOO_ARCHS, ZOO_DATASETS, ZOO_MODELS, type ZooOptions } from "./zoo.ts";
+export {
+  buildZoo,
+  type SyntheticConv,
+  syntheticConvOf,
+  syntheticConvWeights,
+  ZOO_ARCHS,
+  ZOO_DATASETS,
+  ZOO_MODELS,
+  type ZooOptions,
+} from "./zoo.ts";
 export { forward } from "./forward.ts";
 export { exportOnnx, importOnnx } from "./onnx.ts";
 export { runOnnx } from "./ort.ts";

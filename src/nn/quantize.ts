@@ -7,6 +7,7 @@
  */
 import type { ConvShape, IntLayer, LayerShape } from "./layers.ts";
 import { type ConvNode, inferShapes, type Network, type Node } from "./network.ts";
+import { type SyntheticConv, syntheticConvOf, syntheticConvWeights } from "./zoo.ts";
 
 /**
  * Fold every BatchNorm that directly follows a Conv (and is that Conv's only reader) into the
@@ -128,8 +129,13 @@ export interface FloatLayer {
   readonly name: string;
   readonly kind: "conv" | "fc" | "bn";
   readonly shape: LayerShape;
-  /** The layer's own weights; with `rowScale`, row o of the folded layer is row o × rowScale[o]. */
+  /**
+   * The layer's own weights; with `rowScale`, row o of the folded layer is row o × rowScale[o].
+   * Empty when `synthetic` is set: read them with `foldedWeights`.
+   */
   readonly weights: Float32Array;
+  /** A zoo conv's synthetic-weight recipe (weights regenerated where they are used). */
+  readonly synthetic?: SyntheticConv;
   /**
    * A folded BatchNorm's per-output-channel factor γ/√(σ² + ε), applied when quantizing (so the
    * folded weights are never materialized: big models fold on the planning workers).
@@ -149,7 +155,8 @@ export interface FloatLayer {
  * ```
  */
 export function foldedWeights(spec: FloatLayer): Float32Array {
-  const { weights, rowScale } = spec;
+  const { rowScale } = spec;
+  const weights = spec.synthetic ? syntheticConvWeights(spec.synthetic) : spec.weights;
   if (!rowScale) return weights;
   const per = weights.length / rowScale.length;
   const out = new Float32Array(weights.length);
@@ -196,11 +203,14 @@ export function linearLayerSpecs(net: Network): FloatLayer[] {
     if (n.op === "Conv") {
       const [, h, w] = shapes.get(n.inputs[0]) as [number, number, number];
       const r = rowScale.get(n.name);
+      // A synthetic zoo conv travels as its recipe (a few numbers), not as millions of floats.
+      const recipe = syntheticConvOf(n);
       out.push({
         name: n.name,
         kind: "conv",
         shape: convShape(n, h, w),
-        weights: n.weight,
+        weights: recipe ? new Float32Array(0) : n.weight,
+        ...(recipe ? { synthetic: recipe } : {}),
         ...(r ? { rowScale: r } : {}),
       });
     } else if (n.op === "Gemm") {

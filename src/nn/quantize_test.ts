@@ -4,7 +4,14 @@ import { planLayer } from "../frameworks/mod.ts";
 import { tinyResidual } from "./fixtures.ts";
 import { forward } from "./forward.ts";
 import { inputCount } from "./layers.ts";
-import { foldBatchNorm, quantizedLayers, quantizeSymmetric, toResidues } from "./quantize.ts";
+import {
+  foldBatchNorm,
+  linearLayerSpecs,
+  quantizedLayers,
+  quantizeLayer,
+  quantizeSymmetric,
+  toResidues,
+} from "./quantize.ts";
 import { randomSigned, Rng } from "./random.ts";
 import { referenceLayer } from "./reference.ts";
 import { buildZoo } from "./zoo.ts";
@@ -60,4 +67,26 @@ Deno.test("a zoo model's quantized layers run through HE exactly (integer refere
     }
   }
   closeEnvs();
+});
+
+Deno.test("zoo convs travel as weight recipes and quantize to exactly the materialized integers", () => {
+  for (const model of ["vgg16-cifar10", "resnet50-tinyimagenet"]) {
+    const lazy = linearLayerSpecs(buildZoo(model, { width: 0.125 }));
+    const eager = buildZoo(model, { width: 0.125 });
+    // Reading every weight withdraws the recipes: specs then carry the arrays themselves.
+    for (const n of eager.nodes) if (n.op === "Conv") assert(n.weight.length > 0);
+    const full = linearLayerSpecs(eager);
+    assertEquals(lazy.length, full.length);
+    lazy.forEach((spec, i) => {
+      if (spec.kind === "conv") {
+        assert(spec.synthetic && spec.weights.length === 0, spec.name);
+        assert(!full[i].synthetic && full[i].weights.length > 0, spec.name);
+      }
+      assertEquals(
+        [...quantizeLayer(spec).layer.weights],
+        [...quantizeLayer(full[i]).layer.weights],
+        `${model} ${spec.name}`,
+      );
+    });
+  }
 });

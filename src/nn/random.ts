@@ -20,6 +20,14 @@ export class Rng {
   constructor(seed: number) {
     this.#state = seed >>> 0;
   }
+  /** The generator's state: `new Rng(state)` continues exactly from here. */
+  get state(): number {
+    return this.#state;
+  }
+  /** Skip `k` draws in O(1) (the state is a Weyl sequence). */
+  skip(k: number): void {
+    this.#state = (this.#state + Math.imul(k >>> 0, 0x9e3779b9)) >>> 0;
+  }
   /** Next uint32. */
   nextU32(): number {
     this.#state = (this.#state + 0x9e3779b9) >>> 0;

@@ -84,6 +84,72 @@ export interface ZooOptions {
   readonly seed?: number;
 }
 
+/** What a zoo conv's synthetic weights are generated from: the generator state and geometry. */
+export interface SyntheticConv {
+  readonly state: number;
+  readonly ci: number;
+  readonly co: number;
+  readonly k: number;
+}
+
+const RECIPE = "__syntheticConv";
+
+/**
+ * A zoo conv's synthetic weights from its recipe: He-uniform weights (xorshift32 seeded from the
+ * model's generator, one cheap draw per weight) times a per-kernel log-normal scale.
+ *
+ * @example
+ * ```ts
+ * import { syntheticConvOf, syntheticConvWeights } from "./zoo.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const conv = buildZoo("vgg16-cifar10", { width: 0.125 }).nodes[0];
+ * const recipe = syntheticConvOf(conv)!;
+ * const fresh = syntheticConvWeights(recipe);
+ * if (fresh.join() !== (conv as { weight: Float32Array }).weight.join()) throw new Error();
+ * ```
+ */
+export function syntheticConvWeights(s: SyntheticConv): Float32Array {
+  const { ci, co, k } = s;
+  const rng = new Rng(s.state);
+  const weight = new Float32Array(co * ci * k * k);
+  const amp = Math.sqrt(3) * Math.sqrt(2 / (ci * k * k)) / 2147483648;
+  const kk = k * k;
+  // xorshift32 seeded from the model's generator: one cheap draw per weight (millions of them).
+  let r = rng.nextU32() | 1;
+  for (let kernel = 0; kernel < co * ci; kernel++) {
+    // He-uniform U(−√3, √3)·std (the He-normal variance at one draw per weight) times a
+    // log-normal kernel scale e^(Z − 1), E[s²] = 1, drawn from a 4096-point quantile table.
+    const a = amp * LOGNORMAL_SCALES[rng.nextU32() >>> 20];
+    const base = kernel * kk;
+    for (let t = 0; t < kk; t++) {
+      r ^= r << 13;
+      r ^= r >>> 17;
+      r ^= r << 5;
+      weight[base + t] = r * a; // r is a signed 32-bit value, uniform over ±2^31
+    }
+  }
+  return weight;
+}
+
+/**
+ * The recipe of a zoo conv node's synthetic weights, while they have not been generated
+ * (undefined for any other node, a copy, or once the weights exist).
+ *
+ * @example
+ * ```ts
+ * import { buildZoo, syntheticConvOf } from "./zoo.ts";
+ *
+ * const conv = buildZoo("vgg16-cifar10", { width: 0.125 }).nodes[0];
+ * if (!syntheticConvOf(conv)) throw new Error();
+ * const copy = { ...conv }; // reads the weights: the recipe is withdrawn
+ * if (syntheticConvOf(copy) || syntheticConvOf(conv)) throw new Error();
+ * ```
+ */
+export function syntheticConvOf(node: object): SyntheticConv | undefined {
+  return (node as Record<string, SyntheticConv | undefined>)[RECIPE];
+}
+
 class Builder {
   nodes: Node[] = [];
   #rng: Rng;
@@ -115,25 +181,12 @@ class Builder {
     stride: number,
     pad: number,
   ): string {
-    const weight = new Float32Array(co * ci * k * k);
-    const amp = Math.sqrt(3) * Math.sqrt(2 / (ci * k * k)) / 2147483648;
-    const kk = k * k;
-    // xorshift32 seeded from the model's generator: one cheap draw per weight (millions of them).
-    let r = this.#rng.nextU32() | 1;
-    for (let kernel = 0; kernel < co * ci; kernel++) {
-      // He-uniform U(−√3, √3)·std (the He-normal variance at one draw per weight) times a
-      // log-normal kernel scale e^(Z − 1), E[s²] = 1, drawn from a 4096-point quantile table.
-      const a = amp * LOGNORMAL_SCALES[this.#rng.nextU32() >>> 20];
-      const base = kernel * kk;
-      for (let t = 0; t < kk; t++) {
-        r ^= r << 13;
-        r ^= r >>> 17;
-        r ^= r << 5;
-        weight[base + t] = r * a; // r is a signed 32-bit value, uniform over ±2^31
-      }
-    }
+    // The weights are a pure function of the generator state here, so they are generated on
+    // first use (planning workers regenerate them from `syntheticConv` instead of receiving them).
+    const spec: SyntheticConv = { state: this.#rng.state, ci, co, k };
+    this.#rng.skip(1 + co * ci);
     const output = this.tensor();
-    const node: ConvNode = {
+    const node = {
       op: "Conv",
       name,
       inputs: [x],
@@ -143,9 +196,19 @@ class Builder {
       k,
       stride,
       pads: [pad, pad, pad, pad],
-      weight,
       bias: null,
-    };
+    } as unknown as ConvNode;
+    let weight: Float32Array | null = null;
+    Object.defineProperty(node, "weight", {
+      get: () => weight ??= syntheticConvWeights(spec),
+      enumerable: true,
+    });
+    // Not enumerable: a copy of the node (masked, permuted) has its own weights and no recipe.
+    // Once the weights exist (and could have been changed in place) the recipe is withdrawn.
+    Object.defineProperty(node, RECIPE, {
+      get: () => (weight === null ? spec : undefined),
+      enumerable: false,
+    });
     this.nodes.push(node);
     return output;
   }
