@@ -73,18 +73,24 @@ export function frameworkFlag(value: string | undefined): string {
 
 /**
  * The preset of a framework: `--preset NAME`, or for CrypTFlow2 the SCI preset of share width
- * `--bits` (default 37, as SCI), or `gazelle`.
+ * `--bits` (default 37, as SCI); `--bits` with any other preset is an error.
  */
 export function frameworkPreset(
   framework: string,
   preset: string | undefined,
   bitsFlag: string | undefined,
 ): Preset {
-  const bits = Number(bitsFlag ?? 37);
-  if (!Number.isInteger(bits) || bits < 32 || bits > 41) {
-    throw new UserError(`--bits must be in 32..41`);
+  if (framework === "cryptflow2" && preset === undefined) {
+    const bits = Number(bitsFlag ?? 37);
+    if (!Number.isInteger(bits) || bits < 32 || bits > 41) {
+      throw new UserError(`--bits must be an integer in 32..41 (got "${bitsFlag}")`);
+    }
+    return cryptflow2Preset(bits);
   }
-  return framework === "cryptflow2" && preset === undefined
-    ? cryptflow2Preset(bits)
-    : presetFlag(preset);
+  if (bitsFlag !== undefined) {
+    throw new UserError(
+      "--bits applies to cryptflow2's default preset only; drop --preset or --bits",
+    );
+  }
+  return presetFlag(preset);
 }

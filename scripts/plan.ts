@@ -11,7 +11,6 @@ import {
   buildManifest,
   closeEnvs,
   countProgram,
-  cryptflow2Preset,
   executeProgram,
   FRAMEWORKS,
   inputCount,
@@ -19,7 +18,6 @@ import {
   parseLayerSpec,
   parseNonlinearSpec,
   planLayer,
-  type Preset,
   programSummary,
   randomModT,
   referenceLayer,
@@ -28,28 +26,12 @@ import {
   syntheticLayer,
   UserError,
 } from "../mod.ts";
-import { checkFlags, methodFlag, presetFlag, runMain } from "./_cli.ts";
+import { checkFlags, frameworkPreset, methodFlag, runMain } from "./_cli.ts";
 
 const USAGE =
   "usage: deno task plan <gazelle|cryptflow2> <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
   "fc:in=..,out=.. | bn:c=..,h=..,w=.. | relu:c=..,h=..,w=.. | maxpool:c=..,h=..,w=..,k=..[,s=..]> " +
   "[--method ir|or|auto] [--preset NAME] [--bits 32..41] [--stock] [--execute] [--seed N] [--json]";
-
-function presetFor(framework: string, args: { preset?: string; bits?: string }): Preset {
-  if (framework === "cryptflow2" && args.preset === undefined) {
-    const bits = Number(args.bits ?? 37);
-    if (!Number.isInteger(bits) || bits < 32 || bits > 41) {
-      throw new UserError(`--bits must be an integer in 32..41 (got "${args.bits}")`);
-    }
-    return cryptflow2Preset(bits);
-  }
-  if (args.bits !== undefined) {
-    throw new UserError(
-      "--bits applies to cryptflow2's default preset only; drop --preset or --bits",
-    );
-  }
-  return presetFlag(args.preset);
-}
 
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args, {
@@ -67,7 +49,7 @@ async function main(): Promise<number> {
     throw new UserError(`Unknown framework "${framework}": use one of ${FRAMEWORKS.join(", ")}`);
   }
   const method = methodFlag(args.method);
-  const preset = presetFor(framework, args);
+  const preset = frameworkPreset(framework, args.preset, args.bits);
   const seed = Number(args.seed ?? 1);
   if (!Number.isInteger(seed)) {
     throw new UserError(`--seed must be an integer (got "${args.seed}")`);
