@@ -14,6 +14,8 @@
 import { planLayer, quantizedLayers } from "../mod.ts";
 import {
   DEFAULT_STUDY,
+  inShard,
+  parseShard,
   PROFILE_WIDTH,
   profileOf,
   REPRESENTATIVE_LAYERS,
@@ -26,24 +28,13 @@ import { benchLayers, type LayerCase } from "./_layers.ts";
 /** Mask bytes a timed layer may encode (node-seal's heap is 32-bit WebAssembly: 4 GB at most). */
 const MAX_MASK_BYTES = 2.5e9;
 
-/** Parse `i/n` (1-based); null when unset. */
-export function shardOf(value: string | undefined): { index: number; count: number } | null {
-  if (!value) return null;
-  const m = /^(\d+)\/(\d+)$/.exec(value);
-  const index = Number(m?.[1]), count = Number(m?.[2]);
-  if (!m || index < 1 || index > count) {
-    throw new Error(`shard "${value}" must be i/n with 1 ≤ i ≤ n`);
-  }
-  return { index, count };
-}
-
 /** Register the benches of one zoo model. */
 export async function registerModelBenches(model: string): Promise<void> {
   const profile = profileOf(Deno.env.get("MOSAIC_BENCH_PROFILE"));
   const frameworks = (Deno.env.get("MOSAIC_BENCH_FRAMEWORKS") ?? DEFAULT_STUDY.frameworks.join(","))
     .split(",");
   const budget = Number(Deno.env.get("MOSAIC_BENCH_BUDGET") ?? DEFAULT_STUDY.default_budget);
-  const shard = shardOf(Deno.env.get("MOSAIC_BENCH_SHARD"));
+  const shard = parseShard(Deno.env.get("MOSAIC_BENCH_SHARD"), "MOSAIC_BENCH_SHARD");
   const seed = DEFAULT_STUDY.seed;
   const net = studyModel(model, PROFILE_WIDTH[profile], seed);
   const arch = model.split("-")[0];
@@ -86,7 +77,7 @@ export async function registerModelBenches(model: string): Promise<void> {
   cases.sort((a, b) =>
     a.framework.localeCompare(b.framework) || order(net, a.layer.name) - order(net, b.layer.name)
   );
-  const mine = shard ? cases.filter((_, i) => i % shard.count === shard.index - 1) : cases;
+  const mine = cases.filter((_, i) => inShard(i, shard));
   await benchLayers(mine, { predict: false });
 }
 

@@ -20,6 +20,7 @@ import {
   DEFAULT_STUDY,
   mergeShards,
   parseOpWeights,
+  parseShard,
   PROFILE_WIDTH,
   profileOf,
   readResults,
@@ -49,16 +50,6 @@ const FLAGS = [
 
 function list(v: string | undefined, fallback: readonly string[]): string[] {
   return v === undefined ? [...fallback] : v.split(",").map((s) => s.trim()).filter((s) => s);
-}
-
-function shardFlag(v: string | undefined): { index: number; count: number } | null {
-  if (v === undefined) return null;
-  const m = /^(\d+)\/(\d+)$/.exec(v);
-  const index = Number(m?.[1]), count = Number(m?.[2]);
-  if (!m || index < 1 || index > count) {
-    throw new UserError(`--shard "${v}" must be i/n with 1 ≤ i ≤ n (e.g. --shard 2/4)`);
-  }
-  return { index, count };
 }
 
 async function main(): Promise<number> {
@@ -106,7 +97,7 @@ async function main(): Promise<number> {
       seed: DEFAULT_STUDY.seed,
     };
     checkStudy(spec);
-    const shard = shardFlag(args.shard);
+    const shard = parseShard(args.shard, "--shard");
     results = await runStudy(spec, shard, args.bench, await calibratedWeights(outDir), progress);
     await Deno.mkdir(outDir, { recursive: true });
     if (shard && shard.count > 1) {

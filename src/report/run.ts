@@ -22,7 +22,15 @@ import {
   type StudySpec,
   type TimingRow,
 } from "./results.ts";
-import { nonlinearRow, pruneRow, studyModel, studyPreset, studyPrune } from "./study.ts";
+import {
+  inShard,
+  nonlinearRow,
+  pruneRow,
+  type Shard,
+  studyModel,
+  studyPreset,
+  studyPrune,
+} from "./study.ts";
 
 async function sha256(data: Uint8Array<ArrayBuffer>): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
@@ -169,13 +177,13 @@ export async function benchModel(
  */
 export async function runStudy(
   spec: StudySpec,
-  shard: { index: number; count: number } | null,
+  shard: Shard | null,
   withBench: boolean,
   unit: NamedWeights,
   progress: (line: string) => void = () => {},
 ): Promise<Results> {
   const pairs = spec.models.flatMap((m) => spec.frameworks.map((f) => [m, f] as const));
-  const mine = shard ? pairs.filter((_, i) => i % shard.count === shard.index - 1) : pairs;
+  const mine = pairs.filter((_, i) => inShard(i, shard));
   const prune: PruneRow[] = [];
   const nonlinear = [];
   const timings: TimingRow[] = [];

@@ -98,6 +98,38 @@ export function profileOf(value: string | undefined): Profile {
   return p as Profile;
 }
 
+/** One of n shards (1-based). */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * Parse `i/n` (1 ≤ i ≤ n) from a flag or variable named `what`; null when unset.
+ *
+ * @example
+ * ```ts
+ * import { inShard, parseShard } from "./study.ts";
+ *
+ * const s = parseShard("2/3", "--shard")!;
+ * if (![0, 1, 2, 3, 4].filter((i) => inShard(i, s)).join() !== "1,4") throw new Error();
+ * ```
+ */
+export function parseShard(value: string | undefined, what: string): Shard | null {
+  if (value === undefined || value === "") return null;
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]), count = Number(m?.[2]);
+  if (!m || index < 1 || index > count) {
+    throw new UserError(`${what} "${value}" must be i/n with 1 ≤ i ≤ n (e.g. 2/4)`);
+  }
+  return { index, count };
+}
+
+/** Is work item `i` (0-based) in the shard? Every n-th item, so big and small items spread. */
+export function inShard(i: number, shard: Shard | null): boolean {
+  return shard === null || i % shard.count === shard.index - 1;
+}
+
 /** Check the models, frameworks and budgets of a study (one line naming a bad one).
  *
  * @example
