@@ -47,6 +47,7 @@ export {
   invert,
   type LayerMove,
   layerMoves,
+  movePerms,
   type Permutations,
   permuteMasks,
   permuteNetwork,

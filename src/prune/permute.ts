@@ -116,7 +116,30 @@ export function permuteWeights<T extends Float32Array | Uint8Array | Int32Array>
   return out;
 }
 
-/** The inverse permutation.
+/**
+ * The permutations a layer's rows (`out`) and columns (`inp`) follow; null for an unpermuted side.
+ *
+ * @example
+ * ```ts
+ * import { layerMoves, movePerms } from "./permute.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const mv = layerMoves(buildZoo("vgg16-cifar10", { width: 0.125 })).get("features.3")!;
+ * const p = Int32Array.from({ length: 8 }, (_, i) => 7 - i);
+ * const { out, inp } = movePerms(mv, new Map([[mv.inTie!.tensors[0], p]]));
+ * if (out !== null || inp !== p) throw new Error();
+ * ```
+ */
+export function movePerms(
+  move: LayerMove,
+  perms: Permutations,
+): { out: Int32Array | null; inp: Int32Array | null } {
+  const of = (t: ChannelTie | null) => (t ? perms.get(tieKey(t)) ?? null : null);
+  return { out: of(move.outTie), inp: of(move.inTie) };
+}
+
+/**
+ * The inverse permutation.
  *
  * @example
  * ```ts
@@ -193,16 +216,15 @@ export function permuteNetwork(net: Network, perms: Permutations): Network {
   checkPermutations(net, perms, "permutations");
   const ties = channelTies(net);
   const moves = layerMoves(net, ties);
-  const permOf = (t: ChannelTie | null) => (t ? perms.get(tieKey(t)) ?? null : null);
   const bnPerm = new Map<string, Int32Array>();
   for (const t of ties) {
-    const p = permOf(t);
+    const p = perms.get(tieKey(t));
     if (p) { for (const f of t.followers) bnPerm.set(f, p); }
   }
   const nodes: Node[] = net.nodes.map((n) => {
     if (n.op === "Conv" || n.op === "Gemm") {
       const mv = moves.get(n.name)!;
-      const out = permOf(mv.outTie), inp = permOf(mv.inTie);
+      const { out, inp } = movePerms(mv, perms);
       if (!out && !inp) return n;
       return {
         ...n,
@@ -250,8 +272,8 @@ export function permuteMasks(
   for (const [name, m] of masks) {
     const mv = moves.get(name);
     if (!mv) throw new UserError(`Mask for "${name}", which ${net.name} does not have`);
-    const p = (t: ChannelTie | null) => (t ? perms.get(tieKey(t)) ?? null : null);
-    out.set(name, permuteWeights(m, mv, p(mv.outTie), p(mv.inTie)));
+    const { out: rows, inp: cols } = movePerms(mv, perms);
+    out.set(name, permuteWeights(m, mv, rows, cols));
   }
   return out;
 }

@@ -22,7 +22,7 @@ import { channelTies, type Network } from "../nn/network.ts";
 import { Rng } from "../nn/random.ts";
 import { linearLayerSpecs } from "../nn/quantize.ts";
 import { assemble } from "./assemble.ts";
-import { invert, type LayerMove, layerMoves, permuteWeights, tieKey } from "./permute.ts";
+import { invert, type LayerMove, layerMoves, movePerms, permuteWeights } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";
 import { type Budget, budgetLabel, checkBudget, type Norm, selectStructures } from "./select.ts";
 import { type LayerStructures, layerStructures, type StructureKind } from "./structures.ts";
@@ -261,7 +261,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
   let W = 0, K = 0, sal = 0, salKept = 0, msD = 0, msP = 0;
   for (const l of layers) {
     const kept = positionKept.get(l.name)!;
-    const { out, inp } = layerPerms(l, permutations);
+    const { out, inp } = movePerms(l.move, permutations);
     masks.set(
       l.name,
       permuteWeights(kept, l.move, out && invert(out), inp && invert(inp)),
@@ -356,13 +356,6 @@ function round(v: number, digits = 3): number {
   return Number(v.toFixed(digits));
 }
 
-function layerPerms(l: Layer, perms: ReadonlyMap<string, Int32Array>) {
-  return {
-    out: l.move.outTie ? perms.get(tieKey(l.move.outTie)) ?? null : null,
-    inp: l.move.inTie ? perms.get(tieKey(l.move.inTie)) ?? null : null,
-  };
-}
-
 /** Structure selection on fresh (all-kept) states in the permuted order; position-space masks. */
 function selectOn(
   layers: readonly Layer[],
@@ -372,7 +365,7 @@ function selectOn(
   kinds?: readonly StructureKind[],
 ): Map<string, Uint8Array> {
   const sel = layers.map((l) => {
-    const { out, inp } = layerPerms(l, perms);
+    const { out, inp } = movePerms(l.move, perms);
     return {
       name: l.name,
       state: new ProxyState(l.s, new Uint8Array(l.s.weights).fill(1)),
