@@ -18,6 +18,7 @@ import {
   type Preset,
   type PruneFile,
   readPruneFile,
+  sha256Hex,
   spawnPlanners,
   UserError,
 } from "../mod.ts";
@@ -122,13 +123,10 @@ async function costManifest(
   seed: number | undefined,
   maskText: string | undefined,
 ) {
-  const hex = async (b: Uint8Array<ArrayBuffer>) =>
-    [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))]
-      .map((x) => x.toString(16).padStart(2, "0")).join("");
   return {
     ...buildManifest([preset], seed === undefined ? {} : { weights: seed }, net.weights),
     model_hash: await networkHash(net),
-    ...(maskText ? { mask_file_hash: await hex(new TextEncoder().encode(maskText)) } : {}),
+    ...(maskText ? { mask_file_hash: await sha256Hex([new TextEncoder().encode(maskText)]) } : {}),
   };
 }
 

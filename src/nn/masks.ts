@@ -46,6 +46,21 @@ export async function networkHash(net: Network): Promise<string> {
       : [];
     for (const a of arrays) if (a) parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
+  return await sha256Hex(parts);
+}
+
+/**
+ * SHA-256 (hex) of byte strings taken in order, as one message.
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./masks.ts";
+ *
+ * const ab = await sha256Hex([Uint8Array.from([1]), Uint8Array.from([2])]);
+ * if (ab !== await sha256Hex([Uint8Array.from([1, 2])]) || ab.length !== 64) throw new Error();
+ * ```
+ */
+export async function sha256Hex(parts: readonly Uint8Array[]): Promise<string> {
   const total = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let off = 0;
   for (const p of parts) {

@@ -75,7 +75,14 @@ export {
   quantizeSymmetric,
   toResidues,
 } from "./quantize.ts";
-export { MASK_FORMAT, maskFileText, type MaskSet, networkHash, readMaskFile } from "./masks.ts";
+export {
+  MASK_FORMAT,
+  maskFileText,
+  type MaskSet,
+  networkHash,
+  readMaskFile,
+  sha256Hex,
+} from "./masks.ts";
 export { loadModel } from "./load.ts";
 export { tinyBatchNorm, tinyResidual } from "./fixtures.ts";
 export {

@@ -9,7 +9,7 @@
 import { UserError } from "../he/errors.ts";
 import { MEASURED_UNIT_COSTS, unitCostsFor } from "../cost/unit_costs.ts";
 import { type NamedWeights, NATIVE_SEAL_RATIOS, readCalibration } from "../cost/op_weights.ts";
-import { networkHash } from "../nn/masks.ts";
+import { networkHash, sha256Hex } from "../nn/masks.ts";
 import { allCharts } from "./charts.ts";
 import { indexHtml, summaryMarkdown } from "./html.ts";
 import { buildManifest, writeFileAtomic } from "./manifest.ts";
@@ -32,24 +32,13 @@ import {
   studyPrune,
 } from "./study.ts";
 
-async function sha256(data: Uint8Array<ArrayBuffer>): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32Array>) {
   const parts: Uint8Array[] = [];
   for (const k of [...masks.keys()].sort()) parts.push(new TextEncoder().encode(k), masks.get(k)!);
   for (const k of [...perms.keys()].sort()) {
     parts.push(new TextEncoder().encode(k), new Uint8Array(perms.get(k)!.buffer));
   }
-  const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  return await sha256(all);
+  return await sha256Hex(parts);
 }
 
 /** Unit costs predictions use: the calibration file if present, else the built-in measurements.
