@@ -112,7 +112,7 @@ export interface Shard {
  * import { inShard, parseShard } from "./study.ts";
  *
  * const s = parseShard("2/3", "--shard")!;
- * if (![0, 1, 2, 3, 4].filter((i) => inShard(i, s)).join() !== "1,4") throw new Error();
+ * if ([0, 1, 2, 3, 4].filter((i) => inShard(i, s)).join() !== "1,4") throw new Error();
  * ```
  */
 export function parseShard(value: string | undefined, what: string): Shard | null {
