@@ -25,3 +25,4 @@ export * from "./src/frameworks/mod.ts";
 export * from "./src/cost/mod.ts";
 export * from "./src/report/mod.ts";
 export * from "./src/prune/mod.ts";
+export * from "./src/train/mod.ts";

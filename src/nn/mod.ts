@@ -92,3 +92,19 @@ export {
   loadDatasetFor,
   loadTinyImageNet,
 } from "./datasets.ts";
+export {
+  DEBIAN_FASHION_MNIST,
+  FASHION_MNIST_NORM,
+  type FashionSplit,
+  fitImages,
+  fitToNetwork,
+  gzip,
+  idxBytes,
+  imageFloats,
+  type ImageSet,
+  imageSetHash,
+  loadFashionMnist,
+  parseIdx,
+  SHIPPED_FASHION_MNIST,
+  toDataset,
+} from "./images.ts";

@@ -67,8 +67,10 @@ const LOGNORMAL_SCALES = Float64Array.from(
 export const ZOO_ARCHS = ["vgg16", "resnet18", "resnet50"] as const;
 /** Zoo datasets: input size and classes. */
 export const ZOO_DATASETS = {
-  cifar10: { size: 32, classes: 10 },
-  tinyimagenet: { size: 64, classes: 200 },
+  cifar10: { size: 32, classes: 10, channels: 3 },
+  tinyimagenet: { size: 64, classes: 200, channels: 3 },
+  /** Fashion-MNIST's 28×28 grey images padded to 32×32: CIFAR-10's geometry but for conv 1. */
+  fashionmnist: { size: 32, classes: 10, channels: 1 },
 } as const;
 
 /** All zoo model names, e.g. `vgg16-cifar10`. */
@@ -269,6 +271,7 @@ class Builder {
 function vgg16(
   b: Builder,
   x: string,
+  channels: number,
   size: number,
   classes: number,
   w: (c: number) => number,
@@ -290,7 +293,7 @@ function vgg16(
     "M",
   ];
   cfg.push(512, 512, 512, "M");
-  let ci = 3, idx = 0, h = size;
+  let ci = channels, idx = 0, h = size;
   for (const v of cfg) {
     if (v === "M") {
       x = b.maxpool(`features.${idx++}`, x);
@@ -310,6 +313,7 @@ function vgg16(
 function resnet(
   b: Builder,
   x: string,
+  channels: number,
   classes: number,
   w: (c: number) => number,
   blocks: readonly number[],
@@ -317,7 +321,7 @@ function resnet(
 ): string {
   const expansion = bottleneck ? 4 : 1;
   let ci = w(64);
-  x = b.simple("Relu", "relu", b.bn("bn1", b.conv("conv1", x, 3, ci, 3, 1, 1), ci));
+  x = b.simple("Relu", "relu", b.bn("bn1", b.conv("conv1", x, channels, ci, 3, 1, 1), ci));
   [64, 128, 256, 512].forEach((planes, li) => {
     for (let j = 0; j < blocks[li]; j++) {
       const p = `layer${li + 1}.${j}`;
@@ -368,7 +372,7 @@ function resnet(
  * ```
  */
 export function buildZoo(model: string, opts: ZooOptions = {}): Network {
-  const m = /^(vgg16|resnet18|resnet50)-(cifar10|tinyimagenet)$/.exec(model);
+  const m = /^(vgg16|resnet18|resnet50)-(cifar10|tinyimagenet|fashionmnist)$/.exec(model);
   if (!m) {
     throw new UserError(
       `Unknown model "${model}": use one of ${ZOO_MODELS.join(", ")} or a .onnx file`,
@@ -377,13 +381,14 @@ export function buildZoo(model: string, opts: ZooOptions = {}): Network {
   const width = opts.width ?? 1;
   if (!(width > 0 && width <= 4)) throw new UserError(`--width must be in (0, 4] (got ${width})`);
   const seed = opts.seed ?? 1;
-  const { size, classes } = ZOO_DATASETS[m[2] as keyof typeof ZOO_DATASETS];
+  const { size, classes, channels } = ZOO_DATASETS[m[2] as keyof typeof ZOO_DATASETS];
   const w = (c: number) => Math.max(1, Math.round(c * width));
   const b = new Builder(seed);
   const input = "input";
-  const output = m[1] === "vgg16" ? vgg16(b, input, size, classes, w) : resnet(
+  const output = m[1] === "vgg16" ? vgg16(b, input, channels, size, classes, w) : resnet(
     b,
     input,
+    channels,
     classes,
     w,
     m[1] === "resnet18" ? [2, 2, 2, 2] : [3, 4, 6, 3],
@@ -391,7 +396,7 @@ export function buildZoo(model: string, opts: ZooOptions = {}): Network {
   );
   return {
     name: width === 1 ? model : `${model}@${width}`,
-    input: { name: input, c: 3, h: size, w: size },
+    input: { name: input, c: channels, h: size, w: size },
     output,
     nodes: b.nodes,
     weights: `SYNTHETIC (seed ${seed}, He-uniform × per-kernel log-normal scale; not trained)`,
