@@ -94,3 +94,40 @@ export function frameworkPreset(
   }
   return presetFlag(preset);
 }
+
+/** A numeric flag: undefined gives the default; anything not a finite number is one line. */
+export function numberFlag(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isFinite(x)) {
+    throw new UserError(`--${flag} must be a number (got "${v}")`);
+  }
+  return x;
+}
+
+/**
+ * An output file flag: required, with the given extension, not a directory, in a folder that
+ * exists (created when missing, like `prune --out`).
+ */
+export async function outputPath(
+  v: string | undefined,
+  ext: string,
+  flag = "out",
+): Promise<string> {
+  if (!v) throw new UserError(`--${flag} FILE${ext} is required`);
+  if (!v.endsWith(ext)) throw new UserError(`--${flag} ${v}: the file name must end in ${ext}`);
+  try {
+    if ((await Deno.stat(v)).isDirectory) {
+      throw new UserError(`--${flag} ${v} is a directory: name a file`);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const dir = v.includes("/") ? v.slice(0, v.lastIndexOf("/")) : ".";
+  try {
+    await Deno.mkdir(dir || "/", { recursive: true });
+  } catch (e) {
+    throw new UserError(`--${flag} ${v}: cannot create its folder (${(e as Error).message})`);
+  }
+  return v;
+}

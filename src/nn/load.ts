@@ -9,7 +9,42 @@ import { importOnnx } from "./onnx.ts";
 import { buildZoo, type ZooOptions } from "./zoo.ts";
 
 /**
- * Load a model by zoo name or ONNX path; a missing file is one clear error.
+ * The trained models this repository ships (`models/<name>.onnx` with `<name>.card.json`), made by
+ * `deno task train` (see their cards): VGG-16 and ResNet-18 at width 0.25 on Fashion-MNIST.
+ */
+export const TRAINED_MODELS: readonly string[] = [
+  "vgg16-fashionmnist-trained",
+  "resnet18-fashionmnist-trained",
+];
+
+/** Where a shipped trained model's ONNX file is. */
+export function trainedModelPath(name: string): string {
+  return new URL(`../../models/${name.replace(/-trained$/, "")}.onnx`, import.meta.url).pathname;
+}
+
+/** A shipped trained model, named and labelled from its model card. */
+async function loadTrained(name: string): Promise<Network> {
+  const path = trainedModelPath(name);
+  let card: { weights?: unknown; test_accuracy?: unknown };
+  try {
+    card = JSON.parse(await Deno.readTextFile(path.replace(/\.onnx$/, ".card.json")));
+  } catch (e) {
+    throw new UserError(
+      `Trained model ${name}: its model card is missing or corrupt (${
+        (e as Error).message
+      }); restore models/ from git`,
+    );
+  }
+  const net = importOnnx(await Deno.readFile(path), path);
+  const acc = typeof card.test_accuracy === "number"
+    ? `, ${(100 * card.test_accuracy).toFixed(2)}% test accuracy`
+    : "";
+  return { ...net, name, weights: `${String(card.weights)}${acc}` };
+}
+
+/**
+ * Load a model by zoo name (synthetic weights), shipped trained model name, or ONNX path; a
+ * missing file is one clear error.
  *
  * @example
  * ```ts
@@ -20,6 +55,7 @@ import { buildZoo, type ZooOptions } from "./zoo.ts";
  * ```
  */
 export async function loadModel(model: string, opts: ZooOptions = {}): Promise<Network> {
+  if (TRAINED_MODELS.includes(model)) return await loadTrained(model);
   if (!model.endsWith(".onnx")) return buildZoo(model, opts);
   let bytes: Uint8Array;
   try {

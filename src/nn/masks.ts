@@ -192,3 +192,33 @@ export async function readMaskFile(
   }
   return out;
 }
+
+/**
+ * The network with masked weights zeroed (masks in the network's own channel order).
+ *
+ * @example
+ * ```ts
+ * import { maskNetwork } from "./masks.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const m = maskNetwork(net, new Map([["classifier", new Uint8Array(640)]]));
+ * const fc = m.nodes.find((n) => n.name === "classifier")!;
+ * if (fc.op !== "Gemm" || fc.weight.some((v) => v !== 0)) throw new Error();
+ * ```
+ */
+export function maskNetwork(net: Network, masks: ReadonlyMap<string, Uint8Array>): Network {
+  return {
+    ...net,
+    nodes: net.nodes.map((n) => {
+      const m = masks.get(n.name);
+      if (!m || (n.op !== "Conv" && n.op !== "Gemm")) return n;
+      if (m.length !== n.weight.length) {
+        throw new UserError(
+          `Mask for ${n.name} has ${m.length} entries but the layer has ${n.weight.length} weights: prune this model again`,
+        );
+      }
+      return { ...n, weight: n.weight.map((v, j) => (m[j] ? v : 0)) };
+    }),
+  };
+}

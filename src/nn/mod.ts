@@ -78,12 +78,13 @@ export {
 export {
   MASK_FORMAT,
   maskFileText,
+  maskNetwork,
   type MaskSet,
   networkHash,
   readMaskFile,
   sha256Hex,
 } from "./masks.ts";
-export { loadModel } from "./load.ts";
+export { loadModel, TRAINED_MODELS, trainedModelPath } from "./load.ts";
 export { tinyBatchNorm, tinyResidual } from "./fixtures.ts";
 export {
   accuracy,

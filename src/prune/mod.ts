@@ -56,7 +56,6 @@ export {
 } from "./permute.ts";
 export {
   type Completion,
-  maskNetwork,
   prune,
   PRUNE_METHODS,
   type PruneLayerReport,

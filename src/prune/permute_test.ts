@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { checkPermutations, invert, permuteMasks, permuteNetwork, tieKey } from "./permute.ts";
-import { maskNetwork, prune } from "./prune.ts";
+import { prune } from "./prune.ts";
+import { maskNetwork } from "../nn/masks.ts";
 import { getPreset } from "../he/mod.ts";
 import {
   buildZoo,

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { maskNetwork, prune, type PruneOptions } from "./prune.ts";
+import { prune, type PruneOptions } from "./prune.ts";
+import { maskNetwork } from "../nn/masks.ts";
 import { pruneFileText, readPruneFile } from "./prune_file.ts";
 import { permuteMasks, permuteNetwork } from "./permute.ts";
 import type { Budget } from "./select.ts";

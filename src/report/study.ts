@@ -12,7 +12,8 @@ import { networkNonlinear } from "../cost/nonlinear.ts";
 import { modelCost } from "../cost/model_cost.ts";
 import type { Network } from "../nn/network.ts";
 import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
-import { maskNetwork, prune, type PruneResult } from "../prune/prune.ts";
+import { prune, type PruneResult } from "../prune/prune.ts";
+import { maskNetwork } from "../nn/masks.ts";
 import { permuteMasks, permuteNetwork } from "../prune/permute.ts";
 import type { NonlinearRow, PruneRow, StudySpec } from "./results.ts";
 

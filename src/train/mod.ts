@@ -5,4 +5,21 @@
  * @module
  */
 export type { Evaluation, Optimizer, TrainEngine, TrainJob, TrainResult } from "./engine.ts";
-export { checkRecipe, compileSchedule, type Recipe, type Schedule } from "./schedule.ts";
+export {
+  checkRecipe,
+  compileSchedule,
+  type Recipe,
+  type Schedule,
+  scheduleHash,
+} from "./schedule.ts";
+export { initForTraining } from "./init.ts";
+export { engineFlag, type EngineName, ENGINES, openEngine } from "./select.ts";
+export { findTorch, TorchEngine, type TorchPython } from "./torch.ts";
+export {
+  DEFAULT_DISTILL,
+  finetune,
+  FINETUNE_RECIPE,
+  type FinetuneInput,
+  type FinetuneOutcome,
+  prunedNonZero,
+} from "./finetune.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { UserError } from "../he/errors.ts";
-import { Rng } from "../nn/random.ts";
+import { Rng, sha256Hex } from "../nn/mod.ts";
 
 /** A training recipe as a user states it. */
 export interface Recipe {
@@ -114,4 +114,10 @@ export function compileSchedule(r: Recipe, n: number): Schedule {
   const steps = Math.ceil(total / r.batchSize);
   const lrs = Float32Array.from({ length: steps }, (_, i) => lrAt(r, i, steps));
   return { batchSize: r.batchSize, steps, order, flip, shift, lrs };
+}
+
+/** SHA-256 of a schedule (order, augmentation, learning rates): what manifests record. */
+export async function scheduleHash(s: Schedule): Promise<string> {
+  const b = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return await sha256Hex([b(s.order), s.flip, b(s.shift), b(s.lrs)]);
 }

@@ -1,0 +1,151 @@
+/**
+ * `deno task train --model vgg16|resnet18 [--dataset fashion-mnist] [--width W] [--epochs E]
+ * [--seed S] [--lr LR] [--batch B] [--engine auto|torch|tfjs] [--data DIR] --out F.onnx`: train a zoo
+ * architecture from scratch on Fashion-MNIST and write the ONNX and its model card
+ * (`F.card.json`: data hashes, recipe, seed, engine, test accuracy, time).
+ *
+ * @module
+ */
+import { parseArgs } from "@std/cli/parse-args";
+import {
+  buildManifest,
+  buildZoo,
+  compileSchedule,
+  engineFlag,
+  exportOnnx,
+  fitToNetwork,
+  imageSetHash,
+  initForTraining,
+  loadFashionMnist,
+  networkHash,
+  openEngine,
+  type Recipe,
+  scheduleHash,
+  sha256Hex,
+  UserError,
+  writeFileAtomic,
+} from "../mod.ts";
+import { checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
+
+const FLAGS = [
+  "model",
+  "dataset",
+  "width",
+  "epochs",
+  "seed",
+  "lr",
+  "batch",
+  "engine",
+  "data",
+  "out",
+  "help",
+];
+
+const HELP = `deno task train --model vgg16|resnet18 --out F.onnx [options]
+
+Train a zoo architecture from scratch on Fashion-MNIST (28×28 padded to 32×32, 1 channel) and
+write F.onnx and its model card F.card.json.
+
+  --dataset fashion-mnist   the only dataset reachable here (default)
+  --width W                 channel width multiplier (default 0.25)
+  --epochs E                passes over the training set (default 4)
+  --seed S                  init, data order and augmentation seed (default 1)
+  --lr LR                   peak learning rate of the one-cycle schedule (default 0.05)
+  --batch B                 batch size (default 128)
+  --engine auto|torch|tfjs  auto: torch when found, else tfjs (default auto)
+  --data DIR                Fashion-MNIST IDX files (default: Debian's full set, else the shipped subset)`;
+
+async function main(): Promise<number> {
+  const args = parseArgs(Deno.args, {
+    string: FLAGS.filter((f) => f !== "help"),
+    boolean: ["help"],
+  });
+  checkFlags(args, FLAGS);
+  if (args.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const arch = args.model;
+  if (arch !== "vgg16" && arch !== "resnet18") {
+    throw new UserError(`--model must be vgg16 or resnet18 (got ${arch ?? "nothing"})`);
+  }
+  if ((args.dataset ?? "fashion-mnist") !== "fashion-mnist") {
+    throw new UserError(`--dataset ${args.dataset}: only fashion-mnist is supported`);
+  }
+  const out = await outputPath(args.out, ".onnx");
+  const width = numberFlag(args.width, "width", 0.25);
+  const seed = numberFlag(args.seed, "seed", 1);
+  const recipe: Recipe = {
+    epochs: numberFlag(args.epochs, "epochs", 4),
+    batchSize: numberFlag(args.batch, "batch", 128),
+    lr: numberFlag(args.lr, "lr", 0.05),
+    lrSchedule: "onecycle",
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    augment: { flip: true, shift: 2 },
+    seed,
+  };
+  const engineName = engineFlag(args.engine);
+  const net = initForTraining(buildZoo(`${arch}-fashionmnist`, { width }), seed);
+  const train = await loadFashionMnist("train", { dir: args.data });
+  const test = await loadFashionMnist("test", { dir: args.data });
+  const trainSet = fitToNetwork(train, net), testSet = fitToNetwork(test, net);
+  const schedule = compileSchedule(recipe, trainSet.n);
+  const engine = await openEngine(engineName);
+  try {
+    progress(
+      `training ${net.name} on ${train.n} images of ${train.name} (${train.source}), ${schedule.steps} steps, ${engine.description}`,
+    );
+    const started = performance.now();
+    const result = await engine.train({
+      net,
+      data: trainSet,
+      schedule,
+      optimizer: { momentum: recipe.momentum, weightDecay: recipe.weightDecay },
+      progress: (l) => progress(`  ${l}`),
+    });
+    const evaluation = await engine.evaluate(result.net, testSet);
+    const trained = {
+      ...result.net,
+      name: `${arch}-fashionmnist@${width}`,
+      weights: `trained on Fashion-MNIST (${engine.name}, seed ${seed}, ${recipe.epochs} epochs)`,
+    };
+    const onnx = exportOnnx(trained);
+    const card = {
+      format: "mosaic-bench-model-card/1",
+      model: trained.name,
+      architecture: arch,
+      width,
+      weights: trained.weights,
+      dataset: {
+        name: "Fashion-MNIST",
+        train: { images: train.n, source: train.source, sha256: await imageSetHash(train) },
+        test: { images: test.n, source: test.source, sha256: await imageSetHash(test) },
+        fitted: trainSet.fitted,
+      },
+      recipe,
+      schedule: { steps: schedule.steps, sha256: await scheduleHash(schedule) },
+      engine: engine.description,
+      test_accuracy: evaluation.accuracy,
+      final_loss: result.losses.at(-1),
+      train_seconds: result.seconds,
+      train_samples_per_second: result.samplesPerSecond,
+      total_seconds: (performance.now() - started) / 1000,
+      model_sha256: await networkHash(trained),
+      onnx_sha256: await sha256Hex([onnx]),
+      manifest: buildManifest([], { train: seed }, trained.weights),
+    };
+    await writeFileAtomic(out, onnx);
+    await writeFileAtomic(
+      out.replace(/\.onnx$/, ".card.json"),
+      JSON.stringify(card, null, 2) + "\n",
+    );
+    progress(`test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% → ${out}`);
+    console.log(JSON.stringify({ model: trained.name, test_accuracy: evaluation.accuracy, out }));
+  } finally {
+    await engine.close();
+  }
+  return 0;
+}
+
+if (import.meta.main) await runMain(main);

@@ -1,0 +1,73 @@
+/**
+ * The network half of the engine exchange: an IR network as a JSON graph plus one flat Float32
+ * parameter array, and back. The torch engine reads this layout (see `torch_engine.py`).
+ *
+ * @module
+ */
+import type { Network, Node } from "../nn/mod.ts";
+
+/** A node in the exchange: its IR fields without arrays, and where its arrays are. */
+export type GraphNode = Record<string, unknown> & {
+  readonly tensors: Record<string, readonly [number, number]>;
+};
+
+/** A network in the exchange layout. */
+export interface Graph {
+  readonly input: Network["input"];
+  readonly output: string;
+  readonly nodes: GraphNode[];
+  readonly params: string;
+}
+
+const ARRAYS = ["weight", "bias", "scale", "mean", "variance"] as const;
+
+/**
+ * Split a network into a JSON graph (arrays replaced by [offset, length] into `params`) and the
+ * flat parameters.
+ *
+ * @example
+ * ```ts
+ * import { graphOf, networkFrom } from "./_exchange.ts";
+ * import { buildZoo } from "../nn/mod.ts";
+ *
+ * const net = buildZoo("resnet18-fashionmnist", { width: 0.0625 });
+ * const { graph, params } = graphOf(net, "p.f32");
+ * const back = networkFrom(net, graph, params);
+ * if (back.nodes.length !== net.nodes.length || JSON.stringify(graph).length > 1e5) throw new Error();
+ * ```
+ */
+export function graphOf(net: Network, file: string): { graph: Graph; params: Float32Array } {
+  let size = 0;
+  const nodes: GraphNode[] = net.nodes.map((n) => {
+    const fields: Record<string, unknown> = {};
+    const tensors: Record<string, [number, number]> = {};
+    for (const [k, v] of Object.entries(n)) {
+      if (v instanceof Float32Array) {
+        tensors[k] = [size, v.length];
+        size += v.length;
+      } else if (v !== null && !k.startsWith("__")) fields[k] = v;
+    }
+    return { ...fields, tensors };
+  });
+  const params = new Float32Array(size);
+  net.nodes.forEach((n, i) => {
+    for (const k of ARRAYS) {
+      const at = nodes[i].tensors[k];
+      if (at) params.set((n as unknown as Record<string, Float32Array>)[k], at[0]);
+    }
+  });
+  return { graph: { input: net.input, output: net.output, nodes, params: file }, params };
+}
+
+/** The network with its arrays replaced by the ones in `params` (same graph layout). */
+export function networkFrom(net: Network, graph: Graph, params: Float32Array): Network {
+  const nodes = net.nodes.map((n, i): Node => {
+    const copy: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(n)) if (!k.startsWith("__")) copy[k] = v;
+    for (const [k, [off, len]] of Object.entries(graph.nodes[i].tensors)) {
+      copy[k] = params.slice(off, off + len);
+    }
+    return copy as unknown as Node;
+  });
+  return { ...net, nodes };
+}

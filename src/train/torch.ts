@@ -1,0 +1,197 @@
+/**
+ * The PyTorch engine: runs `torch_engine.py` in a Python that has torch, one process per job, over
+ * a folder of files (the exchange is described in that script's header). Found automatically:
+ * `MOSAIC_PYTHON`, then `python3` on PATH, then Debian's `/usr/bin/python3` (a pyenv shim first on
+ * PATH may not see Debian's `python3-torch`).
+ *
+ * @module
+ */
+import { UserError } from "../he/errors.ts";
+import type { ImageSet, Network } from "../nn/mod.ts";
+import type { Evaluation, TrainEngine, TrainJob, TrainResult } from "./engine.ts";
+import { type Graph, graphOf, networkFrom } from "./_exchange.ts";
+
+const SCRIPT = new URL("./torch_engine.py", import.meta.url).pathname;
+
+/** A Python interpreter with torch, and torch's version. */
+export interface TorchPython {
+  readonly python: string;
+  readonly torch: string;
+}
+
+let probed: Promise<TorchPython | undefined> | undefined;
+
+async function probe(python: string): Promise<TorchPython | undefined> {
+  try {
+    const out = await new Deno.Command(python, {
+      args: [SCRIPT, "--version"],
+      stdout: "piped",
+      stderr: "null",
+      env: { OMP_WAIT_POLICY: "PASSIVE" },
+    }).output();
+    if (!out.success) return undefined;
+    const v = JSON.parse(new TextDecoder().decode(out.stdout)) as { torch: string };
+    return { python, torch: v.torch };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Find a Python with torch (cached for the process); undefined when none is found.
+ *
+ * @example
+ * ```ts
+ * import { findTorch } from "./torch.ts";
+ *
+ * const t = await findTorch();
+ * console.log(t ? `torch ${t.torch} in ${t.python}` : "no torch here");
+ * ```
+ */
+export function findTorch(): Promise<TorchPython | undefined> {
+  return probed ??= (async () => {
+    const named = Deno.env.get("MOSAIC_PYTHON");
+    if (named) {
+      const t = await probe(named);
+      if (!t) throw new UserError(`MOSAIC_PYTHON=${named} cannot import torch`);
+      return t;
+    }
+    for (const p of ["python3", "/usr/bin/python3"]) {
+      const t = await probe(p);
+      if (t) return t;
+    }
+    return undefined;
+  })();
+}
+
+function dataFiles(dir: string, data: ImageSet, net: Network) {
+  if (data.c !== net.input.c || data.h !== net.input.h || data.w !== net.input.w) {
+    throw new UserError(
+      `${data.name} is ${data.c}×${data.h}×${data.w}; ${net.name} takes ${net.input.c}×${net.input.h}×${net.input.w} (fit it first)`,
+    );
+  }
+  return [
+    Deno.writeFile(`${dir}/pixels.u8`, data.pixels),
+    Deno.writeFile(`${dir}/labels.u8`, data.labels),
+  ];
+}
+
+const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** The PyTorch engine. `threads` per job process (default 1: run jobs side by side instead). */
+export class TorchEngine implements TrainEngine {
+  readonly name = "torch";
+  readonly description: string;
+  readonly #python: string;
+  readonly #threads: number;
+
+  constructor(found: TorchPython, opts: { threads?: number } = {}) {
+    this.#python = found.python;
+    this.#threads = opts.threads ?? 1;
+    this.description =
+      `torch ${found.torch} (CPU, ${this.#threads} thread(s) per job; ${found.python})`;
+  }
+
+  async #run(dir: string, job: Record<string, unknown>, progress?: (l: string) => void) {
+    await Deno.writeTextFile(`${dir}/job.json`, JSON.stringify({ ...job, threads: this.#threads }));
+    const child = new Deno.Command(this.#python, {
+      args: [SCRIPT, dir],
+      stdout: "null",
+      stderr: "piped",
+      env: { OMP_WAIT_POLICY: "PASSIVE", OMP_NUM_THREADS: String(this.#threads) },
+    }).spawn();
+    let errors = "", rest = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop()!;
+      for (const l of lines) {
+        if (l.startsWith("progress ")) progress?.(l.slice(9));
+        else if (l.trim()) errors += l + "\n";
+      }
+    }
+    const status = await child.status;
+    if (!status.success) {
+      const line = errors.split("\n").find((l) => l.startsWith("error: ")) ??
+        errors.trim().split("\n").pop() ?? `exit ${status.code}`;
+      throw new Error(`torch engine failed: ${line.replace(/^error: /, "")}`);
+    }
+    return JSON.parse(await Deno.readTextFile(`${dir}/result.json`));
+  }
+
+  async train(job: TrainJob): Promise<TrainResult> {
+    const dir = await Deno.makeTempDir({ prefix: "mosaic-torch-" });
+    try {
+      const { graph, params } = graphOf(job.net, "params.f32");
+      let teacher: Graph | null = null;
+      const writes = [Deno.writeFile(`${dir}/params.f32`, bytes(params))];
+      if (job.teacher) {
+        const t = graphOf(job.teacher, "teacher.f32");
+        teacher = t.graph;
+        writes.push(Deno.writeFile(`${dir}/teacher.f32`, bytes(t.params)));
+      }
+      const masks: Record<string, number> = {};
+      if (job.masks?.size) {
+        const total = [...job.masks.values()].reduce((s, m) => s + m.length, 0);
+        const all = new Uint8Array(total);
+        let off = 0;
+        for (const [name, m] of job.masks) {
+          masks[name] = off;
+          all.set(m, off);
+          off += m.length;
+        }
+        writes.push(Deno.writeFile(`${dir}/masks.u8`, all));
+      }
+      const s = job.schedule;
+      writes.push(
+        ...dataFiles(dir, job.data, job.net),
+        Deno.writeFile(`${dir}/order.i32`, bytes(s.order)),
+        Deno.writeFile(`${dir}/flip.u8`, s.flip),
+        Deno.writeFile(`${dir}/shift.i8`, bytes(s.shift)),
+        Deno.writeFile(`${dir}/lrs.f32`, bytes(s.lrs)),
+      );
+      await Promise.all(writes);
+      const { data } = job;
+      const r = await this.#run(dir, {
+        mode: "train",
+        net: graph,
+        teacher,
+        data: { n: data.n, c: data.c, h: data.h, w: data.w, mean: data.mean, std: data.std },
+        schedule: { batchSize: s.batchSize, steps: s.steps },
+        optimizer: job.optimizer,
+        masks,
+      }, job.progress);
+      const out = new Float32Array((await Deno.readFile(`${dir}/params.out.f32`)).buffer);
+      const losses = new Float32Array((await Deno.readFile(`${dir}/${r.losses}`)).buffer);
+      return {
+        net: networkFrom(job.net, graph, out),
+        losses,
+        seconds: r.seconds,
+        samplesPerSecond: r.samplesPerSecond,
+      };
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+
+  async evaluate(net: Network, data: ImageSet): Promise<Evaluation> {
+    const dir = await Deno.makeTempDir({ prefix: "mosaic-torch-" });
+    try {
+      const { graph, params } = graphOf(net, "params.f32");
+      await Promise.all([
+        Deno.writeFile(`${dir}/params.f32`, bytes(params)),
+        ...dataFiles(dir, data, net),
+      ]);
+      const r = await this.#run(dir, {
+        mode: "evaluate",
+        net: graph,
+        data: { n: data.n, c: data.c, h: data.h, w: data.w, mean: data.mean, std: data.std },
+      });
+      const preds = new Uint16Array((await Deno.readFile(`${dir}/${r.predictions}`)).buffer);
+      return { accuracy: r.accuracy, predictions: preds, samplesPerSecond: r.samplesPerSecond };
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+
+  async close(): Promise<void> {}
+}
