@@ -16,6 +16,7 @@ import {
   DEFAULT_STUDY,
   inShard,
   parseShard,
+  preloadStudyModels,
   PROFILE_WIDTH,
   profileOf,
   REPRESENTATIVE_LAYERS,
@@ -36,6 +37,7 @@ export async function registerModelBenches(model: string): Promise<void> {
   const budget = Number(Deno.env.get("MOSAIC_BENCH_BUDGET") ?? DEFAULT_STUDY.default_budget);
   const shard = parseShard(Deno.env.get("MOSAIC_BENCH_SHARD"), "MOSAIC_BENCH_SHARD");
   const seed = DEFAULT_STUDY.seed;
+  await preloadStudyModels([model]);
   const net = studyModel(model, PROFILE_WIDTH[profile], seed);
   const arch = model.split("-")[0];
   const cases: LayerCase[] = [];

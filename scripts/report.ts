@@ -18,9 +18,12 @@ import {
   calibratedWeights,
   checkStudy,
   DEFAULT_STUDY,
+  engineFlag,
+  isTrained,
   mergeShards,
   parseOpWeights,
   parseShard,
+  PROFILE_ACCURACY,
   PROFILE_WIDTH,
   profileOf,
   readResults,
@@ -46,6 +49,10 @@ const FLAGS = [
   "op-weights",
   "allow-mixed-cpu",
   "out-dir",
+  "finetune",
+  "engine",
+  "seeds",
+  "data",
 ] as const;
 
 function list(v: string | undefined, fallback: readonly string[]): string[] {
@@ -54,10 +61,12 @@ function list(v: string | undefined, fallback: readonly string[]): string[] {
 
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args, {
-    boolean: ["bench", "allow-mixed-cpu"],
-    negatable: ["bench"],
-    default: { bench: true },
-    string: FLAGS.filter((f) => f !== "bench" && f !== "allow-mixed-cpu" && f !== "merge"),
+    boolean: ["bench", "allow-mixed-cpu", "finetune"],
+    negatable: ["bench", "finetune"],
+    default: { bench: true, finetune: true },
+    string: FLAGS.filter((f) =>
+      f !== "bench" && f !== "allow-mixed-cpu" && f !== "merge" && f !== "finetune"
+    ),
     collect: ["merge"],
   });
   checkFlags(args, FLAGS);
@@ -83,7 +92,7 @@ async function main(): Promise<number> {
   } else {
     const profile = profileOf(args.profile ?? Deno.env.get("MOSAIC_BENCH_PROFILE"));
     const budgets = list(args.budgets, DEFAULT_STUDY.budgets.map(String)).map(Number);
-    const spec: StudySpec = {
+    let spec: StudySpec = {
       profile,
       width: PROFILE_WIDTH[profile],
       models: list(args.models, DEFAULT_STUDY.models),
@@ -96,9 +105,26 @@ async function main(): Promise<number> {
         : budgets[Math.floor(budgets.length / 2)],
       seed: DEFAULT_STUDY.seed,
     };
+    const models = spec.models;
+    if (models.some(isTrained)) {
+      const acc = PROFILE_ACCURACY[profile];
+      const seeds = args.seeds === undefined ? acc.seeds : list(args.seeds, []).map(Number);
+      if (!seeds.length || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
+        throw new UserError(`--seeds "${args.seeds}" must be a comma list of integers ≥ 0`);
+      }
+      spec = { ...spec, accuracy: { ...acc, seeds } };
+    }
     checkStudy(spec);
+    const engine = engineFlag(args.engine);
     const shard = parseShard(args.shard, "--shard");
-    results = await runStudy(spec, shard, args.bench, await calibratedWeights(outDir), progress);
+    results = await runStudy(
+      spec,
+      shard,
+      args.bench,
+      await calibratedWeights(outDir),
+      progress,
+      { enabled: args.finetune, engine, data: args.data },
+    );
     await Deno.mkdir(outDir, { recursive: true });
     if (shard && shard.count > 1) {
       const path = `${outDir}/results-shard-${shard.index}-of-${shard.count}.json`;

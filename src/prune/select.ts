@@ -165,14 +165,25 @@ export interface SelectionResult {
 export function selectStructures(
   layers: readonly SelectLayer[],
   budget: Budget,
-  opts: { readonly norm: Norm; readonly kinds?: readonly StructureKind[] },
+  opts: {
+    readonly norm: Norm;
+    readonly kinds?: readonly StructureKind[];
+    /** Never prune a structure that would leave no weight kept. */
+    readonly keepOne?: boolean;
+  },
 ): SelectionResult {
   const pruned = new Map<string, Partial<Record<StructureKind, number>>>();
   if (budget.kind === "layers") {
     for (const l of layers) {
       const r = budget.ratios[l.name];
       if (r === undefined || r === 0) continue;
-      const sub = selectStructures([l], { kind: "sparsity", ratio: r }, opts);
+      // A per-layer budget below 1 never empties its layer: a structure that would remove the
+      // last kept weights is skipped (coarse structures, e.g. an FC layer packed as one
+      // diagonal, would otherwise turn "half of this layer" into "all of it").
+      const sub = selectStructures([l], { kind: "sparsity", ratio: r }, {
+        ...opts,
+        keepOne: r < 1,
+      });
       for (const [k, v] of sub.pruned) pruned.set(k, v);
     }
     return { pruned };
@@ -243,6 +254,7 @@ export function selectStructures(
     const st = l.state.s.structures[index];
     const { sal, n } = normOf(l, st.weights);
     if (budget.kind === "saliency" && salKept - sal < budget.keep * salTotal) break;
+    if (opts.keepOne && keptCount - n <= 0) continue;
     const before = l.state.ms;
     for (const j of st.weights) l.state.set(j, 0);
     ms += l.state.ms - before;

@@ -441,6 +441,141 @@ export function nonlinearChart(r: Results): Chart {
   };
 }
 
+/**
+ * (f) The papers' comparison: HE cost (% of unpruned) against fine-tuned test accuracy, Hunter
+ * and MOSAIC, a panel per framework and a row per model, every measured (budget, seed) point,
+ * the unpruned accuracy minus each δ as dashed rules, and the MOSAIC paper's published cost (a
+ * different model and dataset) as a labelled rule in VGG-16 panels.
+ *
+ * @example
+ * ```ts
+ * import { isoChart } from "./charts.ts";
+ * import type { Results } from "./results.ts";
+ *
+ * const row = (method: string, budget: number, cost_pct: number, finetuned: number) => ({
+ *   model: "vgg16-fashionmnist-trained", framework: "gazelle", method, budget, seed: 1, cost_pct,
+ *   accuracy: { one_shot: 0.1, finetuned }, layers: [],
+ * });
+ * const r = {
+ *   manifest: { study: { accuracy: { deltas: [0.5, 1] }, width: 0.25, profile: "quick" } },
+ *   prune: [row("hunter", 0.5, 40, 0.92), row("mosaic", 0.5, 38, 0.921)],
+ *   accuracy: { unpruned: [{ model: "vgg16-fashionmnist-trained", accuracy: 0.93 }] },
+ * } as unknown as Results;
+ * const c = isoChart(r)!;
+ * if (c.rows.filter((x) => x.kind === "measured").length !== 2) throw new Error();
+ * if (!c.rows.some((x) => x.kind === "paper")) throw new Error();
+ * ```
+ */
+export function isoChart(r: Results): Chart | null {
+  const acc = r.accuracy;
+  if (!acc) return null;
+  const deltas = r.manifest.study.accuracy?.deltas ?? [0.5, 1];
+  const rows: Chart["rows"][number][] = [];
+  for (const p of r.prune) {
+    if (!p.accuracy) continue;
+    rows.push({
+      kind: "measured",
+      model: p.model,
+      framework: p.framework,
+      method: p.method,
+      budget: p.budget,
+      seed: p.seed ?? null,
+      accuracy_pct: Number((100 * p.accuracy.finetuned).toFixed(2)),
+      one_shot_pct: Number((100 * p.accuracy.one_shot).toFixed(2)),
+      cost_pct: Number(p.cost_pct.toFixed(2)),
+      label: null,
+    });
+  }
+  const pairs = [...new Set(rows.map((x) => `${x.model}\u0000${x.framework}`))];
+  for (const pair of pairs) {
+    const [model, framework] = pair.split("\u0000");
+    const base = acc.unpruned.find((u) => u.model === model)?.accuracy;
+    if (base === undefined) continue;
+    for (const d of deltas) {
+      rows.push({
+        kind: "threshold",
+        model,
+        framework,
+        accuracy_pct: Number((100 * base - d).toFixed(2)),
+        label: `unpruned − ${d}`,
+      });
+    }
+    const paper = PAPER_NUMBERS.find((x) => x.framework === framework);
+    if (paper && model.startsWith("vgg16")) {
+      rows.push({
+        kind: "paper",
+        model,
+        framework,
+        cost_pct: paper.cost_pct,
+        label: `MOSAIC paper ${paper.cost_pct}%`,
+      });
+    }
+  }
+  const only = (k: string) => ({ filter: `datum.kind === '${k}'` });
+  return {
+    name: "iso_accuracy",
+    title: "HE cost vs fine-tuned accuracy (the papers' comparison)",
+    description:
+      "Down and right is better: less HE cost at higher test accuracy after the same masked " +
+      "fine-tune. One point per budget and seed. Dashed lines: the unpruned model's accuracy " +
+      `minus ${deltas.join(" and ")} points; the iso-accuracy cost of a method is where its ` +
+      "curve crosses them. Dotted: the MOSAIC paper's published cost for VGG-16 on Tiny " +
+      "ImageNet (another dataset and model size, not reproduced here).",
+    rows,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: `HE cost vs fine-tuned test accuracy (${r.manifest.weights ?? "trained models"})`,
+      data: { values: rows },
+      facet: {
+        row: { field: "model", type: "nominal", title: null },
+        column: { field: "framework", type: "nominal", title: "framework" },
+      },
+      resolve: { scale: { x: "independent" } },
+      spec: {
+        width: 260,
+        height: 180,
+        layer: [
+          {
+            transform: [only("measured")],
+            mark: { type: "line", point: true, strokeWidth: 1.5 },
+            encoding: {
+              x: {
+                field: "accuracy_pct",
+                type: "quantitative",
+                title: "fine-tuned test accuracy (%)",
+                scale: { zero: false },
+              },
+              y: { field: "cost_pct", type: "quantitative", title: "HE cost (% of unpruned)" },
+              color: { field: "method", type: "nominal", scale: METHOD_COLORS, title: "method" },
+              detail: { field: "seed", type: "nominal" },
+              order: { field: "budget" },
+              tooltip: [
+                { field: "method" },
+                { field: "budget" },
+                { field: "seed" },
+                { field: "accuracy_pct" },
+                { field: "one_shot_pct" },
+                { field: "cost_pct" },
+              ],
+            },
+          },
+          {
+            transform: [only("threshold")],
+            mark: { type: "rule", strokeDash: [4, 3], color: "#555" },
+            encoding: { x: { field: "accuracy_pct", type: "quantitative" } },
+          },
+          {
+            transform: [only("paper")],
+            mark: { type: "rule", strokeDash: [1, 2], color: "#4c78a8" },
+            encoding: { y: { field: "cost_pct", type: "quantitative" } },
+          },
+        ],
+      },
+      config: CHART_CONFIG,
+    },
+  };
+}
+
 /** Every chart of a results file.
  *
  * @example
@@ -454,7 +589,11 @@ export function nonlinearChart(r: Results): Chart {
  * ```
  */
 export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {
-  const charts: Chart[] = [totalCostChart(r, weights)];
+  const iso = isoChart(r);
+  // Per-budget charts show the first seed's pruning (seeds differ only in MOSAIC's assembly).
+  const first = r.manifest.study.accuracy?.seeds[0];
+  r = { ...r, prune: r.prune.filter((p) => p.seed === undefined || p.seed === first) };
+  const charts: Chart[] = iso ? [iso, totalCostChart(r, weights)] : [totalCostChart(r, weights)];
   for (const model of r.manifest.study.models) {
     for (const fw of r.manifest.study.frameworks) {
       const c = layerChart(r, model, fw);

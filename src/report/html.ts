@@ -40,8 +40,10 @@ export function headline(
   r: Results,
   weights: readonly OpWeights[],
 ): { model: string; framework: string; method: string; values: number[]; saliency: number }[] {
-  const b = r.manifest.study.default_budget;
-  return r.prune.filter((p) => p.budget === b).map((p) => ({
+  const b = r.manifest.study.default_budget, first = r.manifest.study.accuracy?.seeds[0];
+  return r.prune.filter((p) => p.budget === b && (p.seed === undefined || p.seed === first)).map((
+    p,
+  ) => ({
     model: p.model,
     framework: p.framework,
     method: p.method,
@@ -53,6 +55,94 @@ export function headline(
     a.model.localeCompare(b.model) || a.framework.localeCompare(b.framework) ||
     a.method.localeCompare(b.method)
   );
+}
+
+/** One line of the iso-accuracy table: both methods' cost at one δ. */
+export interface IsoLine {
+  readonly model: string;
+  readonly framework: string;
+  readonly delta: number;
+  readonly unpruned_pct: number;
+  readonly hunter: string;
+  readonly mosaic: string;
+  /** MOSAIC − Hunter, points of HE cost (negative: MOSAIC is cheaper), or null. */
+  readonly mosaic_minus_hunter: number | null;
+}
+
+function isoCell(
+  row: {
+    cost_pct: number | null;
+    cost_min: number | null;
+    cost_max: number | null;
+    seeds: readonly { reading: string }[];
+  } | undefined,
+): string {
+  if (!row || row.cost_pct === null) return "not reached";
+  const spread = row.seeds.length > 1
+    ? ` [${row.cost_min!.toFixed(2)}, ${row.cost_max!.toFixed(2)}]`
+    : "";
+  const bound = row.seeds.some((s) => s.reading === "cheapest-measured") ? " ≤" : "";
+  return `${bound}${row.cost_pct.toFixed(2)}${spread}`.trim();
+}
+
+/**
+ * The iso-accuracy table: per model, framework and δ, the lowest HE cost (% of unpruned) each
+ * method reaches within δ points of the unpruned accuracy (mean over seeds, [min, max]; "≤" when
+ * even the largest budget kept the accuracy, so the true value is lower).
+ *
+ * @example
+ * ```ts
+ * import { isoLines } from "./html.ts";
+ * import type { Results } from "./results.ts";
+ *
+ * const iso = (method: string, cost_pct: number) => ({ model: "m", framework: "f", method, delta: 1,
+ *   unpruned: 0.9, cost_pct, cost_min: cost_pct, cost_max: cost_pct, seeds: [{ seed: 1, cost_pct, reading: "interpolated" }] });
+ * const r = { accuracy: { iso: [iso("hunter", 30), iso("mosaic", 25)] } } as unknown as Results;
+ * if (isoLines(r)[0].mosaic_minus_hunter !== -5) throw new Error();
+ * ```
+ */
+export function isoLines(r: Results): IsoLine[] {
+  const iso = r.accuracy?.iso ?? [];
+  const keys = [...new Set(iso.map((x) => `${x.model}\u0000${x.framework}\u0000${x.delta}`))];
+  return keys.map((k) => {
+    const [model, framework, delta] = k.split("\u0000");
+    const of = (m: string) =>
+      iso.find((x) =>
+        x.model === model && x.framework === framework && String(x.delta) === delta &&
+        x.method === m
+      );
+    const h = of("hunter"), m = of("mosaic");
+    const diff = h?.cost_pct != null && m?.cost_pct != null
+      ? Number((m.cost_pct - h.cost_pct).toFixed(2))
+      : null;
+    return {
+      model,
+      framework,
+      delta: Number(delta),
+      unpruned_pct: Number((100 * (h ?? m)!.unpruned).toFixed(2)),
+      hunter: isoCell(h),
+      mosaic: isoCell(m),
+      mosaic_minus_hunter: diff,
+    };
+  }).sort((a, b) =>
+    a.model.localeCompare(b.model) || a.framework.localeCompare(b.framework) || a.delta - b.delta
+  );
+}
+
+function accuracyLead(r: Results): string[] {
+  const a = r.accuracy, spec = r.manifest.study.accuracy;
+  if (!a || !spec) return [];
+  return [
+    `Test accuracy on ${a.test_images} ${a.dataset} test images after a masked fine-tune of ` +
+    `${spec.recipe.epochs} epoch over ${a.train_images} training images (SGD momentum ` +
+    `${spec.recipe.momentum}, lr ${spec.recipe.lr} ${spec.recipe.lrSchedule}, batch ` +
+    `${spec.recipe.batchSize}, weight decay ${spec.recipe.weightDecay}${
+      spec.distill ? `, distillation α ${spec.distill.alpha} T ${spec.distill.temperature}` : ""
+    }), the same for both methods; seeds ${spec.seeds.join(", ")}; engine ${a.engine}. ` +
+    `Unpruned: ${
+      a.unpruned.map((u) => `${u.model} ${(100 * u.accuracy).toFixed(2)}%`).join(", ")
+    }.`,
+  ];
 }
 
 /** Median measured / predicted ratio per framework (null if nothing was timed).
@@ -109,6 +199,26 @@ export function summaryMarkdown(
     `${s.width === 1 ? "full-width models" : `models at width ${s.width}`}; weights: ` +
     `**${r.manifest.weights}**.`,
     "",
+    ...(r.accuracy
+      ? [
+        "## HE cost at iso-accuracy, % of unpruned (lower is better)",
+        "",
+        ...accuracyLead(r),
+        "",
+        "| model | framework | δ (points) | unpruned acc. % | Hunter | MOSAIC | MOSAIC − Hunter |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        ...isoLines(r).map((l) =>
+          `| ${l.model} | ${l.framework} | ${l.delta} | ${l.unpruned_pct} | ${l.hunter} | ${l.mosaic} | ${
+            l.mosaic_minus_hunter ?? "–"
+          } |`
+        ),
+        "",
+        "Each cost is the lowest HE cost whose fine-tuned accuracy is within δ of the unpruned " +
+        "model's, interpolated between measured budgets (mean over seeds, [min, max]); ≤ marks a " +
+        "method that kept the accuracy at every budget measured.",
+        "",
+      ]
+      : []),
     `## HE cost of the linear layers, % of unpruned (weight sparsity ${s.default_budget})`,
     "",
     `| model | framework | method | ${
@@ -185,7 +295,14 @@ th{background:#f4f4f4}img{max-width:100%}pre{background:#f6f6f6;padding:1em;over
 <p class="warn">Weights: <strong>${esc(r.manifest.weights)}</strong>. Presets: ${
     r.manifest.presets.map((p) => `${esc(p.name)} (${esc(p.security)})`).join("; ")
   }.</p>
-<h2>Headline: HE cost, % of unpruned (sparsity ${r.manifest.study.default_budget})</h2>
+${
+    r.accuracy
+      ? `<h2>Headline: HE cost at iso-accuracy, % of unpruned (lower is better)</h2>
+<p>${esc(accuracyLead(r).join(" "))}</p>
+${table(isoLines(r) as unknown as Chart["rows"])}`
+      : ""
+  }
+<h2>HE cost, % of unpruned (sparsity ${r.manifest.study.default_budget})</h2>
 ${
     table(head.map((h) => ({
       model: h.model,

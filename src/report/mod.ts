@@ -15,6 +15,9 @@
 export { buildManifest, cpuModel, gitSha, type Manifest, writeFileAtomic } from "./manifest.ts";
 export { programSummary } from "./summary.ts";
 export {
+  type AccuracyResults,
+  type AccuracySpec,
+  isoOf,
   type LayerOps,
   type LayerResult,
   mergeShards,
@@ -32,16 +35,20 @@ export {
   checkStudy,
   DEFAULT_STUDY,
   inShard,
+  isTrained,
   nonlinearRow,
   PAPER_NUMBERS,
   parseShard,
+  preloadStudyModels,
   type Profile,
+  PROFILE_ACCURACY,
   PROFILE_WIDTH,
   profileOf,
   PROFILES,
   pruneRow,
   REPRESENTATIVE_LAYERS,
   type Shard,
+  studyBudget,
   studyModel,
   studyPreset,
   studyPrune,
@@ -52,6 +59,7 @@ export {
   type Chart,
   CHART_CONFIG,
   costPct,
+  isoChart,
   layerChart,
   nonlinearChart,
   type OpWeights,
@@ -60,5 +68,21 @@ export {
   tradeoffChart,
 } from "./charts.ts";
 export { renderPng, renderSvg } from "./render.ts";
-export { agreement, headline, indexHtml, summaryMarkdown } from "./html.ts";
-export { benchModel, calibratedWeights, renderReport, reportWeights, runStudy } from "./run.ts";
+export { agreement, headline, indexHtml, type IsoLine, isoLines, summaryMarkdown } from "./html.ts";
+export {
+  benchModel,
+  calibratedWeights,
+  type LoopOptions,
+  renderReport,
+  reportWeights,
+  runStudy,
+} from "./run.ts";
+export {
+  type AccuracyPoint,
+  isoCost,
+  type IsoReading,
+  type IsoRow,
+  isoRows,
+  type IsoSeed,
+} from "./iso_accuracy.ts";
+export { type FinetuneTask, runAccuracyLoop } from "./accuracy_study.ts";

@@ -9,6 +9,8 @@ import { UserError } from "../he/errors.ts";
 import type { OpCounts } from "../he/plan.ts";
 import type { UnitCosts } from "../cost/unit_costs.ts";
 import type { Manifest } from "./manifest.ts";
+import type { Recipe } from "../train/mod.ts";
+import { type IsoRow, isoRows } from "./iso_accuracy.ts";
 
 /** Format tag of results files. */
 export const RESULTS_FORMAT = "mosaic-bench-results/1";
@@ -28,6 +30,22 @@ export interface StudySpec {
   /** Channel width of the zoo models (1 = full). */
   readonly width: number;
   readonly seed: number;
+  /** The accuracy loop (trained models only): seeds, fine-tune recipe, test images, engine. */
+  readonly accuracy?: AccuracySpec;
+}
+
+/** What the accuracy loop of a study does. */
+export interface AccuracySpec {
+  /** Each seed prunes (MOSAIC's assembly) and fine-tunes (data order) once per budget. */
+  readonly seeds: readonly number[];
+  /** The masked fine-tune, one recipe for both methods (its seed is replaced by each seed). */
+  readonly recipe: Recipe;
+  /** Distillation from the unpruned model, or null. */
+  readonly distill: { readonly alpha: number; readonly temperature: number } | null;
+  /** Test images evaluated (the first N of the test split), or null for all. */
+  readonly test_limit: number | null;
+  /** Accuracy losses (points) of the iso-accuracy table. */
+  readonly deltas: readonly number[];
 }
 
 /** The manifest of a results file: the run's identity plus what it covered. */
@@ -63,6 +81,12 @@ export interface PruneRow {
   readonly predicted_ms_dense: number;
   readonly predicted_ms: number;
   readonly layers: readonly LayerResult[];
+  /** The seed of pruning and fine-tuning (absent in results without the accuracy loop). */
+  readonly seed?: number;
+  /** How the budget was applied: global sparsity, or the same sparsity in every layer. */
+  readonly budget_kind?: "global" | "per-layer";
+  /** Top-1 test accuracy, pruned before fine-tuning and after (trained models only). */
+  readonly accuracy?: { readonly one_shot: number; readonly finetuned: number };
   readonly assembly?: {
     readonly completed: number;
     readonly completed_identity: number;
@@ -94,6 +118,21 @@ export interface NonlinearRow {
   readonly source: string;
 }
 
+/** The accuracy loop's results: data, engine, unpruned accuracies and the iso-accuracy table. */
+export interface AccuracyResults {
+  readonly dataset: string;
+  readonly train_images: number;
+  readonly test_images: number;
+  /** SHA-256 of the training and test image sets. */
+  readonly data_sha256: { readonly train: string; readonly test: string };
+  readonly engine: string;
+  readonly unpruned: readonly { readonly model: string; readonly accuracy: number }[];
+  /** Fine-tuning throughput (samples per second per job) and the loop's wall time. */
+  readonly samples_per_second: number;
+  readonly seconds: number;
+  readonly iso: readonly IsoRow[];
+}
+
 /** A results file. */
 export interface Results {
   readonly format: typeof RESULTS_FORMAT;
@@ -102,6 +141,8 @@ export interface Results {
   readonly prune: readonly PruneRow[];
   readonly timings: readonly TimingRow[];
   readonly nonlinear: readonly NonlinearRow[];
+  /** Present when the study fine-tuned trained models. */
+  readonly accuracy?: AccuracyResults;
 }
 
 /** Manifest fields that must agree for results to be merged (all but the creation time). */
@@ -278,12 +319,62 @@ export function mergeShards(
     shards: shards.sort((a, b) => a.index - b.index),
     prune: uniq(
       parts.flatMap((p) => [...p.prune]),
-      (r) => `${r.model}/${r.framework}/${r.method}/${r.budget}`,
+      (r) => `${r.model}/${r.framework}/${r.method}/${r.budget}/${r.seed ?? ""}`,
     ),
     timings: uniq(
       parts.flatMap((p) => [...p.timings]),
       (r) => `${r.model}/${r.layer}/${r.framework}/${r.variant}`,
     ),
     nonlinear: uniq(parts.flatMap((p) => [...p.nonlinear]), (r) => `${r.model}/${r.framework}`),
+    ...mergedAccuracy(parts),
   };
+}
+
+/** The accuracy results of merged shards: unpruned accuracies joined, iso-accuracy recomputed. */
+function mergedAccuracy(parts: readonly Results[]): { accuracy?: AccuracyResults } {
+  const accs = parts.map((p) => p.accuracy).filter((a): a is AccuracyResults => !!a);
+  if (accs.length === 0) return {};
+  const unpruned = [...new Map(accs.flatMap((a) => a.unpruned).map((u) => [u.model, u])).values()];
+  const rows = parts.flatMap((p) => [...p.prune]);
+  const deltas = parts[0].manifest.study.accuracy?.deltas ?? [0.5, 1];
+  return {
+    accuracy: {
+      ...accs[0],
+      unpruned,
+      seconds: accs.reduce((s, a) => s + a.seconds, 0),
+      samples_per_second: accs.reduce((s, a) => s + a.samples_per_second, 0) / accs.length,
+      iso: isoOf(rows, unpruned, deltas),
+    },
+  };
+}
+
+/**
+ * The iso-accuracy table of pruning rows that carry fine-tuned accuracy.
+ *
+ * @example
+ * ```ts
+ * import { isoOf, type PruneRow } from "./results.ts";
+ *
+ * const row = (budget: number, cost_pct: number, finetuned: number) =>
+ *   ({ model: "m", framework: "f", method: "mosaic", budget, cost_pct, seed: 1,
+ *     accuracy: { one_shot: 0.1, finetuned } }) as unknown as PruneRow;
+ * const iso = isoOf([row(0.5, 40, 0.9), row(0.9, 10, 0.5)], [{ model: "m", accuracy: 0.9 }], [0.5]);
+ * if (iso[0].seeds[0].reading !== "interpolated") throw new Error();
+ * ```
+ */
+export function isoOf(
+  rows: readonly PruneRow[],
+  unpruned: readonly { readonly model: string; readonly accuracy: number }[],
+  deltas: readonly number[],
+): IsoRow[] {
+  const points = rows.filter((r) => r.accuracy).map((r) => ({
+    model: r.model,
+    framework: r.framework,
+    method: r.method,
+    budget: r.budget,
+    seed: r.seed ?? 0,
+    cost_pct: r.cost_pct,
+    accuracy: r.accuracy!.finetuned,
+  }));
+  return isoRows(points, new Map(unpruned.map((u) => [u.model, u.accuracy])), deltas);
 }

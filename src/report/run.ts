@@ -24,13 +24,27 @@ import {
 } from "./results.ts";
 import {
   inShard,
+  isTrained,
   nonlinearRow,
+  preloadStudyModels,
   pruneRow,
   type Shard,
   studyModel,
   studyPreset,
   studyPrune,
 } from "./study.ts";
+import { type FinetuneTask, runAccuracyLoop } from "./accuracy_study.ts";
+import { isoOf } from "./results.ts";
+import type { EngineName } from "../train/mod.ts";
+
+/** How the accuracy loop of a study runs (trained models only). */
+export interface LoopOptions {
+  /** false skips fine-tuning (rows then carry no accuracy). */
+  readonly enabled: boolean;
+  readonly engine: EngineName;
+  /** Fashion-MNIST folder; default: the shipped files. */
+  readonly data?: string;
+}
 
 async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32Array>) {
   const parts: Uint8Array[] = [];
@@ -170,7 +184,9 @@ export async function runStudy(
   withBench: boolean,
   unit: NamedWeights,
   progress: (line: string) => void = () => {},
+  loop: LoopOptions = { enabled: true, engine: "auto" },
 ): Promise<Results> {
+  await preloadStudyModels(spec.models);
   const pairs = spec.models.flatMap((m) => spec.frameworks.map((f) => [m, f] as const));
   const mine = pairs.filter((_, i) => inShard(i, shard));
   const prune: PruneRow[] = [];
@@ -178,24 +194,48 @@ export async function runStudy(
   const timings: TimingRow[] = [];
   const hashes: Record<string, string> = {};
   const t0 = performance.now();
+  const tasks: (FinetuneTask & { row: number })[] = [];
+  const withLoop = loop.enabled && spec.accuracy !== undefined;
   for (const [i, [model, framework]] of mine.entries()) {
     const net = studyModel(model, spec.width, spec.seed);
     hashes[model] ??= await networkHash(net);
+    const trained = isTrained(model) && spec.accuracy !== undefined;
+    const seeds = trained ? spec.accuracy!.seeds : [spec.seed];
     for (const budget of spec.budgets) {
       for (const method of ["hunter", "mosaic"] as const) {
-        progress(
-          `[${i + 1}/${mine.length}] ${net.name} ${framework} ${method} sparsity ${budget} ` +
-            `(${((performance.now() - t0) / 1000).toFixed(0)} s)`,
-        );
-        const r = studyPrune(net, framework, method, budget, spec.seed);
-        prune.push(pruneRow(model, framework, method, budget, r));
-        hashes[`${model}/${framework}/${method}/${budget}`] = await maskHash(
-          r.masks,
-          r.permutations,
-        );
+        for (const seed of seeds) {
+          progress(
+            `[${i + 1}/${mine.length}] ${net.name} ${framework} ${method} sparsity ${budget}` +
+              `${trained ? ` seed ${seed}` : ""} (${
+                ((performance.now() - t0) / 1000).toFixed(0)
+              } s)`,
+          );
+          const r = studyPrune(net, framework, method, budget, seed);
+          const label = `${model}/${framework}/${method}/${budget}${trained ? `/${seed}` : ""}`;
+          if (trained && withLoop) tasks.push({ label, net, pruned: r, seed, row: prune.length });
+          prune.push(pruneRow(model, framework, method, budget, r, trained ? seed : undefined));
+          hashes[label] = await maskHash(r.masks, r.permutations);
+        }
       }
     }
     nonlinear.push(nonlinearRow(model, net, framework));
+  }
+  let accuracy: Results["accuracy"];
+  if (withLoop && tasks.length > 0) {
+    const models = [...new Set(tasks.map((t) => t.net))];
+    const { perTask, summary } = await runAccuracyLoop(
+      spec.accuracy!,
+      loop.engine,
+      models,
+      tasks,
+      { dir: loop.data },
+      progress,
+    );
+    tasks.forEach((t, k) => prune[t.row] = { ...prune[t.row], accuracy: perTask[k] });
+    accuracy = {
+      ...summary,
+      iso: isoOf(prune, summary.unpruned, spec.accuracy!.deltas),
+    };
   }
   if (withBench) {
     for (const model of spec.models) {
@@ -224,6 +264,7 @@ export async function runStudy(
     prune,
     timings,
     nonlinear,
+    ...(accuracy ? { accuracy } : {}),
   };
 }
 

@@ -10,12 +10,15 @@ import { UserError } from "../he/errors.ts";
 import { cryptflow2Preset, getPreset, type Preset } from "../he/presets.ts";
 import { networkNonlinear } from "../cost/nonlinear.ts";
 import { modelCost } from "../cost/model_cost.ts";
-import type { Network } from "../nn/network.ts";
+import { linearNodes, type Network } from "../nn/network.ts";
 import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
+import { loadModel, TRAINED_MODELS } from "../nn/load.ts";
+import type { Budget } from "../prune/select.ts";
+import { FINETUNE_RECIPE } from "../train/mod.ts";
 import { prune, type PruneResult } from "../prune/prune.ts";
 import { maskNetwork } from "../nn/masks.ts";
 import { permuteMasks, permuteNetwork } from "../prune/permute.ts";
-import type { NonlinearRow, PruneRow, StudySpec } from "./results.ts";
+import type { AccuracySpec, NonlinearRow, PruneRow, StudySpec } from "./results.ts";
 
 /** Profiles of the study. */
 export const PROFILES = ["quick", "full"] as const;
@@ -23,14 +26,45 @@ export const PROFILES = ["quick", "full"] as const;
 /** A profile. */
 export type Profile = typeof PROFILES[number];
 
-/** The study `deno task report` runs with no arguments. */
-export const DEFAULT_STUDY: Omit<StudySpec, "profile" | "width"> = {
-  models: ["vgg16-cifar10", "vgg16-tinyimagenet", "resnet18-cifar10", "resnet18-tinyimagenet"],
+/**
+ * The study `deno task report` runs with no arguments: the shipped trained models (VGG-16 and
+ * ResNet-18 at width 0.25, trained on Fashion-MNIST), both frameworks, five budgets, and the
+ * accuracy loop of the profile (`PROFILE_ACCURACY`).
+ */
+export const DEFAULT_STUDY: Omit<StudySpec, "profile" | "width" | "accuracy"> = {
+  models: ["vgg16-fashionmnist-trained", "resnet18-fashionmnist-trained"],
   frameworks: ["gazelle", "cryptflow2"],
-  budgets: [0.5, 0.7, 0.9],
+  budgets: [0.5, 0.6, 0.7, 0.8, 0.9],
   default_budget: 0.7,
   seed: 1,
 };
+
+/**
+ * The accuracy loop of each profile. quick (the default report): one seed, a short fine-tune
+ * (a quarter pass over the shipped 12,000-image training subset); full: three seeds, one pass.
+ * Both evaluate on the whole 10,000-image test split.
+ */
+export const PROFILE_ACCURACY: Readonly<Record<"quick" | "full", AccuracySpec>> = {
+  quick: {
+    seeds: [1],
+    recipe: { ...FINETUNE_RECIPE, epochs: 0.25 },
+    distill: null,
+    test_limit: null,
+    deltas: [0.5, 1],
+  },
+  full: {
+    seeds: [1, 2, 3],
+    recipe: FINETUNE_RECIPE,
+    distill: null,
+    test_limit: null,
+    deltas: [0.5, 1],
+  },
+};
+
+/** Is this a shipped trained model (pruned per layer, with the accuracy loop)? */
+export function isTrained(model: string): boolean {
+  return TRAINED_MODELS.includes(model);
+}
 
 /** Channel width of each profile: quick runs width-scaled models. */
 export const PROFILE_WIDTH: Readonly<Record<Profile, number>> = { quick: 0.25, full: 1 };
@@ -142,8 +176,10 @@ export function inShard(i: number, shard: Shard | null): boolean {
  */
 export function checkStudy(spec: StudySpec): void {
   for (const m of spec.models) {
-    if (!ZOO_MODELS.includes(m)) {
-      throw new UserError(`Unknown model "${m}" in --models: use ${ZOO_MODELS.join(", ")}`);
+    if (!ZOO_MODELS.includes(m) && !isTrained(m)) {
+      throw new UserError(
+        `Unknown model "${m}" in --models: use ${[...TRAINED_MODELS, ...ZOO_MODELS].join(", ")}`,
+      );
     }
   }
   for (const f of spec.frameworks) studyPreset(f);
@@ -157,7 +193,17 @@ export function checkStudy(spec: StudySpec): void {
 
 const nets = new Map<string, Network>();
 
-/** The zoo model of a study (cached).
+/**
+ * Load a study's shipped trained models into the cache `studyModel` reads (zoo models need no
+ * loading).
+ */
+export async function preloadStudyModels(models: readonly string[]): Promise<void> {
+  for (const m of models) {
+    if (isTrained(m) && !nets.has(`${m}|trained`)) nets.set(`${m}|trained`, await loadModel(m));
+  }
+}
+
+/** The model of a study (cached): a trained model (preloaded; width and seed do not apply) or a zoo model.
  *
  * @example
  * ```ts
@@ -167,6 +213,11 @@ const nets = new Map<string, Network>();
  * ```
  */
 export function studyModel(model: string, width: number, seed: number): Network {
+  if (isTrained(model)) {
+    const net = nets.get(`${model}|trained`);
+    if (!net) throw new Error(`studyModel: ${model} was not preloaded (preloadStudyModels)`);
+    return net;
+  }
   const key = `${model}|${width}|${seed}`;
   let net = nets.get(key);
   if (!net) nets.set(key, net = buildZoo(model, { width, seed }));
@@ -174,6 +225,27 @@ export function studyModel(model: string, width: number, seed: number): Network 
 }
 
 const pruned = new Map<string, PruneResult>();
+
+/**
+ * The budget a study applies at sparsity `ratio`: the same sparsity in every linear layer for
+ * trained models (a global magnitude ranking empties whole layers of trained networks, whose
+ * layers' weight scales differ), a global sparsity for the synthetic zoo.
+ *
+ * @example
+ * ```ts
+ * import { studyBudget, studyModel } from "./study.ts";
+ *
+ * const b = studyBudget(studyModel("vgg16-cifar10", 0.125, 1), 0.7);
+ * if (b.kind !== "sparsity") throw new Error();
+ * ```
+ */
+export function studyBudget(net: Network, ratio: number): Budget {
+  if (!isTrained(net.name)) return { kind: "sparsity", ratio };
+  return {
+    kind: "layers",
+    ratios: Object.fromEntries(linearNodes(net).map((n) => [n.name, ratio])),
+  };
+}
 
 /** Hunter or MOSAIC on a study model at a sparsity budget (cached; deterministic).
  *
@@ -201,7 +273,7 @@ export function studyPrune(
       framework,
       preset: studyPreset(framework),
       convMethod: "or",
-      budget: { kind: "sparsity", ratio: budget },
+      budget: studyBudget(net, budget),
       seed,
       fidelitySamples: 0,
       progress,
@@ -255,6 +327,7 @@ export function pruneRow(
   method: "hunter" | "mosaic",
   budget: number,
   r: PruneResult,
+  seed?: number,
 ): PruneRow {
   const t = r.report.totals;
   let completed = 0, identity = 0, bound = 0;
@@ -275,6 +348,8 @@ export function pruneRow(
     cost_pct: t.cost_pct,
     predicted_ms_dense: t.predicted_ms_dense,
     predicted_ms: t.predicted_ms,
+    budget_kind: isTrained(model) ? "per-layer" : "global",
+    ...(seed !== undefined ? { seed } : {}),
     layers: r.report.layers.map((l) => ({
       name: l.name,
       kind: l.kind,

@@ -1,0 +1,168 @@
+/**
+ * `deno task finetune --model M --masks F.json --out M2.onnx [--epochs E] [--distill] [--seed S]
+ * [--lr LR] [--batch B] [--engine auto|torch|tfjs] [--data DIR] [--test-limit N] [--json]`:
+ * fine-tune a pruned model with its masks (and MOSAIC's permutations) fixed; write the pruned,
+ * permuted, fine-tuned ONNX and its card (`M2.card.json`: recipe, seed, engine, data and mask
+ * hashes, test accuracy before and after).
+ *
+ * @module
+ */
+import { parseArgs } from "@std/cli/parse-args";
+import {
+  buildManifest,
+  DEFAULT_DISTILL,
+  engineFlag,
+  exportOnnx,
+  finetune,
+  FINETUNE_RECIPE,
+  fitToNetwork,
+  imageSetHash,
+  loadFashionMnist,
+  loadModel,
+  networkHash,
+  openEngine,
+  permuteMasks,
+  permuteNetwork,
+  readPruneFile,
+  type Recipe,
+  sha256Hex,
+  UserError,
+  writeFileAtomic,
+} from "../mod.ts";
+import { checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
+
+const STRINGS = [
+  "model",
+  "masks",
+  "out",
+  "epochs",
+  "seed",
+  "lr",
+  "batch",
+  "engine",
+  "data",
+  "test-limit",
+  "width",
+];
+const BOOLS = ["distill", "json", "help"];
+
+const HELP = `deno task finetune --model M --masks F.json --out M2.onnx [options]
+
+Fine-tune a pruned model with its masks fixed (pruned weights held at zero after every step) and,
+for MOSAIC, its channel permutations applied. One recipe for every method (the study's).
+
+  --model M                 a shipped trained model (vgg16-fashionmnist-trained, …), zoo name or .onnx
+  --masks F.json            a prune file from deno task prune (made for the same model)
+  --epochs E                passes over the training set (default ${FINETUNE_RECIPE.epochs})
+  --lr LR                   peak learning rate, cosine schedule (default ${FINETUNE_RECIPE.lr})
+  --batch B                 batch size (default ${FINETUNE_RECIPE.batchSize})
+  --seed S                  data order and augmentation seed (default 1)
+  --distill                 distil from the unpruned model (α = ${DEFAULT_DISTILL.alpha}, T = ${DEFAULT_DISTILL.temperature})
+  --engine auto|torch|tfjs  auto: torch when found, else tfjs
+  --data DIR                Fashion-MNIST IDX files (default: Debian's full set, else the shipped subset)
+  --test-limit N            evaluate on the first N test images (default all 10,000)
+  --json                    print the card as JSON`;
+
+async function main(): Promise<number> {
+  const args = parseArgs(Deno.args, { string: STRINGS, boolean: BOOLS });
+  checkFlags(args, [...STRINGS, ...BOOLS]);
+  if (args.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!args.model) throw new UserError("--model is required (deno task finetune --help)");
+  if (!args.masks) throw new UserError("--masks FILE.json is required (deno task finetune --help)");
+  const out = await outputPath(args.out, ".onnx");
+  const seed = numberFlag(args.seed, "seed", 1);
+  const recipe: Recipe = {
+    ...FINETUNE_RECIPE,
+    epochs: numberFlag(args.epochs, "epochs", FINETUNE_RECIPE.epochs),
+    lr: numberFlag(args.lr, "lr", FINETUNE_RECIPE.lr),
+    batchSize: numberFlag(args.batch, "batch", FINETUNE_RECIPE.batchSize),
+    seed,
+  };
+  const engineName = engineFlag(args.engine);
+  const width = args.width === undefined ? undefined : numberFlag(args.width, "width", 1);
+  const net = await loadModel(args.model, { width });
+  let text: string;
+  try {
+    text = await Deno.readTextFile(args.masks);
+  } catch (e) {
+    throw new UserError(`--masks ${args.masks}: cannot read it (${(e as Error).message})`);
+  }
+  const pf = await readPruneFile(text, args.masks, net);
+  const permuted = permuteNetwork(net, pf.permutations);
+  const masks = permuteMasks(net, pf.masks, pf.permutations);
+  const testLimit = args["test-limit"] === undefined
+    ? undefined
+    : numberFlag(args["test-limit"], "test-limit", 0);
+  const train = await loadFashionMnist("train", { dir: args.data });
+  const test = await loadFashionMnist("test", { dir: args.data, limit: testLimit });
+  const engine = await openEngine(engineName);
+  try {
+    progress(
+      `fine-tuning ${net.name} with ${args.masks} on ${train.n} images, ${engine.description}`,
+    );
+    const r = await finetune({
+      engine,
+      net: permuted,
+      masks,
+      train: fitToNetwork(train, net),
+      test: fitToNetwork(test, net),
+      recipe,
+      ...(args.distill ? { distill: DEFAULT_DISTILL } : {}),
+      progress: (l) => progress(`  ${l}`),
+    });
+    const tuned = {
+      ...r.net,
+      name: `${net.name}+finetuned`,
+      weights: `${net.weights}; pruned by ${args.masks}, fine-tuned (${engine.name}, seed ${seed})`,
+    };
+    const onnx = exportOnnx(tuned);
+    const card = {
+      format: "mosaic-bench-model-card/1",
+      model: tuned.name,
+      weights: tuned.weights,
+      base_model: { name: net.name, sha256: await networkHash(net) },
+      masks: { file: args.masks, sha256: await sha256Hex([new TextEncoder().encode(text)]) },
+      dataset: {
+        train: {
+          name: train.name,
+          images: train.n,
+          source: train.source,
+          sha256: await imageSetHash(train),
+        },
+        test: {
+          name: test.name,
+          images: test.n,
+          source: test.source,
+          sha256: await imageSetHash(test),
+        },
+      },
+      recipe,
+      distill: args.distill ? DEFAULT_DISTILL : null,
+      engine: engine.description,
+      accuracy: { one_shot: r.oneShot, finetuned: r.tuned },
+      train_seconds: r.run.seconds,
+      train_samples_per_second: r.run.samplesPerSecond,
+      pruned_weights_nonzero: 0,
+      manifest: buildManifest([], { finetune: seed }, tuned.weights),
+    };
+    await writeFileAtomic(out, onnx);
+    await writeFileAtomic(
+      out.replace(/\.onnx$/, ".card.json"),
+      JSON.stringify(card, null, 2) + "\n",
+    );
+    progress(
+      `test accuracy one-shot ${(100 * r.oneShot).toFixed(2)}% → fine-tuned ${
+        (100 * r.tuned).toFixed(2)
+      }% → ${out}`,
+    );
+    console.log(args.json ? JSON.stringify(card, null, 2) : JSON.stringify(card.accuracy));
+  } finally {
+    await engine.close();
+  }
+  return 0;
+}
+
+if (import.meta.main) await runMain(main);

@@ -1,0 +1,130 @@
+/**
+ * The study's accuracy loop: every pruned trained model (each method, framework, budget and seed)
+ * is fine-tuned with its masks fixed, by one recipe, and its test accuracy is measured before and
+ * after. Jobs run side by side, one per core (torch processes or tfjs Workers).
+ *
+ * @module
+ */
+import type { Network } from "../nn/network.ts";
+import {
+  fitToNetwork,
+  type ImageSet,
+  imageSetHash,
+  loadFashionMnist,
+  SHIPPED_FASHION_MNIST,
+} from "../nn/images.ts";
+import { permuteMasks, permuteNetwork } from "../prune/permute.ts";
+import type { PruneResult } from "../prune/prune.ts";
+import { type EngineName, finetune, openEngine } from "../train/mod.ts";
+import type { AccuracyResults, AccuracySpec } from "./results.ts";
+
+/** One fine-tune of the loop. */
+export interface FinetuneTask {
+  readonly label: string;
+  /** The unpruned trained network. */
+  readonly net: Network;
+  readonly pruned: PruneResult;
+  readonly seed: number;
+}
+
+/** Where the loop's data comes from: the shipped files unless a folder is named. */
+export interface AccuracyData {
+  readonly dir?: string;
+}
+
+/** Run `items` through `work` with at most `jobs` at a time, in order of completion. */
+async function pool<T, R>(
+  items: readonly T[],
+  jobs: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(jobs, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i], i);
+    }
+  });
+  await Promise.all(runners);
+  return out;
+}
+
+/**
+ * Fine-tune every task and measure accuracy; also the unpruned accuracy of every model. Returns
+ * the (one-shot, fine-tuned) accuracy of each task, in order, and the loop's summary (without the
+ * iso-accuracy table, which is computed from the rows).
+ */
+export async function runAccuracyLoop(
+  spec: AccuracySpec,
+  engineName: EngineName,
+  models: readonly Network[],
+  tasks: readonly FinetuneTask[],
+  data: AccuracyData = {},
+  progress: (line: string) => void = () => {},
+): Promise<{
+  perTask: { one_shot: number; finetuned: number }[];
+  summary: Omit<AccuracyResults, "iso">;
+}> {
+  const t0 = performance.now();
+  const dir = data.dir ?? SHIPPED_FASHION_MNIST.pathname.replace(/\/$/, "");
+  const train = await loadFashionMnist("train", { dir });
+  const test = await loadFashionMnist("test", { dir, limit: spec.test_limit ?? undefined });
+  const jobs = Math.max(1, navigator.hardwareConcurrency || 1);
+  const engine = await openEngine(engineName, { jobs });
+  const fitted = new Map<string, { train: ImageSet; test: ImageSet }>();
+  const fit = (net: Network) => {
+    const key = `${net.input.c}×${net.input.h}×${net.input.w}`;
+    let f = fitted.get(key);
+    if (!f) fitted.set(key, f = { train: fitToNetwork(train, net), test: fitToNetwork(test, net) });
+    return f;
+  };
+  try {
+    progress(
+      `accuracy loop: ${tasks.length} fine-tunes on ${train.n} images (${spec.recipe.epochs} epoch), ` +
+        `test on ${test.n}, ${engine.description}, ${jobs} at a time`,
+    );
+    const unpruned = await pool(models, jobs, async (net) => {
+      const e = await engine.evaluate(net, fit(net).test);
+      progress(`  ${net.name} unpruned: ${(100 * e.accuracy).toFixed(2)}%`);
+      return { model: net.name, accuracy: e.accuracy };
+    });
+    let done = 0, samples = 0, seconds = 0;
+    const perTask = await pool(tasks, jobs, async (task) => {
+      const { net, pruned, seed } = task;
+      const r = await finetune({
+        engine,
+        net: permuteNetwork(net, pruned.permutations),
+        masks: permuteMasks(net, pruned.masks, pruned.permutations),
+        ...fit(net),
+        recipe: { ...spec.recipe, seed },
+        ...(spec.distill ? { distill: spec.distill } : {}),
+      });
+      samples += r.run.samplesPerSecond * r.run.seconds;
+      seconds += r.run.seconds;
+      progress(
+        `  [${++done}/${tasks.length}] ${task.label}: ${
+          (100 * r.oneShot).toFixed(2)
+        }% one-shot → ` +
+          `${(100 * r.tuned).toFixed(2)}% fine-tuned (${r.run.seconds.toFixed(0)} s, ` +
+          `${((performance.now() - t0) / 1000).toFixed(0)} s in all)`,
+      );
+      return { one_shot: r.oneShot, finetuned: r.tuned };
+    });
+    return {
+      perTask,
+      summary: {
+        dataset: "Fashion-MNIST",
+        train_images: train.n,
+        test_images: test.n,
+        data_sha256: { train: await imageSetHash(train), test: await imageSetHash(test) },
+        engine: engine.description,
+        unpruned,
+        samples_per_second: seconds > 0 ? samples / seconds : 0,
+        seconds: (performance.now() - t0) / 1000,
+      },
+    };
+  } finally {
+    await engine.close();
+  }
+}
