@@ -37,6 +37,8 @@ export interface Walk {
   readonly uses: Map<string, number>;
   /** The image-data tensors known so far: the graph input and every non-constant output. */
   readonly data: Set<string>;
+  /** Node names taken: every ONNX node name, and the module paths given to layers. */
+  readonly names: Set<string>;
 }
 
 /** The IR tensor an ONNX image-data tensor is. */
@@ -189,9 +191,33 @@ function dataOp(w: Walk, n: NodeProto, name: string, a: Attrs, fail: Fail) {
   }
 }
 
+/**
+ * PyTorch (1.13 on) names a node by its module scopes and op, `/layer2/layer2.0/shortcut/
+ * shortcut.1/BatchNormalization`; a weighted layer takes its module's path instead,
+ * `layer2.0.shortcut.1` as in the state dict, if no other node has that name.
+ */
+function layerName(w: Walk, n: NodeProto): string | undefined {
+  const parts = (n.name ?? "").split("/"), op = n.opType ?? "";
+  const weighted = ["Conv", "Gemm", "MatMul", "BatchNormalization"].includes(op);
+  if (!weighted || parts[0] !== "" || parts.length < 3 || parts.at(-1) !== op) return undefined;
+  let path = "", prev = "";
+  for (const s of parts.slice(1, -1)) {
+    // A Sequential child's scope repeats its parent's: `layer2`, then `layer2.0`.
+    path = prev && s.startsWith(`${prev}.`)
+      ? path + s.slice(prev.length)
+      : path
+      ? `${path}.${s}`
+      : s;
+    prev = s;
+  }
+  if (w.names.has(path)) return undefined;
+  w.names.add(path);
+  return path;
+}
+
 /** Translate one node (the `index`-th, which names it if it has no name) into the walk. */
 export function walkNode(w: Walk, n: NodeProto, index: number) {
-  const name = n.name || `${n.opType}_${index}`, op = n.opType ?? "";
+  const name = layerName(w, n) ?? (n.name || `${n.opType}_${index}`), op = n.opType ?? "";
   const fail: Fail = (why) => new UserError(`${w.source}: node ${name} (${op}) ${why}`);
   for (const t of (n.input ?? []).filter(Boolean)) {
     if (!w.consts.has(t) && !w.data.has(t)) {

@@ -200,7 +200,8 @@ function imageInput(graph: GraphProto, consts: Map<string, Const>, source: strin
  * kept, a dynamic or static batch). Layers become IR nodes; `Constant`, `Identity` of a weight and
  * shape arithmetic (`Shape`, `Gather`, `Unsqueeze`, `Concat`, …) are folded over the known batch-1
  * shapes; Identity, Dropout, a zero Pad and a no-op Cast alias their input; Reshape, Flatten,
- * Squeeze and Unsqueeze may flatten a map into a vector. Anything else — an unsupported op, a
+ * Squeeze and Unsqueeze may flatten a map into a vector. Convolutions, linear layers and BatchNorms
+ * take the PyTorch module path (`layer1.0.conv1`) their node name holds. Anything else — an unsupported op, a
  * grouped or dilated convolution, a dynamic H×W, a malformed file — is one `UserError` line naming
  * the node, the op and what is supported.
  *
@@ -237,6 +238,7 @@ export function importOnnx(bytes: Uint8Array, source: string): Network {
     full: new Map(),
     uses,
     data: new Set([input.name]),
+    names: new Set(graph.node!.map((n) => n.name ?? "")),
   };
   graph.node!.forEach((n, i) => walkNode(walk, n, i));
   if (!walk.data.has(output)) {
