@@ -117,7 +117,8 @@ function operand(w: Walk, n: NodeProto, i: number, fail: Fail): Const | undefine
   return c;
 }
 
-const DATA_OPS = [
+/** Image-data ops that are not layers: no-ops, reshapes, a spatial mean. */
+export const DATA_OPS = [
   "Identity",
   "Dropout",
   "Cast",

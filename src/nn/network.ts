@@ -93,7 +93,7 @@ export const SUPPORTED_OPS = [
   "MaxPool",
   "AveragePool",
   "GlobalAveragePool",
-  "ReduceMean (axes 2, 3)",
+  "ReduceMean",
   "Add",
   "Flatten",
   "Reshape",
@@ -102,7 +102,7 @@ export const SUPPORTED_OPS = [
   "Identity",
   "Dropout",
   "Cast",
-  "Pad (zero)",
+  "Pad",
   "Constant",
   "Shape",
   "Gather",
@@ -110,7 +110,7 @@ export const SUPPORTED_OPS = [
   "Transpose",
   "Sub",
   "Mul",
-  "Div (on constants)",
+  "Div",
 ] as const;
 
 function outSize(h: number, k: number, s: number, p0: number, p1: number): number {

@@ -5,11 +5,14 @@ import { assert, assertEquals, assertThrows } from "@std/assert";
 import onnxProto from "onnx-proto";
 import { UserError } from "../he/errors.ts";
 import { forward } from "./forward.ts";
-import type { ConvNode, GemmNode, Network } from "./network.ts";
+import { type ConvNode, type GemmNode, type Network, SUPPORTED_OPS } from "./network.ts";
 import { importOnnx } from "./onnx.ts";
 import { runOnnx } from "./ort.ts";
 import { Rng } from "./random.ts";
 import { randomInput, relErr } from "./_testing.ts";
+import { FOLDABLE_OPS } from "./_onnx_fold.ts";
+import { DATA_OPS } from "./_onnx_graph.ts";
+import { LAYER_OPS } from "./_onnx_layers.ts";
 
 const { onnx } = onnxProto;
 const A = onnx.AttributeProto.AttributeType;
@@ -364,4 +367,9 @@ Deno.test("importOnnx() refuses, in one UserError line naming the node, what it 
     assert(e.message.startsWith("bad.onnx: ") && e.message.includes(msg), e.message);
     assert(!e.message.includes("\n"), e.message);
   }
+});
+
+Deno.test("SUPPORTED_OPS lists exactly the ops the importer handles", () => {
+  const handled = new Set([...LAYER_OPS, ...DATA_OPS, ...FOLDABLE_OPS, "Constant", "Shape", "Add"]);
+  assertEquals([...handled].sort(), [...SUPPORTED_OPS].sort());
 });
