@@ -7,7 +7,15 @@
  * @module
  */
 import type onnxProto from "onnx-proto";
-import { type Attrs, type Const, constKind, type Fail, makeConst, numel } from "./_onnx_tensor.ts";
+import {
+  type Attrs,
+  type Const,
+  CONST_TYPES,
+  constKind,
+  type Fail,
+  makeConst,
+  numel,
+} from "./_onnx_tensor.ts";
 
 type NodeProto = onnxProto.onnx.INodeProto;
 
@@ -168,7 +176,7 @@ function arith(op: string, a: Const, b: Const, fail: Fail): Const {
 
 function cast(x: Const, to: number, fail: Fail): Const {
   const kind = constKind(to);
-  if (!kind) throw fail(`casts to type ${to}; supported: FLOAT (1), INT32 (6), INT64 (7)`);
+  if (!kind) throw fail(`casts to type ${to}; supported: ${CONST_TYPES}`);
   return kind === "int"
     ? makeConst(x.dims, true, x.data.map(Math.trunc))
     : makeConst(x.dims, false, x.data);
