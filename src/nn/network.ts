@@ -80,7 +80,10 @@ export interface Network {
   readonly weights: string;
 }
 
-/** The ops the IR (and the ONNX importer) supports. */
+/**
+ * The ONNX ops the importer accepts: the IR's layers, MatMul, ops that flatten a map or are no-ops
+ * in inference, and shape arithmetic it folds on constants.
+ */
 export const SUPPORTED_OPS = [
   "Conv",
   "Gemm",
@@ -90,9 +93,24 @@ export const SUPPORTED_OPS = [
   "MaxPool",
   "AveragePool",
   "GlobalAveragePool",
+  "ReduceMean",
   "Add",
   "Flatten",
   "Reshape",
+  "Squeeze",
+  "Unsqueeze",
+  "Identity",
+  "Dropout",
+  "Cast",
+  "Pad",
+  "Constant",
+  "Shape",
+  "Gather",
+  "Concat",
+  "Transpose",
+  "Sub",
+  "Mul",
+  "Div",
 ] as const;
 
 function outSize(h: number, k: number, s: number, p0: number, p1: number): number {

@@ -17,6 +17,9 @@ Deno.test("zoo models have the documented shapes and stable layer names", () => 
       "linear",
     ]],
     "resnet50-tinyimagenet": [54, 200, ["layer3.5.conv2", "linear"]],
+    "vgg16-fashionmnist": [14, 10, ["features.0", "classifier"]],
+    "resnet18-fashionmnist": [21, 10, ["conv1", "layer2.0.shortcut.0", "linear"]],
+    "resnet50-fashionmnist": [54, 10, ["conv1", "layer4.2.conv3", "linear"]],
   };
   for (const model of ZOO_MODELS) {
     const net = buildZoo(model, { width: 0.25 });

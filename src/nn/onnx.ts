@@ -1,20 +1,28 @@
 /**
  * ONNX import into the network IR and export of any IR, through `onnx-proto` (the ONNX protobuf
- * schema, protobufjs). Supported: Conv (groups = 1, dilation 1, square kernels, equal strides),
- * Gemm (transA = 0, alpha = beta = 1), MatMul with a constant right operand (and a following
- * constant bias Add), BatchNormalization, Relu, MaxPool, AveragePool, GlobalAveragePool, Add,
- * Flatten and Reshape to [N, −1]; opsets 11–21 of the default domain; FLOAT initializers; a static
- * C×H×W input (the batch dimension may be dynamic, it is taken as 1).
+ * schema, protobufjs). Import takes ONNX as PyTorch writes it: Conv (groups = 1, dilation 1,
+ * square kernels, equal strides), Gemm (transA = 0; alpha, beta, transB any), MatMul by a constant
+ * (a following constant Add is its bias), BatchNormalization (inference), Relu, MaxPool,
+ * AveragePool, GlobalAveragePool, Add (residual); Flatten (axis 1), Reshape, Squeeze and Unsqueeze
+ * that flatten a map into a vector ([N, −1], [1, −1], [−1, K], [0, −1]) or do nothing; Identity,
+ * Dropout, Cast to FLOAT and zero Pads as no-ops; `Constant` nodes and shape arithmetic on
+ * constants (Shape, Gather, Unsqueeze, Squeeze, Concat, Reshape, Transpose, Cast, Add, Sub, Mul,
+ * Div), folded over the known batch-1 shapes. Opsets 11–21 of the default domain; FLOAT, INT64 and
+ * INT32 tensors; a static C×H×W input (the batch dimension may be dynamic, it is taken as 1). The
+ * folding and the layer translation live in `_onnx_graph.ts`, `_onnx_fold.ts`, `_onnx_layers.ts`
+ * and `_onnx_tensor.ts`.
  *
  * @module
  */
 import onnxProto from "onnx-proto";
 import { UserError } from "../he/errors.ts";
-import type { BatchNormNode, ConvNode, GemmNode, Network, Node, PoolNode } from "./network.ts";
-import { inferShapes, SUPPORTED_OPS } from "./network.ts";
+import { resolve, type Walk, walkNode } from "./_onnx_graph.ts";
+import { type Const, readTensor, toNumber } from "./_onnx_tensor.ts";
+import type { Network } from "./network.ts";
+import { inferShapes } from "./network.ts";
 
 const { onnx } = onnxProto;
-type AttributeProto = onnxProto.onnx.IAttributeProto;
+type GraphProto = onnxProto.onnx.IGraphProto;
 type NodeProto = onnxProto.onnx.INodeProto;
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -143,27 +151,7 @@ export function exportOnnx(net: Network): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-const num = (v: unknown): number => Number(v ?? 0);
-
-function attrs(node: NodeProto): Map<string, AttributeProto> {
-  return new Map((node.attribute ?? []).map((a) => [a.name ?? "", a]));
-}
-
-/**
- * Read an ONNX model into the IR. Unsupported ops, grouped or dilated convolutions, dynamic
- * shapes and malformed files give one `UserError` line naming the node, the op and what is
- * supported.
- *
- * @example
- * ```ts
- * import { exportOnnx, importOnnx } from "./onnx.ts";
- * import { buildZoo } from "./zoo.ts";
- *
- * const net = importOnnx(exportOnnx(buildZoo("vgg16-cifar10", { width: 0.125 })), "vgg.onnx");
- * console.log(net.nodes[0].name, net.nodes[0].op); // features.0 Conv
- * ```
- */
-export function importOnnx(bytes: Uint8Array, source: string): Network {
+function decode(bytes: Uint8Array, source: string) {
   let model;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -179,31 +167,17 @@ export function importOnnx(bytes: Uint8Array, source: string): Network {
     throw new UserError(`${source} has no graph nodes: is it an ONNX model?`);
   }
   const opset = (model.opsetImport ?? []).find((o) => !o.domain)?.version;
-  if (opset !== undefined && opset !== null && (num(opset) < 11 || num(opset) > 21)) {
+  if (opset !== undefined && opset !== null && (toNumber(opset) < 11 || toNumber(opset) > 21)) {
     throw new UserError(
-      `${source} uses opset ${num(opset)}; supported: 11–21 (re-export with opset_version=13)`,
+      `${source} uses opset ${toNumber(opset)}; supported: 11–21 (re-export with opset_version=13)`,
     );
   }
-  const init = new Map<string, { dims: number[]; data: Float32Array }>();
-  for (const t of graph.initializer ?? []) {
-    const dims = (t.dims ?? []).map(num);
-    if (t.dataType !== FLOAT) {
-      throw new UserError(
-        `${source}: initializer ${t.name} has data type ${t.dataType}; only FLOAT (1) is supported`,
-      );
-    }
-    const n = dims.reduce((a, b) => a * b, 1);
-    const data = t.rawData && t.rawData.length > 0
-      ? new Float32Array(new Uint8Array(t.rawData).buffer)
-      : Float32Array.from(t.floatData ?? []);
-    if (data.length !== n) {
-      throw new UserError(
-        `${source}: initializer ${t.name} holds ${data.length} values, dims say ${n}`,
-      );
-    }
-    init.set(t.name ?? "", { dims, data });
-  }
-  const dataInputs = (graph.input ?? []).filter((i) => !init.has(i.name ?? ""));
+  return graph;
+}
+
+/** The one image input (not an initializer), [N, C, H, W] with a static C×H×W. */
+function imageInput(graph: GraphProto, consts: Map<string, Const>, source: string) {
+  const dataInputs = (graph.input ?? []).filter((i) => !consts.has(i.name ?? ""));
   if (dataInputs.length !== 1) {
     throw new UserError(
       `${source} has ${dataInputs.length} non-constant inputs; exactly one image input is supported`,
@@ -211,214 +185,70 @@ export function importOnnx(bytes: Uint8Array, source: string): Network {
   }
   const inp = dataInputs[0];
   const dims = inp.type?.tensorType?.shape?.dim ?? [];
-  if (dims.length !== 4 || dims.slice(1).some((d) => !d.dimValue || num(d.dimValue) < 1)) {
+  if (dims.length !== 4 || dims.slice(1).some((d) => !d.dimValue || toNumber(d.dimValue) < 1)) {
     throw new UserError(
       `${source}: input "${inp.name}" must have a static shape [N, C, H, W] (N may be dynamic); ` +
-        `got [${dims.map((d) => d.dimParam || num(d.dimValue)).join(", ")}]`,
+        `got [${dims.map((d) => d.dimParam || toNumber(d.dimValue)).join(", ")}]`,
     );
   }
-  const [c, h, w] = dims.slice(1).map((d) => num(d.dimValue));
+  const [c, h, w] = dims.slice(1).map((d) => toNumber(d.dimValue));
+  return { name: inp.name ?? "input", c, h, w };
+}
+
+/**
+ * Read an ONNX model into the IR, as PyTorch's `torch.onnx.export` writes it (BatchNorm folded or
+ * kept, a dynamic or static batch). Layers become IR nodes; `Constant`, `Identity` of a weight and
+ * shape arithmetic (`Shape`, `Gather`, `Unsqueeze`, `Concat`, …) are folded over the known batch-1
+ * shapes; Identity, Dropout, a zero Pad and a no-op Cast alias their input; Reshape, Flatten,
+ * Squeeze and Unsqueeze may flatten a map into a vector. Convolutions, linear layers and BatchNorms
+ * take the PyTorch module path (`layer1.0.conv1`) their node name holds. Anything else — an unsupported op, a
+ * grouped or dilated convolution, a dynamic H×W, a malformed file — is one `UserError` line naming
+ * the node, the op and what is supported.
+ *
+ * @example Importing an exported zoo model
+ * ```ts
+ * import { exportOnnx, importOnnx } from "./onnx.ts";
+ * import { buildZoo } from "./zoo.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const net = importOnnx(exportOnnx(buildZoo("vgg16-cifar10", { width: 0.125 })), "vgg.onnx");
+ * assertEquals([net.nodes[0].name, net.nodes[0].op], ["features.0", "Conv"]);
+ * ```
+ */
+export function importOnnx(bytes: Uint8Array, source: string): Network {
+  const graph = decode(bytes, source);
+  const consts = new Map<string, Const>();
+  for (const t of graph.initializer ?? []) {
+    const fail = (why: string) => new UserError(`${source}: initializer ${t.name} ${why}`);
+    consts.set(t.name ?? "", readTensor(t, fail));
+  }
+  const input = imageInput(graph, consts, source);
   const output = graph.output?.[0]?.name;
   if (!output) throw new UserError(`${source} declares no graph output`);
-  const nodes: Node[] = [];
-  const onnxNodes = graph.node;
-  const skip = new Set<number>();
-  const unsupported = (n: NodeProto, name: string, why: string) =>
-    new UserError(
-      `${source}: node ${name} (${n.opType}) ${why}; supported ops: ${SUPPORTED_OPS.join(", ")}`,
-    );
-  const constant = (n: NodeProto, name: string, t: string | undefined) => {
-    const v = init.get(t ?? "");
-    if (!v) throw unsupported(n, name, `needs a constant (initializer) operand "${t}"`);
-    return v;
+  const uses = new Map<string, number>();
+  for (const t of [...graph.node!.flatMap((n) => n.input ?? []), output]) {
+    uses.set(t, (uses.get(t) ?? 0) + 1);
+  }
+  const walk: Walk = {
+    source,
+    input,
+    nodes: [],
+    consts,
+    alias: new Map(),
+    full: new Map(),
+    uses,
+    data: new Set([input.name]),
+    names: new Set(graph.node!.map((n) => n.name ?? "")),
   };
-  onnxNodes.forEach((n, idx) => {
-    if (skip.has(idx)) return;
-    const name = n.name || `${n.opType}_${idx}`;
-    const a = attrs(n);
-    const intsOf = (k: string) => (a.get(k)?.ints ?? []).map(num);
-    const intOf = (k: string, d: number) => (a.has(k) ? num(a.get(k)!.i) : d);
-    const input = n.input ?? [], out = n.output?.[0] ?? "";
-    switch (n.opType) {
-      case "Conv": {
-        const W = constant(n, name, input[1]);
-        const [co, cig, kh, kw] = W.dims;
-        if (intOf("group", 1) !== 1) {
-          throw unsupported(
-            n,
-            name,
-            `has group = ${intOf("group", 1)}; only groups = 1 is supported`,
-          );
-        }
-        if (intsOf("dilations").some((d) => d !== 1)) {
-          throw unsupported(n, name, "is dilated; only dilation 1 is supported");
-        }
-        if (kh !== kw) {
-          throw unsupported(n, name, `has a ${kh}×${kw} kernel; only square kernels are supported`);
-        }
-        const s = intsOf("strides");
-        if (s.length === 2 && s[0] !== s[1]) throw unsupported(n, name, "has unequal strides");
-        const autoPad = a.get("auto_pad")?.s
-          ? new TextDecoder().decode(a.get("auto_pad")!.s!)
-          : "NOTSET";
-        if (autoPad !== "NOTSET" && autoPad !== "VALID") {
-          throw unsupported(n, name, `uses auto_pad = ${autoPad}; use explicit pads`);
-        }
-        const p = intsOf("pads");
-        const pads = (p.length === 4 ? [p[0], p[1], p[2], p[3]] : [0, 0, 0, 0]) as [
-          number,
-          number,
-          number,
-          number,
-        ];
-        const node: ConvNode = {
-          op: "Conv",
-          name,
-          inputs: [input[0]],
-          output: out,
-          ci: cig,
-          co,
-          k: kh,
-          stride: s[0] ?? 1,
-          pads,
-          weight: W.data,
-          bias: input[2] ? constant(n, name, input[2]).data : null,
-        };
-        nodes.push(node);
-        return;
-      }
-      case "Gemm":
-      case "MatMul": {
-        const W = constant(n, name, input[1]);
-        if (W.dims.length !== 2) throw unsupported(n, name, "needs a 2-D weight");
-        if (n.opType === "Gemm") {
-          if (intOf("transA", 0) !== 0) throw unsupported(n, name, "has transA = 1");
-          for (const k of ["alpha", "beta"]) {
-            if (a.has(k) && a.get(k)!.f !== 1) throw unsupported(n, name, `has ${k} ≠ 1`);
-          }
-        }
-        const transB = n.opType === "Gemm" && intOf("transB", 0) === 1;
-        const [r, cc] = W.dims;
-        const outF = transB ? r : cc, inF = transB ? cc : r;
-        const weight = transB
-          ? W.data
-          : Float32Array.from({ length: r * cc }, (_, i) =>
-            W.data[(i % inF) * cc + Math.floor(i / inF)]);
-        let bias: Float32Array | null = input[2] ? constant(n, name, input[2]).data : null;
-        let output2 = out;
-        // MatMul followed by Add(constant): a linear layer with bias.
-        const next = onnxNodes[idx + 1];
-        if (n.opType === "MatMul" && next?.opType === "Add" && next.input?.includes(out)) {
-          const other = next.input.find((t) => t !== out);
-          const b = other ? init.get(other) : undefined;
-          if (b && b.data.length === outF) {
-            bias = b.data;
-            output2 = next.output?.[0] ?? out;
-            skip.add(idx + 1);
-          }
-        }
-        const node: GemmNode = {
-          op: "Gemm",
-          name,
-          inputs: [input[0]],
-          output: output2,
-          in: inF,
-          out: outF,
-          weight,
-          bias,
-        };
-        nodes.push(node);
-        return;
-      }
-      case "BatchNormalization": {
-        const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) =>
-          constant(n, name, input[i]).data
-        );
-        const node: BatchNormNode = {
-          op: "BatchNormalization",
-          name,
-          inputs: [input[0]],
-          output: out,
-          scale,
-          bias,
-          mean,
-          variance,
-          epsilon: a.has("epsilon") ? Number(a.get("epsilon")!.f) : 1e-5,
-        };
-        nodes.push(node);
-        return;
-      }
-      case "MaxPool":
-      case "AveragePool": {
-        const k = intsOf("kernel_shape");
-        if (k.length !== 2 || k[0] !== k[1]) {
-          throw unsupported(n, name, "needs a square 2-D window");
-        }
-        if (intOf("ceil_mode", 0) !== 0) throw unsupported(n, name, "uses ceil_mode = 1");
-        if (n.opType === "AveragePool" && intOf("count_include_pad", 0) !== 0) {
-          throw unsupported(n, name, "uses count_include_pad = 1");
-        }
-        const s = intsOf("strides"), p = intsOf("pads");
-        const node: PoolNode = {
-          op: n.opType,
-          name,
-          inputs: [input[0]],
-          output: out,
-          k: k[0],
-          stride: s[0] ?? 1,
-          pads: (p.length === 4 ? [p[0], p[1], p[2], p[3]] : [0, 0, 0, 0]) as [
-            number,
-            number,
-            number,
-            number,
-          ],
-        };
-        nodes.push(node);
-        return;
-      }
-      case "Relu":
-      case "GlobalAveragePool":
-        nodes.push({ op: n.opType, name, inputs: [input[0]], output: out });
-        return;
-      case "Add":
-        if (input.some((t) => init.has(t))) {
-          throw unsupported(
-            n,
-            name,
-            "adds a constant; only tensor + tensor (residual) is supported",
-          );
-        }
-        nodes.push({ op: "Add", name, inputs: [input[0], input[1]], output: out });
-        return;
-      case "Flatten":
-        if (intOf("axis", 1) !== 1) throw unsupported(n, name, "flattens with axis ≠ 1");
-        nodes.push({ op: "Flatten", name, inputs: [input[0]], output: out });
-        return;
-      case "Reshape": {
-        const shape = init.get(input[1] ?? "");
-        const target = shape ? shape.data : undefined;
-        // int64 shape initializers are not FLOAT: read them from the raw tensor instead.
-        const raw = (graph.initializer ?? []).find((t) => t.name === input[1]);
-        const dimsTarget = raw && raw.dataType === onnx.TensorProto.DataType.INT64
-          ? Array.from(new BigInt64Array(new Uint8Array(raw.rawData!).buffer), Number)
-          : target
-          ? Array.from(target)
-          : undefined;
-        if (!dimsTarget || dimsTarget.length !== 2 || dimsTarget[1] !== -1) {
-          throw unsupported(n, name, "reshapes to something other than [N, -1]");
-        }
-        nodes.push({ op: "Flatten", name, inputs: [input[0]], output: out });
-        return;
-      }
-      default:
-        throw unsupported(n, name, "is not supported");
-    }
-  });
+  graph.node!.forEach((n, i) => walkNode(walk, n, i));
+  if (!walk.data.has(output)) {
+    throw new UserError(`${source}: graph output "${output}" is no image-data result of a node`);
+  }
   const net: Network = {
     name: source.replace(/^.*\//, "").replace(/\.onnx$/, ""),
-    input: { name: inp.name ?? "input", c, h, w },
-    output,
-    nodes,
+    input,
+    output: resolve(walk, output),
+    nodes: walk.nodes,
     weights: `from ${source}`,
   };
   inferShapes(net); // validates the graph with one-line errors

@@ -5,35 +5,17 @@ import { tinyBatchNorm, tinyResidual } from "./fixtures.ts";
 import { forward } from "./forward.ts";
 import { exportOnnx, importOnnx } from "./onnx.ts";
 import { runOnnx } from "./ort.ts";
-import { Rng } from "./random.ts";
+import { randomInput, relErr } from "./_testing.ts";
 import { buildZoo, ZOO_MODELS } from "./zoo.ts";
-import type { Network } from "./network.ts";
 
 const { onnx } = onnxProto;
-
-function randomInput(net: Network, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from(
-    { length: net.input.c * net.input.h * net.input.w },
-    () => 2 * rng.next() - 1,
-  );
-}
-
-/** max |a − b| relative to the output scale (max(1, max |b|)). */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let d = 0, m = 1;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
 
 Deno.test("onnxruntime-web and the IR forward pass agree within 1e-4 on every zoo model", async () => {
   for (const model of ZOO_MODELS) {
     const net = buildZoo(model, { width: 0.25 });
     const x = randomInput(net, 3);
-    const ort = await runOnnx(exportOnnx(net), x, [1, 3, net.input.h, net.input.w]);
+    const shape = [1, net.input.c, net.input.h, net.input.w];
+    const ort = await runOnnx(exportOnnx(net), x, shape);
     const ir = forward(net, x);
     const err = relErr(ort, ir);
     assert(err < 1e-4, `${model}: ${err}`);
