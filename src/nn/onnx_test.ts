@@ -33,7 +33,8 @@ Deno.test("onnxruntime-web and the IR forward pass agree within 1e-4 on every zo
   for (const model of ZOO_MODELS) {
     const net = buildZoo(model, { width: 0.25 });
     const x = randomInput(net, 3);
-    const ort = await runOnnx(exportOnnx(net), x, [1, 3, net.input.h, net.input.w]);
+    const shape = [1, net.input.c, net.input.h, net.input.w];
+    const ort = await runOnnx(exportOnnx(net), x, shape);
     const ir = forward(net, x);
     const err = relErr(ort, ir);
     assert(err < 1e-4, `${model}: ${err}`);
