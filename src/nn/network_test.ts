@@ -17,6 +17,9 @@ Deno.test("zoo models have the documented shapes and stable layer names", () => 
       "linear",
     ]],
     "resnet50-tinyimagenet": [54, 200, ["layer3.5.conv2", "linear"]],
+    "vgg16-fashionmnist": [14, 10, ["features.0", "classifier"]],
+    "resnet18-fashionmnist": [21, 10, ["conv1", "layer2.0.shortcut.0", "linear"]],
+    "resnet50-fashionmnist": [54, 10, ["layer1.0.shortcut.0", "linear"]],
   };
   for (const model of ZOO_MODELS) {
     const net = buildZoo(model, { width: 0.25 });
@@ -26,6 +29,7 @@ Deno.test("zoo models have the documented shapes and stable layer names", () => 
     assertEquals(inferShapes(net).get(net.output), [classes], model);
     for (const n of names) assert(lin.some((l) => l.name === n), `${model} has ${n}`);
     assert(net.weights.startsWith("SYNTHETIC"));
+    assertEquals(net.input.c, model.endsWith("fashionmnist") ? 1 : 3, model);
   }
   // Tiny ImageNet VGG-16 leaves 2×2 maps: the classifier reads 2048 values at full width.
   const vgg = buildZoo("vgg16-tinyimagenet");
