@@ -60,8 +60,8 @@ export {
   type ZooOptions,
 } from "./zoo.ts";
 export { forward } from "./forward.ts";
-export { exportOnnx, importOnnx } from "./onnx.ts";
-export { runOnnx } from "./ort.ts";
+export { exportOnnx, type ExportOptions, importOnnx } from "./onnx.ts";
+export { type OnnxSession, openOnnx, ortDescription, runOnnx } from "./ort.ts";
 export {
   convShape,
   type FloatLayer,
