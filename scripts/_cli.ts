@@ -34,6 +34,32 @@ export function progress(msg: string): void {
   console.error(msg);
 }
 
+/**
+ * A progress callback for long image runs: a line on stderr every `seconds` (and at the end) with
+ * the images done and the rate so far.
+ */
+export function imageProgress(label: string, seconds = 5): (done: number, total: number) => void {
+  const start = performance.now();
+  let last = start;
+  return (done, total) => {
+    const now = performance.now();
+    if (done < total && now - last < seconds * 1000) return;
+    last = now;
+    const rate = done / Math.max(1e-3, (now - start) / 1000);
+    progress(`  ${label}: ${done}/${total} images (${rate.toFixed(0)} images/s)`);
+  };
+}
+
+/** A `--limit` flag: undefined is no limit; anything but a positive integer is one line. */
+export function limitFlag(v: string | undefined): number {
+  if (v === undefined) return Infinity;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isInteger(x) || x < 1) {
+    throw new UserError(`--limit must be a positive integer (got "${v}")`);
+  }
+  return x;
+}
+
 /** Reject unknown flags with one line naming the flag and the accepted ones. */
 export function checkFlags(args: Record<string, unknown>, known: readonly string[]): void {
   for (const k of Object.keys(args)) {

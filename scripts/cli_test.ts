@@ -388,8 +388,132 @@ Deno.test("deno task prune --data reports unpruned and pruned accuracy on real-f
   assertEquals(r.code, 0, r.stderr);
   const rep = JSON.parse(r.stdout);
   assertEquals(rep.accuracy.images, 4);
+  assertEquals([rep.accuracy.dataset, rep.accuracy.fitted], ["cifar10/test", "none"]);
   assert(rep.accuracy.unpruned_top1 >= 0 && rep.accuracy.unpruned_top1 <= 1);
   assert(rep.accuracy.pruned_top1 >= 0 && rep.accuracy.pruned_top1 <= 1);
+  assert(rep.accuracy.engine.startsWith("onnxruntime-web"), rep.accuracy.engine);
+  // A 1-channel model on Fashion-MNIST: padded to its 32×32 input; the text report says so.
+  const f = await run("prune.ts", [
+    "--model",
+    "vgg16-fashionmnist",
+    "--width",
+    "0.125",
+    "--method",
+    "hunter",
+    "--ratio",
+    "0.3",
+    "--data",
+    "fashion-mnist",
+    "--limit",
+    "20",
+    "--out",
+    `${dir}/m.json`,
+  ]);
+  assertEquals(f.code, 0, f.stderr);
+  const last = f.stdout.trim().split("\n").at(-1)!;
+  assert(
+    last.startsWith(
+      "one-shot top-1 on 20 images of fashion-mnist/test (fitted: padded 28×28→32×32",
+    ),
+    last,
+  );
+  const doc = JSON.parse(await Deno.readTextFile(`${dir}/m.json`));
+  assertEquals(doc.report.accuracy.images, 20);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("deno task accuracy fits Fashion-MNIST to 1- and 3-channel models and reports throughput", async () => {
+  const r = await run("accuracy.ts", [
+    "--model",
+    "vgg16-fashionmnist",
+    "--width",
+    "0.125",
+    "--limit",
+    "50",
+    "--json",
+  ]);
+  assertEquals(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assertEquals([j.dataset, j.images, j.fitted], [
+    "fashion-mnist/test",
+    50,
+    "padded 28×28→32×32 with 0",
+  ]);
+  assert(j.top1 >= 0 && j.top1 <= 1 && j.correct === Math.round(j.top1 * 50));
+  assert(j.images_per_second > 0 && j.engine.startsWith("onnxruntime-web"), r.stdout);
+  assert(j.weights.startsWith("SYNTHETIC"));
+  assert(r.stderr.includes("50/50 images"), r.stderr);
+  const rgb = await run("accuracy.ts", [
+    "--model",
+    "resnet18-cifar10",
+    "--width",
+    "0.125",
+    "--data",
+    "fashion-mnist",
+    "--split",
+    "train",
+    "--limit",
+    "20",
+    "--json",
+  ]);
+  assertEquals(rgb.code, 0, rgb.stderr);
+  const k = JSON.parse(rgb.stdout);
+  assertEquals([k.dataset, k.images, k.fitted], [
+    "fashion-mnist/train",
+    20,
+    "grey repeated to 3 channels, padded 28×28→32×32 with 0",
+  ]);
+  // A CIFAR-10 folder into a 1-channel model (luma), as text, through the IR oracle.
+  const dir = await Deno.makeTempDir();
+  const records = new Uint8Array(3073 * 3);
+  for (let i = 0; i < records.length; i++) records[i] = i % 3073 === 0 ? i % 10 : (i * 7) % 256;
+  await Deno.writeFile(`${dir}/test_batch.bin`, records);
+  const t = await run("accuracy.ts", [
+    "--model",
+    "vgg16-fashionmnist",
+    "--width",
+    "0.125",
+    "--data",
+    dir,
+    "--engine",
+    "ir",
+  ]);
+  assertEquals(t.code, 0, t.stderr);
+  assert(
+    t.stdout.includes("on cifar10/test (3 images from") &&
+      t.stdout.includes("fitted: RGB to luma (BT.601)"),
+    t.stdout,
+  );
+  assert(t.stdout.includes("IR forward pass") && t.stdout.includes("images/s"), t.stdout);
+  const help = await run("accuracy.ts", ["--help"]);
+  assertEquals(help.code, 0);
+  assert(help.stdout.startsWith("deno task accuracy --model") && help.stdout.includes("--limit N"));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("deno task accuracy rejects bad data and flags with one line", async () => {
+  const dir = await Deno.makeTempDir();
+  const cases: [string[], string][] = [
+    [
+      ["--model", "vgg16-fashionmnist", "--data", `${dir}/none`],
+      `--data ${dir}/none: folder not found`,
+    ],
+    [["--model", "vgg16-fashionmnist", "--data", dir], "holds no dataset"],
+    [["--model", "vgg16-cifar10"], "give --data DIR"],
+    [["--model", "vgg16-fashionmnist", "--split", "dev"], 'Unknown split "dev"'],
+    [["--model", "vgg16-fashionmnist", "--limit", "0"], "--limit must be a positive integer"],
+    [["--model", "vgg16-fashionmnist", "--engine", "gpu"], 'Unknown --engine "gpu"'],
+    [["--data", "fashion-mnist"], "missing --model"],
+    [["--model", "vgg16-fashionmnist", "--bogus"], "Unknown option --bogus"],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await run("accuracy.ts", args);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    const lines = r.stderr.trim().split("\n");
+    assertEquals(lines.length, 1, r.stderr);
+    assert(lines[0].startsWith("error: ") && lines[0].includes(msg), lines[0]);
+    assertEquals(r.stdout, "");
+  }
   await Deno.remove(dir, { recursive: true });
 });
 

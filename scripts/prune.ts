@@ -3,17 +3,18 @@
  * (--ratio R | --cost F | --saliency S | --layer-ratios FILE.json) --out FILE.json [--onnx OUT.onnx]
  * [--conv-method ir|or] [--norm l2|l1] [--kinds multiplier,output-rotation,...] [--seed N]
  * [--width W] [--preset NAME] [--bits L] [--swaps N] [--passes N] [--fidelity N]
- * [--data DIR [--limit N]] [--json]`: prune a model for a framework, write masks and permutations
- * (with the manifest and the report) and optionally the pruned, permuted ONNX; print the per-layer
- * report.
+ * [--data fashion-mnist|DIR [--limit N]] [--json]`: prune a model for a framework, write masks
+ * and permutations (with the manifest and the report) and optionally the pruned, permuted ONNX;
+ * print the per-layer report. With `--data`, the one-shot (not fine-tuned) top-1 accuracy of the unpruned and the
+ * pruned model on the data fitted to the model's input (see `deno task accuracy --help`).
  *
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
 import {
-  accuracy,
   type Budget,
   buildManifest,
+  evaluateAccuracy,
   exportOnnx,
   loadDatasetFor,
   loadModel,
@@ -30,7 +31,15 @@ import {
   UserError,
   writeFileAtomic,
 } from "../mod.ts";
-import { checkFlags, frameworkFlag, frameworkPreset, progress, runMain } from "./_cli.ts";
+import {
+  checkFlags,
+  frameworkFlag,
+  frameworkPreset,
+  imageProgress,
+  limitFlag,
+  progress,
+  runMain,
+} from "./_cli.ts";
 
 const FLAGS = [
   "model",
@@ -94,6 +103,18 @@ async function budgetOf(args: Record<string, string | undefined>): Promise<Budge
     throw new UserError(`Per-layer ratio file ${path} must be a JSON object {"layer": ratio}`);
   }
   return { kind: "layers", ratios: ratios as Record<string, number> };
+}
+
+/** The one-shot accuracy block `--data` adds to the report. */
+interface PruneAccuracy {
+  dataset: string;
+  source: string;
+  images: number;
+  fitted: string;
+  unpruned_top1: number;
+  pruned_top1: number;
+  engine: string;
+  images_per_second: number;
 }
 
 function table(r: PruneReport): string {
@@ -201,9 +222,10 @@ async function main(): Promise<number> {
     seed: num(args.seed, "seed"),
   });
   // Read the dataset before the long work, so a bad path fails at once.
+  const limit = limitFlag(args.limit);
   const data = args.data === undefined
     ? undefined
-    : await loadDatasetFor(net, args.data, undefined, num(args.limit, "limit") ?? Infinity);
+    : await loadDatasetFor(net, { data: args.data, limit });
   const result = prune(net, {
     method,
     framework,
@@ -218,17 +240,27 @@ async function main(): Promise<number> {
     fidelitySamples: num(args.fidelity, "fidelity"),
     progress,
   });
-  let report: PruneReport & { accuracy?: unknown } = result.report;
+  let report: PruneReport & { accuracy?: PruneAccuracy } = result.report;
   if (data) {
-    progress(`accuracy on ${data.images.length} images of ${data.name}`);
-    const pruned = maskNetwork(net, result.masks);
+    const fitted = data.fitted || "none";
+    progress(`one-shot accuracy on ${data.n} images of ${data.name} (fitted: ${fitted})`);
+    const unpruned = await evaluateAccuracy(net, data, { progress: imageProgress("unpruned") });
+    const pruned = await evaluateAccuracy(maskNetwork(net, result.masks), data, {
+      progress: imageProgress("pruned"),
+    });
     report = {
       ...report,
       accuracy: {
         dataset: data.name,
-        images: data.images.length,
-        unpruned_top1: accuracy(net, data),
-        pruned_top1: accuracy(pruned, data),
+        source: data.source,
+        images: data.n,
+        fitted,
+        unpruned_top1: unpruned.accuracy,
+        pruned_top1: pruned.accuracy,
+        engine: pruned.engine,
+        images_per_second: Math.round(
+          (unpruned.images + pruned.images) / (unpruned.seconds + pruned.seconds),
+        ),
       },
     };
   }
@@ -251,7 +283,17 @@ async function main(): Promise<number> {
     await Deno.rename(tmp, args.onnx);
     progress(`wrote ${args.onnx} (pruned and permuted: the same function as the pruned model)`);
   }
-  console.log(args.json ? JSON.stringify(report, null, 2) : table(report));
+  const acc = report.accuracy;
+  console.log(
+    args.json
+      ? JSON.stringify(report, null, 2)
+      : table(report) + (acc
+        ? `\none-shot top-1 on ${acc.images} images of ${acc.dataset} (fitted: ${acc.fitted}): ` +
+          `unpruned ${(100 * acc.unpruned_top1).toFixed(2)}%, pruned ${
+            (100 * acc.pruned_top1).toFixed(2)
+          }% (${acc.engine}, ${acc.images_per_second} images/s)`
+        : ""),
+  );
   return 0;
 }
 

@@ -1,28 +1,39 @@
 /**
- * Dataset loaders for measuring accuracy when the user points to the data (nothing is downloaded):
- * the CIFAR-10 binary format (`data_batch_1.bin` … `data_batch_5.bin`, `test_batch.bin`: records of
- * 1 label byte + 3072 bytes, R, G, B planes of 32 × 32) and the Tiny ImageNet folder layout
- * (`wnids.txt`, `train/<wnid>/images/*.JPEG`, `val/images/*.JPEG` with `val/val_annotations.txt`),
- * JPEGs decoded with `jpeg-js`. Images are normalized per channel (x/255 − mean)/std.
+ * The data a task reads, found from one `--data` value: the name `fashion-mnist` (or nothing, for
+ * a 1-channel network) → Fashion-MNIST where `loadFashionMnist` finds it; a folder → whatever it
+ * holds: Fashion-MNIST IDX files, the CIFAR-10 binary format (`data_batch_1.bin` …
+ * `data_batch_5.bin`, `test_batch.bin`: records of 1 label byte + 3072 bytes, R, G, B planes of
+ * 32 × 32) or the Tiny ImageNet folder layout (`wnids.txt`, `train/<wnid>/images/*.JPEG`,
+ * `val/images/*.JPEG` with `val/val_annotations.txt`, JPEGs decoded with `jpeg-js`). Every loader
+ * gives an `ImageSet` (uint8 pixels with the dataset's normalization), and `loadDatasetFor` fits it
+ * to the network's input (`fitImages`). Nothing is downloaded.
  *
  * @module
  */
 import jpeg from "jpeg-js";
 import { UserError } from "../he/errors.ts";
-import { forward } from "./forward.ts";
-import type { Network } from "./network.ts";
+import { fitToNetwork, type ImageSet, loadFashionMnist } from "./images.ts";
+import { inferShapes, type Network } from "./network.ts";
 
-/** Labelled images in CHW float layout. */
-export interface Dataset {
-  readonly name: string;
-  readonly size: number;
-  readonly channels: number;
-  readonly images: readonly Float32Array[];
-  readonly labels: Uint16Array;
+/** An image set and where it was read from. */
+export type LoadedSet = ImageSet & { readonly source: string };
+
+/** A per-channel normalization x = (pixel/255 − mean[c]) / std[c]. */
+export interface Normalization {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
 }
 
-const CIFAR_MEAN = [0.4914, 0.4822, 0.4465], CIFAR_STD = [0.2470, 0.2435, 0.2616];
-const IMAGENET_MEAN = [0.485, 0.456, 0.406], IMAGENET_STD = [0.229, 0.224, 0.225];
+/** CIFAR-10's normalization (per-channel mean and std of its training images). */
+export const CIFAR10_NORM: Normalization = {
+  mean: [0.4914, 0.4822, 0.4465],
+  std: [0.2470, 0.2435, 0.2616],
+};
+/** ImageNet's normalization, which Tiny ImageNet models use. */
+export const IMAGENET_NORM: Normalization = {
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+};
 
 async function readOrFail(path: string, what: string, fix: string): Promise<Uint8Array> {
   try {
@@ -46,8 +57,8 @@ async function readOrFail(path: string, what: string, fix: string): Promise<Uint
  * const rec = new Uint8Array(3073 * 2);
  * rec[0] = 3; // label of the first image
  * await Deno.writeFile(`${dir}/test_batch.bin`, rec);
- * const ds = await loadCifar10(dir);
- * if (ds.labels[0] !== 3 || ds.images.length !== 2) throw new Error();
+ * const set = await loadCifar10(dir);
+ * if (set.labels[0] !== 3 || set.n !== 2 || set.c !== 3 || set.h !== 32) throw new Error();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -55,49 +66,58 @@ export async function loadCifar10(
   dir: string,
   split: "test" | "train" = "test",
   limit = Infinity,
-): Promise<Dataset> {
+): Promise<LoadedSet> {
   const files = split === "test"
     ? ["test_batch.bin"]
     : [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
-  const images: Float32Array[] = [];
-  const labels: number[] = [];
   const fix =
     "extract cifar-10-binary.tar.gz (the binary version) and pass its cifar-10-batches-bin folder";
+  const records: Uint8Array[] = [];
+  let n = 0;
   for (const f of files) {
-    if (images.length >= limit) break;
+    if (n >= limit) break;
     const bytes = await readOrFail(`${dir}/${f}`, "CIFAR-10 data", fix);
     if (bytes.length % 3073 !== 0) {
       throw new UserError(
         `CIFAR-10 file ${dir}/${f} is ${bytes.length} bytes, not a multiple of 3073: the file is corrupt`,
       );
     }
-    for (let r = 0; r < bytes.length / 3073 && images.length < limit; r++) {
+    const take = Math.min(bytes.length / 3073, limit - n);
+    records.push(bytes.subarray(0, take * 3073));
+    n += take;
+  }
+  const pixels = new Uint8Array(n * 3072), labels = new Uint8Array(n);
+  let i = 0;
+  for (const [k, bytes] of records.entries()) {
+    for (let r = 0; r < bytes.length / 3073; r++, i++) {
       const base = r * 3073;
       if (bytes[base] > 9) {
         throw new UserError(
-          `CIFAR-10 file ${dir}/${f}: record ${r} has label ${bytes[base]} (> 9): corrupt`,
+          `CIFAR-10 file ${dir}/${files[k]}: record ${r} has label ${bytes[base]} (> 9): corrupt`,
         );
       }
-      labels.push(bytes[base]);
-      const img = new Float32Array(3072);
-      for (let c = 0; c < 3; c++) {
-        for (let p = 0; p < 1024; p++) {
-          img[c * 1024 + p] = (bytes[base + 1 + c * 1024 + p] / 255 - CIFAR_MEAN[c]) / CIFAR_STD[c];
-        }
-      }
-      images.push(img);
+      labels[i] = bytes[base];
+      pixels.set(bytes.subarray(base + 1, base + 3073), i * 3072); // already R, G, B planes
     }
   }
   return {
-    name: `cifar10-${split}`,
-    size: 32,
-    channels: 3,
-    images,
-    labels: Uint16Array.from(labels),
+    name: `cifar10/${split}`,
+    n,
+    c: 3,
+    h: 32,
+    w: 32,
+    pixels,
+    labels,
+    classes: 10,
+    mean: CIFAR10_NORM.mean,
+    std: CIFAR10_NORM.std,
+    fitted: "",
+    source: dir,
   };
 }
 
-function decodeJpeg(bytes: Uint8Array, path: string, size: number): Float32Array {
+/** Decode a Tiny ImageNet JPEG (grey ones too) into CHW RGB planes at `out`. */
+function decodeJpeg(bytes: Uint8Array, path: string, size: number, out: Uint8Array): void {
   let raw;
   try {
     raw = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
@@ -109,17 +129,15 @@ function decodeJpeg(bytes: Uint8Array, path: string, size: number): Float32Array
       `${path} is ${raw.width}×${raw.height}; Tiny ImageNet images are ${size}×${size}`,
     );
   }
-  const img = new Float32Array(3 * size * size);
-  for (let p = 0; p < size * size; p++) {
-    for (let c = 0; c < 3; c++) {
-      img[c * size * size + p] = (raw.data[4 * p + c] / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
-    }
+  const hw = size * size;
+  for (let p = 0; p < hw; p++) {
+    for (let c = 0; c < 3; c++) out[c * hw + p] = raw.data[4 * p + c];
   }
-  return img;
 }
 
 /**
- * Load Tiny ImageNet (64 × 64, 200 classes) from its folder layout, at most `limit` images.
+ * Load Tiny ImageNet (64 × 64, 200 classes) from its folder layout, at most `limit` images. Its
+ * test split has no labels, so the validation split is the held-out one.
  *
  * @example
  * ```ts
@@ -136,7 +154,7 @@ export async function loadTinyImageNet(
   dir: string,
   split: "val" | "train" = "val",
   limit = Infinity,
-): Promise<Dataset> {
+): Promise<LoadedSet> {
   const fix = "extract tiny-imagenet-200.zip and pass its tiny-imagenet-200 folder";
   const wnids = new TextDecoder().decode(
     await readOrFail(`${dir}/wnids.txt`, "Tiny ImageNet class list", fix),
@@ -170,71 +188,147 @@ export async function loadTinyImageNet(
     }
   }
   const picked = entries.slice(0, Math.min(entries.length, limit));
-  const images: Float32Array[] = [];
-  for (const [path] of picked) {
-    images.push(decodeJpeg(await readOrFail(path, "Tiny ImageNet image", fix), path, 64));
+  const size = 64, chw = 3 * size * size;
+  const pixels = new Uint8Array(picked.length * chw);
+  for (const [i, [path]] of picked.entries()) {
+    const bytes = await readOrFail(path, "Tiny ImageNet image", fix);
+    decodeJpeg(bytes, path, size, pixels.subarray(i * chw, (i + 1) * chw));
   }
   return {
-    name: `tinyimagenet-${split}`,
-    size: 64,
-    channels: 3,
-    images,
-    labels: Uint16Array.from(picked, ([, l]) => l),
+    name: `tiny-imagenet/${split}`,
+    n: picked.length,
+    c: 3,
+    h: size,
+    w: size,
+    pixels,
+    labels: Uint8Array.from(picked, ([, l]) => l),
+    classes: wnids.length,
+    mean: IMAGENET_NORM.mean,
+    std: IMAGENET_NORM.std,
+    fitted: "",
+    source: dir,
   };
 }
 
-/**
- * Top-1 accuracy of `net` on a dataset (IR float forward pass).
- *
- * @example
- * ```ts
- * import { accuracy } from "./datasets.ts";
- * import { tinyBatchNorm } from "./fixtures.ts";
- *
- * const ds = { name: "x", size: 8, channels: 3, images: [new Float32Array(192)], labels: Uint16Array.from([0]) };
- * const acc = accuracy(tinyBatchNorm(), ds);
- * if (acc !== 0 && acc !== 1) throw new Error();
- * ```
- */
-export function accuracy(net: Network, ds: Dataset): number {
-  if (net.input.h !== ds.size || net.input.c !== ds.channels) {
+/** What a task asks for: `data` (a dataset name or a folder), the split, and how many images. */
+export interface DataRequest {
+  /** `fashion-mnist`, or a folder of Fashion-MNIST, CIFAR-10 (binary) or Tiny ImageNet files. */
+  readonly data?: string;
+  /** `test` (default; Tiny ImageNet's `val`), `train`, or `val` for Tiny ImageNet. */
+  readonly split?: string;
+  /** At most this many images (the first ones). */
+  readonly limit?: number;
+}
+
+/** The names `--data` takes besides folders. */
+export const DATASET_NAMES: readonly string[] = ["fashion-mnist"];
+
+const EXPECTED =
+  "Fashion-MNIST IDX files (t10k-images-idx3-ubyte[.gz], …), CIFAR-10 binary batches " +
+  "(test_batch.bin, data_batch_1.bin, …) or Tiny ImageNet (wnids.txt, val/, train/)";
+
+function splitOf(dataset: string, given: string | undefined, allowed: readonly string[]): string {
+  const split = given ?? allowed[0];
+  if (!allowed.includes(split)) {
+    throw new UserError(`Unknown split "${split}" for ${dataset}: use ${allowed.join(" or ")}`);
+  }
+  return split;
+}
+
+/** What kind of dataset a folder holds, from its file names. */
+async function kindOf(dir: string): Promise<"fashion-mnist" | "cifar10" | "tiny-imagenet"> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new UserError(`--data ${dir}: cannot read it (${(e as Error).message})`);
+    }
     throw new UserError(
-      `${net.name} takes ${net.input.c}×${net.input.h}×${net.input.w} inputs; ${ds.name} has ${ds.channels}×${ds.size}×${ds.size}`,
+      `--data ${dir}: folder not found; give a folder of ${EXPECTED}, or --data fashion-mnist`,
     );
   }
-  let hits = 0;
-  ds.images.forEach((img, i) => {
-    const y = forward(net, img);
-    let best = 0;
-    for (let j = 1; j < y.length; j++) if (y[j] > y[best]) best = j;
-    if (best === ds.labels[i]) hits++;
-  });
-  return ds.images.length ? hits / ds.images.length : 0;
+  if (!info.isDirectory) throw new UserError(`--data ${dir} is a file: give the folder holding it`);
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  if (names.some((n) => /^(t10k|train)-(images-idx3|labels-idx1)/.test(n))) return "fashion-mnist";
+  if (names.some((n) => /^(test_batch|data_batch_\d)\.bin$/.test(n))) return "cifar10";
+  if (names.includes("wnids.txt")) return "tiny-imagenet";
+  throw new UserError(`--data ${dir} holds no dataset: expected ${EXPECTED}`);
 }
 
 /**
- * The dataset a network takes, by input size: CIFAR-10 (32×32, split `test`|`train`) or Tiny
- * ImageNet (64×64, split `val`|`train`) from `dir`.
+ * Load the image set a request names, as stored (not fitted): `fashion-mnist` → Fashion-MNIST
+ * where `loadFashionMnist` finds it; a folder → the dataset its files are (Fashion-MNIST IDX, gz or
+ * raw; CIFAR-10 binary; Tiny ImageNet). A missing folder, an empty one or a bad split is one line.
  *
  * @example
+ * ```ts
+ * import { loadDataset } from "./datasets.ts";
+ *
+ * const set = await loadDataset({ data: "fashion-mnist", limit: 10 });
+ * if (set.name !== "fashion-mnist/test" || set.n !== 10 || set.c !== 1) throw new Error();
+ * ```
+ */
+export async function loadDataset(
+  req: DataRequest & { readonly data: string },
+): Promise<LoadedSet> {
+  const limit = req.limit ?? Infinity;
+  if (req.data.toLowerCase() === "fashion-mnist" || req.data.toLowerCase() === "fashionmnist") {
+    const split = splitOf("Fashion-MNIST", req.split, ["test", "train"]) as "test" | "train";
+    return await loadFashionMnist(split, { limit });
+  }
+  const dir = req.data.replace(/(.)\/+$/, "$1");
+  switch (await kindOf(dir)) {
+    case "fashion-mnist": {
+      const split = splitOf("Fashion-MNIST", req.split, ["test", "train"]) as "test" | "train";
+      return await loadFashionMnist(split, { dir, limit });
+    }
+    case "cifar10": {
+      const split = splitOf("CIFAR-10", req.split, ["test", "train"]) as "test" | "train";
+      return await loadCifar10(dir, split, limit);
+    }
+    case "tiny-imagenet": {
+      // Tiny ImageNet's test split is unlabelled: its validation split is the held-out one.
+      const given = req.split === "test" ? "val" : req.split;
+      const split = splitOf("Tiny ImageNet", given, ["val", "train"]) as "val" | "train";
+      return await loadTinyImageNet(dir, split, limit);
+    }
+  }
+}
+
+/**
+ * The image set a task evaluates `net` on, fitted to its input (`fitImages`: 1 ↔ 3 channels,
+ * padding or resizing; `fitted` says how). Without `data`, a 1-channel network reads
+ * Fashion-MNIST and any other is asked for data; a dataset with more classes than the network
+ * outputs is refused.
+ *
+ * @example Fashion-MNIST into a 3-channel CIFAR-10 network
  * ```ts
  * import { loadDatasetFor } from "./datasets.ts";
  * import { buildZoo } from "./zoo.ts";
  *
- * try {
- *   await loadDatasetFor(buildZoo("vgg16-cifar10", { width: 0.125 }), "/nonexistent");
- * } catch (e) {
- *   console.log((e as Error).message); // CIFAR-10 … not found …
- * }
+ * const set = await loadDatasetFor(buildZoo("vgg16-cifar10", { width: 0.125 }), {
+ *   data: "fashion-mnist",
+ *   limit: 4,
+ * });
+ * if (set.c !== 3 || set.h !== 32) throw new Error();
+ * console.log(set.fitted); // grey repeated to 3 channels, padded 28×28→32×32 with 0
  * ```
  */
-export async function loadDatasetFor(
-  net: Network,
-  dir: string,
-  split?: string,
-  limit = Infinity,
-): Promise<Dataset> {
-  return net.input.h === 32
-    ? await loadCifar10(dir, (split ?? "test") as "test" | "train", limit)
-    : await loadTinyImageNet(dir, (split ?? "val") as "val" | "train", limit);
+export async function loadDatasetFor(net: Network, req: DataRequest = {}): Promise<LoadedSet> {
+  const { c, h, w } = net.input;
+  if (req.data === undefined && c !== 1) {
+    throw new UserError(
+      `${net.name} takes ${c}×${h}×${w} inputs: give --data DIR (CIFAR-10 binary batches or Tiny ImageNet) or --data fashion-mnist (grey repeated to ${c} channels)`,
+    );
+  }
+  const set = await loadDataset({ ...req, data: req.data ?? "fashion-mnist" });
+  const outputs = (inferShapes(net).get(net.output) ?? []).reduce((a, b) => a * b, 1);
+  if (set.classes > outputs) {
+    throw new UserError(
+      `${set.name} has ${set.classes} classes; ${net.name} outputs ${outputs}: give data with at most ${outputs} classes`,
+    );
+  }
+  return { ...fitToNetwork(set, net), source: set.source };
 }

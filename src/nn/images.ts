@@ -8,7 +8,6 @@
  * @module
  */
 import { UserError } from "../he/errors.ts";
-import type { Dataset } from "./datasets.ts";
 import { sha256Hex } from "./masks.ts";
 import type { Network } from "./network.ts";
 
@@ -28,6 +27,15 @@ export interface ImageSet {
   readonly std: readonly number[];
   /** How the set was fitted to a network (empty when raw), e.g. "padded 28→32 with 0". */
   readonly fitted: string;
+}
+
+/** Labelled images in CHW float layout, one array per image (see `toDataset`). */
+export interface Dataset {
+  readonly name: string;
+  readonly size: number;
+  readonly channels: number;
+  readonly images: readonly Float32Array[];
+  readonly labels: Uint16Array;
 }
 
 /** Fashion-MNIST's normalization (mean and std of the 60,000 training images). */
@@ -312,7 +320,7 @@ export function imageFloats(set: ImageSet, i: number, out?: Float32Array): Float
   return x;
 }
 
-/** The float `Dataset` of the IR forward pass (and the accuracy task) from an image set. */
+/** An image set as per-image normalized floats (what `forward` takes one at a time). */
 export function toDataset(set: ImageSet): Dataset {
   if (set.h !== set.w) throw new UserError(`${set.name}: images are ${set.h}×${set.w}, not square`);
   return {

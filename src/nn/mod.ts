@@ -60,8 +60,8 @@ export {
   type ZooOptions,
 } from "./zoo.ts";
 export { forward } from "./forward.ts";
-export { exportOnnx, importOnnx } from "./onnx.ts";
-export { runOnnx } from "./ort.ts";
+export { exportOnnx, type ExportOptions, importOnnx } from "./onnx.ts";
+export { type OnnxSession, openOnnx, ortDescription, runOnnx } from "./ort.ts";
 export {
   convShape,
   type FloatLayer,
@@ -87,13 +87,28 @@ export {
 export { loadModel, TRAINED_MODELS, trainedModelPath } from "./load.ts";
 export { tinyBatchNorm, tinyResidual } from "./fixtures.ts";
 export {
-  accuracy,
-  type Dataset,
+  CIFAR10_NORM,
+  type DataRequest,
+  DATASET_NAMES,
+  IMAGENET_NORM,
   loadCifar10,
+  loadDataset,
   loadDatasetFor,
+  type LoadedSet,
   loadTinyImageNet,
+  type Normalization,
 } from "./datasets.ts";
 export {
+  accuracy,
+  type AccuracyOptions,
+  type AccuracyResult,
+  evaluateAccuracy,
+  type InferenceEngine,
+  predictIr,
+  predictOrt,
+} from "./accuracy.ts";
+export {
+  type Dataset,
   DEBIAN_FASHION_MNIST,
   FASHION_MNIST_NORM,
   type FashionSplit,

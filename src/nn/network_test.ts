@@ -29,6 +29,7 @@ Deno.test("zoo models have the documented shapes and stable layer names", () => 
     assertEquals(inferShapes(net).get(net.output), [classes], model);
     for (const n of names) assert(lin.some((l) => l.name === n), `${model} has ${n}`);
     assert(net.weights.startsWith("SYNTHETIC"));
+    assertEquals(net.input.c, model.endsWith("fashionmnist") ? 1 : 3, model);
   }
   // Tiny ImageNet VGG-16 leaves 2×2 maps: the classifier reads 2048 values at full width.
   const vgg = buildZoo("vgg16-tinyimagenet");

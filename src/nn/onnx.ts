@@ -41,16 +41,33 @@ const ints = (name: string, v: number[]) =>
 const int = (name: string, v: number) => onnx.AttributeProto.create({ name, type: A.INT, i: v });
 const float = (name: string, v: number) =>
   onnx.AttributeProto.create({ name, type: A.FLOAT, f: v });
-const valueInfo = (name: string, dims: number[]) =>
+/** A float tensor's value info; a string dimension is symbolic (e.g. a dynamic batch "N"). */
+const valueInfo = (name: string, dims: (number | string)[]) =>
   onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: {
+          dim: dims.map((d) => typeof d === "string" ? { dimParam: d } : { dimValue: d }),
+        },
+      },
+    },
   });
+
+/** Options of `exportOnnx`. */
+export interface ExportOptions {
+  /**
+   * The batch dimension: a number fixes it (default 1, what HE and most tools expect); a name
+   * makes it symbolic, so one session runs batches of any size (batched accuracy).
+   */
+  readonly batch?: number | string;
+}
 
 /**
  * Serialize a network as an ONNX model (opset 13) that onnxruntime-web loads.
  *
- * @example
+ * @example Round trip
  * ```ts
  * import { exportOnnx, importOnnx } from "./onnx.ts";
  * import { buildZoo } from "./zoo.ts";
@@ -59,8 +76,20 @@ const valueInfo = (name: string, dims: number[]) =>
  * const back = importOnnx(exportOnnx(net), "resnet18.onnx");
  * if (back.nodes.length !== net.nodes.length) throw new Error();
  * ```
+ *
+ * @example A dynamic batch dimension
+ * ```ts
+ * import { exportOnnx } from "./onnx.ts";
+ * import { runOnnx } from "./ort.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-fashionmnist", { width: 0.125 });
+ * const y = await runOnnx(exportOnnx(net, { batch: "N" }), new Float32Array(3 * 1024), [3, 1, 32, 32]);
+ * if (y.length !== 3 * 10) throw new Error();
+ * ```
  */
-export function exportOnnx(net: Network): Uint8Array {
+export function exportOnnx(net: Network, opts: ExportOptions = {}): Uint8Array {
+  const batch = opts.batch ?? 1;
   const shapes = inferShapes(net);
   const nodes: NodeProto[] = [];
   const inits = [];
@@ -138,8 +167,8 @@ export function exportOnnx(net: Network): Uint8Array {
     name: net.name,
     node: nodes,
     initializer: inits,
-    input: [valueInfo(net.input.name, [1, net.input.c, net.input.h, net.input.w])],
-    output: [valueInfo(net.output, [1, ...outShape])],
+    input: [valueInfo(net.input.name, [batch, net.input.c, net.input.h, net.input.w])],
+    output: [valueInfo(net.output, [batch, ...outShape])],
     docString: `mosaic-bench export; weights: ${net.weights}`,
   });
   const model = onnx.ModelProto.create({

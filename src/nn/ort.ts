@@ -1,10 +1,66 @@
 /**
  * Plaintext inference with onnxruntime-web (root import, wasm backend): the float oracle a
- * transformed model is compared against. Never mixed with HE timings.
+ * transformed model is compared against, and the batched engine of accuracy runs. Never mixed with
+ * HE timings.
  *
  * @module
  */
 import * as ort from "onnxruntime-web";
+
+/** What runs a session, for reports: package, version, backend and threads. */
+export function ortDescription(threads = 1): string {
+  return `onnxruntime-web ${
+    ort.env.versions.web ?? ort.env.versions.common
+  } (wasm, ${threads} thread${threads === 1 ? "" : "s"})`;
+}
+
+/** One loaded ONNX model: run it on NCHW inputs as often as needed, then close it. */
+export interface OnnxSession {
+  /** Run the model's first input on `x` of the given shape; returns its first output. */
+  run(x: Float32Array, shape: readonly number[]): Promise<Float32Array>;
+  /** Free the wasm memory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Load an ONNX model into an onnxruntime-web session (wasm backend, all graph optimizations);
+ * `threads` sets the wasm thread count. Loading costs far more than a run: open once, run many.
+ *
+ * @example
+ * ```ts
+ * import { openOnnx } from "./ort.ts";
+ * import { exportOnnx } from "./onnx.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-fashionmnist", { width: 0.125 });
+ * const session = await openOnnx(exportOnnx(net, { batch: "N" }));
+ * try {
+ *   const y = await session.run(new Float32Array(2 * 32 * 32), [2, 1, 32, 32]);
+ *   if (y.length !== 2 * 10) throw new Error();
+ * } finally {
+ *   await session.close();
+ * }
+ * ```
+ */
+export async function openOnnx(model: Uint8Array, threads = 1): Promise<OnnxSession> {
+  ort.env.wasm.numThreads = threads;
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+  });
+  const input = session.inputNames[0], output = session.outputNames[0];
+  return {
+    async run(x, shape) {
+      const out = await session.run({ [input]: new ort.Tensor("float32", x, [...shape]) });
+      const y = Float32Array.from(out[output].data as Float32Array);
+      for (const t of Object.values(out)) t.dispose();
+      return y;
+    },
+    async close() {
+      await session.release();
+    },
+  };
+}
 
 /**
  * Run an ONNX model on one NCHW input with onnxruntime-web; `threads` sets the wasm thread count.
@@ -26,16 +82,10 @@ export async function runOnnx(
   shape: readonly number[],
   threads = 1,
 ): Promise<Float32Array> {
-  ort.env.wasm.numThreads = threads;
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: ["wasm"],
-    graphOptimizationLevel: "all",
-  });
+  const session = await openOnnx(model, threads);
   try {
-    const input = session.inputNames[0];
-    const out = await session.run({ [input]: new ort.Tensor("float32", x, [...shape]) });
-    return Float32Array.from(out[session.outputNames[0]].data as Float32Array);
+    return await session.run(x, shape);
   } finally {
-    await session.release();
+    await session.close();
   }
 }
