@@ -23,6 +23,7 @@ import {
   openEngine,
   permuteMasks,
   permuteNetwork,
+  prunedNonZero,
   readPruneFile,
   type Recipe,
   sha256Hex,
@@ -145,7 +146,7 @@ async function main(): Promise<number> {
       accuracy: { one_shot: r.oneShot, finetuned: r.tuned },
       train_seconds: r.run.seconds,
       train_samples_per_second: r.run.samplesPerSecond,
-      pruned_weights_nonzero: 0,
+      pruned_weights_nonzero: prunedNonZero(r.net, masks),
       manifest: buildManifest([], { finetune: seed }, tuned.weights),
     };
     await writeFileAtomic(out, onnx);
