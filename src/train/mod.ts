@@ -6,3 +6,10 @@
  */
 export type { Evaluation, Optimizer, TrainEngine, TrainJob, TrainResult } from "./engine.ts";
 export { checkRecipe, compileSchedule, type Recipe, type Schedule } from "./schedule.ts";
+export {
+  evaluateInProcess,
+  logitsInProcess,
+  TfjsEngine,
+  type TfjsEngineOptions,
+  trainInProcess,
+} from "./tfjs/mod.ts";
