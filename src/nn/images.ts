@@ -102,7 +102,7 @@ export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 /** Where the shipped Fashion-MNIST files are (relative to this module). */
-export const SHIPPED_FASHION_MNIST = new URL("../../data/fashion-mnist/", import.meta.url);
+export const SHIPPED_FASHION_MNIST: URL = new URL("../../data/fashion-mnist/", import.meta.url);
 /** Where Debian's `dataset-fashion-mnist` installs the full set. */
 export const DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist";
 
