@@ -5,4 +5,10 @@
  * @module
  */
 export { TfjsEngine, type TfjsEngineOptions } from "./engine.ts";
-export { evaluateInProcess, logitsInProcess, trainInProcess } from "./runner.ts";
+export {
+  evaluateInProcess,
+  logitsInProcess,
+  prepareStep,
+  type StepBench,
+  trainInProcess,
+} from "./runner.ts";

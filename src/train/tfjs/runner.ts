@@ -23,7 +23,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { UserError } from "../../he/errors.ts";
 import type { ImageSet } from "../../nn/images.ts";
-import type { Network } from "../../nn/network.ts";
+import { inferShapes, type Network } from "../../nn/network.ts";
+import { Rng } from "../../nn/random.ts";
 import type { Evaluation, TrainJob, TrainResult } from "../engine.ts";
 import { loadTfjs } from "./_backend.ts";
 import { type Batch, plainBatch, scheduleBatch } from "./_batches.ts";
@@ -160,4 +161,50 @@ export async function evaluateInProcess(net: Network, data: ImageSet): Promise<E
   } finally {
     model.dispose();
   }
+}
+
+/** A model and one fixed batch, ready to time SGD steps (what `bench/train_bench.ts` measures). */
+export interface StepBench {
+  /** One SGD step (forward, backward, update) on the batch; returns the loss. */
+  step(): number;
+  /** Free the model and the batch. */
+  dispose(): void;
+}
+
+/**
+ * Prepare repeated training steps of `net` on a seeded random batch (normalized-scale inputs,
+ * random labels): a step costs the same whatever the values, so this measures samples/s.
+ *
+ * @example
+ * ```ts
+ * import { prepareStep } from "./runner.ts";
+ * import { tinyResidual } from "../../nn/fixtures.ts";
+ *
+ * const bench = await prepareStep(tinyResidual(), 8);
+ * const first = bench.step(), second = bench.step();
+ * bench.dispose();
+ * if (!(second < first)) throw new Error("one batch, two steps: the loss falls");
+ * ```
+ */
+export async function prepareStep(net: Network, batchSize: number, seed = 1): Promise<StepBench> {
+  await loadTfjs();
+  const { c, h, w } = net.input;
+  const classes = inferShapes(net).get(net.output)![0];
+  const model = new TfModel(net);
+  const rng = new Rng(seed);
+  const x = tf.tensor4d(
+    Float32Array.from({ length: batchSize * h * w * c }, () => 2 * rng.next() - 1),
+    [batchSize, h, w, c],
+  );
+  const hot = new Float32Array(batchSize * classes);
+  for (let b = 0; b < batchSize; b++) hot[b * classes + rng.int(0, classes)] = 1;
+  const onehot = tf.tensor2d(hot, [batchSize, classes]);
+  const sgd = { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
+  return {
+    step: () => model.step(x, (logits) => lossAndGradient(logits, onehot), sgd),
+    dispose: () => {
+      model.dispose();
+      tf.dispose([x, onehot]);
+    },
+  };
 }
