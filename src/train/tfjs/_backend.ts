@@ -10,7 +10,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { setWasmPaths, version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import { registerBatchNormKernels } from "./_batch_norm.ts";
 import { registerConvGradients } from "./_conv_grads.ts";
+import { registerMaxPoolGradKernel } from "./_max_pool_grad.ts";
 
 let ready: Promise<typeof tf> | undefined;
 
@@ -22,6 +24,8 @@ export function loadTfjs(): Promise<typeof tf> {
     if (!(await tf.setBackend("wasm"))) throw new Error("tfjs: the wasm backend failed to start");
     await tf.ready();
     registerConvGradients();
+    registerBatchNormKernels();
+    registerMaxPoolGradKernel();
     return tf;
   })();
 }

@@ -10,7 +10,7 @@
  * - Conv: dx = Conv2DBackpropInput, dW = Conv2DBackpropFilter (see `_conv_grads.ts`), db = Σ dy.
  * - Gemm: dx = dy·W, dW = dyᵀ·x, db = Σ dy.
  * - BatchNormalization: training mode with batch statistics (see `_batch_norm.ts`).
- * - Relu: dx = dy·[y > 0]. MaxPool: MaxPoolGrad (to the first maximum of each window).
+ * - Relu: dx = dy·[y > 0]. MaxPool: dy to the first maximum of each window (`_max_pool_grad.ts`).
  * - AveragePool (padding not counted, as in `forward.ts`): dy / count spread over each window.
  * - GlobalAveragePool: dy / (H·W) everywhere. Add: dy to both inputs. Flatten: reshape back.
  *
@@ -29,6 +29,7 @@ import type {
 import { inferShapes } from "../../nn/network.ts";
 import type { MaskSet } from "../../nn/masks.ts";
 import { batchNormBackward, batchNormForward, type BatchNormSaved } from "./_batch_norm.ts";
+import { maxPoolGrad } from "./_max_pool_grad.ts";
 
 /** A trainable tensor with its SGD state. */
 interface Param {
@@ -354,7 +355,6 @@ export class TfModel {
         case "MaxPool":
           y = tf.maxPool(a as tf.Tensor4D, node.k, node.stride, explicitPads(node.pads));
           save.x = a;
-          save.y = y;
           break;
         case "AveragePool":
           // XNNPACK's average pooling divides by the in-image count, as `forward.ts` does.
@@ -445,14 +445,7 @@ export class TfModel {
           accumulate(input, tf.tidy(() => tf.mul(dy, tf.step(s.y!))));
           break;
         case "MaxPool":
-          accumulate(
-            input,
-            tf.engine().runKernel("MaxPoolGrad", { dy, input: s.x!, output: s.y! }, {
-              filterSize: [node.k, node.k],
-              strides: [node.stride, node.stride],
-              pad: explicitPads(node.pads) as unknown as tf.NamedAttrMap[string],
-            }) as tf.Tensor,
-          );
+          accumulate(input, maxPoolGrad(dy, s.x!, node.k, node.stride, node.pads[0], node.pads[1]));
           break;
         case "AveragePool":
           accumulate(input, this.#avgPoolBackward(node, s.x as tf.Tensor4D, dy as tf.Tensor4D));
