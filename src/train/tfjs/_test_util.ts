@@ -4,7 +4,11 @@
  * @module
  */
 import type { Network, Node } from "../../nn/network.ts";
+import { SHIPPED_FASHION_MNIST } from "../../nn/images.ts";
 import { Rng } from "../../nn/random.ts";
+
+/** The Fashion-MNIST files this repository ships (the same images on every machine). */
+export const SHIPPED: string = SHIPPED_FASHION_MNIST.pathname.replace(/\/$/, "");
 
 /** conv(s2)–BN–ReLU–MaxPool–conv–BN–ReLU–GAP–Gemm on 1×32×32, 10 classes (He-uniform weights). */
 export function tinyNet(seed = 1): Network {

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { UserError } from "../../he/errors.ts";
 import { fitToNetwork, loadFashionMnist } from "../../nn/images.ts";
+import { SHIPPED } from "./_test_util.ts";
 import { compileSchedule } from "../schedule.ts";
 import type { TrainJob } from "../engine.ts";
 import { TfjsEngine } from "./engine.ts";
@@ -9,7 +10,7 @@ import { tinyNet } from "./_test_util.ts";
 
 async function smallJob(seed: number): Promise<TrainJob> {
   const net = tinyNet(seed);
-  const data = fitToNetwork(await loadFashionMnist("train", { limit: 64 }), net);
+  const data = fitToNetwork(await loadFashionMnist("train", { dir: SHIPPED, limit: 64 }), net);
   const schedule = compileSchedule({
     epochs: 1,
     batchSize: 16,
@@ -52,7 +53,7 @@ Deno.test("concurrent jobs run in separate Workers and match the in-process runn
 Deno.test("engine errors: checked before a Worker starts, UserErrors from Workers, closed", async () => {
   const engine = new TfjsEngine({ workers: 1 });
   const job = await smallJob(4);
-  const raw = await loadFashionMnist("train", { limit: 8 });
+  const raw = await loadFashionMnist("train", { dir: SHIPPED, limit: 8 });
   await assertRejects(() => engine.train({ ...job, data: raw }), UserError, "fitToNetwork");
   const lrs = new Float32Array(job.schedule.steps).fill(1e30);
   await assertRejects(

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { UserError } from "../../he/errors.ts";
 import { forward } from "../../nn/forward.ts";
 import { fitToNetwork, imageFloats, loadFashionMnist } from "../../nn/images.ts";
+import { SHIPPED } from "./_test_util.ts";
 import type { Network, Node } from "../../nn/network.ts";
 import { Rng } from "../../nn/random.ts";
 import { buildZoo } from "../../nn/zoo.ts";
@@ -13,7 +14,7 @@ import { tinyNet } from "./_test_util.ts";
 import { evaluateInProcess, logitsInProcess, trainInProcess } from "./runner.ts";
 
 async function fashion(net: Network, n: number) {
-  return fitToNetwork(await loadFashionMnist("train", { limit: n }), net);
+  return fitToNetwork(await loadFashionMnist("train", { dir: SHIPPED, limit: n }), net);
 }
 
 function job(
@@ -139,7 +140,7 @@ Deno.test("evaluate and logits agree with the IR forward pass on real images", a
 Deno.test("bad jobs are one UserError line", async () => {
   const net = tinyNet();
   const data = await fashion(net, 96);
-  const raw = await loadFashionMnist("train", { limit: 32 });
+  const raw = await loadFashionMnist("train", { dir: SHIPPED, limit: 32 });
   await assertRejects(() => trainInProcess(job(net, raw, 1)), UserError, "fitToNetwork");
   const masks = new Map([["nope", new Uint8Array(3)]]);
   await assertRejects(() => trainInProcess({ ...job(net, data, 1), masks }), UserError, "nope");
