@@ -10,11 +10,11 @@
  *   [OH, OW, N, Co] as the filter, this is a stride-1 convolution with dilation s and the forward
  *   padding; its output [Ci, KH', KW', Co] is cropped to KH × KW (KH' > KH when the forward
  *   convolution drops rows) and transposed back to [KH, KW, Ci, Co].
- * - input gradient: dx is the correlation of dy, zero-inserted between rows and columns when s > 1,
- *   with the filter flipped in space and transposed to [KH, KW, Co, Ci], padded by KH − 1 − top on
- *   the top (the bottom padding makes the output exactly H high). A 1×1 filter without padding
- *   needs no zero-insertion in the convolution: dx is the 1×1 convolution of dy, then spread out
- *   by the stride.
+ * - input gradient: dx is the correlation of dy with the filter flipped in space and transposed
+ *   to [KH, KW, Co, Ci], padded by KH − 1 − top on the top (the bottom padding makes the output
+ *   exactly H high). With stride s > 1 the s² output phases are computed at dy's resolution as the
+ *   channels of one convolution and interleaved (`polyphaseInput`), instead of convolving a
+ *   zero-inserted dy; a 1×1 filter without padding is a 1×1 convolution spread out by the stride.
  *
  * The kernels call the backend's own kernel functions on `TensorInfo`s (never the engine), so no
  * tensor is tracked by the engine and every intermediate is freed through `disposeData`. Anything

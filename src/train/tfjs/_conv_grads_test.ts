@@ -102,6 +102,8 @@ const CASES: Case[] = [
   { n: 2, h: 9, w: 8, ci: 2, co: 3, k: 3, s: 1, pads: [1, 0, 2, 1] },
   { n: 1, h: 10, w: 10, ci: 2, co: 2, k: 5, s: 3, pads: [2, 1, 0, 2] },
   { n: 2, h: 6, w: 6, ci: 3, co: 2, k: 3, s: 1, pads: [0, 0, 0, 0] },
+  // Padding ≥ the kernel: no phase decomposition, the stock kernel's path.
+  { n: 2, h: 5, w: 5, ci: 2, co: 3, k: 2, s: 2, pads: [2, 2, 2, 2] },
 ];
 
 Deno.test("conv gradients on wasm match their definitions (rel. error < 1e-5)", async () => {

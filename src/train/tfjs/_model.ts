@@ -118,7 +118,7 @@ function countScale(node: PoolNode, h: number, w: number, oh: number, ow: number
 /** What a training forward pass keeps for the backward pass, per node. */
 type Saved = { x?: tf.Tensor; y?: tf.Tensor; bn?: BatchNormSaved };
 
-/** Gradients of a step: per layer, aligned with `Layer` fields. */
+/** The gradient of every parameter of a step. */
 type Grads = Map<Param, tf.Tensor>;
 
 /**

@@ -55,7 +55,7 @@ export class TfjsEngine implements TrainEngine {
   readonly #max: number;
   readonly #idle: Worker[] = [];
   readonly #busy = new Map<Worker, number>();
-  readonly #waiting: ((w: Worker) => void)[] = [];
+  readonly #waiting: { resolve: (w: Worker) => void; reject: (e: Error) => void }[] = [];
   readonly #pending = new Map<number, Pending>();
   #count = 0;
   #nextId = 1;
@@ -98,6 +98,7 @@ export class TfjsEngine implements TrainEngine {
     }
     this.#busy.clear();
     this.#count = 0;
+    for (const w of this.#waiting.splice(0)) w.reject(new Error("tfjs engine is closed"));
     return Promise.resolve();
   }
 
@@ -124,13 +125,13 @@ export class TfjsEngine implements TrainEngine {
       this.#count++;
       return Promise.resolve(this.#spawn());
     }
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
   #release(worker: Worker): void {
     if (!this.#busy.delete(worker)) return; // terminated (crash or close)
     const next = this.#waiting.shift();
-    if (next) next(worker);
+    if (next) next.resolve(worker);
     else this.#idle.push(worker);
   }
 
@@ -158,7 +159,7 @@ export class TfjsEngine implements TrainEngine {
       const next = this.#waiting.shift();
       if (next) {
         this.#count++;
-        next(this.#spawn());
+        next.resolve(this.#spawn());
       }
     };
     return worker;
