@@ -105,6 +105,11 @@ export class TfjsEngine implements TrainEngine {
   async #run(request: (id: number) => Request, progress?: (line: string) => void) {
     if (this.#closed) throw new Error("tfjs engine is closed");
     const worker = await this.#acquire();
+    if (this.#closed) {
+      // Closed between handing out this Worker and now.
+      worker.terminate();
+      throw new Error("tfjs engine closed during a job");
+    }
     const id = this.#nextId++;
     this.#busy.set(worker, id);
     try {

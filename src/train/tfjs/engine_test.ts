@@ -61,7 +61,14 @@ Deno.test("engine errors: checked before a Worker starts, UserErrors from Worker
     UserError,
     "diverged",
   );
+  // A running job and one waiting for the only Worker both fail when the engine closes.
+  const running = engine.train(job), waiting = engine.evaluate(job.net, job.data);
+  const failures = Promise.all([
+    assertRejects(() => running, Error, "closed during a job"),
+    assertRejects(() => waiting, Error, "closed"),
+  ]);
   await engine.close();
+  await failures;
   await assertRejects(() => engine.evaluate(job.net, job.data), Error, "closed");
   assert(engine.description.startsWith("tfjs 4.22"));
 });
