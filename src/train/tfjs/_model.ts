@@ -66,7 +66,7 @@ export interface SgdStep {
 export type LossFn = (logits: tf.Tensor2D) => { loss: tf.Scalar; dlogits: tf.Tensor2D };
 
 /** IR conv weight co × ci × k × k → HWIO (k × k × ci × co). */
-export function convToHwio(w: Float32Array, co: number, ci: number, k: number): Float32Array {
+function convToHwio(w: Float32Array, co: number, ci: number, k: number): Float32Array {
   const out = new Float32Array(w.length);
   for (let o = 0; o < co; o++) {
     for (let i = 0; i < ci; i++) {
@@ -77,7 +77,7 @@ export function convToHwio(w: Float32Array, co: number, ci: number, k: number): 
 }
 
 /** HWIO → IR conv weight layout. */
-export function hwioToConv(w: Float32Array, co: number, ci: number, k: number): Float32Array {
+function hwioToConv(w: Float32Array, co: number, ci: number, k: number): Float32Array {
   const out = new Float32Array(w.length);
   for (let o = 0; o < co; o++) {
     for (let i = 0; i < ci; i++) {
@@ -266,7 +266,10 @@ export class TfModel {
       const logits = this.#forward(x, { saved, stats }) as tf.Tensor2D;
       const l = loss(logits);
       value = l.loss.dataSync()[0];
-      for (const s of stats.values()) tf.keep(s.mean), tf.keep(s.variance);
+      for (const s of stats.values()) {
+        tf.keep(s.mean);
+        tf.keep(s.variance);
+      }
       this.#backward(saved, l.dlogits, grads);
     });
     return { value, grads, stats };
