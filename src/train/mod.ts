@@ -23,3 +23,5 @@ export {
   type FinetuneOutcome,
   prunedNonZero,
 } from "./finetune.ts";
+// The tfjs engine is reached through `openEngine` (a dynamic import: loading tfjs-wasm costs
+// time and memory that planning and costing do not need), or directly from `./tfjs/mod.ts`.

@@ -41,5 +41,6 @@ export async function openEngine(
       );
     }
   }
-  throw new UserError("the tfjs engine is not built yet: install python3-torch (TODO: merge tfjs)");
+  const { TfjsEngine } = await import("./tfjs/mod.ts");
+  return new TfjsEngine({ workers: jobs });
 }
