@@ -34,8 +34,8 @@ export type Profile = typeof PROFILES[number];
 export const DEFAULT_STUDY: Omit<StudySpec, "profile" | "width" | "accuracy"> = {
   models: ["vgg16-fashionmnist-trained", "resnet18-fashionmnist-trained"],
   frameworks: ["gazelle", "cryptflow2"],
-  budgets: [0.5, 0.6, 0.7, 0.8, 0.9],
-  default_budget: 0.7,
+  budgets: [0.1, 0.3, 0.5, 0.7, 0.9],
+  default_budget: 0.5,
   seed: 1,
 };
 
@@ -49,7 +49,7 @@ export const PROFILE_ACCURACY: Readonly<Record<"quick" | "full", AccuracySpec>> 
     seeds: [1],
     recipe: { ...FINETUNE_RECIPE, epochs: 0.25 },
     distill: null,
-    test_limit: null,
+    test_limit: 2000,
     deltas: [0.5, 1],
   },
   full: {

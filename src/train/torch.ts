@@ -10,6 +10,7 @@ import { UserError } from "../he/errors.ts";
 import type { ImageSet, Network } from "../nn/mod.ts";
 import type { Evaluation, TrainEngine, TrainJob, TrainResult } from "./engine.ts";
 import { type Graph, graphOf, networkFrom } from "./_exchange.ts";
+import { checkData, checkJob } from "./_check.ts";
 
 const SCRIPT = new URL("./torch_engine.py", import.meta.url).pathname;
 
@@ -65,11 +66,7 @@ export function findTorch(): Promise<TorchPython | undefined> {
 }
 
 function dataFiles(dir: string, data: ImageSet, net: Network) {
-  if (data.c !== net.input.c || data.h !== net.input.h || data.w !== net.input.w) {
-    throw new UserError(
-      `${data.name} is ${data.c}×${data.h}×${data.w}; ${net.name} takes ${net.input.c}×${net.input.h}×${net.input.w} (fit it first)`,
-    );
-  }
+  checkData(net, data);
   return [
     Deno.writeFile(`${dir}/pixels.u8`, data.pixels),
     Deno.writeFile(`${dir}/labels.u8`, data.labels),
@@ -119,6 +116,7 @@ export class TorchEngine implements TrainEngine {
   }
 
   async train(job: TrainJob): Promise<TrainResult> {
+    checkJob(job);
     const dir = await Deno.makeTempDir({ prefix: "mosaic-torch-" });
     try {
       const { graph, params } = graphOf(job.net, "params.f32");

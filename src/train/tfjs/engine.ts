@@ -15,7 +15,7 @@ import { UserError } from "../../he/errors.ts";
 import type { ImageSet } from "../../nn/images.ts";
 import type { Network } from "../../nn/network.ts";
 import type { Evaluation, TrainEngine, TrainJob, TrainResult } from "../engine.ts";
-import { checkData, checkJob } from "./_check.ts";
+import { checkData, checkJob } from "../_check.ts";
 import type { Request, Response } from "./_protocol.ts";
 
 /** Options of the tfjs engine. */

@@ -28,7 +28,7 @@ import { Rng } from "../../nn/random.ts";
 import type { Evaluation, TrainJob, TrainResult } from "../engine.ts";
 import { loadTfjs } from "./_backend.ts";
 import { type Batch, plainBatch, scheduleBatch } from "./_batches.ts";
-import { checkData, checkJob } from "./_check.ts";
+import { checkData, checkJob } from "../_check.ts";
 import { lossAndGradient } from "./_loss.ts";
 import { TfModel } from "./_model.ts";
 

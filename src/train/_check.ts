@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { UserError } from "../../he/errors.ts";
-import type { ImageSet } from "../../nn/images.ts";
-import { inferShapes, type Network } from "../../nn/network.ts";
-import type { TrainJob } from "../engine.ts";
+import { UserError } from "../he/errors.ts";
+import type { ImageSet } from "../nn/images.ts";
+import { inferShapes, type Network } from "../nn/network.ts";
+import type { TrainJob } from "./engine.ts";
 
 /** The class count of a network's output; throws unless it is a vector. */
 function outputClasses(net: Network): number {
