@@ -4,6 +4,7 @@ import { accuracy, evaluateAccuracy, predictIr, predictOrt } from "./accuracy.ts
 import { loadDatasetFor } from "./datasets.ts";
 import { loadFashionMnist } from "./images.ts";
 import { buildZoo } from "./zoo.ts";
+import { loadModel, TRAINED_MODELS } from "./load.ts";
 
 Deno.test("batched onnxruntime-web and the IR forward pass agree on top-1 for 300 Fashion-MNIST images", async () => {
   // Seed 5's synthetic weights spread their predictions over several classes, so agreement is
@@ -39,4 +40,18 @@ Deno.test("evaluateAccuracy() reports progress and refuses an unfitted set in on
     "takes 1×32×32 inputs",
   );
   assert(e.message.includes("fashion-mnist/test has 1×28×28") && !e.message.includes("\n"));
+});
+
+Deno.test("shipped trained models: onnxruntime-web and the IR forward pass give the same accuracy", async () => {
+  for (const name of TRAINED_MODELS) {
+    const net = await loadModel(name);
+    assert(net.weights.startsWith("trained on Fashion-MNIST"), net.weights);
+    const set = await loadDatasetFor(net, { data: "fashion-mnist", limit: 60 });
+    const ir = predictIr(net, set);
+    const ort = await predictOrt(net, set, { batch: 32 });
+    assertEquals([...ort], [...ir], name);
+    const hits = ir.filter((k, i) => k === set.labels[i]).length;
+    // Trained to ≥ 92% on the whole split; the first 60 images are no exception.
+    assert(hits / 60 > 0.85, `${name}: ${hits}/60`);
+  }
 });
