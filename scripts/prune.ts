@@ -1,6 +1,6 @@
 /**
  * `deno task prune --model NAME|FILE.onnx --method none|hunter|mosaic [--framework gazelle|cryptflow2]
- * (--ratio R | --cost F | --saliency S | --layer-ratios FILE.json) --out FILE.json [--onnx OUT.onnx]
+ * (--ratio R | --per-layer R | --cost F | --saliency S | --layer-ratios FILE.json) --out FILE.json [--onnx OUT.onnx]
  * [--conv-method ir|or] [--norm l2|l1] [--kinds multiplier,output-rotation,...] [--seed N]
  * [--width W] [--preset NAME] [--bits L] [--swaps N] [--passes N] [--fidelity N]
  * [--data fashion-mnist|DIR [--limit N]] [--json]`: prune a model for a framework, write masks
@@ -16,9 +16,11 @@ import {
   buildManifest,
   evaluateAccuracy,
   exportOnnx,
+  linearNodes,
   loadDatasetFor,
   loadModel,
   maskNetwork,
+  type Network,
   networkHash,
   permuteNetwork,
   prune,
@@ -46,6 +48,7 @@ const FLAGS = [
   "method",
   "framework",
   "ratio",
+  "per-layer",
   "cost",
   "saliency",
   "layer-ratios",
@@ -73,13 +76,29 @@ function num(v: string | undefined, flag: string): number | undefined {
   return x;
 }
 
-async function budgetOf(args: Record<string, string | undefined>): Promise<Budget> {
-  const given = ["ratio", "cost", "saliency", "layer-ratios"].filter((k) => args[k] !== undefined);
+/** The budget; `--per-layer R` becomes `{ layer: R }` for every linear layer of `net`. */
+async function budgetOf(
+  args: Record<string, string | undefined>,
+  net: Network,
+): Promise<Budget> {
+  const given = ["ratio", "per-layer", "cost", "saliency", "layer-ratios"].filter((k) =>
+    args[k] !== undefined
+  );
   if (given.length !== 1) {
     throw new UserError(
-      "give exactly one budget: --ratio R (weight sparsity), --cost F (HE cost as a fraction of " +
-        "unpruned), --saliency S (retained squared-L2 fraction) or --layer-ratios FILE.json",
+      "give exactly one budget: --ratio R (global weight sparsity), --per-layer R (sparsity R in " +
+        "every linear layer, as the study prunes trained models), --cost F (HE cost as a " +
+        "fraction of unpruned), --saliency S (retained squared-L2 fraction) or --layer-ratios " +
+        "FILE.json",
     );
+  }
+  if (args["per-layer"] !== undefined) {
+    const r = num(args["per-layer"], "per-layer")!;
+    if (!(r > 0 && r <= 1)) throw new UserError(`--per-layer ${r} must be in (0, 1]`);
+    return {
+      kind: "layers",
+      ratios: Object.fromEntries(linearNodes(net).map((n) => [n.name, r])),
+    };
   }
   if (args.ratio !== undefined) return { kind: "sparsity", ratio: num(args.ratio, "ratio")! };
   if (args.cost !== undefined) return { kind: "cost", fraction: num(args.cost, "cost")! };
@@ -196,7 +215,6 @@ async function main(): Promise<number> {
   }
   const framework = frameworkFlag(args.framework);
   const preset = frameworkPreset(framework, args.preset, args.bits);
-  const budget = await budgetOf(args);
   const convMethod = args["conv-method"] ?? "or";
   if (convMethod !== "ir" && convMethod !== "or") {
     throw new UserError(`Unknown --conv-method "${convMethod}": use ir or or`);
@@ -221,6 +239,7 @@ async function main(): Promise<number> {
     width: num(args.width, "width"),
     seed: num(args.seed, "seed"),
   });
+  const budget = await budgetOf(args, net);
   // Read the dataset before the long work, so a bad path fails at once.
   const limit = limitFlag(args.limit);
   const data = args.data === undefined
