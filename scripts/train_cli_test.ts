@@ -49,6 +49,16 @@ Deno.test("train and finetune refuse bad input in one line, exit 2, write nothin
       ],
       ["train.ts", ["--bogus"], /Unknown option --bogus/],
       [
+        "prune.ts",
+        ["--model", "vgg16-fashionmnist", "--per-layer", "2", "--out", `${dir}/m.json`],
+        /--per-layer 2 must be in \(0, 1\]/,
+      ],
+      [
+        "prune.ts",
+        ["--model", "vgg16-fashionmnist", "--per-layer", "0.5", "--ratio", "0.5", "--json"],
+        /give exactly one budget/,
+      ],
+      [
         "finetune.ts",
         ["--model", "vgg16-fashionmnist-trained", "--out", `${dir}/b.onnx`],
         /--masks/,
@@ -123,7 +133,7 @@ Deno.test({
         "mosaic",
         "--framework",
         "cryptflow2",
-        "--ratio",
+        "--per-layer",
         "0.5",
         "--out",
         `${dir}/m.json`,
