@@ -1,27 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 
-const root = new URL("..", import.meta.url).pathname;
-
-async function run(script: string, args: string[]) {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-sys=cpus",
-      "--allow-write",
-      `${root}scripts/${script}`,
-      ...args,
-    ],
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const out = await cmd.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { runScript as run } from "./_cli_testing.ts";
 
 Deno.test("deno task plan --json prints the documented fields", async () => {
   const r = await run("plan.ts", [

@@ -2,19 +2,17 @@ import { assert, assertEquals } from "@std/assert";
 import { findTorch } from "../src/train/mod.ts";
 import { loadModel, permuteMasks, prunedNonZero, readPruneFile } from "../mod.ts";
 
-const root = new URL("..", import.meta.url).pathname;
+import { runScript } from "./_cli_testing.ts";
 
-async function run(script: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}scripts/${script}`, ...args],
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+/** train and finetune spawn the torch engine: the tasks' permissions plus --allow-run. */
+const run = (script: string, args: string[]) =>
+  runScript(script, args, [
+    "--allow-read",
+    "--allow-env",
+    "--allow-sys=cpus",
+    "--allow-write",
+    "--allow-run",
+  ]);
 
 Deno.test("train and finetune refuse bad input in one line, exit 2, write nothing", async () => {
   const dir = await Deno.makeTempDir();
