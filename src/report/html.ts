@@ -74,15 +74,16 @@ function isoCell(
     cost_pct: number | null;
     cost_min: number | null;
     cost_max: number | null;
-    seeds: readonly { reading: string }[];
+    seeds: readonly { cost_pct: number | null; reading: string }[];
   } | undefined,
 ): string {
   if (!row || row.cost_pct === null) return "not reached";
-  const spread = row.seeds.length > 1
-    ? ` [${row.cost_min!.toFixed(2)}, ${row.cost_max!.toFixed(2)}]`
-    : "";
-  const bound = row.seeds.some((s) => s.reading === "cheapest-measured") ? " ≤" : "";
-  return `${bound}${row.cost_pct.toFixed(2)}${spread}`.trim();
+  const reached = row.seeds.filter((s) => s.cost_pct !== null).length;
+  const spread = reached > 1 ? ` [${row.cost_min!.toFixed(2)}, ${row.cost_max!.toFixed(2)}]` : "";
+  const bound = row.seeds.some((s) => s.reading === "cheapest-measured") ? "≤ " : "";
+  // A mean over the seeds that reached the accuracy hides those that did not: say so.
+  const partial = reached < row.seeds.length ? ` (${reached} of ${row.seeds.length} seeds)` : "";
+  return `${bound}${row.cost_pct.toFixed(2)}${spread}${partial}`;
 }
 
 /**
@@ -214,8 +215,9 @@ export function summaryMarkdown(
         ),
         "",
         "Each cost is the lowest HE cost whose fine-tuned accuracy is within δ of the unpruned " +
-        "model's, interpolated between measured budgets (mean over seeds, [min, max]); ≤ marks a " +
-        "method that kept the accuracy at every budget measured.",
+        "model's, interpolated between measured budgets (mean over the seeds that reached it, " +
+        "[min, max], and how many did when not all); ≤ marks a method that kept the accuracy at " +
+        "every budget measured.",
         "",
       ]
       : []),

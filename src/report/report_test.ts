@@ -3,6 +3,7 @@ import { decode } from "fast-png";
 import { allCharts, costPct, type OpWeights } from "./charts.ts";
 import { mergeShards, parseResults, readResults, type Results } from "./results.ts";
 import { renderReport, reportWeights } from "./run.ts";
+import { isoLines } from "./html.ts";
 import { predictMs } from "../cost/unit_costs.ts";
 
 const FIXTURE = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname;
@@ -137,4 +138,42 @@ Deno.test("a missing or corrupt results file, or mismatched shards, is one clear
     `${r.manifest.cpu} | other`,
   );
   assertThrows(() => mergeShards([shard(1)]), Error, "missing");
+});
+
+Deno.test("the iso-accuracy table says how many seeds reached the accuracy and marks bounds", () => {
+  const iso = (
+    method: string,
+    seeds: { seed: number; cost_pct: number | null; reading: string }[],
+  ) => {
+    const costs = seeds.map((s) => s.cost_pct).filter((c): c is number => c !== null);
+    return {
+      model: "m",
+      framework: "f",
+      method,
+      delta: 0.5,
+      unpruned: 0.9,
+      cost_pct: costs.length ? costs.reduce((a, b) => a + b) / costs.length : null,
+      cost_min: costs.length ? Math.min(...costs) : null,
+      cost_max: costs.length ? Math.max(...costs) : null,
+      seeds,
+    };
+  };
+  const r = {
+    accuracy: {
+      iso: [
+        iso("hunter", [
+          { seed: 1, cost_pct: null, reading: "not-reached" },
+          { seed: 2, cost_pct: 74.42, reading: "interpolated" },
+        ]),
+        iso("mosaic", [
+          { seed: 1, cost_pct: 60, reading: "cheapest-measured" },
+          { seed: 2, cost_pct: 50, reading: "interpolated" },
+        ]),
+      ],
+    },
+  } as unknown as Results;
+  const [line] = isoLines(r);
+  assertEquals(line.hunter, "74.42 (1 of 2 seeds)");
+  assertEquals(line.mosaic, "≤ 55.00 [50.00, 60.00]");
+  assertEquals(line.mosaic_minus_hunter, -19.42);
 });
