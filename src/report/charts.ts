@@ -524,6 +524,7 @@ export function isoChart(r: Results): Chart | null {
   // further down (budgets that lost the accuracy) are off the chart and in the data table.
   const bases = acc.unpruned.map((u) => 100 * u.accuracy);
   const lo = Math.floor(Math.min(...bases) - 10), hi = Math.ceil(Math.max(...bases) + 1);
+  // (lo is a number written into a filter expression: no user text reaches it.)
   return {
     name: "iso_accuracy",
     title: "HE cost vs fine-tuned accuracy (the papers' comparison)",
@@ -550,8 +551,10 @@ export function isoChart(r: Results): Chart | null {
         height: 180,
         layer: [
           {
-            transform: [only("measured")],
-            mark: { type: "line", point: true, strokeWidth: 1.5, clip: true },
+            // Points left of the axis are dropped, not clipped (far off-canvas geometry crashes
+            // resvg's PNG renderer); they stay in the data table.
+            transform: [only("measured"), { filter: `datum.accuracy_pct >= ${lo}` }],
+            mark: { type: "line", point: true, strokeWidth: 1.5 },
             encoding: {
               x: {
                 field: "accuracy_pct",

@@ -101,14 +101,18 @@ export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
       loadSystemFonts: false,
     },
   });
+  let img;
   try {
-    const img = r.render();
-    try {
-      return img.asPng();
-    } finally {
-      img.free();
-    }
+    img = r.render();
+  } catch (e) {
+    // A panic inside resvg leaves the renderer borrowed: freeing it would throw a second, less
+    // telling error, so the real one is reported and the renderer is left to the GC.
+    throw new Error(`resvg could not render the chart to PNG: ${(e as Error).message}`);
+  }
+  try {
+    return img.asPng();
   } finally {
+    img.free();
     r.free();
   }
 }
