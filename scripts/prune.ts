@@ -22,6 +22,7 @@ import {
   maskNetwork,
   type Network,
   networkHash,
+  perLayerBudget,
   permuteNetwork,
   prune,
   PRUNE_METHODS,
@@ -95,10 +96,7 @@ async function budgetOf(
   if (args["per-layer"] !== undefined) {
     const r = num(args["per-layer"], "per-layer")!;
     if (!(r > 0 && r <= 1)) throw new UserError(`--per-layer ${r} must be in (0, 1]`);
-    return {
-      kind: "layers",
-      ratios: Object.fromEntries(linearNodes(net).map((n) => [n.name, r])),
-    };
+    return perLayerBudget(net, r);
   }
   if (args.ratio !== undefined) return { kind: "sparsity", ratio: num(args.ratio, "ratio")! };
   if (args.cost !== undefined) return { kind: "cost", fraction: num(args.cost, "cost")! };

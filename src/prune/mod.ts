@@ -37,6 +37,7 @@ export {
   checkBudget,
   denseMs,
   type Norm,
+  perLayerBudget,
   type SelectionResult,
   type SelectLayer,
   selectStructures,

@@ -7,6 +7,7 @@
  * @module
  */
 import { UserError } from "../he/errors.ts";
+import { linearNodes, type Network } from "../nn/network.ts";
 import type { ProxyState } from "./proxy.ts";
 import type { StructureKind } from "./structures.ts";
 
@@ -295,4 +296,24 @@ export function denseMs(state: ProxyState): number {
     denseCache.set(s.prodCost, hit);
   }
   return hit;
+}
+
+/**
+ * The same sparsity in every linear layer of `net` (a `layers` budget): how the study prunes
+ * trained models, and `prune --per-layer R`.
+ *
+ * @example
+ * ```ts
+ * import { perLayerBudget } from "./select.ts";
+ * import { buildZoo } from "../nn/zoo.ts";
+ *
+ * const b = perLayerBudget(buildZoo("vgg16-cifar10", { width: 0.125 }), 0.3);
+ * if (b.kind !== "layers" || Object.keys(b.ratios).length !== 14) throw new Error();
+ * ```
+ */
+export function perLayerBudget(net: Network, ratio: number): Budget {
+  return {
+    kind: "layers",
+    ratios: Object.fromEntries(linearNodes(net).map((n) => [n.name, ratio])),
+  };
 }

@@ -10,10 +10,10 @@ import { UserError } from "../he/errors.ts";
 import { cryptflow2Preset, getPreset, type Preset } from "../he/presets.ts";
 import { networkNonlinear } from "../cost/nonlinear.ts";
 import { modelCost } from "../cost/model_cost.ts";
-import { linearNodes, type Network } from "../nn/network.ts";
+import type { Network } from "../nn/network.ts";
 import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
 import { loadModel, TRAINED_MODELS } from "../nn/load.ts";
-import type { Budget } from "../prune/select.ts";
+import { type Budget, perLayerBudget } from "../prune/select.ts";
 import { DEFAULT_DISTILL, FINETUNE_RECIPE } from "../train/mod.ts";
 import { prune, type PruneResult } from "../prune/prune.ts";
 import { maskNetwork } from "../nn/masks.ts";
@@ -243,10 +243,7 @@ const pruned = new Map<string, PruneResult>();
  */
 export function studyBudget(net: Network, ratio: number): Budget {
   if (!isTrained(net.name)) return { kind: "sparsity", ratio };
-  return {
-    kind: "layers",
-    ratios: Object.fromEntries(linearNodes(net).map((n) => [n.name, ratio])),
-  };
+  return perLayerBudget(net, ratio);
 }
 
 /** Hunter or MOSAIC on a study model at a sparsity budget (cached; deterministic).

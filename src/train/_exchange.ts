@@ -19,8 +19,6 @@ export interface Graph {
   readonly params: string;
 }
 
-const ARRAYS = ["weight", "bias", "scale", "mean", "variance"] as const;
-
 /**
  * Split a network into a JSON graph (arrays replaced by [offset, length] into `params`) and the
  * flat parameters.
@@ -38,24 +36,21 @@ const ARRAYS = ["weight", "bias", "scale", "mean", "variance"] as const;
  */
 export function graphOf(net: Network, file: string): { graph: Graph; params: Float32Array } {
   let size = 0;
+  const arrays: [number, Float32Array][] = [];
   const nodes: GraphNode[] = net.nodes.map((n) => {
     const fields: Record<string, unknown> = {};
     const tensors: Record<string, [number, number]> = {};
     for (const [k, v] of Object.entries(n)) {
       if (v instanceof Float32Array) {
         tensors[k] = [size, v.length];
+        arrays.push([size, v]);
         size += v.length;
       } else if (v !== null && !k.startsWith("__")) fields[k] = v;
     }
     return { ...fields, tensors };
   });
   const params = new Float32Array(size);
-  net.nodes.forEach((n, i) => {
-    for (const k of ARRAYS) {
-      const at = nodes[i].tensors[k];
-      if (at) params.set((n as unknown as Record<string, Float32Array>)[k], at[0]);
-    }
-  });
+  for (const [offset, a] of arrays) params.set(a, offset);
   return { graph: { input: net.input, output: net.output, nodes, params: file }, params };
 }
 
