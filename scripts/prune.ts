@@ -16,7 +16,6 @@ import {
   buildManifest,
   evaluateAccuracy,
   exportOnnx,
-  linearNodes,
   loadDatasetFor,
   loadModel,
   maskNetwork,
