@@ -1,7 +1,8 @@
 /**
  * `deno task prune --model NAME|FILE.onnx --method none|hunter|mosaic [--framework gazelle|cryptflow2]
  * (--ratio R | --per-layer R | --cost F | --saliency S | --layer-ratios FILE.json) --out FILE.json [--onnx OUT.onnx]
- * [--conv-method ir|or] [--norm l2|l1] [--kinds multiplier,output-rotation,...] [--seed N]
+ * [--conv-method ir|or] [--norm l2|l1] [--importance layer|raw] [--floor F] [--unit kernel|weight]
+ * [--kinds multiplier,output-rotation,...,product] [--seed N]
  * [--width W] [--preset NAME] [--bits L] [--swaps N] [--passes N] [--fidelity N]
  * [--data fashion-mnist|DIR [--limit N]] [--json]`: prune a model for a framework, write masks
  * and permutations (with the manifest and the report) and optionally the pruned, permuted ONNX;
@@ -12,9 +13,13 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import {
+  BASIC_UNITS,
+  type BasicUnit,
   type Budget,
   buildManifest,
   evaluateAccuracy,
+  type Importance,
+  IMPORTANCES,
   exportOnnx,
   loadDatasetFor,
   loadModel,
@@ -56,6 +61,9 @@ const FLAGS = [
   "onnx",
   "conv-method",
   "norm",
+  "importance",
+  "floor",
+  "unit",
   "kinds",
   "seed",
   "width",
@@ -138,7 +146,7 @@ function table(r: PruneReport): string {
     "layer",
     "sparsity",
     "saliency",
-    "structures (out-rot/in-rot/mult/fc)",
+    "structures (out-rot/in-rot/mult/fc/prod)",
     "perm",
     "mult",
     "add",
@@ -152,7 +160,7 @@ function table(r: PruneReport): string {
       l.name,
       l.sparsity.toFixed(3),
       l.retained_saliency.toFixed(3),
-      [s["output-rotation"], s["input-rotation"], s.multiplier, s["fc-diagonal"]]
+      [s["output-rotation"], s["input-rotation"], s.multiplier, s["fc-diagonal"], s.product]
         .map((v) => v ?? 0).join("/"),
       `${l.dense.perm_in + l.dense.perm_out} → ${l.pruned.perm_in + l.pruned.perm_out}`,
       `${l.dense.mult} → ${l.pruned.mult}`,
@@ -184,7 +192,9 @@ function table(r: PruneReport): string {
         : "");
   return [
     `${r.model} (weights: ${r.weights_source}) pruned by ${r.method} for ${r.framework}` +
-    ` (${r.preset}: ${r.security}; conv method ${r.conv_method}), budget: ${r.budget}, norm ${r.norm}, seed ${r.seed}`,
+    ` (${r.preset}: ${r.security}; conv method ${r.conv_method}), budget: ${r.budget}, norm ${r.norm}, ` +
+    `importance ${r.importance}, floor ${r.floor}, kinds ${r.kinds.join("+")}` +
+    (r.unit === "-" ? "" : `, unit ${r.unit}`) + `, seed ${r.seed}`,
     line(head),
     ...rows.map(line),
     `HE cost ${t.cost_pct}% of unpruned (pruning-aware counts × measured node-seal unit costs)` +
@@ -226,6 +236,18 @@ async function main(): Promise<number> {
       throw new UserError(`Unknown structure kind "${bad}": use ${STRUCTURE_KINDS.join(", ")}`);
     }
   }
+  const importance = args.importance ?? "layer";
+  if (!IMPORTANCES.includes(importance as Importance)) {
+    throw new UserError(`Unknown --importance "${importance}": use ${IMPORTANCES.join(" or ")}`);
+  }
+  const floor = num(args.floor, "floor");
+  if (floor !== undefined && !(floor >= 0 && floor < 1)) {
+    throw new UserError(`--floor must be in [0, 1) (got ${floor})`);
+  }
+  const unit = args.unit ?? "kernel";
+  if (!BASIC_UNITS.includes(unit as BasicUnit)) {
+    throw new UserError(`Unknown --unit "${unit}": use ${BASIC_UNITS.join(" or ")}`);
+  }
   const seed = num(args.seed, "seed") ?? 1;
   if (!Number.isInteger(seed)) throw new UserError("--seed must be an integer");
   if (!args.out && !args.json) {
@@ -250,6 +272,9 @@ async function main(): Promise<number> {
     budget,
     seed,
     norm,
+    importance: importance as Importance,
+    floor,
+    unit: unit as BasicUnit,
     kinds,
     swapsPerChannel: num(args.swaps, "swaps"),
     passes: num(args.passes, "passes"),

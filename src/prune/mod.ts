@@ -27,6 +27,7 @@ export {
   type Structure,
   STRUCTURE_KINDS,
   type StructureKind,
+  DEFAULT_KINDS,
   type StructureOptions,
   survivingCounts,
 } from "./structures.ts";
@@ -35,7 +36,11 @@ export {
   type Budget,
   budgetLabel,
   checkBudget,
+  DEFAULT_FLOOR,
   denseMs,
+  Floors,
+  type Importance,
+  IMPORTANCES,
   type Norm,
   perLayerBudget,
   type SelectionResult,
@@ -56,6 +61,8 @@ export {
   tieKey,
 } from "./permute.ts";
 export {
+  BASIC_UNITS,
+  type BasicUnit,
   type Completion,
   prune,
   PRUNE_METHODS,

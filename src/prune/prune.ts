@@ -21,12 +21,26 @@ import { forward } from "../nn/forward.ts";
 import { channelTies, type Network } from "../nn/network.ts";
 import { Rng } from "../nn/random.ts";
 import { maskNetwork } from "../nn/masks.ts";
-import { linearLayerSpecs } from "../nn/quantize.ts";
+import { foldedWeights, linearLayerSpecs } from "../nn/quantize.ts";
 import { assemble } from "./assemble.ts";
 import { invert, type LayerMove, layerMoves, movePerms, permuteWeights } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";
-import { type Budget, budgetLabel, checkBudget, type Norm, selectStructures } from "./select.ts";
-import { type LayerStructures, layerStructures, type StructureKind } from "./structures.ts";
+import {
+  type Budget,
+  budgetLabel,
+  checkBudget,
+  DEFAULT_FLOOR,
+  Floors,
+  type Importance,
+  type Norm,
+  selectStructures,
+} from "./select.ts";
+import {
+  DEFAULT_KINDS,
+  type LayerStructures,
+  layerStructures,
+  type StructureKind,
+} from "./structures.ts";
 
 /** Pruning methods.
  *
@@ -42,6 +56,20 @@ export const PRUNE_METHODS = ["none", "hunter", "mosaic"] as const;
 /** A pruning method. */
 export type PruneMethod = typeof PRUNE_METHODS[number];
 
+/** MOSAIC's basic pruning units: a whole 2-D kernel (an FC weight) or one weight.
+ *
+ * @example
+ * ```ts
+ * import { BASIC_UNITS } from "./prune.ts";
+ *
+ * if (BASIC_UNITS.join() !== "kernel,weight") throw new Error();
+ * ```
+ */
+export const BASIC_UNITS = ["kernel", "weight"] as const;
+
+/** A basic pruning unit. */
+export type BasicUnit = typeof BASIC_UNITS[number];
+
 /** Options of `prune`. */
 export interface PruneOptions {
   readonly method: PruneMethod;
@@ -53,8 +81,14 @@ export interface PruneOptions {
   readonly seed?: number;
   /** Structure and unit score (default `l2`: squared L2 norm, the saliency removed). */
   readonly norm?: Norm;
-  /** Structure kinds selection may prune (default all). */
+  /** How weights are ranked across layers (default `layer`: share of the BN-folded layer norm). */
+  readonly importance?: Importance;
+  /** Kept-fraction floor of every layer and output channel (default `DEFAULT_FLOOR`; 0: none). */
+  readonly floor?: number;
+  /** Structure kinds selection may prune (default `DEFAULT_KINDS`: all but `product`). */
   readonly kinds?: readonly StructureKind[];
+  /** MOSAIC's basic pruning unit: a whole 2-D kernel (default) or a single weight. */
+  readonly unit?: BasicUnit;
   /** MOSAIC: local-search swap trials per channel and pass (default 8). */
   readonly swapsPerChannel?: number;
   /** MOSAIC: passes over the channel ties (default 2). */
@@ -112,6 +146,12 @@ export interface PruneReport {
   readonly security: string;
   readonly budget: string;
   readonly norm: Norm;
+  readonly importance: Importance;
+  readonly floor: number;
+  /** Structure kinds selection could prune. */
+  readonly kinds: readonly StructureKind[];
+  /** MOSAIC's basic unit (`-` for other methods). */
+  readonly unit: BasicUnit | "-";
   readonly seed: number;
   readonly layers: PruneLayerReport[];
   readonly totals: {
@@ -152,8 +192,17 @@ interface Layer {
   readonly kind: "conv" | "fc";
   readonly s: LayerStructures;
   readonly move: LayerMove;
-  /** Float weights of the model (original order). */
+  /** Importance weights (original order): BN-folded, or the raw weights for `raw`. */
   readonly w: Float32Array;
+  /** Factor on this layer's norms when layers compete (1 / layer norm, or 1 for `raw`). */
+  readonly scale: number;
+}
+
+/** The selection settings shared by Hunter, MOSAIC's unit step and MOSAIC's final selection. */
+interface Ranking {
+  readonly norm: Norm;
+  readonly floor: number;
+  readonly kinds: readonly StructureKind[];
 }
 
 /**
@@ -176,6 +225,12 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
   const t0 = performance.now();
   const say = opts.progress ?? (() => {});
   const norm = opts.norm ?? "l2";
+  const importance = opts.importance ?? "layer";
+  const floor = opts.floor ?? DEFAULT_FLOOR;
+  if (!(floor >= 0 && floor < 1)) throw new UserError(`--floor must be in [0, 1), got ${floor}`);
+  const kinds = opts.kinds ?? DEFAULT_KINDS;
+  const unitKind: BasicUnit = opts.unit ?? "kernel";
+  const rank: Ranking = { norm, floor, kinds };
   const seed = opts.seed ?? 1;
   const ties = channelTies(net);
   const moves = layerMoves(net, ties);
@@ -193,12 +248,16 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
       preset: opts.preset,
       method: opts.convMethod,
     });
+    const w = importance === "raw" ? weightsOf.get(spec.name)! : foldedWeights(spec);
+    let total = 0;
+    for (const v of w) total += norm === "l1" ? Math.abs(v) : v * v;
     layers.push({
       name: spec.name,
       kind: spec.kind as "conv" | "fc",
       s,
       move: moves.get(spec.name)!,
-      w: weightsOf.get(spec.name)!,
+      w,
+      scale: importance === "raw" || total === 0 ? 1 : 1 / total,
     });
   });
   const all = (l: Layer) => new Uint8Array(l.s.weights).fill(1);
@@ -211,14 +270,14 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
     positionKept = new Map(layers.map((l) => [l.name, all(l)]));
   } else if (opts.method === "hunter") {
     say("hunter: selecting structures");
-    positionKept = selectOn(layers, new Map(), opts.budget, norm, opts.kinds);
+    positionKept = selectOn(layers, new Map(), opts.budget, rank);
   } else if (opts.method === "mosaic") {
-    const units = basicUnits(layers, opts.budget, norm, opts.kinds);
+    const units = basicUnits(layers, opts.budget, rank, unitKind);
     say(`mosaic: pruned ${units.pruned} of ${units.total} weights as basic units; assembling`);
     const states = new Map(
       layers.map((l) => [l.name, new ProxyState(l.s, units.kept.get(l.name)!)]),
     );
-    const before = new Map(layers.map((l) => [l.name, completeByKind(states.get(l.name)!)]));
+    const before = new Map(layers.map((l) => [l.name, completeByKind(states.get(l.name)!, kinds)]));
     const r = assemble(ties, moves, states, {
       seed,
       swapsPerChannel: opts.swapsPerChannel,
@@ -227,7 +286,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
     for (const [k, p] of r.perms) if (p.some((v, i) => v !== i)) permutations.set(k, p);
     completion = new Map(layers.map((l) => {
       const st = states.get(l.name)!;
-      const after = completeByKind(st);
+      const after = completeByKind(st, kinds);
       const b = before.get(l.name)!;
       const prunedW = st.kept.length - st.kept.reduce((a, v) => a + v, 0);
       const out: Partial<Record<StructureKind, Completion>> = {};
@@ -250,7 +309,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
       deleted_ms_assembled: round(r.deletedAfter),
     };
     say(`mosaic: assembled in ${(r.ms / 1000).toFixed(1)} s; selecting structures`);
-    positionKept = selectOn(layers, permutations, opts.budget, norm, opts.kinds);
+    positionKept = selectOn(layers, permutations, opts.budget, rank);
   } else {
     throw new UserError(`Unknown method "${opts.method}": use one of ${PRUNE_METHODS.join(", ")}`);
   }
@@ -283,6 +342,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
     const sizes: Partial<Record<StructureKind, number>> = {};
     const per: Partial<Record<StructureKind, number>> = {};
     for (const st of l.s.structures) {
+      if (!kinds.includes(st.kind)) continue;
       if (st.weights.every((j) => kept[j] === 0)) {
         structures[st.kind] = (structures[st.kind] ?? 0) + 1;
       }
@@ -333,6 +393,10 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
     security: securityLabel(opts.preset),
     budget: budgetLabel(opts.budget),
     norm,
+    importance,
+    floor,
+    kinds,
+    unit: opts.method === "mosaic" ? unitKind : "-",
     seed,
     layers: rows,
     totals: {
@@ -362,8 +426,7 @@ function selectOn(
   layers: readonly Layer[],
   perms: ReadonlyMap<string, Int32Array>,
   budget: Budget,
-  norm: Norm,
-  kinds?: readonly StructureKind[],
+  rank: Ranking,
 ): Map<string, Uint8Array> {
   const sel = layers.map((l) => {
     const { out, inp } = movePerms(l.move, perms);
@@ -371,23 +434,26 @@ function selectOn(
       name: l.name,
       state: new ProxyState(l.s, new Uint8Array(l.s.weights).fill(1)),
       w: permuteWeights(l.w, l.move, out, inp),
+      scale: l.scale,
     };
   });
-  selectStructures(sel, budget, { norm, kinds });
+  selectStructures(sel, budget, rank);
   return new Map(sel.map((x) => [x.name, x.state.kept]));
 }
 
 /**
- * MOSAIC step (i): prune basic units (2-D kernels, FC weights) by mean squared weight (or mean
- * |w|), globally, to the budget. A cost budget first finds the sparsity structure selection needs
+ * MOSAIC step (i): prune basic units (2-D kernels and FC weights, or single weights) by mean
+ * squared weight (or mean |w|) times the layer's factor, globally, to the budget, under the same
+ * floors as structure selection. A cost budget first finds the sparsity structure selection needs
  * to reach that cost in the original order and prunes units to that sparsity.
  */
 function basicUnits(
   layers: readonly Layer[],
   budget: Budget,
-  norm: Norm,
-  kinds?: readonly StructureKind[],
+  rank: Ranking,
+  unitKind: BasicUnit,
 ): { kept: Map<string, Uint8Array>; pruned: number; total: number } {
+  const norm = rank.norm;
   const kept = new Map(layers.map((l) => [l.name, new Uint8Array(l.s.weights).fill(1)]));
   const total = layers.reduce((a, l) => a + l.s.weights, 0);
   let ratios: Map<string, number> | null = null;
@@ -396,7 +462,7 @@ function basicUnits(
   else if (budget.kind === "saliency") keepSal = budget.keep;
   else if (budget.kind === "layers") ratios = new Map(Object.entries(budget.ratios));
   else {
-    const probe = selectOn(layers, new Map(), budget, norm, kinds);
+    const probe = selectOn(layers, new Map(), budget, rank);
     let pruned = 0;
     for (const m of probe.values()) for (const v of m) pruned += 1 - v;
     ratio = pruned / total;
@@ -405,7 +471,7 @@ function basicUnits(
   const units: { l: number; start: number; size: number; score: number; sal: number }[] = [];
   let salTotal = 0;
   layers.forEach((l, li) => {
-    const u = l.s.unitSize;
+    const u = unitKind === "weight" ? 1 : l.s.unitSize;
     for (let start = 0; start < l.w.length; start += u) {
       let s2 = 0, s1 = 0;
       for (let t = 0; t < u; t++) {
@@ -413,22 +479,36 @@ function basicUnits(
         s1 += Math.abs(l.w[start + t]);
       }
       salTotal += s2;
-      units.push({ l: li, start, size: u, score: (norm === "l1" ? s1 : s2) / u, sal: s2 });
+      const score = (norm === "l1" ? s1 : s2) / u * l.scale;
+      units.push({ l: li, start, size: u, score, sal: s2 });
     }
   });
+  const floors = new Map(layers.map((l) => {
+    const state = { kept: kept.get(l.name)!, s: l.s };
+    // Per-layer budgets at 1 may empty their layer; everything else keeps the floor.
+    const r = ratios?.get(l.name);
+    return [l.name, new Floors(state, r === 1 ? 0 : rank.floor)];
+  }));
   units.sort((a, b) => a.score - b.score || a.l - b.l || a.start - b.start);
   let pruned = 0, salKept = salTotal;
   const prunedIn = new Map<string, number>();
   for (const u of units) {
     const l = layers[u.l];
+    const range = unitRange(u.start, u.size);
     if (ratios) {
       const r = ratios.get(l.name) ?? 0;
       const done = prunedIn.get(l.name) ?? 0;
       if (done >= r * l.s.weights) continue;
+      if (!floors.get(l.name)!.allows(range)) continue;
       prunedIn.set(l.name, done + u.size);
     } else if (budget.kind === "saliency") {
       if (salKept - u.sal < keepSal * salTotal) break;
-    } else if (pruned >= ratio * total) break;
+      if (!floors.get(l.name)!.allows(range)) continue;
+    } else {
+      if (pruned >= ratio * total) break;
+      if (!floors.get(l.name)!.allows(range)) continue;
+    }
+    floors.get(l.name)!.remove(range);
     kept.get(l.name)!.fill(0, u.start, u.start + u.size);
     pruned += u.size;
     salKept -= u.sal;
@@ -436,12 +516,19 @@ function basicUnits(
   return { kept, pruned, total };
 }
 
+/** The flat indices start … start + size − 1. */
+function unitRange(start: number, size: number): Int32Array {
+  return Int32Array.from({ length: size }, (_, t) => start + t);
+}
+
 /** Complete structures of a state, by kind, with the count and mean size of each kind. */
 function completeByKind(
   st: ProxyState,
+  kinds: readonly StructureKind[],
 ): Partial<Record<StructureKind, { complete: number; count: number; size: number }>> {
   const out: Partial<Record<StructureKind, { complete: number; count: number; size: number }>> = {};
   for (const s of st.s.structures) {
+    if (!kinds.includes(s.kind)) continue;
     const e = out[s.kind] ??= { complete: 0, count: 0, size: 0 };
     e.count++;
     e.size += s.weights.length;

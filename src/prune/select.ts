@@ -9,7 +9,8 @@
 import { UserError } from "../he/errors.ts";
 import { linearNodes, type Network } from "../nn/network.ts";
 import type { ProxyState } from "./proxy.ts";
-import type { StructureKind } from "./structures.ts";
+import { DEFAULT_KINDS, type StructureKind } from "./structures.ts";
+import type { LayerShape } from "../nn/layers.ts";
 
 /** How much to prune; Hunter and MOSAIC always get the same budget. */
 export type Budget =
@@ -21,12 +22,35 @@ export type Budget =
 /** Importance norm of a weight set: squared L2 (the saliency it removes) or L1. */
 export type Norm = "l2" | "l1";
 
+/**
+ * How weights are ranked across layers.
+ *
+ * - `layer` (default): a weight's importance is its share of its layer's norm (w² / Σ_layer w² for
+ *   `l2`), computed on the weights with BatchNorm folded into the convolution (the weights the
+ *   network really multiplies by). Layers compete on equal terms: a layer with a large fan-in (and
+ *   so small weights) is not emptied because its weights are small in absolute terms.
+ * - `raw`: the unfolded weights' own norm, compared across layers as is (the naive global
+ *   ranking, kept so its failure stays reproducible).
+ */
+export type Importance = "layer" | "raw";
+
+/** The importance rankings, in flag order. */
+export const IMPORTANCES: readonly Importance[] = ["layer", "raw"];
+
+/**
+ * Default floor: every layer keeps at least this fraction of its weights and every output channel
+ * at least this fraction of its own weights (and never fewer than one weight).
+ */
+export const DEFAULT_FLOOR = 0.05;
+
 /** One layer taking part in a selection. */
 export interface SelectLayer {
   readonly name: string;
   readonly state: ProxyState;
-  /** Float weights in position space. */
+  /** Float weights in position space (the importance weights: BN-folded unless `raw`). */
   readonly w: Float32Array;
+  /** Factor on this layer's norms when layers are compared (1 / layer norm for `layer`). */
+  readonly scale?: number;
 }
 
 /** A budget in words, for reports.
@@ -169,6 +193,12 @@ export function selectStructures(
   opts: {
     readonly norm: Norm;
     readonly kinds?: readonly StructureKind[];
+    /**
+     * Kept-fraction floor of every layer and every output channel (default 0: none); a structure
+     * whose pruning would cross a floor is skipped. Any floor above 0 also keeps one weight per
+     * layer and per output channel.
+     */
+    readonly floor?: number;
     /** Never prune a structure that would leave no weight kept. */
     readonly keepOne?: boolean;
   },
@@ -184,14 +214,13 @@ export function selectStructures(
       const sub = selectStructures([l], { kind: "sparsity", ratio: r }, {
         ...opts,
         keepOne: r < 1,
+        floor: r < 1 ? opts.floor : 0,
       });
       for (const [k, v] of sub.pruned) pruned.set(k, v);
     }
     return { pruned };
   }
-  const kinds = new Set(
-    opts.kinds ?? ["multiplier", "output-rotation", "input-rotation", "fc-diagonal"],
-  );
+  const kinds = new Set(opts.kinds ?? DEFAULT_KINDS);
   const entries: { layer: number; index: number }[] = [];
   let total = 0, keptCount = 0, salTotal = 0, salKept = 0, ms = 0, msDense = 0;
   layers.forEach((l, li) => {
@@ -210,6 +239,7 @@ export function selectStructures(
     ms += l.state.ms;
     msDense += denseMs(l.state);
   });
+  const floors = layers.map((l) => new Floors(l.state, opts.floor ?? 0));
   const normOf = (
     l: SelectLayer,
     weights: Int32Array,
@@ -222,7 +252,7 @@ export function selectStructures(
       norm += opts.norm === "l1" ? Math.abs(v) : v * v;
       n++;
     }
-    return { norm, sal, n };
+    return { norm: norm * (l.scale ?? 1), sal, n };
   };
   const scoreOf = (e: number): number => {
     const { layer, index } = entries[e];
@@ -256,6 +286,8 @@ export function selectStructures(
     const { sal, n } = normOf(l, st.weights);
     if (budget.kind === "saliency" && salKept - sal < budget.keep * salTotal) break;
     if (opts.keepOne && keptCount - n <= 0) continue;
+    if (!floors[layer].allows(st.weights)) continue;
+    floors[layer].remove(st.weights);
     const before = l.state.ms;
     for (const j of st.weights) l.state.set(j, 0);
     ms += l.state.ms - before;
@@ -266,6 +298,71 @@ export function selectStructures(
     byKind[st.kind] = (byKind[st.kind] ?? 0) + 1;
   }
   return { pruned };
+}
+
+/**
+ * Kept counts of a layer and of each of its output channels (position space), against a floor.
+ * Weights of output channel r are the r-th contiguous block of the layer's weights (conv
+ * [co][ci][k][k], FC [out][in]), in any channel order.
+ */
+export class Floors {
+  readonly #state: { readonly kept: Uint8Array };
+  readonly #rowSize: number;
+  readonly #rowKept: Int32Array;
+  readonly #rowMin: number;
+  readonly #layerMin: number;
+  #layerKept = 0;
+  readonly #touched: number[] = [];
+  readonly #drop: Int32Array;
+
+  constructor(state: { readonly kept: Uint8Array; readonly s: { readonly shape: LayerShape } }, floor: number) {
+    const shape = state.s.shape;
+    const rows = shape.kind === "conv" ? shape.co : shape.kind === "fc" ? shape.out : 1;
+    const n = state.kept.length;
+    this.#state = state;
+    this.#rowSize = n / rows;
+    this.#rowKept = new Int32Array(rows);
+    this.#drop = new Int32Array(rows);
+    for (let j = 0; j < n; j++) {
+      if (state.kept[j]) {
+        this.#rowKept[Math.floor(j / this.#rowSize)]++;
+        this.#layerKept++;
+      }
+    }
+    this.#rowMin = floor > 0 ? Math.max(1, Math.ceil(floor * this.#rowSize)) : 0;
+    this.#layerMin = floor > 0 ? Math.max(1, Math.ceil(floor * n)) : 0;
+  }
+
+  /** True if pruning the kept weights of `weights` keeps the layer and each channel at the floor. */
+  allows(weights: ArrayLike<number>): boolean {
+    if (this.#layerMin === 0) return true;
+    const kept = this.#state.kept;
+    let n = 0, ok = true;
+    for (let i = 0; i < weights.length; i++) {
+      const j = weights[i];
+      if (!kept[j]) continue;
+      n++;
+      const r = Math.floor(j / this.#rowSize);
+      if (this.#drop[r]++ === 0) this.#touched.push(r);
+    }
+    for (const r of this.#touched) {
+      if (this.#rowKept[r] - this.#drop[r] < this.#rowMin) ok = false;
+      this.#drop[r] = 0;
+    }
+    this.#touched.length = 0;
+    return ok && this.#layerKept - n >= this.#layerMin;
+  }
+
+  /** Record that the kept weights of `weights` are about to be pruned. */
+  remove(weights: ArrayLike<number>): void {
+    const kept = this.#state.kept;
+    for (let i = 0; i < weights.length; i++) {
+      const j = weights[i];
+      if (!kept[j]) continue;
+      this.#rowKept[Math.floor(j / this.#rowSize)]--;
+      this.#layerKept--;
+    }
+  }
 }
 
 const denseCache = new WeakMap<object, number>();

@@ -11,7 +11,11 @@
  * - an **input-rotation** structure is every product reading one rotated input (one tap across
  *   every kernel reading one input ciphertext); zeroing it also deletes that input Perm;
  * - an **fc-diagonal** structure is one packed diagonal of an FC weight matrix: its rotation,
- *   Mult and Add.
+ *   Mult and Add;
+ * - a **product** structure is the weights of one plaintext product (GAZELLE: one tap of a
+ *   diagonal's kernels; SCI: one encoded kernel block): the finest unit whose zeroing deletes a
+ *   Mult. Products are kept even where they equal a coarser structure, so `--kinds product`
+ *   alone offers every product.
  *
  * Each structure's claim (the ops its zeroing deletes) comes from `survivingCounts`, which runs
  * the pruning-aware skip rules on the dense op graph; tests check every claim against re-planning.
@@ -37,10 +41,29 @@ export const STRUCTURE_KINDS = [
   "output-rotation",
   "input-rotation",
   "fc-diagonal",
+  "product",
 ] as const;
 
 /** A kind of HE pruning structure. */
 export type StructureKind = typeof STRUCTURE_KINDS[number];
+
+/**
+ * The kinds selection offers by default: Hunter's three (internal, external, weight diagonal)
+ * in their conv and FC forms. `product`, the finest unit that deletes a Mult, is opt-in.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KINDS } from "./structures.ts";
+ *
+ * if (DEFAULT_KINDS.includes("product")) throw new Error();
+ * ```
+ */
+export const DEFAULT_KINDS: readonly StructureKind[] = [
+  "multiplier",
+  "output-rotation",
+  "input-rotation",
+  "fc-diagonal",
+];
 
 /** A set of weights (flat indices, position space) whose zeroing deletes HE ops. */
 export interface Structure {
@@ -389,7 +412,7 @@ function buildStructures(
     for (const m of members) for (const j of prodW[m]) set.add(j);
     if (set.size === 0) return;
     const weights = Int32Array.from(set).sort();
-    const key = hashOf(weights);
+    const key = kind === "product" ? `p${hashOf(weights)}` : hashOf(weights);
     if (seen.has(key)) return;
     seen.add(key);
     structures.push({ kind, weights });
@@ -418,6 +441,7 @@ function buildStructures(
     rotMembers.forEach((ms, r) => rotIn[r] && add("input-rotation", ms));
   }
   for (const members of byKernels.values()) add(fc ? "fc-diagonal" : "multiplier", members);
+  for (let m = 0; m < P; m++) add("product", [m]);
 
   const counts = (kept: Uint8Array): OpCounts => {
     if (kept.length !== nW) throw new Error(`mask of ${kept.length} for ${nW} weights`);
