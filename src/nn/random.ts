@@ -78,3 +78,25 @@ export function randomSigned(n: number, bits: number, rng: Rng): Int32Array {
   for (let i = 0; i < n; i++) w[i] = rng.int(-lim, lim);
   return w;
 }
+
+/**
+ * `n` uniform signed `bits`-bit integers other than 0 (dense random weights: a 0 would let
+ * SCI's zero-mask skip delete a product from a layer meant to be dense).
+ *
+ * @example
+ * ```ts
+ * import { randomNonZero, Rng } from "./random.ts";
+ *
+ * const w = randomNonZero(100_000, 8, new Rng(1));
+ * if (w.some((v) => v === 0 || v < -128 || v > 127)) throw new Error();
+ * ```
+ */
+export function randomNonZero(n: number, bits: number, rng: Rng): Int32Array {
+  const w = new Int32Array(n);
+  const lim = 2 ** (bits - 1);
+  for (let i = 0; i < n; i++) {
+    const v = rng.int(-lim, lim - 1); // 2^bits − 1 values, then skip over 0
+    w[i] = v >= 0 ? v + 1 : v;
+  }
+  return w;
+}

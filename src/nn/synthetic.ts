@@ -4,10 +4,11 @@
  * @module
  */
 import { type IntLayer, type LayerShape, validateShape, weightCount } from "./layers.ts";
-import { randomSigned, Rng } from "./random.ts";
+import { randomNonZero, Rng } from "./random.ts";
 
 /**
- * A layer with uniformly random signed 8-bit weights drawn from `seed` (synthetic weights).
+ * A layer with uniformly random signed 8-bit weights, never 0, drawn from `seed` (synthetic
+ * weights): a shape-only layer is dense, so its counts equal the framework's dense closed forms.
  *
  * @example
  * ```ts
@@ -23,5 +24,5 @@ export function syntheticLayer<S extends LayerShape>(
   seed: number,
 ): IntLayer<S> {
   validateShape(shape, name);
-  return { name, shape, weights: randomSigned(weightCount(shape), 8, new Rng(seed)) };
+  return { name, shape, weights: randomNonZero(weightCount(shape), 8, new Rng(seed)) };
 }

@@ -22,12 +22,12 @@
  * @module
  */
 export {
+  DEFAULT_KINDS,
   type LayerStructures,
   layerStructures,
   type Structure,
   STRUCTURE_KINDS,
   type StructureKind,
-  DEFAULT_KINDS,
   type StructureOptions,
   survivingCounts,
 } from "./structures.ts";

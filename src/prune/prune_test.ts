@@ -32,13 +32,20 @@ function run(model: string, fw: typeof FW[number], method: "hunter" | "mosaic", 
 }
 
 /** MOSAIC on a given network at a sparsity budget. */
-function mosaic(net: Network, fw: typeof FW[number], ratio: number, fidelitySamples: number) {
+function mosaic(
+  net: Network,
+  fw: typeof FW[number],
+  ratio: number,
+  fidelitySamples: number,
+  granularity: Pick<PruneOptions, "kinds" | "unit"> = {},
+) {
   return prune(net, {
     method: "mosaic",
     framework: fw[0],
     preset: fw[1],
     budget: { kind: "sparsity", ratio },
     fidelitySamples,
+    ...granularity,
   });
 }
 
@@ -89,10 +96,17 @@ Deno.test("MOSAIC deletes at least as much HE cost as Hunter at equal retained s
   }
 });
 
-Deno.test("the report's counts are the planner's counts of the pruned (permuted) layers", () => {
+Deno.test("the report's counts are the planner's counts of the pruned (permuted) layers (kernel units and all kinds; single weights and products)", () => {
   const net = buildZoo("resnet18-cifar10", { width: 0.125 });
-  for (const fw of FW) {
-    const r = mosaic(net, fw, 0.7, 2);
+  const fine = { kinds: ["product"], unit: "weight" } as const;
+  for (
+    const [fw, granularity] of [[FW[0], {}], [FW[1], {}], [FW[0], fine], [FW[1], fine]] as const
+  ) {
+    const r = mosaic(net, fw, 0.7, 2, granularity);
+    if (granularity === fine) {
+      assertEquals([r.report.kinds, r.report.unit], [["product"], "weight"]);
+      assert(r.report.layers.every((l) => Object.keys(l.structures).every((k) => k === "product")));
+    } else assertEquals(r.report.unit, "kernel");
     const moved = permuteNetwork(net, r.permutations);
     const masks = permuteMasks(net, r.masks, r.permutations);
     for (const { layer } of quantizedLayers(moved)) {

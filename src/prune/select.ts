@@ -315,7 +315,10 @@ export class Floors {
   readonly #touched: number[] = [];
   readonly #drop: Int32Array;
 
-  constructor(state: { readonly kept: Uint8Array; readonly s: { readonly shape: LayerShape } }, floor: number) {
+  constructor(
+    state: { readonly kept: Uint8Array; readonly s: { readonly shape: LayerShape } },
+    floor: number,
+  ) {
     const shape = state.s.shape;
     const rows = shape.kind === "conv" ? shape.co : shape.kind === "fc" ? shape.out : 1;
     const n = state.kept.length;

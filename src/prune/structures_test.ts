@@ -68,7 +68,10 @@ Deno.test("every structure's deletion claim equals the re-planned drop, both fra
       assert(claim.mult >= 1, `${st.kind} deletes products`);
       if (st.kind === "output-rotation") assert(claim.perm_out >= 1, `${spec} ${st.kind}`);
       if (st.kind === "input-rotation") assert(claim.perm_in >= 1, `${spec} ${st.kind}`);
+      // One plaintext product: its Mult, and no rotation unless it was a rotation's last reader.
+      if (st.kind === "product") assertEquals(claim.mult, 1, `${fw} ${spec} product`);
     }
+    assert(kinds.has("product"), `${fw} ${spec}: product structures offered`);
     if (spec.startsWith("fc")) assert(kinds.has("fc-diagonal"), spec);
     else {
       assert(kinds.has("multiplier") || kinds.has("output-rotation"), `${fw} ${spec}`);

@@ -48,7 +48,6 @@ export {
   pruneRow,
   REPRESENTATIVE_LAYERS,
   type Shard,
-  studyBudget,
   studyModel,
   studyPreset,
   studyPrune,

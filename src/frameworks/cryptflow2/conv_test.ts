@@ -191,3 +191,13 @@ Deno.test("SCI's ring degree grows for large maps; N = 65536 is refused with one
   const s = planCryptflow2Conv(stem as IntLayer<ConvShape>, { preset });
   assertEquals(s.parts.map((p) => p.slots), [32768, 32768, 32768, 32768]);
 });
+
+Deno.test("a shape-only layer is dense: --stock Mult equals SCI's closed form (ResNet-50 56×56×64×64)", () => {
+  // 18432 is the dense count (every weight nonzero). A synthetic weight of 0 let SCI's
+  // zero-mask skip drop a product: 18431 before shape-only weights were drawn without 0.
+  const shape: ConvShape = { kind: "conv", h: 56, w: 56, ci: 64, co: 64, k: 3, s: 1, p: 1 };
+  const layer = syntheticLayer("res2", shape, 1) as IntLayer<ConvShape>;
+  assert(layer.weights.every((v) => v !== 0), "synthetic weights are never 0");
+  const prog = planCryptflow2Conv(layer, { preset, stock: true });
+  assertEquals(prog.parts.reduce((a, p) => a + countPlan(p).mult, 0), 18432);
+});
