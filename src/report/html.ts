@@ -5,6 +5,7 @@
  * @module
  */
 import { type Chart, costPct, type OpWeights } from "./charts.ts";
+import { meanSd } from "./iso_accuracy.ts";
 import type { Results } from "./results.ts";
 import { PAPER_NUMBERS } from "./study.ts";
 
@@ -65,8 +66,24 @@ export interface IsoLine {
   readonly unpruned_pct: number;
   readonly hunter: string;
   readonly mosaic: string;
-  /** MOSAIC − Hunter, points of HE cost (negative: MOSAIC is cheaper), or null. */
+  /**
+   * MOSAIC − Hunter, points of HE cost (negative: MOSAIC is cheaper): the mean of the per-seed
+   * differences over the seeds both methods reached (the same fine-tuning seed pairs them), or
+   * null.
+   */
   readonly mosaic_minus_hunter: number | null;
+  /** Sample standard deviation of those differences (null below two seeds). */
+  readonly difference_sd: number | null;
+  /** Seeds the difference is over. */
+  readonly paired_seeds: number;
+}
+
+/** MOSAIC − Hunter as "mean ± sd (n seeds)". */
+function differenceCell(l: IsoLine): string {
+  if (l.mosaic_minus_hunter === null) return "–";
+  const sd = l.difference_sd === null ? "" : ` ± ${l.difference_sd.toFixed(2)}`;
+  const n = l.paired_seeds === 1 ? "1 seed" : `${l.paired_seeds} seeds`;
+  return `${l.mosaic_minus_hunter.toFixed(2)}${sd} (${n})`;
 }
 
 function isoCell(
@@ -74,12 +91,16 @@ function isoCell(
     cost_pct: number | null;
     cost_min: number | null;
     cost_max: number | null;
+    cost_sd?: number | null;
     seeds: readonly { cost_pct: number | null; reading: string }[];
   } | undefined,
 ): string {
   if (!row || row.cost_pct === null) return "not reached";
   const reached = row.seeds.filter((s) => s.cost_pct !== null).length;
-  const spread = reached > 1 ? ` [${row.cost_min!.toFixed(2)}, ${row.cost_max!.toFixed(2)}]` : "";
+  const sd = row.cost_sd != null ? ` ± ${row.cost_sd.toFixed(2)}` : "";
+  const spread = reached > 1
+    ? `${sd} [${row.cost_min!.toFixed(2)}, ${row.cost_max!.toFixed(2)}]`
+    : "";
   const bound = row.seeds.some((s) => s.reading === "cheapest-measured") ? "≤ " : "";
   // A mean over the seeds that reached the accuracy hides those that did not: say so.
   const partial = reached < row.seeds.length ? ` (${reached} of ${row.seeds.length} seeds)` : "";
@@ -113,9 +134,12 @@ export function isoLines(r: Results): IsoLine[] {
         x.method === m
       );
     const h = of("hunter"), m = of("mosaic");
-    const diff = h?.cost_pct != null && m?.cost_pct != null
-      ? Number((m.cost_pct - h.cost_pct).toFixed(2))
-      : null;
+    const diffs: number[] = [];
+    for (const hs of h?.seeds ?? []) {
+      const ms = m?.seeds.find((s) => s.seed === hs.seed);
+      if (hs.cost_pct !== null && ms?.cost_pct != null) diffs.push(ms.cost_pct - hs.cost_pct);
+    }
+    const { mean, sd } = meanSd(diffs);
     return {
       model,
       framework,
@@ -123,7 +147,9 @@ export function isoLines(r: Results): IsoLine[] {
       unpruned_pct: Number((100 * (h ?? m)!.unpruned).toFixed(2)),
       hunter: isoCell(h),
       mosaic: isoCell(m),
-      mosaic_minus_hunter: diff,
+      mosaic_minus_hunter: mean === null ? null : Number(mean.toFixed(2)),
+      difference_sd: sd === null ? null : Number(sd.toFixed(2)),
+      paired_seeds: diffs.length,
     };
   }).sort((a, b) =>
     a.model.localeCompare(b.model) || a.framework.localeCompare(b.framework) || a.delta - b.delta
@@ -210,13 +236,14 @@ export function summaryMarkdown(
         "| --- | --- | --- | --- | --- | --- | --- |",
         ...isoLines(r).map((l) =>
           `| ${l.model} | ${l.framework} | ${l.delta} | ${l.unpruned_pct} | ${l.hunter} | ${l.mosaic} | ${
-            l.mosaic_minus_hunter ?? "–"
+            differenceCell(l)
           } |`
         ),
         "",
         "Each cost is the lowest HE cost whose fine-tuned accuracy is within δ of the unpruned " +
-        "model's, interpolated between measured budgets (mean over the seeds that reached it, " +
-        "[min, max], and how many did when not all); ≤ marks a method that kept the accuracy at " +
+        "model's, interpolated between measured budgets (mean ± sd over the seeds that reached it, " +
+        "[min, max], and how many did when not all); MOSAIC − Hunter is the mean ± sd of the " +
+        "per-seed differences (the same fine-tuning seed pairs them); ≤ marks a method that kept the accuracy at " +
         "every budget measured.",
         "",
       ]

@@ -47,7 +47,29 @@ export interface IsoRow {
   readonly cost_pct: number | null;
   readonly cost_min: number | null;
   readonly cost_max: number | null;
+  /** Sample standard deviation over the seeds that reached the target; null if fewer than 2. */
+  readonly cost_sd: number | null;
   readonly seeds: readonly IsoSeed[];
+}
+
+/**
+ * Mean and sample standard deviation (null below two values) of a list.
+ *
+ * @example
+ * ```ts
+ * import { meanSd } from "./iso_accuracy.ts";
+ *
+ * const { mean, sd } = meanSd([1, 2, 3]);
+ * if (mean !== 2 || sd !== 1) throw new Error();
+ * if (meanSd([]).mean !== null || meanSd([5]).sd !== null) throw new Error();
+ * ```
+ */
+export function meanSd(v: readonly number[]): { mean: number | null; sd: number | null } {
+  if (v.length === 0) return { mean: null, sd: null };
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  if (v.length < 2) return { mean, sd: null };
+  const ss = v.reduce((a, b) => a + (b - mean) ** 2, 0);
+  return { mean, sd: Math.sqrt(ss / (v.length - 1)) };
 }
 
 /**
@@ -104,8 +126,9 @@ export function isoCost(
  *   [1],
  * );
  * // target 0.89: seed 1 reads 30 + 0.8 · 20 = 46, seed 2 reads 20 + 0.9 · 20 = 38
-const near = (a: number | null, b: number) => a !== null && Math.abs(a - b) < 1e-9;
-if (rows.length !== 1 || !near(rows[0].cost_min, 38) || !near(rows[0].cost_max, 46)) throw new Error();
+ * const near = (a: number | null, b: number) => a !== null && Math.abs(a - b) < 1e-9;
+ * if (rows.length !== 1 || !near(rows[0].cost_min, 38) || !near(rows[0].cost_max, 46)) throw new Error();
+ * if (!near(rows[0].cost_sd, Math.sqrt(32))) throw new Error();
  * ```
  */
 export function isoRows(
@@ -130,6 +153,7 @@ export function isoRows(
         ...isoCost(pts.filter((p) => p.seed === seed), base, delta),
       }));
       const costs = per.map((s) => s.cost_pct).filter((c): c is number => c !== null);
+      const { sd } = meanSd(costs);
       rows.push({
         model,
         framework,
@@ -139,6 +163,7 @@ export function isoRows(
         cost_pct: costs.length ? costs.reduce((a, b) => a + b, 0) / costs.length : null,
         cost_min: costs.length ? Math.min(...costs) : null,
         cost_max: costs.length ? Math.max(...costs) : null,
+        cost_sd: sd,
         seeds: per,
       });
     }
