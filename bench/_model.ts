@@ -9,7 +9,8 @@
  * - `MOSAIC_BENCH_PROFILE=quick|full` (default quick): quick = width-0.25 models, 4
  *   representative layers each; full = full-width models, every layer.
  * - `MOSAIC_BENCH_FRAMEWORKS=gazelle,cryptflow2`, `MOSAIC_BENCH_BUDGET=0.7`,
- *   `MOSAIC_BENCH_SHARD=i/n` (every n-th case, for a CI matrix).
+ *   `MOSAIC_BENCH_SHARD=i/n` (every n-th case, for a CI matrix), `MOSAIC_BENCH_PRUNING` (the
+ *   study's pruning settings as JSON; default `DEFAULT_STUDY.pruning`).
  */
 import { planLayer, quantizedLayers } from "../mod.ts";
 import {
@@ -37,13 +38,15 @@ export async function registerModelBenches(model: string): Promise<void> {
   const budget = Number(Deno.env.get("MOSAIC_BENCH_BUDGET") ?? DEFAULT_STUDY.default_budget);
   const shard = parseShard(Deno.env.get("MOSAIC_BENCH_SHARD"), "MOSAIC_BENCH_SHARD");
   const seed = DEFAULT_STUDY.seed;
+  const pruningJson = Deno.env.get("MOSAIC_BENCH_PRUNING");
+  const pruning = pruningJson ? JSON.parse(pruningJson) : DEFAULT_STUDY.pruning;
   await preloadStudyModels([model]);
   const net = studyModel(model, PROFILE_WIDTH[profile], seed);
   const arch = model.split("-")[0];
   const cases: LayerCase[] = [];
   for (const framework of frameworks) {
     const preset = studyPreset(framework);
-    const variants = studyVariants(net, framework, budget, seed);
+    const variants = studyVariants(net, framework, budget, seed, pruning);
     for (const [variant, vnet] of Object.entries(variants)) {
       for (const { layer, kind } of quantizedLayers(vnet)) {
         if (kind === "bn") continue;

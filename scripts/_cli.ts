@@ -6,6 +6,16 @@
 import { UserError } from "../src/he/errors.ts";
 import { cryptflow2Preset, getPreset, type Preset, presetNames } from "../src/he/presets.ts";
 import { FRAMEWORKS } from "../src/frameworks/mod.ts";
+import {
+  BASIC_UNITS,
+  type BasicUnit,
+  DEFAULT_FLOOR,
+  DEFAULT_KINDS,
+  type Importance,
+  IMPORTANCES,
+  STRUCTURE_KINDS,
+  type StructureKind,
+} from "../src/prune/mod.ts";
 
 /** Run a CLI main; a `UserError` prints its one line and exits 2, anything else exits 1. */
 export async function runMain(main: () => Promise<number | void>): Promise<never> {
@@ -156,4 +166,33 @@ export async function outputPath(
     throw new UserError(`--${flag} ${v}: cannot create its folder (${(e as Error).message})`);
   }
   return v;
+}
+
+/** How both methods rank and prune, from `--importance`, `--floor`, `--kinds` and `--unit`. */
+export interface PruningFlags {
+  readonly importance: Importance;
+  readonly floor: number;
+  readonly kinds: readonly StructureKind[];
+  readonly unit: BasicUnit;
+}
+
+/** Read and check the pruning flags (defaults: lamp, `DEFAULT_FLOOR`, Hunter's kinds, kernel). */
+export function pruningFlags(args: Record<string, unknown>): PruningFlags {
+  const str = (k: string) => args[k] === undefined ? undefined : String(args[k]);
+  const importance = str("importance") ?? "lamp";
+  if (!IMPORTANCES.includes(importance as Importance)) {
+    throw new UserError(`Unknown --importance "${importance}": use ${IMPORTANCES.join(", ")}`);
+  }
+  const floor = numberFlag(str("floor"), "floor", DEFAULT_FLOOR);
+  if (!(floor >= 0 && floor < 1)) throw new UserError(`--floor must be in [0, 1) (got ${floor})`);
+  const kinds = (str("kinds")?.split(",") ?? [...DEFAULT_KINDS]) as StructureKind[];
+  const bad = kinds.find((k) => !STRUCTURE_KINDS.includes(k));
+  if (bad !== undefined) {
+    throw new UserError(`Unknown structure kind "${bad}": use ${STRUCTURE_KINDS.join(", ")}`);
+  }
+  const unit = str("unit") ?? "kernel";
+  if (!BASIC_UNITS.includes(unit as BasicUnit)) {
+    throw new UserError(`Unknown --unit "${unit}": use ${BASIC_UNITS.join(" or ")}`);
+  }
+  return { importance: importance as Importance, floor, kinds, unit: unit as BasicUnit };
 }

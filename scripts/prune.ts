@@ -1,7 +1,7 @@
 /**
  * `deno task prune --model NAME|FILE.onnx --method none|hunter|mosaic [--framework gazelle|cryptflow2]
  * (--ratio R | --per-layer R | --cost F | --saliency S | --layer-ratios FILE.json) --out FILE.json [--onnx OUT.onnx]
- * [--conv-method ir|or] [--norm l2|l1] [--importance layer|raw] [--floor F] [--unit kernel|weight]
+ * [--conv-method ir|or] [--norm l2|l1] [--importance lamp|share|raw] [--floor F] [--unit kernel|weight]
  * [--kinds multiplier,output-rotation,...,product] [--seed N]
  * [--width W] [--preset NAME] [--bits L] [--swaps N] [--passes N] [--fidelity N]
  * [--data fashion-mnist|DIR [--limit N]] [--json]`: prune a model for a framework, write masks
@@ -13,14 +13,10 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import {
-  BASIC_UNITS,
-  type BasicUnit,
   type Budget,
   buildManifest,
   evaluateAccuracy,
   exportOnnx,
-  type Importance,
-  IMPORTANCES,
   loadDatasetFor,
   loadModel,
   maskNetwork,
@@ -33,8 +29,6 @@ import {
   pruneFileText,
   type PruneMethod,
   type PruneReport,
-  STRUCTURE_KINDS,
-  type StructureKind,
   UserError,
   writeFileAtomic,
 } from "../mod.ts";
@@ -45,6 +39,7 @@ import {
   imageProgress,
   limitFlag,
   progress,
+  pruningFlags,
   runMain,
 } from "./_cli.ts";
 
@@ -228,26 +223,7 @@ async function main(): Promise<number> {
   }
   const norm = args.norm ?? "l2";
   if (norm !== "l1" && norm !== "l2") throw new UserError(`Unknown --norm "${norm}": use l2 or l1`);
-  let kinds: StructureKind[] | undefined;
-  if (args.kinds !== undefined) {
-    kinds = args.kinds.split(",") as StructureKind[];
-    const bad = kinds.find((k) => !STRUCTURE_KINDS.includes(k));
-    if (bad) {
-      throw new UserError(`Unknown structure kind "${bad}": use ${STRUCTURE_KINDS.join(", ")}`);
-    }
-  }
-  const importance = args.importance ?? "layer";
-  if (!IMPORTANCES.includes(importance as Importance)) {
-    throw new UserError(`Unknown --importance "${importance}": use ${IMPORTANCES.join(" or ")}`);
-  }
-  const floor = num(args.floor, "floor");
-  if (floor !== undefined && !(floor >= 0 && floor < 1)) {
-    throw new UserError(`--floor must be in [0, 1) (got ${floor})`);
-  }
-  const unit = args.unit ?? "kernel";
-  if (!BASIC_UNITS.includes(unit as BasicUnit)) {
-    throw new UserError(`Unknown --unit "${unit}": use ${BASIC_UNITS.join(" or ")}`);
-  }
+  const { importance, floor, kinds, unit } = pruningFlags(args);
   const seed = num(args.seed, "seed") ?? 1;
   if (!Number.isInteger(seed)) throw new UserError("--seed must be an integer");
   if (!args.out && !args.json) {
@@ -272,9 +248,9 @@ async function main(): Promise<number> {
     budget,
     seed,
     norm,
-    importance: importance as Importance,
+    importance,
     floor,
-    unit: unit as BasicUnit,
+    unit,
     kinds,
     swapsPerChannel: num(args.swaps, "swaps"),
     passes: num(args.passes, "passes"),

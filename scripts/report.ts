@@ -6,7 +6,8 @@
  *
  * Options: `--profile quick|full` (default `MOSAIC_BENCH_PROFILE` or quick), `--models a,b`,
  * `--frameworks gazelle,cryptflow2`, `--budgets 0.5,0.7,0.9`, `--default-budget 0.7`,
- * `--no-bench`, `--shard i/n` (do every n-th (model, framework) pair and write
+ * `--importance lamp|share|raw`, `--floor F`, `--kinds a,b`, `--unit kernel|weight` (how both
+ * methods prune; recorded in results.json), `--no-bench`, `--shard i/n` (do every n-th (model, framework) pair and write
  * `results-shard-i-of-n.json`), `--merge F1 F2 …` (merge shards and render), `--from FILE`
  * (re-render a results file), `--op-weights FILE.json` (user op weights beside the calibrated
  * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`).
@@ -34,7 +35,7 @@ import {
   UserError,
   writeFileAtomic,
 } from "../mod.ts";
-import { checkFlags, progress, runMain } from "./_cli.ts";
+import { checkFlags, progress, pruningFlags, runMain } from "./_cli.ts";
 
 const FLAGS = [
   "profile",
@@ -53,6 +54,10 @@ const FLAGS = [
   "engine",
   "seeds",
   "data",
+  "importance",
+  "floor",
+  "kinds",
+  "unit",
 ] as const;
 
 function list(v: string | undefined, fallback: readonly string[]): string[] {
@@ -104,6 +109,7 @@ async function main(): Promise<number> {
         ? DEFAULT_STUDY.default_budget
         : budgets[Math.floor(budgets.length / 2)],
       seed: DEFAULT_STUDY.seed,
+      pruning: pruningFlags(args),
     };
     const models = spec.models;
     if (models.some(isTrained)) {

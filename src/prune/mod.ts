@@ -40,6 +40,7 @@ export {
   denseMs,
   Floors,
   type Importance,
+  importanceOf,
   IMPORTANCES,
   type Norm,
   perLayerBudget,

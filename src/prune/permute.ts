@@ -93,7 +93,7 @@ export function layerMoves(
  * if (w.join() !== "3,4,1,2") throw new Error();
  * ```
  */
-export function permuteWeights<T extends Float32Array | Uint8Array | Int32Array>(
+export function permuteWeights<T extends Float64Array | Float32Array | Uint8Array | Int32Array>(
   w: T,
   geo: { rows: number; cols: number; inner: number; block: number },
   outPerm: Int32Array | null,

@@ -32,6 +32,7 @@ import {
   DEFAULT_FLOOR,
   Floors,
   type Importance,
+  importanceOf,
   type Norm,
   selectStructures,
 } from "./select.ts";
@@ -81,7 +82,7 @@ export interface PruneOptions {
   readonly seed?: number;
   /** Structure and unit score (default `l2`: squared L2 norm, the saliency removed). */
   readonly norm?: Norm;
-  /** How weights are ranked across layers (default `layer`: share of the BN-folded layer norm). */
+  /** How weights are ranked across layers (default `lamp`, on BN-folded weights). */
   readonly importance?: Importance;
   /** Kept-fraction floor of every layer and output channel (default `DEFAULT_FLOOR`; 0: none). */
   readonly floor?: number;
@@ -192,10 +193,10 @@ interface Layer {
   readonly kind: "conv" | "fc";
   readonly s: LayerStructures;
   readonly move: LayerMove;
-  /** Importance weights (original order): BN-folded, or the raw weights for `raw`. */
+  /** Float weights (original order): BN-folded, or the raw weights for `raw`. */
   readonly w: Float32Array;
-  /** Factor on this layer's norms when layers compete (1 / layer norm, or 1 for `raw`). */
-  readonly scale: number;
+  /** Per-weight importance (original order), comparable across layers. */
+  readonly imp: Float64Array;
 }
 
 /** The selection settings shared by Hunter, MOSAIC's unit step and MOSAIC's final selection. */
@@ -225,7 +226,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
   const t0 = performance.now();
   const say = opts.progress ?? (() => {});
   const norm = opts.norm ?? "l2";
-  const importance = opts.importance ?? "layer";
+  const importance = opts.importance ?? "lamp";
   const floor = opts.floor ?? DEFAULT_FLOOR;
   if (!(floor >= 0 && floor < 1)) throw new UserError(`--floor must be in [0, 1), got ${floor}`);
   const kinds = opts.kinds ?? DEFAULT_KINDS;
@@ -249,15 +250,13 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
       method: opts.convMethod,
     });
     const w = importance === "raw" ? weightsOf.get(spec.name)! : foldedWeights(spec);
-    let total = 0;
-    for (const v of w) total += norm === "l1" ? Math.abs(v) : v * v;
     layers.push({
       name: spec.name,
       kind: spec.kind as "conv" | "fc",
       s,
       move: moves.get(spec.name)!,
       w,
-      scale: importance === "raw" || total === 0 ? 1 : 1 / total,
+      imp: importanceOf(w, importance, norm),
     });
   });
   const all = (l: Layer) => new Uint8Array(l.s.weights).fill(1);
@@ -434,7 +433,7 @@ function selectOn(
       name: l.name,
       state: new ProxyState(l.s, new Uint8Array(l.s.weights).fill(1)),
       w: permuteWeights(l.w, l.move, out, inp),
-      scale: l.scale,
+      importance: permuteWeights(l.imp, l.move, out, inp),
     };
   });
   selectStructures(sel, budget, rank);
@@ -453,7 +452,6 @@ function basicUnits(
   rank: Ranking,
   unitKind: BasicUnit,
 ): { kept: Map<string, Uint8Array>; pruned: number; total: number } {
-  const norm = rank.norm;
   const kept = new Map(layers.map((l) => [l.name, new Uint8Array(l.s.weights).fill(1)]));
   const total = layers.reduce((a, l) => a + l.s.weights, 0);
   let ratios: Map<string, number> | null = null;
@@ -473,13 +471,13 @@ function basicUnits(
   layers.forEach((l, li) => {
     const u = unitKind === "weight" ? 1 : l.s.unitSize;
     for (let start = 0; start < l.w.length; start += u) {
-      let s2 = 0, s1 = 0;
+      let s2 = 0, score = 0;
       for (let t = 0; t < u; t++) {
         s2 += l.w[start + t] ** 2;
-        s1 += Math.abs(l.w[start + t]);
+        score += l.imp[start + t];
       }
+      score /= u;
       salTotal += s2;
-      const score = (norm === "l1" ? s1 : s2) / u * l.scale;
       units.push({ l: li, start, size: u, score, sal: s2 });
     }
   });

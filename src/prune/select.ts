@@ -23,19 +23,59 @@ export type Budget =
 export type Norm = "l2" | "l1";
 
 /**
- * How weights are ranked across layers.
+ * How weights are ranked across layers. All but `raw` score the weights with BatchNorm folded
+ * into the convolution (the weights the network really multiplies by), so that a layer with a
+ * large fan-in (and so small weights) is not emptied because its weights are small in absolute
+ * terms. With `l2`, v below is w²; with `l1`, |w|.
  *
- * - `layer` (default): a weight's importance is its share of its layer's norm (w² / Σ_layer w² for
- *   `l2`), computed on the weights with BatchNorm folded into the convolution (the weights the
- *   network really multiplies by). Layers compete on equal terms: a layer with a large fan-in (and
- *   so small weights) is not emptied because its weights are small in absolute terms.
- * - `raw`: the unfolded weights' own norm, compared across layers as is (the naive global
- *   ranking, kept so its failure stays reproducible).
+ * - `lamp` (default): LAMP's layer-adaptive score (Lee et al., "Layer-adaptive sparsity for the
+ *   magnitude-based pruning", ICLR 2021, eq. 2): v_u / Σ_{v_w ≥ v_u, same layer} v_w. Each layer's
+ *   largest weight scores 1; a weight scores low only if it is small against the weights of its
+ *   own layer that would survive it.
+ * - `share`: a weight's share of its layer's norm, v / Σ_layer v (layers with many weights are
+ *   pruned first).
+ * - `raw`: the unfolded weights' own v, compared across layers as is (the naive global ranking,
+ *   kept so its failure stays reproducible).
  */
-export type Importance = "layer" | "raw";
+export type Importance = "lamp" | "share" | "raw";
 
 /** The importance rankings, in flag order. */
-export const IMPORTANCES: readonly Importance[] = ["layer", "raw"];
+export const IMPORTANCES: readonly Importance[] = ["lamp", "share", "raw"];
+
+/**
+ * Per-weight importance of one layer's weights `w` (see `Importance`).
+ *
+ * @example LAMP: the largest weight scores 1
+ * ```ts
+ * import { importanceOf } from "./select.ts";
+ *
+ * const v = importanceOf(Float32Array.from([1, -2, 3]), "lamp", "l2"); // w² = 1, 4, 9
+ * const want = [1 / 14, 4 / 13, 1];
+ * if (want.some((x, i) => Math.abs(v[i] - x) > 1e-6)) throw new Error();
+ * ```
+ */
+export function importanceOf(w: Float32Array, importance: Importance, norm: Norm): Float64Array {
+  const v = Float64Array.from(w, (x) => norm === "l1" ? Math.abs(x) : x * x);
+  if (importance === "raw") return v;
+  if (importance === "share") {
+    let total = 0;
+    for (const x of v) total += x;
+    return total > 0 ? v.map((x) => x / total) : v;
+  }
+  // LAMP: descending by v, the denominator is the running sum of v down to (and with) this one;
+  // equal values share the sum of their whole group, so ties score alike.
+  const order = Int32Array.from({ length: v.length }, (_, i) => i).sort((a, b) => v[b] - v[a]);
+  const out = new Float64Array(v.length);
+  let run = 0;
+  for (let i = 0; i < order.length;) {
+    let j = i, group = 0;
+    while (j < order.length && v[order[j]] === v[order[i]]) group += v[order[j++]];
+    run += group;
+    for (let t = i; t < j; t++) out[order[t]] = run > 0 ? v[order[t]] / run : 0;
+    i = j;
+  }
+  return out;
+}
 
 /**
  * Default floor: every layer keeps at least this fraction of its weights and every output channel
@@ -47,10 +87,10 @@ export const DEFAULT_FLOOR = 0.05;
 export interface SelectLayer {
   readonly name: string;
   readonly state: ProxyState;
-  /** Float weights in position space (the importance weights: BN-folded unless `raw`). */
+  /** Float weights in position space (BN-folded unless `raw`): saliency and retained Σw². */
   readonly w: Float32Array;
-  /** Factor on this layer's norms when layers are compared (1 / layer norm for `layer`). */
-  readonly scale?: number;
+  /** Per-weight importance in position space (`importanceOf`); default the norm of `w`. */
+  readonly importance?: Float64Array;
 }
 
 /** A budget in words, for reports.
@@ -245,14 +285,15 @@ export function selectStructures(
     weights: Int32Array,
   ): { norm: number; sal: number; n: number } => {
     let norm = 0, sal = 0, n = 0;
+    const imp = l.importance;
     for (const j of weights) {
       if (!l.state.kept[j]) continue;
       const v = l.w[j];
       sal += v * v;
-      norm += opts.norm === "l1" ? Math.abs(v) : v * v;
+      norm += imp ? imp[j] : opts.norm === "l1" ? Math.abs(v) : v * v;
       n++;
     }
-    return { norm: norm * (l.scale ?? 1), sal, n };
+    return { norm, sal, n };
   };
   const scoreOf = (e: number): number => {
     const { layer, index } = entries[e];

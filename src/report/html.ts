@@ -168,8 +168,20 @@ function accuracyLead(r: Results): string[] {
     }), the same for both methods; seeds ${spec.seeds.join(", ")}; engine ${a.engine}. ` +
     `Unpruned: ${
       a.unpruned.map((u) => `${u.model} ${(100 * u.accuracy).toFixed(2)}%`).join(", ")
-    }.`,
+    }. ${pruningLead(r)}`,
   ];
+}
+
+/** How both methods pruned, in words (older results without settings: say nothing). */
+function pruningLead(r: Results): string {
+  const p = r.manifest.study.pruning;
+  if (!p) return "";
+  const ranked = p.importance === "raw"
+    ? "by the raw magnitude of the unfolded weights"
+    : `by ${p.importance} importance on BN-folded weights`;
+  return `Both methods prune to a global weight sparsity, weights ranked ${ranked}, every ` +
+    `layer and output channel keeping at least ${p.floor} of its weights; structure kinds ` +
+    `${p.kinds.join(", ")}; MOSAIC's basic unit: ${p.unit}.`;
 }
 
 /** Median measured / predicted ratio per framework (null if nothing was timed).

@@ -10,6 +10,7 @@ import type { OpCounts } from "../he/plan.ts";
 import type { UnitCosts } from "../cost/unit_costs.ts";
 import type { Manifest } from "./manifest.ts";
 import type { Recipe } from "../train/mod.ts";
+import type { BasicUnit, Importance, StructureKind } from "../prune/mod.ts";
 import { type IsoRow, isoRows } from "./iso_accuracy.ts";
 
 /** Format tag of results files. */
@@ -30,8 +31,21 @@ export interface StudySpec {
   /** Channel width of the zoo models (1 = full). */
   readonly width: number;
   readonly seed: number;
+  /** How both methods rank and prune (absent in older results: lamp, 0.05, Hunter's kinds, kernel). */
+  readonly pruning?: StudyPruning;
   /** The accuracy loop (trained models only): seeds, fine-tune recipe, test images, engine. */
   readonly accuracy?: AccuracySpec;
+}
+
+/** The pruning settings of a study: the same for Hunter and MOSAIC. */
+export interface StudyPruning {
+  readonly importance: Importance;
+  /** Kept-fraction floor of every layer and output channel. */
+  readonly floor: number;
+  /** Structure kinds selection may prune. */
+  readonly kinds: readonly StructureKind[];
+  /** MOSAIC's basic unit. */
+  readonly unit: BasicUnit;
 }
 
 /** What the accuracy loop of a study does. */

@@ -23,6 +23,7 @@ import {
   type TimingRow,
 } from "./results.ts";
 import {
+  DEFAULT_STUDY,
   inShard,
   isTrained,
   nonlinearRow,
@@ -110,6 +111,7 @@ export async function benchModel(
       MOSAIC_BENCH_PROFILE: spec.profile,
       MOSAIC_BENCH_FRAMEWORKS: frameworks.join(","),
       MOSAIC_BENCH_BUDGET: String(spec.default_budget),
+      MOSAIC_BENCH_PRUNING: JSON.stringify(spec.pruning ?? DEFAULT_STUDY.pruning),
       NO_COLOR: "1",
     },
     stdout: "piped",
@@ -210,7 +212,7 @@ export async function runStudy(
                 ((performance.now() - t0) / 1000).toFixed(0)
               } s)`,
           );
-          const r = studyPrune(net, framework, method, budget, seed);
+          const r = studyPrune(net, framework, method, budget, seed, undefined, spec.pruning);
           const label = `${model}/${framework}/${method}/${budget}${trained ? `/${seed}` : ""}`;
           if (trained && withLoop) tasks.push({ label, net, pruned: r, seed, row: prune.length });
           prune.push(pruneRow(model, framework, method, budget, r, trained ? seed : undefined));

@@ -15,9 +15,11 @@ import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
 import { loadModel, TRAINED_MODELS } from "../nn/load.ts";
 import { DEFAULT_DISTILL, FINETUNE_RECIPE } from "../train/mod.ts";
 import { prune, type PruneResult } from "../prune/prune.ts";
+import { DEFAULT_FLOOR } from "../prune/select.ts";
+import { DEFAULT_KINDS } from "../prune/structures.ts";
 import { maskNetwork } from "../nn/masks.ts";
 import { permuteMasks, permuteNetwork } from "../prune/permute.ts";
-import type { AccuracySpec, NonlinearRow, PruneRow, StudySpec } from "./results.ts";
+import type { AccuracySpec, NonlinearRow, PruneRow, StudyPruning, StudySpec } from "./results.ts";
 
 /** Profiles of the study. */
 export const PROFILES = ["quick", "full"] as const;
@@ -30,12 +32,15 @@ export type Profile = typeof PROFILES[number];
  * ResNet-18 at width 0.25, trained on Fashion-MNIST), both frameworks, five budgets, and the
  * accuracy loop of the profile (`PROFILE_ACCURACY`).
  */
-export const DEFAULT_STUDY: Omit<StudySpec, "profile" | "width" | "accuracy"> = {
+export const DEFAULT_STUDY: Omit<StudySpec, "profile" | "width" | "accuracy"> & {
+  readonly pruning: StudyPruning;
+} = {
   models: ["vgg16-fashionmnist-trained", "resnet18-fashionmnist-trained"],
   frameworks: ["gazelle", "cryptflow2"],
   budgets: [0.1, 0.2, 0.3, 0.5, 0.7],
   default_budget: 0.5,
   seed: 1,
+  pruning: { importance: "lamp", floor: DEFAULT_FLOOR, kinds: DEFAULT_KINDS, unit: "kernel" },
 };
 
 /**
@@ -248,8 +253,11 @@ export function studyPrune(
   budget: number,
   seed: number,
   progress?: (line: string) => void,
+  pruning: StudyPruning = DEFAULT_STUDY.pruning,
 ): PruneResult {
-  const key = `${net.name}|${net.weights}|${framework}|${method}|${budget}|${seed}`;
+  const key = `${net.name}|${net.weights}|${framework}|${method}|${budget}|${seed}|${
+    JSON.stringify(pruning)
+  }`;
   let r = pruned.get(key);
   if (!r) {
     r = prune(net, {
@@ -258,6 +266,7 @@ export function studyPrune(
       preset: studyPreset(framework),
       convMethod: "or",
       budget: { kind: "sparsity", ratio: budget },
+      ...pruning,
       seed,
       fidelitySamples: 0,
       progress,
@@ -282,9 +291,10 @@ export function studyVariants(
   framework: string,
   budget: number,
   seed: number,
+  pruning: StudyPruning = DEFAULT_STUDY.pruning,
 ): { unpruned: Network; hunter: Network; mosaic: Network } {
-  const h = studyPrune(net, framework, "hunter", budget, seed);
-  const m = studyPrune(net, framework, "mosaic", budget, seed);
+  const h = studyPrune(net, framework, "hunter", budget, seed, undefined, pruning);
+  const m = studyPrune(net, framework, "mosaic", budget, seed, undefined, pruning);
   return {
     unpruned: net,
     hunter: maskNetwork(net, h.masks),
