@@ -5,6 +5,7 @@ import { renderReport } from "./run.ts";
 import { FINETUNE_RECIPE } from "../train/mod.ts";
 import type { StudySpec } from "./results.ts";
 import { isoLines } from "./html.ts";
+import { DEFAULT_STUDY } from "./study.ts";
 
 Deno.test("the study fine-tunes every pruned trained model and reports iso-accuracy", async () => {
   const spec: StudySpec = {
@@ -15,6 +16,7 @@ Deno.test("the study fine-tunes every pruned trained model and reports iso-accur
     budgets: [0.3, 0.9],
     default_budget: 0.3,
     seed: 1,
+    pruning: DEFAULT_STUDY.pruning,
     accuracy: {
       seeds: [1],
       recipe: { ...FINETUNE_RECIPE, epochs: 0.01 },
@@ -32,7 +34,7 @@ Deno.test("the study fine-tunes every pruned trained model and reports iso-accur
   for (const row of r.prune) {
     if (!row.accuracy) throw new Error(`${row.method} ${row.budget} has no accuracy`);
     assertEquals(row.seed, 1);
-    assertEquals(row.budget_kind, "per-layer");
+    assertEquals(row.budget_kind, "global");
     assert(row.accuracy.finetuned >= 0 && row.accuracy.finetuned <= 1);
   }
   const acc = r.accuracy!;
@@ -49,6 +51,7 @@ Deno.test("the study fine-tunes every pruned trained model and reports iso-accur
     assert(pngs.includes("charts/iso_accuracy.png"), pngs.join());
     const md = await Deno.readTextFile(`${dir}/summary.md`);
     assert(md.includes("HE cost at iso-accuracy"), md.slice(0, 400));
+    assert(md.includes("ranked by lamp importance"), "the summary says how both methods pruned");
     assertEquals(isoLines(r).length, 2);
     const html = await Deno.readTextFile(`${dir}/index.html`);
     assert(html.includes("iso-accuracy"));
