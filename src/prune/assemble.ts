@@ -13,6 +13,7 @@
  */
 import type { ChannelTie } from "../nn/network.ts";
 import { Rng } from "../nn/random.ts";
+import { swapPositions as swap, type Touch } from "./_swap.ts";
 import { type LayerMove, permuteWeights, tieKey } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";
 import { denseMs } from "./select.ts";
@@ -36,12 +37,6 @@ export interface AssembleResult {
   readonly deletedBefore: number;
   readonly deletedAfter: number;
   readonly ms: number;
-}
-
-interface Touch {
-  readonly state: ProxyState;
-  readonly move: LayerMove;
-  readonly rows: boolean;
 }
 
 /**
@@ -174,29 +169,4 @@ export function assemble(
     deletedAfter: deleted(),
     ms: performance.now() - t0,
   };
-}
-
-/** Exchange positions p and q of a layer's rows or column blocks in its mask. */
-function swap(t: Touch, p: number, q: number): void {
-  const { state, move, rows } = t;
-  const { cols, inner, block } = move;
-  const kept = state.kept;
-  const flip = (a: number, b: number) => {
-    const ka = kept[a], kb = kept[b];
-    if (ka === kb) return;
-    state.set(a, kb);
-    state.set(b, ka);
-  };
-  if (rows) {
-    const a0 = p * cols * inner, b0 = q * cols * inner;
-    for (let x = 0; x < cols * inner; x++) flip(a0 + x, b0 + x);
-  } else {
-    const R = kept.length / (cols * inner);
-    for (let o = 0; o < R; o++) {
-      for (let r = 0; r < block; r++) {
-        const a0 = (o * cols + p * block + r) * inner, b0 = (o * cols + q * block + r) * inner;
-        for (let x = 0; x < inner; x++) flip(a0 + x, b0 + x);
-      }
-    }
-  }
 }
