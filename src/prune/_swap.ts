@@ -1,8 +1,8 @@
 /**
  * The elementary move of every channel-permutation search: exchange two positions of a tie in one
  * layer's mask (its rows, or its column blocks), updating the layer's `ProxyState` incrementally.
- * The assembler, the exact optimum and the tests share it so that they search one and the same
- * space.
+ * The exact optimum enumerates with it; the assembler makes the same exchange on its per-kernel
+ * model (`UnitState`), which the tests check against this one.
  *
  * @module
  */
