@@ -136,6 +136,18 @@ interface PruneAccuracy {
   images_per_second: number;
 }
 
+/** The assembler's completions summed over layers, per kind: "kind a → b / bound, …". */
+function completedByKind(r: PruneReport): string {
+  const sum = new Map<string, [number, number, number]>();
+  for (const l of r.layers) {
+    for (const [kind, c] of Object.entries(l.assembly ?? {})) {
+      const t = sum.get(kind) ?? [0, 0, 0];
+      sum.set(kind, [t[0] + c.identity, t[1] + c.assembled, t[2] + c.bound]);
+    }
+  }
+  return [...sum].map(([k, [a, b, n]]) => `${k} ${a} → ${b} / ${n}`).join(", ");
+}
+
 function table(r: PruneReport): string {
   const head = [
     "layer",
@@ -197,7 +209,8 @@ function table(r: PruneReport): string {
     (r.assembly
       ? `; assembly ${
         (r.assembly.ms / 1000).toFixed(1)
-      } s, ${r.assembly.accepted}/${r.assembly.trials} swaps kept`
+      } s, ${r.assembly.accepted}/${r.assembly.trials} swaps kept; completed by kind ` +
+        `(original → assembled / bound): ${completedByKind(r)}`
       : ""),
   ].join("\n");
 }

@@ -6,25 +6,47 @@
  * search tries random position swaps and keeps those that raise the potential
  * Φ = Σ cost·(dead fraction)² over products, input groups and partial sums: Φ equals the HE cost
  * deleted once a structure is complete and rewards near-complete ones, so the search is not
- * blind on the plateaus of the exact objective. Ties are visited in network order, `passes`
- * times.
+ * blind on the plateaus of the exact objective. When no swap has helped for as many trials as the
+ * tie has position pairs, the search is in a local optimum of Φ and kicks itself out with a few
+ * random swaps (iterated local search); it keeps the best order seen, best by the exact objective
+ * (predicted ms deleted by complete structures), then by Φ. Swaps are evaluated before they are
+ * applied, on a per-kernel model of each layer (`UnitState`), so a trial costs one pass over the
+ * kernels that differ. Ties are visited in network order, `passes` times.
  *
  * @module
  */
 import type { ChannelTie } from "../nn/network.ts";
 import { Rng } from "../nn/random.ts";
-import { type LayerMove, permuteWeights, tieKey } from "./permute.ts";
+import { type Side, UnitState } from "./_unit_state.ts";
+import { type LayerMove, movePerms, permuteWeights, tieKey } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";
 import { denseMs } from "./select.ts";
 
 /** Assembly knobs. */
 export interface AssembleOptions {
   readonly seed: number;
-  /** Local-search swap trials per channel of a tie and pass (default 8). */
+  /** Local-search swap trials per channel of a tie and pass (default 32). */
   readonly swapsPerChannel?: number;
-  /** Passes over all ties (default 2). */
+  /** Passes over all ties (default 4). */
   readonly passes?: number;
+  /**
+   * Fewest trials per tie and pass (default 2000): a small tie reaches a local optimum within a
+   * few dozen trials, and the rest go to kicked restarts, which is where small ties find their
+   * optimum; large ties get `swapsPerChannel` × channels anyway.
+   */
+  readonly minTrials?: number;
 }
+
+/** The defaults of `AssembleOptions`.
+ *
+ * @example
+ * ```ts
+ * import { ASSEMBLE_DEFAULTS } from "./assemble.ts";
+ *
+ * if (ASSEMBLE_DEFAULTS.passes < 1) throw new Error("at least one pass");
+ * ```
+ */
+export const ASSEMBLE_DEFAULTS = { swapsPerChannel: 32, passes: 4, minTrials: 2000 } as const;
 
 /** What the assembler did. */
 export interface AssembleResult {
@@ -32,28 +54,153 @@ export interface AssembleResult {
   readonly perms: Map<string, Int32Array>;
   readonly trials: number;
   readonly accepted: number;
+  /** Kicks out of local optima. */
+  readonly kicks: number;
   /** Predicted ms deleted by complete structures before and after. */
   readonly deletedBefore: number;
   readonly deletedAfter: number;
   readonly ms: number;
 }
 
-interface Touch {
-  readonly state: ProxyState;
-  readonly move: LayerMove;
-  readonly rows: boolean;
+/** Random swaps per kick: enough to leave a swap-local optimum, few enough to stay near it. */
+const KICK_SWAPS = 4;
+
+/** Search counters, summed over ties. */
+interface Tally {
+  trials: number;
+  accepted: number;
+  kicks: number;
+}
+
+/** The local search of one tie: its permutation and the layer sides it moves. */
+class TieSearch {
+  readonly #sides: readonly { readonly u: UnitState; readonly side: Side }[];
+  readonly #layers: readonly UnitState[];
+  /** Evaluate-then-apply needs each layer once; a layer on both sides is swapped and undone. */
+  readonly #distinct: boolean;
+  readonly #perm: Int32Array;
+  readonly #rng: Rng;
+
+  constructor(
+    sides: readonly { readonly u: UnitState; readonly side: Side }[],
+    perm: Int32Array,
+    rng: Rng,
+  ) {
+    this.#sides = sides;
+    this.#layers = [...new Set(sides.map((t) => t.u))];
+    this.#distinct = this.#layers.length === sides.length;
+    this.#perm = perm;
+    this.#rng = rng;
+  }
+
+  get #phi(): number {
+    let phi = 0;
+    for (const l of this.#layers) phi += l.phi;
+    return phi;
+  }
+
+  /** Deleted ms up to a constant (minus the live ms): only differences are used. */
+  get #del(): number {
+    let d = 0;
+    for (const l of this.#layers) d -= l.ms;
+    return d;
+  }
+
+  #swap(p: number, q: number): void {
+    for (const t of this.#sides) t.u.swap(t.side, p, q);
+    const perm = this.#perm, tmp = perm[p];
+    perm[p] = perm[q];
+    perm[q] = tmp;
+  }
+
+  /** Reorder so that position i holds original channel target[i], one swap per fixed position. */
+  #moveTo(target: Int32Array): void {
+    const perm = this.#perm, where = new Int32Array(perm.length);
+    perm.forEach((v, i) => where[v] = i);
+    for (let i = 0; i < perm.length; i++) {
+      if (perm[i] === target[i]) continue;
+      const j = where[target[i]];
+      where[perm[i]] = j;
+      where[perm[j]] = i;
+      this.#swap(i, j);
+    }
+  }
+
+  /** Greedy construction: most-pruned channels first, kept only if it raises Φ. */
+  construct(): void {
+    const C = this.#perm.length;
+    const pruned = new Float64Array(C), size = new Float64Array(C);
+    for (const t of this.#sides) t.u.tally(t.side, pruned, size);
+    const order = Int32Array.from({ length: C }, (_, i) => i).sort((a, b) =>
+      pruned[b] / size[b] - pruned[a] / size[a] || a - b
+    );
+    const start = this.#perm.slice(), phi = this.#phi;
+    this.#moveTo(Int32Array.from(order, (o) => start[o]));
+    if (!(this.#phi > phi + 1e-12)) this.#moveTo(start);
+  }
+
+  /** `n` swap trials: hill climbing on Φ with kicks out of local optima; ends on the best order. */
+  run(n: number, tally: Tally): void {
+    const C = this.#perm.length, pairs = C * (C - 1) / 2, rng = this.#rng;
+    let phi = this.#phi, del = this.#del;
+    let bestPhi = phi, bestDel = del, best = this.#perm.slice();
+    let stall = 0;
+    for (let trial = 0; trial < n; trial++) {
+      if (stall >= pairs) {
+        // No swap helped in as many trials as there are pairs: a local optimum of Φ.
+        for (let k = 0; k < KICK_SWAPS; k++) {
+          const a = rng.int(0, C), b = rng.int(0, C);
+          if (a !== b) this.#swap(a, b);
+        }
+        phi = this.#phi;
+        del = this.#del;
+        stall = 0;
+        tally.kicks++;
+      }
+      const p = rng.int(0, C), q = rng.int(0, C);
+      if (p === q) continue;
+      tally.trials++;
+      let dPhi = 0, dDel = 0;
+      if (this.#distinct) {
+        for (const t of this.#sides) {
+          t.u.evaluate(t.side, p, q);
+          dPhi += t.u.gainPhi;
+          dDel += t.u.gainDeleted;
+        }
+      } else {
+        this.#swap(p, q);
+        dPhi = this.#phi - phi;
+        dDel = this.#del - del;
+      }
+      if (!(dPhi > 1e-9)) {
+        stall++;
+        if (!this.#distinct) this.#swap(p, q);
+        continue;
+      }
+      stall = 0;
+      tally.accepted++;
+      if (this.#distinct) this.#swap(p, q);
+      phi += dPhi;
+      del += dDel;
+      if (del > bestDel + 1e-9 || (del > bestDel - 1e-9 && phi > bestPhi + 1e-9)) {
+        bestPhi = phi;
+        bestDel = del;
+        best = this.#perm.slice();
+      }
+    }
+    this.#moveTo(best);
+  }
 }
 
 /**
- * Search permutations for the ties, mutating `states` (position-space masks of the pruned basic
- * units) into the permuted order.
+ * Search permutations for the ties, replacing the entries of `states` (position-space masks of
+ * the pruned basic units) by states in the permuted order.
  *
  * @example
  * ```ts
  * import { assemble } from "./assemble.ts";
  * import { layerMoves } from "./permute.ts";
  * import { ProxyState } from "./proxy.ts";
-import { denseMs } from "./select.ts";
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { channelTies, quantizedLayers } from "../nn/mod.ts";
@@ -62,10 +209,15 @@ import { denseMs } from "./select.ts";
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const states = new Map(quantizedLayers(net).map(({ layer }) => {
  *   const s = layerStructures(layer.name, layer.shape, { framework: "gazelle", preset: getPreset("gazelle") });
- *   return [layer.name, new ProxyState(s, Uint8Array.from({ length: s.weights }, (_, j) => (j * 7919) % 3 === 0 ? 1 : 0))];
+ *   // One kernel in ten kept, scattered.
+ *   const kept = Uint8Array.from({ length: s.weights }, (_, j) => (Math.floor(j / s.unitSize) * 7919) % 10 === 0 ? 1 : 0);
+ *   return [layer.name, new ProxyState(s, kept)];
  * }));
- * const r = assemble(channelTies(net), layerMoves(net), states, { seed: 1, swapsPerChannel: 2 });
- * if (r.deletedAfter < r.deletedBefore) throw new Error();
+ * // The moves must refer to the very tie objects searched.
+ * const ties = channelTies(net);
+ * const r = assemble(ties, layerMoves(net, ties), states, { seed: 1, swapsPerChannel: 2, minTrials: 50 });
+ * if (r.trials === 0) throw new Error("no tie was searched");
+ * if (!(r.deletedAfter > r.deletedBefore)) throw new Error("assembly deleted nothing more");
  * ```
  */
 export function assemble(
@@ -76,127 +228,52 @@ export function assemble(
 ): AssembleResult {
   const t0 = performance.now();
   const rng = new Rng(opts.seed);
-  const perms = new Map<string, Int32Array>();
+  const spc = opts.swapsPerChannel ?? ASSEMBLE_DEFAULTS.swapsPerChannel;
+  const passes = opts.passes ?? ASSEMBLE_DEFAULTS.passes;
+  const minTrials = opts.minTrials ?? ASSEMBLE_DEFAULTS.minTrials;
   const deleted = () => {
     let d = 0;
     for (const st of states.values()) d += denseMs(st) - st.ms;
     return d;
   };
   const deletedBefore = deleted();
-  let trials = 0, accepted = 0;
-  const free = ties.filter((t) => !t.fixed && t.channels > 1);
-  for (const tie of free) {
-    perms.set(
-      tieKey(tie),
-      Int32Array.from({ length: tie.channels }, (_, i) => i),
-    );
-  }
-  const touches = (tie: ChannelTie): Touch[] => {
-    const out: Touch[] = [];
+  const perms = new Map<string, Int32Array>();
+  const units = new Map<string, UnitState>();
+  const searches: [ChannelTie, TieSearch][] = [];
+  for (const tie of ties) {
+    if (tie.fixed || tie.channels < 2) continue;
+    const perm = Int32Array.from({ length: tie.channels }, (_, i) => i);
+    perms.set(tieKey(tie), perm);
+    const sides: { u: UnitState; side: Side }[] = [];
     for (const [name, move] of moves) {
       const state = states.get(name);
-      if (!state) continue;
-      if (move.outTie === tie) out.push({ state, move, rows: true });
-      if (move.inTie === tie) out.push({ state, move, rows: false });
+      if (!state || (move.outTie !== tie && move.inTie !== tie)) continue;
+      let u = units.get(name);
+      if (!u) units.set(name, u = new UnitState(state, move));
+      if (move.outTie === tie) sides.push({ u, side: "rows" });
+      if (move.inTie === tie) sides.push({ u, side: "cols" });
     }
-    return out;
-  };
-  const passes = opts.passes ?? 2;
+    if (sides.length > 0) searches.push([tie, new TieSearch(sides, perm, rng)]);
+  }
+  const tally: Tally = { trials: 0, accepted: 0, kicks: 0 };
   for (let pass = 0; pass < passes; pass++) {
-    for (const tie of free) {
-      const key = tieKey(tie);
-      const C = tie.channels;
-      let list = touches(tie);
-      if (list.length === 0) continue;
-      if (pass === 0) {
-        // Greedy construction: most-pruned channels first.
-        const pruned = new Float64Array(C), size = new Float64Array(C);
-        for (const { state, move, rows } of list) {
-          const { cols, inner, block } = move;
-          for (let j = 0; j < state.kept.length; j++) {
-            const p = Math.floor(j / inner / cols), q = Math.floor(j / inner) % cols;
-            const c = rows ? p : Math.floor(q / block);
-            size[c]++;
-            if (!state.kept[j]) pruned[c]++;
-          }
-        }
-        const order = Int32Array.from({ length: C }, (_, i) => i).sort((a, b) =>
-          pruned[b] / size[b] - pruned[a] / size[a] || a - b
-        );
-        const phiBefore = list.reduce((a, t) => a + t.state.phi, 0);
-        const rebuilt = new Map<ProxyState, ProxyState>();
-        for (const t of list) {
-          const cur = rebuilt.get(t.state) ?? t.state;
-          const kept = permuteWeights(
-            cur.kept,
-            t.move,
-            t.rows ? order : null,
-            t.rows ? null : order,
-          );
-          rebuilt.set(t.state, new ProxyState(cur.s, kept));
-        }
-        const phiAfter = [...rebuilt.values()].reduce((a, s) => a + s.phi, 0);
-        if (phiAfter > phiBefore + 1e-12) {
-          for (const [old, fresh] of rebuilt) {
-            for (const [name, st] of states) if (st === old) states.set(name, fresh);
-          }
-          const perm = perms.get(key)!;
-          perms.set(key, Int32Array.from(order, (o) => perm[o]));
-          list = touches(tie);
-        }
-      }
-      const perm = perms.get(key)!;
-      const n = (opts.swapsPerChannel ?? 8) * C;
-      for (let trial = 0; trial < n; trial++) {
-        const p = rng.int(0, C), q = rng.int(0, C);
-        if (p === q) continue;
-        trials++;
-        const before = list.reduce((a, t) => a + t.state.phi, 0);
-        for (const t of list) swap(t, p, q);
-        const after = list.reduce((a, t) => a + t.state.phi, 0);
-        if (after > before + 1e-9) {
-          accepted++;
-          const tmp = perm[p];
-          perm[p] = perm[q];
-          perm[q] = tmp;
-        } else {
-          for (const t of list) swap(t, p, q);
-        }
-      }
+    for (const [tie, search] of searches) {
+      if (pass === 0) search.construct();
+      search.run(Math.max(spc * tie.channels, minTrials), tally);
     }
   }
-  for (const st of states.values()) st.recompute();
+  // The searched layers' states, rebuilt in the permuted order.
+  for (const name of units.keys()) {
+    const move = moves.get(name)!;
+    const { out, inp } = movePerms(move, perms);
+    const st = states.get(name)!;
+    states.set(name, new ProxyState(st.s, permuteWeights(st.kept, move, out, inp)));
+  }
   return {
     perms,
-    trials,
-    accepted,
+    ...tally,
     deletedBefore,
     deletedAfter: deleted(),
     ms: performance.now() - t0,
   };
-}
-
-/** Exchange positions p and q of a layer's rows or column blocks in its mask. */
-function swap(t: Touch, p: number, q: number): void {
-  const { state, move, rows } = t;
-  const { cols, inner, block } = move;
-  const kept = state.kept;
-  const flip = (a: number, b: number) => {
-    const ka = kept[a], kb = kept[b];
-    if (ka === kb) return;
-    state.set(a, kb);
-    state.set(b, ka);
-  };
-  if (rows) {
-    const a0 = p * cols * inner, b0 = q * cols * inner;
-    for (let x = 0; x < cols * inner; x++) flip(a0 + x, b0 + x);
-  } else {
-    const R = kept.length / (cols * inner);
-    for (let o = 0; o < R; o++) {
-      for (let r = 0; r < block; r++) {
-        const a0 = (o * cols + p * block + r) * inner, b0 = (o * cols + q * block + r) * inner;
-        for (let x = 0; x < inner; x++) flip(a0 + x, b0 + x);
-      }
-    }
-  }
 }

@@ -48,7 +48,31 @@ export {
   type SelectLayer,
   selectStructures,
 } from "./select.ts";
-export { assemble, type AssembleOptions, type AssembleResult } from "./assemble.ts";
+export {
+  assemble,
+  ASSEMBLE_DEFAULTS,
+  type AssembleOptions,
+  type AssembleResult,
+} from "./assemble.ts";
+export {
+  type AssemblyValue,
+  assemblyValue,
+  instanceStates,
+  MAX_OPTIMUM_CHANNELS,
+  optimum,
+  type OptimumPoint,
+  type OptimumResult,
+  type SmallInstance,
+} from "./optimum.ts";
+export {
+  GAP_GEOMETRIES,
+  GAP_MASKS,
+  type GapCase,
+  gapCases,
+  type GapGeometry,
+  type GapRow,
+  measureGap,
+} from "./assembly_gap.ts";
 export {
   checkPermutations,
   invert,

@@ -90,9 +90,9 @@ export interface PruneOptions {
   readonly kinds?: readonly StructureKind[];
   /** MOSAIC's basic pruning unit: a whole 2-D kernel (default) or a single weight. */
   readonly unit?: BasicUnit;
-  /** MOSAIC: local-search swap trials per channel and pass (default 8). */
+  /** MOSAIC: local-search swap trials per channel and pass (default `ASSEMBLE_DEFAULTS`). */
   readonly swapsPerChannel?: number;
-  /** MOSAIC: passes over the channel ties (default 2). */
+  /** MOSAIC: passes over the channel ties (default `ASSEMBLE_DEFAULTS`). */
   readonly passes?: number;
   /** Random inputs for the output-fidelity check (default 8; 0 skips it). */
   readonly fidelitySamples?: number;

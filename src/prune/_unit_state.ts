@@ -1,0 +1,390 @@
+/**
+ * The assembler's search model of one layer: `ProxyState`'s Φ and predicted ms, kept at the
+ * granularity of the pruned basic units instead of single weights. When every 2-D kernel of a mask
+ * is wholly kept or wholly pruned (MOSAIC's kernel units), a kernel is one unit, and the products
+ * holding the same kernels (one per tap) always die together, so they form one class: a swap then
+ * touches one counter per differing kernel instead of one per differing weight and product.
+ * Otherwise (single-weight units) a unit is one weight and a class one product, which is
+ * `ProxyState` itself. The numbers equal `ProxyState`'s (tested).
+ *
+ * @module
+ */
+import type { LayerMove } from "./permute.ts";
+import type { ProxyState } from "./proxy.ts";
+import type { LayerStructures } from "./structures.ts";
+
+/** Which positions of a layer a tie moves: rows (its output channels) or column blocks. */
+export type Side = "rows" | "cols";
+
+/**
+ * Φ and predicted ms of a layer at unit granularity, with swaps of row or column-block positions
+ * that can be evaluated before they are applied.
+ *
+ * @example Φ and ms equal ProxyState's, before and after a swap
+ * ```ts
+ * import { UnitState } from "./_unit_state.ts";
+ * import { swapPositions } from "./_swap.ts";
+ * import { ProxyState } from "./proxy.ts";
+ * import { layerStructures } from "./structures.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { parseLayerSpec } from "../nn/mod.ts";
+ *
+ * const s = layerStructures("c", parseLayerSpec("conv:h=20,w=20,ci=8,co=8,k=3"), {
+ *   framework: "gazelle",
+ *   preset: getPreset("gazelle"),
+ * });
+ * const kept = Uint8Array.from({ length: s.weights }, (_, j) => (Math.floor(j / 9) * 5) % 7 < 2 ? 1 : 0);
+ * const move = { rows: 8, cols: 8, inner: 9, block: 1, outTie: null, inTie: null };
+ * const u = new UnitState(new ProxyState(s, kept), move);
+ * const p = new ProxyState(s, kept);
+ * if (u.unit !== 9) throw new Error("kernel units expected");
+ * u.evaluate("cols", 1, 6);
+ * const gain = u.gainPhi;
+ * u.swap("cols", 1, 6);
+ * swapPositions({ state: p, move, rows: false }, 1, 6);
+ * if (Math.abs(u.phi - p.phi) > 1e-9 || Math.abs(u.ms - p.ms) > 1e-9) throw new Error("differs");
+ * if (Math.abs(gain - (u.phi - new UnitState(new ProxyState(s, kept), move).phi)) > 1e-9) {
+ *   throw new Error("the evaluated gain is not the applied one");
+ * }
+ * ```
+ */
+export class UnitState {
+  readonly s: LayerStructures;
+  /** Weights per unit: k·k when every kernel is uniform, else 1. */
+  readonly unit: number;
+  /** Units per (row, column) pair, columns, columns per block, rows. */
+  readonly #cell: number;
+  readonly #cols: number;
+  readonly #block: number;
+  readonly #rowsN: number;
+  /** 1 = kept, per unit. */
+  readonly kept: Uint8Array;
+  /** Classes of products with the same units: summed cost, weights per product, kept weights. */
+  readonly #cost: Float64Array;
+  readonly #size: Int32Array;
+  readonly #nz: Int32Array;
+  /** Member products of each class (CSR). */
+  readonly #memStart: Int32Array;
+  readonly #mem: Int32Array;
+  /** Classes of each unit with the unit's weight count in them (CSR). */
+  readonly #uStart: Int32Array;
+  readonly #uCls: Int32Array;
+  readonly #uMult: Int32Array;
+  readonly #rotLive: Int32Array;
+  readonly #accLive: Int32Array;
+  ms = 0;
+  phi = 0;
+  /** Φ and deleted-ms change of the last `evaluate`. */
+  gainPhi = 0;
+  gainDeleted = 0;
+  readonly #sc: Int32Array;
+  readonly #sr: Int32Array;
+  readonly #sa: Int32Array;
+  readonly #tc: number[] = [];
+  readonly #tr: number[] = [];
+  readonly #ta: number[] = [];
+
+  constructor(state: ProxyState, move: LayerMove) {
+    const s = this.s = state.s;
+    const w = state.kept;
+    const inner = move.inner;
+    let g = inner;
+    for (let j = 0; j < w.length && g > 1; j += inner) {
+      for (let t = 1; t < inner; t++) {
+        if (w[j + t] !== w[j]) {
+          g = 1;
+          break;
+        }
+      }
+    }
+    this.unit = g;
+    this.#cell = inner / g;
+    this.#cols = move.cols;
+    this.#block = move.block;
+    this.#rowsN = move.rows;
+    const U = w.length / g;
+    this.kept = new Uint8Array(U);
+    for (let u = 0; u < U; u++) this.kept[u] = w[u * g];
+    const model = classModel(s, g);
+    const C = model.cost.length;
+    this.#cost = model.cost;
+    this.#size = model.size;
+    this.#memStart = model.memStart;
+    this.#mem = model.mem;
+    this.#uStart = model.uStart;
+    this.#uCls = model.uCls;
+    this.#uMult = model.uMult;
+    const P = s.prodCost.length, cls = model.cls;
+    this.#nz = new Int32Array(C);
+    for (let u = 0; u < U; u++) {
+      if (!this.kept[u]) continue;
+      for (let x = this.#uStart[u]; x < this.#uStart[u + 1]; x++) {
+        this.#nz[this.#uCls[x]] += this.#uMult[x];
+      }
+    }
+    this.#rotLive = new Int32Array(s.rotCost.length);
+    this.#accLive = new Int32Array(s.accCost.length);
+    for (let m = 0; m < P; m++) {
+      if (this.#nz[cls[m]] > 0) {
+        this.#rotLive[s.prodRot[m]]++;
+        this.#accLive[s.prodAcc[m]]++;
+      }
+    }
+    this.#sc = new Int32Array(C);
+    this.#sr = new Int32Array(s.rotCost.length);
+    this.#sa = new Int32Array(s.accCost.length);
+    let ms = 0, phi = 0;
+    for (let c = 0; c < C; c++) {
+      if (this.#nz[c] > 0) ms += this.#cost[c];
+      phi += this.#cost[c] * sq(1 - this.#nz[c] / this.#size[c]);
+    }
+    for (let r = 0; r < s.rotCost.length; r++) {
+      if (this.#rotLive[r] > 0) ms += s.rotCost[r];
+      phi += s.rotCost[r] * sq(1 - this.#rotLive[r] / s.rotSize[r]);
+    }
+    for (let a = 0; a < s.accCost.length; a++) {
+      if (this.#accLive[a] > 0) ms += s.accCost[a];
+      phi += s.accCost[a] * sq(1 - this.#accLive[a] / s.accSize[a]);
+    }
+    this.ms = ms;
+    this.phi = phi;
+  }
+
+  /** Number of positions on a side. */
+  positions(side: Side): number {
+    return side === "rows" ? this.#rowsN : this.#cols / this.#block;
+  }
+
+  /**
+   * Visit the unit pairs a swap of positions p and q exchanges, with the kept difference
+   * kept[b] − kept[a] (only pairs that differ).
+   */
+  #pairs(side: Side, p: number, q: number, f: (a: number, b: number, d: number) => void): void {
+    const kept = this.kept, cell = this.#cell, cols = this.#cols;
+    if (side === "rows") {
+      const n = cols * cell, a0 = p * n, b0 = q * n;
+      for (let x = 0; x < n; x++) {
+        const d = kept[b0 + x] - kept[a0 + x];
+        if (d !== 0) f(a0 + x, b0 + x, d);
+      }
+      return;
+    }
+    const w = this.#block * cell, row = cols * cell;
+    for (let o = 0; o < this.#rowsN; o++) {
+      const a0 = o * row + p * w, b0 = o * row + q * w;
+      for (let x = 0; x < w; x++) {
+        const d = kept[b0 + x] - kept[a0 + x];
+        if (d !== 0) f(a0 + x, b0 + x, d);
+      }
+    }
+  }
+
+  /** Change of Φ (`gainPhi`) and of the deleted ms (`gainDeleted`) if p and q were swapped. */
+  evaluate(side: Side, p: number, q: number): void {
+    const sc = this.#sc, tc = this.#tc, uStart = this.#uStart, uCls = this.#uCls;
+    const uMult = this.#uMult;
+    const add = (u: number, d: number) => {
+      for (let x = uStart[u]; x < uStart[u + 1]; x++) {
+        const c = uCls[x];
+        if (sc[c] === 0) tc.push(c);
+        sc[c] += d * uMult[x];
+      }
+    };
+    this.#pairs(side, p, q, (a, b, d) => {
+      add(a, d);
+      add(b, -d);
+    });
+    const s = this.s, sr = this.#sr, sa = this.#sa, tr = this.#tr, ta = this.#ta;
+    let dPhi = 0, dMs = 0;
+    for (let k = 0; k < tc.length; k++) {
+      const c = tc[k], dc = sc[c];
+      if (dc === 0) continue;
+      sc[c] = 0;
+      const size = this.#size[c], before = this.#nz[c], after = before + dc;
+      dPhi += this.#cost[c] * (sq(1 - after / size) - sq(1 - before / size));
+      if ((before === 0) !== (after === 0)) {
+        const alive = after > 0 ? 1 : -1;
+        dMs += alive * this.#cost[c];
+        for (let x = this.#memStart[c]; x < this.#memStart[c + 1]; x++) {
+          const m = this.#mem[x];
+          sr[s.prodRot[m]] += alive;
+          tr.push(s.prodRot[m]);
+          sa[s.prodAcc[m]] += alive;
+          ta.push(s.prodAcc[m]);
+        }
+      }
+    }
+    for (let k = 0; k < tr.length; k++) {
+      const g = tr[k], d = sr[g];
+      if (d === 0) continue;
+      sr[g] = 0;
+      const before = this.#rotLive[g], after = before + d, size = s.rotSize[g];
+      dPhi += s.rotCost[g] * (sq(1 - after / size) - sq(1 - before / size));
+      if ((before === 0) !== (after === 0)) dMs += (after > 0 ? 1 : -1) * s.rotCost[g];
+    }
+    for (let k = 0; k < ta.length; k++) {
+      const g = ta[k], d = sa[g];
+      if (d === 0) continue;
+      sa[g] = 0;
+      const before = this.#accLive[g], after = before + d, size = s.accSize[g];
+      dPhi += s.accCost[g] * (sq(1 - after / size) - sq(1 - before / size));
+      if ((before === 0) !== (after === 0)) dMs += (after > 0 ? 1 : -1) * s.accCost[g];
+    }
+    tc.length = 0;
+    tr.length = 0;
+    ta.length = 0;
+    this.gainPhi = dPhi;
+    this.gainDeleted = -dMs;
+  }
+
+  /** Exchange positions p and q on a side, updating Φ and ms. */
+  swap(side: Side, p: number, q: number): void {
+    this.#pairs(side, p, q, (a, b, d) => {
+      this.#set(a, d > 0 ? 1 : 0);
+      this.#set(b, d > 0 ? 0 : 1);
+    });
+  }
+
+  #set(u: number, keep: number): void {
+    this.kept[u] = keep;
+    const d = keep ? 1 : -1, s = this.s;
+    for (let x = this.#uStart[u]; x < this.#uStart[u + 1]; x++) {
+      const c = this.#uCls[x];
+      const size = this.#size[c], before = this.#nz[c], after = before + d * this.#uMult[x];
+      this.#nz[c] = after;
+      this.phi += this.#cost[c] * (sq(1 - after / size) - sq(1 - before / size));
+      if ((before === 0) !== (after === 0)) {
+        const alive = after > 0 ? 1 : -1;
+        this.ms += alive * this.#cost[c];
+        for (let y = this.#memStart[c]; y < this.#memStart[c + 1]; y++) {
+          const m = this.#mem[y];
+          this.#bump(this.#rotLive, s.prodRot[m], alive, s.rotCost, s.rotSize);
+          this.#bump(this.#accLive, s.prodAcc[m], alive, s.accCost, s.accSize);
+        }
+      }
+    }
+  }
+
+  #bump(live: Int32Array, g: number, d: number, cost: Float64Array, size: Int32Array): void {
+    const before = live[g], after = before + d;
+    live[g] = after;
+    this.phi += cost[g] * (sq(1 - after / size[g]) - sq(1 - before / size[g]));
+    if ((before === 0) !== (after === 0)) this.ms += (after > 0 ? 1 : -1) * cost[g];
+  }
+
+  /** Pruned fraction of each position on a side (summed into `pruned` and `size`). */
+  tally(side: Side, pruned: Float64Array, size: Float64Array): void {
+    const cell = this.#cell, cols = this.#cols, w = this.#block * cell;
+    for (let u = 0; u < this.kept.length; u++) {
+      const c = side === "rows"
+        ? Math.floor(u / (cols * cell))
+        : Math.floor((u % (cols * cell)) / w);
+      size[c]++;
+      if (!this.kept[u]) pruned[c]++;
+    }
+  }
+}
+
+/** Product classes of a layer at a unit size (they depend on the geometry only, not the mask). */
+interface ClassModel {
+  /** Class of each product. */
+  readonly cls: Int32Array;
+  readonly cost: Float64Array;
+  readonly size: Int32Array;
+  readonly memStart: Int32Array;
+  readonly mem: Int32Array;
+  readonly uStart: Int32Array;
+  readonly uCls: Int32Array;
+  readonly uMult: Int32Array;
+}
+
+const models = new WeakMap<Int32Array, Map<number, ClassModel>>();
+
+function classModel(s: LayerStructures, g: number): ClassModel {
+  let byUnit = models.get(s.prodWeights);
+  if (!byUnit) models.set(s.prodWeights, byUnit = new Map());
+  let model = byUnit.get(g);
+  if (!model) byUnit.set(g, model = buildClasses(s, g));
+  return model;
+}
+
+/**
+ * Group products by their units and per-unit weight counts. Each product's (unit, count) runs
+ * come from its sorted weights; equal run lists are found by a hash and confirmed element-wise.
+ */
+function buildClasses(s: LayerStructures, g: number): ClassModel {
+  const P = s.prodCost.length, U = s.weights / g;
+  const runStart = new Int32Array(P + 1);
+  const runU: number[] = [], runK: number[] = [];
+  for (let m = 0; m < P; m++) {
+    let last = -1;
+    for (let q = s.prodStart[m]; q < s.prodStart[m + 1]; q++) {
+      const u = Math.floor(s.prodWeights[q] / g);
+      if (u === last) runK[runK.length - 1]++;
+      else {
+        runU.push(u);
+        runK.push(1);
+        last = u;
+      }
+    }
+    runStart[m + 1] = runU.length;
+  }
+  const same = (a: number, b: number) => {
+    const la = runStart[a + 1] - runStart[a];
+    if (la !== runStart[b + 1] - runStart[b]) return false;
+    if (s.prodStart[a + 1] - s.prodStart[a] !== s.prodStart[b + 1] - s.prodStart[b]) return false;
+    for (let x = 0; x < la; x++) {
+      if (runU[runStart[a] + x] !== runU[runStart[b] + x]) return false;
+      if (runK[runStart[a] + x] !== runK[runStart[b] + x]) return false;
+    }
+    return true;
+  };
+  const buckets = new Map<number, number[]>();
+  const cls = new Int32Array(P);
+  const first: number[] = [];
+  for (let m = 0; m < P; m++) {
+    let h = 0x811c9dc5;
+    for (let x = runStart[m]; x < runStart[m + 1]; x++) {
+      h = Math.imul(h ^ runU[x], 16777619);
+      h = Math.imul(h ^ runK[x], 16777619);
+    }
+    const key = (h >>> 0) * 64 + ((runStart[m + 1] - runStart[m]) & 63);
+    let bucket = buckets.get(key);
+    if (!bucket) buckets.set(key, bucket = []);
+    let c = bucket.find((k) => same(first[k], m));
+    if (c === undefined) {
+      c = first.length;
+      first.push(m);
+      bucket.push(c);
+    }
+    cls[m] = c;
+  }
+  const C = first.length;
+  const cost = new Float64Array(C), size = new Int32Array(C);
+  for (let m = 0; m < P; m++) cost[cls[m]] += s.prodCost[m];
+  first.forEach((m, c) => size[c] = s.prodStart[m + 1] - s.prodStart[m]);
+  const memStart = new Int32Array(C + 1);
+  for (let m = 0; m < P; m++) memStart[cls[m] + 1]++;
+  for (let c = 0; c < C; c++) memStart[c + 1] += memStart[c];
+  const mem = new Int32Array(P);
+  const fill = memStart.slice(0, C);
+  for (let m = 0; m < P; m++) mem[fill[cls[m]]++] = m;
+  const uStart = new Int32Array(U + 1);
+  first.forEach((m) => {
+    for (let x = runStart[m]; x < runStart[m + 1]; x++) uStart[runU[x] + 1]++;
+  });
+  for (let u = 0; u < U; u++) uStart[u + 1] += uStart[u];
+  const uCls = new Int32Array(uStart[U]), uMult = new Int32Array(uStart[U]);
+  const at = uStart.slice(0, U);
+  first.forEach((m, c) => {
+    for (let x = runStart[m]; x < runStart[m + 1]; x++) {
+      uCls[at[runU[x]]] = c;
+      uMult[at[runU[x]]++] = runK[x];
+    }
+  });
+  return { cls, cost, size, memStart, mem, uStart, uCls, uMult };
+}
+
+function sq(x: number): number {
+  return x * x;
+}
