@@ -10,6 +10,7 @@ import {
   BASIC_UNITS,
   type BasicUnit,
   DEFAULT_FLOOR,
+  DEFAULT_IMPORTANCE,
   DEFAULT_KINDS,
   type Importance,
   IMPORTANCES,
@@ -176,10 +177,10 @@ export interface PruningFlags {
   readonly unit: BasicUnit;
 }
 
-/** Read and check the pruning flags (defaults: lamp, `DEFAULT_FLOOR`, Hunter's kinds, kernel). */
+/** Read and check the pruning flags (defaults: `DEFAULT_IMPORTANCE`, `DEFAULT_FLOOR`, Hunter's kinds, kernel). */
 export function pruningFlags(args: Record<string, unknown>): PruningFlags {
   const str = (k: string) => args[k] === undefined ? undefined : String(args[k]);
-  const importance = str("importance") ?? "lamp";
+  const importance = str("importance") ?? DEFAULT_IMPORTANCE;
   if (!IMPORTANCES.includes(importance as Importance)) {
     throw new UserError(`Unknown --importance "${importance}": use ${IMPORTANCES.join(", ")}`);
   }

@@ -37,6 +37,7 @@ export {
   budgetLabel,
   checkBudget,
   DEFAULT_FLOOR,
+  DEFAULT_IMPORTANCE,
   denseMs,
   Floors,
   type Importance,

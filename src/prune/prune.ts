@@ -30,6 +30,7 @@ import {
   budgetLabel,
   checkBudget,
   DEFAULT_FLOOR,
+  DEFAULT_IMPORTANCE,
   Floors,
   type Importance,
   importanceOf,
@@ -82,7 +83,7 @@ export interface PruneOptions {
   readonly seed?: number;
   /** Structure and unit score (default `l2`: squared L2 norm, the saliency removed). */
   readonly norm?: Norm;
-  /** How weights are ranked across layers (default `lamp`, on BN-folded weights). */
+  /** How weights are ranked across layers (default `DEFAULT_IMPORTANCE`, on BN-folded weights). */
   readonly importance?: Importance;
   /** Kept-fraction floor of every layer and output channel (default `DEFAULT_FLOOR`; 0: none). */
   readonly floor?: number;
@@ -226,7 +227,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
   const t0 = performance.now();
   const say = opts.progress ?? (() => {});
   const norm = opts.norm ?? "l2";
-  const importance = opts.importance ?? "lamp";
+  const importance = opts.importance ?? DEFAULT_IMPORTANCE;
   const floor = opts.floor ?? DEFAULT_FLOOR;
   if (!(floor >= 0 && floor < 1)) throw new UserError(`--floor must be in [0, 1), got ${floor}`);
   const kinds = opts.kinds ?? DEFAULT_KINDS;

@@ -51,7 +51,7 @@ Deno.test("the study fine-tunes every pruned trained model and reports iso-accur
     assert(pngs.includes("charts/iso_accuracy.png"), pngs.join());
     const md = await Deno.readTextFile(`${dir}/summary.md`);
     assert(md.includes("HE cost at iso-accuracy"), md.slice(0, 400));
-    assert(md.includes("ranked by lamp importance"), "the summary says how both methods pruned");
+    assert(md.includes("ranked by share importance"), "the summary says how both methods pruned");
     assertEquals(isoLines(r).length, 2);
     const html = await Deno.readTextFile(`${dir}/index.html`);
     assert(html.includes("iso-accuracy"));

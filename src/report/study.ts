@@ -15,7 +15,7 @@ import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
 import { loadModel, TRAINED_MODELS } from "../nn/load.ts";
 import { DEFAULT_DISTILL, FINETUNE_RECIPE } from "../train/mod.ts";
 import { prune, type PruneResult } from "../prune/prune.ts";
-import { DEFAULT_FLOOR } from "../prune/select.ts";
+import { DEFAULT_FLOOR, DEFAULT_IMPORTANCE } from "../prune/select.ts";
 import { DEFAULT_KINDS } from "../prune/structures.ts";
 import { maskNetwork } from "../nn/masks.ts";
 import { permuteMasks, permuteNetwork } from "../prune/permute.ts";
@@ -40,7 +40,12 @@ export const DEFAULT_STUDY: Omit<StudySpec, "profile" | "width" | "accuracy"> & 
   budgets: [0.1, 0.2, 0.3, 0.5, 0.7],
   default_budget: 0.5,
   seed: 1,
-  pruning: { importance: "lamp", floor: DEFAULT_FLOOR, kinds: DEFAULT_KINDS, unit: "kernel" },
+  pruning: {
+    importance: DEFAULT_IMPORTANCE,
+    floor: DEFAULT_FLOOR,
+    kinds: DEFAULT_KINDS,
+    unit: "kernel",
+  },
 };
 
 /**
