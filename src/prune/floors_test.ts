@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { prune } from "./prune.ts";
-import { DEFAULT_FLOOR, Floors } from "./select.ts";
+import { DEFAULT_FLOOR, Floors } from "./floors.ts";
 import { getPreset } from "../he/mod.ts";
 import { loadModel } from "../nn/mod.ts";
 

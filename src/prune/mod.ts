@@ -36,19 +36,20 @@ export {
   type Budget,
   budgetLabel,
   checkBudget,
-  DEFAULT_FLOOR,
-  DEFAULT_IMPORTANCE,
   denseMs,
-  Floors,
-  type Importance,
-  importanceOf,
-  IMPORTANCES,
-  type Norm,
   perLayerBudget,
   type SelectionResult,
   type SelectLayer,
   selectStructures,
 } from "./select.ts";
+export { DEFAULT_FLOOR, Floors } from "./floors.ts";
+export {
+  DEFAULT_IMPORTANCE,
+  type Importance,
+  importanceOf,
+  IMPORTANCES,
+  type Norm,
+} from "./importance.ts";
 export {
   assemble,
   ASSEMBLE_DEFAULTS,

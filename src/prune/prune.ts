@@ -25,18 +25,9 @@ import { foldedWeights, linearLayerSpecs } from "../nn/quantize.ts";
 import { assemble } from "./assemble.ts";
 import { invert, type LayerMove, layerMoves, movePerms, permuteWeights } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";
-import {
-  type Budget,
-  budgetLabel,
-  checkBudget,
-  DEFAULT_FLOOR,
-  DEFAULT_IMPORTANCE,
-  Floors,
-  type Importance,
-  importanceOf,
-  type Norm,
-  selectStructures,
-} from "./select.ts";
+import { type Budget, budgetLabel, checkBudget, selectStructures } from "./select.ts";
+import { DEFAULT_FLOOR, Floors } from "./floors.ts";
+import { DEFAULT_IMPORTANCE, type Importance, importanceOf, type Norm } from "./importance.ts";
 import {
   DEFAULT_KINDS,
   type LayerStructures,

@@ -10,7 +10,8 @@ import { UserError } from "../he/errors.ts";
 import { linearNodes, type Network } from "../nn/network.ts";
 import type { ProxyState } from "./proxy.ts";
 import { DEFAULT_KINDS, type StructureKind } from "./structures.ts";
-import type { LayerShape } from "../nn/layers.ts";
+import { Floors } from "./floors.ts";
+import type { Norm } from "./importance.ts";
 
 /** How much to prune; Hunter and MOSAIC always get the same budget. */
 export type Budget =
@@ -18,79 +19,6 @@ export type Budget =
   | { readonly kind: "cost"; readonly fraction: number }
   | { readonly kind: "saliency"; readonly keep: number }
   | { readonly kind: "layers"; readonly ratios: Readonly<Record<string, number>> };
-
-/** Importance norm of a weight set: squared L2 (the saliency it removes) or L1. */
-export type Norm = "l2" | "l1";
-
-/**
- * How weights are ranked across layers. All but `raw` score the weights with BatchNorm folded
- * into the convolution (the weights the network really multiplies by), so that a layer with a
- * large fan-in (and so small weights) is not emptied because its weights are small in absolute
- * terms. With `l2`, v below is w²; with `l1`, |w|.
- *
- * - `lamp`: LAMP's layer-adaptive score (Lee et al., "Layer-adaptive sparsity for the
- *   magnitude-based pruning", ICLR 2021, eq. 2): v_u / Σ_{v_w ≥ v_u, same layer} v_w. Each layer's
- *   largest weight scores 1; a weight scores low only if it is small against the weights of its
- *   own layer that would survive it.
- * - `share` (default): a weight's share of its layer's norm, v / Σ_layer v (layers with many
- *   weights are pruned first, down to the floor).
- * - `raw`: the unfolded weights' own v, compared across layers as is (the naive global ranking,
- *   kept so its failure stays reproducible).
- */
-export type Importance = "lamp" | "share" | "raw";
-
-/** The importance rankings, in flag order. */
-export const IMPORTANCES: readonly Importance[] = ["share", "lamp", "raw"];
-
-/**
- * The default ranking: `share`. On the shipped trained models at weight sparsity 0.5 (Hunter,
- * one fine-tuning epoch over the shipped 12,000 images, seed 1) it kept more accuracy than `lamp`
- * in three of four model/framework pairs (ResNet-18 GAZELLE 91.05% vs 88.31%, CrypTFlow2 89.92%
- * vs 89.47%; VGG-16 CrypTFlow2 91.87% vs 91.99%), at a higher HE cost: LAMP spreads sparsity into
- * the costly high-resolution layers.
- */
-export const DEFAULT_IMPORTANCE: Importance = "share";
-
-/**
- * Per-weight importance of one layer's weights `w` (see `Importance`).
- *
- * @example LAMP: the largest weight scores 1
- * ```ts
- * import { importanceOf } from "./select.ts";
- *
- * const v = importanceOf(Float32Array.from([1, -2, 3]), "lamp", "l2"); // w² = 1, 4, 9
- * const want = [1 / 14, 4 / 13, 1];
- * if (want.some((x, i) => Math.abs(v[i] - x) > 1e-6)) throw new Error();
- * ```
- */
-export function importanceOf(w: Float32Array, importance: Importance, norm: Norm): Float64Array {
-  const v = Float64Array.from(w, (x) => norm === "l1" ? Math.abs(x) : x * x);
-  if (importance === "raw") return v;
-  if (importance === "share") {
-    let total = 0;
-    for (const x of v) total += x;
-    return total > 0 ? v.map((x) => x / total) : v;
-  }
-  // LAMP: descending by v, the denominator is the running sum of v down to (and with) this one;
-  // equal values share the sum of their whole group, so ties score alike.
-  const order = Int32Array.from({ length: v.length }, (_, i) => i).sort((a, b) => v[b] - v[a]);
-  const out = new Float64Array(v.length);
-  let run = 0;
-  for (let i = 0; i < order.length;) {
-    let j = i, group = 0;
-    while (j < order.length && v[order[j]] === v[order[i]]) group += v[order[j++]];
-    run += group;
-    for (let t = i; t < j; t++) out[order[t]] = run > 0 ? v[order[t]] / run : 0;
-    i = j;
-  }
-  return out;
-}
-
-/**
- * Default floor: every layer keeps at least this fraction of its weights and every output channel
- * at least this fraction of its own weights (and never fewer than one weight).
- */
-export const DEFAULT_FLOOR = 0.05;
 
 /** One layer taking part in a selection. */
 export interface SelectLayer {
@@ -348,74 +276,6 @@ export function selectStructures(
     byKind[st.kind] = (byKind[st.kind] ?? 0) + 1;
   }
   return { pruned };
-}
-
-/**
- * Kept counts of a layer and of each of its output channels (position space), against a floor.
- * Weights of output channel r are the r-th contiguous block of the layer's weights (conv
- * [co][ci][k][k], FC [out][in]), in any channel order.
- */
-export class Floors {
-  readonly #state: { readonly kept: Uint8Array };
-  readonly #rowSize: number;
-  readonly #rowKept: Int32Array;
-  readonly #rowMin: number;
-  readonly #layerMin: number;
-  #layerKept = 0;
-  readonly #touched: number[] = [];
-  readonly #drop: Int32Array;
-
-  constructor(
-    state: { readonly kept: Uint8Array; readonly s: { readonly shape: LayerShape } },
-    floor: number,
-  ) {
-    const shape = state.s.shape;
-    const rows = shape.kind === "conv" ? shape.co : shape.kind === "fc" ? shape.out : 1;
-    const n = state.kept.length;
-    this.#state = state;
-    this.#rowSize = n / rows;
-    this.#rowKept = new Int32Array(rows);
-    this.#drop = new Int32Array(rows);
-    for (let j = 0; j < n; j++) {
-      if (state.kept[j]) {
-        this.#rowKept[Math.floor(j / this.#rowSize)]++;
-        this.#layerKept++;
-      }
-    }
-    this.#rowMin = floor > 0 ? Math.max(1, Math.ceil(floor * this.#rowSize)) : 0;
-    this.#layerMin = floor > 0 ? Math.max(1, Math.ceil(floor * n)) : 0;
-  }
-
-  /** True if pruning the kept weights of `weights` keeps the layer and each channel at the floor. */
-  allows(weights: ArrayLike<number>): boolean {
-    if (this.#layerMin === 0) return true;
-    const kept = this.#state.kept;
-    let n = 0, ok = true;
-    for (let i = 0; i < weights.length; i++) {
-      const j = weights[i];
-      if (!kept[j]) continue;
-      n++;
-      const r = Math.floor(j / this.#rowSize);
-      if (this.#drop[r]++ === 0) this.#touched.push(r);
-    }
-    for (const r of this.#touched) {
-      if (this.#rowKept[r] - this.#drop[r] < this.#rowMin) ok = false;
-      this.#drop[r] = 0;
-    }
-    this.#touched.length = 0;
-    return ok && this.#layerKept - n >= this.#layerMin;
-  }
-
-  /** Record that the kept weights of `weights` are about to be pruned. */
-  remove(weights: ArrayLike<number>): void {
-    const kept = this.#state.kept;
-    for (let i = 0; i < weights.length; i++) {
-      const j = weights[i];
-      if (!kept[j]) continue;
-      this.#rowKept[Math.floor(j / this.#rowSize)]--;
-      this.#layerKept--;
-    }
-  }
 }
 
 const denseCache = new WeakMap<object, number>();
