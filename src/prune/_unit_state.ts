@@ -214,27 +214,33 @@ export class UnitState {
         }
       }
     }
-    for (let k = 0; k < tr.length; k++) {
-      const g = tr[k], d = sr[g];
-      if (d === 0) continue;
-      sr[g] = 0;
-      const before = this.#rotLive[g], after = before + d, size = s.rotSize[g];
-      dPhi += s.rotCost[g] * (sq(1 - after / size) - sq(1 - before / size));
-      if ((before === 0) !== (after === 0)) dMs += (after > 0 ? 1 : -1) * s.rotCost[g];
-    }
-    for (let k = 0; k < ta.length; k++) {
-      const g = ta[k], d = sa[g];
-      if (d === 0) continue;
-      sa[g] = 0;
-      const before = this.#accLive[g], after = before + d, size = s.accSize[g];
-      dPhi += s.accCost[g] * (sq(1 - after / size) - sq(1 - before / size));
-      if ((before === 0) !== (after === 0)) dMs += (after > 0 ? 1 : -1) * s.accCost[g];
-    }
-    tc.length = 0;
-    tr.length = 0;
-    ta.length = 0;
     this.gainPhi = dPhi;
     this.gainDeleted = -dMs;
+    this.#pendingGroups(tr, sr, this.#rotLive, s.rotCost, s.rotSize);
+    this.#pendingGroups(ta, sa, this.#accLive, s.accCost, s.accSize);
+    tc.length = 0;
+  }
+
+  /**
+   * Add to `gainPhi` and `gainDeleted` the change of the input groups (or partial sums) in
+   * `touched` by their pending live-count deltas, clearing both.
+   */
+  #pendingGroups(
+    touched: number[],
+    pending: Int32Array,
+    live: Int32Array,
+    cost: Float64Array,
+    size: Int32Array,
+  ): void {
+    for (const g of touched) {
+      const d = pending[g];
+      if (d === 0) continue;
+      pending[g] = 0;
+      const before = live[g], after = before + d;
+      this.gainPhi += cost[g] * (sq(1 - after / size[g]) - sq(1 - before / size[g]));
+      if ((before === 0) !== (after === 0)) this.gainDeleted -= (after > 0 ? 1 : -1) * cost[g];
+    }
+    touched.length = 0;
   }
 
   /** Exchange positions p and q on a side, updating Φ and ms. */
