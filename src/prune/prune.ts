@@ -484,21 +484,17 @@ function basicUnits(
   const prunedIn = new Map<string, number>();
   for (const u of units) {
     const l = layers[u.l];
-    const range = unitRange(u.start, u.size);
+    const done = prunedIn.get(l.name) ?? 0;
     if (ratios) {
-      const r = ratios.get(l.name) ?? 0;
-      const done = prunedIn.get(l.name) ?? 0;
-      if (done >= r * l.s.weights) continue;
-      if (!floors.get(l.name)!.allows(range)) continue;
-      prunedIn.set(l.name, done + u.size);
+      if (done >= (ratios.get(l.name) ?? 0) * l.s.weights) continue;
     } else if (budget.kind === "saliency") {
       if (salKept - u.sal < keepSal * salTotal) break;
-      if (!floors.get(l.name)!.allows(range)) continue;
-    } else {
-      if (pruned >= ratio * total) break;
-      if (!floors.get(l.name)!.allows(range)) continue;
-    }
-    floors.get(l.name)!.remove(range);
+    } else if (pruned >= ratio * total) break;
+    const range = unitRange(u.start, u.size);
+    const floor = floors.get(l.name)!;
+    if (!floor.allows(range)) continue;
+    floor.remove(range);
+    prunedIn.set(l.name, done + u.size);
     kept.get(l.name)!.fill(0, u.start, u.start + u.size);
     pruned += u.size;
     salKept -= u.sal;
