@@ -24,7 +24,7 @@ import {
   studyModel,
   studyPreset,
   studyVariants,
-} from "../src/report/study.ts";
+} from "../src/study/study.ts";
 import { benchLayers, type LayerCase } from "./_layers.ts";
 
 /** Mask bytes a timed layer may encode (node-seal's heap is 32-bit WebAssembly: 4 GB at most). */

@@ -6,7 +6,7 @@
  */
 import type { Preset } from "./he/presets.ts";
 import { type IntLayer, type LayerShape, weightCount } from "./nn/layers.ts";
-import type { Rng } from "./nn/random.ts";
+import type { Rng } from "./base/random.ts";
 import { syntheticLayer } from "./nn/synthetic.ts";
 
 /** A toy preset for the plaintext simulator only (never built in SEAL; insecure by design). */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts, unitCostsFor } from "./unit_costs.ts";
+export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts, unitCostsFor } from "../he/unit_costs.ts";
 export {
   measureUnitCosts,
   measureUnitOps,
@@ -20,7 +20,7 @@ export {
   type UnitOp,
   type UnitOpRunner,
   unitOps,
-} from "./unit_ops.ts";
+} from "../he/unit_ops.ts";
 export {
   LAMBDA,
   type NetworkNonlinear,

@@ -11,7 +11,7 @@ import type { MaskSet } from "../nn/masks.ts";
 import type { Network } from "../nn/network.ts";
 import { type FloatLayer, linearLayerSpecs, quantizedLayers } from "../nn/quantize.ts";
 import { shapeLabel } from "../nn/layers.ts";
-import { programSummary } from "../report/summary.ts";
+import { programSummary } from "./summary.ts";
 
 /** Options of a cost table. */
 export interface ModelCostOptions {

@@ -8,7 +8,7 @@ import { countProgram } from "../he/plan.ts";
 import { planLayer } from "../frameworks/mod.ts";
 import { shapeLabel } from "../nn/layers.ts";
 import { quantizeLayer } from "../nn/quantize.ts";
-import { programSummary } from "../report/summary.ts";
+import { programSummary } from "./summary.ts";
 import type { WorkerJob, WorkerRow } from "./model_cost.ts";
 
 self.onmessage = (ev: MessageEvent<WorkerJob>) => {

@@ -6,7 +6,7 @@
  * @module
  */
 import { UserError } from "../he/errors.ts";
-import type { UnitCosts } from "./unit_costs.ts";
+import type { UnitCosts } from "../he/unit_costs.ts";
 
 /** Format tag of calibration files. */
 export const CALIBRATION_FORMAT = "mosaic-bench-calibration/1";

@@ -11,7 +11,7 @@ import {
 } from "./galois.ts";
 import { ciphertextBytes } from "./plan.ts";
 import { getPreset } from "./presets.ts";
-import { randomModT, Rng } from "../nn/random.ts";
+import { randomModT, Rng } from "../base/random.ts";
 
 Deno.test("sourceSlot() and galoisElement() agree with SEAL's rotateRows/rotateColumns", async () => {
   const env = await presetEnv(getPreset("gazelle"));

@@ -8,7 +8,7 @@
  */
 import { sourceSlot } from "./galois.ts";
 import { type LayerPlan, type OpCounts, tallyOp, zeroCounts } from "./plan.ts";
-import { Rng } from "../nn/random.ts";
+import { Rng } from "../base/random.ts";
 
 function mulMod(a: number, b: number, t: number): number {
   if (t < 2 ** 26) return (a * b) % t;

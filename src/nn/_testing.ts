@@ -4,7 +4,7 @@
  * @module
  */
 import type { Network } from "./network.ts";
-import { Rng } from "./random.ts";
+import { Rng } from "../base/random.ts";
 
 /** A seeded input in [−1, 1) for the network's C×H×W input. */
 export function randomInput(net: Network, seed: number): Float32Array {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Network, Node } from "./network.ts";
-import { Rng } from "./random.ts";
+import { Rng } from "../base/random.ts";
 
 function weights(n: number, rng: Rng, scale: number): Float32Array {
   return Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * scale);

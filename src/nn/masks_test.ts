@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { UserError } from "../he/errors.ts";
 import { maskFileText, readMaskFile } from "./masks.ts";
-import { Rng } from "./random.ts";
+import { Rng } from "../base/random.ts";
 import { buildZoo } from "./zoo.ts";
 
 const net = buildZoo("vgg16-cifar10", { width: 0.125 });

@@ -8,7 +8,7 @@ import { forward } from "./forward.ts";
 import { type ConvNode, type GemmNode, type Network, SUPPORTED_OPS } from "./network.ts";
 import { importOnnx } from "./onnx.ts";
 import { runOnnx } from "./ort.ts";
-import { Rng } from "./random.ts";
+import { Rng } from "../base/random.ts";
 import { randomInput, relErr } from "./_testing.ts";
 import { FOLDABLE_OPS } from "./_onnx_fold.ts";
 import { DATA_OPS } from "./_onnx_graph.ts";

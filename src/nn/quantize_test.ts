@@ -12,7 +12,7 @@ import {
   quantizeSymmetric,
   toResidues,
 } from "./quantize.ts";
-import { randomSigned, Rng } from "./random.ts";
+import { randomSigned, Rng } from "../base/random.ts";
 import { referenceLayer } from "./reference.ts";
 import { buildZoo } from "./zoo.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { type IntLayer, type LayerShape, validateShape, weightCount } from "./layers.ts";
-import { randomNonZero, Rng } from "./random.ts";
+import { randomNonZero, Rng } from "../base/random.ts";
 
 /**
  * A layer with uniformly random signed 8-bit weights, never 0, drawn from `seed` (synthetic

@@ -19,7 +19,7 @@
  */
 import { UserError } from "../he/errors.ts";
 import type { BatchNormNode, ConvNode, GemmNode, Network, Node } from "./network.ts";
-import { Rng } from "./random.ts";
+import { Rng } from "../base/random.ts";
 
 /** Inverse standard-normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
 function normalQuantile(p: number): number {

@@ -16,7 +16,7 @@
  * @module
  */
 import type { ChannelTie } from "../nn/network.ts";
-import { Rng } from "../nn/random.ts";
+import { Rng } from "../base/random.ts";
 import { type Side, UnitState } from "./_unit_state.ts";
 import { type LayerMove, movePerms, permuteWeights, tieKey } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";

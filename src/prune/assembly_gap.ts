@@ -12,7 +12,7 @@ import { getPreset } from "../he/presets.ts";
 import { parseLayerSpec, shapeLabel } from "../nn/layers.ts";
 import type { ChannelTie, Network } from "../nn/network.ts";
 import { foldedWeights, linearLayerSpecs } from "../nn/quantize.ts";
-import { Rng } from "../nn/random.ts";
+import { Rng } from "../base/random.ts";
 import { assemble, type AssembleOptions } from "./assemble.ts";
 import {
   type AssemblyValue,

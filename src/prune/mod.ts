@@ -100,4 +100,4 @@ export {
   type PruneResult,
   topOneAgreement,
 } from "./prune.ts";
-export { type PruneFile, pruneFileText, readPruneFile } from "./prune_file.ts";
+export { type PruneFile, pruneFileText, readPruneFile } from "../study/prune_file.ts";

@@ -16,10 +16,10 @@
 import { UserError } from "../he/errors.ts";
 import { type OpCounts, zeroCounts } from "../he/plan.ts";
 import { type Preset, securityLabel } from "../he/presets.ts";
-import { predictMs } from "../cost/unit_costs.ts";
+import { predictMs } from "../he/unit_costs.ts";
 import { forward } from "../nn/forward.ts";
 import { channelTies, type Network } from "../nn/network.ts";
-import { Rng } from "../nn/random.ts";
+import { Rng } from "../base/random.ts";
 import { maskNetwork } from "../nn/masks.ts";
 import { foldedWeights, linearLayerSpecs } from "../nn/quantize.ts";
 import { assemble } from "./assemble.ts";

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { prune, type PruneOptions } from "./prune.ts";
 import { maskNetwork } from "../nn/masks.ts";
-import { pruneFileText, readPruneFile } from "./prune_file.ts";
+import { pruneFileText, readPruneFile } from "../study/prune_file.ts";
 import { permuteMasks, permuteNetwork } from "./permute.ts";
 import type { Budget } from "./select.ts";
 import { closeEnvs, countProgram, executeProgram, getPreset } from "../he/mod.ts";

@@ -32,7 +32,7 @@ import {
   zeroCounts,
 } from "../he/plan.ts";
 import type { Preset } from "../he/presets.ts";
-import { predictMs, type UnitCosts, unitCostsFor } from "../cost/unit_costs.ts";
+import { predictMs, type UnitCosts, unitCostsFor } from "../he/unit_costs.ts";
 import { type LayerShape, shapeLabel, weightCount } from "../nn/layers.ts";
 
 /** The kinds of HE pruning structure. */

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { predictMs, type UnitCosts } from "../cost/unit_costs.ts";
+import { predictMs, type UnitCosts } from "../he/unit_costs.ts";
 import type { OpCounts } from "../he/plan.ts";
-import type { PruneRow, Results } from "./results.ts";
-import { PAPER_NUMBERS } from "./study.ts";
+import type { PruneRow, Results } from "../study/results.ts";
+import { PAPER_NUMBERS } from "../study/study.ts";
 
 /** A chart: a file stem, a title, the Vega-Lite spec and its data rows. */
 export interface Chart {
@@ -55,7 +55,7 @@ function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pr
  * @example
  * ```ts
  * import { costPct } from "./charts.ts";
- * import { MEASURED_UNIT_COSTS } from "../cost/unit_costs.ts";
+ * import { MEASURED_UNIT_COSTS } from "../he/unit_costs.ts";
  * import { zeroCounts } from "../he/plan.ts";
  *
  * const dense = { ...zeroCounts(), mult: 10 }, pruned = { ...zeroCounts(), mult: 5 };
@@ -78,8 +78,8 @@ function title(r: Results): string {
  * @example
  * ```ts
  * import { totalCostChart } from "./charts.ts";
- * import { readResults } from "./results.ts";
- * import { reportWeights } from "./run.ts";
+ * import { readResults } from "../study/results.ts";
+ * import { reportWeights } from "../study/run.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const c = totalCostChart(r, reportWeights(r, null));
@@ -178,7 +178,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
  * @example
  * ```ts
  * import { layerChart } from "./charts.ts";
- * import { readResults } from "./results.ts";
+ * import { readResults } from "../study/results.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const c = layerChart(r, "vgg16-cifar10", "gazelle")!;
@@ -246,8 +246,8 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
  * @example
  * ```ts
  * import { timeChart } from "./charts.ts";
- * import { readResults } from "./results.ts";
- * import { reportWeights } from "./run.ts";
+ * import { readResults } from "../study/results.ts";
+ * import { reportWeights } from "../study/run.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * if (timeChart(r, reportWeights(r, null)[0]).rows.length !== r.timings.length) throw new Error();
@@ -332,8 +332,8 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
  * @example
  * ```ts
  * import { tradeoffChart } from "./charts.ts";
- * import { readResults } from "./results.ts";
- * import { reportWeights } from "./run.ts";
+ * import { readResults } from "../study/results.ts";
+ * import { reportWeights } from "../study/run.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * if (tradeoffChart(r, reportWeights(r, null)[0]).rows.length !== r.prune.length) throw new Error();
@@ -393,7 +393,7 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
  * @example
  * ```ts
  * import { nonlinearChart } from "./charts.ts";
- * import { readResults } from "./results.ts";
+ * import { readResults } from "../study/results.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * if (nonlinearChart(r).rows.length !== 2 * r.nonlinear.length) throw new Error();
@@ -450,7 +450,7 @@ export function nonlinearChart(r: Results): Chart {
  * @example
  * ```ts
  * import { isoChart } from "./charts.ts";
- * import type { Results } from "./results.ts";
+ * import type { Results } from "../study/results.ts";
  *
  * const row = (method: string, budget: number, cost_pct: number, finetuned: number) => ({
  *   model: "vgg16-fashionmnist-trained", framework: "gazelle", method, budget, seed: 1, cost_pct,
@@ -615,8 +615,8 @@ export function isoChart(r: Results): Chart | null {
  * @example
  * ```ts
  * import { allCharts } from "./charts.ts";
- * import { readResults } from "./results.ts";
- * import { reportWeights } from "./run.ts";
+ * import { readResults } from "../study/results.ts";
+ * import { reportWeights } from "../study/run.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * console.log(allCharts(r, reportWeights(r, null)).map((c) => c.name));

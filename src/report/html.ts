@@ -5,9 +5,9 @@
  * @module
  */
 import { type Chart, costPct, type OpWeights } from "./charts.ts";
-import { meanSd } from "./iso_accuracy.ts";
-import type { Results } from "./results.ts";
-import { PAPER_NUMBERS } from "./study.ts";
+import { meanSd } from "../study/iso_accuracy.ts";
+import type { Results } from "../study/results.ts";
+import { PAPER_NUMBERS } from "../study/study.ts";
 
 function esc(s: unknown): string {
   return String(s ?? "").replace(
@@ -30,8 +30,8 @@ function table(rows: Chart["rows"]): string {
  * @example
  * ```ts
  * import { headline } from "./html.ts";
- * import { readResults } from "./results.ts";
- * import { reportWeights } from "./run.ts";
+ * import { readResults } from "../study/results.ts";
+ * import { reportWeights } from "../study/run.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * console.log(headline(r, reportWeights(r, null))[0]); // { model, framework, method, values, saliency }
@@ -115,7 +115,7 @@ function isoCell(
  * @example
  * ```ts
  * import { isoLines } from "./html.ts";
- * import type { Results } from "./results.ts";
+ * import type { Results } from "../study/results.ts";
  *
  * const iso = (method: string, cost_pct: number) => ({ model: "m", framework: "f", method, delta: 1,
  *   unpruned: 0.9, cost_pct, cost_min: cost_pct, cost_max: cost_pct, seeds: [{ seed: 1, cost_pct, reading: "interpolated" }] });
@@ -190,8 +190,8 @@ function pruningLead(r: Results): string {
  * ```ts
  * import { agreement } from "./html.ts";
  * import { allCharts } from "./charts.ts";
- * import { readResults } from "./results.ts";
- * import { reportWeights } from "./run.ts";
+ * import { readResults } from "../study/results.ts";
+ * import { reportWeights } from "../study/run.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * console.log(agreement(allCharts(r, reportWeights(r, null)))); // { gazelle: { median, n }, … }
@@ -298,8 +298,8 @@ export function summaryMarkdown(
  * ```ts
  * import { indexHtml } from "./html.ts";
  * import { allCharts } from "./charts.ts";
- * import { readResults } from "./results.ts";
- * import { reportWeights } from "./run.ts";
+ * import { readResults } from "../study/results.ts";
+ * import { reportWeights } from "../study/run.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const w = reportWeights(r, null);

@@ -12,8 +12,8 @@
  *
  * @module
  */
-export { buildManifest, cpuModel, gitSha, type Manifest, writeFileAtomic } from "./manifest.ts";
-export { programSummary } from "./summary.ts";
+export { buildManifest, cpuModel, gitSha, type Manifest, writeFileAtomic } from "../study/manifest.ts";
+export { programSummary } from "../cost/summary.ts";
 export {
   type AccuracyResults,
   type AccuracySpec,
@@ -30,7 +30,7 @@ export {
   type ResultsManifest,
   type StudySpec,
   type TimingRow,
-} from "./results.ts";
+} from "../study/results.ts";
 export {
   checkStudy,
   DEFAULT_STUDY,
@@ -52,7 +52,7 @@ export {
   studyPreset,
   studyPrune,
   studyVariants,
-} from "./study.ts";
+} from "../study/study.ts";
 export {
   allCharts,
   type Chart,
@@ -75,7 +75,7 @@ export {
   renderReport,
   reportWeights,
   runStudy,
-} from "./run.ts";
+} from "../study/run.ts";
 export {
   type AccuracyPoint,
   isoCost,
@@ -83,5 +83,5 @@ export {
   type IsoRow,
   isoRows,
   type IsoSeed,
-} from "./iso_accuracy.ts";
-export { type FinetuneTask, runAccuracyLoop } from "./accuracy_study.ts";
+} from "../study/iso_accuracy.ts";
+export { type FinetuneTask, runAccuracyLoop } from "../study/accuracy_study.ts";

@@ -15,7 +15,7 @@ import {
 } from "../../he/galois.ts";
 import { countPlan, type LayerPlan } from "../../he/plan.ts";
 import type { Preset } from "../../he/presets.ts";
-import { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "../../cost/unit_costs.ts";
+import { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "../../he/unit_costs.ts";
 import { applyMask, type ConvShape, type IntLayer } from "../../nn/layers.ts";
 import { type GridConv, lowerConv } from "../grid_conv.ts";
 import { blockPacking, type Packing, rowPacking } from "../packing.ts";

@@ -1,6 +1,6 @@
 import { assert } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "../../nn/random.ts";
+import { Rng } from "../../base/random.ts";
 import { loadTfjs } from "./_backend.ts";
 import { batchNormBackward, batchNormForward } from "./_batch_norm.ts";
 

@@ -1,6 +1,6 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { assert } from "@std/assert";
-import { Rng } from "../../nn/random.ts";
+import { Rng } from "../../base/random.ts";
 import { loadTfjs } from "./_backend.ts";
 
 type Tf = Awaited<ReturnType<typeof loadTfjs>>;

@@ -1,7 +1,7 @@
 import { assert } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Network, Node } from "../../nn/network.ts";
-import { Rng } from "../../nn/random.ts";
+import { Rng } from "../../base/random.ts";
 import { forward } from "../../nn/forward.ts";
 import { loadTfjs } from "./_backend.ts";
 import { lossAndGradient } from "./_loss.ts";

@@ -5,7 +5,7 @@
  */
 import type { Network, Node } from "../../nn/network.ts";
 import { SHIPPED_FASHION_MNIST } from "../../nn/images.ts";
-import { Rng } from "../../nn/random.ts";
+import { Rng } from "../../base/random.ts";
 
 /** The Fashion-MNIST files this repository ships (the same images on every machine). */
 export const SHIPPED: string = SHIPPED_FASHION_MNIST.pathname.replace(/\/$/, "");

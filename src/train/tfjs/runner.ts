@@ -24,7 +24,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { UserError } from "../../he/errors.ts";
 import type { ImageSet } from "../../nn/images.ts";
 import { inferShapes, type Network } from "../../nn/network.ts";
-import { Rng } from "../../nn/random.ts";
+import { Rng } from "../../base/random.ts";
 import type { Evaluation, TrainJob, TrainResult } from "../engine.ts";
 import { loadTfjs } from "./_backend.ts";
 import { type Batch, plainBatch, scheduleBatch } from "./_batches.ts";

@@ -5,7 +5,7 @@ import { forward } from "../../nn/forward.ts";
 import { fitToNetwork, imageFloats, loadFashionMnist } from "../../nn/images.ts";
 import { SHIPPED } from "./_test_util.ts";
 import type { Network, Node } from "../../nn/network.ts";
-import { Rng } from "../../nn/random.ts";
+import { Rng } from "../../base/random.ts";
 import { buildZoo } from "../../nn/zoo.ts";
 import type { TrainJob } from "../engine.ts";
 import { compileSchedule } from "../schedule.ts";

@@ -7,7 +7,7 @@
  */
 import { UserError } from "../he/errors.ts";
 import type { OpCounts } from "../he/plan.ts";
-import type { UnitCosts } from "../cost/unit_costs.ts";
+import type { UnitCosts } from "../he/unit_costs.ts";
 import type { Manifest } from "./manifest.ts";
 import type { Recipe } from "../train/mod.ts";
 import type { BasicUnit, Importance, StructureKind } from "../prune/mod.ts";

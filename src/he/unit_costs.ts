@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { OpCounts } from "../he/plan.ts";
+import type { OpCounts } from "./plan.ts";
 
 /** Milliseconds per op. A rotation costs its key switches. */
 export interface UnitCosts {
@@ -93,7 +93,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
  * @example
  * ```ts
  * import { predictMs } from "./unit_costs.ts";
- * import { zeroCounts } from "../he/plan.ts";
+ * import { zeroCounts } from "./plan.ts";
  *
  * const unit = {
  *   keySwitch: 1,

@@ -7,13 +7,13 @@
  * @module
  */
 import { UserError } from "../he/errors.ts";
-import { MEASURED_UNIT_COSTS, unitCostsFor } from "../cost/unit_costs.ts";
+import { MEASURED_UNIT_COSTS, unitCostsFor } from "../he/unit_costs.ts";
 import { type NamedWeights, NATIVE_SEAL_RATIOS, readCalibration } from "../cost/op_weights.ts";
 import { networkHash, sha256Hex } from "../nn/masks.ts";
-import { allCharts } from "./charts.ts";
-import { indexHtml, summaryMarkdown } from "./html.ts";
+import { allCharts } from "../report/charts.ts";
+import { indexHtml, summaryMarkdown } from "../report/html.ts";
 import { buildManifest, writeFileAtomic } from "./manifest.ts";
-import { renderPng, renderSvg } from "./render.ts";
+import { renderPng, renderSvg } from "../report/render.ts";
 import {
   type PruneRow,
   type Results,

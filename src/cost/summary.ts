@@ -6,7 +6,7 @@
 import { ciphertextBytes, countPlan, countProgram, type LayerProgram } from "../he/plan.ts";
 import { galoisKeySetBytes } from "../he/galois.ts";
 import { securityLabel } from "../he/presets.ts";
-import { predictMs, unitCostsFor } from "../cost/unit_costs.ts";
+import { predictMs, unitCostsFor } from "../he/unit_costs.ts";
 
 /**
  * A layer program summarized as the JSON row `deno task plan --json` prints and reports store:

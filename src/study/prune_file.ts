@@ -7,9 +7,9 @@
 import { UserError } from "../he/errors.ts";
 import { maskFileText, readMaskFile } from "../nn/masks.ts";
 import type { Network } from "../nn/network.ts";
-import type { Manifest } from "../report/manifest.ts";
-import { checkPermutations } from "./permute.ts";
-import type { PruneResult } from "./prune.ts";
+import type { Manifest } from "./manifest.ts";
+import { checkPermutations } from "../prune/permute.ts";
+import type { PruneResult } from "../prune/prune.ts";
 
 /** A prune file read back and checked against its model. */
 export interface PruneFile {
@@ -26,7 +26,7 @@ export interface PruneFile {
  * @example
  * ```ts
  * import { pruneFileText, readPruneFile } from "./prune_file.ts";
- * import { prune } from "./prune.ts";
+ * import { prune } from "../prune/prune.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { buildZoo } from "../nn/zoo.ts";
  *

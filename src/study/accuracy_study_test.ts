@@ -4,7 +4,7 @@ import { runStudy } from "./run.ts";
 import { renderReport } from "./run.ts";
 import { FINETUNE_RECIPE } from "../train/mod.ts";
 import type { StudySpec } from "./results.ts";
-import { isoLines } from "./html.ts";
+import { isoLines } from "../report/html.ts";
 import { DEFAULT_STUDY } from "./study.ts";
 
 Deno.test("the study fine-tunes every pruned trained model and reports iso-accuracy", async () => {

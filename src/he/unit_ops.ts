@@ -6,10 +6,10 @@
  * @module
  */
 import type { Ciphertext, Plaintext } from "node-seal";
-import { presetEnv } from "../he/env.ts";
-import { floodCiphertext } from "../he/flood.ts";
-import type { Preset } from "../he/presets.ts";
-import { randomModT, randomSigned, Rng } from "../nn/random.ts";
+import { presetEnv } from "./env.ts";
+import { floodCiphertext } from "./flood.ts";
+import type { Preset } from "./presets.ts";
+import { randomModT, randomSigned, Rng } from "../base/random.ts";
 import type { UnitCosts } from "./unit_costs.ts";
 
 /**
@@ -52,7 +52,7 @@ export interface UnitOpRunner extends Disposable {
  * @example
  * ```ts
  * import { unitOps } from "./unit_ops.ts";
- * import { closeEnvs, getPreset } from "../he/mod.ts";
+ * import { closeEnvs, getPreset } from "./mod.ts";
  *
  * {
  *   using ops = await unitOps(getPreset("gazelle"));
@@ -131,7 +131,7 @@ function median(xs: number[]): number {
  * @example
  * ```ts
  * import { measureUnitOps } from "./unit_ops.ts";
- * import { closeEnvs, getPreset } from "../he/mod.ts";
+ * import { closeEnvs, getPreset } from "./mod.ts";
  *
  * const ms = await measureUnitOps(getPreset("gazelle"), { reps: 3, warmupMs: 5 });
  * if (!(ms.rotate_rows > ms.add)) throw new Error();
@@ -166,7 +166,7 @@ export async function measureUnitOps(
  * @example
  * ```ts
  * import { measureUnitCosts } from "./unit_ops.ts";
- * import { closeEnvs, getPreset } from "../he/mod.ts";
+ * import { closeEnvs, getPreset } from "./mod.ts";
  *
  * const unit = await measureUnitCosts(getPreset("gazelle"), { reps: 3, warmupMs: 5 });
  * console.log(unit.keySwitch, unit.mult);
