@@ -7,23 +7,20 @@
  * measured in this same process.
  */
 import type { Ciphertext } from "node-seal";
+import { randomModT, SeededRng } from "../src/base/mod.ts";
 import {
   countPlan,
   decryptOutput,
   encryptInput,
-  inputCount,
-  type IntLayer,
   type LayerProgram,
   predictMs,
   type PreparedLayer,
   prepareLayer,
-  randomModT,
-  referenceLayer,
-  Rng,
   runServer,
   type UnitCosts,
-} from "../mod.ts";
-import { measureUnitCosts } from "../src/cost/mod.ts";
+} from "../src/he/mod.ts";
+import { inputCount, type IntLayer, referenceLayer } from "../src/nn/mod.ts";
+import { measureUnitCosts } from "../src/he/mod.ts";
 
 /** One timed layer. */
 export interface LayerCase {
@@ -98,7 +95,7 @@ export async function benchLayers(
   const predict = opts.predict ?? true;
   for (const [i, c] of cases.entries()) {
     const t = c.program.parts[0].preset.plainModulus;
-    const x = randomModT(inputCount(c.layer.shape), t, new Rng(seed + i));
+    const x = randomModT(inputCount(c.layer.shape), t, new SeededRng(seed + i));
     let predicted = 0;
     if (predict) {
       for (const part of c.program.parts) {

@@ -12,7 +12,8 @@
  *   `MOSAIC_BENCH_SHARD=i/n` (every n-th case, for a CI matrix), `MOSAIC_BENCH_PRUNING` (the
  *   study's pruning settings as JSON; default `DEFAULT_STUDY.pruning`).
  */
-import { planLayer, quantizedLayers } from "../mod.ts";
+import { planLayer } from "../src/frameworks/mod.ts";
+import { quantizedLayers } from "../src/nn/mod.ts";
 import {
   DEFAULT_STUDY,
   inShard,
@@ -24,7 +25,7 @@ import {
   studyModel,
   studyPreset,
   studyVariants,
-} from "../src/study/study.ts";
+} from "../src/study/mod.ts";
 import { benchLayers, type LayerCase } from "./_layers.ts";
 
 /** Mask bytes a timed layer may encode (node-seal's heap is 32-bit WebAssembly: 4 GB at most). */

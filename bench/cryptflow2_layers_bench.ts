@@ -3,7 +3,9 @@
  * before `b.start()`; output-mask encryption, flooding and mod switches are server work and are
  * timed), each verified before it is timed. Names: `<model>/<layer>/cryptflow2/sci-N<slots>`.
  */
-import { getPreset, parseLayerSpec, planLayer, syntheticLayer } from "../mod.ts";
+import { planLayer } from "../src/frameworks/mod.ts";
+import { getPreset } from "../src/he/mod.ts";
+import { parseLayerSpec, syntheticLayer } from "../src/nn/mod.ts";
 import { benchLayers, type LayerCase } from "./_layers.ts";
 
 const preset = getPreset("cryptflow2");

@@ -3,14 +3,9 @@
  * before `b.start()`), each verified before it is timed.
  * Names: `<model>/<layer>/gazelle/<method>-<preset>`.
  */
-import {
-  getPreset,
-  parseLayerSpec,
-  planLayer,
-  shapeLabel,
-  syntheticLayer,
-  vgg16Cifar10Shapes,
-} from "../mod.ts";
+import { planLayer } from "../src/frameworks/mod.ts";
+import { getPreset } from "../src/he/mod.ts";
+import { parseLayerSpec, shapeLabel, syntheticLayer, vgg16Cifar10Shapes } from "../src/nn/mod.ts";
 import { benchLayers, type LayerCase } from "./_layers.ts";
 
 const vgg = new Map(vgg16Cifar10Shapes().map((l) => [l.name, shapeLabel(l.shape)]));

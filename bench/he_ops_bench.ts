@@ -3,7 +3,7 @@
  * the baseline. Keys and operands are made once, outside the measurement.
  */
 import { getPreset, presetNames, securityLabel, withSlots } from "../src/he/mod.ts";
-import { UNIT_OPS, unitOps } from "../src/cost/mod.ts";
+import { UNIT_OPS, unitOps } from "../src/he/mod.ts";
 
 // Every built-in preset, plus the larger ring SCI switches to for 64×64 maps.
 const presets = [...presetNames().map(getPreset), withSlots(getPreset("cryptflow2"), 16384)];

@@ -6,7 +6,7 @@
  *
  * `deno bench --allow-read --allow-env bench/train_bench.ts`
  */
-import { buildZoo } from "../src/nn/zoo.ts";
+import { buildZoo } from "../src/nn/mod.ts";
 import { prepareStep } from "../src/train/tfjs/mod.ts";
 
 const BATCH = 64;

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { UserError } from "../src/he/errors.ts";
-import { cryptflow2Preset, getPreset, type Preset, presetNames } from "../src/he/presets.ts";
+import { cryptflow2Preset, getPreset, type Preset, presetNames } from "../src/he/mod.ts";
+import { UserError } from "../src/base/mod.ts";
 import { FRAMEWORKS } from "../src/frameworks/mod.ts";
 import {
   BASIC_UNITS,

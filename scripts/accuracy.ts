@@ -7,13 +7,13 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import { UserError } from "../src/base/mod.ts";
 import {
   evaluateAccuracy,
   type InferenceEngine,
   loadDatasetFor,
   loadModel,
-  UserError,
-} from "../mod.ts";
+} from "../src/nn/mod.ts";
 import { checkFlags, imageProgress, limitFlag, numberFlag, progress, runMain } from "./_cli.ts";
 
 const FLAGS = [

@@ -7,18 +7,17 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import { UserError } from "../src/base/mod.ts";
+import { getPreset } from "../src/he/mod.ts";
+import { loadModel, type Network } from "../src/nn/mod.ts";
 import {
   ASSEMBLE_DEFAULTS,
-  buildManifest,
   GAP_MASKS,
   gapCases,
   type GapRow,
-  getPreset,
-  loadModel,
   measureGap,
-  type Network,
-  UserError,
-} from "../mod.ts";
+} from "../src/prune/mod.ts";
+import { buildManifest } from "../src/study/mod.ts";
 import { checkFlags, numberFlag, progress, runMain } from "./_cli.ts";
 
 const FLAGS = [

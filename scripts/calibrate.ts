@@ -6,14 +6,10 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import {
-  buildManifest,
-  CALIBRATION_FORMAT,
-  closeEnvs,
-  measureUnitCosts,
-  studyPreset,
-  writeFileAtomic,
-} from "../mod.ts";
+import { writeFileAtomic } from "../src/base/mod.ts";
+import { CALIBRATION_FORMAT } from "../src/cost/mod.ts";
+import { closeEnvs, measureUnitCosts } from "../src/he/mod.ts";
+import { buildManifest, studyPreset } from "../src/study/mod.ts";
 import { checkFlags, progress, runMain } from "./_cli.ts";
 
 async function main(): Promise<number> {

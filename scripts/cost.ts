@@ -6,22 +6,12 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import {
-  buildManifest,
-  loadModel,
-  type ModelCost,
-  modelCostParallel,
-  type Network,
-  networkHash,
-  permuteMasks,
-  permuteNetwork,
-  type Preset,
-  type PruneFile,
-  readPruneFile,
-  sha256Hex,
-  spawnPlanners,
-  UserError,
-} from "../mod.ts";
+import { UserError } from "../src/base/mod.ts";
+import { type ModelCost, modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
+import type { Preset } from "../src/he/mod.ts";
+import { loadModel, type Network, networkHash, sha256Hex } from "../src/nn/mod.ts";
+import { permuteMasks, permuteNetwork } from "../src/prune/mod.ts";
+import { buildManifest, type PruneFile, readPruneFile } from "../src/study/mod.ts";
 import {
   checkFlags,
   frameworkFlag,

@@ -8,28 +8,27 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import { UserError, writeFileAtomic } from "../src/base/mod.ts";
 import {
-  buildManifest,
-  DEFAULT_DISTILL,
-  engineFlag,
   exportOnnx,
-  finetune,
-  FINETUNE_RECIPE,
   fitToNetwork,
   imageSetHash,
   loadFashionMnist,
   loadModel,
   networkHash,
-  openEngine,
-  permuteMasks,
-  permuteNetwork,
-  prunedNonZero,
-  readPruneFile,
-  type Recipe,
   sha256Hex,
-  UserError,
-  writeFileAtomic,
-} from "../mod.ts";
+} from "../src/nn/mod.ts";
+import { permuteMasks, permuteNetwork } from "../src/prune/mod.ts";
+import { buildManifest, readPruneFile } from "../src/study/mod.ts";
+import {
+  DEFAULT_DISTILL,
+  engineFlag,
+  finetune,
+  FINETUNE_RECIPE,
+  openEngine,
+  prunedNonZero,
+  type Recipe,
+} from "../src/train/mod.ts";
 import { checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
 
 const STRINGS = [

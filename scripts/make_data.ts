@@ -7,15 +7,15 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import { SeededRng } from "../src/base/mod.ts";
 import {
   DEBIAN_FASHION_MNIST,
   gzip,
   idxBytes,
   imageSetHash,
   loadFashionMnist,
-  Rng,
   sha256Hex,
-} from "../mod.ts";
+} from "../src/nn/mod.ts";
 import { checkFlags, progress, runMain } from "./_cli.ts";
 
 const PER_CLASS = 1200;
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   const test = await loadFashionMnist("test", { dir });
   progress(`read ${train.n} training and ${test.n} test images from ${dir}`);
   // Seeded choice of PER_CLASS indices per class; kept in the original order.
-  const rng = new Rng(SEED);
+  const rng = new SeededRng(SEED);
   const chosen: number[] = [];
   for (let c = 0; c < 10; c++) {
     const idx = [...train.labels.keys()].filter((i) => train.labels[i] === c);

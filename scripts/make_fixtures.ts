@@ -6,19 +6,11 @@
  *
  * @module
  */
-import {
-  buildZoo,
-  calibratedWeights,
-  cryptflow2Preset,
-  exportOnnx,
-  getPreset,
-  modelCost,
-  runStudy,
-  tinyBatchNorm,
-  tinyResidual,
-  writeFileAtomic,
-  ZOO_MODELS,
-} from "../mod.ts";
+import { writeFileAtomic } from "../src/base/mod.ts";
+import { modelCost } from "../src/cost/mod.ts";
+import { cryptflow2Preset, getPreset } from "../src/he/mod.ts";
+import { buildZoo, exportOnnx, tinyBatchNorm, tinyResidual, ZOO_MODELS } from "../src/nn/mod.ts";
+import { calibratedWeights, runStudy } from "../src/study/mod.ts";
 import { progress, runMain } from "./_cli.ts";
 
 /** Golden counts: per model and framework, per layer, the five headline op counts. */

@@ -7,25 +7,18 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import { randomModT, SeededRng, UserError } from "../src/base/mod.ts";
+import { nonlinearCost, parseNonlinearSpec, programSummary } from "../src/cost/mod.ts";
+import { FRAMEWORKS, planLayer } from "../src/frameworks/mod.ts";
+import { closeEnvs, countProgram, executeProgram } from "../src/he/mod.ts";
 import {
-  buildManifest,
-  closeEnvs,
-  countProgram,
-  executeProgram,
-  FRAMEWORKS,
   inputCount,
-  nonlinearCost,
   parseLayerSpec,
-  parseNonlinearSpec,
-  planLayer,
-  programSummary,
-  randomModT,
   referenceLayer,
-  Rng,
   shapeLabel,
   syntheticLayer,
-  UserError,
-} from "../mod.ts";
+} from "../src/nn/mod.ts";
+import { buildManifest } from "../src/study/mod.ts";
 import { checkFlags, frameworkPreset, methodFlag, runMain } from "./_cli.ts";
 
 const USAGE =
@@ -72,10 +65,10 @@ async function main(): Promise<number> {
   const shape = parseLayerSpec(spec);
   const layer = syntheticLayer(shapeLabel(shape), shape, seed);
   const program = planLayer(framework, layer, { preset, method, stock: args.stock });
-  const out: Record<string, unknown> = programSummary(program);
+  const out: Record<string, unknown> = { ...programSummary(program) };
   let ok = true;
   if (args.execute) {
-    const x = randomModT(inputCount(shape), preset.plainModulus, new Rng(seed + 1));
+    const x = randomModT(inputCount(shape), preset.plainModulus, new SeededRng(seed + 1));
     const run = await executeProgram(program, x);
     const ref = referenceLayer(layer, x, preset.plainModulus);
     const verified = run.result.length === ref.length && run.result.every((v, i) => v === ref[i]);

@@ -12,9 +12,8 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import { UserError, writeFileAtomic } from "../src/base/mod.ts";
 import {
-  type Budget,
-  buildManifest,
   evaluateAccuracy,
   exportOnnx,
   loadDatasetFor,
@@ -22,16 +21,17 @@ import {
   maskNetwork,
   type Network,
   networkHash,
+} from "../src/nn/mod.ts";
+import {
+  type Budget,
   perLayerBudget,
   permuteNetwork,
   prune,
   PRUNE_METHODS,
-  pruneFileText,
   type PruneMethod,
   type PruneReport,
-  UserError,
-  writeFileAtomic,
-} from "../mod.ts";
+} from "../src/prune/mod.ts";
+import { buildManifest, pruneFileText } from "../src/study/mod.ts";
 import {
   checkFlags,
   frameworkFlag,

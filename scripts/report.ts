@@ -15,26 +15,25 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import { UserError, writeFileAtomic } from "../src/base/mod.ts";
+import { parseOpWeights } from "../src/cost/mod.ts";
+import { renderReport } from "../src/report/mod.ts";
 import {
   calibratedWeights,
   checkStudy,
   DEFAULT_STUDY,
-  engineFlag,
   isTrained,
   mergeShards,
-  parseOpWeights,
   parseShard,
   PROFILE_ACCURACY,
   PROFILE_WIDTH,
   profileOf,
   readResults,
-  renderReport,
   type Results,
   runStudy,
   type StudySpec,
-  UserError,
-  writeFileAtomic,
-} from "../mod.ts";
+} from "../src/study/mod.ts";
+import { engineFlag } from "../src/train/mod.ts";
 import { checkFlags, progress, pruningFlags, runMain } from "./_cli.ts";
 
 const FLAGS = [

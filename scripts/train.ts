@@ -7,24 +7,25 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import { UserError, writeFileAtomic } from "../src/base/mod.ts";
 import {
-  buildManifest,
   buildZoo,
-  compileSchedule,
-  engineFlag,
   exportOnnx,
   fitToNetwork,
   imageSetHash,
-  initForTraining,
   loadFashionMnist,
   networkHash,
+  sha256Hex,
+} from "../src/nn/mod.ts";
+import { buildManifest } from "../src/study/mod.ts";
+import {
+  compileSchedule,
+  engineFlag,
+  initForTraining,
   openEngine,
   type Recipe,
   scheduleHash,
-  sha256Hex,
-  UserError,
-  writeFileAtomic,
-} from "../mod.ts";
+} from "../src/train/mod.ts";
 import { checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
 
 const FLAGS = [

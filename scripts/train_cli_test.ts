@@ -1,6 +1,9 @@
 import { assert, assertEquals } from "@std/assert";
 import { findTorch } from "../src/train/mod.ts";
-import { loadModel, permuteMasks, prunedNonZero, readPruneFile } from "../mod.ts";
+import { loadModel } from "../src/nn/mod.ts";
+import { permuteMasks } from "../src/prune/mod.ts";
+import { readPruneFile } from "../src/study/mod.ts";
+import { prunedNonZero } from "../src/train/mod.ts";
 
 import { runScript } from "./_cli_testing.ts";
 

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import type { Preset } from "./he/presets.ts";
-import { type IntLayer, type LayerShape, weightCount } from "./nn/layers.ts";
-import type { Rng } from "./base/random.ts";
-import { syntheticLayer } from "./nn/synthetic.ts";
+import type { Preset } from "./he/mod.ts";
+import { type IntLayer, type LayerShape, syntheticLayer, weightCount } from "./nn/mod.ts";
+import type { SeededRng } from "./base/mod.ts";
 
 /** A toy preset for the plaintext simulator only (never built in SEAL; insecure by design). */
 export function toyPreset(slots: number, t = 557057): Preset {
@@ -23,7 +22,7 @@ export function toyPreset(slots: number, t = 557057): Preset {
 }
 
 /** A random 0/1 mask keeping each weight with probability `keep`. */
-export function randomMask(n: number, keep: number, rng: Rng): Uint8Array {
+export function randomMask(n: number, keep: number, rng: SeededRng): Uint8Array {
   return Uint8Array.from({ length: n }, () => (rng.next() < keep ? 1 : 0));
 }
 

@@ -10,17 +10,17 @@
  *
  * @example
  * ```ts
- * import { Rng } from "./random.ts";
+ * import { SeededRng } from "./random.ts";
  *
- * if (new Rng(1).nextU32() !== new Rng(1).nextU32()) throw new Error();
+ * if (new SeededRng(1).nextU32() !== new SeededRng(1).nextU32()) throw new Error();
  * ```
  */
-export class Rng {
+export class SeededRng {
   #state: number;
   constructor(seed: number) {
     this.#state = seed >>> 0;
   }
-  /** The generator's state: `new Rng(state)` continues exactly from here. */
+  /** The generator's state: `new SeededRng(state)` continues exactly from here. */
   get state(): number {
     return this.#state;
   }
@@ -51,12 +51,12 @@ export class Rng {
  *
  * @example
  * ```ts
- * import { randomModT, Rng } from "./random.ts";
+ * import { randomModT, SeededRng } from "./random.ts";
  *
- * if (!randomModT(10, 97, new Rng(1)).every((v) => v < 97)) throw new Error();
+ * if (!randomModT(10, 97, new SeededRng(1)).every((v) => v < 97)) throw new Error();
  * ```
  */
-export function randomModT(n: number, t: number, rng: Rng): Float64Array {
+export function randomModT(n: number, t: number, rng: SeededRng): Float64Array {
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = rng.int(0, t);
   return x;
@@ -67,12 +67,12 @@ export function randomModT(n: number, t: number, rng: Rng): Float64Array {
  *
  * @example
  * ```ts
- * import { randomSigned, Rng } from "./random.ts";
+ * import { randomSigned, SeededRng } from "./random.ts";
  *
- * if (!randomSigned(10, 8, new Rng(1)).every((v) => v >= -128 && v < 128)) throw new Error();
+ * if (!randomSigned(10, 8, new SeededRng(1)).every((v) => v >= -128 && v < 128)) throw new Error();
  * ```
  */
-export function randomSigned(n: number, bits: number, rng: Rng): Int32Array {
+export function randomSigned(n: number, bits: number, rng: SeededRng): Int32Array {
   const w = new Int32Array(n);
   const lim = 2 ** (bits - 1);
   for (let i = 0; i < n; i++) w[i] = rng.int(-lim, lim);
@@ -85,13 +85,13 @@ export function randomSigned(n: number, bits: number, rng: Rng): Int32Array {
  *
  * @example
  * ```ts
- * import { randomNonZero, Rng } from "./random.ts";
+ * import { randomNonZero, SeededRng } from "./random.ts";
  *
- * const w = randomNonZero(100_000, 8, new Rng(1));
+ * const w = randomNonZero(100_000, 8, new SeededRng(1));
  * if (w.some((v) => v === 0 || v < -128 || v > 127)) throw new Error();
  * ```
  */
-export function randomNonZero(n: number, bits: number, rng: Rng): Int32Array {
+export function randomNonZero(n: number, bits: number, rng: SeededRng): Int32Array {
   const w = new Int32Array(n);
   const lim = 2 ** (bits - 1);
   for (let i = 0; i < n; i++) {

@@ -1,26 +1,23 @@
 /**
- * Cost model: unit op costs and predicted layer time.
+ * Costs of whole models: per-layer summary rows, model cost tables ("% of unpruned"), op weights
+ * (calibrated unit costs or native SEAL ratios), and the nonlinear (OT / GC) cost model. No SEAL:
+ * everything here is counted from plans.
  *
- * @example
+ * @example The summary row of one CrypTFlow2 layer
  * ```ts
- * import { MEASURED_UNIT_COSTS, predictMs } from "./mod.ts";
- * import { zeroCounts } from "../he/mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { programSummary } from "./mod.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { planLayer } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
- * const c = { ...zeroCounts(), mult: 10, add: 9 };
- * console.log(predictMs(c, MEASURED_UNIT_COSTS.gazelle));
+ * const layer = syntheticLayer("c", parseLayerSpec("conv:h=16,w=16,ci=8,co=8,k=3,s=2"), 1);
+ * const row = programSummary(planLayer("cryptflow2", layer, { preset: getPreset("cryptflow2") }));
+ * assertEquals(row.phases, 4);
  * ```
  *
  * @module
  */
-export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts, unitCostsFor } from "../he/unit_costs.ts";
-export {
-  measureUnitCosts,
-  measureUnitOps,
-  UNIT_OPS,
-  type UnitOp,
-  type UnitOpRunner,
-  unitOps,
-} from "../he/unit_ops.ts";
 export {
   LAMBDA,
   type NetworkNonlinear,
@@ -48,3 +45,4 @@ export {
   parseOpWeights,
   readCalibration,
 } from "./op_weights.ts";
+export { type LayerSummary, programSummary, type SummaryOps } from "./summary.ts";

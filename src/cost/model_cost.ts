@@ -4,14 +4,24 @@
  *
  * @module
  */
-import { addCounts, countProgram, type OpCounts, zeroCounts } from "../he/plan.ts";
-import { type Preset, securityLabel } from "../he/presets.ts";
-import { planLayer } from "../frameworks/mod.ts";
-import type { MaskSet } from "../nn/masks.ts";
-import type { Network } from "../nn/network.ts";
-import { type FloatLayer, linearLayerSpecs, quantizedLayers } from "../nn/quantize.ts";
-import { shapeLabel } from "../nn/layers.ts";
+import {
+  addCounts,
+  countProgram,
+  type OpCounts,
+  type Preset,
+  securityLabel,
+  zeroCounts,
+} from "../he/mod.ts";
+import {
+  type FloatLayer,
+  linearLayerSpecs,
+  type MaskSet,
+  type Network,
+  quantizedLayers,
+  shapeLabel,
+} from "../nn/mod.ts";
 import { programSummary } from "./summary.ts";
+import { planLayer } from "../frameworks/mod.ts";
 
 /** Options of a cost table. */
 export interface ModelCostOptions {

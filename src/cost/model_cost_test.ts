@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { cryptflow2Preset, getPreset } from "../he/mod.ts";
-import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
+import { buildZoo, ZOO_MODELS } from "../nn/mod.ts";
 import { modelCost, modelCostParallel } from "./model_cost.ts";
 
 const FRAMEWORKS = ["gazelle", "cryptflow2"] as const;

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { countProgram } from "../he/plan.ts";
-import { planLayer } from "../frameworks/mod.ts";
-import { shapeLabel } from "../nn/layers.ts";
-import { quantizeLayer } from "../nn/quantize.ts";
+import { countProgram } from "../he/mod.ts";
+import { quantizeLayer, shapeLabel } from "../nn/mod.ts";
 import { programSummary } from "./summary.ts";
+import { planLayer } from "../frameworks/mod.ts";
 import type { WorkerJob, WorkerRow } from "./model_cost.ts";
 
 self.onmessage = (ev: MessageEvent<WorkerJob>) => {

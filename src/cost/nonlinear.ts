@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import { inferShapes, type Network } from "../nn/network.ts";
+import { inferShapes, type Network } from "../nn/mod.ts";
+import { UserError } from "../base/mod.ts";
 
 /** A nonlinear layer: ReLU on c × h × w activations, or a k × k / stride s MaxPool. */
 export type NonlinearShape =

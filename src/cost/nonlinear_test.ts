@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { nonlinearCost, parseNonlinearSpec, truncationCost } from "./nonlinear.ts";
 
 Deno.test("nonlinearCost() matches frameworks.md §2.7 at ℓ = η = 32", () => {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import type { UnitCosts } from "../he/unit_costs.ts";
+import type { UnitCosts } from "../he/mod.ts";
+import { UserError } from "../base/mod.ts";
 
 /** Format tag of calibration files. */
 export const CALIBRATION_FORMAT = "mosaic-bench-calibration/1";

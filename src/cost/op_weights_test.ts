@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { CALIBRATION_FORMAT, parseOpWeights, readCalibration } from "./op_weights.ts";
-import { MEASURED_UNIT_COSTS } from "../he/unit_costs.ts";
+import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
 
 Deno.test("calibration files are read back; corrupt ones are one clear error", async () => {
   const dir = await Deno.makeTempDir();

@@ -3,10 +3,68 @@
  *
  * @module
  */
-import { ciphertextBytes, countPlan, countProgram, type LayerProgram } from "../he/plan.ts";
-import { galoisKeySetBytes } from "../he/galois.ts";
-import { securityLabel } from "../he/presets.ts";
-import { predictMs, unitCostsFor } from "../he/unit_costs.ts";
+import {
+  ciphertextBytes,
+  countPlan,
+  countProgram,
+  galoisKeySetBytes,
+  type LayerPlan,
+  type LayerProgram,
+  type OpCounts,
+  predictMs,
+  securityLabel,
+  unitCostsFor,
+} from "../he/mod.ts";
+
+/** Ops of a layer in a summary row: the counting conventions of the README, per layer. */
+export type SummaryOps = Readonly<
+  Pick<
+    OpCounts,
+    | "perm_in"
+    | "perm_out"
+    | "key_switches"
+    | "mult"
+    | "add"
+    | "rotate_rows"
+    | "rotate_columns"
+    | "mult_coeff"
+    | "ntt"
+    | "intt"
+    | "mod_switch"
+    | "add_mask"
+    | "enc_server"
+    | "flood"
+    | "cts_up"
+    | "cts_down"
+  >
+>;
+
+/** One layer's summary row, as `deno task plan --json` prints it and cost tables store it. */
+export interface LayerSummary {
+  readonly framework: string;
+  /** Preset names of the program's parts, joined by "+". */
+  readonly preset: string;
+  /** Security labels of the parts' presets, joined by "; ". */
+  readonly security: string;
+  readonly layer: string;
+  /** Slots of the first part. */
+  readonly slots: number;
+  readonly slots_per_phase: readonly number[];
+  readonly phases: number;
+  readonly channels_per_ct: number | string | null;
+  readonly in_cts: number;
+  readonly out_cts: number;
+  readonly method: LayerProgram["method"];
+  readonly stock: boolean;
+  readonly geometry: LayerProgram["geometry"];
+  readonly parts: readonly { slots: number; geometry: LayerPlan["geometry"] }[];
+  readonly keys: { readonly kind: string; readonly count: number };
+  readonly ops: SummaryOps;
+  /** Bytes sent up (client → server), down, and the Galois keys. */
+  readonly bytes: { readonly up: number; readonly down: number; readonly galois_keys: number };
+  /** Predicted server time under the measured unit costs; null where none were measured. */
+  readonly predicted_server_ms: number | null;
+}
 
 /**
  * A layer program summarized as the JSON row `deno task plan --json` prints and reports store:
@@ -25,7 +83,7 @@ import { predictMs, unitCostsFor } from "../he/unit_costs.ts";
  * if (row.phases !== 4) throw new Error();
  * ```
  */
-export function programSummary(program: LayerProgram): Record<string, unknown> {
+export function programSummary(program: LayerProgram): LayerSummary {
   const c = countProgram(program);
   const first = program.parts[0];
   let predicted: number | null = 0;

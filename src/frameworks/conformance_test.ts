@@ -18,10 +18,9 @@ import {
   inputCount,
   type LayerShape,
   parseLayerSpec,
-  randomModT,
   referenceLayer,
-  Rng,
 } from "../nn/mod.ts";
+import { randomModT, SeededRng } from "../base/mod.ts";
 import { firstMismatch, layerOf, randomMask, toyPreset, weightCount } from "../test_util.ts";
 import { FRAMEWORKS, planLayer } from "./mod.ts";
 
@@ -57,7 +56,7 @@ function simulate(prog: LayerProgram, x: Float64Array, t: number) {
 for (const framework of FRAMEWORKS) {
   Deno.test(`conformance: ${framework} computes every case exactly (simulated, with and without masks)`, () => {
     const preset = SIM_PRESET[framework];
-    const rng = new Rng(77);
+    const rng = new SeededRng(77);
     for (const spec of CONFORMANCE_CASES) {
       const shape: LayerShape = parseLayerSpec(spec);
       const layer = layerOf(shape, rng.nextU32(), spec);
@@ -85,7 +84,7 @@ const HE_CASES = [
 for (const framework of FRAMEWORKS) {
   Deno.test(`conformance: ${framework} runs the cases on node-seal exactly, ledger == plan`, async () => {
     const preset = getPreset(HE_PRESET[framework]);
-    const rng = new Rng(78);
+    const rng = new SeededRng(78);
     for (const spec of HE_CASES) {
       const layer = layerOf(parseLayerSpec(spec), rng.nextU32(), spec);
       const x = randomModT(inputCount(layer.shape), preset.plainModulus, rng);

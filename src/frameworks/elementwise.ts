@@ -7,10 +7,16 @@
  *
  * @module
  */
-import { chooseKeys, DEFAULT_KEY_BUDGET_BYTES } from "../he/galois.ts";
-import { type LayerPlan, type MaskBank, OpList, type Reg } from "../he/plan.ts";
-import type { Preset } from "../he/presets.ts";
-import { applyMask, type BnShape, type IntLayer } from "../nn/layers.ts";
+import {
+  chooseKeys,
+  DEFAULT_KEY_BUDGET_BYTES,
+  type LayerPlan,
+  type MaskBank,
+  OpList,
+  type Preset,
+  type Reg,
+} from "../he/mod.ts";
+import { applyMask, type BnShape, type IntLayer } from "../nn/mod.ts";
 
 /** How a framework finishes an element-wise product. */
 export interface ElementwisePolicy {

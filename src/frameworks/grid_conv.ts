@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { convOutH, convOutW, convPads, type ConvShape, type IntLayer } from "../nn/layers.ts";
+import { convOutH, convOutW, convPads, type ConvShape, type IntLayer } from "../nn/mod.ts";
 import type { MapStack } from "./packing.ts";
 
 /** A stride-1 convolution on grid maps: out(y, x) += Σ W'(o, i, t)·in(y + dy_t, x + dx_t). */

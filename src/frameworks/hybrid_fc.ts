@@ -14,12 +14,15 @@
 import {
   chooseKeys,
   DEFAULT_KEY_BUDGET_BYTES,
+  type LayerPlan,
+  type MaskBank,
   normalizeStep,
+  OpList,
+  type Preset,
+  type Reg,
   type Rotation,
-} from "../he/galois.ts";
-import { type LayerPlan, type MaskBank, OpList, type Reg } from "../he/plan.ts";
-import type { Preset } from "../he/presets.ts";
-import { applyMask, type FcShape, type IntLayer } from "../nn/layers.ts";
+} from "../he/mod.ts";
+import { applyMask, type FcShape, type IntLayer } from "../nn/mod.ts";
 import { nextPow2 } from "./packing.ts";
 
 /** How a framework forms the hybrid product (see `RotationPolicy` for the conv counterpart). */

@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import { type LayerProgram, programOf } from "../he/plan.ts";
-import type { IntLayer } from "../nn/layers.ts";
+import { type LayerProgram, programOf } from "../he/mod.ts";
+import type { IntLayer } from "../nn/mod.ts";
+import { UserError } from "../base/mod.ts";
 import { planCryptflow2 } from "./cryptflow2/mod.ts";
 import { type GazellePlanOptions, planGazelle } from "./gazelle/mod.ts";
 

@@ -10,8 +10,14 @@
  *
  * @module
  */
-import { isIdentity, type Rotation, sourceSlot } from "../he/galois.ts";
-import { type MaskBank, OpList, type Reg } from "../he/plan.ts";
+import {
+  isIdentity,
+  type MaskBank,
+  OpList,
+  type Reg,
+  type Rotation,
+  sourceSlot,
+} from "../he/mod.ts";
 import type { GridConv } from "./grid_conv.ts";
 import type { Packing } from "./packing.ts";
 

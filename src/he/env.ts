@@ -16,7 +16,8 @@ import type {
   PublicKey,
   SEALContext,
 } from "node-seal";
-import { sealCall, UserError } from "./errors.ts";
+import { UserError } from "../base/mod.ts";
+import { sealCall } from "./errors.ts";
 import { galoisKeySetBytes, type KeyPlan } from "./galois.ts";
 import type { Preset } from "./presets.ts";
 import { loadSeal, type SealRuntime } from "./seal.ts";

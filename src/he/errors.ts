@@ -1,24 +1,9 @@
 /**
- * Errors: a `UserError` is bad input, printed as one line by the CLI; SEAL's `WebAssembly.Exception`s
- * (whose `.message` is a `[type, what]` array) become ordinary `Error`s with readable messages.
+ * SEAL's errors: its `WebAssembly.Exception`s (whose `.message` is a `[type, what]` array) become
+ * ordinary `Error`s with readable messages. Bad input is `UserError` (`src/base/errors.ts`).
  *
  * @module
  */
-
-/**
- * Bad input or an impossible request: the CLI prints its message alone and exits non-zero.
- *
- * @example
- * ```ts
- * import { UserError } from "./errors.ts";
- *
- * const e = new UserError("Layer x: bad spec");
- * if (!(e instanceof Error)) throw new Error();
- * ```
- */
-export class UserError extends Error {
-  override name = "UserError";
-}
 
 /**
  * Turn anything SEAL throws into an `Error` whose message reads `SEAL <type>: <what>`.

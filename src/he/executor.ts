@@ -7,7 +7,8 @@
  * @module
  */
 import type { Ciphertext, GaloisKeys, Plaintext } from "node-seal";
-import { sealCall, translateSealError, UserError } from "./errors.ts";
+import { secureUniformModT, UserError } from "../base/mod.ts";
+import { sealCall, translateSealError } from "./errors.ts";
 import { galoisElement, naf } from "./galois.ts";
 import { floodCiphertext } from "./flood.ts";
 import type { PresetEnv } from "./env.ts";
@@ -164,23 +165,6 @@ export interface ServerResult extends Disposable {
   readonly masks: readonly (BigUint64Array | null)[];
 }
 
-/** Uniform residues mod t from the platform CSPRNG (rejection sampling on 53-bit draws). */
-export function uniformModT(n: number, t: number): BigUint64Array {
-  const out = new BigUint64Array(n);
-  const limit = Math.floor(2 ** 53 / t) * t;
-  // getRandomValues fills at most 64 KiB per call.
-  const words = new Uint32Array(Math.min(2 * n, 16384));
-  let i = 0;
-  while (i < n) {
-    crypto.getRandomValues(words);
-    for (let j = 0; j < words.length && i < n; j += 2) {
-      const v = (words[j] >>> 11) * 2 ** 32 + words[j + 1]; // 21 + 32 = 53 bits
-      if (v < limit) out[i++] = BigInt(v % t);
-    }
-  }
-  return out;
-}
-
 /**
  * Server side: walk the plan over the input ciphertexts (which are not modified) through an
  * instrumented evaluator. Every SEAL call made is tallied into the returned ledger.
@@ -303,7 +287,7 @@ export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): S
           ledger.flood++;
           break;
         case "mask": {
-          const r = uniformModT(plan.slots, plan.preset.plainModulus);
+          const r = secureUniformModT(plan.slots, plan.preset.plainModulus);
           outputMasks[op.output] = r;
           using pt = new seal.Plaintext();
           const m = fresh();

@@ -8,20 +8,8 @@
  * @module
  */
 import type { Ciphertext, MainModule, SEALContext } from "node-seal";
+import { secureUniformBits } from "../base/mod.ts";
 import { SEAL_CT_OVERHEAD } from "./galois.ts";
-
-/** Uniform values in [0, 2^bits) from the platform CSPRNG, bits ≤ 64. */
-function uniformBits(n: number, bits: number): BigUint64Array {
-  const out = new BigUint64Array(n);
-  const mask = (1n << BigInt(bits)) - 1n;
-  // getRandomValues fills at most 64 KiB per call.
-  for (let i = 0; i < n; i += 8192) {
-    const chunk = out.subarray(i, Math.min(n, i + 8192));
-    crypto.getRandomValues(chunk);
-  }
-  for (let i = 0; i < n; i++) out[i] &= mask;
-  return out;
-}
 
 /**
  * Flood `ct` in place with uniform [0, 2^bits) noise on c0 and c1 (same integer, reduced mod each
@@ -67,7 +55,7 @@ export function floodCiphertext(
   const q = seal.jsArrayFromVecModulus(moduli) as bigint[];
   if (q.length !== levels) throw new Error("unexpected SEAL ciphertext level: cannot flood");
   for (let p = 0; p < 2; p++) {
-    const e = uniformBits(n, bits);
+    const e = secureUniformBits(n, bits);
     for (let i = 0; i < levels; i++) {
       const base = SEAL_CT_OVERHEAD + 8 * ((p * levels + i) * n);
       const qi = q[i];

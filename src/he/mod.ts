@@ -16,7 +16,7 @@
  *
  * @module
  */
-export { sealCall, translateSealError, UserError } from "./errors.ts";
+export { sealCall, translateSealError } from "./errors.ts";
 export {
   cryptflow2Preset,
   getPreset,
@@ -36,6 +36,7 @@ export {
   galoisElement,
   galoisKeyBytes,
   galoisKeySetBytes,
+  isIdentity,
   type KeyPlan,
   naf,
   normalizeStep,
@@ -68,7 +69,15 @@ export {
   prepareLayer,
   runServer,
   type ServerResult,
-  uniformModT,
 } from "./executor.ts";
 export { simulatePlan } from "./simulate.ts";
 export { floodCiphertext } from "./flood.ts";
+export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts, unitCostsFor } from "./unit_costs.ts";
+export {
+  measureUnitCosts,
+  measureUnitOps,
+  UNIT_OPS,
+  type UnitOp,
+  type UnitOpRunner,
+  unitOps,
+} from "./unit_ops.ts";

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import SEAL from "node-seal";
 import type { MainModule } from "node-seal";
 
 /** The loaded SEAL module plus its WebAssembly memory. */
@@ -55,6 +54,8 @@ export function loadSeal(): Promise<SealRuntime> {
   loading ??= (async () => {
     const wasmUrl = new URL("seal_throws.wasm", import.meta.resolve("node-seal"));
     const bytes = await Deno.readFile(wasmUrl);
+    // Loaded here, not on import: planning and counting never need SEAL.
+    const { default: SEAL } = await import("node-seal");
     let memory: WebAssembly.Memory | undefined;
     const seal = await SEAL({
       // Instantiate ourselves only to keep a reference to the exported memory.

@@ -11,7 +11,7 @@ import {
 } from "./galois.ts";
 import { ciphertextBytes } from "./plan.ts";
 import { getPreset } from "./presets.ts";
-import { randomModT, Rng } from "../base/random.ts";
+import { randomModT, SeededRng } from "../base/mod.ts";
 
 Deno.test("sourceSlot() and galoisElement() agree with SEAL's rotateRows/rotateColumns", async () => {
   const env = await presetEnv(getPreset("gazelle"));
@@ -21,7 +21,7 @@ Deno.test("sourceSlot() and galoisElement() agree with SEAL's rotateRows/rotateC
   const keys = env.galoisKeys({ kind: "exact", steps });
   for (const s of steps) assert(keys.keys.hasKey(galoisElement(s, n)), `key for step ${s}`);
   assert(!keys.keys.hasKey(galoisElement(2, n)));
-  const x = randomModT(n, t, new Rng(1));
+  const x = randomModT(n, t, new SeededRng(1));
   using pt = new seal.Plaintext();
   using ct = new seal.Ciphertext();
   using out = new seal.Ciphertext();

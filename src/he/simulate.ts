@@ -8,7 +8,7 @@
  */
 import { sourceSlot } from "./galois.ts";
 import { type LayerPlan, type OpCounts, tallyOp, zeroCounts } from "./plan.ts";
-import { Rng } from "../base/random.ts";
+import { SeededRng } from "../base/mod.ts";
 
 function mulMod(a: number, b: number, t: number): number {
   if (t < 2 ** 26) return (a * b) % t;
@@ -40,7 +40,7 @@ export function simulatePlan(
   x: Float64Array,
   seed = 1,
 ): { y: Float64Array; serverMask: Float64Array; result: Float64Array; ledger: OpCounts } {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const outMasks: (BigUint64Array | null)[] = plan.outputs.map(() => null);
   const t = plan.preset.plainModulus;
   const n = plan.slots;

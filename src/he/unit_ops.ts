@@ -9,7 +9,7 @@ import type { Ciphertext, Plaintext } from "node-seal";
 import { presetEnv } from "./env.ts";
 import { floodCiphertext } from "./flood.ts";
 import type { Preset } from "./presets.ts";
-import { randomModT, randomSigned, Rng } from "../base/random.ts";
+import { randomModT, randomSigned, SeededRng } from "../base/mod.ts";
 import type { UnitCosts } from "./unit_costs.ts";
 
 /**
@@ -65,7 +65,7 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   const env = await presetEnv(preset);
   const { seal, encoder, encryptor, decryptor, evaluator: ev, context } = env;
   const n = preset.polyModulusDegree;
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const lease = env.galoisKeys({ kind: "exact", steps: [0, 1] });
   const keys = lease.keys;
   const owned: (Ciphertext | Plaintext)[] = [];

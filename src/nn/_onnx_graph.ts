@@ -7,7 +7,7 @@
  * @module
  */
 import type onnxProto from "onnx-proto";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import {
   axesOf,
   FOLDABLE_OPS,

@@ -4,11 +4,11 @@
  * @module
  */
 import type { Network } from "./network.ts";
-import { Rng } from "../base/random.ts";
+import { SeededRng } from "../base/mod.ts";
 
 /** A seeded input in [−1, 1) for the network's C×H×W input. */
 export function randomInput(net: Network, seed: number): Float32Array {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   return Float32Array.from(
     { length: net.input.c * net.input.h * net.input.w },
     () => 2 * rng.next() - 1,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { forward } from "./forward.ts";
 import type { ImageSet } from "./images.ts";
 import { inferShapes, type Network } from "./network.ts";
@@ -204,9 +204,9 @@ export async function evaluateAccuracy(
     predictions,
     seconds,
     samplesPerSecond: seconds > 0 ? set.n / seconds : 0,
-    engine: engine === "ir" ? "IR forward pass (JavaScript, Float64 accumulation)" : ortDescription(
-      opts.threads ?? 1,
-    ),
+    engine: engine === "ir"
+      ? "IR forward pass (JavaScript, Float64 accumulation)"
+      : await ortDescription(opts.threads ?? 1),
   };
 }
 

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { accuracy, evaluateAccuracy, predictIr, predictOrt } from "./accuracy.ts";
 import { loadDatasetFor } from "./datasets.ts";
 import { loadFashionMnist } from "./images.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 import jpeg from "jpeg-js";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { fitToNetwork, type ImageSet, loadFashionMnist } from "./images.ts";
 import { inferShapes, type Network } from "./network.ts";
 

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import jpeg from "jpeg-js";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { accuracy } from "./accuracy.ts";
 import { loadCifar10, loadDataset, loadDatasetFor, loadTinyImageNet } from "./datasets.ts";
 import { gzip, idxBytes, imageFloats } from "./images.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 import type { Network, Node } from "./network.ts";
-import { Rng } from "../base/random.ts";
+import { SeededRng } from "../base/mod.ts";
 
-function weights(n: number, rng: Rng, scale: number): Float32Array {
+function weights(n: number, rng: SeededRng, scale: number): Float32Array {
   return Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * scale);
 }
 
@@ -25,7 +25,7 @@ function weights(n: number, rng: Rng, scale: number): Float32Array {
  * ```
  */
 export function tinyResidual(seed = 1): Network {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const c = 4;
   const conv = (name: string, x: string, ci: number, out: string): Node => ({
     op: "Conv",
@@ -96,7 +96,7 @@ export function tinyResidual(seed = 1): Network {
  * ```
  */
 export function tinyBatchNorm(seed = 2): Network {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   return {
     name: "tiny-batchnorm",
     input: { name: "input", c: 3, h: 8, w: 8 },

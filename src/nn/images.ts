@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { sha256Hex } from "./masks.ts";
 import type { Network } from "./network.ts";
 

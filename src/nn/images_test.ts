@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import {
   fitImages,
   gzip,

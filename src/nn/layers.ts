@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 
 /** A 2-D convolution, NCHW, square kernel, zero padding, no bias (bias is added in the clear). */
 export interface ConvShape {

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { applyMask, convOutH, parseLayerSpec, shapeLabel } from "./layers.ts";
 import { referenceLayer } from "./reference.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import type { Network } from "./network.ts";
 import { importOnnx } from "./onnx.ts";
 import { buildZoo, type ZooOptions } from "./zoo.ts";

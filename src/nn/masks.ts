@@ -6,7 +6,7 @@
  * @module
  */
 import { decodeBase64, encodeBase64 } from "@std/encoding/base64";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import type { Network } from "./network.ts";
 
 /** Format tag of mask files. */

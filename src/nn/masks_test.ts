@@ -1,13 +1,12 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { UserError } from "../he/errors.ts";
+import { SeededRng, UserError } from "../base/mod.ts";
 import { maskFileText, readMaskFile } from "./masks.ts";
-import { Rng } from "../base/random.ts";
 import { buildZoo } from "./zoo.ts";
 
 const net = buildZoo("vgg16-cifar10", { width: 0.125 });
 
 Deno.test("mask files round-trip bit sets per layer", async () => {
-  const rng = new Rng(1);
+  const rng = new SeededRng(1);
   const m = Uint8Array.from({ length: 8 * 8 * 9 }, () => (rng.next() < 0.3 ? 1 : 0));
   const text = await maskFileText(net, new Map([["features.3", m]]), { note: "test" });
   const back = await readMaskFile(text, "m.json", net);

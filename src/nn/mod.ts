@@ -31,7 +31,6 @@ export {
   weightCount,
 } from "./layers.ts";
 export { referenceLayer } from "./reference.ts";
-export { randomModT, randomNonZero, randomSigned, Rng } from "../base/random.ts";
 export { syntheticLayer } from "./synthetic.ts";
 export { vgg16Cifar10Shapes } from "./default_layers.ts";
 export {

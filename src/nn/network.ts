@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 
 /** Shape of a tensor without the batch dimension: [c, h, w] for maps, [n] for vectors. */
 export type TensorShape = readonly [number, number, number] | readonly [number];

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { tinyResidual } from "./fixtures.ts";
 import { channelTies, inferShapes, linearNodes, type Network } from "./network.ts";
 import { buildZoo, ZOO_MODELS } from "./zoo.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 import onnxProto from "onnx-proto";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { resolve, type Walk, walkNode } from "./_onnx_graph.ts";
 import { type Const, readTensor, toNumber } from "./_onnx_tensor.ts";
 import type { Network } from "./network.ts";

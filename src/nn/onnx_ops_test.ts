@@ -3,12 +3,11 @@
 // naming the node.
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import onnxProto from "onnx-proto";
-import { UserError } from "../he/errors.ts";
+import { SeededRng, UserError } from "../base/mod.ts";
 import { forward } from "./forward.ts";
 import { type ConvNode, type GemmNode, type Network, SUPPORTED_OPS } from "./network.ts";
 import { importOnnx } from "./onnx.ts";
 import { runOnnx } from "./ort.ts";
-import { Rng } from "../base/random.ts";
 import { randomInput, relErr } from "./_testing.ts";
 import { FOLDABLE_OPS } from "./_onnx_fold.ts";
 import { DATA_OPS } from "./_onnx_graph.ts";
@@ -19,7 +18,7 @@ const A = onnx.AttributeProto.AttributeType;
 type NodeSpec = onnxProto.onnx.INodeProto;
 type Tensor = onnxProto.onnx.TensorProto;
 
-const rng = new Rng(7);
+const rng = new SeededRng(7);
 const random = (n: number) => Array.from({ length: n }, () => 2 * rng.next() - 1);
 
 const f32 = (name: string, dims: number[], values = random(dims.reduce((a, b) => a * b, 1))) =>

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import onnxProto from "onnx-proto";
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import { tinyBatchNorm, tinyResidual } from "./fixtures.ts";
 import { forward } from "./forward.ts";
 import { exportOnnx, importOnnx } from "./onnx.ts";

@@ -5,10 +5,29 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-web";
+import type * as Ort from "onnxruntime-web";
 
-/** What runs a session, for reports: package, version, backend and threads. */
-export function ortDescription(threads = 1): string {
+let ortModule: Promise<typeof Ort> | null = null;
+
+/** onnxruntime-web (about 140 MB of wasm and JavaScript), loaded on first use, not on import. */
+function loadOrt(): Promise<typeof Ort> {
+  ortModule ??= import("onnxruntime-web");
+  return ortModule;
+}
+
+/**
+ * What runs a session, for reports: package, version, backend and threads.
+ *
+ * @example The description names the package and the thread count
+ * ```ts
+ * import { assertMatch } from "@std/assert";
+ * import { ortDescription } from "./ort.ts";
+ *
+ * assertMatch(await ortDescription(2), /^onnxruntime-web 1\.\d+\.\d+ \(wasm, 2 threads\)$/);
+ * ```
+ */
+export async function ortDescription(threads = 1): Promise<string> {
+  const ort = await loadOrt();
   return `onnxruntime-web ${
     ort.env.versions.web ?? ort.env.versions.common
   } (wasm, ${threads} thread${threads === 1 ? "" : "s"})`;
@@ -43,6 +62,7 @@ export interface OnnxSession {
  * ```
  */
 export async function openOnnx(model: Uint8Array, threads = 1): Promise<OnnxSession> {
+  const ort = await loadOrt();
   ort.env.wasm.numThreads = threads;
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ["wasm"],

@@ -12,13 +12,13 @@ import {
   quantizeSymmetric,
   toResidues,
 } from "./quantize.ts";
-import { randomSigned, Rng } from "../base/random.ts";
+import { randomSigned, SeededRng } from "../base/mod.ts";
 import { referenceLayer } from "./reference.ts";
 import { buildZoo } from "./zoo.ts";
 
 Deno.test("foldBatchNorm() keeps the network's function", () => {
   for (const net of [tinyResidual(), buildZoo("resnet18-cifar10", { width: 0.125 })]) {
-    const rng = new Rng(2);
+    const rng = new SeededRng(2);
     const x = Float32Array.from(
       { length: 3 * net.input.h * net.input.w },
       () => 2 * rng.next() - 1,
@@ -31,7 +31,7 @@ Deno.test("foldBatchNorm() keeps the network's function", () => {
 });
 
 Deno.test("quantizeSymmetric() rounds to b-bit integers within half a step", () => {
-  const rng = new Rng(3);
+  const rng = new SeededRng(3);
   const v = Float32Array.from({ length: 1000 }, () => rng.next() * 4 - 2);
   for (const bits of [4, 8, 12]) {
     const { q, scale } = quantizeSymmetric(v, bits);
@@ -48,7 +48,7 @@ Deno.test("a zoo model's quantized layers run through HE exactly (integer refere
   assertEquals(layers.map((l) => l.kind).filter((k) => k === "conv").length, 20);
   assert(layers.every((l) => l.layer.weights.every((w) => Math.abs(w) <= 127)));
   const preset = getPreset("gazelle");
-  const rng = new Rng(4);
+  const rng = new SeededRng(4);
   // Every layer simulated for both frameworks; two executed on node-seal.
   for (const { layer } of layers) {
     const x = toResidues(randomSigned(inputCount(layer.shape), 8, rng), preset.plainModulus);

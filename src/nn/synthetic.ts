@@ -4,7 +4,7 @@
  * @module
  */
 import { type IntLayer, type LayerShape, validateShape, weightCount } from "./layers.ts";
-import { randomNonZero, Rng } from "../base/random.ts";
+import { randomNonZero, SeededRng } from "../base/mod.ts";
 
 /**
  * A layer with uniformly random signed 8-bit weights, never 0, drawn from `seed` (synthetic
@@ -24,5 +24,5 @@ export function syntheticLayer<S extends LayerShape>(
   seed: number,
 ): IntLayer<S> {
   validateShape(shape, name);
-  return { name, shape, weights: randomNonZero(weightCount(shape), 8, new Rng(seed)) };
+  return { name, shape, weights: randomNonZero(weightCount(shape), 8, new SeededRng(seed)) };
 }

@@ -17,9 +17,8 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
+import { SeededRng, UserError } from "../base/mod.ts";
 import type { BatchNormNode, ConvNode, GemmNode, Network, Node } from "./network.ts";
-import { Rng } from "../base/random.ts";
 
 /** Inverse standard-normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
 function normalQuantile(p: number): number {
@@ -113,7 +112,7 @@ const RECIPE = "__syntheticConv";
  */
 export function syntheticConvWeights(s: SyntheticConv): Float32Array {
   const { ci, co, k } = s;
-  const rng = new Rng(s.state);
+  const rng = new SeededRng(s.state);
   const weight = new Float32Array(co * ci * k * k);
   const amp = Math.sqrt(3) * Math.sqrt(2 / (ci * k * k)) / 2147483648;
   const kk = k * k;
@@ -154,10 +153,10 @@ export function syntheticConvOf(node: object): SyntheticConv | undefined {
 
 class Builder {
   nodes: Node[] = [];
-  #rng: Rng;
+  #rng: SeededRng;
   #n = 0;
   constructor(seed: number) {
-    this.#rng = new Rng(seed);
+    this.#rng = new SeededRng(seed);
   }
   #spare: number | null = null;
   /** Standard normal (Box–Muller; both values of each pair are used). */

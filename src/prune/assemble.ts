@@ -15,8 +15,8 @@
  *
  * @module
  */
-import type { ChannelTie } from "../nn/network.ts";
-import { Rng } from "../base/random.ts";
+import type { ChannelTie } from "../nn/mod.ts";
+import { SeededRng } from "../base/mod.ts";
 import { type Side, UnitState } from "./_unit_state.ts";
 import { type LayerMove, movePerms, permuteWeights, tieKey } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";
@@ -79,12 +79,12 @@ class TieSearch {
   /** Evaluate-then-apply needs each layer once; a layer on both sides is swapped and undone. */
   readonly #distinct: boolean;
   readonly #perm: Int32Array;
-  readonly #rng: Rng;
+  readonly #rng: SeededRng;
 
   constructor(
     sides: readonly { readonly u: UnitState; readonly side: Side }[],
     perm: Int32Array,
-    rng: Rng,
+    rng: SeededRng,
   ) {
     this.#sides = sides;
     this.#layers = [...new Set(sides.map((t) => t.u))];
@@ -227,7 +227,7 @@ export function assemble(
   opts: AssembleOptions,
 ): AssembleResult {
   const t0 = performance.now();
-  const rng = new Rng(opts.seed);
+  const rng = new SeededRng(opts.seed);
   const spc = opts.swapsPerChannel ?? ASSEMBLE_DEFAULTS.swapsPerChannel;
   const passes = opts.passes ?? ASSEMBLE_DEFAULTS.passes;
   const minTrials = opts.minTrials ?? ASSEMBLE_DEFAULTS.minTrials;

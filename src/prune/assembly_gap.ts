@@ -8,11 +8,16 @@
  *
  * @module
  */
-import { getPreset } from "../he/presets.ts";
-import { parseLayerSpec, shapeLabel } from "../nn/layers.ts";
-import type { ChannelTie, Network } from "../nn/network.ts";
-import { foldedWeights, linearLayerSpecs } from "../nn/quantize.ts";
-import { Rng } from "../base/random.ts";
+import { getPreset } from "../he/mod.ts";
+import {
+  type ChannelTie,
+  foldedWeights,
+  linearLayerSpecs,
+  type Network,
+  parseLayerSpec,
+  shapeLabel,
+} from "../nn/mod.ts";
+import { SeededRng } from "../base/mod.ts";
 import { assemble, type AssembleOptions } from "./assemble.ts";
 import {
   type AssemblyValue,
@@ -96,7 +101,7 @@ function pruneLowest(score: Float64Array, ratio: number, kk: number): Uint8Array
 }
 
 /** A random subset of `size` of 0 … n − 1, in increasing order. */
-function subset(n: number, size: number, rng: Rng): number[] {
+function subset(n: number, size: number, rng: SeededRng): number[] {
   const all = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(0, i + 1);
@@ -113,7 +118,7 @@ function blockScores(
   co: number,
   ci: number,
   src: { readonly k: KernelSource; readonly rows: number[]; readonly cols: number[] } | null,
-  rng: Rng,
+  rng: SeededRng,
 ): Float64Array {
   const score = new Float64Array(co * ci);
   for (let o = 0; o < co; o++) {
@@ -192,7 +197,7 @@ export function gapCases(opts: {
         throw new Error(`bad gap mask "${mask}"`);
       }
       if (kind === "trained" && pairs.length === 0) return;
-      const rng = new Rng(opts.seed * 7919 + gi * 104729 + mi * 131);
+      const rng = new SeededRng(opts.seed * 7919 + gi * 104729 + mi * 131);
       // A trained pair wide enough for the geometry; the tie's channels are a random subset.
       const pair = kind !== "trained"
         ? null

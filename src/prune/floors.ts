@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LayerShape } from "../nn/layers.ts";
+import type { LayerShape } from "../nn/mod.ts";
 
 /**
  * Default floor: every layer keeps at least this fraction of its weights and every output channel

@@ -100,4 +100,3 @@ export {
   type PruneResult,
   topOneAgreement,
 } from "./prune.ts";
-export { type PruneFile, pruneFileText, readPruneFile } from "../study/prune_file.ts";

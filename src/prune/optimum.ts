@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import type { ChannelTie } from "../nn/network.ts";
+import type { ChannelTie } from "../nn/mod.ts";
+import { UserError } from "../base/mod.ts";
 import { swapPositions, type Touch } from "./_swap.ts";
 import { type LayerMove, permuteWeights } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";

@@ -9,14 +9,8 @@ import { ProxyState } from "./proxy.ts";
 import { denseMs } from "./select.ts";
 import { layerStructures } from "./structures.ts";
 import { getPreset } from "../he/mod.ts";
-import {
-  buildZoo,
-  channelTies,
-  loadModel,
-  parseLayerSpec,
-  quantizedLayers,
-  Rng,
-} from "../nn/mod.ts";
+import { buildZoo, channelTies, loadModel, parseLayerSpec, quantizedLayers } from "../nn/mod.ts";
+import { SeededRng } from "../base/mod.ts";
 
 /** Every permutation of 0 … n − 1, by recursion (not Heap's order: an independent enumeration). */
 function allPerms(n: number): Int32Array[] {
@@ -111,7 +105,7 @@ function selfTied(seed: number): SmallInstance {
   const c = tiny("gazelle", "random-70");
   const shape = parseLayerSpec("conv:h=20,w=20,ci=6,co=6,k=3");
   const s6 = layerStructures("self", shape, { framework: "gazelle", preset: getPreset("gazelle") });
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const kept = new Uint8Array(s6.weights);
   for (let k = 0; k < 36; k++) kept.fill(rng.next() < 0.4 ? 1 : 0, 9 * k, 9 * k + 9);
   const tie = { ...c.instance.tie, producers: ["self"], consumers: [{ layer: "self", block: 1 }] };
@@ -169,7 +163,7 @@ Deno.test("the assembler is deterministic for a seed", () => {
           framework: "cryptflow2",
           preset: getPreset("cryptflow2"),
         });
-        const rng = new Rng(7);
+        const rng = new SeededRng(7);
         const kept = new Uint8Array(s.weights);
         for (let j = 0; j < s.weights; j += s.unitSize) {
           kept.fill(rng.next() < 0.1 ? 1 : 0, j, j + s.unitSize);
@@ -193,7 +187,7 @@ Deno.test("the assembler is deterministic for a seed", () => {
 });
 
 Deno.test("the per-kernel search model equals ProxyState through random swaps", () => {
-  const rng = new Rng(11);
+  const rng = new SeededRng(11);
   const cases = [
     ["gazelle", "conv:h=20,w=20,ci=8,co=8,k=3", 1],
     ["cryptflow2", "conv:h=32,w=32,ci=8,co=8,k=3", 1],

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import { type ChannelTie, channelTies, type Network, type Node } from "../nn/network.ts";
+import { type ChannelTie, channelTies, type Network, type Node } from "../nn/mod.ts";
+import { UserError } from "../base/mod.ts";
 
 /** Permutations by tie key (the tie's first tensor name). */
 export type Permutations = ReadonlyMap<string, Int32Array>;

@@ -1,21 +1,21 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { checkPermutations, invert, permuteMasks, permuteNetwork, tieKey } from "./permute.ts";
 import { prune } from "./prune.ts";
-import { maskNetwork } from "../nn/masks.ts";
-import { getPreset } from "../he/mod.ts";
 import {
   buildZoo,
   channelTies,
   exportOnnx,
   forward,
+  maskNetwork,
   type Network,
-  Rng,
   runOnnx,
   ZOO_MODELS,
 } from "../nn/mod.ts";
+import { SeededRng } from "../base/mod.ts";
+import { getPreset } from "../he/mod.ts";
 
 function randomPerms(net: Network, seed: number): Map<string, Int32Array> {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const perms = new Map<string, Int32Array>();
   for (const tie of channelTies(net)) {
     if (tie.fixed) continue;
@@ -30,7 +30,7 @@ function randomPerms(net: Network, seed: number): Map<string, Int32Array> {
 }
 
 function input(net: Network, seed: number): Float32Array {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const { c, h, w } = net.input;
   return Float32Array.from({ length: c * h * w }, () => 2 * rng.next() - 1);
 }

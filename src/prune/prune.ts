@@ -13,15 +13,16 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import { type OpCounts, zeroCounts } from "../he/plan.ts";
-import { type Preset, securityLabel } from "../he/presets.ts";
-import { predictMs } from "../he/unit_costs.ts";
-import { forward } from "../nn/forward.ts";
-import { channelTies, type Network } from "../nn/network.ts";
-import { Rng } from "../base/random.ts";
-import { maskNetwork } from "../nn/masks.ts";
-import { foldedWeights, linearLayerSpecs } from "../nn/quantize.ts";
+import { type OpCounts, predictMs, type Preset, securityLabel, zeroCounts } from "../he/mod.ts";
+import {
+  channelTies,
+  foldedWeights,
+  forward,
+  linearLayerSpecs,
+  maskNetwork,
+  type Network,
+} from "../nn/mod.ts";
+import { SeededRng, UserError } from "../base/mod.ts";
 import { assemble } from "./assemble.ts";
 import { invert, type LayerMove, layerMoves, movePerms, permuteWeights } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";
@@ -538,7 +539,7 @@ function completeByKind(
  * ```
  */
 export function topOneAgreement(a: Network, b: Network, samples: number, seed: number): number {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const { c, h, w } = a.input;
   let same = 0;
   for (let i = 0; i < samples; i++) {

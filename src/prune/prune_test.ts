@@ -1,22 +1,21 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { prune, type PruneOptions } from "./prune.ts";
-import { maskNetwork } from "../nn/masks.ts";
-import { pruneFileText, readPruneFile } from "../study/prune_file.ts";
-import { permuteMasks, permuteNetwork } from "./permute.ts";
-import type { Budget } from "./select.ts";
-import { closeEnvs, countProgram, executeProgram, getPreset } from "../he/mod.ts";
-import { planLayer } from "../frameworks/mod.ts";
 import {
   applyMask,
   buildZoo,
   inputCount,
+  maskNetwork,
   type Network,
   quantizedLayers,
-  randomSigned,
   referenceLayer,
-  Rng,
   toResidues,
 } from "../nn/mod.ts";
+import { pruneFileText, readPruneFile } from "../study/mod.ts";
+import { randomSigned, SeededRng } from "../base/mod.ts";
+import { permuteMasks, permuteNetwork } from "./permute.ts";
+import type { Budget } from "./select.ts";
+import { closeEnvs, countProgram, executeProgram, getPreset } from "../he/mod.ts";
+import { planLayer } from "../frameworks/mod.ts";
 
 const FW = [["gazelle", getPreset("gazelle")], ["cryptflow2", getPreset("cryptflow2")]] as const;
 
@@ -137,7 +136,7 @@ Deno.test("the report's counts are the planner's counts of the pruned (permuted)
 
 Deno.test("pruned layers still run exactly under HE (masks executed on node-seal)", async () => {
   const net = buildZoo("vgg16-cifar10", { width: 0.125 });
-  const rng = new Rng(11);
+  const rng = new SeededRng(11);
   for (const fw of FW) {
     const r = mosaic(net, fw, 0.6, 0);
     const moved = maskNetwork(

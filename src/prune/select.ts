@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import { linearNodes, type Network } from "../nn/network.ts";
+import { linearNodes, type Network } from "../nn/mod.ts";
+import { UserError } from "../base/mod.ts";
 import type { ProxyState } from "./proxy.ts";
 import { DEFAULT_KINDS, type StructureKind } from "./structures.ts";
 import { Floors } from "./floors.ts";

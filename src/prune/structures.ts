@@ -28,12 +28,14 @@ import {
   type LayerPlan,
   type LayerProgram,
   type OpCounts,
+  predictMs,
+  type Preset,
   tallyOp,
+  type UnitCosts,
+  unitCostsFor,
   zeroCounts,
-} from "../he/plan.ts";
-import type { Preset } from "../he/presets.ts";
-import { predictMs, type UnitCosts, unitCostsFor } from "../he/unit_costs.ts";
-import { type LayerShape, shapeLabel, weightCount } from "../nn/layers.ts";
+} from "../he/mod.ts";
+import { type LayerShape, shapeLabel, weightCount } from "../nn/mod.ts";
 
 /** The kinds of HE pruning structure. */
 export const STRUCTURE_KINDS = [

@@ -4,10 +4,8 @@
  *
  * @module
  */
-import { predictMs, type UnitCosts } from "../he/unit_costs.ts";
-import type { OpCounts } from "../he/plan.ts";
-import type { PruneRow, Results } from "../study/results.ts";
-import { PAPER_NUMBERS } from "../study/study.ts";
+import { type OpCounts, predictMs, type UnitCosts } from "../he/mod.ts";
+import { PAPER_NUMBERS, type PruneRow, type Results } from "../study/mod.ts";
 
 /** A chart: a file stem, a title, the Vega-Lite spec and its data rows. */
 export interface Chart {
@@ -79,7 +77,7 @@ function title(r: Results): string {
  * ```ts
  * import { totalCostChart } from "./charts.ts";
  * import { readResults } from "../study/results.ts";
- * import { reportWeights } from "../study/run.ts";
+ * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const c = totalCostChart(r, reportWeights(r, null));
@@ -247,7 +245,7 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
  * ```ts
  * import { timeChart } from "./charts.ts";
  * import { readResults } from "../study/results.ts";
- * import { reportWeights } from "../study/run.ts";
+ * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * if (timeChart(r, reportWeights(r, null)[0]).rows.length !== r.timings.length) throw new Error();
@@ -333,7 +331,7 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
  * ```ts
  * import { tradeoffChart } from "./charts.ts";
  * import { readResults } from "../study/results.ts";
- * import { reportWeights } from "../study/run.ts";
+ * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * if (tradeoffChart(r, reportWeights(r, null)[0]).rows.length !== r.prune.length) throw new Error();
@@ -616,7 +614,7 @@ export function isoChart(r: Results): Chart | null {
  * ```ts
  * import { allCharts } from "./charts.ts";
  * import { readResults } from "../study/results.ts";
- * import { reportWeights } from "../study/run.ts";
+ * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * console.log(allCharts(r, reportWeights(r, null)).map((c) => c.name));

@@ -5,9 +5,7 @@
  * @module
  */
 import { type Chart, costPct, type OpWeights } from "./charts.ts";
-import { meanSd } from "../study/iso_accuracy.ts";
-import type { Results } from "../study/results.ts";
-import { PAPER_NUMBERS } from "../study/study.ts";
+import { meanSd, PAPER_NUMBERS, type Results } from "../study/mod.ts";
 
 function esc(s: unknown): string {
   return String(s ?? "").replace(
@@ -31,7 +29,7 @@ function table(rows: Chart["rows"]): string {
  * ```ts
  * import { headline } from "./html.ts";
  * import { readResults } from "../study/results.ts";
- * import { reportWeights } from "../study/run.ts";
+ * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * console.log(headline(r, reportWeights(r, null))[0]); // { model, framework, method, values, saliency }
@@ -191,7 +189,7 @@ function pruningLead(r: Results): string {
  * import { agreement } from "./html.ts";
  * import { allCharts } from "./charts.ts";
  * import { readResults } from "../study/results.ts";
- * import { reportWeights } from "../study/run.ts";
+ * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * console.log(agreement(allCharts(r, reportWeights(r, null)))); // { gazelle: { median, n }, … }
@@ -299,7 +297,7 @@ export function summaryMarkdown(
  * import { indexHtml } from "./html.ts";
  * import { allCharts } from "./charts.ts";
  * import { readResults } from "../study/results.ts";
- * import { reportWeights } from "../study/run.ts";
+ * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const w = reportWeights(r, null);

@@ -1,58 +1,22 @@
 /**
- * Reports: the manifest every output carries, the results store, the study, the Vega-Lite
- * charts, their headless rendering (SVG, PNG) and the report pages.
+ * Reports: results (from `src/study/`) turned into Vega-Lite charts, their headless rendering (SVG,
+ * PNG), `index.html`, `summary.md`, and the iso-accuracy table. Runs nothing.
  *
- * @example
+ * @example Render the shipped sample results into a folder
  * ```ts
- * import { buildManifest } from "./mod.ts";
- * import { getPreset } from "../he/mod.ts";
+ * import { assert } from "@std/assert";
+ * import { renderReport } from "./mod.ts";
+ * import { readResults } from "../study/mod.ts";
  *
- * console.log(buildManifest([getPreset("gazelle")], { weights: 1 }, "synthetic").presets[0].security);
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const dir = await Deno.makeTempDir();
+ * const written = await renderReport(r, dir, null);
+ * assert(written.includes("charts/total_cost.png"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module
  */
-export { buildManifest, cpuModel, gitSha, type Manifest, writeFileAtomic } from "../study/manifest.ts";
-export { programSummary } from "../cost/summary.ts";
-export {
-  type AccuracyResults,
-  type AccuracySpec,
-  isoOf,
-  type LayerOps,
-  type LayerResult,
-  mergeShards,
-  type NonlinearRow,
-  parseResults,
-  type PruneRow,
-  readResults,
-  type Results,
-  RESULTS_FORMAT,
-  type ResultsManifest,
-  type StudySpec,
-  type TimingRow,
-} from "../study/results.ts";
-export {
-  checkStudy,
-  DEFAULT_STUDY,
-  inShard,
-  isTrained,
-  nonlinearRow,
-  PAPER_NUMBERS,
-  parseShard,
-  preloadStudyModels,
-  type Profile,
-  PROFILE_ACCURACY,
-  PROFILE_WIDTH,
-  profileOf,
-  PROFILES,
-  pruneRow,
-  REPRESENTATIVE_LAYERS,
-  type Shard,
-  studyModel,
-  studyPreset,
-  studyPrune,
-  studyVariants,
-} from "../study/study.ts";
 export {
   allCharts,
   type Chart,
@@ -68,20 +32,4 @@ export {
 } from "./charts.ts";
 export { renderPng, renderSvg } from "./render.ts";
 export { agreement, headline, indexHtml, type IsoLine, isoLines, summaryMarkdown } from "./html.ts";
-export {
-  benchModel,
-  calibratedWeights,
-  type LoopOptions,
-  renderReport,
-  reportWeights,
-  runStudy,
-} from "../study/run.ts";
-export {
-  type AccuracyPoint,
-  isoCost,
-  type IsoReading,
-  type IsoRow,
-  isoRows,
-  type IsoSeed,
-} from "../study/iso_accuracy.ts";
-export { type FinetuneTask, runAccuracyLoop } from "../study/accuracy_study.ts";
+export { renderReport, reportWeights } from "./report.ts";

@@ -5,10 +5,34 @@
  *
  * @module
  */
-import * as vega from "vega";
-import * as vl from "vega-lite";
-import { initWasm, Resvg } from "@resvg/resvg-wasm";
-import opentype from "opentype.js";
+import type * as Vega from "vega";
+import type * as VegaLite from "vega-lite";
+import type * as ResvgWasm from "@resvg/resvg-wasm";
+import type opentype from "opentype.js";
+
+/** The rendering libraries, loaded on first render (not on import: a library user who only plans
+ * layers never pays for them). */
+interface Libs {
+  readonly vega: typeof Vega;
+  readonly vl: typeof VegaLite;
+  readonly resvg: typeof ResvgWasm;
+  readonly opentype: typeof opentype;
+}
+
+let libs: Promise<Libs> | null = null;
+
+function loadLibs(): Promise<Libs> {
+  libs ??= (async () => {
+    const [vega, vl, resvg, ot] = await Promise.all([
+      import("vega"),
+      import("vega-lite"),
+      import("@resvg/resvg-wasm"),
+      import("opentype.js"),
+    ]);
+    return { vega, vl, resvg, opentype: ot.default };
+  })();
+  return libs;
+}
 
 interface Fonts {
   readonly regular: opentype.Font;
@@ -25,6 +49,7 @@ async function readResolved(spec: string): Promise<Uint8Array> {
 
 function loadFonts(): Promise<Fonts> {
   fonts ??= (async () => {
+    const { vega, opentype } = await loadLibs();
     const regular = await readResolved("dejavu-fonts-ttf/ttf/DejaVuSans.ttf");
     const bold = await readResolved("dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf");
     const parse = (b: Uint8Array) =>
@@ -63,6 +88,7 @@ function loadFonts(): Promise<Fonts> {
 // deno-lint-ignore no-explicit-any
 export async function renderSvg(spec: Record<string, any>): Promise<string> {
   await loadFonts();
+  const { vega, vl } = await loadLibs();
   // Errors only: Vega-Lite's layout warnings are for chart authors, not for report readers.
   // deno-lint-ignore no-explicit-any
   const compiled = vl.compile(spec as any, { logger: vega.logger(vega.Error) }).spec;
@@ -88,6 +114,7 @@ export async function renderSvg(spec: Record<string, any>): Promise<string> {
  */
 export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
   const f = await loadFonts();
+  const { initWasm, Resvg } = (await loadLibs()).resvg;
   wasm ??= (async () => {
     await initWasm(await readResolved("@resvg/resvg-wasm/index_bg.wasm"));
   })();

@@ -1,10 +1,10 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { decode } from "fast-png";
 import { allCharts, costPct, type OpWeights } from "./charts.ts";
-import { mergeShards, parseResults, readResults, type Results } from "../study/results.ts";
-import { renderReport, reportWeights } from "../study/run.ts";
+import { mergeShards, parseResults, readResults, type Results } from "../study/mod.ts";
+import { predictMs } from "../he/mod.ts";
+import { renderReport, reportWeights } from "./report.ts";
 import { isoLines } from "./html.ts";
-import { predictMs } from "../he/unit_costs.ts";
 
 const FIXTURE = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname;
 

@@ -5,16 +5,15 @@
  *
  * @module
  */
-import type { Network } from "../nn/network.ts";
 import {
   fitToNetwork,
   type ImageSet,
   imageSetHash,
   loadFashionMnist,
+  type Network,
   SHIPPED_FASHION_MNIST,
-} from "../nn/images.ts";
-import { permuteMasks, permuteNetwork } from "../prune/permute.ts";
-import type { PruneResult } from "../prune/prune.ts";
+} from "../nn/mod.ts";
+import { permuteMasks, permuteNetwork, type PruneResult } from "../prune/mod.ts";
 import { type EngineName, finetune, openEngine } from "../train/mod.ts";
 import type { AccuracyResults, AccuracySpec } from "./results.ts";
 

@@ -1,10 +1,10 @@
 import { assert, assertEquals } from "@std/assert";
-import { NATIVE_SEAL_RATIOS } from "../cost/op_weights.ts";
+import { NATIVE_SEAL_RATIOS } from "../cost/mod.ts";
+import { renderReport } from "../report/mod.ts";
+import { isoLines } from "../report/mod.ts";
 import { runStudy } from "./run.ts";
-import { renderReport } from "./run.ts";
 import { FINETUNE_RECIPE } from "../train/mod.ts";
 import type { StudySpec } from "./results.ts";
-import { isoLines } from "../report/html.ts";
 import { DEFAULT_STUDY } from "./study.ts";
 
 Deno.test("the study fine-tunes every pruned trained model and reports iso-accuracy", async () => {

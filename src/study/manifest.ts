@@ -5,8 +5,7 @@
  * @module
  */
 import os from "node:os";
-import { type Preset, securityLabel } from "../he/presets.ts";
-import { NODE_SEAL_VERSION, SEAL_VERSION } from "../he/seal.ts";
+import { NODE_SEAL_VERSION, type Preset, SEAL_VERSION, securityLabel } from "../he/mod.ts";
 
 /** Where and with what a result was produced. */
 export interface Manifest {
@@ -121,28 +120,4 @@ export function buildManifest(
     weights,
     created: new Date().toISOString(),
   };
-}
-
-/**
- * Write a file (text or bytes) atomically: to a temporary file beside it, then rename.
- *
- * @example
- * ```ts
- * import { writeFileAtomic } from "./manifest.ts";
- *
- * const dir = await Deno.makeTempDir();
- * await writeFileAtomic(`${dir}/a.json`, "{}");
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { getPreset } from "../he/presets.ts";
-import { buildManifest, writeFileAtomic } from "./manifest.ts";
+import { getPreset } from "../he/mod.ts";
+import { writeFileAtomic } from "../base/mod.ts";
+import { buildManifest } from "./manifest.ts";
 
 Deno.test("buildManifest() records versions, CPU, presets with security and seeds", () => {
   const m = buildManifest(

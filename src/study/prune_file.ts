@@ -4,12 +4,10 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import { maskFileText, readMaskFile } from "../nn/masks.ts";
-import type { Network } from "../nn/network.ts";
+import { maskFileText, type Network, readMaskFile } from "../nn/mod.ts";
 import type { Manifest } from "./manifest.ts";
-import { checkPermutations } from "../prune/permute.ts";
-import type { PruneResult } from "../prune/prune.ts";
+import { checkPermutations, type PruneResult } from "../prune/mod.ts";
+import { UserError } from "../base/mod.ts";
 
 /** A prune file read back and checked against its model. */
 export interface PruneFile {

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import type { OpCounts } from "../he/plan.ts";
-import type { UnitCosts } from "../he/unit_costs.ts";
+import type { OpCounts, UnitCosts } from "../he/mod.ts";
 import type { Manifest } from "./manifest.ts";
+import { UserError } from "../base/mod.ts";
 import type { Recipe } from "../train/mod.ts";
 import type { BasicUnit, Importance, StructureKind } from "../prune/mod.ts";
 import { type IsoRow, isoRows } from "./iso_accuracy.ts";

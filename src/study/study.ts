@@ -6,20 +6,27 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import { cryptflow2Preset, getPreset, type Preset } from "../he/presets.ts";
-import { networkNonlinear } from "../cost/nonlinear.ts";
-import { modelCost } from "../cost/model_cost.ts";
-import type { Network } from "../nn/network.ts";
-import { buildZoo, ZOO_MODELS } from "../nn/zoo.ts";
-import { loadModel, TRAINED_MODELS } from "../nn/load.ts";
+import { cryptflow2Preset, getPreset, type Preset } from "../he/mod.ts";
+import { modelCost, networkNonlinear } from "../cost/mod.ts";
+import {
+  buildZoo,
+  loadModel,
+  maskNetwork,
+  type Network,
+  TRAINED_MODELS,
+  ZOO_MODELS,
+} from "../nn/mod.ts";
+import {
+  DEFAULT_FLOOR,
+  DEFAULT_IMPORTANCE,
+  DEFAULT_KINDS,
+  permuteMasks,
+  permuteNetwork,
+  prune,
+  type PruneResult,
+} from "../prune/mod.ts";
+import { UserError } from "../base/mod.ts";
 import { DEFAULT_DISTILL, FINETUNE_RECIPE } from "../train/mod.ts";
-import { prune, type PruneResult } from "../prune/prune.ts";
-import { DEFAULT_FLOOR } from "../prune/floors.ts";
-import { DEFAULT_IMPORTANCE } from "../prune/importance.ts";
-import { DEFAULT_KINDS } from "../prune/structures.ts";
-import { maskNetwork } from "../nn/masks.ts";
-import { permuteMasks, permuteNetwork } from "../prune/permute.ts";
 import type { AccuracySpec, NonlinearRow, PruneRow, StudyPruning, StudySpec } from "./results.ts";
 
 /** Profiles of the study. */

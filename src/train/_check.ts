@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import type { ImageSet } from "../nn/images.ts";
-import { inferShapes, type Network } from "../nn/network.ts";
+import { type ImageSet, inferShapes, type Network } from "../nn/mod.ts";
+import { UserError } from "../base/mod.ts";
 import type { TrainJob } from "./engine.ts";
 
 /** The class count of a network's output; throws unless it is a vector. */

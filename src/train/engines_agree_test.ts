@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
-import { buildZoo, fitToNetwork, linearNodes, loadFashionMnist, Rng } from "../nn/mod.ts";
+import { buildZoo, fitToNetwork, linearNodes, loadFashionMnist } from "../nn/mod.ts";
+import { SeededRng } from "../base/mod.ts";
 import { compileSchedule } from "./schedule.ts";
 import { findTorch, TorchEngine } from "./torch.ts";
 import { TfjsEngine } from "./tfjs/mod.ts";
@@ -30,7 +31,7 @@ Deno.test({
       augment: { flip: true, shift: 2 },
       seed: 7,
     }, data.n);
-    const rng = new Rng(3);
+    const rng = new SeededRng(3);
     const masks = new Map(
       linearNodes(net).map((n) => [
         n.name,

@@ -7,9 +7,9 @@
  * @module
  */
 import type { Network, Node } from "../nn/mod.ts";
-import { Rng } from "../nn/mod.ts";
+import { SeededRng } from "../base/mod.ts";
 
-function normal(rng: Rng): number {
+function normal(rng: SeededRng): number {
   // Box–Muller; rng.next() is in [0, 1), so 1 − u is in (0, 1].
   const u = 1 - rng.next(), v = rng.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
@@ -31,7 +31,7 @@ function normal(rng: Rng): number {
  * ```
  */
 export function initForTraining(net: Network, seed: number): Network {
-  const rng = new Rng((seed * 0x2545f491 + 7) >>> 0);
+  const rng = new SeededRng((seed * 0x2545f491 + 7) >>> 0);
   const nodes = net.nodes.map((n): Node => {
     switch (n.op) {
       case "Conv": {

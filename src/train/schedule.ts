@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
-import { Rng, sha256Hex } from "../nn/mod.ts";
+import { sha256Hex } from "../nn/mod.ts";
+import { SeededRng, UserError } from "../base/mod.ts";
 
 /** A training recipe as a user states it. */
 export interface Recipe {
@@ -91,7 +91,7 @@ export function compileSchedule(r: Recipe, n: number): Schedule {
   if (!(n >= 1)) throw new UserError("training set is empty");
   const total = Math.max(1, Math.round(r.epochs * n));
   const order = new Int32Array(total);
-  const rng = new Rng((r.seed * 2654435761 + 12345) >>> 0);
+  const rng = new SeededRng((r.seed * 2654435761 + 12345) >>> 0);
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   for (let pos = 0; pos < total; pos += n) {
     // Fisher–Yates with the seeded generator; each epoch reshuffles the previous order.

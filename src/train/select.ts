@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import type { TrainEngine } from "./engine.ts";
 import { findTorch, TorchEngine } from "./torch.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { UserError } from "../he/errors.ts";
+import { UserError } from "../base/mod.ts";
 import type { ImageSet, Network } from "../nn/mod.ts";
 import type { Evaluation, TrainEngine, TrainJob, TrainResult } from "./engine.ts";
 import { type Graph, graphOf, networkFrom } from "./_exchange.ts";

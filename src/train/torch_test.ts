@@ -7,8 +7,8 @@ import {
   linearNodes,
   loadFashionMnist,
   maskNetwork,
-  Rng,
 } from "../nn/mod.ts";
+import { SeededRng } from "../base/mod.ts";
 import { compileSchedule, type Recipe } from "./schedule.ts";
 import { findTorch, TorchEngine } from "./torch.ts";
 import { finetune, prunedNonZero } from "./finetune.ts";
@@ -70,7 +70,7 @@ Deno.test({
   async fn() {
     const engine = new TorchEngine(torch!, { threads: 1 });
     const { net, train, test } = await tinySetup();
-    const rng = new Rng(9);
+    const rng = new SeededRng(9);
     const masks = new Map(
       linearNodes(net).map((n) => [
         n.name,

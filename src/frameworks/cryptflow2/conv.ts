@@ -12,16 +12,18 @@
  *
  * @module
  */
-import { UserError } from "../../he/errors.ts";
 import {
   chooseKeys,
   DEFAULT_KEY_BUDGET_BYTES,
+  type LayerPlan,
+  type LayerProgram,
   normalizeStep,
+  type Preset,
   type Rotation,
-} from "../../he/galois.ts";
-import type { LayerPlan, LayerProgram } from "../../he/plan.ts";
-import { type Preset, withSlots } from "../../he/presets.ts";
-import { applyMask, type ConvShape, type IntLayer } from "../../nn/layers.ts";
+  withSlots,
+} from "../../he/mod.ts";
+import { applyMask, type ConvShape, type IntLayer } from "../../nn/mod.ts";
+import { UserError } from "../../base/mod.ts";
 import { sciPhases, type StridePhase } from "../grid_conv.ts";
 import { blockPacking, nextPow2 } from "../packing.ts";
 import { type InRotation, planRotationConv, type RotationPolicy } from "../rotation_conv.ts";

@@ -1,15 +1,14 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { countPlan, countProgram, getPreset, simulatePlan, UserError } from "../../he/mod.ts";
+import { countPlan, countProgram, getPreset, simulatePlan } from "../../he/mod.ts";
 import {
   applyMask,
   type ConvShape,
   type IntLayer,
   parseLayerSpec,
-  randomModT,
   referenceLayer,
-  Rng,
   syntheticLayer,
 } from "../../nn/mod.ts";
+import { randomModT, SeededRng, UserError } from "../../base/mod.ts";
 import { firstMismatch, randomMask, toyPreset, weightCount } from "../../test_util.ts";
 import { planCryptflow2Conv, sciSlots, seal33KeySwitches } from "./conv.ts";
 
@@ -129,7 +128,7 @@ const SIM: [string, number][] = [
 ];
 
 Deno.test("planCryptflow2Conv() computes the reference convolution exactly (simulated, stock and aware)", () => {
-  const rng = new Rng(31);
+  const rng = new SeededRng(31);
   for (const [spec, n] of SIM) {
     const preset = toyPreset(n, 137352314881);
     const shape = parseLayerSpec(spec) as ConvShape;

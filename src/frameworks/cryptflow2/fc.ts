@@ -5,10 +5,9 @@
  *
  * @module
  */
-import { UserError } from "../../he/errors.ts";
-import type { LayerPlan } from "../../he/plan.ts";
-import { withSlots } from "../../he/presets.ts";
-import type { FcShape, IntLayer } from "../../nn/layers.ts";
+import { type LayerPlan, withSlots } from "../../he/mod.ts";
+import type { FcShape, IntLayer } from "../../nn/mod.ts";
+import { UserError } from "../../base/mod.ts";
 import { type FcPolicy, planHybridFc } from "../hybrid_fc.ts";
 import { nextPow2 } from "../packing.ts";
 import { type Cryptflow2PlanOptions, MAX_SLOTS, smudgingBits } from "./conv.ts";

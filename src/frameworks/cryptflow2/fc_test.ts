@@ -1,21 +1,13 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import {
-  countPlan,
-  countProgram,
-  getPreset,
-  SCI_PRIME_MOD,
-  simulatePlan,
-  UserError,
-} from "../../he/mod.ts";
+import { countPlan, countProgram, getPreset, SCI_PRIME_MOD, simulatePlan } from "../../he/mod.ts";
 import {
   applyMask,
   type FcShape,
   type IntLayer,
   parseLayerSpec,
-  randomModT,
   referenceLayer,
-  Rng,
 } from "../../nn/mod.ts";
+import { randomModT, SeededRng, UserError } from "../../base/mod.ts";
 import { firstMismatch, layerOf, randomMask } from "../../test_util.ts";
 import { planCryptflow2Fc } from "./fc.ts";
 import { planCryptflow2 } from "./mod.ts";
@@ -56,7 +48,7 @@ Deno.test("SCI element-wise product (BatchNorm): one product, mask and two mod s
   const stock = countProgram(planCryptflow2(bn, { preset, mask, stock: true }));
   const aware = countProgram(planCryptflow2(bn, { preset, mask }));
   assertEquals([stock.mult, stock.cts_down, aware.mult, aware.cts_down], [1, 2, 1, 1]);
-  const x = randomModT(4 * 64 * 64, preset.plainModulus, new Rng(1));
+  const x = randomModT(4 * 64 * 64, preset.plainModulus, new SeededRng(1));
   const plan = planCryptflow2(bn, { preset, mask }).parts[0];
   const masked = applyMask(bn, mask);
   assertEquals(
@@ -79,6 +71,6 @@ Deno.test("SCI's plaintext primes are ℓ-bit primes ≡ 1 (mod 2^17)", () => {
     assertEquals(isPrime(b), true, `${p}`);
   }
   const fc = layerOf(parseLayerSpec("fc:in=8,out=3"), 1) as IntLayer<FcShape>;
-  const plan = planCryptflow2Fc(fc, { preset, mask: randomMask(24, 0.5, new Rng(2)) });
+  const plan = planCryptflow2Fc(fc, { preset, mask: randomMask(24, 0.5, new SeededRng(2)) });
   assertEquals(plan.preset.plainModulus, 137352314881);
 });

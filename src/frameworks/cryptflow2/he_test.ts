@@ -9,10 +9,9 @@ import {
   inputCount,
   type IntLayer,
   parseLayerSpec,
-  randomModT,
   referenceLayer,
-  Rng,
 } from "../../nn/mod.ts";
+import { randomModT, SeededRng } from "../../base/mod.ts";
 import { firstMismatch, layerOf, randomMask, weightCount } from "../../test_util.ts";
 import { planCryptflow2 } from "./mod.ts";
 
@@ -25,7 +24,7 @@ async function check(
   seed: number,
 ) {
   const prog = planCryptflow2(layer, { preset: p, ...opts });
-  const x = randomModT(inputCount(layer.shape), p.plainModulus, new Rng(seed));
+  const x = randomModT(inputCount(layer.shape), p.plainModulus, new SeededRng(seed));
   const run = await executeProgram(prog, x);
   const mask = opts.mask;
   const masked = applyMask(layer, mask);
@@ -38,7 +37,7 @@ async function check(
 }
 
 Deno.test("SCI conv, FC and BN decrypt to the reference (N = 8192, ℓ = 37)", async () => {
-  const rng = new Rng(41);
+  const rng = new SeededRng(41);
   const cases = [
     "conv:h=8,w=8,ci=5,co=7,k=3,p=1",
     "conv:h=8,w=8,ci=40,co=10,k=3,p=1", // one output half, two input halves: column fold
@@ -57,7 +56,7 @@ Deno.test("SCI conv, FC and BN decrypt to the reference (N = 8192, ℓ = 37)", a
 });
 
 Deno.test("stock SCI (sums from encryptions of zero, every rotation issued) runs exactly", async () => {
-  const rng = new Rng(42);
+  const rng = new SeededRng(42);
   for (const spec of ["conv:h=8,w=8,ci=5,co=7,k=3,p=1", "fc:in=30,out=5", "bn:c=2,h=4,w=4"]) {
     const layer = layerOf(parseLayerSpec(spec), rng.nextU32(), spec);
     const mask = randomMask(weightCount(layer.shape), 0.5, rng);
@@ -90,7 +89,7 @@ Deno.test("secret-shared output: client share + server share = L(x)", async () =
   const t = preset.plainModulus;
   const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=4,co=6,k=3,p=1"), 12, "shared");
   const n = inputCount(layer.shape);
-  const rng = new Rng(13);
+  const rng = new SeededRng(13);
   const x = randomModT(n, t, rng);
   const xS = randomModT(n, t, rng); // the server's share of the input
   const xC = x.map((v, i) => (v - xS[i] + t) % t); // the client's share, the only one encrypted
@@ -109,7 +108,7 @@ Deno.test("secret-shared output: client share + server share = L(x)", async () =
 
 Deno.test("SCI's noise flooding (100 − ℓ bits) is applied: it costs noise budget, results stay exact", async () => {
   const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=4,co=6,k=3,p=1"), 14, "flooded");
-  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(15));
+  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new SeededRng(15));
   const ref = referenceLayer(layer, x, preset.plainModulus);
   const flooded = await executeProgram(planCryptflow2(layer, { preset }), x);
   const plain = await executeProgram(planCryptflow2(layer, { preset, flood: false }), x);

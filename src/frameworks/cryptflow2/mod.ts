@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { type LayerProgram, programOf } from "../../he/plan.ts";
-import type { BnShape, ConvShape, FcShape, IntLayer } from "../../nn/layers.ts";
+import { type LayerProgram, programOf } from "../../he/mod.ts";
+import type { BnShape, ConvShape, FcShape, IntLayer } from "../../nn/mod.ts";
 import { planElementwise } from "../elementwise.ts";
 import { type Cryptflow2PlanOptions, planCryptflow2Conv, smudgingBits } from "./conv.ts";
 import { planCryptflow2Fc } from "./fc.ts";

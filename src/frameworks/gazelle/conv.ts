@@ -6,17 +6,20 @@
  *
  * @module
  */
-import { UserError } from "../../he/errors.ts";
 import {
   chooseKeys,
+  countPlan,
   DEFAULT_KEY_BUDGET_BYTES,
+  type LayerPlan,
+  MEASURED_UNIT_COSTS,
   normalizeStep,
+  predictMs,
+  type Preset,
   type Rotation,
-} from "../../he/galois.ts";
-import { countPlan, type LayerPlan } from "../../he/plan.ts";
-import type { Preset } from "../../he/presets.ts";
-import { MEASURED_UNIT_COSTS, predictMs, type UnitCosts } from "../../he/unit_costs.ts";
-import { applyMask, type ConvShape, type IntLayer } from "../../nn/layers.ts";
+  type UnitCosts,
+} from "../../he/mod.ts";
+import { applyMask, type ConvShape, type IntLayer } from "../../nn/mod.ts";
+import { UserError } from "../../base/mod.ts";
 import { type GridConv, lowerConv } from "../grid_conv.ts";
 import { blockPacking, type Packing, rowPacking } from "../packing.ts";
 import {

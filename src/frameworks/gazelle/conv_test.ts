@@ -1,14 +1,14 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { countPlan, getPreset, type OpCounts, simulatePlan, UserError } from "../../he/mod.ts";
-import { MEASURED_UNIT_COSTS, predictMs } from "../../cost/mod.ts";
 import {
-  applyMask,
-  type ConvShape,
-  parseLayerSpec,
-  randomModT,
-  referenceLayer,
-  Rng,
-} from "../../nn/mod.ts";
+  countPlan,
+  getPreset,
+  MEASURED_UNIT_COSTS,
+  type OpCounts,
+  predictMs,
+  simulatePlan,
+} from "../../he/mod.ts";
+import { applyMask, type ConvShape, parseLayerSpec, referenceLayer } from "../../nn/mod.ts";
+import { randomModT, SeededRng, UserError } from "../../base/mod.ts";
 import {
   firstMismatch,
   layerOf,
@@ -121,7 +121,7 @@ const SIM_CASES: [string, number][] = [
 ];
 
 Deno.test("planGazelleConv() plans compute the reference convolution exactly (simulated)", () => {
-  const rng = new Rng(11);
+  const rng = new SeededRng(11);
   for (const [spec, n] of SIM_CASES) {
     const preset = toyPreset(n);
     const shape = parseLayerSpec(spec) as ConvShape;
@@ -192,7 +192,7 @@ Deno.test("--method auto keeps the method with the lower predicted cost", () => 
 
 Deno.test("auto's IR lower bound never changes the choice (shapes, strides, 1×1, pruned masks)", () => {
   const unit = MEASURED_UNIT_COSTS.gazelle;
-  const rng = new Rng(21);
+  const rng = new SeededRng(21);
   const specs = [
     "conv:h=32,w=32,ci=32,co=64,k=3",
     "conv:h=16,w=16,ci=64,co=64,k=3",

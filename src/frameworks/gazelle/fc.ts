@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { LayerPlan } from "../../he/plan.ts";
-import type { FcShape, IntLayer } from "../../nn/layers.ts";
+import type { LayerPlan } from "../../he/mod.ts";
+import type { FcShape, IntLayer } from "../../nn/mod.ts";
 import { type FcPolicy, planHybridFc } from "../hybrid_fc.ts";
 import type { GazellePlanOptions } from "./conv.ts";
 

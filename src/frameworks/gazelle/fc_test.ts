@@ -1,13 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { countPlan, getPreset, simulatePlan } from "../../he/mod.ts";
-import {
-  applyMask,
-  type FcShape,
-  parseLayerSpec,
-  randomModT,
-  referenceLayer,
-  Rng,
-} from "../../nn/mod.ts";
+import { applyMask, type FcShape, parseLayerSpec, referenceLayer } from "../../nn/mod.ts";
+import { randomModT, SeededRng } from "../../base/mod.ts";
 import { firstMismatch, layerOf, randomMask, toyPreset } from "../../test_util.ts";
 import { planGazelleFc } from "./fc.ts";
 import { fcGeometry } from "../hybrid_fc.ts";
@@ -43,7 +37,7 @@ Deno.test("planGazelleFc() --stock equals the hybrid closed forms (frameworks.md
 });
 
 Deno.test("planGazelleFc() computes W·x exactly, with outputs above and below slots / n_i", () => {
-  const rng = new Rng(21);
+  const rng = new SeededRng(21);
   const cases: [number, number, number][] = [
     [3, 5, 64],
     [10, 16, 64],

@@ -10,7 +10,6 @@ import {
   getPreset,
   loadSeal,
   type Preset,
-  UserError,
 } from "../../he/mod.ts";
 import {
   applyMask,
@@ -19,10 +18,9 @@ import {
   type IntLayer,
   type LayerShape,
   parseLayerSpec,
-  randomModT,
   referenceLayer,
-  Rng,
 } from "../../nn/mod.ts";
+import { randomModT, SeededRng, UserError } from "../../base/mod.ts";
 import {
   firstMismatch,
   layerOf,
@@ -40,7 +38,7 @@ async function runAndCheck(
   seed: number,
 ) {
   const plan = planGazelle(layer, { preset, ...opts });
-  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(seed));
+  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new SeededRng(seed));
   const run = await executeLayer(plan, x);
   const mask = opts.mask;
   const masked = applyMask(layer, mask);
@@ -63,7 +61,7 @@ const CONV_CASES = [
 
 Deno.test("GAZELLE conv layers decrypt to the integer reference (gazelle, N = 2048)", async () => {
   const preset = getPreset("gazelle");
-  const rng = new Rng(7);
+  const rng = new SeededRng(7);
   for (const spec of CONV_CASES) {
     const shape = parseLayerSpec(spec) as ConvShape;
     const layer = layerOf(shape, rng.nextU32(), spec);
@@ -81,7 +79,7 @@ Deno.test("GAZELLE conv layers decrypt to the integer reference (gazelle, N = 20
 
 Deno.test("GAZELLE FC layers decrypt to the integer reference (outputs below/above n_i, chunks)", async () => {
   const preset = getPreset("gazelle");
-  const rng = new Rng(8);
+  const rng = new SeededRng(8);
   for (
     const spec of ["fc:in=100,out=7", "fc:in=64,out=300", "fc:in=1500,out=20", "fc:in=64,out=2100"]
   ) {
@@ -95,7 +93,7 @@ Deno.test("GAZELLE FC layers decrypt to the integer reference (outputs below/abo
 
 Deno.test("GAZELLE layers at 128-bit security (gazelle-secure, N = 4096)", async () => {
   const preset = getPreset("gazelle-secure");
-  const rng = new Rng(9);
+  const rng = new SeededRng(9);
   for (
     const spec of [
       "conv:h=16,w=16,ci=20,co=24,k=3",
@@ -128,7 +126,7 @@ Deno.test("running the same layer 50 times does not grow the WASM heap", async (
   const preset = getPreset("gazelle");
   const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=16,co=16,k=3"), 5, "heap");
   const plan = planGazelle(layer, { preset, method: "or" });
-  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(6));
+  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new SeededRng(6));
   const rt = await loadSeal();
   await executeLayer(plan, x);
   await executeLayer(plan, x);
@@ -147,7 +145,7 @@ Deno.test("a layer under the preset's noise margin fails with one line naming la
   };
   const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=8,co=8,k=3"), 1, "deep-layer");
   const plan = planGazelle(layer, { preset: thin, method: "or" });
-  const x = randomModT(inputCount(layer.shape), thin.plainModulus, new Rng(1));
+  const x = randomModT(inputCount(layer.shape), thin.plainModulus, new SeededRng(1));
   await assertRejects(
     () => executeLayer(plan, x),
     UserError,
@@ -160,7 +158,7 @@ Deno.test("stock plans with all-zero plaintexts are refused at execution with on
   const preset = getPreset("gazelle");
   const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=3,co=5,k=3"), 1, "padded");
   const plan = planGazelle(layer, { preset, method: "or", stock: true });
-  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(1));
+  const x = randomModT(inputCount(layer.shape), preset.plainModulus, new SeededRng(1));
   await assertRejects(() => executeLayer(plan, x), UserError, "execute without --stock");
   closeEnvs();
 });

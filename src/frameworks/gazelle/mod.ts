@@ -15,8 +15,8 @@
  *
  * @module
  */
-import type { LayerPlan } from "../../he/plan.ts";
-import type { BnShape, ConvShape, FcShape, IntLayer } from "../../nn/layers.ts";
+import type { LayerPlan } from "../../he/mod.ts";
+import type { BnShape, ConvShape, FcShape, IntLayer } from "../../nn/mod.ts";
 import { planElementwise } from "../elementwise.ts";
 import { type GazellePlanOptions, planGazelleConv } from "./conv.ts";
 import { planGazelleFc } from "./fc.ts";

@@ -1,6 +1,6 @@
 import { assert } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "../../base/random.ts";
+import { SeededRng } from "../../base/mod.ts";
 import { loadTfjs } from "./_backend.ts";
 import { batchNormBackward, batchNormForward } from "./_batch_norm.ts";
 
@@ -61,7 +61,7 @@ function relError(a: ArrayLike<number>, b: Float64Array): number {
 
 Deno.test("training BatchNorm forward and gradient match their definitions (rel. error < 1e-5)", async () => {
   await loadTfjs();
-  const rng = new Rng(3);
+  const rng = new SeededRng(3);
   for (const [n, h, w, c] of [[4, 5, 3, 6], [8, 1, 1, 3], [2, 7, 7, 1]]) {
     const size = n * h * w * c;
     const x = Float32Array.from(

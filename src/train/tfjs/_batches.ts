@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ImageSet } from "../../nn/images.ts";
+import type { ImageSet } from "../../nn/mod.ts";
 import type { Schedule } from "../schedule.ts";
 
 /** Per channel, the normalized value of every raw pixel value 0..255. */

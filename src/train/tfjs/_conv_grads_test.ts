@@ -1,6 +1,6 @@
 import type { Tensor } from "@tensorflow/tfjs-core";
 import { assert } from "@std/assert";
-import { Rng } from "../../base/random.ts";
+import { SeededRng } from "../../base/mod.ts";
 import { loadTfjs } from "./_backend.ts";
 
 type Tf = Awaited<ReturnType<typeof loadTfjs>>;
@@ -17,7 +17,7 @@ interface Case {
   pads: [number, number, number, number];
 }
 
-function random(n: number, rng: Rng): Float32Array {
+function random(n: number, rng: SeededRng): Float32Array {
   return Float32Array.from({ length: n }, () => 2 * rng.next() - 1);
 }
 
@@ -108,7 +108,7 @@ const CASES: Case[] = [
 
 Deno.test("conv gradients on wasm match their definitions (rel. error < 1e-5)", async () => {
   const tf = await loadTfjs();
-  const rng = new Rng(7);
+  const rng = new SeededRng(7);
   for (const c of CASES) {
     const [oh, ow] = outSize(c);
     const x = random(c.n * c.h * c.w * c.ci, rng), w = random(c.k * c.k * c.ci * c.co, rng);
@@ -125,7 +125,7 @@ Deno.test("conv gradients on wasm match their definitions (rel. error < 1e-5)", 
 
 Deno.test("conv gradients with 'same' padding and stride 2 match their definitions", async () => {
   const tf = await loadTfjs();
-  const rng = new Rng(8);
+  const rng = new SeededRng(8);
   // TensorFlow's 'same' at stride 2 on 8×8 with k = 3 pads 0 on top/left and 1 at the bottom/right.
   const c: Case = { n: 2, h: 8, w: 8, ci: 3, co: 4, k: 3, s: 2, pads: [0, 0, 1, 1] };
   const [oh, ow] = outSize(c);

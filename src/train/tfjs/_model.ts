@@ -17,17 +17,17 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type {
-  BatchNormNode,
-  ConvNode,
-  GemmNode,
-  Network,
-  Node,
-  PoolNode,
-  TensorShape,
-} from "../../nn/network.ts";
-import { inferShapes } from "../../nn/network.ts";
-import type { MaskSet } from "../../nn/masks.ts";
+import {
+  type BatchNormNode,
+  type ConvNode,
+  type GemmNode,
+  inferShapes,
+  type MaskSet,
+  type Network,
+  type Node,
+  type PoolNode,
+  type TensorShape,
+} from "../../nn/mod.ts";
 import { batchNormBackward, batchNormForward, type BatchNormSaved } from "./_batch_norm.ts";
 import { maxPoolGrad } from "./_max_pool_grad.ts";
 

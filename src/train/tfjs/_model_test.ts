@@ -1,19 +1,18 @@
 import { assert } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import type { Network, Node } from "../../nn/network.ts";
-import { Rng } from "../../base/random.ts";
-import { forward } from "../../nn/forward.ts";
+import { forward, type Network, type Node } from "../../nn/mod.ts";
+import { SeededRng } from "../../base/mod.ts";
 import { loadTfjs } from "./_backend.ts";
 import { lossAndGradient } from "./_loss.ts";
 import { TfModel } from "./_model.ts";
 
-function uniform(n: number, rng: Rng, scale: number): Float32Array {
+function uniform(n: number, rng: SeededRng, scale: number): Float32Array {
   return Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * scale);
 }
 
 /** Every op of the IR: strided, padded, 1×1 and biased convs, pools with padding, two Adds. */
 function everyOp(seed = 5): Network {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const conv = (
     name: string,
     x: string,
@@ -127,7 +126,7 @@ function moved(net: Network, key: string, d: Float32Array, t: number): Network {
   return { ...net, nodes };
 }
 
-function batch(net: Network, n: number, classes: number, rng: Rng) {
+function batch(net: Network, n: number, classes: number, rng: SeededRng) {
   const { c, h, w } = net.input;
   const x = tf.tensor4d(uniform(n * h * w * c, rng, 1.5), [n, h, w, c]);
   const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % classes), "int32");
@@ -138,7 +137,7 @@ function batch(net: Network, n: number, classes: number, rng: Rng) {
 
 Deno.test("backward pass of every op matches central finite differences (rel. 2e-2)", async () => {
   await loadTfjs();
-  const rng = new Rng(11);
+  const rng = new SeededRng(11);
   const net = everyOp();
   const { x, onehot } = batch(net, 4, 5, rng);
   const teacher = tf.tensor2d(uniform(4 * 5, rng, 2), [4, 5]);
@@ -175,7 +174,7 @@ Deno.test("backward pass of every op matches central finite differences (rel. 2e
 Deno.test("inference of every op agrees with the IR forward pass (1e-4 relative)", async () => {
   await loadTfjs();
   const net = everyOp();
-  const rng = new Rng(12);
+  const rng = new SeededRng(12);
   const { c, h, w } = net.input;
   const model = new TfModel(net);
   // A batch of 3: per-row mistakes (a bias added to the wrong row) show only beyond row 0.
@@ -198,7 +197,7 @@ Deno.test("inference of every op agrees with the IR forward pass (1e-4 relative)
 
 Deno.test("SGD: momentum, weight decay on weights only, masks zero weights and momentum", async () => {
   await loadTfjs();
-  const rng = new Rng(13);
+  const rng = new SeededRng(13);
   const net = everyOp();
   const mask = Uint8Array.from({ length: 4 * 4 * 9 }, () => (rng.next() < 0.5 ? 0 : 1));
   const masks = new Map([["c2", mask]]);

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { ImageSet } from "../../nn/images.ts";
-import type { Network } from "../../nn/network.ts";
+import type { ImageSet, Network } from "../../nn/mod.ts";
 import type { Evaluation, TrainJob, TrainResult } from "../engine.ts";
 
 /** Engine → Worker. */

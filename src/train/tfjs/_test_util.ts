@@ -3,16 +3,15 @@
  *
  * @module
  */
-import type { Network, Node } from "../../nn/network.ts";
-import { SHIPPED_FASHION_MNIST } from "../../nn/images.ts";
-import { Rng } from "../../base/random.ts";
+import { type Network, type Node, SHIPPED_FASHION_MNIST } from "../../nn/mod.ts";
+import { SeededRng } from "../../base/mod.ts";
 
 /** The Fashion-MNIST files this repository ships (the same images on every machine). */
 export const SHIPPED: string = SHIPPED_FASHION_MNIST.pathname.replace(/\/$/, "");
 
 /** conv(s2)–BN–ReLU–MaxPool–conv–BN–ReLU–GAP–Gemm on 1×32×32, 10 classes (He-uniform weights). */
 export function tinyNet(seed = 1): Network {
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const he = (n: number, fanIn: number) =>
     Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * Math.sqrt(6 / fanIn));
   const bn = (name: string, x: string, c: number): Node => ({

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UserError } from "../../he/errors.ts";
+import { UserError } from "../../base/mod.ts";
 import type { Request, Response } from "./_protocol.ts";
 import { evaluateInProcess, trainInProcess } from "./runner.ts";
 

@@ -11,9 +11,8 @@
  * @module
  */
 import { version_core } from "@tensorflow/tfjs-core";
-import { UserError } from "../../he/errors.ts";
-import type { ImageSet } from "../../nn/images.ts";
-import type { Network } from "../../nn/network.ts";
+import type { ImageSet, Network } from "../../nn/mod.ts";
+import { UserError } from "../../base/mod.ts";
 import type { Evaluation, TrainEngine, TrainJob, TrainResult } from "../engine.ts";
 import { checkData, checkJob } from "../_check.ts";
 import type { Request, Response } from "./_protocol.ts";

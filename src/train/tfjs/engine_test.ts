@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { UserError } from "../../he/errors.ts";
-import { fitToNetwork, loadFashionMnist } from "../../nn/images.ts";
+import { fitToNetwork, loadFashionMnist } from "../../nn/mod.ts";
+import { UserError } from "../../base/mod.ts";
 import { SHIPPED } from "./_test_util.ts";
 import { compileSchedule } from "../schedule.ts";
 import type { TrainJob } from "../engine.ts";

@@ -21,10 +21,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { UserError } from "../../he/errors.ts";
-import type { ImageSet } from "../../nn/images.ts";
-import { inferShapes, type Network } from "../../nn/network.ts";
-import { Rng } from "../../base/random.ts";
+import { type ImageSet, inferShapes, type Network } from "../../nn/mod.ts";
+import { SeededRng, UserError } from "../../base/mod.ts";
 import type { Evaluation, TrainJob, TrainResult } from "../engine.ts";
 import { loadTfjs } from "./_backend.ts";
 import { type Batch, plainBatch, scheduleBatch } from "./_batches.ts";
@@ -191,7 +189,7 @@ export async function prepareStep(net: Network, batchSize: number, seed = 1): Pr
   const { c, h, w } = net.input;
   const classes = inferShapes(net).get(net.output)![0];
   const model = new TfModel(net);
-  const rng = new Rng(seed);
+  const rng = new SeededRng(seed);
   const x = tf.tensor4d(
     Float32Array.from({ length: batchSize * h * w * c }, () => 2 * rng.next() - 1),
     [batchSize, h, w, c],

@@ -1,12 +1,16 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import { UserError } from "../../he/errors.ts";
-import { forward } from "../../nn/forward.ts";
-import { fitToNetwork, imageFloats, loadFashionMnist } from "../../nn/images.ts";
+import {
+  buildZoo,
+  fitToNetwork,
+  forward,
+  imageFloats,
+  loadFashionMnist,
+  type Network,
+  type Node,
+} from "../../nn/mod.ts";
+import { SeededRng, UserError } from "../../base/mod.ts";
 import { SHIPPED } from "./_test_util.ts";
-import type { Network, Node } from "../../nn/network.ts";
-import { Rng } from "../../base/random.ts";
-import { buildZoo } from "../../nn/zoo.ts";
 import type { TrainJob } from "../engine.ts";
 import { compileSchedule } from "../schedule.ts";
 import { loadTfjs } from "./_backend.ts";
@@ -63,7 +67,7 @@ Deno.test("a tiny network learns real Fashion-MNIST: the loss falls", async () =
 Deno.test("masked training keeps every masked weight exactly 0 (ResNet-18 w/16)", async () => {
   const net = buildZoo("resnet18-fashionmnist", { width: 0.0625 });
   const data = await fashion(net, 64);
-  const rng = new Rng(9);
+  const rng = new SeededRng(9);
   const masks = new Map<string, Uint8Array>();
   for (const n of net.nodes) {
     if (n.op === "Conv" || n.op === "Gemm") {

@@ -1,0 +1,70 @@
+/**
+ * A report from results: every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md`,
+ * written atomically into one output folder. Runs nothing; the numbers come from the results.
+ *
+ * @module
+ */
+import { writeFileAtomic } from "../base/mod.ts";
+import { type NamedWeights, NATIVE_SEAL_RATIOS } from "../cost/mod.ts";
+import type { Results } from "../study/mod.ts";
+import { allCharts } from "./charts.ts";
+import { indexHtml, summaryMarkdown } from "./html.ts";
+import { renderPng, renderSvg } from "./render.ts";
+
+/**
+ * The op weights a report shows: the run's node-seal unit costs first, then the user's weights
+ * or, by default, native SEAL's ratios.
+ *
+ * @example
+ * ```ts
+ * import { reportWeights } from "./report.ts";
+ *
+ * const w = reportWeights({ manifest: { unit_costs: {} } } as never, null);
+ * if (w.length !== 2 || w[1].name !== "native SEAL ratios") throw new Error();
+ * ```
+ */
+export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeights[] {
+  return [
+    {
+      name: r.manifest.unit_costs_name ?? "node-seal unit costs of the run",
+      byFramework: r.manifest.unit_costs,
+    },
+    extra ?? NATIVE_SEAL_RATIOS,
+  ];
+}
+
+/** Render every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md` into `outDir`.
+ *
+ * @example
+ * ```ts
+ * import { renderReport } from "./report.ts";
+ * import { readResults } from "../study/mod.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const dir = await Deno.makeTempDir();
+ * console.log(await renderReport(r, dir, null)); // ["charts/total_cost.png", …]
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function renderReport(
+  r: Results,
+  outDir: string,
+  extra: NamedWeights | null,
+  progress: (line: string) => void = () => {},
+): Promise<string[]> {
+  const weights = reportWeights(r, extra);
+  const charts = allCharts(r, weights);
+  await Deno.mkdir(`${outDir}/charts`, { recursive: true });
+  const written: string[] = [];
+  for (const [i, c] of charts.entries()) {
+    progress(`rendering ${i + 1}/${charts.length}: ${c.name}`);
+    const svg = await renderSvg(c.spec);
+    await writeFileAtomic(`${outDir}/charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2));
+    await writeFileAtomic(`${outDir}/charts/${c.name}.svg`, svg);
+    await writeFileAtomic(`${outDir}/charts/${c.name}.png`, await renderPng(svg));
+    written.push(`charts/${c.name}.png`);
+  }
+  await writeFileAtomic(`${outDir}/index.html`, indexHtml(r, weights, charts));
+  await writeFileAtomic(`${outDir}/summary.md`, summaryMarkdown(r, weights, charts));
+  return written;
+}
