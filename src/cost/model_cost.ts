@@ -56,7 +56,7 @@ export interface ModelCost {
  * ```ts
  * import { modelCost } from "./model_cost.ts";
  * import { getPreset } from "../he/mod.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.25 });
  * const t = modelCost(net, { framework: "cryptflow2", preset: getPreset("cryptflow2") });
@@ -155,7 +155,7 @@ export function spawnPlanners(n: number): Worker[] {
  * ```ts
  * import { modelCostParallel } from "./model_cost.ts";
  * import { getPreset } from "../he/mod.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("resnet18-cifar10", { width: 0.25 });
  * const t = await modelCostParallel(net, { framework: "gazelle", preset: getPreset("gazelle") }, 2);

@@ -188,7 +188,7 @@ export interface NetworkNonlinear {
  * @example
  * ```ts
  * import { networkNonlinear } from "./nonlinear.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const c = networkNonlinear(buildZoo("vgg16-cifar10", { width: 0.125 }), "cryptflow2", 37);
  * if (c.relus === 0 || c.bits === 0 || c.uncosted.length !== 0) throw new Error();

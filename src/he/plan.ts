@@ -511,7 +511,7 @@ export interface LayerProgram {
  * ```ts
  * import { programOf } from "./plan.ts";
  * import { getPreset } from "./presets.ts";
- * import { planGazelleFc } from "../frameworks/gazelle/fc.ts";
+ * import { planGazelleFc } from "../frameworks/mod.ts";
  *
  * const plan = planGazelleFc(
  *   { name: "fc", shape: { kind: "fc", in: 4, out: 2 }, weights: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) },
@@ -538,7 +538,7 @@ export function programOf(plan: LayerPlan): LayerProgram {
  * ```ts
  * import { countProgram, programOf } from "./plan.ts";
  * import { getPreset } from "./presets.ts";
- * import { planGazelleFc } from "../frameworks/gazelle/fc.ts";
+ * import { planGazelleFc } from "../frameworks/mod.ts";
  *
  * const plan = planGazelleFc(
  *   { name: "fc", shape: { kind: "fc", in: 4, out: 2 }, weights: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) },

@@ -204,7 +204,7 @@ class TieSearch {
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { channelTies, quantizedLayers } from "../nn/mod.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const states = new Map(quantizedLayers(net).map(({ layer }) => {

@@ -18,8 +18,8 @@ export type Permutations = ReadonlyMap<string, Int32Array>;
  * @example
  * ```ts
  * import { tieKey } from "./permute.ts";
- * import { channelTies } from "../nn/network.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { channelTies } from "../nn/mod.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const [first] = channelTies(buildZoo("vgg16-cifar10", { width: 0.125 }));
  * if (tieKey(first) !== first.tensors[0]) throw new Error();
@@ -47,7 +47,7 @@ export interface LayerMove {
  * @example
  * ```ts
  * import { layerMoves } from "./permute.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const moves = layerMoves(buildZoo("vgg16-cifar10", { width: 0.125 }));
  * const fc = moves.get("classifier")!;
@@ -122,7 +122,7 @@ export function permuteWeights<T extends Float64Array | Float32Array | Uint8Arra
  * @example
  * ```ts
  * import { layerMoves, movePerms } from "./permute.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const mv = layerMoves(buildZoo("vgg16-cifar10", { width: 0.125 })).get("features.3")!;
  * const p = Int32Array.from({ length: 8 }, (_, i) => 7 - i);
@@ -159,7 +159,7 @@ export function invert(perm: Int32Array): Int32Array {
  * @example
  * ```ts
  * import { checkPermutations } from "./permute.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * try {
  *   checkPermutations(buildZoo("vgg16-cifar10", { width: 0.125 }), new Map([["x", Int32Array.from([0])]]), "m.json");
@@ -199,9 +199,9 @@ export function checkPermutations(net: Network, perms: Permutations, source: str
  * @example
  * ```ts
  * import { permuteNetwork } from "./permute.ts";
- * import { forward } from "../nn/forward.ts";
- * import { channelTies } from "../nn/network.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { forward } from "../nn/mod.ts";
+ * import { channelTies } from "../nn/mod.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("resnet18-cifar10", { width: 0.125 });
  * const tie = channelTies(net).find((t) => !t.fixed)!;
@@ -255,7 +255,7 @@ export function permuteNetwork(net: Network, perms: Permutations): Network {
  * @example
  * ```ts
  * import { permuteMasks } from "./permute.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const m = permuteMasks(net, new Map([["classifier", new Uint8Array(640).fill(1)]]), new Map());

@@ -206,7 +206,7 @@ interface Ranking {
  * ```ts
  * import { prune } from "./prune.ts";
  * import { getPreset } from "../he/mod.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const opts = { framework: "gazelle", preset: getPreset("gazelle"), budget: { kind: "sparsity", ratio: 0.5 } } as const;
@@ -532,7 +532,7 @@ function completeByKind(
  * @example
  * ```ts
  * import { topOneAgreement } from "./prune.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * if (topOneAgreement(net, net, 2, 1) !== 1) throw new Error();

@@ -315,7 +315,7 @@ export function denseMs(state: ProxyState): number {
  * @example
  * ```ts
  * import { perLayerBudget } from "./select.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const b = perLayerBudget(buildZoo("vgg16-cifar10", { width: 0.125 }), 0.3);
  * if (b.kind !== "layers" || Object.keys(b.ratios).length !== 14) throw new Error();

@@ -53,8 +53,8 @@ function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pr
  * @example
  * ```ts
  * import { costPct } from "./charts.ts";
- * import { MEASURED_UNIT_COSTS } from "../he/unit_costs.ts";
- * import { zeroCounts } from "../he/plan.ts";
+ * import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
+ * import { zeroCounts } from "../he/mod.ts";
  *
  * const dense = { ...zeroCounts(), mult: 10 }, pruned = { ...zeroCounts(), mult: 5 };
  * const row = { layers: [{ name: "l", kind: "conv", dense, pruned, predicted_ms_dense: 0, predicted_ms: 0 }] };
@@ -76,7 +76,7 @@ function title(r: Results): string {
  * @example
  * ```ts
  * import { totalCostChart } from "./charts.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
@@ -176,7 +176,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
  * @example
  * ```ts
  * import { layerChart } from "./charts.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const c = layerChart(r, "vgg16-cifar10", "gazelle")!;
@@ -244,7 +244,7 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
  * @example
  * ```ts
  * import { timeChart } from "./charts.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
@@ -330,7 +330,7 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
  * @example
  * ```ts
  * import { tradeoffChart } from "./charts.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
@@ -391,7 +391,7 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
  * @example
  * ```ts
  * import { nonlinearChart } from "./charts.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * if (nonlinearChart(r).rows.length !== 2 * r.nonlinear.length) throw new Error();
@@ -448,7 +448,7 @@ export function nonlinearChart(r: Results): Chart {
  * @example
  * ```ts
  * import { isoChart } from "./charts.ts";
- * import type { Results } from "../study/results.ts";
+ * import type { Results } from "../study/mod.ts";
  *
  * const row = (method: string, budget: number, cost_pct: number, finetuned: number) => ({
  *   model: "vgg16-fashionmnist-trained", framework: "gazelle", method, budget, seed: 1, cost_pct,
@@ -613,7 +613,7 @@ export function isoChart(r: Results): Chart | null {
  * @example
  * ```ts
  * import { allCharts } from "./charts.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);

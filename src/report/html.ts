@@ -28,7 +28,7 @@ function table(rows: Chart["rows"]): string {
  * @example
  * ```ts
  * import { headline } from "./html.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
@@ -113,7 +113,7 @@ function isoCell(
  * @example
  * ```ts
  * import { isoLines } from "./html.ts";
- * import type { Results } from "../study/results.ts";
+ * import type { Results } from "../study/mod.ts";
  *
  * const iso = (method: string, cost_pct: number) => ({ model: "m", framework: "f", method, delta: 1,
  *   unpruned: 0.9, cost_pct, cost_min: cost_pct, cost_max: cost_pct, seeds: [{ seed: 1, cost_pct, reading: "interpolated" }] });
@@ -188,7 +188,7 @@ function pruningLead(r: Results): string {
  * ```ts
  * import { agreement } from "./html.ts";
  * import { allCharts } from "./charts.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
@@ -296,7 +296,7 @@ export function summaryMarkdown(
  * ```ts
  * import { indexHtml } from "./html.ts";
  * import { allCharts } from "./charts.ts";
- * import { readResults } from "../study/results.ts";
+ * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);

@@ -88,7 +88,7 @@ export function cpuModel(): string {
  * @example
  * ```ts
  * import { buildManifest } from "./manifest.ts";
- * import { getPreset } from "../he/presets.ts";
+ * import { getPreset } from "../he/mod.ts";
  *
  * const m = buildManifest([getPreset("gazelle-secure")], { weights: 1 }, "synthetic");
  * if (m.presets[0].security !== "128-bit secure") throw new Error();

@@ -24,9 +24,9 @@ export interface PruneFile {
  * @example
  * ```ts
  * import { pruneFileText, readPruneFile } from "./prune_file.ts";
- * import { prune } from "../prune/prune.ts";
+ * import { prune } from "../prune/mod.ts";
  * import { getPreset } from "../he/mod.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const r = prune(net, { method: "mosaic", framework: "gazelle", preset: getPreset("gazelle"), budget: { kind: "sparsity", ratio: 0.5 }, fidelitySamples: 0 });
@@ -65,7 +65,7 @@ export async function pruneFileText(
  * @example
  * ```ts
  * import { readPruneFile } from "./prune_file.ts";
- * import { buildZoo } from "../nn/zoo.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
  * try {
  *   await readPruneFile("[]", "x.json", buildZoo("vgg16-cifar10", { width: 0.125 }));

@@ -166,7 +166,7 @@ export async function benchModel(
  * @example
  * ```ts
  * import { runStudy } from "./run.ts";
- * import { NATIVE_SEAL_RATIOS } from "../cost/op_weights.ts";
+ * import { NATIVE_SEAL_RATIOS } from "../cost/mod.ts";
  *
  * const r = await runStudy(
  *   { profile: "quick", width: 0.25, models: ["vgg16-cifar10"], frameworks: ["gazelle"], budgets: [0.5], default_budget: 0.5, seed: 1 },

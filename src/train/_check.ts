@@ -24,7 +24,7 @@ function outputClasses(net: Network): number {
  * @example An unfitted set is refused
  * ```ts
  * import { checkData } from "./_check.ts";
- * import { tinyResidual } from "../nn/fixtures.ts";
+ * import { tinyResidual } from "../nn/mod.ts";
  *
  * const set = {
  *   name: "s", n: 1, c: 1, h: 8, w: 8, pixels: new Uint8Array(64), labels: new Uint8Array(1),

@@ -129,8 +129,8 @@ type Grads = Map<Param, tf.Tensor>;
  * import * as tf from "@tensorflow/tfjs-core";
  * import { loadTfjs } from "./_backend.ts";
  * import { TfModel } from "./_model.ts";
- * import { tinyResidual } from "../../nn/fixtures.ts";
- * import { forward } from "../../nn/forward.ts";
+ * import { tinyResidual } from "../../nn/mod.ts";
+ * import { forward } from "../../nn/mod.ts";
  *
  * await loadTfjs();
  * const net = tinyResidual();

@@ -35,7 +35,7 @@ type Pending = {
  * @example Evaluate a tiny network in a Worker
  * ```ts
  * import { TfjsEngine } from "./engine.ts";
- * import { tinyResidual } from "../../nn/fixtures.ts";
+ * import { tinyResidual } from "../../nn/mod.ts";
  *
  * const engine = new TfjsEngine({ workers: 1 });
  * const data = {

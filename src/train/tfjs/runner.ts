@@ -43,7 +43,7 @@ function input(batch: Batch, set: ImageSet): tf.Tensor4D {
  * @example Two steps of a tiny network
  * ```ts
  * import { trainInProcess } from "./runner.ts";
- * import { tinyResidual } from "../../nn/fixtures.ts";
+ * import { tinyResidual } from "../../nn/mod.ts";
  *
  * const net = tinyResidual();
  * const data = {
@@ -176,7 +176,7 @@ export interface StepBench {
  * @example
  * ```ts
  * import { prepareStep } from "./runner.ts";
- * import { tinyResidual } from "../../nn/fixtures.ts";
+ * import { tinyResidual } from "../../nn/mod.ts";
  *
  * const bench = await prepareStep(tinyResidual(), 8);
  * const first = bench.step(), second = bench.step();
