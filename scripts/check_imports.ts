@@ -83,7 +83,9 @@ async function* tsFiles(root: string, dir = ""): AsyncGenerator<string> {
 const SPECIFIER = /(?:from\s+|import\s*\(\s*)"(\.{1,2}\/[^"]+\.ts)"/g;
 
 /** Collect the relative imports of every file under `root` (src/, scripts/, bench/, mod.ts). */
-export async function collectImports(root: string): Promise<{ files: number; edges: ImportEdge[] }> {
+export async function collectImports(
+  root: string,
+): Promise<{ files: number; edges: ImportEdge[] }> {
   const edges: ImportEdge[] = [];
   let files = 0;
   for await (const file of tsFiles(root)) {
@@ -94,7 +96,12 @@ export async function collectImports(root: string): Promise<{ files: number; edg
     text.split("\n").forEach((line, i) => {
       for (const m of line.matchAll(SPECIFIER)) {
         const docExample = /^\s*\*/.test(line);
-        edges.push({ from: file, to: normalize(dir, m[1]), line: i + 1, test: isTest || docExample });
+        edges.push({
+          from: file,
+          to: normalize(dir, m[1]),
+          line: i + 1,
+          test: isTest || docExample,
+        });
       }
     });
   }
@@ -144,9 +151,10 @@ async function main(): Promise<number> {
   console.log(`${r.files} files, ${r.edges.length} relative imports`);
   console.log("imports between folders (code, not tests):");
   for (const k of keys) console.log(`  ${k.padEnd(24)} ${r.folderEdges.get(k)}`);
-  const upward = r.edges.filter((e) =>
-    e.test && folderOf(e.from) !== folderOf(e.to) && rank(folderOf(e.to)) > rank(folderOf(e.from))
-  ).length;
+  const upward =
+    r.edges.filter((e) =>
+      e.test && folderOf(e.from) !== folderOf(e.to) && rank(folderOf(e.to)) > rank(folderOf(e.from))
+    ).length;
   console.log(`tests and doc examples reaching upward through faces: ${upward}`);
   for (const v of r.violations) console.log(`violation: ${v}`);
   console.log(`${r.violations.length} violations`);

@@ -1,0 +1,42 @@
+import { assert, assertEquals } from "@std/assert";
+
+import { readJson, runOk, tempDir } from "./_cli_testing.ts";
+
+Deno.test("deno task calibrate writes unit costs the report then predicts with, beside user op weights", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  await runOk("calibrate.ts", ["--out", `${dir}/calibration.json`]);
+  const doc = await readJson(`${dir}/calibration.json`);
+  assertEquals(doc.format, "mosaic-bench-calibration/1");
+  for (const fw of ["gazelle", "cryptflow2"]) {
+    assert(doc.unit_costs[fw].keySwitch > doc.unit_costs[fw].mult, fw);
+    assert(doc.unit_costs[fw].mult > doc.unit_costs[fw].add, fw);
+  }
+  assert(doc.manifest.presets.length === 2);
+  await Deno.writeTextFile(
+    `${dir}/w.json`,
+    JSON.stringify({ name: "rotations only", keySwitch: 1 }),
+  );
+  await runOk("report.ts", [
+    "--models",
+    "vgg16-cifar10",
+    "--frameworks",
+    "gazelle",
+    "--budgets",
+    "0.7",
+    "--no-bench",
+    "--op-weights",
+    `${dir}/w.json`,
+    "--out-dir",
+    dir,
+  ]);
+  const results = await readJson(`${dir}/results.json`);
+  assert(results.manifest.unit_costs_name.startsWith("calibrated node-seal"));
+  assertEquals(results.manifest.unit_costs.gazelle.keySwitch, doc.unit_costs.gazelle.keySwitch);
+  const spec = await readJson(`${dir}/charts/total_cost.vl.json`);
+  const names = new Set(spec.data.values.map((v: { weights: string }) => v.weights));
+  assert(
+    names.has("rotations only") && names.has(results.manifest.unit_costs_name),
+    [...names].join(),
+  );
+});
