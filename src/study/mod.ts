@@ -56,6 +56,7 @@ export {
   studyVariants,
 } from "./study.ts";
 export { benchModel, calibratedWeights, type LoopOptions, runStudy } from "./run.ts";
+export { BENCH_DIR, benchFileOf, MODEL_BENCH_FILES } from "./bench_files.ts";
 export {
   type AccuracyPoint,
   isoCost,

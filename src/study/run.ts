@@ -9,6 +9,7 @@
 import { MEASURED_UNIT_COSTS, unitCostsFor } from "../he/mod.ts";
 import { type NamedWeights, readCalibration } from "../cost/mod.ts";
 import { networkHash, sha256Hex } from "../nn/mod.ts";
+import { benchFileOf } from "./bench_files.ts";
 import { buildManifest } from "./manifest.ts";
 import { UserError } from "../base/mod.ts";
 import {
@@ -75,17 +76,16 @@ export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
   };
 }
 
-/** Run one model's bench file and read its timings (a failing or wrong layer is an error).
+/** Run one model's bench file (found in the registry, `bench_files.ts`) and read its timings (a
+ * failing or wrong layer is an error).
  *
- * @example
+ * @example A model with no registered bench file is refused before anything runs
  * ```ts
+ * import { assertRejects } from "@std/assert";
  * import { benchModel } from "./run.ts";
  *
- * try {
- *   await benchModel("lenet-mnist", ["gazelle"], { profile: "quick", models: [], frameworks: [], budgets: [0.7], default_budget: 0.7, width: 0.25, seed: 1 });
- * } catch (e) {
- *   console.log((e as Error).message); // no bench file for lenet-mnist …
- * }
+ * const spec = { profile: "quick", models: [], frameworks: [], budgets: [0.7], default_budget: 0.7, width: 0.25, seed: 1 } as const;
+ * await assertRejects(() => benchModel("lenet-mnist", ["gazelle"], spec), Error, "no bench file");
  * ```
  */
 export async function benchModel(
@@ -94,14 +94,7 @@ export async function benchModel(
   spec: StudySpec,
   progress: (line: string) => void = () => {},
 ): Promise<TimingRow[]> {
-  const file = new URL(`../../bench/${model.replaceAll("-", "_")}_bench.ts`, import.meta.url);
-  try {
-    await Deno.stat(file);
-  } catch {
-    throw new UserError(
-      `no bench file for ${model} (bench/${model.replaceAll("-", "_")}_bench.ts)`,
-    );
-  }
+  const file = benchFileOf(model);
   const cmd = new Deno.Command(Deno.execPath(), {
     args: ["bench", "--json", "--allow-read", "--allow-env", file.pathname],
     env: {
