@@ -38,24 +38,37 @@ function readText(path: string): string | undefined {
   }
 }
 
+/** The checkout this module belongs to (two folders up from `src/study/`). */
+const REPO_ROOT = new URL("../../", import.meta.url);
+
 /**
- * The current commit, read from `.git` (no subprocess), or "unknown".
+ * The current commit of the checkout at `root` (default: this module's own checkout), read from
+ * `.git` with no subprocess, or "unknown" outside a git checkout. A linked worktree's `.git` is a
+ * file naming its git directory; its refs live in the common directory.
  *
- * @example
+ * @example 40 hex digits in a checkout; "unknown" where there is none
  * ```ts
+ * import { assertEquals, assertMatch } from "@std/assert";
  * import { gitSha } from "./manifest.ts";
  *
- * console.log(gitSha()); // 40 hex digits, or "unknown" outside a git checkout
+ * assertMatch(gitSha(), /^([0-9a-f]{40}|unknown)$/);
+ * assertEquals(gitSha(await Deno.makeTempDir()), "unknown");
  * ```
  */
-export function gitSha(root = "."): string {
-  const head = readText(`${root}/.git/HEAD`)?.trim();
+export function gitSha(root: string | URL = REPO_ROOT): string {
+  const base = typeof root === "string" ? root : root.pathname;
+  let gitDir = `${base.replace(/\/$/, "")}/.git`;
+  const pointer = /^gitdir: (.+)$/m.exec(readText(gitDir) ?? "")?.[1].trim();
+  if (pointer) gitDir = pointer.startsWith("/") ? pointer : `${base}/${pointer}`;
+  const common = readText(`${gitDir}/commondir`)?.trim();
+  const commonDir = common ? (common.startsWith("/") ? common : `${gitDir}/${common}`) : gitDir;
+  const head = readText(`${gitDir}/HEAD`)?.trim();
   if (!head) return "unknown";
   if (!head.startsWith("ref: ")) return head;
   const ref = head.slice(5);
-  const loose = readText(`${root}/.git/${ref}`)?.trim();
+  const loose = readText(`${gitDir}/${ref}`)?.trim() ?? readText(`${commonDir}/${ref}`)?.trim();
   if (loose) return loose;
-  const packed = readText(`${root}/.git/packed-refs`) ?? "";
+  const packed = readText(`${commonDir}/packed-refs`) ?? "";
   const line = packed.split("\n").find((l) => l.endsWith(` ${ref}`));
   return line?.split(" ")[0] ?? "unknown";
 }
