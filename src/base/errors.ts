@@ -19,5 +19,6 @@
  * ```
  */
 export class UserError extends Error {
+  /** Always "UserError", so the CLI can tell bad input from a bug. */
   override name = "UserError";
 }

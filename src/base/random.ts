@@ -17,6 +17,7 @@
  */
 export class SeededRng {
   #state: number;
+  /** Start the sequence at `seed` (taken as an unsigned 32-bit integer). */
   constructor(seed: number) {
     this.#state = seed >>> 0;
   }

@@ -35,8 +35,6 @@ export {
   type ModelCostOptions,
   modelCostParallel,
   spawnPlanners,
-  type WorkerJob,
-  type WorkerRow,
 } from "./model_cost.ts";
 export {
   CALIBRATION_FORMAT,

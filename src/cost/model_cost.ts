@@ -143,7 +143,7 @@ function workEstimate(l: FloatLayer): number {
 export function spawnPlanners(n: number): Worker[] {
   return Array.from(
     { length: n },
-    () => new Worker(new URL("./model_cost_worker.ts", import.meta.url), { type: "module" }),
+    () => new Worker(new URL("./_model_cost_worker.ts", import.meta.url), { type: "module" }),
   );
 }
 
