@@ -23,15 +23,17 @@ export interface Graph {
  * Split a network into a JSON graph (arrays replaced by [offset, length] into `params`) and the
  * flat parameters.
  *
- * @example
+ * @example A network survives the round trip; the graph stays small
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { graphOf, networkFrom } from "./_exchange.ts";
  * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("resnet18-fashionmnist", { width: 0.0625 });
  * const { graph, params } = graphOf(net, "p.f32");
  * const back = networkFrom(net, graph, params);
- * if (back.nodes.length !== net.nodes.length || JSON.stringify(graph).length > 1e5) throw new Error();
+ * assertEquals(back.nodes.length, net.nodes.length);
+ * assert(JSON.stringify(graph).length <= 1e5);
  * ```
  */
 export function graphOf(net: Network, file: string): { graph: Graph; params: Float32Array } {

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { MaskSet, Network } from "../nn/mod.ts";
-import type { ImageSet } from "../nn/mod.ts";
+import type { ImageSet, MaskSet, Network } from "../nn/mod.ts";
 import type { Schedule } from "./schedule.ts";
 
 /** Optimizer and loss settings shared by both engines (SGD with Nesterov off). */
@@ -22,9 +21,13 @@ export interface Optimizer {
 
 /** One training run: a network, its data, the compiled schedule, and optional fixed masks. */
 export interface TrainJob {
+  /** The network to train (its parameters are the start; it is not modified). */
   readonly net: Network;
+  /** The training set, already fitted to the network (`fitToNetwork`). */
   readonly data: ImageSet;
+  /** The steps: `compileSchedule(recipe, data.n)` (sample order, augmentation, learning rates). */
   readonly schedule: Schedule;
+  /** Momentum, weight decay and optional distillation of the SGD steps. */
   readonly optimizer: Optimizer;
   /**
    * Fixed 0/1 masks per Conv/Gemm layer name (weight layout of the IR). Masked weights are zero
@@ -52,12 +55,15 @@ export interface TrainResult {
 
 /** Top-1 accuracy and the predicted class of every image. */
 export interface Evaluation {
+  /** Fraction of images whose top-1 class is the label, in [0, 1] (0 for an empty set). */
   readonly accuracy: number;
+  /** Predicted class of every image, in the set's order. */
   readonly predictions: Uint16Array;
+  /** Images per wall-clock second of inference (not of loading). */
   readonly samplesPerSecond: number;
 }
 
-/** A training engine. */
+/** A training engine: opened by `openEngine`, closed by `close()`. */
 export interface TrainEngine {
   /** `tfjs` or `torch`. */
   readonly name: string;

@@ -3,7 +3,7 @@ import { buildZoo, fitToNetwork, linearNodes, loadFashionMnist } from "../nn/mod
 import { SeededRng } from "../base/mod.ts";
 import { compileSchedule } from "./schedule.ts";
 import { findTorch, TorchEngine } from "./torch.ts";
-import { TfjsEngine } from "./tfjs/mod.ts";
+import { TfjsEngine } from "./tfjs/_engine.ts";
 import { initForTraining } from "./init.ts";
 import { prunedNonZero } from "./finetune.ts";
 

@@ -22,29 +22,44 @@ export const FINETUNE_RECIPE: Recipe = {
   seed: 1,
 };
 
-/** Distillation from the unpruned model, when asked for. */
+/**
+ * Distillation from the unpruned model, when asked for: loss = (1−α)·CE + α·T²·KL with α = 0.5
+ * and temperature T = 4.
+ */
 export const DEFAULT_DISTILL = { alpha: 0.5, temperature: 4 } as const;
 
 /** What a fine-tune needs. Every image set is already fitted to the network. */
 export interface FinetuneInput {
+  /** The engine that trains and evaluates (`openEngine`); the caller closes it. */
   readonly engine: TrainEngine;
   /** The unpruned network, already permuted (pruned weights may still be non-zero). */
   readonly net: Network;
+  /** Fixed 0/1 masks per Conv/Gemm layer name (0 = pruned), in the IR's weight layout. */
   readonly masks: MaskSet;
+  /** The training set the recipe runs over. */
   readonly train: ImageSet;
+  /** The set the accuracies before and after are measured on. */
   readonly test: ImageSet;
+  /** The recipe, compiled over `train` (`FINETUNE_RECIPE` in the study). */
   readonly recipe: Recipe;
+  /**
+   * Distil from `net` (the unpruned network as the teacher): α weighs the KL term, T is the
+   * softmax temperature (`DEFAULT_DISTILL` when asked for). Absent: cross-entropy only.
+   */
   readonly distill?: { readonly alpha: number; readonly temperature: number };
+  /** Progress line receiver (stderr in the CLIs). */
   readonly progress?: (line: string) => void;
 }
 
 /** Accuracy before and after, the tuned network, and the engine's run. */
 export interface FinetuneOutcome {
+  /** The fine-tuned network; not one pruned weight is non-zero. */
   readonly net: Network;
   /** Test accuracy of the masked network before fine-tuning. */
   readonly oneShot: number;
   /** Test accuracy after fine-tuning. */
   readonly tuned: number;
+  /** The engine's training run (losses per step, seconds, samples/s). */
   readonly run: TrainResult;
 }
 

@@ -16,18 +16,20 @@ function normal(rng: SeededRng): number {
 }
 
 /**
- * The network with freshly initialized parameters (structure unchanged).
+ * The network with freshly initialized parameters (structure unchanged), drawn from `seed`; its
+ * `weights` reads "untrained (fresh init, seed N)".
  *
- * @example
+ * @example Conv weights are He-normal over the fan-out
  * ```ts
+ * import { assert, assertStringIncludes } from "@std/assert";
  * import { initForTraining } from "./init.ts";
  * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = initForTraining(buildZoo("vgg16-fashionmnist", { width: 0.125 }), 1);
  * const conv = net.nodes[0] as { weight: Float32Array };
  * const sd = Math.sqrt(conv.weight.reduce((s, w) => s + w * w, 0) / conv.weight.length);
- * if (Math.abs(sd - Math.sqrt(2 / (8 * 9))) > 0.1) throw new Error(`sd ${sd}`);
- * if (!net.weights.startsWith("untrained")) throw new Error();
+ * assert(Math.abs(sd - Math.sqrt(2 / (8 * 9))) <= 0.1, `sd ${sd}`); // 8 outputs, 3×3 kernel
+ * assertStringIncludes(net.weights, "untrained");
  * ```
  */
 export function initForTraining(net: Network, seed: number): Network {

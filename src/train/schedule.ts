@@ -12,12 +12,15 @@ import { SeededRng, UserError } from "../base/mod.ts";
 export interface Recipe {
   /** Passes over the training set; fractional values take a prefix of the last pass. */
   readonly epochs: number;
+  /** Samples per optimizer step, in [1, 4096]. */
   readonly batchSize: number;
   /** Peak learning rate. */
   readonly lr: number;
   /** `onecycle`: linear warm-up over the first 15% of steps, then cosine to lr/1000; `cosine`; `constant`. */
   readonly lrSchedule: "onecycle" | "cosine" | "constant";
+  /** SGD momentum μ (v = μ·v + g), in [0, 1). */
   readonly momentum: number;
+  /** L2 weight decay of Conv and Gemm weights, in [0, 1). */
   readonly weightDecay: number;
   /** Random horizontal flip (probability ½) and random translation by up to `shift` pixels. */
   readonly augment: { readonly flip: boolean; readonly shift: number };
@@ -27,6 +30,7 @@ export interface Recipe {
 
 /** The compiled recipe: what each step does. */
 export interface Schedule {
+  /** Samples per step (the recipe's). */
   readonly batchSize: number;
   /** Number of optimizer steps (the last batch may be short). */
   readonly steps: number;

@@ -8,12 +8,19 @@ import { UserError } from "../base/mod.ts";
 import type { TrainEngine } from "./engine.ts";
 import { findTorch, TorchEngine } from "./torch.ts";
 
-/** Engine names a user can ask for. */
-export const ENGINES = ["auto", "torch", "tfjs"] as const;
-/** An engine name. */
-export type EngineName = typeof ENGINES[number];
+/**
+ * A training engine to open: `torch` (PyTorch through `torch_engine.py`), `tfjs` (tfjs-wasm in
+ * Workers), or `auto` (torch when `findTorch` finds a Python with torch, else tfjs).
+ */
+export type EngineName = "auto" | "torch" | "tfjs";
 
-/** Check an `--engine` value. */
+/** Engine names a user can ask for, in the order `--engine`'s error lists them. */
+const ENGINES: readonly EngineName[] = ["auto", "torch", "tfjs"];
+
+/**
+ * Check an `--engine` value: undefined means `auto`; a value that is not an {@link EngineName}
+ * throws a `UserError` listing the names.
+ */
 export function engineFlag(value: string | undefined): EngineName {
   const v = value ?? "auto";
   if (!(ENGINES as readonly string[]).includes(v)) {
@@ -23,8 +30,10 @@ export function engineFlag(value: string | undefined): EngineName {
 }
 
 /**
- * Open an engine. `jobs` is how many training jobs will run side by side (torch then gives each
- * process cores/jobs threads; tfjs runs one Worker per job).
+ * Open an engine. `opts.jobs` is how many training jobs will run side by side (default 1, at most
+ * the core count): torch then gives each job process cores/jobs threads; tfjs runs up to one
+ * Worker per job. When no Python with torch is found, `auto` opens tfjs and `torch` throws a
+ * `UserError`. Close the engine when done.
  */
 export async function openEngine(
   name: EngineName,
@@ -41,6 +50,6 @@ export async function openEngine(
       );
     }
   }
-  const { TfjsEngine } = await import("./tfjs/mod.ts");
+  const { TfjsEngine } = await import("./tfjs/_engine.ts");
   return new TfjsEngine({ workers: jobs });
 }

@@ -16,7 +16,9 @@ const SCRIPT = new URL("./torch_engine.py", import.meta.url).pathname;
 
 /** A Python interpreter with torch, and torch's version. */
 export interface TorchPython {
+  /** The interpreter as it is run: a command on PATH (`python3`) or a path (`/usr/bin/python3`). */
   readonly python: string;
+  /** `torch.__version__` in that interpreter, e.g. "1.13.0". */
   readonly torch: string;
 }
 
@@ -39,14 +41,18 @@ async function probe(python: string): Promise<TorchPython | undefined> {
 }
 
 /**
- * Find a Python with torch (cached for the process); undefined when none is found.
+ * Find a Python with torch (probed once per process): `MOSAIC_PYTHON` if set (a `UserError` if it
+ * cannot import torch), else the first of `python3` and `/usr/bin/python3` that can; undefined
+ * when none can.
  *
- * @example
+ * @example Probe once, get a torch version
  * ```ts
  * import { findTorch } from "./torch.ts";
+ * import { assert, assertMatch } from "@std/assert";
  *
  * const t = await findTorch();
- * console.log(t ? `torch ${t.torch} in ${t.python}` : "no torch here");
+ * if (t) assertMatch(t.torch, /^\d+\.\d+/); // e.g. torch 1.13.0 in /usr/bin/python3
+ * assert(findTorch() === findTorch()); // probed once per process
  * ```
  */
 export function findTorch(): Promise<TorchPython | undefined> {
@@ -82,6 +88,7 @@ export class TorchEngine implements TrainEngine {
   readonly #python: string;
   readonly #threads: number;
 
+  /** An engine running `found.python`, with `opts.threads` torch threads per job process (default 1). */
   constructor(found: TorchPython, opts: { threads?: number } = {}) {
     this.#python = found.python;
     this.#threads = opts.threads ?? 1;

@@ -1,14 +1,9 @@
 /**
- * The tfjs training engine (tfjs-core + tfjs-backend-wasm inside Deno): a Worker pool behind the
- * `TrainEngine` interface, and the in-process runner each Worker uses.
+ * The tfjs engine's step benchmark (what `bench/train_bench.ts` times): one SGD step of a network
+ * in this isolate, with tfjs-core and tfjs-backend-wasm. Importing this module loads tfjs; the
+ * engine itself (a Worker pool behind `TrainEngine`) is opened with `openEngine("tfjs")` from
+ * `src/train/mod.ts`.
  *
  * @module
  */
-export { TfjsEngine, type TfjsEngineOptions } from "./engine.ts";
-export {
-  evaluateInProcess,
-  logitsInProcess,
-  prepareStep,
-  type StepBench,
-  trainInProcess,
-} from "./runner.ts";
+export { prepareStep, type StepBench } from "./runner.ts";

@@ -4,7 +4,7 @@ import { UserError } from "../../base/mod.ts";
 import { SHIPPED } from "./_test_util.ts";
 import { compileSchedule } from "../schedule.ts";
 import type { TrainJob } from "../engine.ts";
-import { TfjsEngine } from "./engine.ts";
+import { TfjsEngine } from "./_engine.ts";
 import { evaluateInProcess, trainInProcess } from "./runner.ts";
 import { tinyNet } from "./_test_util.ts";
 

@@ -34,7 +34,7 @@ type Pending = {
  *
  * @example Evaluate a tiny network in a Worker
  * ```ts
- * import { TfjsEngine } from "./engine.ts";
+ * import { TfjsEngine } from "./_engine.ts";
  * import { tinyResidual } from "../../nn/mod.ts";
  *
  * const engine = new TfjsEngine({ workers: 1 });
@@ -60,6 +60,7 @@ export class TfjsEngine implements TrainEngine {
   #nextId = 1;
   #closed = false;
 
+  /** A pool of at most `opts.workers` Workers, started on demand; a `UserError` if not ≥ 1. */
   constructor(opts: TfjsEngineOptions = {}) {
     const workers = opts.workers ?? navigator.hardwareConcurrency;
     if (!(Number.isInteger(workers) && workers >= 1)) {
