@@ -44,9 +44,11 @@ async function probe(python: string): Promise<TorchPython | undefined> {
  * @example
  * ```ts
  * import { findTorch } from "./torch.ts";
+ * import { assert, assertMatch } from "@std/assert";
  *
  * const t = await findTorch();
- * console.log(t ? `torch ${t.torch} in ${t.python}` : "no torch here");
+ * if (t) assertMatch(t.torch, /^\d+\.\d+/); // e.g. torch 1.13.0 in /usr/bin/python3
+ * assert(findTorch() === findTorch()); // probed once per process
  * ```
  */
 export function findTorch(): Promise<TorchPython | undefined> {
