@@ -142,12 +142,13 @@ function decodeJpeg(bytes: Uint8Array, path: string, size: number, out: Uint8Arr
  * @example
  * ```ts
  * import { loadTinyImageNet } from "./datasets.ts";
+ * import { assertRejects } from "@std/assert";
  *
- * try {
- *   await loadTinyImageNet("/nonexistent");
- * } catch (e) {
- *   console.log((e as Error).message); // Tiny ImageNet class list not found: …
- * }
+ * await assertRejects(
+ *   () => loadTinyImageNet("/nonexistent"),
+ *   Error,
+ *   "Tiny ImageNet class list not found: /nonexistent/wnids.txt is missing",
+ * );
  * ```
  */
 export async function loadTinyImageNet(
@@ -307,13 +308,14 @@ export async function loadDataset(
  * ```ts
  * import { loadDatasetFor } from "./datasets.ts";
  * import { buildZoo } from "./zoo.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const set = await loadDatasetFor(buildZoo("vgg16-cifar10", { width: 0.125 }), {
  *   data: "fashion-mnist",
  *   limit: 4,
  * });
- * if (set.c !== 3 || set.h !== 32) throw new Error();
- * console.log(set.fitted); // grey repeated to 3 channels, padded 28×28→32×32 with 0
+ * assertEquals([set.n, set.c, set.h, set.w], [4, 3, 32, 32]);
+ * assertEquals(set.fitted, "grey repeated to 3 channels, padded 28×28→32×32 with 0");
  * ```
  */
 export async function loadDatasetFor(net: Network, req: DataRequest = {}): Promise<LoadedSet> {

@@ -49,9 +49,10 @@ async function loadTrained(name: string): Promise<Network> {
  * @example
  * ```ts
  * import { loadModel } from "./load.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const net = await loadModel("resnet18-cifar10", { width: 0.25 });
- * console.log(net.name); // resnet18-cifar10@0.25
+ * assertEquals([net.name, net.input.c, net.input.h], ["resnet18-cifar10@0.25", 3, 32]);
  * ```
  */
 export async function loadModel(model: string, opts: ZooOptions = {}): Promise<Network> {

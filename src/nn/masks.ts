@@ -125,13 +125,14 @@ export async function maskFileText(
  * ```ts
  * import { readMaskFile } from "./masks.ts";
  * import { buildZoo } from "./zoo.ts";
+ * import { assertRejects } from "@std/assert";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
- * try {
- *   await readMaskFile("{not json", "bad.json", net);
- * } catch (e) {
- *   console.log((e as Error).message); // Mask file bad.json is not valid JSON: …
- * }
+ * await assertRejects(
+ *   () => readMaskFile("{not json", "bad.json", net),
+ *   Error,
+ *   "Mask file bad.json is not valid JSON",
+ * );
  * ```
  */
 export async function readMaskFile(

@@ -124,9 +124,10 @@ function outSize(h: number, k: number, s: number, p0: number, p1: number): numbe
  * ```ts
  * import { inferShapes } from "./network.ts";
  * import { buildZoo } from "./zoo.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.25 });
- * console.log(inferShapes(net).get(net.output)); // [10]
+ * assertEquals(inferShapes(net).get(net.output), [10]);
  * ```
  */
 export function inferShapes(net: Network): Map<string, TensorShape> {
@@ -250,10 +251,13 @@ export interface ChannelTie {
  * ```ts
  * import { channelTies } from "./network.ts";
  * import { buildZoo } from "./zoo.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const ties = channelTies(buildZoo("resnet18-cifar10", { width: 0.25 }));
  * // The residual stream of layer1 ties conv1 and both blocks' second convolutions.
- * console.log(ties.find((t) => t.producers.includes("conv1"))?.producers);
+ * const stream = ties.find((t) => t.producers.includes("conv1"))!;
+ * assertEquals(stream.producers, ["conv1", "layer1.0.conv2", "layer1.1.conv2"]);
+ * assertEquals(stream.channels, 16);
  * ```
  */
 export function channelTies(net: Network): ChannelTie[] {

@@ -115,9 +115,12 @@ export interface QuantizedLayer {
  * ```ts
  * import { quantizedLayers } from "./quantize.ts";
  * import { buildZoo } from "./zoo.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const layers = quantizedLayers(buildZoo("resnet18-cifar10", { width: 0.25 }));
- * console.log(layers.length, layers[0].layer.name, layers[0].layer.shape); // 21 conv1 {...}
+ * assertEquals([layers.length, layers[0].layer.name, layers[0].kind], [21, "conv1", "conv"]);
+ * const { shape } = layers[0].layer;
+ * assertEquals(shape, { kind: "conv", h: 32, w: 32, ci: 3, co: 16, k: 3, s: 1, p: 1 });
  * ```
  */
 export function quantizedLayers(net: Network, bits = 8): QuantizedLayer[] {

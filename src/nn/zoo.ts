@@ -365,9 +365,11 @@ function resnet(
  * ```ts
  * import { buildZoo } from "./zoo.ts";
  * import { linearNodes } from "./network.ts";
+ * import { assert, assertEquals } from "@std/assert";
  *
  * const net = buildZoo("resnet18-tinyimagenet", { width: 0.25, seed: 3 });
- * console.log(net.name, linearNodes(net).length, net.weights); // 21 linear layers, synthetic
+ * assertEquals([net.name, linearNodes(net).length], ["resnet18-tinyimagenet@0.25", 21]);
+ * assert(net.weights.startsWith("SYNTHETIC (seed 3"));
  * ```
  */
 export function buildZoo(model: string, opts: ZooOptions = {}): Network {

@@ -8,6 +8,7 @@
  * import { prune } from "./mod.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { buildZoo } from "../nn/mod.ts";
+ * import { assert, assertAlmostEquals } from "@std/assert";
  *
  * const net = buildZoo("resnet18-cifar10", { width: 0.125 });
  * const { report } = prune(net, {
@@ -16,7 +17,8 @@
  *   preset: getPreset("cryptflow2"),
  *   budget: { kind: "sparsity", ratio: 0.6 },
  * });
- * console.log(report.totals.cost_pct, report.totals.retained_saliency);
+ * assertAlmostEquals(report.totals.sparsity, 0.6, 0.01);
+ * assert(report.totals.cost_pct < 100 && report.totals.retained_saliency < 1);
  * ```
  *
  * @module

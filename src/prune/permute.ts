@@ -160,12 +160,13 @@ export function invert(perm: Int32Array): Int32Array {
  * ```ts
  * import { checkPermutations } from "./permute.ts";
  * import { buildZoo } from "../nn/mod.ts";
+ * import { assertThrows } from "@std/assert";
  *
- * try {
- *   checkPermutations(buildZoo("vgg16-cifar10", { width: 0.125 }), new Map([["x", Int32Array.from([0])]]), "m.json");
- * } catch (e) {
- *   console.log((e as Error).message); // m.json: permutation for "x", which is not a channel tie …
- * }
+ * assertThrows(
+ *   () => checkPermutations(buildZoo("vgg16-cifar10", { width: 0.125 }), new Map([["x", Int32Array.from([0])]]), "m.json"),
+ *   Error,
+ *   'm.json: permutation for "x", which is not a channel tie',
+ * );
  * ```
  */
 export function checkPermutations(net: Network, perms: Permutations, source: string): void {

@@ -202,32 +202,95 @@ interface Ranking {
 /**
  * Prune a network's linear layers for a framework.
  *
- * @example
+ * @example Hunter and MOSAIC at one budget
  * ```ts
  * import { prune } from "./prune.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { buildZoo } from "../nn/mod.ts";
+ * import { assert, assertAlmostEquals } from "@std/assert";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const opts = { framework: "gazelle", preset: getPreset("gazelle"), budget: { kind: "sparsity", ratio: 0.5 } } as const;
  * const h = prune(net, { ...opts, method: "hunter" });
  * const m = prune(net, { ...opts, method: "mosaic" });
- * console.log(h.report.totals.cost_pct, m.report.totals.cost_pct);
+ * for (const r of [h, m]) {
+ *   assertAlmostEquals(r.report.totals.sparsity, 0.5, 0.01);
+ *   assert(r.report.totals.cost_pct < 100);
+ * }
+ * // Only MOSAIC permutes channels.
+ * assert(h.permutations.size === 0 && m.permutations.size > 0);
  * ```
  */
 export function prune(net: Network, opts: PruneOptions): PruneResult {
   const t0 = performance.now();
   const say = opts.progress ?? (() => {});
+  const o = settingsOf(opts);
+  const ties = channelTies(net);
+  const moves = layerMoves(net, ties);
+  const layers = prepareLayers(net, opts, o, moves, say);
+  const sel = selectMasks(layers, ties, moves, opts, o, say);
+  const { masks, rows, totals } = layerReports(layers, sel, o.rank.kinds);
+  const samples = opts.fidelitySamples ?? 8;
+  let agreement: number | null = null;
+  if (samples > 0 && opts.method !== "none") {
+    say(`fidelity on ${samples} random inputs`);
+    agreement = topOneAgreement(net, maskNetwork(net, masks), samples, o.seed);
+  }
+  const report: PruneReport = {
+    model: net.name,
+    weights_source: net.weights,
+    method: opts.method,
+    framework: opts.framework,
+    conv_method: layers.find((l) => l.kind === "conv")?.s.method ?? "-",
+    preset: opts.preset.name,
+    security: securityLabel(opts.preset),
+    budget: budgetLabel(opts.budget),
+    norm: o.rank.norm,
+    importance: o.importance,
+    floor: o.rank.floor,
+    kinds: o.rank.kinds,
+    unit: opts.method === "mosaic" ? o.unitKind : "-",
+    seed: o.seed,
+    layers: rows,
+    totals,
+    ...(sel.assembly ? { assembly: sel.assembly } : {}),
+    fidelity: { samples: opts.method === "none" ? 0 : samples, top1_agreement: agreement },
+    time_ms: Math.round(performance.now() - t0),
+  };
+  return { masks, permutations: sel.permutations, report };
+}
+
+function round(v: number, digits = 3): number {
+  return Number(v.toFixed(digits));
+}
+
+/** `PruneOptions` with defaults filled in, so `prune`'s steps share one reading of them. */
+interface Settings {
+  readonly rank: Ranking;
+  readonly importance: Importance;
+  readonly unitKind: BasicUnit;
+  readonly seed: number;
+}
+
+/** `prune`'s defaults in one place; a floor outside [0, 1) is a `UserError` before any work. */
+function settingsOf(opts: PruneOptions): Settings {
   const norm = opts.norm ?? "l2";
   const importance = opts.importance ?? DEFAULT_IMPORTANCE;
   const floor = opts.floor ?? DEFAULT_FLOOR;
   if (!(floor >= 0 && floor < 1)) throw new UserError(`--floor must be in [0, 1), got ${floor}`);
   const kinds = opts.kinds ?? DEFAULT_KINDS;
   const unitKind: BasicUnit = opts.unit ?? "kernel";
-  const rank: Ranking = { norm, floor, kinds };
-  const seed = opts.seed ?? 1;
-  const ties = channelTies(net);
-  const moves = layerMoves(net, ties);
+  return { rank: { norm, floor, kinds }, importance, unitKind, seed: opts.seed ?? 1 };
+}
+
+/** Step 1: the linear layers with structures, moves, weights and importance (budget checked). */
+function prepareLayers(
+  net: Network,
+  opts: PruneOptions,
+  o: Settings,
+  moves: ReadonlyMap<string, LayerMove>,
+  say: (line: string) => void,
+): Layer[] {
   const weightsOf = new Map<string, Float32Array>();
   for (const n of net.nodes) {
     if (n.op === "Conv" || n.op === "Gemm") weightsOf.set(n.name, n.weight);
@@ -242,175 +305,194 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
       preset: opts.preset,
       method: opts.convMethod,
     });
-    const w = importance === "raw" ? weightsOf.get(spec.name)! : foldedWeights(spec);
+    const w = o.importance === "raw" ? weightsOf.get(spec.name)! : foldedWeights(spec);
     layers.push({
       name: spec.name,
       kind: spec.kind as "conv" | "fc",
       s,
       move: moves.get(spec.name)!,
       w,
-      imp: importanceOf(w, importance, norm),
+      imp: importanceOf(w, o.importance, o.rank.norm),
     });
   });
-  const all = (l: Layer) => new Uint8Array(l.s.weights).fill(1);
-  const permutations = new Map<string, Int32Array>();
-  let positionKept: Map<string, Uint8Array>;
-  let assembly: PruneReport["assembly"];
-  let completion: Map<string, Partial<Record<StructureKind, Completion>>> | undefined;
+  return layers;
+}
 
+/** What a method decides: position-space masks, plus MOSAIC's permutations and assembly stats. */
+interface Selection {
+  readonly positionKept: Map<string, Uint8Array>;
+  readonly permutations: Map<string, Int32Array>;
+  readonly assembly?: PruneReport["assembly"];
+  readonly completion?: Map<string, Partial<Record<StructureKind, Completion>>>;
+}
+
+/** Step 2, the method dispatch: none keeps all, Hunter selects in place, MOSAIC assembles first. */
+function selectMasks(
+  layers: readonly Layer[],
+  ties: ReturnType<typeof channelTies>,
+  moves: ReadonlyMap<string, LayerMove>,
+  opts: PruneOptions,
+  o: Settings,
+  say: (line: string) => void,
+): Selection {
   if (opts.method === "none") {
-    positionKept = new Map(layers.map((l) => [l.name, all(l)]));
+    const all = (l: Layer) => new Uint8Array(l.s.weights).fill(1);
+    return { positionKept: new Map(layers.map((l) => [l.name, all(l)])), permutations: new Map() };
   } else if (opts.method === "hunter") {
     say("hunter: selecting structures");
-    positionKept = selectOn(layers, new Map(), opts.budget, rank);
+    const positionKept = selectOn(layers, new Map(), opts.budget, o.rank);
+    return { positionKept, permutations: new Map() };
   } else if (opts.method === "mosaic") {
-    const units = basicUnits(layers, opts.budget, rank, unitKind);
-    say(`mosaic: pruned ${units.pruned} of ${units.total} weights as basic units; assembling`);
-    const states = new Map(
-      layers.map((l) => [l.name, new ProxyState(l.s, units.kept.get(l.name)!)]),
-    );
-    const before = new Map(layers.map((l) => [l.name, completeByKind(states.get(l.name)!, kinds)]));
-    const r = assemble(ties, moves, states, {
-      seed,
-      swapsPerChannel: opts.swapsPerChannel,
-      passes: opts.passes,
-    });
-    for (const [k, p] of r.perms) if (p.some((v, i) => v !== i)) permutations.set(k, p);
-    completion = new Map(layers.map((l) => {
-      const st = states.get(l.name)!;
-      const after = completeByKind(st, kinds);
-      const b = before.get(l.name)!;
-      const prunedW = st.kept.length - st.kept.reduce((a, v) => a + v, 0);
-      const out: Partial<Record<StructureKind, Completion>> = {};
-      for (const kind of Object.keys(after) as StructureKind[]) {
-        const { count, size } = after[kind]!;
-        out[kind] = {
-          identity: b[kind]!.complete,
-          assembled: after[kind]!.complete,
-          bound: Math.min(count, Math.floor(prunedW / size)),
-          structures: count,
-        };
-      }
-      return [l.name, out];
-    }));
-    assembly = {
-      trials: r.trials,
-      accepted: r.accepted,
-      ms: Math.round(r.ms),
-      deleted_ms_identity: round(r.deletedBefore),
-      deleted_ms_assembled: round(r.deletedAfter),
-    };
-    say(`mosaic: assembled in ${(r.ms / 1000).toFixed(1)} s; selecting structures`);
-    positionKept = selectOn(layers, permutations, opts.budget, rank);
+    return mosaicMasks(layers, ties, moves, opts, o, say);
   } else {
     throw new UserError(`Unknown method "${opts.method}": use one of ${PRUNE_METHODS.join(", ")}`);
   }
+}
 
-  // Back to the model's own channel order, and the report.
+/** MOSAIC's three steps (units, assembly, selection), with what assembly completed by kind. */
+function mosaicMasks(
+  layers: readonly Layer[],
+  ties: ReturnType<typeof channelTies>,
+  moves: ReadonlyMap<string, LayerMove>,
+  opts: PruneOptions,
+  o: Settings,
+  say: (line: string) => void,
+): Selection {
+  const kinds = o.rank.kinds;
+  const permutations = new Map<string, Int32Array>();
+  const units = basicUnits(layers, opts.budget, o.rank, o.unitKind);
+  say(`mosaic: pruned ${units.pruned} of ${units.total} weights as basic units; assembling`);
+  const states = new Map(
+    layers.map((l) => [l.name, new ProxyState(l.s, units.kept.get(l.name)!)]),
+  );
+  const before = new Map(layers.map((l) => [l.name, completeByKind(states.get(l.name)!, kinds)]));
+  const r = assemble(ties, moves, states, {
+    seed: o.seed,
+    swapsPerChannel: opts.swapsPerChannel,
+    passes: opts.passes,
+  });
+  for (const [k, p] of r.perms) if (p.some((v, i) => v !== i)) permutations.set(k, p);
+  const completion = new Map(layers.map((l) => {
+    const st = states.get(l.name)!;
+    const after = completeByKind(st, kinds);
+    const b = before.get(l.name)!;
+    const prunedW = st.kept.length - st.kept.reduce((a, v) => a + v, 0);
+    const out: Partial<Record<StructureKind, Completion>> = {};
+    for (const kind of Object.keys(after) as StructureKind[]) {
+      const { count, size } = after[kind]!;
+      out[kind] = {
+        identity: b[kind]!.complete,
+        assembled: after[kind]!.complete,
+        bound: Math.min(count, Math.floor(prunedW / size)),
+        structures: count,
+      };
+    }
+    return [l.name, out];
+  }));
+  const assembly = {
+    trials: r.trials,
+    accepted: r.accepted,
+    ms: Math.round(r.ms),
+    deleted_ms_identity: round(r.deletedBefore),
+    deleted_ms_assembled: round(r.deletedAfter),
+  };
+  say(`mosaic: assembled in ${(r.ms / 1000).toFixed(1)} s; selecting structures`);
+  const positionKept = selectOn(layers, permutations, opts.budget, o.rank);
+  return { positionKept, permutations, assembly, completion };
+}
+
+/** Step 3: masks back in the model's channel order, a report row per layer, and the totals. */
+function layerReports(
+  layers: readonly Layer[],
+  sel: Selection,
+  kinds: readonly StructureKind[],
+): { masks: Map<string, Uint8Array>; rows: PruneLayerReport[]; totals: PruneReport["totals"] } {
   const masks = new Map<string, Uint8Array>();
   const rows: PruneLayerReport[] = [];
   const totDense = zeroCounts(), totPruned = zeroCounts();
   let W = 0, K = 0, sal = 0, salKept = 0, msD = 0, msP = 0;
   for (const l of layers) {
-    const kept = positionKept.get(l.name)!;
-    const { out, inp } = movePerms(l.move, permutations);
+    const kept = sel.positionKept.get(l.name)!;
+    const { out, inp } = movePerms(l.move, sel.permutations);
     masks.set(
       l.name,
       permuteWeights(kept, l.move, out && invert(out), inp && invert(inp)),
     );
-    const mask = masks.get(l.name)!;
-    let s2 = 0, k2 = 0, k = 0;
-    for (let j = 0; j < l.w.length; j++) {
-      const v = l.w[j] * l.w[j];
-      s2 += v;
-      if (mask[j]) {
-        k2 += v;
-        k++;
-      }
-    }
-    const pruned = l.s.counts(kept);
-    const dense = l.s.dense;
-    const structures: Partial<Record<StructureKind, number>> = {};
-    const sizes: Partial<Record<StructureKind, number>> = {};
-    const per: Partial<Record<StructureKind, number>> = {};
-    for (const st of l.s.structures) {
-      if (!kinds.includes(st.kind)) continue;
-      if (st.weights.every((j) => kept[j] === 0)) {
-        structures[st.kind] = (structures[st.kind] ?? 0) + 1;
-      }
-      sizes[st.kind] = (sizes[st.kind] ?? 0) + st.weights.length;
-      per[st.kind] = (per[st.kind] ?? 0) + 1;
-    }
-    for (const k of Object.keys(sizes) as StructureKind[]) sizes[k] = round(sizes[k]! / per[k]!, 1);
-    const pd = predictMs(dense, l.s.unit), pp = predictMs(pruned, l.s.unit);
-    rows.push({
-      name: l.name,
-      kind: l.kind,
-      weights: l.w.length,
-      kept: k,
-      sparsity: round(1 - k / l.w.length, 4),
-      retained_saliency: round(s2 > 0 ? k2 / s2 : 1, 4),
-      structures,
-      structure_size: sizes,
-      dense,
-      pruned,
-      predicted_ms_dense: round(pd),
-      predicted_ms: round(pp),
-      ...(completion ? { assembly: completion.get(l.name) } : {}),
-    });
+    const { row, s2, k2, pd, pp } = layerRow(l, kept, masks.get(l.name)!, kinds, sel.completion);
+    rows.push(row);
     for (const key of Object.keys(totDense) as (keyof OpCounts)[]) {
-      totDense[key] += dense[key];
-      totPruned[key] += pruned[key];
+      totDense[key] += row.dense[key];
+      totPruned[key] += row.pruned[key];
     }
     W += l.w.length;
-    K += k;
+    K += row.kept;
     sal += s2;
     salKept += k2;
     msD += pd;
     msP += pp;
   }
-  const samples = opts.fidelitySamples ?? 8;
-  let agreement: number | null = null;
-  if (samples > 0 && opts.method !== "none") {
-    say(`fidelity on ${samples} random inputs`);
-    agreement = topOneAgreement(net, maskNetwork(net, masks), samples, seed);
-  }
-  const report: PruneReport = {
-    model: net.name,
-    weights_source: net.weights,
-    method: opts.method,
-    framework: opts.framework,
-    conv_method: layers.find((l) => l.kind === "conv")?.s.method ?? "-",
-    preset: opts.preset.name,
-    security: securityLabel(opts.preset),
-    budget: budgetLabel(opts.budget),
-    norm,
-    importance,
-    floor,
-    kinds,
-    unit: opts.method === "mosaic" ? unitKind : "-",
-    seed,
-    layers: rows,
-    totals: {
-      weights: W,
-      kept: K,
-      sparsity: round(1 - K / W, 4),
-      retained_saliency: round(sal > 0 ? salKept / sal : 1, 4),
-      predicted_ms_dense: round(msD),
-      predicted_ms: round(msP),
-      cost_pct: round(100 * msP / msD, 2),
-      dense: totDense,
-      pruned: totPruned,
-    },
-    ...(assembly ? { assembly } : {}),
-    fidelity: { samples: opts.method === "none" ? 0 : samples, top1_agreement: agreement },
-    time_ms: Math.round(performance.now() - t0),
+  const totals = {
+    weights: W,
+    kept: K,
+    sparsity: round(1 - K / W, 4),
+    retained_saliency: round(sal > 0 ? salKept / sal : 1, 4),
+    predicted_ms_dense: round(msD),
+    predicted_ms: round(msP),
+    cost_pct: round(100 * msP / msD, 2),
+    dense: totDense,
+    pruned: totPruned,
   };
-  return { masks, permutations, report };
+  return { masks, rows, totals };
 }
 
-function round(v: number, digits = 3): number {
-  return Number(v.toFixed(digits));
+/** One layer's report row, with the squared norms and ms `layerReports` sums into the totals. */
+function layerRow(
+  l: Layer,
+  kept: Uint8Array,
+  mask: Uint8Array,
+  kinds: readonly StructureKind[],
+  completion: Selection["completion"],
+): { row: PruneLayerReport; s2: number; k2: number; pd: number; pp: number } {
+  let s2 = 0, k2 = 0, k = 0;
+  for (let j = 0; j < l.w.length; j++) {
+    const v = l.w[j] * l.w[j];
+    s2 += v;
+    if (mask[j]) {
+      k2 += v;
+      k++;
+    }
+  }
+  const pruned = l.s.counts(kept);
+  const dense = l.s.dense;
+  const structures: Partial<Record<StructureKind, number>> = {};
+  const sizes: Partial<Record<StructureKind, number>> = {};
+  const per: Partial<Record<StructureKind, number>> = {};
+  for (const st of l.s.structures) {
+    if (!kinds.includes(st.kind)) continue;
+    if (st.weights.every((j) => kept[j] === 0)) {
+      structures[st.kind] = (structures[st.kind] ?? 0) + 1;
+    }
+    sizes[st.kind] = (sizes[st.kind] ?? 0) + st.weights.length;
+    per[st.kind] = (per[st.kind] ?? 0) + 1;
+  }
+  for (const k of Object.keys(sizes) as StructureKind[]) sizes[k] = round(sizes[k]! / per[k]!, 1);
+  const pd = predictMs(dense, l.s.unit), pp = predictMs(pruned, l.s.unit);
+  const row: PruneLayerReport = {
+    name: l.name,
+    kind: l.kind,
+    weights: l.w.length,
+    kept: k,
+    sparsity: round(1 - k / l.w.length, 4),
+    retained_saliency: round(s2 > 0 ? k2 / s2 : 1, 4),
+    structures,
+    structure_size: sizes,
+    dense,
+    pruned,
+    predicted_ms_dense: round(pd),
+    predicted_ms: round(pp),
+    ...(completion ? { assembly: completion.get(l.name) } : {}),
+  };
+  return { row, s2, k2, pd, pp };
 }
 
 /** Structure selection on fresh (all-kept) states in the permuted order; position-space masks. */

@@ -58,13 +58,14 @@ export function budgetLabel(b: Budget): string {
  * @example
  * ```ts
  * import { checkBudget } from "./select.ts";
+ * import { assertThrows } from "@std/assert";
  *
  * checkBudget({ kind: "sparsity", ratio: 0.5 });
- * try {
- *   checkBudget({ kind: "sparsity", ratio: 1.5 });
- * } catch (e) {
- *   console.log((e as Error).message);
- * }
+ * assertThrows(
+ *   () => checkBudget({ kind: "sparsity", ratio: 1.5 }),
+ *   Error,
+ *   "--ratio must be in [0, 1], got 1.5",
+ * );
  * ```
  */
 export function checkBudget(b: Budget, layers?: readonly string[]): void {

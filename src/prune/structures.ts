@@ -238,18 +238,21 @@ const cache = new Map<string, LayerStructures>();
  * The structure model of a layer shape under a framework (cached per geometry: it does not
  * depend on the weights).
  *
- * @example
+ * @example What zeroing one output-rotation structure deletes
  * ```ts
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const s = layerStructures("c", parseLayerSpec("conv:h=8,w=8,ci=8,co=8,k=3"), {
  *   framework: "gazelle",
  *   preset: getPreset("gazelle"),
  * });
  * const rot = s.structures.find((x) => x.kind === "output-rotation")!;
- * console.log(s.claim(rot)); // { perm_out: 1, mult: …, add: …, … }
+ * const c = s.claim(rot);
+ * // Its output Perm, and the Mult and Add of each of the 9 products summed into it.
+ * assertEquals([c.perm_out, c.mult, c.add], [1, 9, 9]);
  * ```
  */
 export function layerStructures(
@@ -283,98 +286,171 @@ function buildStructures(
   const unit = unitCostsFor(opts.preset.name);
   if (!unit) throw new Error(`no unit costs for preset ${opts.preset.name}`);
   const unitSize = shape.kind === "conv" ? shape.k * shape.k : 1;
-  const msOf = (op: HeOp, plan: LayerPlan) => {
-    const c = zeroCounts();
-    tallyOp(c, op, new Set(plan.keys.steps), plan.masks.ntt === false);
-    return predictMs(c, unit);
+  const scan = emptyScan();
+  program.parts.forEach((plan, part) => scanPart(scan, plan, part, unit));
+  const idx = indexProducts(scan, nW);
+  const structures = structuresOf(scan, idx, unitSize, shape.kind === "fc");
+  const { counts, claim } = exactCounts(program, scan, idx, nW);
+  return {
+    layer: name,
+    framework: opts.framework,
+    method: program.method,
+    shape,
+    weights: nW,
+    unitSize,
+    prodStart: idx.prodStart,
+    prodWeights: idx.prodWeights,
+    weightStart: idx.weightStart,
+    weightProds: idx.weightProds,
+    prodCost: Float64Array.from(scan.prodCost),
+    prodRot: Int32Array.from(scan.prodRot),
+    rotCost: Float64Array.from(scan.rotCost),
+    rotSize: idx.rotSize,
+    prodAcc: idx.prodAcc,
+    accCost: Float64Array.from(idx.accCost),
+    accSize: idx.accSize,
+    structures,
+    dense: scan.dense,
+    unit,
+    counts,
+    claim,
   };
+}
 
-  const prodW: number[][] = [];
-  const prodCost: number[] = [], prodRot: number[] = [], prodAcc: number[] = [];
-  const rotCost: number[] = [], accCost: number[] = [];
-  const rotOut: boolean[] = [], rotIn: boolean[] = [];
-  const prodPart: number[] = [], prodMask: number[] = [];
-  const dense = zeroCounts();
-  program.parts.forEach((plan, part) => {
-    const ops = plan.ops;
-    const list = Array.from({ length: ops.length }, (_, i) => ops.get(i));
-    const addMs = unit.add;
-    // Register → input group / accumulator ids, for this part.
-    const groupOfReg = new Map<number, number>();
-    const accOfReg = new Map<number, number>();
-    const rotatedBy = new Map<number, number>(); // reg → index of the rotate op writing it
-    list.forEach((op, i) => {
-      if (op.kind === "rotate" && op.side === "in") rotatedBy.set(op.dst, i);
-    });
-    // A register that receives a partial sum (not a product) is merged: the ops on it from then
-    // on (output-level rotations, switches) are shared and belong to no one partial sum.
-    const products = new Set<number>();
-    const mergedAt = new Map<number, number>();
-    list.forEach((op, i) => {
-      if (op.kind === "mul") products.add(op.dst);
-      else if (op.kind === "add" && !products.has(op.src) && !mergedAt.has(op.dst)) {
-        mergedAt.set(op.dst, i);
-      }
-    });
-    const own = (reg: number, i: number) => !(i > (mergedAt.get(reg) ?? Infinity));
-    const unaryMs = new Map<number, number>();
-    list.forEach((op, i) => {
-      if ((op.kind === "ntt" || op.kind === "intt" || op.kind === "modswitch") && own(op.reg, i)) {
-        unaryMs.set(op.reg, (unaryMs.get(op.reg) ?? 0) + msOf(op, plan));
-      }
-    });
-    const prodOfReg = new Map<number, number>();
-    for (const op of list) {
-      if (op.kind === "mul") {
-        const m = prodW.length;
-        prodW.push(productWeights(plan, op.mask));
-        prodPart.push(part);
-        prodMask.push(op.mask);
-        prodCost.push(msOf(op, plan) + addMs);
-        let g = groupOfReg.get(op.src);
-        if (g === undefined) {
-          g = rotCost.length;
-          groupOfReg.set(op.src, g);
-          const r = rotatedBy.get(op.src);
-          rotCost.push((r === undefined ? 0 : msOf(list[r], plan)) + (unaryMs.get(op.src) ?? 0));
-          rotIn.push(r !== undefined);
-        }
-        prodRot.push(g);
-        prodOfReg.set(op.dst, m);
-        const a = accCost.length;
-        accOfReg.set(op.dst, a);
-        accCost.push(0);
-        rotOut.push(false);
-        prodAcc.push(a);
-      } else if (op.kind === "add") {
-        const m = prodOfReg.get(op.src);
-        const a = accOfReg.get(op.dst);
-        if (m !== undefined && a !== undefined && prodAcc[m] !== a) {
-          // The product joins the accumulator it is added into; its own slot is dropped.
-          accCost[prodAcc[m]] = NaN;
-          prodAcc[m] = a;
-        }
-      }
-    }
-    // Accumulator costs: INTT and switches of the root, and the output rotation reading it.
-    for (const [reg, a] of accOfReg) {
-      if (Number.isNaN(accCost[a])) continue;
-      accCost[a] = unaryMs.get(reg) ?? 0;
-    }
-    for (const [i, op] of list.entries()) {
-      if (op.kind === "rotate" && op.side === "out" && own(op.src, i)) {
-        const a = accOfReg.get(op.src);
-        if (a !== undefined && !Number.isNaN(accCost[a])) {
-          accCost[a] += msOf(op, plan);
-          rotOut[a] = true;
-        }
-      }
-    }
-    const c = survivingCounts(plan, () => true);
-    for (const k of Object.keys(c) as (keyof OpCounts)[]) dense[k] += c[k];
+/** Predicted ms of one op of a plan: what products, input groups and partial sums are priced in. */
+function opMs(op: HeOp, plan: LayerPlan, unit: UnitCosts): number {
+  const c = zeroCounts();
+  tallyOp(c, op, new Set(plan.keys.steps), plan.masks.ntt === false);
+  return predictMs(c, unit);
+}
+
+/** Per product, input group and accumulator slot: what `scanPart` collects for `indexProducts`. */
+interface ProductScan {
+  /** Weights of each product (from the index-weighted masks). */
+  readonly prodW: number[][];
+  readonly prodCost: number[];
+  readonly prodRot: number[];
+  /** Accumulator slot of each product (slots dropped when products merge are NaN in accCost). */
+  readonly prodAcc: number[];
+  readonly prodPart: number[];
+  readonly prodMask: number[];
+  readonly rotCost: number[];
+  /** Whether each input group is read through an input rotation. */
+  readonly rotIn: boolean[];
+  readonly accCost: number[];
+  /** Whether each accumulator slot feeds an output rotation. */
+  readonly rotOut: boolean[];
+  readonly dense: OpCounts;
+}
+
+/** The empty scan `buildStructures` fills part by part. */
+function emptyScan(): ProductScan {
+  return {
+    prodW: [],
+    prodCost: [],
+    prodRot: [],
+    prodAcc: [],
+    prodPart: [],
+    prodMask: [],
+    rotCost: [],
+    rotIn: [],
+    accCost: [],
+    rotOut: [],
+    dense: zeroCounts(),
+  };
+}
+
+/** Register facts of one part's ops (input rotations, merges, unary ms) that `scanPart` needs. */
+function partRegisters(list: readonly HeOp[], msOf: (op: HeOp) => number) {
+  const rotatedBy = new Map<number, number>(); // reg → index of the rotate op writing it
+  list.forEach((op, i) => {
+    if (op.kind === "rotate" && op.side === "in") rotatedBy.set(op.dst, i);
   });
+  // A register that receives a partial sum (not a product) is merged: the ops on it from then
+  // on (output-level rotations, switches) are shared and belong to no one partial sum.
+  const products = new Set<number>();
+  const mergedAt = new Map<number, number>();
+  list.forEach((op, i) => {
+    if (op.kind === "mul") products.add(op.dst);
+    else if (op.kind === "add" && !products.has(op.src) && !mergedAt.has(op.dst)) {
+      mergedAt.set(op.dst, i);
+    }
+  });
+  const own = (reg: number, i: number) => !(i > (mergedAt.get(reg) ?? Infinity));
+  const unaryMs = new Map<number, number>();
+  list.forEach((op, i) => {
+    if ((op.kind === "ntt" || op.kind === "intt" || op.kind === "modswitch") && own(op.reg, i)) {
+      unaryMs.set(op.reg, (unaryMs.get(op.reg) ?? 0) + msOf(op));
+    }
+  });
+  return { rotatedBy, own, unaryMs };
+}
 
-  // Renumber accumulators densely (dropped slots are NaN).
+/** Step 1, per plan part: its products, input groups and partial sums with costs; dense counts. */
+function scanPart(scan: ProductScan, plan: LayerPlan, part: number, unit: UnitCosts) {
+  const ops = plan.ops;
+  const list = Array.from({ length: ops.length }, (_, i) => ops.get(i));
+  const msOf = (op: HeOp) => opMs(op, plan, unit);
+  const addMs = unit.add;
+  const { prodW, prodCost, prodRot, prodAcc, rotCost, accCost, rotOut, rotIn } = scan;
+  const { rotatedBy, own, unaryMs } = partRegisters(list, msOf);
+  // Register → input group / accumulator ids, for this part.
+  const groupOfReg = new Map<number, number>();
+  const accOfReg = new Map<number, number>();
+  const prodOfReg = new Map<number, number>();
+  for (const op of list) {
+    if (op.kind === "mul") {
+      const m = prodW.length;
+      prodW.push(productWeights(plan, op.mask));
+      scan.prodPart.push(part);
+      scan.prodMask.push(op.mask);
+      prodCost.push(msOf(op) + addMs);
+      let g = groupOfReg.get(op.src);
+      if (g === undefined) {
+        g = rotCost.length;
+        groupOfReg.set(op.src, g);
+        const r = rotatedBy.get(op.src);
+        rotCost.push((r === undefined ? 0 : msOf(list[r])) + (unaryMs.get(op.src) ?? 0));
+        rotIn.push(r !== undefined);
+      }
+      prodRot.push(g);
+      prodOfReg.set(op.dst, m);
+      const a = accCost.length;
+      accOfReg.set(op.dst, a);
+      accCost.push(0);
+      rotOut.push(false);
+      prodAcc.push(a);
+    } else if (op.kind === "add") {
+      const m = prodOfReg.get(op.src);
+      const a = accOfReg.get(op.dst);
+      if (m !== undefined && a !== undefined && prodAcc[m] !== a) {
+        // The product joins the accumulator it is added into; its own slot is dropped.
+        accCost[prodAcc[m]] = NaN;
+        prodAcc[m] = a;
+      }
+    }
+  }
+  // Accumulator costs: INTT and switches of the root, and the output rotation reading it.
+  for (const [reg, a] of accOfReg) {
+    if (Number.isNaN(accCost[a])) continue;
+    accCost[a] = unaryMs.get(reg) ?? 0;
+  }
+  for (const [i, op] of list.entries()) {
+    if (op.kind === "rotate" && op.side === "out" && own(op.src, i)) {
+      const a = accOfReg.get(op.src);
+      if (a !== undefined && !Number.isNaN(accCost[a])) {
+        accCost[a] += msOf(op);
+        rotOut[a] = true;
+      }
+    }
+  }
+  const c = survivingCounts(plan, () => true);
+  for (const k of Object.keys(c) as (keyof OpCounts)[]) scan.dense[k] += c[k];
+}
+
+/** Step 2: product ↔ weight incidence as flat arrays, accumulators renumbered densely, sizes. */
+function indexProducts(scan: ProductScan, nW: number) {
+  const { prodW, prodRot, prodAcc, rotCost, accCost, rotOut } = scan;
   const accMap = new Int32Array(accCost.length).fill(-1);
   const accCostD: number[] = [], accOut: boolean[] = [];
   accCost.forEach((v, a) => {
@@ -405,8 +481,28 @@ function buildStructures(
     rotSize[prodRot[m]]++;
     accSize[prodAccD[m]]++;
   }
+  return {
+    prodStart,
+    prodWeights,
+    weightStart,
+    weightProds,
+    prodAcc: prodAccD,
+    accCost: accCostD,
+    accOut,
+    rotSize,
+    accSize,
+  };
+}
 
-  // Structures.
+/** Step 3: the structures of the products, each weight set once (the kinds: module doc). */
+function structuresOf(
+  scan: ProductScan,
+  idx: ReturnType<typeof indexProducts>,
+  unitSize: number,
+  fc: boolean,
+): Structure[] {
+  const { prodW, prodPart, prodRot, rotIn } = scan;
+  const P = prodW.length;
   const structures: Structure[] = [];
   const seen = new Set<string>();
   const add = (kind: StructureKind, members: number[]) => {
@@ -431,20 +527,31 @@ function buildStructures(
   }
   // The larger kinds first: a set that is both an output-rotation and a multiplier structure
   // (a layer with one input ciphertext) is kept under the kind that deletes more.
-  const fc = shape.kind === "fc";
   if (!fc) {
-    const accMembers = Array.from({ length: accCostD.length }, () => [] as number[]);
-    const rotMembers = Array.from({ length: rotCost.length }, () => [] as number[]);
+    const accMembers = Array.from({ length: idx.accCost.length }, () => [] as number[]);
+    const rotMembers = Array.from({ length: scan.rotCost.length }, () => [] as number[]);
     for (let m = 0; m < P; m++) {
-      accMembers[prodAccD[m]].push(m);
+      accMembers[idx.prodAcc[m]].push(m);
       rotMembers[prodRot[m]].push(m);
     }
-    accMembers.forEach((ms, a) => accOut[a] && add("output-rotation", ms));
+    accMembers.forEach((ms, a) => idx.accOut[a] && add("output-rotation", ms));
     rotMembers.forEach((ms, r) => rotIn[r] && add("input-rotation", ms));
   }
   for (const members of byKernels.values()) add(fc ? "fc-diagonal" : "multiplier", members);
   for (let m = 0; m < P; m++) add("product", [m]);
+  return structures;
+}
 
+/** Step 4, `counts` and `claim`: the dense plan re-counted without the products a mask empties. */
+function exactCounts(
+  program: LayerProgram,
+  scan: ProductScan,
+  idx: ReturnType<typeof indexProducts>,
+  nW: number,
+): Pick<LayerStructures, "counts" | "claim"> {
+  const { prodPart, prodMask } = scan;
+  const { prodStart, prodWeights } = idx;
+  const P = prodPart.length;
   const counts = (kept: Uint8Array): OpCounts => {
     if (kept.length !== nW) throw new Error(`mask of ${kept.length} for ${nW} weights`);
     const total = zeroCounts();
@@ -471,28 +578,5 @@ function buildStructures(
     for (const k of Object.keys(a) as (keyof OpCounts)[]) a[k] -= b[k];
     return a;
   };
-  return {
-    layer: name,
-    framework: opts.framework,
-    method: program.method,
-    shape,
-    weights: nW,
-    unitSize,
-    prodStart,
-    prodWeights,
-    weightStart,
-    weightProds,
-    prodCost: Float64Array.from(prodCost),
-    prodRot: Int32Array.from(prodRot),
-    rotCost: Float64Array.from(rotCost),
-    rotSize,
-    prodAcc: prodAccD,
-    accCost: Float64Array.from(accCostD),
-    accSize,
-    structures,
-    dense,
-    unit,
-    counts,
-    claim,
-  };
+  return { counts, claim };
 }
