@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Chart, costPct, type OpWeights } from "./charts.ts";
+import { type Chart, costPct, type OpWeights } from "./_charts.ts";
 import { meanSd, PAPER_NUMBERS, type Results } from "../study/mod.ts";
 
 function esc(s: unknown): string {
@@ -23,16 +23,21 @@ function table(rows: Chart["rows"]): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-/** Headline rows: cost % of unpruned per model, framework and method at the default budget.
+/**
+ * Headline rows: cost % of unpruned per model, framework and method at the default budget, one
+ * value per op weights (NaN where the weights have no unit costs for the framework).
  *
- * @example
+ * @example One row per (model, framework, method), one value per op weights
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { headline } from "./html.ts";
  * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
- * console.log(headline(r, reportWeights(r, null))[0]); // { model, framework, method, values, saliency }
+ * const rows = headline(r, reportWeights(r, null));
+ * assertEquals(rows.length, 2 * 2 * 2); // models × frameworks × methods
+ * assertEquals(rows[0].values.length, 2);
  * ```
  */
 export function headline(
@@ -58,11 +63,22 @@ export function headline(
 
 /** One line of the iso-accuracy table: both methods' cost at one δ. */
 export interface IsoLine {
+  /** Model name. */
   readonly model: string;
+  /** `gazelle` or `cryptflow2`. */
   readonly framework: string;
+  /** Allowed accuracy loss δ, in points. */
   readonly delta: number;
+  /** Unpruned top-1 test accuracy, % (2 decimals). */
   readonly unpruned_pct: number;
+  /**
+   * Hunter's iso-accuracy cell, HE cost % of unpruned (2 decimals): the mean over the seeds that
+   * reached the accuracy (with "± sd [min, max]" over several), led by "≤" when a seed kept the
+   * accuracy at every budget, followed by "(k of n seeds)" when not all reached it; or "not
+   * reached".
+   */
   readonly hunter: string;
+  /** MOSAIC's iso-accuracy cell, written as Hunter's. */
   readonly mosaic: string;
   /**
    * MOSAIC − Hunter, points of HE cost (negative: MOSAIC is cheaper): the mean of the per-seed
@@ -110,15 +126,17 @@ function isoCell(
  * method reaches within δ points of the unpruned accuracy (mean over seeds, [min, max]; "≤" when
  * even the largest budget kept the accuracy, so the true value is lower).
  *
- * @example
+ * @example MOSAIC − Hunter of one seed
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isoLines } from "./html.ts";
  * import type { Results } from "../study/mod.ts";
  *
  * const iso = (method: string, cost_pct: number) => ({ model: "m", framework: "f", method, delta: 1,
  *   unpruned: 0.9, cost_pct, cost_min: cost_pct, cost_max: cost_pct, seeds: [{ seed: 1, cost_pct, reading: "interpolated" }] });
  * const r = { accuracy: { iso: [iso("hunter", 30), iso("mosaic", 25)] } } as unknown as Results;
- * if (isoLines(r)[0].mosaic_minus_hunter !== -5) throw new Error();
+ * const [line] = isoLines(r);
+ * assertEquals([line.hunter, line.mosaic, line.mosaic_minus_hunter], ["30.00", "25.00", -5]);
  * ```
  */
 export function isoLines(r: Results): IsoLine[] {
@@ -182,17 +200,22 @@ function pruningLead(r: Results): string {
     `${p.kinds.join(", ")}; MOSAIC's basic unit: ${p.unit}.`;
 }
 
-/** Median measured / predicted ratio per framework (null if nothing was timed).
+/**
+ * Median measured / predicted ratio per framework, with the number of timed layers it is over
+ * (empty if nothing was timed).
  *
- * @example
+ * @example Both frameworks of the sample results were timed
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { agreement } from "./html.ts";
- * import { allCharts } from "./charts.ts";
+ * import { allCharts } from "./_charts.ts";
  * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
- * console.log(agreement(allCharts(r, reportWeights(r, null)))); // { gazelle: { median, n }, … }
+ * const a = agreement(allCharts(r, reportWeights(r, null)));
+ * assertEquals(Object.keys(a).sort(), ["cryptflow2", "gazelle"]);
+ * assertEquals(a.gazelle.n + a.cryptflow2.n, r.timings.length);
  * ```
  */
 export function agreement(charts: readonly Chart[]): Record<string, { median: number; n: number }> {
@@ -214,12 +237,15 @@ export function agreement(charts: readonly Chart[]): Record<string, { median: nu
 /**
  * `summary.md` text.
  *
- * @example
+ * @example A run with nothing in it still has the headings
  * ```ts
+ * import { assert } from "@std/assert";
  * import { summaryMarkdown } from "./html.ts";
  *
  * const r = { manifest: { study: { default_budget: 0.7, width: 1, profile: "full", models: [], frameworks: [] }, git_sha: "x", weights: "synthetic" }, prune: [], timings: [], nonlinear: [], shards: [] };
- * if (!summaryMarkdown(r as never, [], []).startsWith("# mosaic-bench report")) throw new Error();
+ * const md = summaryMarkdown(r as never, [], []);
+ * assert(md.startsWith("# mosaic-bench report"));
+ * assert(md.includes("No layers were timed in this run."));
  * ```
  */
 export function summaryMarkdown(
@@ -290,18 +316,20 @@ export function summaryMarkdown(
   return lines.join("\n") + "\n";
 }
 
-/** `index.html` text: every chart (SVG, with PNG and Vega-Lite links), its data, the manifest.
+/**
+ * `index.html` text: every chart (SVG, with PNG and Vega-Lite links), its data, the manifest.
  *
- * @example
+ * @example The page links every chart
  * ```ts
+ * import { assert } from "@std/assert";
  * import { indexHtml } from "./html.ts";
- * import { allCharts } from "./charts.ts";
+ * import { allCharts } from "./_charts.ts";
  * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const w = reportWeights(r, null);
- * if (!indexHtml(r, w, allCharts(r, w)).includes("charts/tradeoff.svg")) throw new Error();
+ * assert(indexHtml(r, w, allCharts(r, w)).includes('<img src="charts/tradeoff.svg"'));
  * ```
  */
 export function indexHtml(

@@ -2,6 +2,10 @@
  * Reports: results (from `src/study/`) turned into Vega-Lite charts, their headless rendering (SVG,
  * PNG), `index.html`, `summary.md`, and the iso-accuracy table. Runs nothing.
  *
+ * `renderReport` writes the whole report into a folder; `isoLines` gives the iso-accuracy table
+ * (HE cost of both methods at equal accuracy) as rows. The renderers (Vega, resvg, fonts) load on
+ * the first render, not on import.
+ *
  * @example Render the shipped sample results into a folder
  * ```ts
  * import { assert } from "@std/assert";
@@ -17,19 +21,5 @@
  *
  * @module
  */
-export {
-  allCharts,
-  type Chart,
-  CHART_CONFIG,
-  costPct,
-  isoChart,
-  layerChart,
-  nonlinearChart,
-  type OpWeights,
-  timeChart,
-  totalCostChart,
-  tradeoffChart,
-} from "./charts.ts";
-export { renderPng, renderSvg } from "./render.ts";
-export { agreement, headline, indexHtml, type IsoLine, isoLines, summaryMarkdown } from "./html.ts";
-export { renderReport, reportWeights } from "./report.ts";
+export { type IsoLine, isoLines } from "./html.ts";
+export { renderReport } from "./report.ts";

@@ -7,20 +7,21 @@
 import { writeFileAtomic } from "../base/mod.ts";
 import { type NamedWeights, NATIVE_SEAL_RATIOS } from "../cost/mod.ts";
 import type { Results } from "../study/mod.ts";
-import { allCharts } from "./charts.ts";
+import { allCharts } from "./_charts.ts";
 import { indexHtml, summaryMarkdown } from "./html.ts";
-import { renderPng, renderSvg } from "./render.ts";
+import { renderPng, renderSvg } from "./_render.ts";
 
 /**
  * The op weights a report shows: the run's node-seal unit costs first, then the user's weights
  * or, by default, native SEAL's ratios.
  *
- * @example
+ * @example Without user weights: the run's unit costs, then native SEAL's ratios
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { reportWeights } from "./report.ts";
  *
  * const w = reportWeights({ manifest: { unit_costs: {} } } as never, null);
- * if (w.length !== 2 || w[1].name !== "native SEAL ratios") throw new Error();
+ * assertEquals(w.map((x) => x.name), ["node-seal unit costs of the run", "native SEAL ratios"]);
  * ```
  */
 export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeights[] {
@@ -33,16 +34,23 @@ export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeig
   ];
 }
 
-/** Render every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md` into `outDir`.
+/**
+ * Render every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md` into `outDir`
+ * (created if missing; each file written atomically). Predictions are shown under the run's unit
+ * costs and under `extra` op weights, or native SEAL's ratios when `extra` is null; `progress`
+ * receives one line per chart. Returns the PNG paths written, relative to `outDir`, in chart order.
  *
- * @example
+ * @example Render the shipped sample results into a folder
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { renderReport } from "./report.ts";
  * import { readResults } from "../study/mod.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const dir = await Deno.makeTempDir();
- * console.log(await renderReport(r, dir, null)); // ["charts/total_cost.png", …]
+ * const written = await renderReport(r, dir, null);
+ * assertEquals(written[0], "charts/total_cost.png");
+ * assertEquals((await Deno.stat(`${dir}/summary.md`)).isFile, true);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

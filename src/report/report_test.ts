@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { decode } from "fast-png";
-import { allCharts, costPct, type OpWeights } from "./charts.ts";
+import { allCharts, costPct, type OpWeights } from "./_charts.ts";
 import { mergeShards, parseResults, readResults, type Results } from "../study/mod.ts";
 import { predictMs } from "../he/mod.ts";
 import { renderReport, reportWeights } from "./report.ts";

@@ -10,8 +10,11 @@
 
 /** One measured point: HE cost and fine-tuned accuracy at one budget and seed. */
 export interface AccuracyPoint {
+  /** Weight-sparsity budget in (0, 1). */
   readonly budget: number;
+  /** Seed of pruning and fine-tuning. */
   readonly seed: number;
+  /** HE cost, % of unpruned. */
   readonly cost_pct: number;
   /** Fine-tuned top-1 test accuracy in [0, 1]. */
   readonly accuracy: number;
@@ -28,40 +31,50 @@ export type IsoReading =
 
 /** The iso-accuracy cost of one seed. */
 export interface IsoSeed {
+  /** Seed of pruning and fine-tuning. */
   readonly seed: number;
-  /** null when not reached. */
+  /** HE cost at the target accuracy, % of unpruned; null when not reached. */
   readonly cost_pct: number | null;
+  /** How the cost was read. */
   readonly reading: IsoReading;
 }
 
 /** The iso-accuracy cost of one (model, framework, method) at one δ. */
 export interface IsoRow {
+  /** Model name. */
   readonly model: string;
+  /** `gazelle` or `cryptflow2`. */
   readonly framework: string;
+  /** `hunter` or `mosaic`. */
   readonly method: string;
   /** Allowed accuracy loss, in points (0.5 = half a percentage point). */
   readonly delta: number;
   /** Unpruned test accuracy in [0, 1]. */
   readonly unpruned: number;
-  /** Mean over the seeds that reached the target; null if none did. */
+  /** HE cost (% of unpruned), mean over the seeds that reached the target; null if none did. */
   readonly cost_pct: number | null;
+  /** Lowest cost over the seeds that reached the target; null if none did. */
   readonly cost_min: number | null;
+  /** Highest cost over the seeds that reached the target; null if none did. */
   readonly cost_max: number | null;
   /** Sample standard deviation over the seeds that reached the target; null if fewer than 2. */
   readonly cost_sd: number | null;
+  /** Every seed's reading, reached or not, by seed. */
   readonly seeds: readonly IsoSeed[];
 }
 
 /**
- * Mean and sample standard deviation (null below two values) of a list.
+ * Mean and sample standard deviation of a list: mean null for an empty list, sd null below two
+ * values.
  *
- * @example
+ * @example Sample (n − 1) standard deviation
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { meanSd } from "./iso_accuracy.ts";
  *
- * const { mean, sd } = meanSd([1, 2, 3]);
- * if (mean !== 2 || sd !== 1) throw new Error();
- * if (meanSd([]).mean !== null || meanSd([5]).sd !== null) throw new Error();
+ * assertEquals(meanSd([1, 2, 3]), { mean: 2, sd: 1 });
+ * assertEquals(meanSd([5]), { mean: 5, sd: null });
+ * assertEquals(meanSd([]), { mean: null, sd: null });
  * ```
  */
 export function meanSd(v: readonly number[]): { mean: number | null; sd: number | null } {
@@ -73,10 +86,12 @@ export function meanSd(v: readonly number[]): { mean: number | null; sd: number 
 }
 
 /**
- * The iso-accuracy cost of one seed's points (any order).
+ * The iso-accuracy cost of one seed's points (any order): the target is `unpruned` accuracy (in
+ * [0, 1]) minus `delta` points.
  *
  * @example Interpolated between two budgets
  * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  * import { isoCost } from "./iso_accuracy.ts";
  *
  * const pts = [
@@ -84,7 +99,8 @@ export function meanSd(v: readonly number[]): { mean: number | null; sd: number 
  *   { budget: 0.7, seed: 1, cost_pct: 20, accuracy: 0.90 },
  * ];
  * const r = isoCost(pts, 0.92, 1); // target 0.91: half way
- * if (r.reading !== "interpolated" || Math.abs(r.cost_pct! - 30) > 1e-9) throw new Error();
+ * assertEquals(r.reading, "interpolated");
+ * assertAlmostEquals(r.cost_pct!, 30, 1e-9);
  * ```
  */
 export function isoCost(
@@ -115,6 +131,7 @@ export function isoCost(
  *
  * @example Two seeds give a spread
  * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  * import { isoRows } from "./iso_accuracy.ts";
  *
  * const pt = (seed: number, cost_pct: number, accuracy: number) => ({
@@ -126,9 +143,10 @@ export function isoCost(
  *   [1],
  * );
  * // target 0.89: seed 1 reads 30 + 0.8 · 20 = 46, seed 2 reads 20 + 0.9 · 20 = 38
- * const near = (a: number | null, b: number) => a !== null && Math.abs(a - b) < 1e-9;
- * if (rows.length !== 1 || !near(rows[0].cost_min, 38) || !near(rows[0].cost_max, 46)) throw new Error();
- * if (!near(rows[0].cost_sd, Math.sqrt(32))) throw new Error();
+ * assertEquals(rows.length, 1);
+ * assertAlmostEquals(rows[0].cost_min!, 38, 1e-9);
+ * assertAlmostEquals(rows[0].cost_max!, 46, 1e-9);
+ * assertAlmostEquals(rows[0].cost_sd!, Math.sqrt(32), 1e-9);
  * ```
  */
 export function isoRows(

@@ -9,15 +9,28 @@ import { NODE_SEAL_VERSION, type Preset, SEAL_VERSION, securityLabel } from "../
 
 /** Where and with what a result was produced. */
 export interface Manifest {
+  /** Commit of the checkout that produced the result, or "unknown" outside a git checkout. */
   readonly git_sha: string;
+  /** Deno version. */
   readonly deno: string;
+  /** V8 version. */
   readonly v8: string;
+  /** TypeScript version bundled with Deno. */
   readonly typescript: string;
+  /** node-seal version. */
   readonly node_seal: string;
+  /** Microsoft SEAL version inside node-seal. */
   readonly seal: string;
+  /** CPU model name (or the architecture when unknown); merged shards list theirs with " | ". */
   readonly cpu: string;
+  /** Logical cores (`navigator.hardwareConcurrency`). */
   readonly cores: number;
+  /** `<os>-<arch>`, e.g. `linux-x86_64`. */
   readonly os: string;
+  /**
+   * The HE presets used: name, ring dimension N, coefficient modulus bit sizes, plaintext modulus
+   * t, and the security level in words.
+   */
   readonly presets: readonly {
     name: string;
     N: number;
@@ -25,8 +38,11 @@ export interface Manifest {
     t: number;
     security: string;
   }[];
+  /** Every seed the run used, by what it seeds. */
   readonly seeds: Readonly<Record<string, number>>;
+  /** Where the model weights come from (e.g. "synthetic, seed 1"). */
   readonly weights: string;
+  /** When the manifest was built, ISO 8601 (UTC). */
   readonly created: string;
 }
 
@@ -76,11 +92,12 @@ export function gitSha(root: string | URL = REPO_ROOT): string {
 /**
  * CPU model name (node:os with `--allow-sys=cpus`, else /proc/cpuinfo), or the architecture.
  *
- * @example
+ * @example Always a name, never empty
  * ```ts
+ * import { assert } from "@std/assert";
  * import { cpuModel } from "./manifest.ts";
  *
- * if (cpuModel().length === 0) throw new Error();
+ * assert(cpuModel().length > 0);
  * ```
  */
 export function cpuModel(): string {
@@ -96,15 +113,18 @@ export function cpuModel(): string {
 }
 
 /**
- * Build the manifest for a run.
+ * Build the manifest for a run: this checkout, runtime and machine, the presets with their
+ * security level, the run's `seeds` and where its `weights` come from.
  *
- * @example
+ * @example The presets are recorded with their security level
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { buildManifest } from "./manifest.ts";
  * import { getPreset } from "../he/mod.ts";
  *
  * const m = buildManifest([getPreset("gazelle-secure")], { weights: 1 }, "synthetic");
- * if (m.presets[0].security !== "128-bit secure") throw new Error();
+ * assertEquals(m.presets[0].security, "128-bit secure");
+ * assertEquals(m.seeds, { weights: 1 });
  * ```
  */
 export function buildManifest(

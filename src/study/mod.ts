@@ -3,22 +3,21 @@
  * budget, count every layer, fine-tune and measure accuracy, time layers through `deno bench`),
  * the results store (`results.json`, prune files) and the manifest every result carries.
  *
- * @example The default study is valid and names its budgets
+ * @example The default study is valid and charts one of its budgets
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assert } from "@std/assert";
  * import { checkStudy, DEFAULT_STUDY } from "./mod.ts";
  *
  * checkStudy({ ...DEFAULT_STUDY, profile: "quick", width: 0.25 });
- * assertEquals(DEFAULT_STUDY.default_budget, 0.7);
+ * assert(DEFAULT_STUDY.budgets.includes(DEFAULT_STUDY.default_budget));
  * ```
  *
  * @module
  */
-export { buildManifest, cpuModel, gitSha, type Manifest } from "./manifest.ts";
+export { buildManifest, type Manifest } from "./manifest.ts";
 export {
   type AccuracyResults,
   type AccuracySpec,
-  isoOf,
   type LayerOps,
   type LayerResult,
   mergeShards,
@@ -38,7 +37,6 @@ export {
   DEFAULT_STUDY,
   inShard,
   isTrained,
-  nonlinearRow,
   PAPER_NUMBERS,
   parseShard,
   preloadStudyModels,
@@ -47,24 +45,12 @@ export {
   PROFILE_WIDTH,
   profileOf,
   PROFILES,
-  pruneRow,
   REPRESENTATIVE_LAYERS,
   type Shard,
   studyModel,
   studyPreset,
-  studyPrune,
   studyVariants,
 } from "./study.ts";
-export { benchModel, calibratedWeights, type LoopOptions, runStudy } from "./run.ts";
-export { BENCH_DIR, benchFileOf, MODEL_BENCH_FILES } from "./bench_files.ts";
-export {
-  type AccuracyPoint,
-  isoCost,
-  type IsoReading,
-  type IsoRow,
-  isoRows,
-  type IsoSeed,
-  meanSd,
-} from "./iso_accuracy.ts";
-export { type FinetuneTask, runAccuracyLoop } from "./accuracy_study.ts";
+export { calibratedWeights, type LoopOptions, runStudy } from "./run.ts";
+export { type IsoReading, type IsoRow, type IsoSeed, meanSd } from "./iso_accuracy.ts";
 export { type PruneFile, pruneFileText, readPruneFile } from "./prune_file.ts";

@@ -11,18 +11,23 @@ import { UserError } from "../base/mod.ts";
 
 /** A prune file read back and checked against its model. */
 export interface PruneFile {
+  /** Layer name → mask (1 = kept), in the model's own channel order. */
   readonly masks: Map<string, Uint8Array>;
+  /** Channel tie → permutation (MOSAIC); empty for a plain mask file or Hunter. */
   readonly permutations: Map<string, Int32Array>;
-  /** Framework and GAZELLE conv method the masks were made for, if recorded. */
+  /** Framework the masks were made for, if recorded. */
   readonly framework?: string;
+  /** GAZELLE conv method the masks were made for (`ir` input, `or` output rotation), if recorded. */
   readonly convMethod?: "ir" | "or";
 }
 
 /**
- * The JSON text of a prune file.
+ * The JSON text of a prune file: the result's masks and permutations, the options that made them,
+ * the run's `manifest` if given, and the prune report.
  *
- * @example
+ * @example A MOSAIC result survives the round trip
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { pruneFileText, readPruneFile } from "./prune_file.ts";
  * import { prune } from "../prune/mod.ts";
  * import { getPreset } from "../he/mod.ts";
@@ -31,7 +36,9 @@ export interface PruneFile {
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const r = prune(net, { method: "mosaic", framework: "gazelle", preset: getPreset("gazelle"), budget: { kind: "sparsity", ratio: 0.5 }, fidelitySamples: 0 });
  * const back = await readPruneFile(await pruneFileText(net, r), "m.json", net);
- * if (back.masks.size !== r.masks.size || back.permutations.size !== r.permutations.size) throw new Error();
+ * assertEquals(back.masks, r.masks);
+ * assertEquals(back.permutations, r.permutations);
+ * assertEquals(back.framework, "gazelle");
  * ```
  */
 export async function pruneFileText(
@@ -60,18 +67,17 @@ export async function pruneFileText(
 }
 
 /**
- * Read a prune file (or a plain mask file) and check masks and permutations against `net`.
+ * Read a prune file (or a plain mask file) and check masks and permutations against `net`;
+ * `source` names the file in error messages.
  *
- * @example
+ * @example Something else than a mask file is refused, naming the file
  * ```ts
+ * import { assertRejects } from "@std/assert";
  * import { readPruneFile } from "./prune_file.ts";
  * import { buildZoo } from "../nn/mod.ts";
  *
- * try {
- *   await readPruneFile("[]", "x.json", buildZoo("vgg16-cifar10", { width: 0.125 }));
- * } catch (e) {
- *   console.log((e as Error).message); // Mask file x.json has format undefined, …
- * }
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * await assertRejects(() => readPruneFile("[]", "x.json", net), Error, "x.json");
  * ```
  */
 export async function readPruneFile(

@@ -12,7 +12,7 @@ import type { Recipe } from "../train/mod.ts";
 import type { BasicUnit, Importance, StructureKind } from "../prune/mod.ts";
 import { type IsoRow, isoRows } from "./iso_accuracy.ts";
 
-/** Format tag of results files. */
+/** Format tag of results files (the `format` field of every `results.json`). */
 export const RESULTS_FORMAT = "mosaic-bench-results/1";
 
 /** The op counts kept per layer (all of them: predictions need every counter). */
@@ -20,8 +20,14 @@ export type LayerOps = OpCounts;
 
 /** What a study covers. */
 export interface StudySpec {
+  /**
+   * What `deno bench` times: quick, the representative layers (`REPRESENTATIVE_LAYERS`) of the
+   * width-scaled models; full, every layer of the full-width models.
+   */
   readonly profile: "quick" | "full";
+  /** Zoo or shipped trained model names (e.g. `vgg16-cifar10`, `vgg16-fashionmnist-trained`). */
   readonly models: readonly string[];
+  /** HE frameworks: `gazelle`, `cryptflow2`. */
   readonly frameworks: readonly string[];
   /** Weight-sparsity budgets (Hunter and MOSAIC at each). */
   readonly budgets: readonly number[];
@@ -29,6 +35,10 @@ export interface StudySpec {
   readonly default_budget: number;
   /** Channel width of the zoo models (1 = full). */
   readonly width: number;
+  /**
+   * Seed of the zoo models' synthetic weights, and of pruning where the accuracy loop does not
+   * give its own seeds.
+   */
   readonly seed: number;
   /** How both methods rank and prune (absent in older results: lamp, 0.05, Hunter's kinds, kernel). */
   readonly pruning?: StudyPruning;
@@ -38,6 +48,7 @@ export interface StudySpec {
 
 /** The pruning settings of a study: the same for Hunter and MOSAIC. */
 export interface StudyPruning {
+  /** How weights are ranked across layers. */
   readonly importance: Importance;
   /** Kept-fraction floor of every layer and output channel. */
   readonly floor: number;
@@ -63,10 +74,11 @@ export interface AccuracySpec {
 
 /** The manifest of a results file: the run's identity plus what it covered. */
 export interface ResultsManifest extends Manifest {
+  /** The study the run covered (all shards, not only this file's). */
   readonly study: StudySpec;
   /** SHA-256 of each model and of each mask set (`model/framework/method/budget`). */
   readonly hashes: Readonly<Record<string, string>>;
-  /** Unit costs used for predictions, and where they come from. */
+  /** Unit costs the predictions use, per framework (each names its source). */
   readonly unit_costs: Readonly<Record<string, UnitCosts>>;
   /** What those unit costs are (calibrated on this machine, or the built-in table). */
   readonly unit_costs_name?: string;
@@ -74,25 +86,41 @@ export interface ResultsManifest extends Manifest {
 
 /** One layer of a pruning row. */
 export interface LayerResult {
+  /** Layer name in the model (e.g. `features.0`, `layer2.0.conv1`). */
   readonly name: string;
+  /** `conv` or `fc`. */
   readonly kind: string;
+  /** Exact HE op counts of the unpruned layer. */
   readonly dense: LayerOps;
+  /** Exact (pruning-aware) HE op counts of the pruned layer. */
   readonly pruned: LayerOps;
+  /** Predicted server time of the unpruned layer, ms (the preset's node-seal unit costs). */
   readonly predicted_ms_dense: number;
+  /** Predicted server time of the pruned layer, ms. */
   readonly predicted_ms: number;
 }
 
 /** One (model, framework, method, budget) pruning result. */
 export interface PruneRow {
+  /** Model name, as in the study. */
   readonly model: string;
+  /** `gazelle` or `cryptflow2`. */
   readonly framework: string;
+  /** The pruning method. */
   readonly method: "hunter" | "mosaic";
+  /** Requested weight sparsity in (0, 1). */
   readonly budget: number;
+  /** Reached weight sparsity: fraction of the linear layers' weights pruned. */
   readonly sparsity: number;
+  /** Fraction of the weights' squared L2 norm kept, in [0, 1]. */
   readonly retained_saliency: number;
+  /** Predicted HE cost of the linear layers as % of unpruned (the preset's unit costs). */
   readonly cost_pct: number;
+  /** Predicted server time of the unpruned linear layers, ms. */
   readonly predicted_ms_dense: number;
+  /** Predicted server time of the pruned linear layers, ms. */
   readonly predicted_ms: number;
+  /** Every linear layer, in model order. */
   readonly layers: readonly LayerResult[];
   /** The seed of pruning and fine-tuning (absent in results without the accuracy loop). */
   readonly seed?: number;
@@ -100,6 +128,11 @@ export interface PruneRow {
   readonly budget_kind?: "global" | "per-layer";
   /** Top-1 test accuracy, pruned before fine-tuning and after (trained models only). */
   readonly accuracy?: { readonly one_shot: number; readonly finetuned: number };
+  /**
+   * MOSAIC only: structures complete in the final masks, summed over layers and structure kinds
+   * (in the original channel order, after assembly, and the upper bound), and the assembler's
+   * time in ms.
+   */
   readonly assembly?: {
     readonly completed: number;
     readonly completed_identity: number;
@@ -110,49 +143,71 @@ export interface PruneRow {
 
 /** One timed layer (`deno bench`, server compute only, verified before timing). */
 export interface TimingRow {
+  /** Model name. */
   readonly model: string;
+  /** Layer name in the model. */
   readonly layer: string;
+  /** `gazelle` or `cryptflow2`. */
   readonly framework: string;
+  /** Which network was timed: unpruned, or pruned at the study's default budget. */
   readonly variant: "unpruned" | "hunter" | "mosaic";
   /** Mean of the bench samples, ms. */
   readonly measured_ms: number;
+  /** Number of bench samples. */
   readonly samples: number;
 }
 
 /** Communication of one model's linear (HE) and nonlinear (OT / GC) layers. */
 export interface NonlinearRow {
+  /** Model name. */
   readonly model: string;
+  /** `gazelle` or `cryptflow2`. */
   readonly framework: string;
-  /** HE ciphertexts up and down, unpruned (pruning does not change them). */
+  /** HE ciphertexts up and down, MB (10^6 bytes), unpruned (pruning does not change them). */
   readonly linear_mb: number;
-  /** ReLU and MaxPool protocols; null where no published formula exists. */
+  /** ReLU and MaxPool protocols, MB; null where no published formula exists. */
   readonly nonlinear_mb: number | null;
+  /** ReLU (comparison) instances per inference, MaxPool windows counted as their comparisons. */
   readonly relus: number;
+  /** Share width η and the protocol formulas used, in words. */
   readonly source: string;
 }
 
 /** The accuracy loop's results: data, engine, unpruned accuracies and the iso-accuracy table. */
 export interface AccuracyResults {
+  /** Dataset name (`Fashion-MNIST`). */
   readonly dataset: string;
+  /** Training images each fine-tune draws from. */
   readonly train_images: number;
+  /** Test images every accuracy is measured on. */
   readonly test_images: number;
   /** SHA-256 of the training and test image sets. */
   readonly data_sha256: { readonly train: string; readonly test: string };
+  /** The training engine, as it describes itself (e.g. tfjs with its backend, or torch). */
   readonly engine: string;
+  /** Top-1 test accuracy in [0, 1] of each unpruned model. */
   readonly unpruned: readonly { readonly model: string; readonly accuracy: number }[];
-  /** Fine-tuning throughput (samples per second per job) and the loop's wall time. */
+  /** Fine-tuning throughput, samples per second per job. */
   readonly samples_per_second: number;
+  /** Wall time of the accuracy loop, s (summed over merged shards). */
   readonly seconds: number;
+  /** The iso-accuracy table. */
   readonly iso: readonly IsoRow[];
 }
 
 /** A results file. */
 export interface Results {
+  /** Always `RESULTS_FORMAT`. */
   readonly format: typeof RESULTS_FORMAT;
+  /** The run's identity and what it covered. */
   readonly manifest: ResultsManifest;
+  /** The shards this file holds (1-based index of count); `[{ index: 1, count: 1 }]` unsharded. */
   readonly shards: { readonly index: number; readonly count: number }[];
+  /** One row per (model, framework, method, budget, seed). */
   readonly prune: readonly PruneRow[];
+  /** Timed layers; empty when the run did not time. */
   readonly timings: readonly TimingRow[];
+  /** One row per (model, framework). */
   readonly nonlinear: readonly NonlinearRow[];
   /** Present when the study fine-tuned trained models. */
   readonly accuracy?: AccuracyResults;
@@ -175,16 +230,14 @@ const IDENTITY = [
 
 /**
  * Parse and check a results file; one clear `UserError` for a missing, corrupt or foreign file.
+ * `source` names the file in error messages.
  *
- * @example
+ * @example Corrupt JSON is refused in one line naming the file
  * ```ts
+ * import { assertThrows } from "@std/assert";
  * import { parseResults } from "./results.ts";
  *
- * try {
- *   parseResults("{", "r.json");
- * } catch (e) {
- *   console.log((e as Error).message); // Results file r.json is not valid JSON …
- * }
+ * assertThrows(() => parseResults("{", "r.json"), Error, "Results file r.json is not valid JSON");
  * ```
  */
 export function parseResults(text: string, source: string): Results {
@@ -232,15 +285,12 @@ export function parseResults(text: string, source: string): Results {
 /**
  * Read a results file from disk (one clear error if it is missing).
  *
- * @example
+ * @example A missing file is refused in one line
  * ```ts
+ * import { assertRejects } from "@std/assert";
  * import { readResults } from "./results.ts";
  *
- * try {
- *   await readResults("/nonexistent/results.json");
- * } catch (e) {
- *   console.log((e as Error).message); // Results file … does not exist …
- * }
+ * await assertRejects(() => readResults("/nonexistent/results.json"), Error, "does not exist");
  * ```
  */
 export async function readResults(path: string): Promise<Results> {
@@ -257,10 +307,13 @@ export async function readResults(path: string): Promise<Results> {
 
 /**
  * Merge shards of one run: every manifest identity field must agree, each shard may appear once,
- * and together they must be the complete set 1..n.
+ * and together they must be the complete set 1..n. `names` label the parts in error messages
+ * (default `shard 1`, `shard 2`, …); `allowMixedCpu` lets shards from different CPUs merge (the
+ * merged `cpu` lists them all).
  *
- * @example
+ * @example Two halves of a run merge into one
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { mergeShards, type Results } from "./results.ts";
  *
  * const shard = (index: number) => ({
@@ -271,7 +324,7 @@ export async function readResults(path: string): Promise<Results> {
  *   timings: [],
  *   nonlinear: [],
  * }) as unknown as Results;
- * if (mergeShards([shard(1), shard(2)]).shards.length !== 2) throw new Error();
+ * assertEquals(mergeShards([shard(1), shard(2)]).shards, [{ index: 1, count: 2 }, { index: 2, count: 2 }]);
  * ```
  */
 export function mergeShards(
@@ -364,15 +417,16 @@ function mergedAccuracy(parts: readonly Results[]): { accuracy?: AccuracyResults
 /**
  * The iso-accuracy table of pruning rows that carry fine-tuned accuracy.
  *
- * @example
+ * @example Cost read between a budget that holds the accuracy and one that does not
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isoOf, type PruneRow } from "./results.ts";
  *
  * const row = (budget: number, cost_pct: number, finetuned: number) =>
  *   ({ model: "m", framework: "f", method: "mosaic", budget, cost_pct, seed: 1,
  *     accuracy: { one_shot: 0.1, finetuned } }) as unknown as PruneRow;
  * const iso = isoOf([row(0.5, 40, 0.9), row(0.9, 10, 0.5)], [{ model: "m", accuracy: 0.9 }], [0.5]);
- * if (iso[0].seeds[0].reading !== "interpolated") throw new Error();
+ * assertEquals(iso[0].seeds[0].reading, "interpolated");
  * ```
  */
 export function isoOf(

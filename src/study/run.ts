@@ -9,7 +9,7 @@
 import { MEASURED_UNIT_COSTS, unitCostsFor } from "../he/mod.ts";
 import { type NamedWeights, readCalibration } from "../cost/mod.ts";
 import { networkHash, sha256Hex } from "../nn/mod.ts";
-import { benchFileOf } from "./bench_files.ts";
+import { benchFileOf } from "./_bench_files.ts";
 import { buildManifest } from "./manifest.ts";
 import { UserError } from "../base/mod.ts";
 import {
@@ -32,7 +32,7 @@ import {
   studyPreset,
   studyPrune,
 } from "./study.ts";
-import { type FinetuneTask, runAccuracyLoop } from "./accuracy_study.ts";
+import { type FinetuneTask, runAccuracyLoop } from "./_accuracy_study.ts";
 import { isoOf } from "./results.ts";
 import type { EngineName } from "../train/mod.ts";
 
@@ -40,6 +40,7 @@ import type { EngineName } from "../train/mod.ts";
 export interface LoopOptions {
   /** false skips fine-tuning (rows then carry no accuracy). */
   readonly enabled: boolean;
+  /** The training engine (`auto` picks torch where present, else tfjs). */
   readonly engine: EngineName;
   /** Fashion-MNIST folder; default: the shipped files. */
   readonly data?: string;
@@ -54,14 +55,18 @@ async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32
   return await sha256Hex(parts);
 }
 
-/** Unit costs predictions use: the calibration file if present, else the built-in measurements.
+/**
+ * Unit costs predictions use: `<outDir>/calibration.json` (written by `deno task calibrate`) if
+ * present, else the built-in measurements.
  *
- * @example
+ * @example Without a calibration file: the built-in table
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { calibratedWeights } from "./run.ts";
  *
- * const w = await calibratedWeights("/nonexistent"); // no calibration file: the built-in table
- * console.log(w.name);
+ * const w = await calibratedWeights("/nonexistent");
+ * assertEquals(w.name, "measured node-seal (built-in)");
+ * assertEquals(Object.keys(w.byFramework), ["gazelle", "cryptflow2"]);
  * ```
  */
 export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
@@ -76,7 +81,7 @@ export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
   };
 }
 
-/** Run one model's bench file (found in the registry, `bench_files.ts`) and read its timings (a
+/** Run one model's bench file (found in the registry, `_bench_files.ts`) and read its timings (a
  * failing or wrong layer is an error).
  *
  * @example A model with no registered bench file is refused before anything runs
@@ -154,10 +159,13 @@ export async function benchModel(
 
 /**
  * Run a study (or one shard of it: every n-th (model, framework) pair): prune and count every
- * pair at every budget, cost the nonlinear layers, and time the profile with `deno bench`.
+ * pair at every budget, cost the nonlinear layers, fine-tune trained models (the accuracy loop,
+ * `loop`) and, `withBench`, time the profile with `deno bench`. `unit` are the unit costs recorded
+ * for predictions; `progress` receives one line per step.
  *
- * @example
+ * @example One model, one framework, one budget, untimed: a Hunter row and a MOSAIC row
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { runStudy } from "./run.ts";
  * import { NATIVE_SEAL_RATIOS } from "../cost/mod.ts";
  *
@@ -167,7 +175,7 @@ export async function benchModel(
  *   false, // no timing
  *   NATIVE_SEAL_RATIOS,
  * );
- * if (r.prune.length !== 2) throw new Error(); // Hunter and MOSAIC
+ * assertEquals(r.prune.map((p) => p.method), ["hunter", "mosaic"]);
  * ```
  */
 export async function runStudy(

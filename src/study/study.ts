@@ -29,10 +29,10 @@ import { UserError } from "../base/mod.ts";
 import { DEFAULT_DISTILL, FINETUNE_RECIPE } from "../train/mod.ts";
 import type { AccuracySpec, NonlinearRow, PruneRow, StudyPruning, StudySpec } from "./results.ts";
 
-/** Profiles of the study. */
+/** The study's profiles, quick first (the default). */
 export const PROFILES = ["quick", "full"] as const;
 
-/** A profile. */
+/** A study profile: `quick` (width-scaled models, representative layers) or `full`. */
 export type Profile = typeof PROFILES[number];
 
 /**
@@ -119,13 +119,16 @@ export const PAPER_NUMBERS: readonly {
   },
 ];
 
-/** The preset a framework runs under in the study (SCI at ℓ = 37, as its code).
+/**
+ * The preset a framework runs under in the study (SCI at ℓ = 37, as its code); a `UserError` for
+ * an unknown framework.
  *
- * @example
+ * @example CrypTFlow2 runs at N = 8192
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { studyPreset } from "./study.ts";
  *
- * if (studyPreset("cryptflow2").polyModulusDegree !== 8192) throw new Error();
+ * assertEquals(studyPreset("cryptflow2").polyModulusDegree, 8192);
  * ```
  */
 export function studyPreset(framework: string): Preset {
@@ -135,13 +138,16 @@ export function studyPreset(framework: string): Preset {
 }
 
 /**
- * Parse the profile from a flag or `MOSAIC_BENCH_PROFILE` (default quick).
+ * Parse the profile from a flag or `MOSAIC_BENCH_PROFILE` (default quick); a `UserError` for
+ * another value.
  *
- * @example
+ * @example Unset means quick
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { profileOf } from "./study.ts";
  *
- * if (profileOf(undefined) !== "quick" || profileOf("full") !== "full") throw new Error();
+ * assertEquals(profileOf(undefined), "quick");
+ * assertEquals(profileOf("full"), "full");
  * ```
  */
 export function profileOf(value: string | undefined): Profile {
@@ -154,19 +160,25 @@ export function profileOf(value: string | undefined): Profile {
 
 /** One of n shards (1-based). */
 export interface Shard {
+  /** Which shard, 1 ≤ index ≤ count. */
   readonly index: number;
+  /** How many shards the work is split into. */
   readonly count: number;
 }
 
 /**
- * Parse `i/n` (1 ≤ i ≤ n) from a flag or variable named `what`; null when unset.
+ * Parse `i/n` (1 ≤ i ≤ n) from a flag or variable named `what`; null when unset or empty, a
+ * `UserError` naming `what` when malformed.
  *
- * @example
+ * @example Shard 2 of 3 takes every third item from the second
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { inShard, parseShard } from "./study.ts";
  *
- * const s = parseShard("2/3", "--shard")!;
- * if ([0, 1, 2, 3, 4].filter((i) => inShard(i, s)).join() !== "1,4") throw new Error();
+ * const s = parseShard("2/3", "--shard");
+ * assertEquals(s, { index: 2, count: 3 });
+ * assertEquals([0, 1, 2, 3, 4].filter((i) => inShard(i, s)), [1, 4]);
+ * assertEquals(parseShard(undefined, "--shard"), null);
  * ```
  */
 export function parseShard(value: string | undefined, what: string): Shard | null {
@@ -179,18 +191,29 @@ export function parseShard(value: string | undefined, what: string): Shard | nul
   return { index, count };
 }
 
-/** Is work item `i` (0-based) in the shard? Every n-th item, so big and small items spread. */
+/**
+ * Is work item `i` (0-based) in the shard? Every n-th item, so big and small items spread; every
+ * item is in the null shard (no sharding).
+ */
 export function inShard(i: number, shard: Shard | null): boolean {
   return shard === null || i % shard.count === shard.index - 1;
 }
 
-/** Check the models, frameworks and budgets of a study (one line naming a bad one).
+/**
+ * Check the models, frameworks and budgets of a study: a `UserError` (one line naming a bad one)
+ * or nothing.
  *
- * @example
+ * @example The default study passes; a budget outside (0, 1) does not
  * ```ts
+ * import { assertThrows } from "@std/assert";
  * import { checkStudy, DEFAULT_STUDY } from "./study.ts";
  *
  * checkStudy({ ...DEFAULT_STUDY, profile: "quick", width: 0.25 });
+ * assertThrows(
+ *   () => checkStudy({ ...DEFAULT_STUDY, profile: "quick", width: 0.25, budgets: [0.5, 1] }),
+ *   Error,
+ *   "--budgets: 1 is not a sparsity in (0, 1)",
+ * );
  * ```
  */
 export function checkStudy(spec: StudySpec): void {
@@ -222,13 +245,17 @@ export async function preloadStudyModels(models: readonly string[]): Promise<voi
   }
 }
 
-/** The model of a study (cached): a trained model (preloaded; width and seed do not apply) or a zoo model.
+/**
+ * The model of a study (cached): a shipped trained model (preloaded with `preloadStudyModels`;
+ * width and seed do not apply) or a zoo model at channel `width` with synthetic weights from
+ * `seed`.
  *
- * @example
+ * @example The same arguments give the same network object
  * ```ts
+ * import { assertStrictEquals } from "@std/assert";
  * import { studyModel } from "./study.ts";
  *
- * if (studyModel("vgg16-cifar10", 0.25, 1) !== studyModel("vgg16-cifar10", 0.25, 1)) throw new Error();
+ * assertStrictEquals(studyModel("vgg16-cifar10", 0.25, 1), studyModel("vgg16-cifar10", 0.25, 1));
  * ```
  */
 export function studyModel(model: string, width: number, seed: number): Network {
@@ -251,12 +278,14 @@ const pruned = new Map<string, PruneResult>();
  * trained VGG-16 under CrypTFlow2 at 0.5 this fine-tunes to 92.48% (unpruned 92.61%) where the
  * same sparsity in every layer reached 91.60%, at about the same HE cost (35.45% vs 35.68%).
  *
- * @example
+ * @example Hunter at sparsity 0.7 deletes HE cost
  * ```ts
+ * import { assert } from "@std/assert";
  * import { studyModel, studyPrune } from "./study.ts";
  *
  * const net = studyModel("vgg16-cifar10", 0.125, 1);
- * console.log(studyPrune(net, "gazelle", "hunter", 0.7, 1).report.totals.cost_pct);
+ * const cost = studyPrune(net, "gazelle", "hunter", 0.7, 1).report.totals.cost_pct;
+ * assert(cost > 0 && cost < 100);
  * ```
  */
 export function studyPrune(
@@ -289,14 +318,19 @@ export function studyPrune(
   return r;
 }
 
-/** The unpruned, Hunter and MOSAIC networks of a model at the default budget (weights zeroed, MOSAIC permuted).
+/**
+ * The unpruned, Hunter and MOSAIC networks of a model at a budget (pruned weights zeroed, MOSAIC's
+ * channels permuted): what the per-model benches time.
  *
- * @example
+ * @example Three networks, the first the model itself
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { studyModel, studyVariants } from "./study.ts";
  *
- * const v = studyVariants(studyModel("vgg16-cifar10", 0.125, 1), "gazelle", 0.7, 1);
- * console.log(Object.keys(v)); // ["unpruned", "hunter", "mosaic"]
+ * const net = studyModel("vgg16-cifar10", 0.125, 1);
+ * const v = studyVariants(net, "gazelle", 0.7, 1);
+ * assertEquals(Object.keys(v), ["unpruned", "hunter", "mosaic"]);
+ * assertStrictEquals(v.unpruned, net);
  * ```
  */
 export function studyVariants(
@@ -318,14 +352,18 @@ export function studyVariants(
   };
 }
 
-/** A pruning result as a results row.
+/**
+ * A pruning result as a results row.
  *
- * @example
+ * @example A MOSAIC row carries the assembler's completion
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { pruneRow, studyModel, studyPrune } from "./study.ts";
  *
  * const r = studyPrune(studyModel("vgg16-cifar10", 0.125, 1), "gazelle", "mosaic", 0.7, 1);
- * console.log(pruneRow("vgg16-cifar10", "gazelle", "mosaic", 0.7, r).assembly);
+ * const row = pruneRow("vgg16-cifar10", "gazelle", "mosaic", 0.7, r);
+ * assertEquals(row.cost_pct, r.report.totals.cost_pct);
+ * assert(row.assembly !== undefined && row.assembly.completed <= row.assembly.bound);
  * ```
  */
 export function pruneRow(
@@ -378,14 +416,16 @@ export function pruneRow(
   };
 }
 
-/** Communication of a model's linear layers (HE ciphertexts) and nonlinear layers (OT / GC).
+/**
+ * Communication of a model's linear layers (HE ciphertexts) and nonlinear layers (OT / GC).
  *
- * @example
+ * @example Both parts cost something under CrypTFlow2
  * ```ts
+ * import { assert } from "@std/assert";
  * import { nonlinearRow, studyModel } from "./study.ts";
  *
  * const row = nonlinearRow("vgg16-cifar10", studyModel("vgg16-cifar10", 0.125, 1), "cryptflow2");
- * if (!(row.linear_mb > 0 && row.nonlinear_mb! > 0)) throw new Error();
+ * assert(row.linear_mb > 0 && row.nonlinear_mb !== null && row.nonlinear_mb > 0);
  * ```
  */
 export function nonlinearRow(model: string, net: Network, framework: string): NonlinearRow {

@@ -9,16 +9,22 @@ import { PAPER_NUMBERS, type PruneRow, type Results } from "../study/mod.ts";
 
 /** A chart: a file stem, a title, the Vega-Lite spec and its data rows. */
 export interface Chart {
+  /** File stem under `charts/` (e.g. `total_cost`). */
   readonly name: string;
+  /** Heading of the chart in `index.html` and `summary.md`. */
   readonly title: string;
+  /** How to read the chart, one paragraph. */
   readonly description: string;
+  /** The Vega-Lite spec, data embedded. */
   // deno-lint-ignore no-explicit-any
   readonly spec: Record<string, any>;
+  /** The chart's data, shown as its table. */
   readonly rows: readonly Record<string, string | number | null>[];
 }
 
 /** Op weights for predictions: calibrated node-seal unit costs, or weights a user supplies. */
 export interface OpWeights {
+  /** What the weights are, as the charts label them. */
   readonly name: string;
   /** Unit costs per framework. */
   readonly byFramework: Readonly<Record<string, UnitCosts>>;
@@ -48,17 +54,19 @@ function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pr
 }
 
 /**
- * HE cost of a pruning row as % of unpruned under op weights.
+ * HE cost of a pruning row as % of unpruned under op weights (2 decimals; 100 for a row without
+ * cost).
  *
- * @example
+ * @example Half the multiplications, half the cost
  * ```ts
- * import { costPct } from "./charts.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { costPct } from "./_charts.ts";
  * import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
  * import { zeroCounts } from "../he/mod.ts";
  *
  * const dense = { ...zeroCounts(), mult: 10 }, pruned = { ...zeroCounts(), mult: 5 };
  * const row = { layers: [{ name: "l", kind: "conv", dense, pruned, predicted_ms_dense: 0, predicted_ms: 0 }] };
- * if (costPct(row as never, MEASURED_UNIT_COSTS.gazelle) !== 50) throw new Error();
+ * assertEquals(costPct(row as never, MEASURED_UNIT_COSTS.gazelle), 50);
  * ```
  */
 export function costPct(row: Pick<PruneRow, "layers">, unit: UnitCosts): number {
@@ -71,17 +79,22 @@ function title(r: Results): string {
   return s.width === 1 ? "full-width models" : `models at width ${s.width} (${s.profile} profile)`;
 }
 
-/** (a) Total HE cost as % of unpruned per model, MOSAIC vs Hunter, one panel per framework.
+/**
+ * (a) Total HE cost as % of unpruned per model, MOSAIC vs Hunter, one panel per framework.
  *
- * @example
+ * @example One row per pruning row at the default budget and op weights
  * ```ts
- * import { totalCostChart } from "./charts.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { totalCostChart } from "./_charts.ts";
  * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
- * const c = totalCostChart(r, reportWeights(r, null));
- * console.log(c.rows.length, c.spec.facet);
+ * const w = reportWeights(r, null);
+ * const c = totalCostChart(r, w);
+ * const atDefault = r.prune.filter((p) => p.budget === r.manifest.study.default_budget);
+ * assertEquals(c.rows.length, atDefault.length * w.length);
+ * assertEquals(c.spec.facet.column.field, "framework");
  * ```
  */
 export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart {
@@ -171,16 +184,20 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
   };
 }
 
-/** (b) Layer-wise Perm, Mult and Add of one model and framework: unpruned vs Hunter vs MOSAIC.
+/**
+ * (b) Layer-wise Perm, Mult and Add of one model and framework: unpruned vs Hunter vs MOSAIC; null
+ * when the results lack either method at the default budget.
  *
- * @example
+ * @example Every layer, three variants, three ops
  * ```ts
- * import { layerChart } from "./charts.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { layerChart } from "./_charts.ts";
  * import { readResults } from "../study/mod.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const c = layerChart(r, "vgg16-cifar10", "gazelle")!;
- * if (c.rows.length !== 14 * 3 * 3) throw new Error(); // layers × variants × ops
+ * assertEquals(c.rows.length, 14 * 3 * 3); // layers × variants × ops
+ * assertEquals(layerChart(r, "vgg16-cifar10", "nowhere"), null);
  * ```
  */
 export function layerChart(r: Results, model: string, framework: string): Chart | null {
@@ -239,16 +256,18 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
   };
 }
 
-/** (c) Measured server time per layer vs the cost model's prediction.
+/**
+ * (c) Measured server time per layer vs the cost model's prediction.
  *
- * @example
+ * @example One point per timed layer
  * ```ts
- * import { timeChart } from "./charts.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { timeChart } from "./_charts.ts";
  * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
- * if (timeChart(r, reportWeights(r, null)[0]).rows.length !== r.timings.length) throw new Error();
+ * assertEquals(timeChart(r, reportWeights(r, null)[0]).rows.length, r.timings.length);
  * ```
  */
 export function timeChart(r: Results, weights: OpWeights): Chart {
@@ -325,16 +344,18 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
   };
 }
 
-/** (d) HE cost deleted vs retained saliency across budgets, both methods.
+/**
+ * (d) HE cost deleted vs retained saliency across budgets, both methods.
  *
- * @example
+ * @example One point per pruning row
  * ```ts
- * import { tradeoffChart } from "./charts.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { tradeoffChart } from "./_charts.ts";
  * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
- * if (tradeoffChart(r, reportWeights(r, null)[0]).rows.length !== r.prune.length) throw new Error();
+ * assertEquals(tradeoffChart(r, reportWeights(r, null)[0]).rows.length, r.prune.length);
  * ```
  */
 export function tradeoffChart(r: Results, weights: OpWeights): Chart {
@@ -386,15 +407,17 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
   };
 }
 
-/** (e) Nonlinear (OT / GC) communication beside the linear layers' HE communication.
+/**
+ * (e) Nonlinear (OT / GC) communication beside the linear layers' HE communication.
  *
- * @example
+ * @example A linear and a nonlinear bar per model and framework
  * ```ts
- * import { nonlinearChart } from "./charts.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { nonlinearChart } from "./_charts.ts";
  * import { readResults } from "../study/mod.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
- * if (nonlinearChart(r).rows.length !== 2 * r.nonlinear.length) throw new Error();
+ * assertEquals(nonlinearChart(r).rows.length, 2 * r.nonlinear.length);
  * ```
  */
 export function nonlinearChart(r: Results): Chart {
@@ -443,11 +466,13 @@ export function nonlinearChart(r: Results): Chart {
  * (f) The papers' comparison: HE cost (% of unpruned) against fine-tuned test accuracy, Hunter
  * and MOSAIC, a panel per framework and a row per model, every measured (budget, seed) point,
  * the unpruned accuracy minus each δ as dashed rules, and the MOSAIC paper's published cost (a
- * different model and dataset) as a labelled rule in VGG-16 panels.
+ * different model and dataset) as a labelled rule in VGG-16 panels. Null for results without the
+ * accuracy loop.
  *
- * @example
+ * @example Measured points, and the paper's cost in a VGG-16 panel
  * ```ts
- * import { isoChart } from "./charts.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { isoChart } from "./_charts.ts";
  * import type { Results } from "../study/mod.ts";
  *
  * const row = (method: string, budget: number, cost_pct: number, finetuned: number) => ({
@@ -460,8 +485,8 @@ export function nonlinearChart(r: Results): Chart {
  *   accuracy: { unpruned: [{ model: "vgg16-fashionmnist-trained", accuracy: 0.93 }] },
  * } as unknown as Results;
  * const c = isoChart(r)!;
- * if (c.rows.filter((x) => x.kind === "measured").length !== 2) throw new Error();
- * if (!c.rows.some((x) => x.kind === "paper")) throw new Error();
+ * assertEquals(c.rows.filter((x) => x.kind === "measured").length, 2);
+ * assert(c.rows.some((x) => x.kind === "paper"));
  * ```
  */
 export function isoChart(r: Results): Chart | null {
@@ -608,16 +633,28 @@ export function isoChart(r: Results): Chart | null {
   };
 }
 
-/** Every chart of a results file.
+/**
+ * Every chart of a results file, in report order: iso-accuracy (with the accuracy loop), total
+ * cost, per-layer ops of each model and framework, time vs predicted, trade-off, nonlinear.
  *
- * @example
+ * @example The sample results' charts
  * ```ts
- * import { allCharts } from "./charts.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { allCharts } from "./_charts.ts";
  * import { readResults } from "../study/mod.ts";
  * import { reportWeights } from "./report.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
- * console.log(allCharts(r, reportWeights(r, null)).map((c) => c.name));
+ * assertEquals(allCharts(r, reportWeights(r, null)).map((c) => c.name), [
+ *   "total_cost",
+ *   "layers_vgg16-cifar10_gazelle",
+ *   "layers_vgg16-cifar10_cryptflow2",
+ *   "layers_resnet18-cifar10_gazelle",
+ *   "layers_resnet18-cifar10_cryptflow2",
+ *   "time_vs_predicted",
+ *   "tradeoff",
+ *   "nonlinear",
+ * ]);
  * ```
  */
 export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {

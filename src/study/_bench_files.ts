@@ -26,7 +26,7 @@ export const BENCH_DIR: URL = new URL("../../bench/", import.meta.url);
  * @example A registered model's file exists; an unknown model is refused in one line
  * ```ts
  * import { assertThrows } from "@std/assert";
- * import { benchFileOf } from "./bench_files.ts";
+ * import { benchFileOf } from "./_bench_files.ts";
  *
  * await Deno.stat(benchFileOf("vgg16-cifar10"));
  * assertThrows(() => benchFileOf("lenet-mnist"), Error, "no bench file is registered for lenet-mnist");
@@ -38,7 +38,7 @@ export function benchFileOf(model: string): URL {
     throw new UserError(
       `no bench file is registered for ${model}: timed models are ${
         Object.keys(MODEL_BENCH_FILES).join(", ")
-      } (use --no-bench, or add the model to src/study/bench_files.ts)`,
+      } (use --no-bench, or add the model to src/study/_bench_files.ts)`,
     );
   }
   return new URL(file, BENCH_DIR);

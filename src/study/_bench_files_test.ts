@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { BENCH_DIR, MODEL_BENCH_FILES } from "./bench_files.ts";
+import { BENCH_DIR, MODEL_BENCH_FILES } from "./_bench_files.ts";
 import { checkStudy, DEFAULT_STUDY } from "./study.ts";
 
 Deno.test("the bench registry and bench/ agree: every per-model bench file is registered, every entry exists", async () => {

@@ -73,16 +73,17 @@ function loadFonts(): Promise<Fonts> {
 /**
  * Render a Vega-Lite spec to SVG.
  *
- * @example
+ * @example A two-bar chart
  * ```ts
- * import { renderSvg } from "./render.ts";
+ * import { assert } from "@std/assert";
+ * import { renderSvg } from "./_render.ts";
  *
  * const svg = await renderSvg({
  *   data: { values: [{ a: "x", b: 1 }, { a: "y", b: 2 }] },
  *   mark: "bar",
  *   encoding: { x: { field: "a", type: "nominal" }, y: { field: "b", type: "quantitative" } },
  * });
- * if (!svg.startsWith("<svg")) throw new Error();
+ * assert(svg.startsWith("<svg"));
  * ```
  */
 // deno-lint-ignore no-explicit-any
@@ -104,12 +105,13 @@ export async function renderSvg(spec: Record<string, any>): Promise<string> {
  * Rasterize an SVG to PNG at `scale`, with the bundled DejaVu fonts (without fonts resvg drops
  * all text silently).
  *
- * @example
+ * @example A PNG signature comes out
  * ```ts
- * import { renderPng } from "./render.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { renderPng } from "./_render.ts";
  *
  * const png = await renderPng('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><text y="9">a</text></svg>');
- * if (png[1] !== 0x50) throw new Error(); // "\x89PNG"
+ * assertEquals([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]); // "\x89PNG"
  * ```
  */
 export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
