@@ -9,7 +9,7 @@
 import type { Ciphertext, GaloisKeys, Plaintext } from "node-seal";
 import { secureUniformModT, UserError } from "../base/mod.ts";
 import { sealCall, translateSealError } from "./errors.ts";
-import { galoisElement, naf } from "./galois.ts";
+import { galoisElement, isIdentity, naf, type Rotation } from "./galois.ts";
 import { floodCiphertext } from "./flood.ts";
 import type { PresetEnv } from "./env.ts";
 import { presetEnv } from "./env.ts";
@@ -41,20 +41,23 @@ const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
 /**
  * Generate (or reuse) the plan's Galois keys and encode every mask in NTT form.
  *
- * @example
+ * @example Prepare once, then encrypt, run the server and decrypt
  * ```ts
  * import { closeEnvs, decryptOutput, encryptInput, prepareLayer, runServer } from "./mod.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
- * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ * import { parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
  * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }));
- * const inputs = encryptInput(prep, new Float64Array(8).fill(1));
+ * if (prep.masks.length !== prep.plan.masks.count || !prep.masks[0].isNttForm()) throw new Error();
+ * const x = new Float64Array(8).fill(1);
+ * const inputs = encryptInput(prep, x);
  * {
  *   using server = runServer(prep, inputs); // the part a benchmark times
  *   const { y } = decryptOutput(prep, server.outputs);
- *   console.log(y, server.ledger.mult);
+ *   const ref = referenceLayer(layer, x, prep.plan.preset.plainModulus);
+ *   if (y.length !== 2 || !y.every((v, i) => v === ref[i])) throw new Error();
  * }
  * for (const ct of inputs) ct.delete();
  * closeEnvs();
@@ -166,10 +169,14 @@ export interface ServerResult extends Disposable {
 }
 
 /**
- * Server side: walk the plan over the input ciphertexts (which are not modified) through an
- * instrumented evaluator. Every SEAL call made is tallied into the returned ledger.
+ * Server side: walk the plan over the input ciphertexts through an instrumented evaluator. Every
+ * SEAL call made is tallied into the returned ledger. Each op is one step: rotations
+ * (`rotateCiphertext`), NTT and mod switch transforms, products, accumulation, output protection
+ * (`maskCiphertext`, `floodCiphertext`). Dead registers are reused as destinations; the inputs
+ * are never modified (a plan op that would modify one in place fails as a plan bug); on failure
+ * everything the server allocated is freed.
  *
- * @example
+ * @example The ledger equals the plan's counts
  * ```ts
  * import { closeEnvs, countPlan, encryptInput, prepareLayer, runServer } from "./mod.ts";
  * import { getPreset } from "./presets.ts";
@@ -188,144 +195,310 @@ export interface ServerResult extends Disposable {
  * ```
  */
 export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): ServerResult {
-  const { plan, env, galoisKeys, masks, zeros } = prep;
-  const { seal, evaluator: ev, encoder, encryptor } = env;
-  const outputMasks: (BigUint64Array | null)[] = plan.outputs.map(() => null);
+  const { plan } = prep;
   if (inputs.length !== plan.inputs) {
     throw new Error(
       `${plan.layer}: expected ${plan.inputs} input ciphertexts, got ${inputs.length}`,
     );
   }
-  const ledger = zeroCounts();
-  const lastUse = lastUses(plan);
-  const isOutput = new Set(plan.outputs.filter((r): r is number => r !== null));
-  const regs: (Ciphertext | undefined)[] = [...inputs];
-  const owned: boolean[] = inputs.map(() => false);
-  const pool: Ciphertext[] = [];
-  const fresh = () => pool.pop() ?? new seal.Ciphertext();
-  const rowKs = (step: number) =>
-    galoisKeys.hasKey(galoisElement(step, plan.slots)) ? 1 : naf(step).length;
-  const get = (r: number) => {
-    const ct = regs[r];
-    if (!ct) throw new Error(`plan bug: register ${r} read before it was written`);
-    return ct;
-  };
-  const release = (r: number) => {
-    if (isOutput.has(r)) return;
-    const ct = regs[r];
-    if (ct && owned[r]) pool.push(ct);
-    regs[r] = undefined;
-  };
+  const run = new ServerRun(prep, inputs);
   try {
-    plan.ops.forEach((op, i) => {
-      switch (op.kind) {
-        case "rotate": {
-          const dst = fresh();
-          regs[op.dst] = dst;
-          owned[op.dst] = true;
-          const src = get(op.src);
-          if (op.rot.step !== 0) {
-            ev.rotateRows(src, op.rot.step, galoisKeys, dst);
-            ledger.rotate_rows++;
-            ledger.key_switches += rowKs(op.rot.step);
-            if (op.rot.swap) ev.rotateColumnsInplace(dst, galoisKeys);
-          } else {
-            ev.rotateColumns(src, galoisKeys, dst);
-          }
-          if (op.rot.swap) {
-            ledger.rotate_columns++;
-            ledger.key_switches++;
-          }
-          if (op.side === "in") ledger.perm_in++;
-          else ledger.perm_out++;
-          break;
-        }
-        case "ntt": {
-          if (owned[op.reg]) {
-            ev.cipherTransformToNttInplace(get(op.reg));
-          } else {
-            // Inputs belong to the caller: transform out of place instead of mutating them.
-            const dst = fresh();
-            ev.cipherTransformToNtt(get(op.reg), dst);
-            regs[op.reg] = dst;
-            owned[op.reg] = true;
-          }
-          ledger.ntt++;
-          break;
-        }
-        case "intt":
-          ev.cipherTransformFromNttInplace(get(op.reg));
-          ledger.intt++;
-          break;
-        case "mul": {
-          const dst = fresh();
-          regs[op.dst] = dst;
-          owned[op.dst] = true;
-          const pt = masks[op.mask];
-          ev.multiplyPlain(get(op.src), pt, dst);
-          ledger.mult++;
-          if (!pt.isNttForm()) ledger.mult_coeff++;
-          break;
-        }
-        case "add":
-          ev.addInplace(get(op.dst), get(op.src));
-          ledger.add++;
-          break;
-        case "zero": {
-          const dst = fresh();
-          dst.assign(zeros.get(zeroKey(op.level, op.ntt))!);
-          regs[op.dst] = dst;
-          owned[op.dst] = true;
-          break;
-        }
-        case "modswitch":
-          ev.cipherModSwitchToNextInplace(get(op.reg));
-          ledger.mod_switch++;
-          break;
-        case "flood":
-          floodCiphertext(seal, env.context, get(op.reg), op.bits);
-          ledger.flood++;
-          break;
-        case "mask": {
-          const r = secureUniformModT(plan.slots, plan.preset.plainModulus);
-          outputMasks[op.output] = r;
-          using pt = new seal.Plaintext();
-          const m = fresh();
-          try {
-            encoder.encode(r, pt);
-            encryptor.encrypt(pt, m); // public-key encryption, as the server does
-            ledger.enc_server++;
-            for (let l = 0; l < op.switches; l++) {
-              ev.cipherModSwitchToNextInplace(m);
-              ledger.mod_switch++;
-            }
-            ev.addInplace(get(op.reg), m);
-            ledger.add_mask++;
-          } finally {
-            pool.push(m);
-          }
-          break;
-        }
-      }
-      for (const r of regsOf(op)) if (lastUse[r] === i) release(r);
-    });
+    plan.ops.forEach((op, i) => run.step(op, i));
+    return run.finish();
   } catch (e) {
-    for (let r = 0; r < regs.length; r++) if (owned[r]) regs[r]?.delete();
-    for (const ct of pool) ct.delete();
+    run.abort();
     throw translateSealError(e, `${plan.layer} (${plan.framework}/${plan.method})`);
   }
-  for (const ct of pool) ct.delete();
-  const outputs = plan.outputs.map((r) => (r === null ? null : get(r)));
-  ledger.cts_up = plan.inputs;
-  ledger.cts_down = outputs.filter((o) => o !== null).length;
-  return {
-    outputs,
-    ledger,
-    masks: outputMasks,
-    [Symbol.dispose]: () => outputs.forEach((o) => o?.delete()),
-  };
 }
 
+/** The ops of one kind family (narrows `HeOp` for the steps of `ServerRun`). */
+type OpOf<K extends HeOp["kind"]> = Extract<HeOp, { kind: K }>;
+
+/**
+ * One server walk over a plan: the register file (ciphertexts by register, which ones the server
+ * owns, a pool of dead ones reused as destinations), the ledger and the output masks drawn. Not
+ * exported: its ownership rules hold only inside one `runServer` call, which is its interface.
+ */
+class ServerRun {
+  readonly #prep: PreparedLayer;
+  readonly #ledger = zeroCounts();
+  /** The mask R drawn for each output (null: unmasked). */
+  readonly #outputMasks: (BigUint64Array | null)[];
+  readonly #regs: (Ciphertext | undefined)[];
+  /** False for the caller's inputs: the server never modifies or frees them. */
+  readonly #owned: boolean[];
+  /** Dead ciphertexts, reused as destinations: allocating is slow and the WASM heap never shrinks. */
+  readonly #pool: Ciphertext[] = [];
+  /** Index of the last op reading or writing each register (it is released after that op). */
+  readonly #lastUse: number[];
+  readonly #isOutput: ReadonlySet<number>;
+
+  constructor(prep: PreparedLayer, inputs: readonly Ciphertext[]) {
+    const { plan } = prep;
+    this.#prep = prep;
+    this.#outputMasks = plan.outputs.map(() => null);
+    this.#regs = [...inputs];
+    this.#owned = inputs.map(() => false);
+    this.#lastUse = lastUses(plan);
+    this.#isOutput = new Set(plan.outputs.filter((r): r is number => r !== null));
+  }
+
+  /** Run op `i`, then release the registers it was the last to use. */
+  step(op: HeOp, i: number): void {
+    switch (op.kind) {
+      case "rotate":
+        this.#rotate(op);
+        break;
+      case "ntt":
+      case "intt":
+      case "modswitch":
+        this.#transform(op);
+        break;
+      case "mul":
+        this.#multiply(op);
+        break;
+      case "add":
+      case "zero":
+        this.#accumulate(op);
+        break;
+      case "mask":
+      case "flood":
+        this.#protect(op);
+        break;
+    }
+    for (const r of regsOf(op)) if (this.#lastUse[r] === i) this.#release(r);
+  }
+
+  /** Rotations: the automorphism into a fresh register, counted by the side it permutes. */
+  #rotate(op: OpOf<"rotate">): void {
+    const dst = this.#write(op.dst);
+    const { env, galoisKeys } = this.#prep;
+    rotateCiphertext(env, galoisKeys, this.#get(op.src), op.rot, dst, this.#ledger);
+    if (op.side === "in") this.#ledger.perm_in++;
+    else this.#ledger.perm_out++;
+  }
+
+  /** NTT, inverse NTT and mod switch, in place; the caller's inputs are transformed out of place. */
+  #transform(op: OpOf<"ntt" | "intt" | "modswitch">): void {
+    const ev = this.#prep.env.evaluator;
+    switch (op.kind) {
+      case "ntt":
+        if (this.#owned[op.reg]) {
+          ev.cipherTransformToNttInplace(this.#get(op.reg));
+        } else {
+          const input = this.#get(op.reg);
+          ev.cipherTransformToNtt(input, this.#write(op.reg));
+        }
+        this.#ledger.ntt++;
+        return;
+      case "intt":
+        ev.cipherTransformFromNttInplace(this.#mutable(op.reg));
+        this.#ledger.intt++;
+        return;
+      case "modswitch":
+        ev.cipherModSwitchToNextInplace(this.#mutable(op.reg));
+        this.#ledger.mod_switch++;
+        return;
+    }
+  }
+
+  /** Products: ciphertext × plaintext mask into a fresh register. */
+  #multiply(op: OpOf<"mul">): void {
+    const dst = this.#write(op.dst);
+    const pt = this.#prep.masks[op.mask];
+    this.#prep.env.evaluator.multiplyPlain(this.#get(op.src), pt, dst);
+    this.#ledger.mult++;
+    if (!pt.isNttForm()) this.#ledger.mult_coeff++;
+  }
+
+  /** Accumulation: add a term into a sum, or start a sum from the server's encryption of zero. */
+  #accumulate(op: OpOf<"add" | "zero">): void {
+    if (op.kind === "add") {
+      this.#prep.env.evaluator.addInplace(this.#mutable(op.dst), this.#get(op.src));
+      this.#ledger.add++;
+    } else {
+      this.#write(op.dst).assign(this.#prep.zeros.get(zeroKey(op.level, op.ntt))!);
+    }
+  }
+
+  /** Output protection, in place: the server's additive mask (secret sharing) or noise flooding. */
+  #protect(op: OpOf<"mask" | "flood">): void {
+    const { env } = this.#prep;
+    if (op.kind === "flood") {
+      floodCiphertext(env.seal, env.context, this.#mutable(op.reg), op.bits);
+      this.#ledger.flood++;
+      return;
+    }
+    const scratch = this.#fresh();
+    try {
+      const ct = this.#mutable(op.reg);
+      this.#outputMasks[op.output] = maskCiphertext(env, ct, op.switches, scratch, this.#ledger);
+    } finally {
+      this.#pool.push(scratch);
+    }
+  }
+
+  /** Finishing: free the pool, count the transfers, hand the outputs over (the caller frees them). */
+  finish(): ServerResult {
+    const { plan } = this.#prep;
+    const outputs = plan.outputs.map((r) => (r === null ? null : this.#get(r)));
+    for (const ct of this.#pool.splice(0)) ct.delete();
+    this.#ledger.cts_up = plan.inputs;
+    this.#ledger.cts_down = outputs.filter((o) => o !== null).length;
+    return {
+      outputs,
+      ledger: this.#ledger,
+      masks: this.#outputMasks,
+      [Symbol.dispose]: () => outputs.forEach((o) => o?.delete()),
+    };
+  }
+
+  /** After a failure: free every ciphertext the server allocated, never the caller's inputs. */
+  abort(): void {
+    this.#regs.forEach((ct, r) => {
+      if (this.#owned[r]) ct?.delete();
+    });
+    for (const ct of this.#pool.splice(0)) ct.delete();
+  }
+
+  #fresh(): Ciphertext {
+    return this.#pool.pop() ?? new this.#prep.env.seal.Ciphertext();
+  }
+
+  /** A fresh ciphertext, owned by the server, as the new value of register `r`. */
+  #write(r: number): Ciphertext {
+    const ct = this.#fresh();
+    this.#regs[r] = ct;
+    this.#owned[r] = true;
+    return ct;
+  }
+
+  #get(r: number): Ciphertext {
+    const ct = this.#regs[r];
+    if (!ct) throw new Error(`plan bug: register ${r} read before it was written`);
+    return ct;
+  }
+
+  /** Register `r` for an op that modifies it in place: never one of the caller's inputs. */
+  #mutable(r: number): Ciphertext {
+    const ct = this.#get(r);
+    if (!this.#owned[r]) {
+      throw new Error(`plan bug: register ${r} holds a caller's input and would be modified`);
+    }
+    return ct;
+  }
+
+  #release(r: number): void {
+    if (this.#isOutput.has(r)) return;
+    const ct = this.#regs[r];
+    if (ct && this.#owned[r]) this.#pool.push(ct);
+    this.#regs[r] = undefined;
+  }
+}
+
+/**
+ * One automorphism into `dst`: SEAL's `rotateRows(step)`, then `rotateColumns` if `rot.swap` (step
+ * 0 is the column swap alone). `src` is not modified. Tallies the calls and their key switches
+ * under `keys`: one for a step with its own key, one per NAF digit for a step SEAL composes from
+ * ±2^i keys, one per column swap (the same rule as `countPlan`).
+ *
+ * @example A step without its own key is composed from ±2^i keys
+ * ```ts
+ * import { rotateCiphertext } from "./executor.ts";
+ * import { closeEnvs, getPreset, presetEnv, zeroCounts } from "./mod.ts";
+ *
+ * const env = await presetEnv(getPreset("gazelle"));
+ * const lease = env.galoisKeys({ kind: "pow2", steps: [1, -1, 2, -2, 4, -4] });
+ * using pt = new env.seal.Plaintext();
+ * using src = new env.seal.Ciphertext();
+ * using dst = new env.seal.Ciphertext();
+ * env.encoder.encode(BigUint64Array.from({ length: 8 }, (_, i) => BigInt(i)), pt);
+ * env.encryptor.encryptSymmetric(pt, src);
+ * const ledger = zeroCounts();
+ * rotateCiphertext(env, lease.keys, src, { step: 5, swap: false }, dst, ledger); // 5 = 4 + 1
+ * env.decryptor.decrypt(dst, pt);
+ * if ((env.encoder.decodeBigUint64(pt) as BigUint64Array)[0] !== 5n) throw new Error();
+ * if (ledger.rotate_rows !== 1 || ledger.key_switches !== 2) throw new Error();
+ * lease.release();
+ * closeEnvs();
+ * ```
+ */
+export function rotateCiphertext(
+  env: PresetEnv,
+  keys: GaloisKeys,
+  src: Ciphertext,
+  rot: Rotation,
+  dst: Ciphertext,
+  ledger: OpCounts,
+): void {
+  if (isIdentity(rot)) throw new Error("plan bug: identity rotation op");
+  const ev = env.evaluator;
+  if (rot.step !== 0) {
+    ev.rotateRows(src, rot.step, keys, dst);
+    ledger.rotate_rows++;
+    const own = keys.hasKey(galoisElement(rot.step, env.preset.polyModulusDegree));
+    ledger.key_switches += own ? 1 : naf(rot.step).length;
+    if (rot.swap) ev.rotateColumnsInplace(dst, keys);
+  } else {
+    ev.rotateColumns(src, keys, dst);
+  }
+  if (rot.swap) {
+    ledger.rotate_columns++;
+    ledger.key_switches++;
+  }
+}
+
+/**
+ * Secret-share `ct` in place: draw a uniform mask R (mod t, every slot), encrypt it with the public
+ * key into `scratch` (as the server does), mod-switch it `switches` times down to `ct`'s level and
+ * add it. Returns R: the client decrypts its share L(x) + R, the server keeps −R. Tallies one
+ * server encryption, the switches and one mask addition.
+ *
+ * @example The client's share minus R is the value
+ * ```ts
+ * import { maskCiphertext } from "./executor.ts";
+ * import { closeEnvs, getPreset, presetEnv, zeroCounts } from "./mod.ts";
+ *
+ * const env = await presetEnv(getPreset("gazelle"));
+ * const t = BigInt(env.preset.plainModulus);
+ * using pt = new env.seal.Plaintext();
+ * using ct = new env.seal.Ciphertext();
+ * using scratch = new env.seal.Ciphertext();
+ * env.encoder.encode(BigUint64Array.from([5n, 7n]), pt);
+ * env.encryptor.encryptSymmetric(pt, ct);
+ * env.evaluator.cipherModSwitchToNextInplace(ct);
+ * const ledger = zeroCounts();
+ * const r = maskCiphertext(env, ct, 1, scratch, ledger);
+ * env.decryptor.decrypt(ct, pt);
+ * const share = env.encoder.decodeBigUint64(pt) as BigUint64Array;
+ * if ((share[1] - r[1] + t) % t !== 7n || share[2] !== r[2]) throw new Error();
+ * if (ledger.enc_server !== 1 || ledger.mod_switch !== 1 || ledger.add_mask !== 1) throw new Error();
+ * closeEnvs();
+ * ```
+ */
+export function maskCiphertext(
+  env: PresetEnv,
+  ct: Ciphertext,
+  switches: number,
+  scratch: Ciphertext,
+  ledger: OpCounts,
+): BigUint64Array {
+  const { seal, encoder, encryptor, evaluator } = env;
+  const r = secureUniformModT(env.preset.polyModulusDegree, env.preset.plainModulus);
+  using pt = new seal.Plaintext();
+  encoder.encode(r, pt);
+  encryptor.encrypt(pt, scratch); // public-key encryption, as the server does
+  ledger.enc_server++;
+  for (let l = 0; l < switches; l++) {
+    evaluator.cipherModSwitchToNextInplace(scratch);
+    ledger.mod_switch++;
+  }
+  evaluator.addInplace(ct, scratch);
+  ledger.add_mask++;
+  return r;
+}
+
+/** The registers an op reads or writes (`ServerRun` releases them after their last use). */
 function regsOf(op: HeOp): number[] {
   switch (op.kind) {
     case "rotate":
@@ -343,6 +516,7 @@ function regsOf(op: HeOp): number[] {
   }
 }
 
+/** Index of the last op using each register: a liveness pass private to `ServerRun`. */
 function lastUses(plan: LayerPlan): number[] {
   const last: number[] = [];
   plan.ops.forEach((op, i) => {

@@ -11,7 +11,11 @@
  *
  * const preset = getPreset("gazelle-secure");
  * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=64,out=10"), 1), { preset });
- * console.log(securityLabel(preset), countPlan(plan).mult);
+ * // Hybrid packing: all 10 × 64 weights in one product, then log2(64) = 6 rotate-and-add steps.
+ * const c = countPlan(plan);
+ * if (securityLabel(preset) !== "128-bit secure" || c.mult !== 1 || c.perm_out !== 6) {
+ *   throw new Error();
+ * }
  * ```
  *
  * @module
