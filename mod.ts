@@ -11,7 +11,7 @@
  * const preset = getPreset("gazelle-secure");
  * const layer = syntheticLayer("demo", parseLayerSpec("conv:h=8,w=8,ci=2,co=2,k=3"), 1);
  * const x = randomModT(2 * 8 * 8, preset.plainModulus, new Rng(2));
- * const run = await executeProgram(planLayer("gazelle", layer, { preset }), x);
+ * const run = await executeProgram(planLayer(layer, { framework: "gazelle", preset }), x);
  * const ref = referenceLayer(layer, x, preset.plainModulus);
  * if (!run.result.every((v, i) => v === ref[i])) throw new Error("mismatch");
  * closeEnvs();

@@ -12,7 +12,7 @@ import {
   closeEnvs,
   countProgram,
   executeProgram,
-  FRAMEWORKS,
+  frameworkName,
   inputCount,
   nonlinearCost,
   parseLayerSpec,
@@ -43,11 +43,9 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const [framework, spec] = args._.map(String);
-  if (!framework || !spec) throw new UserError(`missing arguments; ${USAGE}`);
-  if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
-    throw new UserError(`Unknown framework "${framework}": use one of ${FRAMEWORKS.join(", ")}`);
-  }
+  const [name, spec] = args._.map(String);
+  if (!name || !spec) throw new UserError(`missing arguments; ${USAGE}`);
+  const framework = frameworkName(name);
   const method = methodFlag(args.method);
   const preset = frameworkPreset(framework, args.preset, args.bits);
   const seed = Number(args.seed ?? 1);
@@ -71,7 +69,7 @@ async function main(): Promise<number> {
   }
   const shape = parseLayerSpec(spec);
   const layer = syntheticLayer(shapeLabel(shape), shape, seed);
-  const program = planLayer(framework, layer, { preset, method, stock: args.stock });
+  const program = planLayer(layer, { framework, preset, method, stock: args.stock });
   const out: Record<string, unknown> = programSummary(program);
   let ok = true;
   if (args.execute) {

@@ -6,7 +6,7 @@
  */
 import { addCounts, countProgram, type OpCounts, zeroCounts } from "../he/plan.ts";
 import { type Preset, securityLabel } from "../he/presets.ts";
-import { planLayer } from "../frameworks/mod.ts";
+import { frameworkName, planLayer } from "../frameworks/mod.ts";
 import type { MaskSet } from "../nn/masks.ts";
 import type { Network } from "../nn/network.ts";
 import { type FloatLayer, linearLayerSpecs, quantizedLayers } from "../nn/quantize.ts";
@@ -55,7 +55,8 @@ export interface ModelCost {
  */
 export function modelCost(net: Network, opts: ModelCostOptions): ModelCost {
   const layers: CostRow[] = quantizedLayers(net).map(({ layer, kind }) => {
-    const program = planLayer(opts.framework, layer, {
+    const program = planLayer(layer, {
+      framework: frameworkName(opts.framework),
       preset: opts.preset,
       method: opts.method,
       stock: opts.stock,

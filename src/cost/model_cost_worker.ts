@@ -5,7 +5,7 @@
  * @module
  */
 import { countProgram } from "../he/plan.ts";
-import { planLayer } from "../frameworks/mod.ts";
+import { frameworkName, planLayer } from "../frameworks/mod.ts";
 import { shapeLabel } from "../nn/layers.ts";
 import { quantizeLayer } from "../nn/quantize.ts";
 import { programSummary } from "../report/summary.ts";
@@ -15,7 +15,13 @@ self.onmessage = (ev: MessageEvent<WorkerJob>) => {
   const { framework, preset, method, stock, layers } = ev.data;
   const rows: WorkerRow[] = layers.map(({ index, spec, mask }) => {
     const { layer, kind } = quantizeLayer(spec);
-    const program = planLayer(framework, layer, { preset, method, stock, mask });
+    const program = planLayer(layer, {
+      framework: frameworkName(framework),
+      preset,
+      method,
+      stock,
+      mask,
+    });
     const row = {
       name: layer.name,
       kind,

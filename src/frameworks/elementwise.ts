@@ -10,7 +10,7 @@
 import { chooseKeys, DEFAULT_KEY_BUDGET_BYTES } from "../he/galois.ts";
 import { type LayerPlan, type MaskBank, OpList, type Reg } from "../he/plan.ts";
 import type { Preset } from "../he/presets.ts";
-import { applyMask, type BnShape, type IntLayer } from "../nn/layers.ts";
+import type { BnShape, IntLayer } from "../nn/layers.ts";
 
 /** How a framework finishes an element-wise product. */
 export interface ElementwisePolicy {
@@ -51,12 +51,11 @@ export function planElementwise(
     readonly preset: Preset;
     readonly policy: ElementwisePolicy;
     readonly stock: boolean;
-    readonly mask?: Uint8Array;
   },
 ): LayerPlan {
   const s = layer.shape;
   const n = opts.preset.polyModulusDegree;
-  const scale = applyMask(layer, opts.mask).weights;
+  const scale = layer.weights;
   const hw = s.h * s.w, total = s.c * hw;
   const cts = Math.ceil(total / n);
   const fill = (ct: number, out: BigInt64Array) => {

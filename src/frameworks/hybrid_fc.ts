@@ -19,7 +19,7 @@ import {
 } from "../he/galois.ts";
 import { type LayerPlan, type MaskBank, OpList, type Reg } from "../he/plan.ts";
 import type { Preset } from "../he/presets.ts";
-import { applyMask, type FcShape, type IntLayer } from "../nn/layers.ts";
+import type { FcShape, IntLayer } from "../nn/layers.ts";
 import { nextPow2 } from "./packing.ts";
 
 /** How a framework forms the hybrid product (see `RotationPolicy` for the conv counterpart). */
@@ -44,7 +44,6 @@ export interface HybridFcOptions {
   readonly preset: Preset;
   readonly policy: FcPolicy;
   readonly stock: boolean;
-  readonly mask?: Uint8Array;
   readonly keyBudgetBytes?: number;
 }
 
@@ -117,7 +116,7 @@ export function planHybridFc(layer: IntLayer<FcShape>, opts: HybridFcOptions): L
   const s = layer.shape;
   const n = opts.preset.polyModulusDegree;
   const { policy, stock } = opts;
-  const W = applyMask(layer, opts.mask).weights;
+  const W = layer.weights;
   const geo = fcGeometry(s, n);
   const { L, chunks, pack, D, groups } = geo;
   const rowsPerCt = pack * D;

@@ -10,7 +10,7 @@
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const preset = getPreset("gazelle-secure");
- * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=64,out=10"), 1), { preset });
+ * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=64,out=10"), 1), { preset }).parts[0];
  * console.log(securityLabel(preset), countPlan(plan).mult);
  * ```
  *

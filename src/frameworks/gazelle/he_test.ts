@@ -32,6 +32,7 @@ import {
   zeroTap,
 } from "../../test_util.ts";
 import { planGazelle } from "./mod.ts";
+import { planLayer } from "../mod.ts";
 
 async function runAndCheck(
   layer: IntLayer,
@@ -39,7 +40,7 @@ async function runAndCheck(
   opts: { method?: "ir" | "or" | "auto"; mask?: Uint8Array; keyBudgetBytes?: number },
   seed: number,
 ) {
-  const plan = planGazelle(layer, { preset, ...opts });
+  const plan = planLayer(layer, { framework: "gazelle", preset, ...opts }).parts[0];
   const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(seed));
   const run = await executeLayer(plan, x);
   const mask = opts.mask;
@@ -127,7 +128,7 @@ Deno.test("power-of-two Galois keys: NAF key switches are counted and the layer 
 Deno.test("running the same layer 50 times does not grow the WASM heap", async () => {
   const preset = getPreset("gazelle");
   const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=16,co=16,k=3"), 5, "heap");
-  const plan = planGazelle(layer, { preset, method: "or" });
+  const plan = planGazelle(layer, { preset, method: "or" }).parts[0];
   const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(6));
   const rt = await loadSeal();
   await executeLayer(plan, x);
@@ -146,7 +147,7 @@ Deno.test("a layer under the preset's noise margin fails with one line naming la
     minNoiseBudgetBits: 20,
   };
   const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=8,co=8,k=3"), 1, "deep-layer");
-  const plan = planGazelle(layer, { preset: thin, method: "or" });
+  const plan = planGazelle(layer, { preset: thin, method: "or" }).parts[0];
   const x = randomModT(inputCount(layer.shape), thin.plainModulus, new Rng(1));
   await assertRejects(
     () => executeLayer(plan, x),
@@ -159,7 +160,7 @@ Deno.test("a layer under the preset's noise margin fails with one line naming la
 Deno.test("stock plans with all-zero plaintexts are refused at execution with one line", async () => {
   const preset = getPreset("gazelle");
   const layer = layerOf(parseLayerSpec("conv:h=8,w=8,ci=3,co=5,k=3"), 1, "padded");
-  const plan = planGazelle(layer, { preset, method: "or", stock: true });
+  const plan = planGazelle(layer, { preset, method: "or", stock: true }).parts[0];
   const x = randomModT(inputCount(layer.shape), preset.plainModulus, new Rng(1));
   await assertRejects(() => executeLayer(plan, x), UserError, "execute without --stock");
   closeEnvs();
