@@ -105,11 +105,11 @@ export function frameworkName(name: string): FrameworkName {
  * @example GAZELLE plans one part; CrypTFlow2 one per stride phase
  * ```ts
  * import { planLayer } from "./mod.ts";
- * import { countProgram, getPreset } from "../he/mod.ts";
+ * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=16,w=16,ci=8,co=8,k=3,s=2"), 1);
- * const g = planLayer(layer, { framework: "gazelle", preset: getPreset("gazelle") });
+ * const g = planLayer(layer, { framework: "gazelle", preset: getPreset("gazelle"), method: "or" });
  * const c = planLayer(layer, { framework: "cryptflow2", preset: getPreset("cryptflow2") });
  * if (g.parts.length !== 1 || c.parts.length !== 4) throw new Error();
  * ```
@@ -121,11 +121,15 @@ export function frameworkName(name: string): FrameworkName {
  * import { applyMask, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("f", parseLayerSpec("fc:in=64,out=16"), 1);
- * const mask = Uint8Array.from(layer.weights, (_, j) => (j % 3 === 0 ? 1 : 0));
  * const preset = getPreset("cryptflow2");
- * const a = countProgram(planLayer(layer, { framework: "cryptflow2", preset, mask }));
- * const b = countProgram(planLayer(applyMask(layer, mask), { framework: "cryptflow2", preset }));
+ * const some = Uint8Array.from(layer.weights, (_, j) => (j % 3 === 0 ? 1 : 0));
+ * const a = countProgram(planLayer(layer, { framework: "cryptflow2", preset, mask: some }));
+ * const b = countProgram(planLayer(applyMask(layer, some), { framework: "cryptflow2", preset }));
  * if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error();
+ * // All weights pruned: SCI skips every all-zero diagonal, so nothing is multiplied or returned.
+ * const none = new Uint8Array(layer.weights.length);
+ * const c = countProgram(planLayer(layer, { framework: "cryptflow2", preset, mask: none }));
+ * if (c.mult !== 0 || c.cts_down !== 0) throw new Error();
  * ```
  */
 export function planLayer(layer: IntLayer, opts: PlanOptions): LayerProgram {
