@@ -19,8 +19,8 @@
  *
  * const preset = getPreset("gazelle-secure");
  * const layer = syntheticLayer("demo", parseLayerSpec("conv:h=8,w=8,ci=2,co=2,k=3"), 1);
- * const program = planLayer("gazelle", layer, { preset });
- * assertEquals(countProgram(program).mult, 18);
+ * const program = planLayer(layer, { framework: "gazelle", preset });
+ * assertEquals(countProgram(program).mult, 27);
  * const x = randomModT(2 * 8 * 8, preset.plainModulus, new SeededRng(2));
  * const run = await executeProgram(program, x);
  * assertEquals(run.result, referenceLayer(layer, x, preset.plainModulus));

@@ -12,7 +12,7 @@
  *   `MOSAIC_BENCH_SHARD=i/n` (every n-th case, for a CI matrix), `MOSAIC_BENCH_PRUNING` (the
  *   study's pruning settings as JSON; default `DEFAULT_STUDY.pruning`).
  */
-import { planLayer } from "../src/frameworks/mod.ts";
+import { frameworkName, planLayer } from "../src/frameworks/mod.ts";
 import { quantizedLayers } from "../src/nn/mod.ts";
 import {
   DEFAULT_STUDY,
@@ -52,7 +52,11 @@ export async function registerModelBenches(model: string): Promise<void> {
       for (const { layer, kind } of quantizedLayers(vnet)) {
         if (kind === "bn") continue;
         if (profile === "quick" && !REPRESENTATIVE_LAYERS[arch]?.includes(layer.name)) continue;
-        const program = planLayer(framework, layer, { preset, method: "or" });
+        const program = planLayer(layer, {
+          framework: frameworkName(framework),
+          preset,
+          method: "or",
+        });
         // Masks are encoded up front (the server's offline work); a layer whose masks cannot fit
         // the 4 GB WebAssembly heap is reported and left out, never half-timed.
         const maskBytes = program.parts.reduce(

@@ -22,7 +22,7 @@ const CASES: [string, string, string][] = [
 
 await benchLayers(CASES.map(([model, name, spec], i): LayerCase => {
   const layer = syntheticLayer(name, parseLayerSpec(spec), 300 + i);
-  const program = planLayer("cryptflow2", layer, { preset });
+  const program = planLayer(layer, { framework: "cryptflow2", preset });
   const slots = [...new Set(program.parts.map((p) => p.slots))].join("+");
   return { model, layer, framework: "cryptflow2", variant: `sci-N${slots}`, program };
 }));

@@ -22,7 +22,7 @@ const CASES: [string, string, string, string][] = [
 
 await benchLayers(CASES.map(([presetName, model, name, spec], i): LayerCase => {
   const layer = syntheticLayer(name, parseLayerSpec(spec), 100 + i);
-  const program = planLayer("gazelle", layer, { preset: getPreset(presetName) });
+  const program = planLayer(layer, { framework: "gazelle", preset: getPreset(presetName) });
   return {
     model,
     layer,

@@ -9,7 +9,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { randomModT, SeededRng, UserError } from "../src/base/mod.ts";
 import { nonlinearCost, parseNonlinearSpec, programSummary } from "../src/cost/mod.ts";
-import { FRAMEWORKS, planLayer } from "../src/frameworks/mod.ts";
+import { frameworkName, planLayer } from "../src/frameworks/mod.ts";
 import { closeEnvs, countProgram, executeProgram } from "../src/he/mod.ts";
 import {
   inputCount,
@@ -36,11 +36,9 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const [framework, spec] = args._.map(String);
-  if (!framework || !spec) throw new UserError(`missing arguments; ${USAGE}`);
-  if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
-    throw new UserError(`Unknown framework "${framework}": use one of ${FRAMEWORKS.join(", ")}`);
-  }
+  const [name, spec] = args._.map(String);
+  if (!name || !spec) throw new UserError(`missing arguments; ${USAGE}`);
+  const framework = frameworkName(name);
   const method = methodFlag(args.method);
   const preset = frameworkPreset(framework, args.preset, args.bits);
   const seed = Number(args.seed ?? 1);
@@ -64,7 +62,7 @@ async function main(): Promise<number> {
   }
   const shape = parseLayerSpec(spec);
   const layer = syntheticLayer(shapeLabel(shape), shape, seed);
-  const program = planLayer(framework, layer, { preset, method, stock: args.stock });
+  const program = planLayer(layer, { framework, preset, method, stock: args.stock });
   const out: Record<string, unknown> = { ...programSummary(program) };
   let ok = true;
   if (args.execute) {

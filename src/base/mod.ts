@@ -6,5 +6,5 @@
  */
 export { UserError } from "./errors.ts";
 export { randomModT, randomNonZero, randomSigned, SeededRng } from "./random.ts";
-export { secureUniformBits, secureUniformModT } from "./secure_random.ts";
 export { writeFileAtomic } from "./atomic_write.ts";
+export { secureUniformBits, secureUniformModT } from "./secure_random.ts";

@@ -7,14 +7,20 @@
 import { countProgram } from "../he/mod.ts";
 import { quantizeLayer, shapeLabel } from "../nn/mod.ts";
 import { programSummary } from "./summary.ts";
-import { planLayer } from "../frameworks/mod.ts";
+import { frameworkName, planLayer } from "../frameworks/mod.ts";
 import type { WorkerJob, WorkerRow } from "./model_cost.ts";
 
 self.onmessage = (ev: MessageEvent<WorkerJob>) => {
   const { framework, preset, method, stock, layers } = ev.data;
   const rows: WorkerRow[] = layers.map(({ index, spec, mask }) => {
     const { layer, kind } = quantizeLayer(spec);
-    const program = planLayer(framework, layer, { preset, method, stock, mask });
+    const program = planLayer(layer, {
+      framework: frameworkName(framework),
+      preset,
+      method,
+      stock,
+      mask,
+    });
     const row = {
       name: layer.name,
       kind,

@@ -21,7 +21,7 @@ import {
   shapeLabel,
 } from "../nn/mod.ts";
 import { programSummary } from "./summary.ts";
-import { planLayer } from "../frameworks/mod.ts";
+import { frameworkName, planLayer } from "../frameworks/mod.ts";
 
 /** Options of a cost table. */
 export interface ModelCostOptions {
@@ -65,7 +65,8 @@ export interface ModelCost {
  */
 export function modelCost(net: Network, opts: ModelCostOptions): ModelCost {
   const layers: CostRow[] = quantizedLayers(net).map(({ layer, kind }) => {
-    const program = planLayer(opts.framework, layer, {
+    const program = planLayer(layer, {
+      framework: frameworkName(opts.framework),
       preset: opts.preset,
       method: opts.method,
       stock: opts.stock,

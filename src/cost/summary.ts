@@ -79,7 +79,7 @@ export interface LayerSummary {
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=16,w=16,ci=8,co=8,k=3,s=2"), 1);
- * const row = programSummary(planLayer("cryptflow2", layer, { preset: getPreset("cryptflow2") }));
+ * const row = programSummary(planLayer(layer, { framework: "cryptflow2", preset: getPreset("cryptflow2") }));
  * if (row.phases !== 4) throw new Error();
  * ```
  */

@@ -64,7 +64,7 @@ for (const framework of FRAMEWORKS) {
       for (const mask of [undefined, randomMask(weightCount(shape), 0.4, rng)]) {
         const masked = applyMask(layer, mask);
         const ref = referenceLayer(masked, x, preset.plainModulus);
-        const prog = planLayer(framework, layer, { preset, mask });
+        const prog = planLayer(layer, { framework, preset, mask });
         const { result, ledgersMatch } = simulate(prog, x, preset.plainModulus);
         assertEquals(firstMismatch(result, ref), -1, `${framework} ${spec} mask=${!!mask}`);
         assertEquals(ledgersMatch, true);
@@ -88,7 +88,7 @@ for (const framework of FRAMEWORKS) {
     for (const spec of HE_CASES) {
       const layer = layerOf(parseLayerSpec(spec), rng.nextU32(), spec);
       const x = randomModT(inputCount(layer.shape), preset.plainModulus, rng);
-      const prog = planLayer(framework, layer, { preset });
+      const prog = planLayer(layer, { framework, preset });
       const run = await executeProgram(prog, x);
       const ref = referenceLayer(layer, x, preset.plainModulus);
       assertEquals(firstMismatch(run.result, ref), -1, `${framework} ${spec}`);

@@ -16,7 +16,7 @@ import {
   type Preset,
   type Reg,
 } from "../he/mod.ts";
-import { applyMask, type BnShape, type IntLayer } from "../nn/mod.ts";
+import type { BnShape, IntLayer } from "../nn/mod.ts";
 
 /** How a framework finishes an element-wise product. */
 export interface ElementwisePolicy {
@@ -57,12 +57,11 @@ export function planElementwise(
     readonly preset: Preset;
     readonly policy: ElementwisePolicy;
     readonly stock: boolean;
-    readonly mask?: Uint8Array;
   },
 ): LayerPlan {
   const s = layer.shape;
   const n = opts.preset.polyModulusDegree;
-  const scale = applyMask(layer, opts.mask).weights;
+  const scale = layer.weights;
   const hw = s.h * s.w, total = s.c * hw;
   const cts = Math.ceil(total / n);
   const fill = (ct: number, out: BigInt64Array) => {

@@ -22,7 +22,7 @@ import {
   type Reg,
   type Rotation,
 } from "../he/mod.ts";
-import { applyMask, type FcShape, type IntLayer } from "../nn/mod.ts";
+import type { FcShape, IntLayer } from "../nn/mod.ts";
 import { nextPow2 } from "./packing.ts";
 
 /** How a framework forms the hybrid product (see `RotationPolicy` for the conv counterpart). */
@@ -47,7 +47,6 @@ export interface HybridFcOptions {
   readonly preset: Preset;
   readonly policy: FcPolicy;
   readonly stock: boolean;
-  readonly mask?: Uint8Array;
   readonly keyBudgetBytes?: number;
 }
 
@@ -89,7 +88,9 @@ export function fcGeometry(s: FcShape, slots: number): FcGeometry {
 }
 
 /**
- * Compile an FC layer with the hybrid method under a framework's policy.
+ * Compile an FC layer with the hybrid method under a framework's policy: the mask table
+ * (`hybridMaskTable`), the diagonal products, the rotate-and-sum of each output ciphertext, and
+ * the client-side packing (`hybridPacking`).
  *
  * @example
  * ```ts
@@ -117,112 +118,21 @@ export function fcGeometry(s: FcShape, slots: number): FcGeometry {
  * ```
  */
 export function planHybridFc(layer: IntLayer<FcShape>, opts: HybridFcOptions): LayerPlan {
-  const s = layer.shape;
   const n = opts.preset.polyModulusDegree;
   const { policy, stock } = opts;
-  const W = applyMask(layer, opts.mask).weights;
-  const geo = fcGeometry(s, n);
-  const { L, chunks, pack, D, groups } = geo;
-  const rowsPerCt = pack * D;
-
-  const weightAt = (c: number, d: number, g: number, u: number): number => {
-    const beta = Math.floor(u / L), t = u % L;
-    const row = g * rowsPerCt + beta * D + (t % D);
-    const col = c * L + ((t + d) % L);
-    return row < s.out && col < s.in ? W[row * s.in + col] : 0;
-  };
-  const nonZero = (c: number, d: number, g: number): boolean => {
-    for (let u = 0; u < n; u++) if (weightAt(c, d, g, u) !== 0) return true;
-    return false;
-  };
-  const maskKeys: [number, number, number][] = [];
-  const masks: MaskBank = {
-    get count() {
-      return maskKeys.length;
-    },
-    fill(i, out) {
-      const [c, d, g] = maskKeys[i];
-      for (let u = 0; u < n; u++) out[u] = BigInt(weightAt(c, d, g, u));
-    },
-    weightsOf(i) {
-      const [c, d, g] = maskKeys[i];
-      const out: number[] = [];
-      for (let u = 0; u < n; u++) {
-        const w = weightAt(c, d, g, u);
-        if (w !== 0) out.push(w);
-      }
-      return out;
-    },
-  };
-
-  const ops = new OpList();
-  const rotations: Rotation[] = [];
-  let next = chunks;
-  const acc: (Reg | undefined)[] = [];
-  /** Start a sum from its first term, or from an encryption of zero (stock SCI). */
-  const startSum = (first: Reg, level: number, ntt: boolean): Reg => {
-    if (!policy.zeroInit) return first;
-    const z = next++;
-    ops.push({ kind: "zero", dst: z, level, ntt });
-    ops.push({ kind: "add", dst: z, src: first });
-    return z;
-  };
-  for (let c = 0; c < chunks; c++) {
-    // d = 0 (the unrotated input) last: it is NTT-transformed after its rotations are taken.
-    for (const d of [...Array.from({ length: D - 1 }, (_, i) => i + 1), 0]) {
-      const consumers = [];
-      for (let g = 0; g < groups; g++) {
-        if (!policy.skipZeroDiagonals || nonZero(c, d, g)) consumers.push(g);
-      }
-      if (consumers.length === 0) continue;
-      let src: Reg = c;
-      if (d !== 0) {
-        const rot = { step: normalizeStep(d, n), swap: false };
-        src = next++;
-        ops.push({ kind: "rotate", dst: src, src: c, rot, side: "in" });
-        rotations.push(rot);
-      }
-      ops.push({ kind: "ntt", reg: src });
-      for (const g of consumers) {
-        const mask = maskKeys.push([c, d, g]) - 1;
-        const prod = next++;
-        ops.push({ kind: "mul", dst: prod, src, mask });
-        const a = acc[g];
-        if (a === undefined) acc[g] = startSum(prod, 0, true);
-        else ops.push({ kind: "add", dst: a, src: prod });
-      }
-    }
-  }
-  const outputs: (Reg | null)[] = [];
-  for (let g = 0; g < groups; g++) {
-    const a = acc[g];
-    if (a === undefined) {
-      outputs.push(null);
-      continue;
-    }
-    ops.push({ kind: "intt", reg: a });
-    for (let l = 0; l < policy.switchesAfterMac; l++) ops.push({ kind: "modswitch", reg: a });
-    for (let step = D; step < L; step *= 2) {
-      const rot = { step: normalizeStep(step, n), swap: false };
-      const r = next++;
-      ops.push({ kind: "rotate", dst: r, src: a, rot, side: "out" });
-      ops.push({ kind: "add", dst: a, src: r });
-      rotations.push(rot);
-    }
-    if (policy.maskOutputs) {
-      ops.push({ kind: "mask", reg: a, switches: policy.switchesAfterMac, output: g });
-    }
-    if (policy.floodBits > 0) ops.push({ kind: "flood", reg: a, bits: policy.floodBits });
-    for (let l = 0; l < policy.switchesAtEnd; l++) ops.push({ kind: "modswitch", reg: a });
-    outputs.push(a);
-  }
+  const geo = fcGeometry(layer.shape, n);
+  const table = hybridMaskTable(layer, geo, n);
+  const em = new FcEmitter(geo.chunks, policy);
+  const acc = emitDiagonalProducts(em, table, geo, n);
+  const outputs = emitRotateAndSum(em, acc, geo, n);
+  const primes = opts.preset.coeffModulusBits.length;
   const keys = chooseKeys(
-    rotations,
+    em.rotations,
     n,
-    opts.preset.coeffModulusBits.length,
+    primes,
     opts.keyBudgetBytes ?? DEFAULT_KEY_BUDGET_BYTES,
   );
-  const t = BigInt(opts.preset.plainModulus);
+  const { L, chunks, pack, D, groups } = geo;
   return {
     framework: opts.framework,
     preset: opts.preset,
@@ -233,11 +143,218 @@ export function planHybridFc(layer: IntLayer<FcShape>, opts: HybridFcOptions): L
     geometry: { block: L, pack, diagonals: D, in_cts: chunks, out_cts: groups },
     inputs: chunks,
     outputs,
-    ops,
-    masks,
+    ops: em.ops,
+    masks: table.bank,
     keys,
-    downPrimes: opts.preset.coeffModulusBits.length - 1 - policy.switchesAfterMac -
-      policy.switchesAtEnd,
+    downPrimes: primes - 1 - policy.switchesAfterMac - policy.switchesAtEnd,
+    ...hybridPacking(layer.shape, geo, n, opts.preset.plainModulus),
+  };
+}
+
+/**
+ * The plaintext masks of the hybrid method. Mask (c, d, g) multiplies input chunk c rotated by d
+ * into output ciphertext g: slot u = β·L + t holds W(g·pack·D + β·D + (t mod D), c·L + (t + d) mod L).
+ */
+export interface FcMaskTable {
+  /** Weight that mask (c, d, g) holds at slot u (0 outside the matrix). */
+  weightAt(c: number, d: number, g: number, u: number): number;
+  /** Does mask (c, d, g) hold a non-zero weight? */
+  nonZero(c: number, d: number, g: number): boolean;
+  /** Record mask (c, d, g) for a product; returns its index in `bank`. */
+  add(c: number, d: number, g: number): number;
+  /** The recorded masks, materialized on demand. */
+  readonly bank: MaskBank;
+}
+
+/**
+ * The mask table of an FC layer under a hybrid geometry at `slots` slots.
+ *
+ * @example Two rows of four in one diagonal
+ * ```ts
+ * import { fcGeometry, hybridMaskTable } from "./hybrid_fc.ts";
+ * import type { FcShape } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // 4 → 2 at 8 slots: blocks of L = 4, two copies of the input, D = 1 diagonal; row β in block β.
+ * const shape: FcShape = { kind: "fc", in: 4, out: 2 };
+ * const layer = { name: "fc", shape, weights: Int32Array.from([1, 2, 3, 4, 0, 0, 0, 0]) };
+ * const geo = fcGeometry(shape, 8);
+ * assertEquals([geo.L, geo.pack, geo.D, geo.groups], [4, 2, 1, 1]);
+ * const table = hybridMaskTable(layer, geo, 8);
+ * const out = new BigInt64Array(8);
+ * table.bank.fill(table.add(0, 0, 0), out);
+ * assertEquals([...out], [1n, 2n, 3n, 4n, 0n, 0n, 0n, 0n]);
+ * assertEquals(table.bank.weightsOf!(0), [1, 2, 3, 4]);
+ * assertEquals(table.nonZero(0, 0, 0), true);
+ * ```
+ */
+export function hybridMaskTable(
+  layer: IntLayer<FcShape>,
+  geo: FcGeometry,
+  slots: number,
+): FcMaskTable {
+  const s = layer.shape, W = layer.weights, n = slots;
+  const { L, pack, D } = geo;
+  const rowsPerCt = pack * D;
+  const weightAt = (c: number, d: number, g: number, u: number): number => {
+    const beta = Math.floor(u / L), t = u % L;
+    const row = g * rowsPerCt + beta * D + (t % D);
+    const col = c * L + ((t + d) % L);
+    return row < s.out && col < s.in ? W[row * s.in + col] : 0;
+  };
+  const maskKeys: [number, number, number][] = [];
+  return {
+    weightAt,
+    nonZero(c, d, g) {
+      for (let u = 0; u < n; u++) if (weightAt(c, d, g, u) !== 0) return true;
+      return false;
+    },
+    add: (c, d, g) => maskKeys.push([c, d, g]) - 1,
+    bank: {
+      get count() {
+        return maskKeys.length;
+      },
+      fill(i, out) {
+        const [c, d, g] = maskKeys[i];
+        for (let u = 0; u < n; u++) out[u] = BigInt(weightAt(c, d, g, u));
+      },
+      weightsOf(i) {
+        const [c, d, g] = maskKeys[i];
+        const out: number[] = [];
+        for (let u = 0; u < n; u++) {
+          const w = weightAt(c, d, g, u);
+          if (w !== 0) out.push(w);
+        }
+        return out;
+      },
+    },
+  };
+}
+
+/** The op list under construction, with its registers. */
+class FcEmitter {
+  readonly ops = new OpList();
+  /** Every rotation issued (for choosing Galois keys). */
+  readonly rotations: Rotation[] = [];
+  #next: Reg;
+
+  constructor(inputs: number, readonly policy: FcPolicy) {
+    this.#next = inputs;
+  }
+
+  newReg(): Reg {
+    return this.#next++;
+  }
+
+  /** Start a sum from its first term, or from an encryption of zero (stock SCI). */
+  startSum(first: Reg, level: number, ntt: boolean): Reg {
+    if (!this.policy.zeroInit) return first;
+    const z = this.newReg();
+    this.ops.push({ kind: "zero", dst: z, level, ntt });
+    this.ops.push({ kind: "add", dst: z, src: first });
+    return z;
+  }
+}
+
+/** Rotate each input chunk by each diagonal and multiply-accumulate; the sum of each output ct. */
+function emitDiagonalProducts(
+  em: FcEmitter,
+  table: FcMaskTable,
+  geo: FcGeometry,
+  n: number,
+): (Reg | undefined)[] {
+  const { chunks, D, groups } = geo;
+  const acc: (Reg | undefined)[] = [];
+  for (let c = 0; c < chunks; c++) {
+    // d = 0 (the unrotated input) last: it is NTT-transformed after its rotations are taken.
+    for (const d of [...Array.from({ length: D - 1 }, (_, i) => i + 1), 0]) {
+      const consumers = [];
+      for (let g = 0; g < groups; g++) {
+        if (!em.policy.skipZeroDiagonals || table.nonZero(c, d, g)) consumers.push(g);
+      }
+      if (consumers.length === 0) continue;
+      let src: Reg = c;
+      if (d !== 0) {
+        const rot = { step: normalizeStep(d, n), swap: false };
+        src = em.newReg();
+        em.ops.push({ kind: "rotate", dst: src, src: c, rot, side: "in" });
+        em.rotations.push(rot);
+      }
+      em.ops.push({ kind: "ntt", reg: src });
+      for (const g of consumers) {
+        const mask = table.add(c, d, g);
+        const prod = em.newReg();
+        em.ops.push({ kind: "mul", dst: prod, src, mask });
+        const a = acc[g];
+        if (a === undefined) acc[g] = em.startSum(prod, 0, true);
+        else em.ops.push({ kind: "add", dst: a, src: prod });
+      }
+    }
+  }
+  return acc;
+}
+
+/** Finish each output ciphertext: rotate-and-sum its blocks, then mask, flood and switch. */
+function emitRotateAndSum(
+  em: FcEmitter,
+  acc: readonly (Reg | undefined)[],
+  geo: FcGeometry,
+  n: number,
+): (Reg | null)[] {
+  const { policy } = em;
+  const outputs: (Reg | null)[] = [];
+  for (let g = 0; g < geo.groups; g++) {
+    const a = acc[g];
+    if (a === undefined) {
+      outputs.push(null);
+      continue;
+    }
+    em.ops.push({ kind: "intt", reg: a });
+    for (let l = 0; l < policy.switchesAfterMac; l++) em.ops.push({ kind: "modswitch", reg: a });
+    for (let step = geo.D; step < geo.L; step *= 2) {
+      const rot = { step: normalizeStep(step, n), swap: false };
+      const r = em.newReg();
+      em.ops.push({ kind: "rotate", dst: r, src: a, rot, side: "out" });
+      em.ops.push({ kind: "add", dst: a, src: r });
+      em.rotations.push(rot);
+    }
+    if (policy.maskOutputs) {
+      em.ops.push({ kind: "mask", reg: a, switches: policy.switchesAfterMac, output: g });
+    }
+    if (policy.floodBits > 0) em.ops.push({ kind: "flood", reg: a, bits: policy.floodBits });
+    for (let l = 0; l < policy.switchesAtEnd; l++) em.ops.push({ kind: "modswitch", reg: a });
+    outputs.push(a);
+  }
+  return outputs;
+}
+
+/**
+ * Client side of the hybrid method: the input, chunk c of L values per ciphertext, copied into
+ * every block; row r of output ciphertext ⌊r/(pack·D)⌋ read from slot (r mod D) + L·⌊r/D⌋ of it.
+ *
+ * @example Replicated input, rows read from the first slot of each block
+ * ```ts
+ * import { fcGeometry, hybridPacking } from "./hybrid_fc.ts";
+ * import type { FcShape } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const shape: FcShape = { kind: "fc", in: 3, out: 2 }; // L = 4, two blocks at 8 slots, D = 1
+ * const { packInput, unpackOutput } = hybridPacking(shape, fcGeometry(shape, 8), 8, 97);
+ * assertEquals([...packInput(Float64Array.from([5, 6, 7]))[0]], [5n, 6n, 7n, 0n, 5n, 6n, 7n, 0n]);
+ * const ct = BigUint64Array.from([10n, 0n, 0n, 0n, 120n, 0n, 0n, 0n]);
+ * assertEquals([...unpackOutput([ct])], [10, 23]); // 120 mod 97
+ * ```
+ */
+export function hybridPacking(
+  s: FcShape,
+  geo: FcGeometry,
+  n: number,
+  plainModulus: number,
+): Pick<LayerPlan, "packInput" | "unpackOutput"> {
+  const { L, chunks, pack, D } = geo;
+  const rowsPerCt = pack * D;
+  const t = BigInt(plainModulus);
+  return {
     packInput(x) {
       return Array.from({ length: chunks }, (_, c) => {
         const v = new BigUint64Array(n);

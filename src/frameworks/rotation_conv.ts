@@ -169,47 +169,220 @@ function buildGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
   return groups;
 }
 
-/** Compile a rotation scheme into ops and masks. */
+/**
+ * Compile a rotation scheme into ops and masks, in four steps: the issue order of the input
+ * rotations (`inputRotationOrder`), the mask table derived from the geometry
+ * (`rotationMaskTable`), the products worth issuing under the policy (`productSchedule`), and the
+ * op list (input rotations, multiply-accumulates, then each output's partial sums).
+ *
+ * @example GAZELLE's input-rotation method on a 1×1 conv, 2 → 2 channels
+ * ```ts
+ * import { planRotationConv } from "./rotation_conv.ts";
+ * import { gazellePolicy } from "./gazelle/conv.ts";
+ * import { lowerConv } from "./grid_conv.ts";
+ * import { blockPacking } from "./packing.ts";
+ * import type { ConvShape, IntLayer } from "../nn/mod.ts";
+ *
+ * // Two 2×2 channels in 8 slots: channel 0 in the lower half, channel 1 in the upper half.
+ * const shape: ConvShape = { kind: "conv", h: 2, w: 2, ci: 2, co: 2, k: 1, s: 1, p: 0 };
+ * const layer: IntLayer<ConvShape> = { name: "c", shape, weights: Int32Array.from([1, 2, 3, 4]) };
+ * const conv = lowerConv(layer);
+ * const inPack = blockPacking(conv.input, 8)!, outPack = blockPacking(conv.output, 8)!;
+ * const still = { step: 0, swap: false }, swap = { step: 0, swap: true };
+ * const prog = planRotationConv({
+ *   conv,
+ *   inPack,
+ *   outPack,
+ *   inRots: [still, swap].map((rot) => ({ ct: 0, tap: 0, rot, targets: [0] })),
+ *   outRots: [still],
+ *   policy: gazellePolicy(false),
+ * });
+ * const kinds = [...prog.ops].map((op) => op.kind).join();
+ * if (kinds !== "rotate,ntt,mul,ntt,mul,add,intt") throw new Error(kinds);
+ * if (prog.masks.count !== 2 || prog.outputs.join() !== "2") throw new Error();
+ * ```
+ */
 export function planRotationConv(scheme: RotationScheme): RotationProgram {
-  const { conv, inPack, outPack, inRots, outRots, policy } = scheme;
-  if (!isIdentity(outRots[0])) throw new Error("planner bug: outRots[0] must be the identity");
-  const n = inPack.slots;
+  if (!isIdentity(scheme.outRots[0])) {
+    throw new Error("planner bug: outRots[0] must be the identity");
+  }
+  const order = inputRotationOrder(scheme.inRots);
+  const table = rotationMaskTable(scheme, order);
+  const schedule = productSchedule(order, scheme.outRots.length, scheme.policy, table);
+  const em = new Emitter(scheme, order, table);
+  emitProducts(em, schedule);
+  const outputs: (Reg | null)[] = [];
+  for (let b = 0; b < scheme.outPack.cts; b++) outputs.push(emitOutput(em, b));
+  return {
+    ops: em.ops,
+    masks: table.bank,
+    inputs: scheme.inPack.cts,
+    outputs,
+    rotations: em.rotations,
+    products: table.products(),
+  };
+}
+
+/**
+ * The order input rotations are issued in: by input ciphertext and, per ciphertext, the identity
+ * last, so the unrotated input is only NTT-transformed after every rotation of it has been taken.
+ *
+ * @example The identity of each ciphertext goes last
+ * ```ts
+ * import { inputRotationOrder } from "./rotation_conv.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const at = (ct: number, step: number) => ({ ct, tap: 0, rot: { step, swap: false }, targets: [0] });
+ * const order = inputRotationOrder([at(1, 0), at(0, 0), at(0, 5), at(1, 3), at(0, 7)]);
+ * assertEquals(order.map((e) => `${e.ct}:${e.rot.step}`), ["0:5", "0:7", "0:0", "1:3", "1:0"]);
+ * ```
+ */
+export function inputRotationOrder(inRots: readonly InRotation[]): InRotation[] {
+  return [...inRots].sort((p, q) =>
+    p.ct - q.ct || Number(isIdentity(p.rot)) - Number(isIdentity(q.rot))
+  );
+}
+
+/**
+ * The plaintext masks of a scheme. Mask (e, b, k) multiplies input rotation `order[e]` into the
+ * partial sum of output ciphertext b that output rotation k will rotate; its slots are derived
+ * from the geometry (see the module comment), so it is right whatever the packing.
+ */
+export interface RotationMaskTable {
+  /**
+   * Does mask (e, b, k) hold a non-zero weight? Within one (output channel, half) group of a
+   * packing the pairing with an input channel is the same at every output position whose tap
+   * lands in the grid, so one such position per group decides (the executor re-checks every
+   * materialized mask: an all-zero mask there is an error).
+   */
+  nonZero(e: number, b: number, k: number): boolean;
+  /** Record mask (e, b, k) for a product; returns its index in `bank`. */
+  add(e: number, b: number, k: number): number;
+  /** The recorded masks, materialized on demand. */
+  readonly bank: MaskBank;
+  /** The recorded masks as products: input ciphertext, tap, output ciphertext, output rotation. */
+  products(): RotationProgram["products"];
+}
+
+/**
+ * The mask table of a scheme whose input rotations are issued in `order`.
+ *
+ * @example A swap pairs each output channel with the other input channel
+ * ```ts
+ * import { inputRotationOrder, rotationMaskTable } from "./rotation_conv.ts";
+ * import { gazellePolicy } from "./gazelle/conv.ts";
+ * import { lowerConv } from "./grid_conv.ts";
+ * import { blockPacking } from "./packing.ts";
+ * import type { ConvShape } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // 1×1 conv, 2 → 2 channels of 2×2 in 8 slots (channel 0 lower half, channel 1 upper half);
+ * // weights [o][i] = [[1, 2], [3, 4]], and w(0, 1) = 0 pruned.
+ * const shape: ConvShape = { kind: "conv", h: 2, w: 2, ci: 2, co: 2, k: 1, s: 1, p: 0 };
+ * const conv = lowerConv({ name: "c", shape, weights: Int32Array.from([1, 0, 3, 4]) });
+ * const inPack = blockPacking(conv.input, 8)!, outPack = blockPacking(conv.output, 8)!;
+ * const still = { step: 0, swap: false }, swap = { step: 0, swap: true };
+ * const order = inputRotationOrder(
+ *   [still, swap].map((rot) => ({ ct: 0, tap: 0, rot, targets: [0] })),
+ * );
+ * const policy = gazellePolicy(false);
+ * const table = rotationMaskTable({ conv, inPack, outPack, inRots: order, outRots: [still], policy }, order);
+ * // order[0] is the swap: input channel 1 → output channel 0 (pruned), 0 → 1 (weight 3).
+ * const m = table.add(0, 0, 0);
+ * const out = new BigInt64Array(8);
+ * table.bank.fill(m, out);
+ * assertEquals([...out], [0n, 0n, 0n, 0n, 3n, 3n, 3n, 3n]);
+ * assertEquals(table.bank.weightsOf!(m), [3]);
+ * assertEquals([table.nonZero(0, 0, 0), table.nonZero(1, 0, 0)], [true, true]);
+ * assertEquals(table.products().ct, Int32Array.from([0]));
+ * ```
+ */
+export function rotationMaskTable(
+  scheme: RotationScheme,
+  order: readonly InRotation[],
+): RotationMaskTable {
+  const { conv } = scheme;
+  const geo = slotGeometry(scheme);
+  const { groups, representatives, inputChannel } = geo;
+  // Mask i is (order[maskE[i]], output ct maskB[i], output rotation maskK[i]); flat number arrays,
+  // since big layers have millions of masks.
+  const maskE: number[] = [], maskB: number[] = [], maskK: number[] = [];
+  return {
+    nonZero(ei, b, k) {
+      const e = order[ei];
+      const { dy, dx } = conv.taps[e.tap];
+      const reps = representatives(b, e.tap);
+      const gs = groups[b];
+      for (let gi = 0; gi < gs.length; gi++) {
+        const p = reps[gi];
+        if (p < 0) continue;
+        const g = gs[gi];
+        const i = inputChannel(e, k, g, p, dy, dx);
+        if (i >= 0 && conv.weight(g.o, i, e.tap) !== 0) return true;
+      }
+      return false;
+    },
+    add(e, b, k) {
+      maskE.push(e);
+      maskB.push(b);
+      return maskK.push(k) - 1;
+    },
+    bank: maskBank(scheme, geo, (idx) => [order[maskE[idx]], maskB[idx], maskK[idx]], maskE),
+    products: () => ({
+      ct: Int32Array.from(maskE, (e) => order[e].ct),
+      tap: Int32Array.from(maskE, (e) => order[e].tap),
+      b: Int32Array.from(maskB),
+      k: Int32Array.from(maskK),
+    }),
+  };
+}
+
+/** Where the terms of each output slot come from: the slot arithmetic every mask is derived from. */
+interface SlotGeometry {
+  /** Output elements of each output ciphertext, grouped by (channel, half). */
+  readonly groups: readonly OutGroup[][];
+  /** Per output ct and tap: for each group, its first element whose tap lands in the grid (or −1). */
+  representatives(b: number, tap: number): Int32Array;
+  /**
+   * The input channel that rotation e and output rotation k bring to element p of group g, if the
+   * element they bring is exactly (y + dy, x + dx) of the output's (y, x); else −1.
+   */
+  inputChannel(e: InRotation, k: number, g: OutGroup, p: number, dy: number, dx: number): number;
+}
+
+function slotGeometry(scheme: RotationScheme): SlotGeometry {
+  const { conv, inPack, outPack, outRots, policy } = scheme;
+  const n = inPack.slots, half = n / 2;
   const { gh: igh, gw: igw } = inPack.stack;
   const groups = Array.from(
     { length: outPack.cts },
     (_, b) => outputGroups(outPack, b, policy.foldHalves),
   );
-
-  /** The input element (or −1) that rotation e and output rotation k bring to output slot j. */
-  const half = n / 2;
   const outStep = outRots.map((r) => r.step % half), outSwap = outRots.map((r) => r.swap);
-  const sourceElem = (e: InRotation, k: number, j: number): number => {
-    // sourceSlot twice, inlined: this is the planner's innermost operation.
-    let row = j >= half ? 1 : 0;
-    let col = j - row * half + outStep[k];
-    if (col >= half) col -= half;
-    else if (col < 0) col += half;
-    if (outSwap[k]) row = 1 - row;
-    col += e.rot.step % half;
-    if (col >= half) col -= half;
-    else if (col < 0) col += half;
-    if (e.rot.swap) row = 1 - row;
-    return inPack.elemOfSlot[e.ct * n + row * half + col];
-  };
-  /** Input channel of `src` if it is exactly (y + dy, x + dx) of the output at (y, x), else −1. */
   const { chan, row, col } = elementCoords(inPack);
-  const matchChannel = (src: number, y: number, x: number, dy: number, dx: number): number => {
+  const inputChannel = (
+    e: InRotation,
+    k: number,
+    g: OutGroup,
+    p: number,
+    dy: number,
+    dx: number,
+  ): number => {
+    // sourceSlot twice, inlined: this is the planner's innermost operation.
+    const j = g.slot[p];
+    let r = j >= half ? 1 : 0;
+    let c = j - r * half + outStep[k];
+    if (c >= half) c -= half;
+    else if (c < 0) c += half;
+    if (outSwap[k]) r = 1 - r;
+    c += e.rot.step % half;
+    if (c >= half) c -= half;
+    else if (c < 0) c += half;
+    if (e.rot.swap) r = 1 - r;
+    const src = inPack.elemOfSlot[e.ct * n + r * half + c];
     if (src < 0) return -1;
-    return row[src] === y + dy && col[src] === x + dx ? chan[src] : -1;
+    return row[src] === g.y[p] + dy && col[src] === g.x[p] + dx ? chan[src] : -1;
   };
-
-  /**
-   * Does mask (e, b, k) hold a non-zero weight? Within one (output channel, half) group of a
-   * packing the pairing with an input channel is the same at every output position whose tap lands
-   * in the grid, so one such position per group decides (the executor re-checks every
-   * materialized mask: an all-zero mask there is an error).
-   */
-  /** Per output ct and tap: for each group, its first element whose tap lands in the grid. */
   const repCache = new Map<number, Int32Array>();
   const representatives = (b: number, tap: number): Int32Array => {
     const key = b * conv.taps.length + tap;
@@ -227,47 +400,43 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     repCache.set(key, reps);
     return reps;
   };
-  const nonZero = (e: InRotation, b: number, k: number): boolean => {
-    const { dy, dx } = conv.taps[e.tap];
-    const reps = representatives(b, e.tap);
-    const gs = groups[b];
-    for (let gi = 0; gi < gs.length; gi++) {
-      const p = reps[gi];
-      if (p < 0) continue;
-      const g = gs[gi];
-      const i = matchChannel(sourceElem(e, k, g.slot[p]), g.y[p], g.x[p], dy, dx);
-      if (i >= 0 && conv.weight(g.o, i, e.tap) !== 0) return true;
-    }
-    return false;
-  };
+  return { groups, representatives, inputChannel };
+}
 
-  // Mask i is (inRotation order[maskE[i]], output ct maskB[i], output rotation maskK[i]); flat
-  // number arrays, since big layers have millions of masks.
-  const maskE: number[] = [], maskB: number[] = [], maskK: number[] = [];
-  const masks: MaskBank = {
+/** The masks recorded so far (`keys` lists them), materialized from the geometry. */
+function maskBank(
+  scheme: RotationScheme,
+  geo: SlotGeometry,
+  maskOf: (idx: number) => [InRotation, number, number],
+  keys: readonly number[],
+): MaskBank {
+  const { conv, outRots } = scheme;
+  const n = scheme.inPack.slots;
+  const { groups, representatives, inputChannel } = geo;
+  return {
     get count() {
-      return maskE.length;
+      return keys.length;
     },
     weightsOf(idx) {
-      const e = order[maskE[idx]], b = maskB[idx], k = maskK[idx];
+      const [e, b, k] = maskOf(idx);
       const { dy, dx } = conv.taps[e.tap];
       const reps = representatives(b, e.tap);
       const out: number[] = [];
       groups[b].forEach((g, gi) => {
         const p = reps[gi];
         if (p < 0) return;
-        const i = matchChannel(sourceElem(e, k, g.slot[p]), g.y[p], g.x[p], dy, dx);
+        const i = inputChannel(e, k, g, p, dy, dx);
         const w = i >= 0 ? conv.weight(g.o, i, e.tap) : 0;
         if (w !== 0) out.push(w);
       });
       return out;
     },
     fill(idx, out) {
-      const e = order[maskE[idx]], b = maskB[idx], k = maskK[idx];
+      const [e, b, k] = maskOf(idx);
       const { dy, dx } = conv.taps[e.tap];
       for (const g of groups[b]) {
         for (let p = 0; p < g.slot.length; p++) {
-          const i = matchChannel(sourceElem(e, k, g.slot[p]), g.y[p], g.x[p], dy, dx);
+          const i = inputChannel(e, k, g, p, dy, dx);
           if (i >= 0) {
             out[sourceSlot(g.slot[p], outRots[k], n)] = BigInt(conv.weight(g.o, i, e.tap));
           }
@@ -275,62 +444,54 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
       }
     },
   };
+}
 
-  const ops = new OpList();
-  const rotations: Rotation[] = [];
-  let nextReg = inPack.cts;
-  const newReg = () => nextReg++;
-  const acc: (Reg | undefined)[][] = Array.from({ length: outPack.cts }, () => []);
-  // Per input ct, identity rotations go last so the unrotated input is only NTT-transformed after
-  // every rotation of it has been taken.
-  const order = [...inRots].sort((p, q) =>
-    p.ct - q.ct || Number(isIdentity(p.rot)) - Number(isIdentity(q.rot))
-  );
-  const nttIdentity = new Map<number, Reg>();
-  /** Rotate (unless identity) the input of rotation e; NTT-transform it if products use it. */
-  const emitRotation = (e: InRotation, used: boolean): Reg => {
-    if (isIdentity(e.rot)) {
-      const done = nttIdentity.get(e.ct);
-      if (done !== undefined || !used) return e.ct;
-      ops.push({ kind: "ntt", reg: e.ct });
-      nttIdentity.set(e.ct, e.ct);
-      return e.ct;
-    }
-    const src = newReg();
-    ops.push({ kind: "rotate", dst: src, src: e.ct, rot: e.rot, side: "in" });
-    rotations.push(e.rot);
-    if (used) ops.push({ kind: "ntt", reg: src });
-    return src;
-  };
-  /** Start a sum: from an encryption of zero (stock SCI) or from its first term. */
-  const startSum = (first: Reg, level: number, ntt: boolean): Reg => {
-    if (!policy.zeroInit) return first;
-    const z = newReg();
-    ops.push({ kind: "zero", dst: z, level, ntt });
-    ops.push({ kind: "add", dst: z, src: first });
-    return z;
-  };
-  /** acc[b][k] += src ⊙ mask(e, b, k), e the index of the input rotation in `order`. */
-  const emitMac = (src: Reg, e: number, b: number, k: number) => {
-    maskE.push(e);
-    maskB.push(b);
-    const mask = maskK.push(k) - 1;
-    const prod = newReg();
-    ops.pushMul(prod, src, mask);
-    const a = acc[b][k];
-    if (a === undefined) acc[b][k] = startSum(prod, 0, true);
-    else ops.pushAdd(a, prod);
-  };
+/** The products a scheme issues. */
+export interface ProductSchedule {
+  /**
+   * Each input rotation worth issuing (`e`, its index in the issue order) with the partial sums
+   * it feeds (`consumers`, b·K + k for output ciphertext b and output rotation k of K).
+   */
+  readonly work: readonly { readonly e: number; readonly consumers: readonly number[] }[];
+  /** Number of distinct partial sums that receive a product. */
+  readonly accumulators: number;
+}
 
-  // For each input rotation worth issuing: its consumers (b·K + k) as a flat list.
-  const K = outRots.length;
+/**
+ * The products worth issuing: under the policy, every (input rotation, output ciphertext, output
+ * rotation) with a non-zero mask (or every one, if zero masks are not skipped), and the input
+ * rotations to issue (those with products, or every one if unused rotations are issued too).
+ *
+ * @example A pruned pairing drops its product, and its rotation unless the policy keeps it
+ * ```ts
+ * import { productSchedule } from "./rotation_conv.ts";
+ * import { gazellePolicy } from "./gazelle/conv.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const rot = (step: number) => ({ step, swap: false });
+ * const order = [{ ct: 0, tap: 0, rot: rot(1), targets: [0, 1] }, { ct: 0, tap: 0, rot: rot(0), targets: [0, 1] }];
+ * // Two output rotations (K = 2); rotation 0 feeds nothing, rotation 1 only output ct 1 at k = 0.
+ * const table = { nonZero: (e: number, b: number, k: number) => e === 1 && b === 1 && k === 0 };
+ * const aware = productSchedule(order, 2, gazellePolicy(false), table);
+ * assertEquals(aware, { work: [{ e: 1, consumers: [2] }], accumulators: 1 });
+ * const stock = productSchedule(order, 2, gazellePolicy(true), table);
+ * assertEquals(stock.work.map((w) => w.consumers), [[0, 1, 2, 3], [0, 1, 2, 3]]);
+ * ```
+ */
+export function productSchedule(
+  order: readonly InRotation[],
+  outRotations: number,
+  policy: RotationPolicy,
+  table: Pick<RotationMaskTable, "nonZero">,
+): ProductSchedule {
+  const K = outRotations;
   const work: { e: number; consumers: number[] }[] = [];
   const accumulators = new Set<number>();
   order.forEach((e, ei) => {
     const consumers: number[] = [];
     for (const b of e.targets) {
       for (let k = 0; k < K; k++) {
-        if (!policy.skipZeroMasks || nonZero(e, b, k)) {
+        if (!policy.skipZeroMasks || table.nonZero(ei, b, k)) {
           consumers.push(b * K + k);
           accumulators.add(b * K + k);
         }
@@ -338,98 +499,165 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
     }
     if (consumers.length > 0 || policy.issueUnusedRotations) work.push({ e: ei, consumers });
   });
+  return { work, accumulators: accumulators.size };
+}
+
+/** The op list under construction, with its registers and partial sums. */
+class Emitter {
+  readonly ops = new OpList();
+  /** Every rotation issued (for choosing Galois keys). */
+  readonly rotations: Rotation[] = [];
+  /** Partial sum of output ciphertext b for output rotation k, once it has a term. */
+  readonly acc: (Reg | undefined)[][];
+  readonly #nttIdentity = new Set<number>();
+  #next: Reg;
+
+  constructor(
+    readonly scheme: RotationScheme,
+    readonly order: readonly InRotation[],
+    readonly table: RotationMaskTable,
+  ) {
+    this.#next = scheme.inPack.cts;
+    this.acc = Array.from({ length: scheme.outPack.cts }, () => []);
+  }
+
+  newReg(): Reg {
+    return this.#next++;
+  }
+
+  /** Rotate (unless identity) the input of rotation e; NTT-transform it if products use it. */
+  rotateInput(e: InRotation, used: boolean): Reg {
+    if (isIdentity(e.rot)) {
+      if (this.#nttIdentity.has(e.ct) || !used) return e.ct;
+      this.ops.push({ kind: "ntt", reg: e.ct });
+      this.#nttIdentity.add(e.ct);
+      return e.ct;
+    }
+    const src = this.newReg();
+    this.ops.push({ kind: "rotate", dst: src, src: e.ct, rot: e.rot, side: "in" });
+    this.rotations.push(e.rot);
+    if (used) this.ops.push({ kind: "ntt", reg: src });
+    return src;
+  }
+
+  /** Start a sum: from an encryption of zero (stock SCI) or from its first term. */
+  startSum(first: Reg, level: number, ntt: boolean): Reg {
+    if (!this.scheme.policy.zeroInit) return first;
+    const z = this.newReg();
+    this.ops.push({ kind: "zero", dst: z, level, ntt });
+    this.ops.push({ kind: "add", dst: z, src: first });
+    return z;
+  }
+
+  /** acc[b][k] += src ⊙ mask(e, b, k), e the index of the input rotation in the issue order. */
+  mac(src: Reg, e: number, b: number, k: number): void {
+    const mask = this.table.add(e, b, k);
+    const prod = this.newReg();
+    this.ops.pushMul(prod, src, mask);
+    const a = this.acc[b][k];
+    if (a === undefined) this.acc[b][k] = this.startSum(prod, 0, true);
+    else this.ops.pushAdd(a, prod);
+  }
+
+  /** Sum a list of registers into the first (or into a zero, stock SCI); null if empty. */
+  sum(terms: Reg[]): Reg | null {
+    if (terms.length === 0) return null;
+    const s = this.startSum(terms[0], this.scheme.policy.switchesAfterMac, false);
+    for (const r of terms.slice(1)) this.ops.push({ kind: "add", dst: s, src: r });
+    return s;
+  }
+
+  /** A new register holding `r` with its halves swapped. */
+  swapped(r: Reg): Reg {
+    const dst = this.newReg();
+    const rot = { step: 0, swap: true };
+    this.ops.push({ kind: "rotate", dst, src: r, rot, side: "out" });
+    this.rotations.push(rot);
+    return dst;
+  }
+}
+
+/** Issue the scheduled input rotations and their multiply-accumulates. */
+function emitProducts(em: Emitter, { work, accumulators }: ProductSchedule): void {
+  const K = em.scheme.outRots.length;
   // Loop order (same ops, same counts): keep the smaller side live and hot in cache. Few
   // accumulators (IR): rotation-major. Few rotated inputs (OR, c_n partial sums per output
   // ciphertext): accumulator-major, so each partial sum takes all its products while it is hot.
-  if (accumulators.size <= work.length) {
+  if (accumulators <= work.length) {
     for (const { e, consumers } of work) {
-      const src = emitRotation(order[e], consumers.length > 0);
-      for (const id of consumers) emitMac(src, e, Math.floor(id / K), id % K);
+      const src = em.rotateInput(em.order[e], consumers.length > 0);
+      for (const id of consumers) em.mac(src, e, Math.floor(id / K), id % K);
     }
-  } else {
-    const srcs = work.map(({ e, consumers }) => emitRotation(order[e], consumers.length > 0));
-    const byAcc = new Map<number, number[]>(); // accumulator id → work indices
-    work.forEach(({ consumers }, w) => {
-      for (const id of consumers) {
-        let list = byAcc.get(id);
-        if (!list) byAcc.set(id, list = []);
-        list.push(w);
-      }
-    });
-    for (const id of [...byAcc.keys()].sort((p, q) => p - q)) {
-      const b = Math.floor(id / K), k = id % K;
-      for (const w of byAcc.get(id)!) emitMac(srcs[w], work[w].e, b, k);
-    }
+    return;
   }
+  const srcs = work.map(({ e, consumers }) => em.rotateInput(em.order[e], consumers.length > 0));
+  const byAcc = new Map<number, number[]>(); // accumulator id → work indices
+  work.forEach(({ consumers }, w) => {
+    for (const id of consumers) {
+      let list = byAcc.get(id);
+      if (!list) byAcc.set(id, list = []);
+      list.push(w);
+    }
+  });
+  for (const id of [...byAcc.keys()].sort((p, q) => p - q)) {
+    const b = Math.floor(id / K), k = id % K;
+    for (const w of byAcc.get(id)!) em.mac(srcs[w], work[w].e, b, k);
+  }
+}
 
+/**
+ * Bring the partial sums of output ciphertext b to the output level and rotate each by its output
+ * rotation: `straight` terms add as they are, `crossed` ones (with `factorSwap`) still need the
+ * half swap.
+ */
+function rotatedPartials(em: Emitter, b: number): { straight: Reg[]; crossed: Reg[] } {
+  const { outRots, policy } = em.scheme;
   const level = policy.switchesAfterMac;
-  /** Sum a list of registers into the first (or into a zero, stock SCI); null if empty. */
-  const sum = (terms: Reg[]): Reg | null => {
-    if (terms.length === 0) return null;
-    const s = startSum(terms[0], level, false);
-    for (const r of terms.slice(1)) ops.push({ kind: "add", dst: s, src: r });
-    return s;
-  };
-  const swapped = (r: Reg): Reg => {
-    const dst = newReg();
-    const rot = { step: 0, swap: true };
-    ops.push({ kind: "rotate", dst, src: r, rot, side: "out" });
-    rotations.push(rot);
-    return dst;
-  };
-  const outputs: (Reg | null)[] = [];
-  for (let b = 0; b < outPack.cts; b++) {
-    const straight: Reg[] = [], crossed: Reg[] = [];
-    for (let k = 0; k < outRots.length; k++) {
-      let a = acc[b][k];
-      if (a === undefined) {
-        if (!policy.rotateEmptyPartials) continue;
-        a = newReg();
-        ops.push({ kind: "zero", dst: a, level, ntt: false });
-      } else {
-        ops.push({ kind: "intt", reg: a });
-        for (let l = 0; l < level; l++) ops.push({ kind: "modswitch", reg: a });
-      }
-      const full = outRots[k];
-      const rot = policy.factorSwap ? { step: full.step, swap: false } : full;
-      let part = a;
-      if (!isIdentity(rot)) {
-        part = newReg();
-        ops.push({ kind: "rotate", dst: part, src: a, rot, side: "out" });
-        rotations.push(rot);
-      }
-      (policy.factorSwap && full.swap ? crossed : straight).push(part);
+  const straight: Reg[] = [], crossed: Reg[] = [];
+  for (let k = 0; k < outRots.length; k++) {
+    let a = em.acc[b][k];
+    if (a === undefined) {
+      if (!policy.rotateEmptyPartials) continue;
+      a = em.newReg();
+      em.ops.push({ kind: "zero", dst: a, level, ntt: false });
+    } else {
+      em.ops.push({ kind: "intt", reg: a });
+      for (let l = 0; l < level; l++) em.ops.push({ kind: "modswitch", reg: a });
     }
-    const partial0 = sum(straight), partial1 = sum(crossed);
-    const terms: Reg[] = [];
-    if (partial0 !== null) terms.push(partial0);
-    if (partial1 !== null) terms.push(swapped(partial1));
-    if (policy.foldHalves && partial0 !== null) terms.push(swapped(partial0));
-    // Swaps are emitted above, before any add lands in partial0, so the fold reads the partial.
-    let out: Reg | null = null;
-    if (terms.length > 0) {
-      if (policy.zeroInit) out = sum(terms);
-      else {
-        out = terms[0];
-        for (const r of terms.slice(1)) ops.push({ kind: "add", dst: out, src: r });
-      }
+    const full = outRots[k];
+    const rot = policy.factorSwap ? { step: full.step, swap: false } : full;
+    let part = a;
+    if (!isIdentity(rot)) {
+      part = em.newReg();
+      em.ops.push({ kind: "rotate", dst: part, src: a, rot, side: "out" });
+      em.rotations.push(rot);
     }
-    if (out !== null && policy.maskOutputs) {
-      ops.push({ kind: "mask", reg: out, switches: level, output: b });
-    }
-    if (out !== null && policy.floodBits > 0) {
-      ops.push({ kind: "flood", reg: out, bits: policy.floodBits });
-    }
-    if (out !== null) {
-      for (let l = 0; l < policy.switchesAtEnd; l++) ops.push({ kind: "modswitch", reg: out });
-    }
-    outputs.push(out);
+    (policy.factorSwap && full.swap ? crossed : straight).push(part);
   }
-  const products = {
-    ct: Int32Array.from(maskE, (e) => order[e].ct),
-    tap: Int32Array.from(maskE, (e) => order[e].tap),
-    b: Int32Array.from(maskB),
-    k: Int32Array.from(maskK),
-  };
-  return { ops, masks, inputs: inPack.cts, outputs, rotations, products };
+  return { straight, crossed };
+}
+
+/** Sum, mask, flood and switch output ciphertext b; its register, or null if it is empty. */
+function emitOutput(em: Emitter, b: number): Reg | null {
+  const { policy } = em.scheme;
+  const { straight, crossed } = rotatedPartials(em, b);
+  const partial0 = em.sum(straight), partial1 = em.sum(crossed);
+  const terms: Reg[] = [];
+  if (partial0 !== null) terms.push(partial0);
+  if (partial1 !== null) terms.push(em.swapped(partial1));
+  if (policy.foldHalves && partial0 !== null) terms.push(em.swapped(partial0));
+  // Swaps are emitted above, before any add lands in partial0, so the fold reads the partial.
+  if (terms.length === 0) return null;
+  let out: Reg;
+  if (policy.zeroInit) out = em.sum(terms)!;
+  else {
+    out = terms[0];
+    for (const r of terms.slice(1)) em.ops.push({ kind: "add", dst: out, src: r });
+  }
+  if (policy.maskOutputs) {
+    em.ops.push({ kind: "mask", reg: out, switches: policy.switchesAfterMac, output: b });
+  }
+  if (policy.floodBits > 0) em.ops.push({ kind: "flood", reg: out, bits: policy.floodBits });
+  for (let l = 0; l < policy.switchesAtEnd; l++) em.ops.push({ kind: "modswitch", reg: out });
+  return out;
 }

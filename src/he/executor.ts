@@ -49,7 +49,7 @@ const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
  * import { parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
- * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }));
+ * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }).parts[0]);
  * if (prep.masks.length !== prep.plan.masks.count || !prep.masks[0].isNttForm()) throw new Error();
  * const x = new Float64Array(8).fill(1);
  * const inputs = encryptInput(prep, x);
@@ -135,7 +135,7 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
- * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }));
+ * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }).parts[0]);
  * const cts = encryptInput(prep, new Float64Array(8));
  * if (cts.length !== 1) throw new Error();
  * cts.forEach((ct) => ct.delete());
@@ -183,7 +183,7 @@ export interface ServerResult extends Disposable {
  * import { planGazelle } from "../frameworks/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
- * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1), { preset: getPreset("gazelle") });
+ * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1), { preset: getPreset("gazelle") }).parts[0];
  * using prep = await prepareLayer(plan);
  * const inputs = encryptInput(prep, new Float64Array(8).fill(3));
  * {
@@ -535,7 +535,7 @@ function lastUses(plan: LayerPlan): number[] {
  * import { planGazelle } from "../frameworks/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
- * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=4,out=1"), 1), { preset: getPreset("gazelle") });
+ * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=4,out=1"), 1), { preset: getPreset("gazelle") }).parts[0];
  * using prep = await prepareLayer(plan);
  * const inputs = encryptInput(prep, new Float64Array(4));
  * {
@@ -648,7 +648,7 @@ export async function executeLayer(plan: LayerPlan, x: Float64Array): Promise<Ex
  * const preset = getPreset("gazelle");
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=4,w=4,ci=1,co=2,k=3,s=2"), 1);
  * const x = new Float64Array(16).map((_, i) => i);
- * const run = await executeProgram(planLayer("gazelle", layer, { preset }), x);
+ * const run = await executeProgram(planLayer(layer, { framework: "gazelle", preset }), x);
  * const ref = referenceLayer(layer, x, preset.plainModulus);
  * if (!run.result.every((v, i) => v === ref[i])) throw new Error();
  * closeEnvs();

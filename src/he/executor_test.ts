@@ -205,7 +205,12 @@ Deno.test("power-of-two Galois keys: NAF key switches are counted and the layer 
 
   // A real layer under the ±2^i set (GAZELLE output rotations, key budget of 1 byte).
   const layer = syntheticLayer("pow2", parseLayerSpec("conv:h=8,w=8,ci=8,co=8,k=3"), 3);
-  const prog = planLayer("gazelle", layer, { preset: gazelle, method: "or", keyBudgetBytes: 1 });
+  const prog = planLayer(layer, {
+    framework: "gazelle",
+    preset: gazelle,
+    method: "or",
+    keyBudgetBytes: 1,
+  });
   assertEquals(prog.parts[0].keys.kind, "pow2");
   const xl = inputOf(inputCount(layer.shape), 4);
   const real = await executeProgram(prog, xl);
@@ -306,7 +311,7 @@ Deno.test("executeProgram adds the parts' outputs mod t and sums ledgers, bytes 
 
 Deno.test("running the same layer 50 times does not grow the WASM heap", async () => {
   const layer = syntheticLayer("heap", parseLayerSpec("conv:h=8,w=8,ci=16,co=16,k=3"), 5);
-  const [plan] = planLayer("gazelle", layer, { preset: gazelle, method: "or" }).parts;
+  const [plan] = planLayer(layer, { framework: "gazelle", preset: gazelle, method: "or" }).parts;
   const x = inputOf(inputCount(layer.shape), 6);
   const kinds = allKinds(); // every op kind, pool reuse, masks and the Enc(0) of prepareLayer
   const xk = inputOf(gazelle.polyModulusDegree);
@@ -396,7 +401,12 @@ Deno.test("all-zero plaintexts are refused before the server runs; stock plans a
   assertMatch(stock.message, /; execute without --stock \(stock plans can be counted, not run\)$/);
   // A real case: GAZELLE's stock output rotations multiply padding diagonals by zero masks.
   const layer = syntheticLayer("padded", parseLayerSpec("conv:h=8,w=8,ci=3,co=5,k=3"), 1);
-  const prog = planLayer("gazelle", layer, { preset: gazelle, method: "or", stock: true });
+  const prog = planLayer(layer, {
+    framework: "gazelle",
+    preset: gazelle,
+    method: "or",
+    stock: true,
+  });
   const xl = inputOf(inputCount(layer.shape));
   await assertRejects(() => executeProgram(prog, xl), UserError, "execute without --stock");
   closeEnvs();

@@ -10,7 +10,7 @@
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const preset = getPreset("gazelle-secure");
- * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=64,out=10"), 1), { preset });
+ * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=64,out=10"), 1), { preset }).parts[0];
  * // Hybrid packing: all 10 × 64 weights in one product, then log2(64) = 6 rotate-and-add steps.
  * const c = countPlan(plan);
  * if (securityLabel(preset) !== "128-bit secure" || c.mult !== 1 || c.perm_out !== 6) {

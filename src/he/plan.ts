@@ -460,7 +460,8 @@ const countCache = new WeakMap<LayerPlan, OpCounts>();
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=28,w=28,ci=1,co=5,k=5"), 1);
- * const c = countPlan(planGazelle(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }));
+ * const plan = planGazelle(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }).parts[0];
+ * const c = countPlan(plan);
  * if (c.perm_in !== 49 || c.mult !== 150) throw new Error();
  * ```
  */
@@ -516,7 +517,7 @@ export interface LayerProgram {
  * const plan = planGazelleFc(
  *   { name: "fc", shape: { kind: "fc", in: 4, out: 2 }, weights: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) },
  *   { preset: getPreset("gazelle") },
- * );
+ * ).parts[0];
  * if (programOf(plan).parts.length !== 1) throw new Error();
  * ```
  */
@@ -543,7 +544,7 @@ export function programOf(plan: LayerPlan): LayerProgram {
  * const plan = planGazelleFc(
  *   { name: "fc", shape: { kind: "fc", in: 4, out: 2 }, weights: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) },
  *   { preset: getPreset("gazelle") },
- * );
+ * ).parts[0];
  * if (countProgram(programOf(plan)).mult < 1) throw new Error();
  * ```
  */

@@ -30,7 +30,7 @@ function mulMod(a: number, b: number, t: number): number {
  * const preset = getPreset("gazelle");
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=5,w=5,ci=3,co=4,k=3,s=2"), 1);
  * const x = new Float64Array(75).map((_, i) => i);
- * const { result } = simulatePlan(planGazelle(layer, { preset }), x);
+ * const { result } = simulatePlan(planGazelle(layer, { preset }).parts[0], x);
  * const ref = referenceLayer(layer, x, preset.plainModulus);
  * if (!result.every((v, i) => v === ref[i])) throw new Error();
  * ```

@@ -53,7 +53,7 @@ Deno.test("a zoo model's quantized layers run through HE exactly (integer refere
   for (const { layer } of layers) {
     const x = toResidues(randomSigned(inputCount(layer.shape), 8, rng), preset.plainModulus);
     const ref = referenceLayer(layer, x, preset.plainModulus);
-    const prog = planLayer("gazelle", layer, { preset });
+    const prog = planLayer(layer, { framework: "gazelle", preset });
     const y = simulatePlan(prog.parts[0], x).result;
     assert(y.every((v, i) => v === ref[i]), layer.name);
   }
@@ -61,7 +61,7 @@ Deno.test("a zoo model's quantized layers run through HE exactly (integer refere
     const { layer } = layers.find((l) => l.layer.name === name)!;
     for (const [fw, p] of [["gazelle", preset], ["cryptflow2", getPreset("cryptflow2")]] as const) {
       const x = toResidues(randomSigned(inputCount(layer.shape), 8, rng), p.plainModulus);
-      const run = await executeProgram(planLayer(fw, layer, { preset: p }), x);
+      const run = await executeProgram(planLayer(layer, { framework: fw, preset: p }), x);
       const ref = referenceLayer(layer, x, p.plainModulus);
       assert(run.result.every((v, i) => v === ref[i]), `${fw} ${name}`);
     }

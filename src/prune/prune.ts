@@ -14,6 +14,7 @@
  * @module
  */
 import { type OpCounts, predictMs, type Preset, securityLabel, zeroCounts } from "../he/mod.ts";
+import { SeededRng, UserError } from "../base/mod.ts";
 import {
   channelTies,
   foldedWeights,
@@ -22,7 +23,6 @@ import {
   maskNetwork,
   type Network,
 } from "../nn/mod.ts";
-import { SeededRng, UserError } from "../base/mod.ts";
 import { assemble } from "./assemble.ts";
 import { invert, type LayerMove, layerMoves, movePerms, permuteWeights } from "./permute.ts";
 import { ProxyState } from "./proxy.ts";

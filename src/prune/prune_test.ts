@@ -113,7 +113,8 @@ Deno.test("the report's counts are the planner's counts of the pruned (permuted)
       // Quantization may zero more weights than the mask: plan the mask alone (no zero weights).
       const nonzero = { ...layer, weights: layer.weights.map((w) => (w === 0 ? 1 : w)) };
       const method = row.kind === "conv" && fw[0] === "gazelle" ? "or" : undefined;
-      const prog = planLayer(fw[0], applyMask(nonzero, masks.get(layer.name)), {
+      const prog = planLayer(applyMask(nonzero, masks.get(layer.name)), {
+        framework: fw[0],
         preset: fw[1],
         method,
       });
@@ -146,7 +147,7 @@ Deno.test("pruned layers still run exactly under HE (masks executed on node-seal
     for (const name of ["features.37", "classifier"]) {
       const { layer } = quantizedLayers(moved).find((l) => l.layer.name === name)!;
       const x = toResidues(randomSigned(inputCount(layer.shape), 8, rng), fw[1].plainModulus);
-      const prog = planLayer(fw[0], layer, { preset: fw[1] });
+      const prog = planLayer(layer, { framework: fw[0], preset: fw[1] });
       const out = await executeProgram(prog, x);
       const ref = referenceLayer(layer, x, fw[1].plainModulus);
       assert(out.result.every((v, i) => v === ref[i]), `${fw[0]} ${name}`);

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { planLayer } from "../frameworks/mod.ts";
+import { frameworkName, planLayer } from "../frameworks/mod.ts";
 import {
   type HeOp,
   type LayerPlan,
@@ -134,7 +134,7 @@ export interface LayerStructures {
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=8,w=8,ci=4,co=4,k=3"), 1);
- * const plan = planGazelle(layer, { preset: getPreset("gazelle"), method: "or" });
+ * const plan = planGazelle(layer, { preset: getPreset("gazelle"), method: "or" }).parts[0];
  * if (survivingCounts(plan, () => true).mult !== countPlan(plan).mult) throw new Error();
  * if (survivingCounts(plan, () => false).mult !== 0) throw new Error();
  * ```
@@ -279,7 +279,8 @@ function buildStructures(
   if (shape.kind === "bn") throw new Error("a BatchNorm layer has no pruning structures");
   const nW = weightCount(shape);
   const index = Int32Array.from({ length: nW }, (_, j) => j + 1);
-  const program: LayerProgram = planLayer(opts.framework, { name, shape, weights: index }, {
+  const program: LayerProgram = planLayer({ name, shape, weights: index }, {
+    framework: frameworkName(opts.framework),
     preset: opts.preset,
     method: method === "-" ? undefined : method as "ir" | "or",
   });

@@ -2,7 +2,7 @@ import { assert, assertEquals } from "@std/assert";
 import { layerStructures, type StructureKind } from "./structures.ts";
 import { ProxyState } from "./proxy.ts";
 import { denseMs } from "./select.ts";
-import { planLayer } from "../frameworks/mod.ts";
+import { frameworkName, planLayer } from "../frameworks/mod.ts";
 import { countProgram, getPreset, type OpCounts } from "../he/mod.ts";
 import { applyMask, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
 import { SeededRng } from "../base/mod.ts";
@@ -43,7 +43,9 @@ function replanned(fw: string, method: string, spec: string, mask?: Uint8Array):
   const layer = { ...synthetic, weights: synthetic.weights.map((w) => w === 0 ? 1 : w) };
   const preset = getPreset(fw);
   const m = method === "-" ? undefined : method as "ir" | "or";
-  return countProgram(planLayer(fw, applyMask(layer, mask), { preset, method: m }));
+  return countProgram(
+    planLayer(applyMask(layer, mask), { framework: frameworkName(fw), preset, method: m }),
+  );
 }
 
 Deno.test("every structure's deletion claim equals the re-planned drop, both frameworks and GAZELLE methods", () => {
@@ -115,8 +117,9 @@ Deno.test("exact counts of random kernel masks equal re-planning; the proxy foll
 Deno.test("a product's weights (fast path) equal the non-zero weights of its filled mask", () => {
   const shape = parseLayerSpec("conv:h=16,w=16,ci=8,co=8,k=3,s=2");
   const index = Int32Array.from({ length: 8 * 8 * 9 }, (_, j) => j + 1);
-  for (const fw of ["gazelle", "cryptflow2"]) {
-    const prog = planLayer(fw, { name: "x", shape, weights: index }, {
+  for (const fw of ["gazelle", "cryptflow2"] as const) {
+    const prog = planLayer({ name: "x", shape, weights: index }, {
+      framework: fw,
       preset: getPreset(fw),
       method: "or",
     });

@@ -6,8 +6,8 @@
  * @module
  */
 import type { OpCounts, UnitCosts } from "../he/mod.ts";
-import type { Manifest } from "./manifest.ts";
 import { UserError } from "../base/mod.ts";
+import type { Manifest } from "./manifest.ts";
 import type { Recipe } from "../train/mod.ts";
 import type { BasicUnit, Importance, StructureKind } from "../prune/mod.ts";
 import { type IsoRow, isoRows } from "./iso_accuracy.ts";

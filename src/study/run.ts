@@ -7,11 +7,11 @@
  * @module
  */
 import { MEASURED_UNIT_COSTS, unitCostsFor } from "../he/mod.ts";
+import { UserError } from "../base/mod.ts";
 import { type NamedWeights, readCalibration } from "../cost/mod.ts";
 import { networkHash, sha256Hex } from "../nn/mod.ts";
 import { benchFileOf } from "./_bench_files.ts";
 import { buildManifest } from "./manifest.ts";
-import { UserError } from "../base/mod.ts";
 import {
   type PruneRow,
   type Results,

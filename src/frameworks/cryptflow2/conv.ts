@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { UserError } from "../../base/mod.ts";
 import {
   chooseKeys,
   DEFAULT_KEY_BUDGET_BYTES,
@@ -22,21 +23,18 @@ import {
   type Rotation,
   withSlots,
 } from "../../he/mod.ts";
-import { applyMask, type ConvShape, type IntLayer } from "../../nn/mod.ts";
-import { UserError } from "../../base/mod.ts";
+import type { ConvShape, IntLayer } from "../../nn/mod.ts";
 import { sciPhases, type StridePhase } from "../grid_conv.ts";
 import { blockPacking, nextPow2 } from "../packing.ts";
 import { type InRotation, planRotationConv, type RotationPolicy } from "../rotation_conv.ts";
 import { gather, scatter } from "../gazelle/conv.ts";
 
-/** Options of the CrypTFlow2 planners. */
+/** Options of the CrypTFlow2 planners (the layer they get is already masked: see `planLayer`). */
 export interface Cryptflow2PlanOptions {
   /** A `cryptflow2` preset (its N is SCI's minimum; SCI's rule grows it per layer). */
   readonly preset: Preset;
   /** Reproduce SCI's code exactly. */
   readonly stock?: boolean;
-  /** 0/1 weight mask (same layout as the weights). */
-  readonly mask?: Uint8Array;
   /** Largest Galois key set (bytes) generated as exact steps before falling back to ±2^i keys. */
   readonly keyBudgetBytes?: number;
   /** SCI's noise flooding of outputs (default true; false only to measure its effect). */
@@ -239,9 +237,8 @@ export function planCryptflow2Conv(
   layer: IntLayer<ConvShape>,
   opts: Cryptflow2PlanOptions,
 ): LayerProgram {
-  const masked = applyMask(layer, opts.mask) as IntLayer<ConvShape>;
-  const phases = sciPhases(masked);
-  const parts = phases.map((ph, i) => planPhase(masked, ph, i, opts));
+  const phases = sciPhases(layer);
+  const parts = phases.map((ph, i) => planPhase(layer, ph, i, opts));
   return {
     framework: "cryptflow2",
     layer: layer.name,

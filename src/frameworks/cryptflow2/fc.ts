@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type LayerPlan, withSlots } from "../../he/mod.ts";
+import { type LayerProgram, programOf, withSlots } from "../../he/mod.ts";
 import type { FcShape, IntLayer } from "../../nn/mod.ts";
 import { UserError } from "../../base/mod.ts";
 import { type FcPolicy, planHybridFc } from "../hybrid_fc.ts";
@@ -34,21 +34,24 @@ export function sciFcPolicy(stock: boolean, floodBits = 0): FcPolicy {
 }
 
 /**
- * Compile an FC layer the way SCI-HE runs it.
+ * Compile an FC layer the way SCI-HE runs it: a one-part program.
  *
  * @example
  * ```ts
  * import { planCryptflow2Fc } from "./fc.ts";
- * import { countPlan, getPreset } from "../../he/mod.ts";
+ * import { countProgram, getPreset } from "../../he/mod.ts";
  * import { type FcShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
  *
  * // MiniONN's FC 1024 → 10 (frameworks.md §2.4): rot 10, ScMult 2, Add 12 (with the mask add).
  * const fc = syntheticLayer("fc", parseLayerSpec("fc:in=1024,out=10"), 1) as IntLayer<FcShape>;
- * const c = countPlan(planCryptflow2Fc(fc, { preset: getPreset("cryptflow2"), stock: true }));
+ * const c = countProgram(planCryptflow2Fc(fc, { preset: getPreset("cryptflow2"), stock: true }));
  * if (c.perm_in + c.perm_out !== 10 || c.mult !== 2 || c.add + c.add_mask !== 12) throw new Error();
  * ```
  */
-export function planCryptflow2Fc(layer: IntLayer<FcShape>, opts: Cryptflow2PlanOptions): LayerPlan {
+export function planCryptflow2Fc(
+  layer: IntLayer<FcShape>,
+  opts: Cryptflow2PlanOptions,
+): LayerProgram {
   const N = Math.min(65536, Math.max(opts.preset.polyModulusDegree, 2 * nextPow2(layer.shape.in)));
   if (N > MAX_SLOTS) {
     throw new UserError(
@@ -58,12 +61,11 @@ export function planCryptflow2Fc(layer: IntLayer<FcShape>, opts: Cryptflow2PlanO
   }
   const stock = opts.stock ?? false;
   const preset = withSlots(opts.preset, N);
-  return planHybridFc(layer, {
+  return programOf(planHybridFc(layer, {
     framework: "cryptflow2",
     preset,
     policy: sciFcPolicy(stock, opts.flood === false ? 0 : smudgingBits(preset)),
     stock,
-    mask: opts.mask,
     keyBudgetBytes: opts.keyBudgetBytes,
-  });
+  }));
 }

@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { countPlan, countProgram, getPreset, SCI_PRIME_MOD, simulatePlan } from "../../he/mod.ts";
+import { countProgram, getPreset, SCI_PRIME_MOD, simulatePlan } from "../../he/mod.ts";
+import { randomModT, SeededRng, UserError } from "../../base/mod.ts";
 import {
   applyMask,
   type FcShape,
@@ -7,10 +8,10 @@ import {
   parseLayerSpec,
   referenceLayer,
 } from "../../nn/mod.ts";
-import { randomModT, SeededRng, UserError } from "../../base/mod.ts";
 import { firstMismatch, layerOf, randomMask } from "../../test_util.ts";
 import { planCryptflow2Fc } from "./fc.ts";
 import { planCryptflow2 } from "./mod.ts";
+import { planLayer } from "../mod.ts";
 
 const preset = getPreset("cryptflow2");
 
@@ -22,7 +23,7 @@ Deno.test("planCryptflow2Fc() --stock equals SCI's fc-field counts (frameworks.m
   ];
   for (const [ni, no, rot, mult, add] of cases) {
     const layer = layerOf(parseLayerSpec(`fc:in=${ni},out=${no}`), 1) as IntLayer<FcShape>;
-    const c = countPlan(planCryptflow2Fc(layer, { preset, stock: true }));
+    const c = countProgram(planCryptflow2Fc(layer, { preset, stock: true }));
     assertEquals(
       [c.perm_in + c.perm_out, c.mult, c.add + c.add_mask],
       [rot, mult, add],
@@ -34,7 +35,7 @@ Deno.test("planCryptflow2Fc() --stock equals SCI's fc-field counts (frameworks.m
 
 Deno.test("planCryptflow2Fc() grows N with the input as SCI does, and refuses N = 65536", () => {
   const big = layerOf(parseLayerSpec("fc:in=8192,out=10"), 1) as IntLayer<FcShape>;
-  assertEquals(planCryptflow2Fc(big, { preset }).slots, 16384);
+  assertEquals(planCryptflow2Fc(big, { preset }).parts[0].slots, 16384);
   const huge = layerOf(parseLayerSpec("fc:in=20000,out=10"), 1, "fc6") as IntLayer<FcShape>;
   assertThrows(() => planCryptflow2Fc(huge, { preset }), UserError, "Layer fc6: an input of 20000");
 });
@@ -45,12 +46,13 @@ Deno.test("SCI element-wise product (BatchNorm): one product, mask and two mod s
   assertEquals([c.mult, c.mult_coeff, c.add_mask, c.enc_server, c.mod_switch], [2, 2, 2, 2, 4]);
   // A pruned channel group: the stock code returns its encryption of zero (plus the mask).
   const mask = Uint8Array.from([0, 0, 1, 1]); // first ciphertext holds channels 0 and 1
-  const stock = countProgram(planCryptflow2(bn, { preset, mask, stock: true }));
-  const aware = countProgram(planCryptflow2(bn, { preset, mask }));
+  const framework = "cryptflow2";
+  const stock = countProgram(planLayer(bn, { framework, preset, mask, stock: true }));
+  const aware = countProgram(planLayer(bn, { framework, preset, mask }));
   assertEquals([stock.mult, stock.cts_down, aware.mult, aware.cts_down], [1, 2, 1, 1]);
   const x = randomModT(4 * 64 * 64, preset.plainModulus, new SeededRng(1));
-  const plan = planCryptflow2(bn, { preset, mask }).parts[0];
   const masked = applyMask(bn, mask);
+  const plan = planCryptflow2(masked, { preset }).parts[0];
   assertEquals(
     firstMismatch(simulatePlan(plan, x).result, referenceLayer(masked, x, preset.plainModulus)),
     -1,
@@ -71,6 +73,7 @@ Deno.test("SCI's plaintext primes are ℓ-bit primes ≡ 1 (mod 2^17)", () => {
     assertEquals(isPrime(b), true, `${p}`);
   }
   const fc = layerOf(parseLayerSpec("fc:in=8,out=3"), 1) as IntLayer<FcShape>;
-  const plan = planCryptflow2Fc(fc, { preset, mask: randomMask(24, 0.5, new SeededRng(2)) });
+  const mask = randomMask(24, 0.5, new SeededRng(2));
+  const plan = planLayer(fc, { framework: "cryptflow2", preset, mask }).parts[0];
   assertEquals(plan.preset.plainModulus, 137352314881);
 });

@@ -14,6 +14,7 @@ import {
 import { randomModT, SeededRng } from "../../base/mod.ts";
 import { firstMismatch, layerOf, randomMask, weightCount } from "../../test_util.ts";
 import { planCryptflow2 } from "./mod.ts";
+import { planLayer } from "../mod.ts";
 
 const preset = getPreset("cryptflow2");
 
@@ -23,7 +24,7 @@ async function check(
   opts: { mask?: Uint8Array; stock?: boolean },
   seed: number,
 ) {
-  const prog = planCryptflow2(layer, { preset: p, ...opts });
+  const prog = planLayer(layer, { framework: "cryptflow2", preset: p, ...opts });
   const x = randomModT(inputCount(layer.shape), p.plainModulus, new SeededRng(seed));
   const run = await executeProgram(prog, x);
   const mask = opts.mask;

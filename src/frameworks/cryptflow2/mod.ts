@@ -8,9 +8,10 @@
  * import { countProgram, getPreset } from "../../he/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
  *
+ * // A ResNet-50 downsampling 1×1: stride 2 without padding keeps one phase of the four.
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=14,w=14,ci=1024,co=2048,k=1,s=2,p=0"), 1);
  * const prog = planCryptflow2(layer, { preset: getPreset("cryptflow2") });
- * console.log(prog.geometry, countProgram(prog).mult);
+ * if (prog.geometry.phases !== 1 || countProgram(prog).mult !== 16384) throw new Error();
  * ```
  *
  * @module
@@ -53,7 +54,7 @@ export function planCryptflow2(layer: IntLayer, opts: Cryptflow2PlanOptions): La
     case "conv":
       return planCryptflow2Conv(layer as IntLayer<ConvShape>, opts);
     case "fc":
-      return programOf(planCryptflow2Fc(layer as IntLayer<FcShape>, opts));
+      return planCryptflow2Fc(layer as IntLayer<FcShape>, opts);
     case "bn":
       return programOf(planElementwise(layer as IntLayer<BnShape>, {
         framework: "cryptflow2",
@@ -65,7 +66,6 @@ export function planCryptflow2(layer: IntLayer, opts: Cryptflow2PlanOptions): La
           switchesAtEnd: 1,
         },
         stock: opts.stock ?? false,
-        mask: opts.mask,
       }));
   }
 }

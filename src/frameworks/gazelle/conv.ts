@@ -6,20 +6,22 @@
  *
  * @module
  */
+import { UserError } from "../../base/mod.ts";
 import {
   chooseKeys,
   countPlan,
   DEFAULT_KEY_BUDGET_BYTES,
   type LayerPlan,
+  type LayerProgram,
   MEASURED_UNIT_COSTS,
   normalizeStep,
   predictMs,
   type Preset,
+  programOf,
   type Rotation,
   type UnitCosts,
 } from "../../he/mod.ts";
-import { applyMask, type ConvShape, type IntLayer } from "../../nn/mod.ts";
-import { UserError } from "../../base/mod.ts";
+import type { ConvShape, IntLayer } from "../../nn/mod.ts";
 import { type GridConv, lowerConv } from "../grid_conv.ts";
 import { blockPacking, type Packing, rowPacking } from "../packing.ts";
 import {
@@ -30,15 +32,13 @@ import {
   type RotationScheme,
 } from "../rotation_conv.ts";
 
-/** Options shared by GAZELLE planners. */
+/** Options shared by GAZELLE planners (the layer they get is already masked: see `planLayer`). */
 export interface GazellePlanOptions {
   readonly preset: Preset;
   /** Conv method; `auto` (default) plans both and keeps the cheaper under `unitCosts`. */
   readonly method?: "ir" | "or" | "auto";
   /** Reproduce GAZELLE's code exactly (no skipping of all-zero plaintexts or their rotations). */
   readonly stock?: boolean;
-  /** 0/1 weight mask (same layout as the weights); pruned weights are zero. */
-  readonly mask?: Uint8Array;
   /** Largest Galois key set (bytes) generated as exact steps before falling back to ±2^i keys. */
   readonly keyBudgetBytes?: number;
   /** Unit costs used by `auto` (defaults to the preset's measured table). */
@@ -148,23 +148,30 @@ function orScheme(
 }
 
 /**
- * Compile a conv layer for GAZELLE.
+ * Compile a conv layer for GAZELLE: a one-part program.
  *
  * @example
  * ```ts
  * import { planGazelleConv } from "./conv.ts";
- * import { countPlan, getPreset } from "../../he/mod.ts";
+ * import { countProgram, getPreset } from "../../he/mod.ts";
  * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=32,w=32,ci=32,co=32,k=3"), 1) as IntLayer<ConvShape>;
- * const c = countPlan(planGazelleConv(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }));
+ * const c = countProgram(planGazelleConv(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }));
  * if (c.perm_in !== 272 || c.mult !== 4608) throw new Error();
  * ```
  */
-export function planGazelleConv(layer: IntLayer<ConvShape>, opts: GazellePlanOptions): LayerPlan {
+export function planGazelleConv(
+  layer: IntLayer<ConvShape>,
+  opts: GazellePlanOptions,
+): LayerProgram {
+  return programOf(convPlan(layer, opts));
+}
+
+/** The plan of a conv layer: the method asked for, or under `auto` the cheaper of IR and OR. */
+function convPlan(layer: IntLayer<ConvShape>, opts: GazellePlanOptions): LayerPlan {
   const method = opts.method ?? "auto";
-  const masked = applyMask(layer, opts.mask) as IntLayer<ConvShape>;
-  const g = lowerConv(masked);
+  const g = lowerConv(layer);
   const [inPack, outPack] = packings(g, layer.name, opts.preset);
   if (method === "ir" && inPack.kind === "rows") {
     throw new UserError(

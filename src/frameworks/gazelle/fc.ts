@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LayerPlan } from "../../he/mod.ts";
+import { type LayerProgram, programOf } from "../../he/mod.ts";
 import type { FcShape, IntLayer } from "../../nn/mod.ts";
 import { type FcPolicy, planHybridFc } from "../hybrid_fc.ts";
 import type { GazellePlanOptions } from "./conv.ts";
@@ -31,27 +31,26 @@ export function gazelleFcPolicy(stock: boolean): FcPolicy {
 }
 
 /**
- * Compile an FC layer for GAZELLE.
+ * Compile an FC layer for GAZELLE: a one-part program.
  *
  * @example
  * ```ts
  * import { planGazelleFc } from "./fc.ts";
- * import { countPlan, getPreset } from "../../he/mod.ts";
+ * import { countProgram, getPreset } from "../../he/mod.ts";
  * import { type FcShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=512,out=512"), 1) as IntLayer<FcShape>;
- * const c = countPlan(planGazelleFc(layer, { preset: getPreset("gazelle"), stock: true }));
+ * const c = countProgram(planGazelleFc(layer, { preset: getPreset("gazelle"), stock: true }));
  * if (c.perm_in + c.perm_out !== 129 || c.mult !== 128) throw new Error();
  * ```
  */
-export function planGazelleFc(layer: IntLayer<FcShape>, opts: GazellePlanOptions): LayerPlan {
+export function planGazelleFc(layer: IntLayer<FcShape>, opts: GazellePlanOptions): LayerProgram {
   const stock = opts.stock ?? false;
-  return planHybridFc(layer, {
+  return programOf(planHybridFc(layer, {
     framework: "gazelle",
     preset: opts.preset,
     policy: gazelleFcPolicy(stock),
     stock,
-    mask: opts.mask,
     keyBudgetBytes: opts.keyBudgetBytes,
-  });
+  }));
 }

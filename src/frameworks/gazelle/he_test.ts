@@ -13,7 +13,7 @@ import {
   parseLayerSpec,
   referenceLayer,
 } from "../../nn/mod.ts";
-import { randomModT, SeededRng, UserError } from "../../base/mod.ts";
+import { randomModT, SeededRng } from "../../base/mod.ts";
 import {
   firstMismatch,
   layerOf,
@@ -22,7 +22,7 @@ import {
   zeroDiagonal,
   zeroTap,
 } from "../../test_util.ts";
-import { planGazelle } from "./mod.ts";
+import { planLayer } from "../mod.ts";
 
 async function runAndCheck(
   layer: IntLayer,
@@ -30,7 +30,7 @@ async function runAndCheck(
   opts: { method?: "ir" | "or" | "auto"; mask?: Uint8Array; keyBudgetBytes?: number },
   seed: number,
 ) {
-  const plan = planGazelle(layer, { preset, ...opts });
+  const plan = planLayer(layer, { framework: "gazelle", preset, ...opts }).parts[0];
   const x = randomModT(inputCount(layer.shape), preset.plainModulus, new SeededRng(seed));
   const run = await executeLayer(plan, x);
   const mask = opts.mask;
