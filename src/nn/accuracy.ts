@@ -12,29 +12,37 @@ import { inferShapes, type Network } from "./network.ts";
 import { exportOnnx } from "./onnx.ts";
 import { openOnnx, ortDescription } from "./ort.ts";
 
-/** How inference runs: `ort` (onnxruntime-web, batched) or `ir` (the IR forward pass). */
+/**
+ * How inference runs: `ort` (onnxruntime-web, batched; fast) or `ir` (the IR's forward pass, image
+ * by image; the slow oracle).
+ */
 export type InferenceEngine = "ort" | "ir";
 
 /** Options of `evaluateAccuracy`. */
 export interface AccuracyOptions {
-  /** Default `ort`. */
+  /** What runs inference (default `ort`). */
   readonly engine?: InferenceEngine;
   /** Images per onnxruntime run: at most this (default 256), fewer for large activations. */
   readonly batch?: number;
   /** wasm threads of onnxruntime-web (default 1). */
   readonly threads?: number;
-  /** Called after every batch (every image for `ir`) with the images done so far. */
+  /** Called after every batch (every image for `ir`) with the images done so far and the total. */
   readonly progress?: (done: number, total: number) => void;
 }
 
 /** Top-1 accuracy, the predicted class of every image, and how fast they were computed. */
 export interface AccuracyResult {
+  /** Top-1 accuracy in [0, 1]: correct / images (0 for an empty set). */
   readonly accuracy: number;
+  /** Images whose predicted class is their label. */
   readonly correct: number;
+  /** Images evaluated (the set's n). */
   readonly images: number;
+  /** The predicted class (argmax of the logits, the first on ties) of every image, in set order. */
   readonly predictions: Uint16Array;
   /** Wall-clock seconds of inference (including the onnxruntime session's creation). */
   readonly seconds: number;
+  /** Images per wall-clock second (0 when no time was measured). */
   readonly samplesPerSecond: number;
   /** What ran it, e.g. "onnxruntime-web 1.30.0 (wasm, 1 thread)". */
   readonly engine: string;
@@ -93,8 +101,9 @@ function batchSize(net: Network, limit: number): number {
 /**
  * The top-1 class of every image by the IR's forward pass (Float64 accumulation): the oracle.
  *
- * @example
+ * @example Equal images, equal predictions
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { predictIr } from "./accuracy.ts";
  * import { tinyBatchNorm } from "./fixtures.ts";
  *
@@ -103,7 +112,7 @@ function batchSize(net: Network, limit: number): number {
  *   labels: Uint8Array.from([0, 1]), classes: 2, mean: [0, 0, 0], std: [1, 1, 1], fitted: "",
  * };
  * const p = predictIr(tinyBatchNorm(), set);
- * if (p.length !== 2 || p[0] !== p[1]) throw new Error();
+ * assertEquals([p.length, p[0]], [2, p[1]]);
  * ```
  */
 export function predictIr(
@@ -127,16 +136,18 @@ export function predictIr(
  * The top-1 class of every image by onnxruntime-web: the network exported once with a dynamic
  * batch dimension, one session, batches of up to `batch` images.
  *
- * @example
+ * @example Batched predictions agree with the IR oracle
  * ```ts
- * import { predictOrt } from "./accuracy.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { predictIr, predictOrt } from "./accuracy.ts";
  * import { fitToNetwork, loadFashionMnist } from "./images.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const net = buildZoo("vgg16-fashionmnist", { width: 0.125 });
  * const set = fitToNetwork(await loadFashionMnist("test", { limit: 20 }), net);
  * const p = await predictOrt(net, set, { batch: 8 });
- * if (p.length !== 20 || p.some((k) => k > 9)) throw new Error();
+ * assertEquals(p.length, 20);
+ * assertEquals(p, predictIr(net, set));
  * ```
  */
 export async function predictOrt(
@@ -168,20 +179,21 @@ export async function predictOrt(
 
 /**
  * Top-1 accuracy of `net` on a fitted image set, batched through onnxruntime-web (default) or
- * through the IR's forward pass, with the predictions and the throughput.
+ * through the IR's forward pass, with the predictions and the throughput. The set must already
+ * fit the network's input (`fitToNetwork`, or `loadDatasetFor`); otherwise a `UserError`.
  *
- * @example
+ * @example A trained model on Fashion-MNIST
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { evaluateAccuracy } from "./accuracy.ts";
  * import { loadDatasetFor } from "./datasets.ts";
- * import { buildZoo } from "./zoo.ts";
+ * import { loadModel } from "./load.ts";
  *
- * const net = buildZoo("resnet18-fashionmnist", { width: 0.125 });
- * const set = await loadDatasetFor(net, { limit: 32 });
+ * const net = await loadModel("vgg16-fashionmnist-trained");
+ * const set = await loadDatasetFor(net, { limit: 64 });
  * const r = await evaluateAccuracy(net, set);
- * if (r.images !== 32 || r.accuracy < 0 || r.accuracy > 1 || !(r.samplesPerSecond > 0)) {
- *   throw new Error();
- * }
+ * assertEquals(r.images, 64);
+ * assert(r.accuracy > 0.5 && r.samplesPerSecond > 0); // about 0.9 on the test set
  * ```
  */
 export async function evaluateAccuracy(
@@ -214,8 +226,9 @@ export async function evaluateAccuracy(
  * Top-1 accuracy of `net` on a fitted image set by the IR's forward pass (slow: the oracle; tasks
  * use `evaluateAccuracy`).
  *
- * @example
+ * @example One image: right or wrong
  * ```ts
+ * import { assert } from "@std/assert";
  * import { accuracy } from "./accuracy.ts";
  * import { tinyBatchNorm } from "./fixtures.ts";
  *
@@ -224,7 +237,7 @@ export async function evaluateAccuracy(
  *   labels: Uint8Array.from([0]), classes: 2, mean: [0, 0, 0], std: [1, 1, 1], fitted: "",
  * };
  * const acc = accuracy(tinyBatchNorm(), set);
- * if (acc !== 0 && acc !== 1) throw new Error();
+ * assert(acc === 0 || acc === 1);
  * ```
  */
 export function accuracy(net: Network, set: ImageSet): number {

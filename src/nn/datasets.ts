@@ -15,12 +15,14 @@ import { UserError } from "../base/mod.ts";
 import { fitToNetwork, type ImageSet, loadFashionMnist } from "./images.ts";
 import { inferShapes, type Network } from "./network.ts";
 
-/** An image set and where it was read from. */
+/** An image set and `source`, the folder it was read from. */
 export type LoadedSet = ImageSet & { readonly source: string };
 
 /** A per-channel normalization x = (pixel/255 − mean[c]) / std[c]. */
 export interface Normalization {
+  /** Per-channel mean of pixel/255. */
   readonly mean: readonly number[];
+  /** Per-channel standard deviation of pixel/255. */
   readonly std: readonly number[];
 }
 
@@ -49,8 +51,9 @@ async function readOrFail(path: string, what: string, fix: string): Promise<Uint
 /**
  * Load the CIFAR-10 binary test split (or train split) from `dir`, at most `limit` images.
  *
- * @example
+ * @example Two records of a binary test batch
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { loadCifar10 } from "./datasets.ts";
  *
  * const dir = await Deno.makeTempDir();
@@ -58,7 +61,7 @@ async function readOrFail(path: string, what: string, fix: string): Promise<Uint
  * rec[0] = 3; // label of the first image
  * await Deno.writeFile(`${dir}/test_batch.bin`, rec);
  * const set = await loadCifar10(dir);
- * if (set.labels[0] !== 3 || set.n !== 2 || set.c !== 3 || set.h !== 32) throw new Error();
+ * assertEquals([set.n, set.c, set.h, set.w, set.labels[0]], [2, 3, 32, 32, 3]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -139,7 +142,7 @@ function decodeJpeg(bytes: Uint8Array, path: string, size: number, out: Uint8Arr
  * Load Tiny ImageNet (64 × 64, 200 classes) from its folder layout, at most `limit` images. Its
  * test split has no labels, so the validation split is the held-out one.
  *
- * @example
+ * @example A missing folder is one clear error
  * ```ts
  * import { loadTinyImageNet } from "./datasets.ts";
  * import { assertRejects } from "@std/assert";
@@ -263,12 +266,13 @@ async function kindOf(dir: string): Promise<"fashion-mnist" | "cifar10" | "tiny-
  * where `loadFashionMnist` finds it; a folder → the dataset its files are (Fashion-MNIST IDX, gz or
  * raw; CIFAR-10 binary; Tiny ImageNet). A missing folder, an empty one or a bad split is one line.
  *
- * @example
+ * @example Ten Fashion-MNIST test images, as stored
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { loadDataset } from "./datasets.ts";
  *
  * const set = await loadDataset({ data: "fashion-mnist", limit: 10 });
- * if (set.name !== "fashion-mnist/test" || set.n !== 10 || set.c !== 1) throw new Error();
+ * assertEquals([set.name, set.n, set.c, set.h], ["fashion-mnist/test", 10, 1, 28]);
  * ```
  */
 export async function loadDataset(
@@ -299,10 +303,11 @@ export async function loadDataset(
 }
 
 /**
- * The image set a task evaluates `net` on, fitted to its input (`fitImages`: 1 ↔ 3 channels,
- * padding or resizing; `fitted` says how). Without `data`, a 1-channel network reads
- * Fashion-MNIST and any other is asked for data; a dataset with more classes than the network
- * outputs is refused.
+ * The image set a task evaluates `net` on (`req.data`: `fashion-mnist`, or a folder of
+ * Fashion-MNIST IDX files, CIFAR-10 binary batches or Tiny ImageNet; nothing is downloaded),
+ * fitted to its input as `fitToNetwork` does (1 ↔ 3 channels, padding or resizing; `fitted` says
+ * how). Without `data`, a 1-channel network reads Fashion-MNIST and any other is asked for data
+ * (a `UserError`); a dataset with more classes than the network outputs is refused.
  *
  * @example Fashion-MNIST into a 3-channel CIFAR-10 network
  * ```ts

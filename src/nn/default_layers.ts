@@ -9,14 +9,18 @@ import { linearLayerSpecs } from "./quantize.ts";
 import { buildZoo } from "./zoo.ts";
 
 /**
- * Named layer shapes of CIFAR-10 VGG-16, taken from the zoo (one definition of the model).
+ * Named layer shapes of CIFAR-10 VGG-16 at full width, taken from the zoo (one definition of the
+ * model): 13 convolutions, then the classifier.
  *
- * @example
+ * @example Fourteen layers with the zoo's names
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { vgg16Cifar10Shapes } from "./default_layers.ts";
  *
  * const layers = vgg16Cifar10Shapes();
- * if (layers.length !== 14 || layers[1].name !== "features.3") throw new Error();
+ * assertEquals(layers.length, 14);
+ * assertEquals(layers[1].name, "features.3");
+ * assertEquals(layers[13].shape, { kind: "fc", in: 512, out: 10 });
  * ```
  */
 export function vgg16Cifar10Shapes(): { name: string; shape: LayerShape }[] {

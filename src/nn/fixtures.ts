@@ -1,6 +1,8 @@
 /**
  * Small hand-built networks for tests and fixtures (a residual block, a BatchNorm stack), with
- * synthetic weights from a seed.
+ * synthetic weights from a seed. They are test fixtures: the nn face exports them (under "Test
+ * fixtures") because tests and doc examples of other folders, and `deno task fixtures`, reach nn
+ * only through its face; they are not part of the modelling API.
  *
  * @module
  */
@@ -12,16 +14,19 @@ function weights(n: number, rng: SeededRng, scale: number): Float32Array {
 }
 
 /**
- * A tiny residual network: conv–BN–ReLU, conv–BN, Add with the block input, ReLU, global average
- * pool, flatten, linear (3 × 8 × 8 input, 3 classes).
+ * Test fixture: a tiny residual network (3 × 8 × 8 input, 3 classes): a conv stem and ReLU, then
+ * one block conv–BN–ReLU, conv–BN, Add with the block input, ReLU; global average pool, flatten,
+ * linear. Four channels throughout; weights drawn from `seed` (default 1).
  *
- * @example
+ * @example The residual add ties the stem to the block's output
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { tinyResidual } from "./fixtures.ts";
  * import { channelTies } from "./network.ts";
  *
  * const ties = channelTies(tinyResidual());
- * if (!ties.some((t) => t.producers.length === 2)) throw new Error(); // stem + block output
+ * const stream = ties.find((t) => t.producers.includes("stem"))!;
+ * assertEquals(stream.producers, ["stem", "block.conv2"]);
  * ```
  */
 export function tinyResidual(seed = 1): Network {
@@ -83,16 +88,17 @@ export function tinyResidual(seed = 1): Network {
 }
 
 /**
- * A tiny conv–BatchNorm–ReLU–MaxPool–AveragePool network with a linear classifier
- * (3 × 8 × 8 input, 5 classes).
+ * Test fixture: a tiny conv–BatchNorm–ReLU–MaxPool–AveragePool network with a linear classifier
+ * (3 × 8 × 8 input, 6 channels, 5 classes); weights drawn from `seed` (default 2).
  *
- * @example
+ * @example Five logits
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { tinyBatchNorm } from "./fixtures.ts";
  * import { inferShapes } from "./network.ts";
  *
  * const net = tinyBatchNorm();
- * if (inferShapes(net).get(net.output)?.[0] !== 5) throw new Error();
+ * assertEquals(inferShapes(net).get(net.output), [5]);
  * ```
  */
 export function tinyBatchNorm(seed = 2): Network {

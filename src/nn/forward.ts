@@ -8,16 +8,18 @@ import type { Network, TensorShape } from "./network.ts";
 import { inferShapes } from "./network.ts";
 
 /**
- * Run the network on one input (c·h·w values, NCHW) and return the output tensor.
+ * Run the network on one input (c·h·w normalized values, CHW, batch 1) and return the output
+ * tensor (for a classifier, its logits), flattened.
  *
- * @example
+ * @example VGG-16 maps a CIFAR-sized image to 10 logits
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { forward } from "./forward.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const y = forward(net, new Float32Array(3 * 32 * 32).fill(0.5));
- * if (y.length !== 10) throw new Error();
+ * assertEquals(y.length, 10);
  * ```
  */
 export function forward(net: Network, x: Float32Array): Float32Array {

@@ -13,17 +13,25 @@ import type { Network } from "./network.ts";
 
 /** Images as uint8 pixels (n × c × h × w), labels, and the per-channel normalization. */
 export interface ImageSet {
-  /** e.g. `fashion-mnist/test`. */
+  /** Dataset and split, e.g. `fashion-mnist/test`. */
   readonly name: string;
+  /** Number of images. */
   readonly n: number;
+  /** Channels per image. */
   readonly c: number;
+  /** Image height, in pixels. */
   readonly h: number;
+  /** Image width, in pixels. */
   readonly w: number;
+  /** n·c·h·w raw pixel values 0–255, image by image, each CHW. */
   readonly pixels: Uint8Array;
+  /** n class indices in [0, classes). */
   readonly labels: Uint8Array;
+  /** Number of classes of the dataset. */
   readonly classes: number;
-  /** Normalization x = (pixel/255 − mean[c]) / std[c]. */
+  /** Per-channel mean of the normalization x = (pixel/255 − mean[c]) / std[c] (c entries). */
   readonly mean: readonly number[];
+  /** Per-channel standard deviation of the normalization (c entries). */
   readonly std: readonly number[];
   /** How the set was fitted to a network (empty when raw), e.g. "padded 28→32 with 0". */
   readonly fitted: string;
@@ -31,10 +39,15 @@ export interface ImageSet {
 
 /** Labelled images in CHW float layout, one array per image (see `toDataset`). */
 export interface Dataset {
+  /** The image set's name. */
   readonly name: string;
+  /** Image height and width, in pixels (images are square). */
   readonly size: number;
+  /** Channels per image. */
   readonly channels: number;
+  /** One normalized CHW image per entry (channels·size·size floats). */
   readonly images: readonly Float32Array[];
+  /** The class of each image. */
   readonly labels: Uint16Array;
 }
 
@@ -53,13 +66,15 @@ async function gunzipIfNeeded(bytes: Uint8Array): Promise<Uint8Array> {
  * Parse an IDX file (gz or raw): magic 0x0000_08_NN (uint8 data, NN dimensions), big-endian sizes,
  * then the data. Returns the dimensions and the data; any mismatch is one line naming the file.
  *
- * @example
+ * @example Three labels, raw and gzipped
  * ```ts
- * import { parseIdx } from "./images.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { gzip, parseIdx } from "./images.ts";
  *
  * const raw = Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]);
- * const { dims, data } = await parseIdx(raw, "labels.idx");
- * if (dims.join() !== "3" || data.join() !== "7,8,9") throw new Error();
+ * const want = { dims: [3], data: Uint8Array.from([7, 8, 9]) };
+ * assertEquals(await parseIdx(raw, "labels.idx"), want);
+ * assertEquals(await parseIdx(await gzip(raw), "labels.idx.gz"), want);
  * ```
  */
 export async function parseIdx(
@@ -91,7 +106,20 @@ export async function parseIdx(
   return { dims, data: raw.subarray(start) };
 }
 
-/** Encode images or labels as an IDX file (uint8, uncompressed). */
+/**
+ * Encode images or labels as an IDX file (uint8 data, uncompressed): `dims` are the sizes (e.g.
+ * [n, h, w] for images, [n] for labels), `data` their product of bytes.
+ *
+ * @example Labels as IDX, read back
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { idxBytes, parseIdx } from "./images.ts";
+ *
+ * const bytes = idxBytes([3], Uint8Array.from([7, 8, 9]));
+ * assertEquals(bytes, Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]));
+ * assertEquals((await parseIdx(bytes, "labels")).dims, [3]);
+ * ```
+ */
 export function idxBytes(dims: readonly number[], data: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
   out.set([0, 0, 8, dims.length]);
@@ -101,7 +129,18 @@ export function idxBytes(dims: readonly number[], data: Uint8Array): Uint8Array 
   return out;
 }
 
-/** Gzip bytes (for shipping IDX files). */
+/**
+ * Gzip bytes (for shipping IDX files).
+ *
+ * @example A gzip stream starts with its magic bytes
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { gzip } from "./images.ts";
+ *
+ * const z = await gzip(new Uint8Array(1000));
+ * assertEquals([z[0], z[1]], [0x1f, 0x8b]);
+ * ```
+ */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
     new CompressionStream("gzip"),
@@ -109,9 +148,9 @@ export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Where the shipped Fashion-MNIST files are (relative to this module). */
+/** Where the shipped Fashion-MNIST files are: the repository's `data/fashion-mnist/` folder. */
 export const SHIPPED_FASHION_MNIST: URL = new URL("../../data/fashion-mnist/", import.meta.url);
-/** Where Debian's `dataset-fashion-mnist` installs the full set. */
+/** Where Debian's `dataset-fashion-mnist` installs the full set (a folder of gzipped IDX files). */
 export const DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist";
 
 /** The split names of Fashion-MNIST: `test` (10,000), `train` (60,000, or the shipped subset). */
@@ -142,14 +181,17 @@ async function findSplit(
  * Load a Fashion-MNIST split. Where it looks, in order: `dir` when given (an error if the split is
  * not there), else the full set installed by Debian's `dataset-fashion-mnist`, else the files this
  * repository ships in `data/fashion-mnist/` (the whole 10,000-image test set and a 12,000-image
- * class-balanced subset of the training set). `limit` keeps the first images.
+ * class-balanced subset of the training set). `limit` keeps the first images. The result's `source`
+ * is the folder the split was read from.
  *
- * @example
+ * @example The first 100 test images
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { loadFashionMnist } from "./images.ts";
  *
  * const test = await loadFashionMnist("test", { limit: 100 });
- * if (test.n !== 100 || test.c !== 1 || test.h !== 28 || test.classes !== 10) throw new Error();
+ * assertEquals([test.n, test.c, test.h, test.w, test.classes], [100, 1, 28, 28, 10]);
+ * assertEquals(test.pixels.length, 100 * 28 * 28);
  * ```
  */
 export async function loadFashionMnist(
@@ -209,7 +251,21 @@ export async function loadFashionMnist(
   };
 }
 
-/** SHA-256 of an image set's pixels and labels (what manifests record). */
+/**
+ * SHA-256 (64 lowercase hex digits) of an image set's pixels then labels (what manifests record);
+ * names and normalization are not hashed.
+ *
+ * @example Fitting changes the pixels, so the hash
+ * ```ts
+ * import { assertMatch, assertNotEquals } from "@std/assert";
+ * import { fitImages, imageSetHash, loadFashionMnist } from "./images.ts";
+ *
+ * const set = await loadFashionMnist("test", { limit: 4 });
+ * const hash = await imageSetHash(set);
+ * assertMatch(hash, /^[0-9a-f]{64}$/);
+ * assertNotEquals(hash, await imageSetHash(fitImages(set, { c: 1, h: 32, w: 32 })));
+ * ```
+ */
 export async function imageSetHash(set: ImageSet): Promise<string> {
   return await sha256Hex([set.pixels, set.labels]);
 }
@@ -223,6 +279,7 @@ export async function imageSetHash(set: ImageSet): Promise<string> {
  *
  * @example 28×28 grey images into a 3×32×32 network
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { fitImages } from "./images.ts";
  *
  * const set = {
@@ -230,9 +287,10 @@ export async function imageSetHash(set: ImageSet): Promise<string> {
  *   labels: Uint8Array.from([3]), classes: 10, mean: [0.5], std: [0.25], fitted: "",
  * };
  * const fit = fitImages(set, { c: 3, h: 32, w: 32 });
- * if (fit.pixels.length !== 3 * 1024 || fit.pixels[0] !== 0 || fit.pixels[2 * 32 + 2] !== 200) {
- *   throw new Error();
- * }
+ * assertEquals(fit.pixels.length, 3 * 1024);
+ * assertEquals([fit.pixels[0], fit.pixels[2 * 32 + 2]], [0, 200]); // a 2-pixel border of 0
+ * assertEquals(fit.mean, [0.5, 0.5, 0.5]);
+ * assertEquals(fit.fitted, "grey repeated to 3 channels, padded 28×28→32×32 with 0");
  * ```
  */
 export function fitImages(
@@ -304,12 +362,43 @@ export function fitImages(
   return { ...set, c: C, h: H, w: W, pixels: out, mean, std, fitted: how };
 }
 
-/** Fit an image set to a network (see `fitImages`). */
+/**
+ * Fit an image set to a network's input (`net.input`), the documented way, giving what training
+ * engines and accuracy runs take: channels 1 → 3 repeat the grey plane (and its mean/std), 3 → 1
+ * take the ITU-R BT.601 luma; a larger input is reached by padding every side with raw pixel 0, a
+ * smaller or odd difference by bilinear resizing. `fitted` says what was done; a set that already
+ * fits is returned as it is.
+ *
+ * @example Fashion-MNIST for a zoo model
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { fitToNetwork, loadFashionMnist } from "./images.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-fashionmnist", { width: 0.125 });
+ * const set = fitToNetwork(await loadFashionMnist("test", { limit: 2 }), net);
+ * assertEquals([set.c, set.h, set.w, set.fitted], [1, 32, 32, "padded 28×28→32×32 with 0"]);
+ * ```
+ */
 export function fitToNetwork(set: ImageSet, net: Network): ImageSet {
   return fitImages(set, net.input);
 }
 
-/** Image i of a set as normalized CHW floats. */
+/**
+ * Image i of a set as normalized CHW floats, (pixel/255 − mean[c]) / std[c]; written into `out`
+ * (c·h·w floats) when given, else into a new array.
+ *
+ * @example The shipped first test image
+ * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
+ * import { imageFloats, loadFashionMnist } from "./images.ts";
+ *
+ * const set = await loadFashionMnist("test", { limit: 1 });
+ * const x = imageFloats(set, 0);
+ * assertEquals(x.length, 28 * 28);
+ * assertAlmostEquals(x[0], (set.pixels[0] / 255 - set.mean[0]) / set.std[0], 1e-6);
+ * ```
+ */
 export function imageFloats(set: ImageSet, i: number, out?: Float32Array): Float32Array {
   const hw = set.h * set.w, size = set.c * hw;
   const x = out ?? new Float32Array(size);
@@ -320,7 +409,10 @@ export function imageFloats(set: ImageSet, i: number, out?: Float32Array): Float
   return x;
 }
 
-/** An image set as per-image normalized floats (what `forward` takes one at a time). */
+/**
+ * An image set as per-image normalized floats (what `forward` takes one at a time); non-square
+ * images are a `UserError`.
+ */
 export function toDataset(set: ImageSet): Dataset {
   if (set.h !== set.w) throw new UserError(`${set.name}: images are ${set.h}×${set.w}, not square`);
   return {

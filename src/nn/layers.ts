@@ -9,12 +9,15 @@ import { UserError } from "../base/mod.ts";
 
 /** A 2-D convolution, NCHW, square kernel, zero padding, no bias (bias is added in the clear). */
 export interface ConvShape {
+  /** Discriminant: a convolution. */
   readonly kind: "conv";
-  /** Input height and width. */
+  /** Input height, in pixels. */
   readonly h: number;
+  /** Input width, in pixels. */
   readonly w: number;
-  /** Input and output channels. */
+  /** Input channels. */
   readonly ci: number;
+  /** Output channels (number of kernels). */
   readonly co: number;
   /** Kernel size (k × k). */
   readonly k: number;
@@ -26,15 +29,32 @@ export interface ConvShape {
   readonly pads?: readonly [number, number, number, number];
 }
 
-/** Zero padding [top, left, bottom, right] of a conv layer. */
+/**
+ * Zero padding [top, left, bottom, right] of a conv layer, in pixels: `pads` when set, else `p` on
+ * every side.
+ *
+ * @example Symmetric and per-side padding
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { convPads, parseLayerSpec } from "./layers.ts";
+ *
+ * const same = parseLayerSpec("conv:h=8,w=8,ci=1,co=1,k=3");
+ * assertEquals(same.kind === "conv" && convPads(same), [1, 1, 1, 1]);
+ * const right = parseLayerSpec("conv:h=8,w=8,ci=1,co=1,k=3,p=0,pr=1");
+ * assertEquals(right.kind === "conv" && convPads(right), [0, 0, 0, 1]);
+ * ```
+ */
 export function convPads(c: ConvShape): readonly [number, number, number, number] {
   return c.pads ?? [c.p, c.p, c.p, c.p];
 }
 
 /** A fully connected layer y = W x with W of shape out × in. */
 export interface FcShape {
+  /** Discriminant: a fully connected layer. */
   readonly kind: "fc";
+  /** Input length (columns of W). */
   readonly in: number;
+  /** Output length (rows of W). */
   readonly out: number;
 }
 
@@ -43,31 +63,45 @@ export interface FcShape {
  * added in the clear), on c channels of h × w maps.
  */
 export interface BnShape {
+  /** Discriminant: an element-wise per-channel product. */
   readonly kind: "bn";
+  /** Channels (one scale each). */
   readonly c: number;
+  /** Map height, in pixels. */
   readonly h: number;
+  /** Map width, in pixels. */
   readonly w: number;
 }
 
 /** A linear layer shape. */
 export type LayerShape = ConvShape | FcShape | BnShape;
 
-/** A layer with its integer weights (conv: co·ci·k·k row-major; FC: out·in) and optional mask. */
+/**
+ * A linear layer with its integer weights, as HE runs it (a mask is applied to the weights with
+ * `applyMask`: pruned weights are 0).
+ */
 export interface IntLayer<S extends LayerShape = LayerShape> {
+  /** Layer name, e.g. `features.3` (a network's node name, or the shape label). */
   readonly name: string;
+  /** The layer's geometry. */
   readonly shape: S;
+  /**
+   * Signed integer weights, `weightCount(shape)` of them: conv co × ci × k × k row-major, FC
+   * out × in row-major, BN one scale per channel.
+   */
   readonly weights: Int32Array;
 }
 
 /**
- * Output height of a conv layer.
+ * Output height of a conv layer, in pixels: ⌊(h + top + bottom − k) / s⌋ + 1.
  *
- * @example
+ * @example A stride-2 convolution halves the height, rounding up
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { convOutH, parseLayerSpec } from "./layers.ts";
  *
  * const s = parseLayerSpec("conv:h=7,w=7,ci=1,co=1,k=3,s=2,p=1");
- * if (s.kind !== "conv" || convOutH(s) !== 4) throw new Error();
+ * assertEquals(s.kind === "conv" && convOutH(s), 4);
  * ```
  */
 export function convOutH(c: ConvShape): number {
@@ -76,14 +110,15 @@ export function convOutH(c: ConvShape): number {
 }
 
 /**
- * Output width of a conv layer.
+ * Output width of a conv layer, in pixels: ⌊(w + left + right − k) / s⌋ + 1.
  *
- * @example
+ * @example A stride-2 convolution halves the width, rounding up
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { convOutW, parseLayerSpec } from "./layers.ts";
  *
  * const s = parseLayerSpec("conv:h=7,w=9,ci=1,co=1,k=3,s=2,p=1");
- * if (s.kind !== "conv" || convOutW(s) !== 5) throw new Error();
+ * assertEquals(s.kind === "conv" && convOutW(s), 5);
  * ```
  */
 export function convOutW(c: ConvShape): number {
@@ -92,13 +127,14 @@ export function convOutW(c: ConvShape): number {
 }
 
 /**
- * Number of weights of a layer shape.
+ * Number of weights of a layer shape: conv co·ci·k², FC out·in, BN c.
  *
- * @example
+ * @example A 3×3 convolution from 2 to 3 channels has 54 weights
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseLayerSpec, weightCount } from "./layers.ts";
  *
- * if (weightCount(parseLayerSpec("conv:h=8,w=8,ci=2,co=3,k=3")) !== 54) throw new Error();
+ * assertEquals(weightCount(parseLayerSpec("conv:h=8,w=8,ci=2,co=3,k=3")), 54);
  * ```
  */
 export function weightCount(s: LayerShape): number {
@@ -107,13 +143,14 @@ export function weightCount(s: LayerShape): number {
 }
 
 /**
- * Number of input elements of a layer shape.
+ * Number of input elements of a layer shape: conv ci·h·w, FC in, BN c·h·w.
  *
- * @example
+ * @example A 2-channel 8×8 input has 128 elements
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { inputCount, parseLayerSpec } from "./layers.ts";
  *
- * if (inputCount(parseLayerSpec("conv:h=8,w=8,ci=2,co=3,k=3")) !== 128) throw new Error();
+ * assertEquals(inputCount(parseLayerSpec("conv:h=8,w=8,ci=2,co=3,k=3")), 128);
  * ```
  */
 export function inputCount(s: LayerShape): number {
@@ -122,13 +159,14 @@ export function inputCount(s: LayerShape): number {
 }
 
 /**
- * Number of output elements of a layer shape.
+ * Number of output elements of a layer shape: conv co·outH·outW, FC out, BN c·h·w.
  *
- * @example
+ * @example An FC layer has `out` outputs
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { outputCount, parseLayerSpec } from "./layers.ts";
  *
- * if (outputCount(parseLayerSpec("fc:in=8,out=3")) !== 3) throw new Error();
+ * assertEquals(outputCount(parseLayerSpec("fc:in=8,out=3")), 3);
  * ```
  */
 export function outputCount(s: LayerShape): number {
@@ -142,14 +180,27 @@ const FC_FIELDS = ["in", "out"] as const;
 const BN_FIELDS = ["c", "h", "w"] as const;
 
 /**
- * Parse a compact layer spec; bad specs throw a one-line `UserError`.
+ * Parse a compact layer spec: `conv:h=..,w=..,ci=..,co=..,k=..[,s=1][,p=(k−1)/2]` (per-side
+ * padding `pt`, `pl`, `pb`, `pr` override `p`), `fc:in=..,out=..` or `bn:c=..,h=..,w=..`. The
+ * shape is validated (sizes at least 1, a conv's padding in [0, k) and its kernel within the padded
+ * image); a bad spec throws a one-line `UserError`.
  *
- * @example
+ * @example Stride 1 and "same" padding are the defaults
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseLayerSpec } from "./layers.ts";
  *
- * const s = parseLayerSpec("conv:h=16,w=16,ci=128,co=128,k=3");
- * if (s.kind !== "conv" || s.p !== 1 || s.s !== 1) throw new Error();
+ * assertEquals(parseLayerSpec("conv:h=16,w=16,ci=128,co=128,k=3"), {
+ *   kind: "conv", h: 16, w: 16, ci: 128, co: 128, k: 3, s: 1, p: 1,
+ * });
+ * ```
+ *
+ * @example A bad spec is one line naming the problem
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { parseLayerSpec } from "./layers.ts";
+ *
+ * assertThrows(() => parseLayerSpec("fc:in=4"), Error, `is missing field "out"`);
  * ```
  */
 export function parseLayerSpec(spec: string): LayerShape {
@@ -210,13 +261,20 @@ export function parseLayerSpec(spec: string): LayerShape {
 }
 
 /**
- * Check a shape is a real layer; throws a one-line `UserError` naming the problem.
+ * Check a shape is a real layer (positive sizes; a conv's padding in [0, k) and its kernel within
+ * the padded image); throws a one-line `UserError` naming `label` and the problem.
  *
- * @example
+ * @example A kernel larger than its input is refused
  * ```ts
+ * import { assertThrows } from "@std/assert";
  * import { validateShape } from "./layers.ts";
  *
- * validateShape({ kind: "fc", in: 4, out: 2 }, "fc1"); // fine; bad shapes throw a UserError
+ * validateShape({ kind: "fc", in: 4, out: 2 }, "fc1"); // fine
+ * assertThrows(
+ *   () => validateShape({ kind: "conv", h: 2, w: 2, ci: 1, co: 1, k: 5, s: 1, p: 0 }, "c1"),
+ *   Error,
+ *   "Layer c1: kernel 5×5 is larger than the padded 2×2 image",
+ * );
  * ```
  */
 export function validateShape(shape: LayerShape, label: string): void {
@@ -248,13 +306,19 @@ export function validateShape(shape: LayerShape, label: string): void {
 }
 
 /**
- * A short canonical name for a shape (used as the default layer name).
+ * A short canonical name for a shape (used as the default layer name): the spec
+ * `parseLayerSpec` reads back, with every conv field spelled out.
  *
- * @example
+ * @example The label of a parsed spec spells out the defaults
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseLayerSpec, shapeLabel } from "./layers.ts";
  *
- * if (shapeLabel(parseLayerSpec("fc:in=4,out=2")) !== "fc:in=4,out=2") throw new Error();
+ * assertEquals(shapeLabel(parseLayerSpec("fc:in=4,out=2")), "fc:in=4,out=2");
+ * assertEquals(
+ *   shapeLabel(parseLayerSpec("conv:h=8,w=8,ci=1,co=2,k=3")),
+ *   "conv:h=8,w=8,ci=1,co=2,k=3,s=1,p=1",
+ * );
  * ```
  */
 export function shapeLabel(s: LayerShape): string {
@@ -265,14 +329,17 @@ export function shapeLabel(s: LayerShape): string {
 }
 
 /**
- * Apply a 0/1 mask to weights (a mask of the wrong length is a one-line `UserError`).
+ * Apply a 0/1 mask (one entry per weight, 0 = pruned) to a layer's weights, giving a copy with
+ * pruned weights 0; no mask returns the layer itself. A mask of the wrong length is a one-line
+ * `UserError`.
  *
- * @example
+ * @example Pruned weights become 0
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { applyMask, parseLayerSpec } from "./layers.ts";
  *
  * const layer = { name: "f", shape: parseLayerSpec("fc:in=2,out=1"), weights: Int32Array.from([5, 6]) };
- * if (applyMask(layer, Uint8Array.from([0, 1])).weights.join() !== "0,6") throw new Error();
+ * assertEquals(applyMask(layer, Uint8Array.from([0, 1])).weights, Int32Array.from([0, 6]));
  * ```
  */
 export function applyMask(layer: IntLayer, mask: Uint8Array | undefined): IntLayer {

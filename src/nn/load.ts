@@ -17,7 +17,7 @@ export const TRAINED_MODELS: readonly string[] = [
   "resnet18-fashionmnist-trained",
 ];
 
-/** Where a shipped trained model's ONNX file is. */
+/** Where a shipped trained model's ONNX file is: `models/<name without -trained>.onnx`. */
 export function trainedModelPath(name: string): string {
   return new URL(`../../models/${name.replace(/-trained$/, "")}.onnx`, import.meta.url).pathname;
 }
@@ -43,16 +43,37 @@ async function loadTrained(name: string): Promise<Network> {
 }
 
 /**
- * Load a model by zoo name (synthetic weights), shipped trained model name, or ONNX path; a
- * missing file is one clear error.
+ * Load a model by zoo name (`ZOO_MODELS`: synthetic weights, built with `opts`), shipped trained
+ * model name (`TRAINED_MODELS`), or path to an `.onnx` file (read by `importOnnx`); `opts` applies
+ * to zoo models only. A missing or unreadable file is one `UserError` line.
  *
- * @example
+ * @example A zoo model at a quarter width
  * ```ts
  * import { loadModel } from "./load.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const net = await loadModel("resnet18-cifar10", { width: 0.25 });
  * assertEquals([net.name, net.input.c, net.input.h], ["resnet18-cifar10@0.25", 3, 32]);
+ * ```
+ *
+ * @example Import a PyTorch-exported VGG
+ * ```ts
+ * import { loadModel } from "./load.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // A small VGG written by torch.onnx.export (this repository's test fixture).
+ * const path = new URL("../../fixtures/torch_vgg.onnx", import.meta.url).pathname;
+ * const net = await loadModel(path);
+ * assertEquals([net.name, net.input.c, net.input.h, net.input.w], ["torch_vgg", 1, 32, 32]);
+ * ```
+ *
+ * @example A shipped trained model is labelled from its model card
+ * ```ts
+ * import { loadModel, TRAINED_MODELS } from "./load.ts";
+ * import { assertMatch } from "@std/assert";
+ *
+ * const net = await loadModel(TRAINED_MODELS[0]);
+ * assertMatch(net.weights, /% test accuracy$/);
  * ```
  */
 export async function loadModel(model: string, opts: ZooOptions = {}): Promise<Network> {

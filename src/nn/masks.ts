@@ -9,20 +9,24 @@ import { decodeBase64, encodeBase64 } from "@std/encoding/base64";
 import { UserError } from "../base/mod.ts";
 import type { Network } from "./network.ts";
 
-/** Format tag of mask files. */
+/** Format tag of mask files (their `format` field). */
 export const MASK_FORMAT = "mosaic-bench-masks/1";
 
 /**
- * SHA-256 (hex) of a network's structure and weights: what mask files and reports are tied to.
+ * SHA-256 (64 lowercase hex digits) of a network's structure (input, every node's op, name,
+ * tensors and geometry) and weights: what mask files and reports are tied to. The network's name
+ * and `weights` label are not hashed.
  *
- * @example
+ * @example Other weights, another hash
  * ```ts
+ * import { assertMatch, assertNotEquals } from "@std/assert";
  * import { networkHash } from "./masks.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const a = await networkHash(buildZoo("vgg16-cifar10", { width: 0.125, seed: 1 }));
  * const b = await networkHash(buildZoo("vgg16-cifar10", { width: 0.125, seed: 2 }));
- * if (a === b || a.length !== 64) throw new Error();
+ * assertNotEquals(a, b);
+ * assertMatch(a, /^[0-9a-f]{64}$/);
  * ```
  */
 export async function networkHash(net: Network): Promise<string> {
@@ -50,14 +54,19 @@ export async function networkHash(net: Network): Promise<string> {
 }
 
 /**
- * SHA-256 (hex) of byte strings taken in order, as one message.
+ * SHA-256 (64 lowercase hex digits) of byte strings taken in order, as one message.
  *
- * @example
+ * @example The parts are hashed as one message
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sha256Hex } from "./masks.ts";
  *
  * const ab = await sha256Hex([Uint8Array.from([1]), Uint8Array.from([2])]);
- * if (ab !== await sha256Hex([Uint8Array.from([1, 2])]) || ab.length !== 64) throw new Error();
+ * assertEquals(ab, await sha256Hex([Uint8Array.from([1, 2])]));
+ * assertEquals(
+ *   await sha256Hex([]),
+ *   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+ * );
  * ```
  */
 export async function sha256Hex(parts: readonly Uint8Array[]): Promise<string> {
@@ -71,7 +80,10 @@ export async function sha256Hex(parts: readonly Uint8Array[]): Promise<string> {
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Per-layer 0/1 masks by layer name. */
+/**
+ * Per-layer 0/1 masks by layer (node) name: one entry per weight in the node's weight layout,
+ * 0 = pruned. A layer without an entry is dense.
+ */
 export type MaskSet = ReadonlyMap<string, Uint8Array>;
 
 function packBits(m: Uint8Array): string {
@@ -87,17 +99,21 @@ function unpackBits(b64: string, n: number): Uint8Array {
 }
 
 /**
- * The JSON text of a mask file for `net` (extra fields, e.g. permutations or a manifest, are kept).
+ * The JSON text (one line and a newline) of a mask file for `net`: format, model name and hash,
+ * and per layer its weight count, kept count and bit set; `extra` fields (e.g. permutations or a
+ * manifest) are added at the top level.
  *
- * @example
+ * @example Write and read back
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { maskFileText, readMaskFile } from "./masks.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
- * const masks = new Map([["classifier", new Uint8Array(640).fill(1)]]);
- * const text = await maskFileText(net, masks);
- * if ((await readMaskFile(text, "m.json", net)).get("classifier")?.length !== 640) throw new Error();
+ * const mask = Uint8Array.from({ length: 640 }, (_, i) => i % 2);
+ * const text = await maskFileText(net, new Map([["classifier", mask]]));
+ * assertEquals(JSON.parse(text).layers.classifier.kept, 320);
+ * assertEquals((await readMaskFile(text, "m.json", net)).get("classifier"), mask);
  * ```
  */
 export async function maskFileText(
@@ -119,9 +135,10 @@ export async function maskFileText(
 }
 
 /**
- * Parse a mask file and check it against `net`: format, model hash, layer names and sizes.
+ * Parse a mask file's text and check it against `net`: format, model hash, layer names and sizes.
+ * Returns the masks by layer name; any mismatch is one `UserError` line naming `source`.
  *
- * @example
+ * @example A corrupt file is one clear error
  * ```ts
  * import { readMaskFile } from "./masks.ts";
  * import { buildZoo } from "./zoo.ts";
@@ -195,17 +212,19 @@ export async function readMaskFile(
 }
 
 /**
- * The network with masked weights zeroed (masks in the network's own channel order).
+ * A copy of the network with masked weights zeroed (masks in the network's own channel order;
+ * layers without a mask, and biases, unchanged). A mask of the wrong length is a `UserError`.
  *
- * @example
+ * @example Pruning the whole classifier
  * ```ts
+ * import { assert } from "@std/assert";
  * import { maskNetwork } from "./masks.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const m = maskNetwork(net, new Map([["classifier", new Uint8Array(640)]]));
  * const fc = m.nodes.find((n) => n.name === "classifier")!;
- * if (fc.op !== "Gemm" || fc.weight.some((v) => v !== 0)) throw new Error();
+ * assert(fc.op === "Gemm" && fc.weight.every((v) => v === 0));
  * ```
  */
 export function maskNetwork(net: Network, masks: ReadonlyMap<string, Uint8Array>): Network {

@@ -10,55 +10,84 @@ import { UserError } from "../base/mod.ts";
 /** Shape of a tensor without the batch dimension: [c, h, w] for maps, [n] for vectors. */
 export type TensorShape = readonly [number, number, number] | readonly [number];
 
-interface NodeBase {
-  /** Stable, human-readable name (e.g. `features.3`, `layer2.0.conv1`). */
+/** The fields every IR node has: its name and the tensors it reads and writes. */
+export interface NodeBase {
+  /** Stable, human-readable name (e.g. `features.3`, `layer2.0.conv1`); masks are keyed by it. */
   readonly name: string;
+  /** Names of the tensors read: one, or two for `Add`. */
   readonly inputs: readonly string[];
+  /** Name of the tensor written (each tensor has one producer). */
   readonly output: string;
 }
 
 /** 2-D convolution (groups = 1, dilation = 1). Weight layout co × ci × k × k. */
 export interface ConvNode extends NodeBase {
+  /** Discriminant. */
   readonly op: "Conv";
+  /** Input channels. */
   readonly ci: number;
+  /** Output channels. */
   readonly co: number;
+  /** Kernel size (k × k). */
   readonly k: number;
+  /** Stride, the same along both axes. */
   readonly stride: number;
-  /** [top, left, bottom, right] */
+  /** Zero padding [top, left, bottom, right], in pixels. */
   readonly pads: readonly [number, number, number, number];
+  /** co·ci·k·k weights, row-major co × ci × k × k. */
   readonly weight: Float32Array;
+  /** co biases, or null for none. */
   readonly bias: Float32Array | null;
 }
 
 /** Fully connected layer y = W x + b, W of shape out × in. */
 export interface GemmNode extends NodeBase {
+  /** Discriminant. */
   readonly op: "Gemm";
+  /** Input length (a flattened map is read in CHW order). */
   readonly in: number;
+  /** Output length. */
   readonly out: number;
+  /** out·in weights, row-major out × in. */
   readonly weight: Float32Array;
+  /** out biases, or null for none. */
   readonly bias: Float32Array | null;
 }
 
 /** Inference BatchNorm: y = scale·(x − mean)/sqrt(var + eps) + bias, per channel. */
 export interface BatchNormNode extends NodeBase {
+  /** Discriminant. */
   readonly op: "BatchNormalization";
+  /** γ, one per channel. */
   readonly scale: Float32Array;
+  /** β, one per channel. */
   readonly bias: Float32Array;
+  /** Running mean, one per channel. */
   readonly mean: Float32Array;
+  /** Running variance, one per channel. */
   readonly variance: Float32Array;
+  /** ε added to the variance. */
   readonly epsilon: number;
 }
 
 /** Max or average pooling with a square window. */
 export interface PoolNode extends NodeBase {
+  /** Max, or average over the window's in-image pixels (ONNX `count_include_pad = 0`). */
   readonly op: "MaxPool" | "AveragePool";
+  /** Window size (k × k). */
   readonly k: number;
+  /** Stride, the same along both axes. */
   readonly stride: number;
+  /** Padding [top, left, bottom, right], in pixels (padded pixels are never pooled). */
   readonly pads: readonly [number, number, number, number];
 }
 
 /** Element-wise and shape ops without parameters. */
 export interface SimpleNode extends NodeBase {
+  /**
+   * `Relu`; `GlobalAveragePool` (C×H×W → C×1×1); `Add` of two tensors of one shape (a residual);
+   * `Flatten` of a map into a vector, CHW order.
+   */
   readonly op: "Relu" | "GlobalAveragePool" | "Add" | "Flatten";
 }
 
@@ -67,14 +96,22 @@ export type Node = ConvNode | GemmNode | BatchNormNode | PoolNode | SimpleNode;
 
 /** A network: one input map, one output, nodes in topological order. */
 export interface Network {
+  /** Model name, e.g. `vgg16-cifar10@0.25`, or an ONNX file's name without `.onnx`. */
   readonly name: string;
+  /** The input tensor: its name and its C×H×W shape (batch 1). */
   readonly input: {
+    /** Tensor name. */
     readonly name: string;
+    /** Channels. */
     readonly c: number;
+    /** Height, in pixels. */
     readonly h: number;
+    /** Width, in pixels. */
     readonly w: number;
   };
+  /** Name of the output tensor (the logits). */
   readonly output: string;
+  /** Every node, in topological order (a node reads only the input and earlier outputs). */
   readonly nodes: readonly Node[];
   /** Where the weights come from, shown wherever results appear (e.g. "synthetic, seed 1"). */
   readonly weights: string;
@@ -118,9 +155,10 @@ function outSize(h: number, k: number, s: number, p0: number, p1: number): numbe
 }
 
 /**
- * Shapes of every tensor; throws a one-line `UserError` naming the node when shapes do not fit.
+ * Shapes of every tensor (the input, then every node's output) by name; throws a one-line
+ * `UserError` naming the node when shapes do not fit or a tensor is read before it is written.
  *
- * @example
+ * @example VGG-16 on CIFAR-10 ends in 10 logits
  * ```ts
  * import { inferShapes } from "./network.ts";
  * import { buildZoo } from "./zoo.ts";
@@ -221,14 +259,28 @@ export function inferShapes(net: Network): Map<string, TensorShape> {
   return shapes;
 }
 
-/** Linear layers (Conv, Gemm) in order. */
+/**
+ * The linear layers (Conv, Gemm) in network order: the layers pruning masks and HE plans cover.
+ *
+ * @example VGG-16 has 13 convolutions and a classifier
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { linearNodes } from "./network.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const layers = linearNodes(buildZoo("vgg16-cifar10", { width: 0.125 }));
+ * assertEquals(layers.map((n) => n.op).join(), "Conv,".repeat(13) + "Gemm");
+ * ```
+ */
 export function linearNodes(net: Network): (ConvNode | GemmNode)[] {
   return net.nodes.filter((n): n is ConvNode | GemmNode => n.op === "Conv" || n.op === "Gemm");
 }
 
 /** A set of tensors that must share one channel order, with the layers writing and reading it. */
 export interface ChannelTie {
+  /** The C×H×W tensors of the group (vectors are not tied). */
   readonly tensors: readonly string[];
+  /** Channels every tensor of the group has. */
   readonly channels: number;
   /** Conv/Gemm layers whose output channels define these tensors. */
   readonly producers: readonly string[];
@@ -247,7 +299,7 @@ export interface ChannelTie {
  * bias and BatchNorm), its consumers' input channels, and every tensor in it at once. Residual
  * adds tie the two branches.
  *
- * @example
+ * @example The residual stream of a ResNet is one tie
  * ```ts
  * import { channelTies } from "./network.ts";
  * import { buildZoo } from "./zoo.ts";

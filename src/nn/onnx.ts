@@ -65,27 +65,30 @@ export interface ExportOptions {
 }
 
 /**
- * Serialize a network as an ONNX model (opset 13) that onnxruntime-web loads.
+ * Serialize a network as the bytes of an ONNX model (IR version 8, opset 13) that
+ * onnxruntime-web and PyTorch tooling load; node and weight names follow the IR's node names.
  *
  * @example Round trip
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { exportOnnx, importOnnx } from "./onnx.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const net = buildZoo("resnet18-cifar10", { width: 0.125 });
  * const back = importOnnx(exportOnnx(net), "resnet18.onnx");
- * if (back.nodes.length !== net.nodes.length) throw new Error();
+ * assertEquals(back.nodes.map((n) => n.name), net.nodes.map((n) => n.name));
  * ```
  *
  * @example A dynamic batch dimension
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { exportOnnx } from "./onnx.ts";
  * import { runOnnx } from "./ort.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const net = buildZoo("vgg16-fashionmnist", { width: 0.125 });
  * const y = await runOnnx(exportOnnx(net, { batch: "N" }), new Float32Array(3 * 1024), [3, 1, 32, 32]);
- * if (y.length !== 3 * 10) throw new Error();
+ * assertEquals(y.length, 3 * 10);
  * ```
  */
 export function exportOnnx(net: Network, opts: ExportOptions = {}): Uint8Array {
@@ -232,7 +235,21 @@ function imageInput(graph: GraphProto, consts: Map<string, Const>, source: strin
  * Squeeze and Unsqueeze may flatten a map into a vector. Convolutions, linear layers and BatchNorms
  * take the PyTorch module path (`layer1.0.conv1`) their node name holds. Anything else — an unsupported op, a
  * grouped or dilated convolution, a dynamic H×W, a malformed file — is one `UserError` line naming
- * the node, the op and what is supported.
+ * the node, the op and what is supported. `source` names the model in errors and becomes the
+ * network's name (its file name without `.onnx`).
+ *
+ * @example Import a PyTorch-exported VGG
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { importOnnx } from "./onnx.ts";
+ * import { linearNodes } from "./network.ts";
+ *
+ * // A small VGG written by torch.onnx.export (this repository's test fixture).
+ * const path = new URL("../../fixtures/torch_vgg.onnx", import.meta.url).pathname;
+ * const net = importOnnx(await Deno.readFile(path), path);
+ * assertEquals(net.name, "torch_vgg");
+ * assertEquals(linearNodes(net).at(-1)?.op, "Gemm");
+ * ```
  *
  * @example Importing an exported zoo model
  * ```ts

@@ -45,8 +45,9 @@ export interface OnnxSession {
  * Load an ONNX model into an onnxruntime-web session (wasm backend, all graph optimizations);
  * `threads` sets the wasm thread count. Loading costs far more than a run: open once, run many.
  *
- * @example
+ * @example Open once, run a batch of two
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { openOnnx } from "./ort.ts";
  * import { exportOnnx } from "./onnx.ts";
  * import { buildZoo } from "./zoo.ts";
@@ -55,7 +56,7 @@ export interface OnnxSession {
  * const session = await openOnnx(exportOnnx(net, { batch: "N" }));
  * try {
  *   const y = await session.run(new Float32Array(2 * 32 * 32), [2, 1, 32, 32]);
- *   if (y.length !== 2 * 10) throw new Error();
+ *   assertEquals(y.length, 2 * 10);
  * } finally {
  *   await session.close();
  * }
@@ -83,17 +84,24 @@ export async function openOnnx(model: Uint8Array, threads = 1): Promise<OnnxSess
 }
 
 /**
- * Run an ONNX model on one NCHW input with onnxruntime-web; `threads` sets the wasm thread count.
+ * Run an ONNX model (its bytes, e.g. from `exportOnnx`) once on one NCHW input `x` of `shape`
+ * with onnxruntime-web and return its first output, flattened; `threads` sets the wasm thread
+ * count. Each call opens and closes a session.
  *
- * @example
+ * @example onnxruntime-web agrees with the IR's forward pass
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { runOnnx } from "./ort.ts";
  * import { exportOnnx } from "./onnx.ts";
+ * import { forward } from "./forward.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
- * const y = await runOnnx(exportOnnx(net), new Float32Array(3 * 32 * 32), [1, 3, 32, 32]);
- * if (y.length !== 10) throw new Error();
+ * const x = new Float32Array(3 * 32 * 32).fill(0.5);
+ * const y = await runOnnx(exportOnnx(net), x, [1, 3, 32, 32]);
+ * const ir = forward(net, x);
+ * assertEquals(y.length, 10);
+ * assert(y.every((v, i) => Math.abs(v - ir[i]) <= 1e-3 * Math.max(1, Math.abs(ir[i]))));
  * ```
  */
 export async function runOnnx(

@@ -13,13 +13,14 @@ import { type SyntheticConv, syntheticConvOf, syntheticConvWeights } from "./zoo
  * Fold every BatchNorm that directly follows a Conv (and is that Conv's only reader) into the
  * Conv's weights and bias. Other BatchNorms stay.
  *
- * @example
+ * @example VGG-16's BatchNorms all fold into its convolutions
  * ```ts
+ * import { assert } from "@std/assert";
  * import { foldBatchNorm } from "./quantize.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const net = foldBatchNorm(buildZoo("vgg16-cifar10", { width: 0.125 }));
- * if (net.nodes.some((n) => n.op === "BatchNormalization")) throw new Error();
+ * assert(!net.nodes.some((n) => n.op === "BatchNormalization"));
  * ```
  */
 export function foldBatchNorm(net: Network): Network {
@@ -56,19 +57,23 @@ export function foldBatchNorm(net: Network): Network {
 
 /** Signed integers and the scale they were quantized with (value ≈ q · scale). */
 export interface Quantized {
+  /** The signed integers, one per value. */
   readonly q: Int32Array;
+  /** The float value of one integer step (1 when every value is 0). */
   readonly scale: number;
 }
 
 /**
  * Symmetric quantization to signed `bits`-bit integers: scale = max|v| / (2^(bits−1) − 1).
  *
- * @example
+ * @example The largest magnitude maps to ±127 at 8 bits
  * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  * import { quantizeSymmetric } from "./quantize.ts";
  *
  * const { q, scale } = quantizeSymmetric(Float32Array.from([0.5, -1, 0.25]), 8);
- * if (q[1] !== -127 || Math.abs(q[0] * scale - 0.5) > scale) throw new Error();
+ * assertEquals(q, Int32Array.from([64, -127, 32]));
+ * assertAlmostEquals(scale, 1 / 127);
  * ```
  */
 export function quantizeSymmetric(v: Float32Array, bits: number): Quantized {
@@ -87,13 +92,14 @@ export function quantizeSymmetric(v: Float32Array, bits: number): Quantized {
 
 /**
  * Residues mod t of quantized activations (negative values wrap to t − |q|), the client input of an
- * HE layer.
+ * HE layer: the input `referenceLayer` and the HE executors take.
  *
- * @example
+ * @example −1 wraps to t − 1
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { toResidues } from "./quantize.ts";
  *
- * if (toResidues(Int32Array.from([3, -1]), 97).join() !== "3,96") throw new Error();
+ * assertEquals(toResidues(Int32Array.from([3, -1]), 97), Float64Array.from([3, 96]));
  * ```
  */
 export function toResidues(q: Int32Array, t: number): Float64Array {
@@ -102,16 +108,20 @@ export function toResidues(q: Int32Array, t: number): Float64Array {
 
 /** An HE-ready linear layer of a network with its quantization scale. */
 export interface QuantizedLayer {
+  /** The integer layer, named after the network's node. */
   readonly layer: IntLayer;
+  /** The layer's kind (the same as `layer.shape.kind`). */
   readonly kind: "conv" | "fc" | "bn";
+  /** The float value of one integer weight step (folded weight ≈ integer × weightScale). */
   readonly weightScale: number;
 }
 
 /**
  * The network's linear layers as integer layers for HE: BatchNorm folded, weights quantized to
  * `bits` (default 8) per layer; a BatchNorm that cannot be folded becomes an element-wise layer.
+ * Layers come in network order.
  *
- * @example
+ * @example ResNet-18's 21 linear layers, the stem first
  * ```ts
  * import { quantizedLayers } from "./quantize.ts";
  * import { buildZoo } from "./zoo.ts";
@@ -129,8 +139,11 @@ export function quantizedLayers(net: Network, bits = 8): QuantizedLayer[] {
 
 /** A linear layer after BatchNorm folding, with float weights (conv, fc) or per-channel scales (bn). */
 export interface FloatLayer {
+  /** The network node's name. */
   readonly name: string;
+  /** The layer's kind (the same as `shape.kind`). */
   readonly kind: "conv" | "fc" | "bn";
+  /** The layer's geometry (a conv's input size comes from shape inference). */
   readonly shape: LayerShape;
   /**
    * The layer's own weights; with `rowScale`, row o of the folded layer is row o × rowScale[o].
@@ -147,14 +160,20 @@ export interface FloatLayer {
 }
 
 /**
- * The folded float weights of a layer (Float32, exactly as `foldBatchNorm` stores them).
+ * The folded float weights of a layer (Float32, exactly as folding the BatchNorm into the conv
+ * stores them): the synthetic recipe's weights or `weights`, each row o times `rowScale[o]` when
+ * there is one.
  *
- * @example
+ * @example Row scales multiply the rows
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { foldedWeights } from "./quantize.ts";
  *
- * const spec = { name: "c", kind: "conv" as const, shape: { kind: "fc" as const, in: 2, out: 2 }, weights: Float32Array.from([1, 2, 3, 4]), rowScale: Float64Array.from([1, 0.5]) };
- * if (foldedWeights(spec).join() !== "1,2,1.5,2") throw new Error();
+ * const spec = {
+ *   name: "fc", kind: "fc" as const, shape: { kind: "fc" as const, in: 2, out: 2 },
+ *   weights: Float32Array.from([1, 2, 3, 4]), rowScale: Float64Array.from([1, 0.5]),
+ * };
+ * assertEquals(foldedWeights(spec), Float32Array.from([1, 2, 1.5, 2]));
  * ```
  */
 export function foldedWeights(spec: FloatLayer): Float32Array {
@@ -172,15 +191,17 @@ export function foldedWeights(spec: FloatLayer): Float32Array {
 
 /**
  * The network's linear layers after BatchNorm folding, still in float (quantize each with
- * `quantizeLayer`, e.g. on worker threads).
+ * `quantizeLayer`, e.g. on worker threads). Layers come in network order.
  *
- * @example
+ * @example VGG-16: 13 convolutions with their BatchNorms folded, then the classifier
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { linearLayerSpecs } from "./quantize.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const specs = linearLayerSpecs(buildZoo("vgg16-cifar10", { width: 0.125 }));
- * if (specs.length !== 14 || specs[0].kind !== "conv") throw new Error();
+ * assertEquals(specs.map((s) => s.kind).join(), "conv,".repeat(13) + "fc");
+ * assertEquals(specs[0].rowScale?.length, 8); // BatchNorm factors of the first conv's 8 channels
  * ```
  */
 export function linearLayerSpecs(net: Network): FloatLayer[] {
@@ -233,16 +254,17 @@ export function linearLayerSpecs(net: Network): FloatLayer[] {
 }
 
 /**
- * Quantize one folded layer symmetrically to `bits`-bit integer weights.
+ * Quantize one folded layer symmetrically to `bits`-bit (default 8) integer weights.
  *
- * @example
+ * @example 8-bit weights span ±127
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { linearLayerSpecs, quantizeLayer } from "./quantize.ts";
  * import { buildZoo } from "./zoo.ts";
  *
  * const [first] = linearLayerSpecs(buildZoo("vgg16-cifar10", { width: 0.125 }));
  * const q = quantizeLayer(first, 8);
- * if (!q.layer.weights.every((w) => Math.abs(w) <= 127)) throw new Error();
+ * assertEquals(Math.max(...q.layer.weights.map(Math.abs)), 127);
  * ```
  */
 export function quantizeLayer(spec: FloatLayer, bits = 8): QuantizedLayer {
@@ -255,16 +277,18 @@ export function quantizeLayer(spec: FloatLayer, bits = 8): QuantizedLayer {
 }
 
 /**
- * The `ConvShape` of a conv node on an h × w input.
+ * The `ConvShape` of a conv node on an h × w input (`pads` only when they differ per side).
  *
- * @example
+ * @example VGG-16's first convolution
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { convShape } from "./quantize.ts";
  * import { buildZoo } from "./zoo.ts";
  *
- * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
- * const conv = net.nodes[0];
- * if (conv.op === "Conv" && convShape(conv, 32, 32).p !== 1) throw new Error();
+ * const conv = buildZoo("vgg16-cifar10", { width: 0.125 }).nodes[0];
+ * assertEquals(conv.op === "Conv" && convShape(conv, 32, 32), {
+ *   kind: "conv", h: 32, w: 32, ci: 3, co: 8, k: 3, s: 1, p: 1,
+ * });
  * ```
  */
 export function convShape(n: ConvNode, h: number, w: number): ConvShape {

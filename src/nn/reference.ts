@@ -13,15 +13,17 @@ function mod(v: number, t: number): number {
 }
 
 /**
- * y = layer(x) mod t for a conv or FC layer; x and y hold residues mod t.
+ * y = layer(x) mod t for a conv, FC or BN layer: `x` holds `inputCount(shape)` residues mod t
+ * (CHW for maps), the result `outputCount(shape)` residues in [0, t).
  *
- * @example
+ * @example An FC layer with a negative weight
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { referenceLayer } from "./reference.ts";
  * import { parseLayerSpec } from "./layers.ts";
  *
  * const layer = { name: "f", shape: parseLayerSpec("fc:in=2,out=1"), weights: Int32Array.from([-1, 2]) };
- * if (referenceLayer(layer, Float64Array.from([3, 4]), 97)[0] !== 5) throw new Error();
+ * assertEquals(referenceLayer(layer, Float64Array.from([3, 4]), 97), Float64Array.from([5]));
  * ```
  */
 export function referenceLayer(layer: IntLayer, x: Float64Array, t: number): Float64Array {

@@ -10,12 +10,14 @@ import { randomNonZero, SeededRng } from "../base/mod.ts";
  * A layer with uniformly random signed 8-bit weights, never 0, drawn from `seed` (synthetic
  * weights): a shape-only layer is dense, so its counts equal the framework's dense closed forms.
  *
- * @example
+ * @example Dense, non-zero 8-bit weights
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { syntheticLayer } from "./synthetic.ts";
  *
  * const l = syntheticLayer("fc", { kind: "fc", in: 4, out: 2 }, 1);
- * if (l.weights.length !== 8) throw new Error();
+ * assertEquals(l.weights.length, 8);
+ * assert(l.weights.every((w) => w !== 0 && w >= -128 && w <= 127));
  * ```
  */
 export function syntheticLayer<S extends LayerShape>(

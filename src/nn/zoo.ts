@@ -62,9 +62,9 @@ const LOGNORMAL_SCALES = Float64Array.from(
   (_, i) => Math.exp(normalQuantile((i + 0.5) / 4096) - 1),
 );
 
-/** Zoo architectures. */
+/** Zoo architectures: the first part of a zoo model name. */
 export const ZOO_ARCHS = ["vgg16", "resnet18", "resnet50"] as const;
-/** Zoo datasets: input size and classes. */
+/** Zoo datasets (the second part of a zoo model name): input size, classes and channels. */
 export const ZOO_DATASETS = {
   cifar10: { size: 32, classes: 10, channels: 3 },
   tinyimagenet: { size: 64, classes: 200, channels: 3 },
@@ -72,24 +72,34 @@ export const ZOO_DATASETS = {
   fashionmnist: { size: 32, classes: 10, channels: 1 },
 } as const;
 
-/** All zoo model names, e.g. `vgg16-cifar10`. */
+/** All zoo model names, `<arch>-<dataset>` (e.g. `vgg16-cifar10`): what `buildZoo` builds. */
 export const ZOO_MODELS: readonly string[] = ZOO_ARCHS.flatMap((a) =>
   Object.keys(ZOO_DATASETS).map((d) => `${a}-${d}`)
 );
 
 /** Options of a zoo build. */
 export interface ZooOptions {
-  /** Channel width multiplier (e.g. 0.25 keeps shapes but quarters channels). */
+  /**
+   * Channel width multiplier in (0, 4], default 1 (e.g. 0.25 keeps the geometry but quarters the
+   * channels, each rounded, at least 1); a width other than 1 is appended to the name (`@0.25`).
+   */
   readonly width?: number;
-  /** Seed of the synthetic weights. */
+  /** Seed of the synthetic weights (default 1). */
   readonly seed?: number;
 }
 
-/** What a zoo conv's synthetic weights are generated from: the generator state and geometry. */
+/**
+ * What a zoo conv's synthetic weights are generated from: the generator state and geometry (a few
+ * numbers that travel to planning workers instead of the weights).
+ */
 export interface SyntheticConv {
+  /** State of the model's `SeededRng` when this conv was built. */
   readonly state: number;
+  /** Input channels. */
   readonly ci: number;
+  /** Output channels. */
   readonly co: number;
+  /** Kernel size (k × k). */
   readonly k: number;
 }
 
@@ -97,17 +107,18 @@ const RECIPE = "__syntheticConv";
 
 /**
  * A zoo conv's synthetic weights from its recipe: He-uniform weights (xorshift32 seeded from the
- * model's generator, one cheap draw per weight) times a per-kernel log-normal scale.
+ * model's generator, one cheap draw per weight) times a per-kernel log-normal scale; co·ci·k·k
+ * values, layout co × ci × k × k.
  *
- * @example
+ * @example The recipe regenerates the node's weights
  * ```ts
- * import { syntheticConvOf, syntheticConvWeights } from "./zoo.ts";
- * import { buildZoo } from "./zoo.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { buildZoo, syntheticConvOf, syntheticConvWeights } from "./zoo.ts";
  *
  * const conv = buildZoo("vgg16-cifar10", { width: 0.125 }).nodes[0];
  * const recipe = syntheticConvOf(conv)!;
  * const fresh = syntheticConvWeights(recipe);
- * if (fresh.join() !== (conv as { weight: Float32Array }).weight.join()) throw new Error();
+ * assertEquals(fresh, (conv as { weight: Float32Array }).weight);
  * ```
  */
 export function syntheticConvWeights(s: SyntheticConv): Float32Array {
@@ -137,14 +148,15 @@ export function syntheticConvWeights(s: SyntheticConv): Float32Array {
  * The recipe of a zoo conv node's synthetic weights, while they have not been generated
  * (undefined for any other node, a copy, or once the weights exist).
  *
- * @example
+ * @example Reading the weights withdraws the recipe
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { buildZoo, syntheticConvOf } from "./zoo.ts";
  *
  * const conv = buildZoo("vgg16-cifar10", { width: 0.125 }).nodes[0];
- * if (!syntheticConvOf(conv)) throw new Error();
+ * assert(syntheticConvOf(conv));
  * const copy = { ...conv }; // reads the weights: the recipe is withdrawn
- * if (syntheticConvOf(copy) || syntheticConvOf(conv)) throw new Error();
+ * assertEquals([syntheticConvOf(copy), syntheticConvOf(conv)], [undefined, undefined]);
  * ```
  */
 export function syntheticConvOf(node: object): SyntheticConv | undefined {
@@ -359,9 +371,10 @@ function resnet(
 }
 
 /**
- * Build a zoo model by name (`vgg16-cifar10`, `resnet50-tinyimagenet`, …) with synthetic weights.
+ * Build a zoo model by name (one of `ZOO_MODELS`: `vgg16-cifar10`, `resnet50-tinyimagenet`, …)
+ * with synthetic weights; an unknown name or a width outside (0, 4] is a one-line `UserError`.
  *
- * @example
+ * @example A quarter-width ResNet-18 for Tiny ImageNet
  * ```ts
  * import { buildZoo } from "./zoo.ts";
  * import { linearNodes } from "./network.ts";
