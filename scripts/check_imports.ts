@@ -139,6 +139,63 @@ export async function checkImports(root: string): Promise<ImportCheck> {
   return { files, edges, violations, folderEdges };
 }
 
+/** Packages too heavy to load on import (each is loaded on first use by the code that needs it). */
+export const HEAVY_PACKAGES: readonly string[] = [
+  "node-seal",
+  "onnxruntime-web",
+  "vega",
+  "vega-lite",
+  "@resvg/resvg-wasm",
+  "@tensorflow/tfjs-core",
+  "@tensorflow/tfjs-backend-wasm",
+];
+
+interface InfoDependency {
+  readonly code?: { readonly specifier: string };
+  readonly isDynamic?: boolean;
+}
+interface InfoModule {
+  readonly specifier: string;
+  readonly dependencies?: readonly InfoDependency[];
+}
+
+/**
+ * The npm packages (name only) that importing `entry` loads at once: its static import closure,
+ * read from `deno info --json`, stopping at dynamic `import()`s and at type-only imports.
+ */
+export async function staticNpmPackages(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (out.code !== 0) {
+    throw new Error(`deno info ${entry}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: InfoModule[];
+    redirects: Record<string, string>;
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const stack = [...info.roots];
+  while (stack.length) {
+    const spec = stack.pop()!;
+    if (seen.has(spec)) continue;
+    seen.add(spec);
+    for (const d of bySpecifier.get(spec)?.dependencies ?? []) {
+      if (!d.code || d.isDynamic) continue;
+      const target = info.redirects[d.code.specifier] ?? d.code.specifier;
+      const npm = /^npm:\/?((?:@[^/@]+\/)?[^/@]+)/.exec(target);
+      if (npm) packages.add(npm[1]);
+      else if (target.startsWith("file:")) stack.push(target);
+    }
+  }
+  return [...packages].sort();
+}
+
 async function main(): Promise<number> {
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const r = await checkImports(root);

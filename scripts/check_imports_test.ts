@@ -1,5 +1,11 @@
 import { assertEquals, assertMatch } from "@std/assert";
-import { checkImports, folderOf, violation } from "./check_imports.ts";
+import {
+  checkImports,
+  folderOf,
+  HEAVY_PACKAGES,
+  staticNpmPackages,
+  violation,
+} from "./check_imports.ts";
 
 Deno.test("the repository keeps the import order: every cross-folder import goes through a face, downward", async () => {
   const r = await checkImports(new URL("..", import.meta.url).pathname.replace(/\/$/, ""));
@@ -47,5 +53,22 @@ Deno.test("a tree with a two-way tie fails the check", async () => {
     assertMatch(r.violations[0], /^src\/he\/mod.ts:1: runs upward: he may not import nn/);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("importing the library or any face loads none of the heavy packages (they load on first use)", async () => {
+  const root = new URL("..", import.meta.url);
+  // The walk does see static npm imports: the ONNX importer needs onnx-proto at once.
+  assertEquals(
+    (await staticNpmPackages(new URL("src/nn/onnx.ts", root).pathname)).includes("onnx-proto"),
+    true,
+  );
+  const deno = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))) as {
+    exports: Record<string, string>;
+  };
+  for (const [name, path] of Object.entries(deno.exports)) {
+    const loaded = await staticNpmPackages(new URL(path, root).pathname);
+    const heavy = loaded.filter((p) => HEAVY_PACKAGES.includes(p));
+    assertEquals(heavy, [], `import of ${name} (${path}) loads ${heavy.join(", ")}`);
   }
 });
