@@ -8,6 +8,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { UserError } from "../src/base/mod.ts";
 import { type ModelCost, modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
+import { frameworkName } from "../src/frameworks/mod.ts";
 import type { Preset } from "../src/he/mod.ts";
 import { loadModel, type Network, networkHash, sha256Hex } from "../src/nn/mod.ts";
 import { permuteMasks, permuteNetwork } from "../src/prune/mod.ts";
@@ -141,7 +142,7 @@ async function main(): Promise<number> {
   if (!args.model) {
     throw new UserError("missing --model (a zoo name such as vgg16-cifar10, or a .onnx file)");
   }
-  const framework = frameworkFlag(args.framework);
+  const framework = frameworkName(frameworkFlag(args.framework));
   const width = args.width === undefined ? undefined : Number(args.width);
   const seed = args.seed === undefined ? undefined : Number(args.seed);
   if (seed !== undefined && !Number.isInteger(seed)) {

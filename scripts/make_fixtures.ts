@@ -8,6 +8,7 @@
  */
 import { writeFileAtomic } from "../src/base/mod.ts";
 import { modelCost } from "../src/cost/mod.ts";
+import { frameworkName } from "../src/frameworks/mod.ts";
 import { cryptflow2Preset, getPreset } from "../src/he/mod.ts";
 import { buildZoo, exportOnnx, tinyBatchNorm, tinyResidual, ZOO_MODELS } from "../src/nn/mod.ts";
 import { calibratedWeights, runStudy } from "../src/study/mod.ts";
@@ -16,7 +17,7 @@ import { progress, runMain } from "./_cli.ts";
 /** Golden counts: per model and framework, per layer, the five headline op counts. */
 export function goldenCounts(model: string, framework: string) {
   const preset = framework === "gazelle" ? getPreset("gazelle") : cryptflow2Preset();
-  const t = modelCost(buildZoo(model), { framework, preset });
+  const t = modelCost(buildZoo(model), { framework: frameworkName(framework), preset });
   const pick = (o: typeof t.totals.ops) => [o.perm_in, o.perm_out, o.key_switches, o.mult, o.add];
   return {
     columns: ["perm_in", "perm_out", "key_switches", "mult", "add"],

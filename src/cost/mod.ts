@@ -19,7 +19,6 @@
  * @module
  */
 export {
-  LAMBDA,
   type NetworkNonlinear,
   networkNonlinear,
   type NonlinearCost,

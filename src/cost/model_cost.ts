@@ -14,73 +14,111 @@ import {
 } from "../he/mod.ts";
 import {
   type FloatLayer,
+  type IntLayer,
   linearLayerSpecs,
   type MaskSet,
   type Network,
   quantizedLayers,
   shapeLabel,
 } from "../nn/mod.ts";
-import { programSummary } from "./summary.ts";
-import { frameworkName, planLayer } from "../frameworks/mod.ts";
+import { type LayerSummary, programSummary } from "./summary.ts";
+import { type FrameworkName, planLayer } from "../frameworks/mod.ts";
 
 /** Options of a cost table. */
 export interface ModelCostOptions {
-  readonly framework: string;
+  /** The framework every layer is planned for. */
+  readonly framework: FrameworkName;
+  /** HE parameters of the plans (CrypTFlow2 grows N per layer as SCI does). */
   readonly preset: Preset;
+  /**
+   * GAZELLE's conv method: `ir`, `or`, or `auto` (default) for the cheaper of the two. CrypTFlow2
+   * ignores it.
+   */
   readonly method?: "ir" | "or" | "auto";
+  /** Plan the framework's stock behaviour (nothing skipped) instead of pruning-aware plans. */
   readonly stock?: boolean;
+  /** 0/1 weight masks by layer name (same layout as the weights); unmasked layers are dense. */
   readonly masks?: MaskSet;
 }
 
-/** One layer's row of a cost table. */
-export type CostRow =
-  & { name: string; kind: string; shape: string; ops: OpCounts }
-  & Record<string, unknown>;
+/** One layer's row of a cost table: its summary row, named, with all its op counts. */
+export interface CostRow extends LayerSummary {
+  /** The network node's name. */
+  readonly name: string;
+  /** The layer's kind. */
+  readonly kind: "conv" | "fc" | "bn";
+  /** The layer's shape as a spec (`conv:h=32,w=32,ci=3,co=64,k=3,s=1,p=1`). */
+  readonly shape: string;
+  /** Op counts of all parts (every `OpCounts` field, in its order). */
+  readonly ops: OpCounts;
+}
 
 /** A model's cost table. */
 export interface ModelCost {
+  /** The network's name (a zoo name, or the ONNX file's). */
   readonly model: string;
+  /** Where the weights come from (e.g. "SYNTHETIC (seed 1, …)"). */
   readonly weights: string;
-  readonly framework: string;
+  /** The framework the layers were planned for. */
+  readonly framework: FrameworkName;
+  /** Name of the preset given in the options. */
   readonly preset: string;
+  /** Security label of that preset. */
   readonly security: string;
+  /** True for the framework's stock plans, false for pruning-aware ones. */
   readonly stock: boolean;
+  /** One row per linear layer, in network order. */
   readonly layers: CostRow[];
+  /**
+   * Op counts summed over the rows, and their predicted server time (ms, to 0.1 ms); null if a
+   * row has none.
+   */
   readonly totals: { readonly ops: OpCounts; readonly predicted_server_ms: number | null };
+}
+
+/** The cost row of one quantized layer planned under `opts` with the 0/1 weight mask `mask`. */
+export function costRow(
+  layer: IntLayer,
+  kind: CostRow["kind"],
+  opts: Omit<ModelCostOptions, "masks">,
+  mask: Uint8Array | undefined,
+): CostRow {
+  const program = planLayer(layer, {
+    framework: opts.framework,
+    preset: opts.preset,
+    method: opts.method,
+    stock: opts.stock,
+    mask,
+  });
+  return {
+    name: layer.name,
+    kind,
+    shape: shapeLabel(layer.shape),
+    ...programSummary(program),
+    ops: countProgram(program),
+  };
 }
 
 /**
  * Plan every linear layer of `net` (BatchNorm folded, 8-bit weights) and tabulate the HE ops.
  *
- * @example
+ * @example VGG-16 on CIFAR-10 has 14 linear layers; the totals sum the rows
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { modelCost } from "./model_cost.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.25 });
  * const t = modelCost(net, { framework: "cryptflow2", preset: getPreset("cryptflow2") });
- * console.log(t.layers.length, t.totals.ops.mult); // 14 layers
+ * assertEquals(t.layers.length, 14);
+ * assertEquals(t.totals.ops.mult, t.layers.reduce((a, row) => a + row.ops.mult, 0));
  * ```
  */
 export function modelCost(net: Network, opts: ModelCostOptions): ModelCost {
-  const layers: CostRow[] = quantizedLayers(net).map(({ layer, kind }) => {
-    const program = planLayer(layer, {
-      framework: frameworkName(opts.framework),
-      preset: opts.preset,
-      method: opts.method,
-      stock: opts.stock,
-      mask: opts.masks?.get(layer.name),
-    });
-    const ops = countProgram(program);
-    return {
-      name: layer.name,
-      kind,
-      shape: shapeLabel(layer.shape),
-      ...programSummary(program),
-      ops,
-    };
-  });
+  const layers = quantizedLayers(net).map(({ layer, kind }) =>
+    costRow(layer, kind, opts, opts.masks?.get(layer.name))
+  );
   return assemble(net, opts, layers);
 }
 
@@ -89,7 +127,7 @@ function assemble(net: Network, opts: ModelCostOptions, layers: CostRow[]): Mode
   let predicted: number | null = 0;
   for (const row of layers) {
     addCounts(total, row.ops);
-    const p = row.predicted_server_ms as number | null;
+    const p = row.predicted_server_ms;
     predicted = predicted === null || p === null ? null : predicted + p;
   }
   return {
@@ -109,16 +147,23 @@ function assemble(net: Network, opts: ModelCostOptions, layers: CostRow[]): Mode
 
 /** A batch of layers sent to a planning worker. */
 export interface WorkerJob {
-  readonly framework: string;
+  /** The framework the layers are planned for. */
+  readonly framework: FrameworkName;
+  /** HE parameters of the plans. */
   readonly preset: Preset;
+  /** GAZELLE's conv method. */
   readonly method?: "ir" | "or" | "auto";
+  /** Plan the framework's stock behaviour. */
   readonly stock?: boolean;
+  /** The layers (BatchNorm folded, not quantized), their positions in the table and masks. */
   readonly layers: { index: number; spec: FloatLayer; mask?: Uint8Array }[];
 }
 
 /** A planned layer's row, tagged with its position. */
 export interface WorkerRow {
+  /** The row's position in the table. */
   readonly index: number;
+  /** The layer's cost row. */
   readonly row: CostRow;
 }
 
@@ -133,12 +178,18 @@ function workEstimate(l: FloatLayer): number {
  * Start `n` planning workers (they load their modules at once); pass them to `modelCostParallel`,
  * which terminates them.
  *
- * @example
+ * @example Workers started early, then handed to `modelCostParallel`
  * ```ts
- * import { spawnPlanners } from "./model_cost.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { modelCost, modelCostParallel, spawnPlanners } from "./model_cost.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { buildZoo } from "../nn/mod.ts";
  *
- * const pool = spawnPlanners(1);
- * pool.forEach((w) => w.terminate());
+ * const pool = spawnPlanners(2);
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const opts = { framework: "gazelle", preset: getPreset("gazelle") } as const;
+ * const t = await modelCostParallel(net, opts, pool);
+ * assertEquals(t.totals, modelCost(net, opts).totals);
  * ```
  */
 export function spawnPlanners(n: number): Worker[] {
@@ -152,15 +203,16 @@ export function spawnPlanners(n: number): Worker[] {
  * `modelCost` with layers planned on `workers` Workers (the same rows, in the same order): planning
  * is independent per layer, and large models have millions of plaintext products to plan.
  *
- * @example
+ * @example ResNet-18's 21 linear layers planned on two workers, in network order
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { modelCostParallel } from "./model_cost.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { buildZoo } from "../nn/mod.ts";
  *
  * const net = buildZoo("resnet18-cifar10", { width: 0.25 });
  * const t = await modelCostParallel(net, { framework: "gazelle", preset: getPreset("gazelle") }, 2);
- * console.log(t.layers.length); // 21
+ * assertEquals([t.layers.length, t.layers[0].name], [21, "conv1"]);
  * ```
  */
 export async function modelCostParallel(

@@ -23,17 +23,20 @@ export type NonlinearShape =
 
 /** Communication and rounds of a nonlinear layer; null where no published formula exists. */
 export interface NonlinearCost {
+  /** The protocol costed (e.g. "CrypTFlow2 ReLU over Z_p (SCI_HE)"). */
   readonly protocol: string;
   /** Number of ReLU (comparison) instances. */
   readonly relus: number;
   /** Total communication in bits (an upper bound for CrypTFlow2's formulas). */
   readonly bits: number | null;
+  /** Communication rounds (a MaxPool adds up those of its k² − 1 sequential ReLUs). */
   readonly rounds: number | null;
+  /** The formula used and where it is published, or why there is none. */
   readonly source: string;
 }
 
 /** Security parameter λ of the OT / GC protocols. */
-export const LAMBDA = 128;
+const LAMBDA = 128;
 
 /** Per-ReLU cost of a framework for η-bit values. */
 function reluUnit(
@@ -63,13 +66,13 @@ function reluUnit(
  * Communication and rounds of a ReLU or MaxPool layer on η-bit shares (η = bits of the plaintext
  * prime). MaxPool is SCI's linear scan: k² − 1 sequential batched ReLUs, max ← ReLU(max − x) + x.
  *
- * @example
+ * @example One CrypTFlow2 ReLU at η = 32: at most 7328 bits in 9 rounds (frameworks.md §2.7)
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { nonlinearCost } from "./nonlinear.ts";
  *
- * // One CrypTFlow2 ReLU at η = 32: at most 7328 bits (frameworks.md §2.7).
  * const c = nonlinearCost("cryptflow2", { kind: "relu", c: 1, h: 1, w: 1 }, 32);
- * if (c.bits !== 7328 || c.rounds !== 9) throw new Error();
+ * assertEquals([c.relus, c.bits, c.rounds], [1, 7328, 9]);
  * ```
  */
 export function nonlinearCost(
@@ -113,11 +116,13 @@ export function nonlinearCost(
 /**
  * Truncation / field division after a linear layer: counted, cost unknown.
  *
- * @example
+ * @example Truncation has no published cost: bits and rounds are null
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { truncationCost } from "./nonlinear.ts";
  *
- * if (truncationCost(10).bits !== null) throw new Error();
+ * const c = truncationCost(10);
+ * assertEquals([c.relus, c.bits, c.rounds], [0, null, null]);
  * ```
  */
 export function truncationCost(values: number): NonlinearCost {
@@ -139,12 +144,15 @@ const FIELDS: Record<string, readonly string[]> = {
 /**
  * Parse `relu:c=..,h=..,w=..` or `maxpool:c=..,h=..,w=..,k=..[,s=k]`; null for other kinds.
  *
- * @example
+ * @example The stride of a MaxPool defaults to its window
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseNonlinearSpec } from "./nonlinear.ts";
  *
- * const p = parseNonlinearSpec("maxpool:c=64,h=32,w=32,k=2");
- * if (p?.kind !== "maxpool" || p.s !== 2) throw new Error();
+ * assertEquals(parseNonlinearSpec("maxpool:c=64,h=32,w=32,k=2"), {
+ *   kind: "maxpool", c: 64, h: 32, w: 32, k: 2, s: 2,
+ * });
+ * assertEquals(parseNonlinearSpec("conv:h=32,w=32,ci=3,co=64,k=3"), null);
  * ```
  */
 export function parseNonlinearSpec(spec: string): NonlinearShape | null {
@@ -175,6 +183,7 @@ export function parseNonlinearSpec(spec: string): NonlinearShape | null {
 
 /** Nonlinear cost of a whole network. */
 export interface NetworkNonlinear {
+  /** ReLU (comparison) instances of all ReLU and MaxPool layers. */
   readonly relus: number;
   /** Communication of the layers with a published formula, bits. */
   readonly bits: number;
@@ -185,13 +194,19 @@ export interface NetworkNonlinear {
 /**
  * The ReLU and MaxPool layers of a network, costed for a framework on η-bit shares.
  *
- * @example
+ * @example Every ReLU and MaxPool of VGG-16 has a CrypTFlow2 formula; GAZELLE's MaxPools have none
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { networkNonlinear } from "./nonlinear.ts";
  * import { buildZoo } from "../nn/mod.ts";
  *
- * const c = networkNonlinear(buildZoo("vgg16-cifar10", { width: 0.125 }), "cryptflow2", 37);
- * if (c.relus === 0 || c.bits === 0 || c.uncosted.length !== 0) throw new Error();
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const c = networkNonlinear(net, "cryptflow2", 37);
+ * assert(c.relus > 0 && c.bits > 0);
+ * assertEquals(c.uncosted, []);
+ * const g = networkNonlinear(net, "gazelle", 20);
+ * assertEquals(g.relus, c.relus);
+ * assert(g.uncosted.length > 0);
  * ```
  */
 export function networkNonlinear(net: Network, framework: string, eta: number): NetworkNonlinear {

@@ -13,7 +13,9 @@ export const CALIBRATION_FORMAT = "mosaic-bench-calibration/1";
 
 /** Named op weights per framework. */
 export interface NamedWeights {
+  /** Where the weights come from, shown with the results (e.g. "native SEAL ratios"). */
   readonly name: string;
+  /** The op weights of each framework they cover (`gazelle`, `cryptflow2`). */
   readonly byFramework: Readonly<Record<string, UnitCosts>>;
 }
 
@@ -33,11 +35,13 @@ const FIELDS = [
  * Native SEAL's relative op costs at N = 8192 (node-seal's BENCHMARK.md, native column):
  * Rot : MulPt : AddPt ≈ 19 : 12 : 1. Only those three ops carry weight; the others are 0.
  *
- * @example
+ * @example A key switch weighs 19 additions, a plaintext product 12
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { NATIVE_SEAL_RATIOS } from "./op_weights.ts";
  *
- * if (NATIVE_SEAL_RATIOS.byFramework.gazelle.keySwitch !== 19) throw new Error();
+ * const w = NATIVE_SEAL_RATIOS.byFramework.gazelle;
+ * assertEquals([w.keySwitch, w.mult, w.add, w.ntt], [19, 12, 1, 0]);
  * ```
  */
 export const NATIVE_SEAL_RATIOS: NamedWeights = (() => {
@@ -82,12 +86,14 @@ function unitFrom(v: unknown, where: string): UnitCosts {
  * Parse user op weights: `{"name": "...", "keySwitch": 19, "mult": 12, "add": 1, ...}` for every
  * framework, or `{"name": "...", "gazelle": {...}, "cryptflow2": {...}}`; missing ops weigh 0.
  *
- * @example
+ * @example One set of weights for every framework; missing ops weigh 0
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseOpWeights } from "./op_weights.ts";
  *
  * const w = parseOpWeights('{"name": "mine", "keySwitch": 10, "mult": 1, "add": 0.1}', "w.json");
- * if (w.byFramework.cryptflow2.mult !== 1) throw new Error();
+ * assertEquals(w.name, "mine");
+ * assertEquals([w.byFramework.cryptflow2.mult, w.byFramework.gazelle.ntt], [1, 0]);
  * ```
  */
 export function parseOpWeights(text: string, source: string): NamedWeights {
@@ -115,11 +121,12 @@ export function parseOpWeights(text: string, source: string): NamedWeights {
 /**
  * Read a calibration file; null if it does not exist, one clear error if it is corrupt.
  *
- * @example
+ * @example No calibration file yet: null
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readCalibration } from "./op_weights.ts";
  *
- * if ((await readCalibration("/nonexistent/calibration.json")) !== null) throw new Error();
+ * assertEquals(await readCalibration("/nonexistent/calibration.json"), null);
  * ```
  */
 export async function readCalibration(path: string): Promise<NamedWeights | null> {

@@ -41,28 +41,44 @@ export type SummaryOps = Readonly<
 
 /** One layer's summary row, as `deno task plan --json` prints it and cost tables store it. */
 export interface LayerSummary {
+  /** The framework that planned the layer (`gazelle`, `cryptflow2`). */
   readonly framework: string;
   /** Preset names of the program's parts, joined by "+". */
   readonly preset: string;
   /** Security labels of the parts' presets, joined by "; ". */
   readonly security: string;
+  /** The planned layer's name (the network node's, or the spec of a synthetic layer). */
   readonly layer: string;
-  /** Slots of the first part. */
+  /** Slots of the first part (its ring degree N). */
   readonly slots: number;
+  /** Slots of each part, in part order. */
   readonly slots_per_phase: readonly number[];
+  /** Number of parts (HE plans whose outputs add up): CrypTFlow2 plans one per stride phase. */
   readonly phases: number;
+  /** Channels per ciphertext in the first part's geometry; null where it has none (FC layers). */
   readonly channels_per_ct: number | string | null;
+  /** Ciphertexts the client uploads, over all parts. */
   readonly in_cts: number;
+  /** Output ciphertexts over all parts, identically zero ones included. */
   readonly out_cts: number;
+  /** The method: GAZELLE conv `ir` / `or`, CrypTFlow2 conv `sci`, FC `hybrid`, BN `elementwise`. */
   readonly method: LayerProgram["method"];
+  /** True if the program reproduces the framework's stock behaviour (nothing skipped). */
   readonly stock: boolean;
+  /** Framework geometry of the whole layer (channels per ciphertext, diagonals, phases, …). */
   readonly geometry: LayerProgram["geometry"];
+  /** Each part's slots and geometry, in part order. */
   readonly parts: readonly { slots: number; geometry: LayerPlan["geometry"] }[];
+  /**
+   * The Galois keys: their kind (`exact` steps or `pow2` ±2^i keys; kinds of differing parts
+   * joined by "+") and their number over all parts.
+   */
   readonly keys: { readonly kind: string; readonly count: number };
+  /** Op counts of all parts. */
   readonly ops: SummaryOps;
   /** Bytes sent up (client → server), down, and the Galois keys. */
   readonly bytes: { readonly up: number; readonly down: number; readonly galois_keys: number };
-  /** Predicted server time under the measured unit costs; null where none were measured. */
+  /** Predicted server time (ms) under the measured unit costs; null where none were measured. */
   readonly predicted_server_ms: number | null;
 }
 
@@ -71,8 +87,9 @@ export interface LayerSummary {
  * geometry, op counts (the counting conventions of the README), predicted bytes and server time
  * under the measured unit costs (null where none were measured for a part's preset).
  *
- * @example
+ * @example A stride-2 CrypTFlow2 conv: one part per stride phase
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { programSummary } from "./summary.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { planLayer } from "../frameworks/mod.ts";
@@ -80,7 +97,7 @@ export interface LayerSummary {
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=16,w=16,ci=8,co=8,k=3,s=2"), 1);
  * const row = programSummary(planLayer(layer, { framework: "cryptflow2", preset: getPreset("cryptflow2") }));
- * if (row.phases !== 4) throw new Error();
+ * assertEquals([row.phases, row.slots_per_phase.length], [4, 4]);
  * ```
  */
 export function programSummary(program: LayerProgram): LayerSummary {

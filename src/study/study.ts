@@ -8,6 +8,7 @@
  */
 import { cryptflow2Preset, getPreset, type Preset } from "../he/mod.ts";
 import { modelCost, networkNonlinear } from "../cost/mod.ts";
+import { frameworkName } from "../frameworks/mod.ts";
 import {
   buildZoo,
   loadModel,
@@ -430,7 +431,7 @@ export function pruneRow(
  */
 export function nonlinearRow(model: string, net: Network, framework: string): NonlinearRow {
   const preset = studyPreset(framework);
-  const table = modelCost(net, { framework, preset, method: "or" });
+  const table = modelCost(net, { framework: frameworkName(framework), preset, method: "or" });
   let bytes = 0;
   for (const row of table.layers) {
     const b = row.bytes as { up: number; down: number } | undefined;
