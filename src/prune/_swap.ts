@@ -7,7 +7,7 @@
  * @module
  */
 import type { LayerMove } from "./permute.ts";
-import type { ProxyState } from "./proxy.ts";
+import type { ProxyState } from "./_proxy.ts";
 
 /** One layer a tie touches: its state, how its weights move, and which side the tie is on. */
 export interface Touch {
@@ -23,10 +23,11 @@ export interface Touch {
  * @example Swapping twice restores the mask
  * ```ts
  * import { swapPositions } from "./_swap.ts";
- * import { ProxyState } from "./proxy.ts";
+ * import { ProxyState } from "./_proxy.ts";
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec } from "../nn/mod.ts";
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  *
  * const s = layerStructures("c", parseLayerSpec("conv:h=8,w=8,ci=4,co=4,k=3"), {
  *   framework: "gazelle",
@@ -36,9 +37,11 @@ export interface Touch {
  * const t = { state, move: { rows: 4, cols: 4, inner: 9, block: 1, outTie: null, inTie: null }, rows: true };
  * const before = state.kept.join(), phi = state.phi;
  * swapPositions(t, 0, 3);
- * if (state.kept[0] !== 1 || state.kept[3 * 36] !== 0) throw new Error("rows not exchanged");
+ * // Row 0 (36 weights, pruned) and row 3 (kept) exchanged.
+ * assertEquals([state.kept[0], state.kept[3 * 36]], [1, 0]);
  * swapPositions(t, 0, 3);
- * if (state.kept.join() !== before || Math.abs(state.phi - phi) > 1e-9) throw new Error("not restored");
+ * assertEquals(state.kept.join(), before);
+ * assertAlmostEquals(state.phi, phi, 1e-9);
  * ```
  */
 export function swapPositions(t: Touch, p: number, q: number): void {

@@ -10,7 +10,7 @@
  * @module
  */
 import type { LayerMove } from "./permute.ts";
-import type { ProxyState } from "./proxy.ts";
+import type { ProxyState } from "./_proxy.ts";
 import type { LayerStructures } from "./structures.ts";
 
 /** Which positions of a layer a tie moves: rows (its output channels) or column blocks. */
@@ -24,10 +24,11 @@ export type Side = "rows" | "cols";
  * ```ts
  * import { UnitState } from "./_unit_state.ts";
  * import { swapPositions } from "./_swap.ts";
- * import { ProxyState } from "./proxy.ts";
+ * import { ProxyState } from "./_proxy.ts";
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec } from "../nn/mod.ts";
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  *
  * const s = layerStructures("c", parseLayerSpec("conv:h=20,w=20,ci=8,co=8,k=3"), {
  *   framework: "gazelle",
@@ -37,15 +38,15 @@ export type Side = "rows" | "cols";
  * const move = { rows: 8, cols: 8, inner: 9, block: 1, outTie: null, inTie: null };
  * const u = new UnitState(new ProxyState(s, kept), move);
  * const p = new ProxyState(s, kept);
- * if (u.unit !== 9) throw new Error("kernel units expected");
+ * assertEquals(u.unit, 9, "kernel units expected");
  * u.evaluate("cols", 1, 6);
  * const gain = u.gainPhi;
  * u.swap("cols", 1, 6);
  * swapPositions({ state: p, move, rows: false }, 1, 6);
- * if (Math.abs(u.phi - p.phi) > 1e-9 || Math.abs(u.ms - p.ms) > 1e-9) throw new Error("differs");
- * if (Math.abs(gain - (u.phi - new UnitState(new ProxyState(s, kept), move).phi)) > 1e-9) {
- *   throw new Error("the evaluated gain is not the applied one");
- * }
+ * assertAlmostEquals(u.phi, p.phi, 1e-9);
+ * assertAlmostEquals(u.ms, p.ms, 1e-9);
+ * // The evaluated gain is the applied one.
+ * assertAlmostEquals(gain, u.phi - new UnitState(new ProxyState(s, kept), move).phi, 1e-9);
  * ```
  */
 export class UnitState {

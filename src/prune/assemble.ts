@@ -19,11 +19,12 @@ import type { ChannelTie } from "../nn/mod.ts";
 import { SeededRng } from "../base/mod.ts";
 import { type Side, UnitState } from "./_unit_state.ts";
 import { type LayerMove, movePerms, permuteWeights, tieKey } from "./permute.ts";
-import { ProxyState } from "./proxy.ts";
+import { ProxyState } from "./_proxy.ts";
 import { denseMs } from "./select.ts";
 
 /** Assembly knobs. */
 export interface AssembleOptions {
+  /** Seed of the random swaps and kicks (one generator shared by the ties, in network order). */
   readonly seed: number;
   /** Local-search swap trials per channel of a tie and pass (default 32). */
   readonly swapsPerChannel?: number;
@@ -39,11 +40,12 @@ export interface AssembleOptions {
 
 /** The defaults of `AssembleOptions`.
  *
- * @example
+ * @example The defaults
  * ```ts
  * import { ASSEMBLE_DEFAULTS } from "./assemble.ts";
+ * import { assertEquals } from "@std/assert";
  *
- * if (ASSEMBLE_DEFAULTS.passes < 1) throw new Error("at least one pass");
+ * assertEquals(ASSEMBLE_DEFAULTS, { swapsPerChannel: 32, passes: 4, minTrials: 2000 });
  * ```
  */
 export const ASSEMBLE_DEFAULTS = { swapsPerChannel: 32, passes: 4, minTrials: 2000 } as const;
@@ -52,13 +54,17 @@ export const ASSEMBLE_DEFAULTS = { swapsPerChannel: 32, passes: 4, minTrials: 20
 export interface AssembleResult {
   /** Position p of a tie holds original channel perm[p]. */
   readonly perms: Map<string, Int32Array>;
+  /** Swap trials evaluated (p ≠ q), over all ties and passes. */
   readonly trials: number;
+  /** Swaps kept (they raised Φ). */
   readonly accepted: number;
   /** Kicks out of local optima. */
   readonly kicks: number;
-  /** Predicted ms deleted by complete structures before and after. */
+  /** Predicted ms deleted by complete structures before assembly. */
   readonly deletedBefore: number;
+  /** … after assembly. */
   readonly deletedAfter: number;
+  /** Wall-clock ms of the assembly. */
   readonly ms: number;
 }
 
@@ -196,15 +202,15 @@ class TieSearch {
  * Search permutations for the ties, replacing the entries of `states` (position-space masks of
  * the pruned basic units) by states in the permuted order.
  *
- * @example
+ * @example Assembly completes structures out of scattered pruned kernels
  * ```ts
  * import { assemble } from "./assemble.ts";
  * import { layerMoves } from "./permute.ts";
- * import { ProxyState } from "./proxy.ts";
+ * import { ProxyState } from "./_proxy.ts";
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
- * import { channelTies, quantizedLayers } from "../nn/mod.ts";
- * import { buildZoo } from "../nn/mod.ts";
+ * import { buildZoo, channelTies, quantizedLayers } from "../nn/mod.ts";
+ * import { assertGreater } from "@std/assert";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
  * const states = new Map(quantizedLayers(net).map(({ layer }) => {
@@ -216,8 +222,8 @@ class TieSearch {
  * // The moves must refer to the very tie objects searched.
  * const ties = channelTies(net);
  * const r = assemble(ties, layerMoves(net, ties), states, { seed: 1, swapsPerChannel: 2, minTrials: 50 });
- * if (r.trials === 0) throw new Error("no tie was searched");
- * if (!(r.deletedAfter > r.deletedBefore)) throw new Error("assembly deleted nothing more");
+ * assertGreater(r.trials, 0, "no tie was searched");
+ * assertGreater(r.deletedAfter, r.deletedBefore, "assembly deleted nothing more");
  * ```
  */
 export function assemble(

@@ -31,10 +31,11 @@ import { layerStructures } from "./structures.ts";
 
 /** A small instance's layers: a producer whose rows the tie orders, a consumer whose columns. */
 export interface GapGeometry {
+  /** Framework whose structures the instance has (planned under the preset of that name). */
   readonly framework: "gazelle" | "cryptflow2";
-  /** Conv writing the tie (its `co` is the tie's channels), or null. */
+  /** Conv writing the tie, as a layer spec (its `co` is the tie's channels), or null for none. */
   readonly producer: string | null;
-  /** Conv reading the tie (its `ci` is the tie's channels), or null. */
+  /** Conv reading the tie, as a layer spec (its `ci` is the tie's channels), or null for none. */
   readonly consumer: string | null;
 }
 
@@ -46,8 +47,14 @@ export interface GapGeometry {
  * @example Every geometry ties at most 10 channels
  * ```ts
  * import { GAP_GEOMETRIES } from "./assembly_gap.ts";
+ * import { parseLayerSpec } from "../nn/mod.ts";
+ * import { assert, assertEquals } from "@std/assert";
  *
- * if (GAP_GEOMETRIES.length < 4) throw new Error("too few geometries");
+ * assertEquals(GAP_GEOMETRIES.length, 4);
+ * for (const g of GAP_GEOMETRIES) {
+ *   const s = parseLayerSpec(g.producer ?? g.consumer!);
+ *   assert(s.kind === "conv" && (g.producer ? s.co : s.ci) <= 10);
+ * }
  * ```
  */
 export const GAP_GEOMETRIES: readonly GapGeometry[] = [
@@ -77,9 +84,13 @@ export const GAP_MASKS: readonly string[] = [
 
 /** One instance of the suite, labelled for the table. */
 export interface GapCase {
+  /** The tie, its layers and their masks, ready for the assembler and the optimum. */
   readonly instance: SmallInstance;
+  /** The geometry's framework. */
   readonly framework: string;
+  /** Producer and consumer shapes around the tie's channel count (`-` for a missing side). */
   readonly shape: string;
+  /** The mask kind (one of `GAP_MASKS`). */
   readonly mask: string;
 }
 
@@ -163,19 +174,24 @@ function convPairs(net: Network): [KernelSource, KernelSource][] {
  * @example Random masks prune the asked fraction of kernels
  * ```ts
  * import { gapCases } from "./assembly_gap.ts";
+ * import { assertAlmostEquals } from "@std/assert";
  *
  * const cases = gapCases({ seed: 1 });
  * const c = cases.find((x) => x.mask === "random-70")!;
  * for (const { kept } of c.instance.layers.values()) {
  *   const pruned = kept.length - kept.reduce((a, v) => a + v, 0);
- *   if (Math.abs(pruned / kept.length - 0.7) > 0.02) throw new Error(`pruned ${pruned}`);
+ *   assertAlmostEquals(pruned / kept.length, 0.7, 0.02);
  * }
  * ```
  */
 export function gapCases(opts: {
+  /** Seed of the random masks and of the trained sub-blocks' channel subsets. */
   readonly seed: number;
+  /** Network whose consecutive convolutions the trained masks come from; none: random only. */
   readonly trained?: Network;
+  /** Geometries to build (default the suite's four). */
   readonly geometries?: readonly GapGeometry[];
+  /** Mask kinds to build (default `GAP_MASKS`). */
   readonly masks?: readonly string[];
 }): GapCase[] {
   const pairs = opts.trained ? convPairs(opts.trained) : [];
@@ -258,25 +274,43 @@ export function gapCases(opts: {
 
 /** One row of the gap table. */
 export interface GapRow {
+  /** The case's framework. */
   readonly framework: string;
+  /** The case's shapes (`GapCase.shape`). */
   readonly shape: string;
+  /** The case's mask kind. */
   readonly mask: string;
+  /** Channels of the tie. */
   readonly channels: number;
+  /** Permutations the optimum enumerated (channels!). */
   readonly permutations: number;
-  /** The masks in their own order, the assembler's order, and each objective's optimum. */
+  /** What the masks achieve in their own order. */
   readonly identity: AssemblyValue;
+  /** What they achieve in the assembler's order. */
   readonly assembler: AssemblyValue;
+  /** Each objective's optimum. */
   readonly optimum: {
-    /** Max Φ, max deleted ms and max complete structures (each over all permutations). */
+    /** Max Φ over all permutations. */
     readonly phi: number;
+    /** Max predicted ms deleted by complete structures over all permutations. */
     readonly deletedMs: number;
+    /** Max complete structures over all permutations. */
     readonly complete: number;
     /** Complete structures by kind at the max-complete permutation. */
     readonly completeByKind: AssemblyValue["complete"];
   };
-  /** 1 − assembler / optimum (0 when both are 0), per objective. */
-  readonly gap: { readonly complete: number; readonly phi: number; readonly deletedMs: number };
+  /** 1 − assembler / optimum per objective (0 when the optimum is 0; never below 0). */
+  readonly gap: {
+    /** Gap in complete structures. */
+    readonly complete: number;
+    /** Gap in Φ. */
+    readonly phi: number;
+    /** Gap in deleted ms. */
+    readonly deletedMs: number;
+  };
+  /** Wall-clock ms of the assembler on the case. */
   readonly assemblerMs: number;
+  /** Wall-clock ms of the enumeration. */
   readonly optimumMs: number;
 }
 
@@ -290,6 +324,7 @@ function relGap(asm: number, opt: number): number {
  * @example The assembler never beats the optimum
  * ```ts
  * import { gapCases, measureGap } from "./assembly_gap.ts";
+ * import { assertEquals, assertLessOrEqual } from "@std/assert";
  *
  * const [c] = gapCases({ seed: 3, geometries: [{
  *   framework: "gazelle",
@@ -297,8 +332,8 @@ function relGap(asm: number, opt: number): number {
  *   consumer: null,
  * }], masks: ["random-70"] });
  * const row = measureGap(c, { seed: 1 });
- * if (row.assembler.deletedMs > row.optimum.deletedMs + 1e-9) throw new Error("above the optimum");
- * if (row.permutations !== 720) throw new Error("6! permutations");
+ * assertLessOrEqual(row.assembler.deletedMs, row.optimum.deletedMs + 1e-9);
+ * assertEquals(row.permutations, 720); // 6!
  * ```
  */
 export function measureGap(c: GapCase, opts: AssembleOptions): GapRow {

@@ -20,11 +20,13 @@ export const DEFAULT_FLOOR = 0.05;
  * @example A channel keeps at least one weight
  * ```ts
  * import { Floors } from "./floors.ts";
+ * import { assert, assertFalse } from "@std/assert";
  *
  * // 2 output channels × 4 weights, floor 0.05: each channel keeps ≥ 1 weight.
  * const state = { kept: new Uint8Array(8).fill(1), s: { shape: { kind: "fc" as const, in: 4, out: 2 } } };
  * const floors = new Floors(state, 0.05);
- * if (!floors.allows([0, 1, 2]) || floors.allows([0, 1, 2, 3])) throw new Error();
+ * assert(floors.allows([0, 1, 2]));
+ * assertFalse(floors.allows([0, 1, 2, 3]));
  * ```
  */
 export class Floors {

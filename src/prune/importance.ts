@@ -43,10 +43,10 @@ export const DEFAULT_IMPORTANCE: Importance = "share";
  * @example LAMP: the largest weight scores 1
  * ```ts
  * import { importanceOf } from "./importance.ts";
+ * import { assertAlmostEquals } from "@std/assert";
  *
  * const v = importanceOf(Float32Array.from([1, -2, 3]), "lamp", "l2"); // w² = 1, 4, 9
- * const want = [1 / 14, 4 / 13, 1];
- * if (want.some((x, i) => Math.abs(v[i] - x) > 1e-6)) throw new Error();
+ * [1 / 14, 4 / 13, 1].forEach((want, i) => assertAlmostEquals(v[i], want, 1e-6));
  * ```
  */
 export function importanceOf(w: Float32Array, importance: Importance, norm: Norm): Float64Array {

@@ -1,9 +1,11 @@
 /**
- * Pruning for HE: the HE pruning structures of every layer under a framework (derived from its
- * plan), Hunter's structured pruning, MOSAIC's prune-and-assemble with function-preserving channel
- * permutations, and mask files that carry both.
+ * Pruning for HE: `prune` runs Hunter's structured pruning or MOSAIC's prune-and-assemble on a
+ * network's linear layers for a framework, to a `Budget`, over the HE pruning structures derived
+ * from each layer's plan. MOSAIC's function-preserving channel permutations apply to networks and
+ * masks with `permuteNetwork` and `permuteMasks`; `gapCases` and `measureGap` measure its
+ * assembler against the exact optimum on small instances.
  *
- * @example
+ * @example MOSAIC reaches the budget and permutes channels
  * ```ts
  * import { prune } from "./mod.ts";
  * import { getPreset } from "../he/mod.ts";
@@ -11,7 +13,7 @@
  * import { assert, assertAlmostEquals } from "@std/assert";
  *
  * const net = buildZoo("resnet18-cifar10", { width: 0.125 });
- * const { report } = prune(net, {
+ * const { report, permutations } = prune(net, {
  *   method: "mosaic",
  *   framework: "cryptflow2",
  *   preset: getPreset("cryptflow2"),
@@ -19,6 +21,7 @@
  * });
  * assertAlmostEquals(report.totals.sparsity, 0.6, 0.01);
  * assert(report.totals.cost_pct < 100 && report.totals.retained_saliency < 1);
+ * assert(permutations.size > 0);
  * ```
  *
  * @module
@@ -26,50 +29,16 @@
 export {
   DEFAULT_KINDS,
   type LayerStructures,
-  layerStructures,
   type Structure,
   STRUCTURE_KINDS,
   type StructureKind,
-  type StructureOptions,
-  survivingCounts,
 } from "./structures.ts";
-export { ProxyState } from "./proxy.ts";
+export { type Budget, perLayerBudget } from "./select.ts";
+export { DEFAULT_FLOOR } from "./floors.ts";
+export { DEFAULT_IMPORTANCE, type Importance, IMPORTANCES, type Norm } from "./importance.ts";
+export { ASSEMBLE_DEFAULTS, type AssembleOptions } from "./assemble.ts";
+export { type AssemblyValue, type SmallInstance } from "./optimum.ts";
 export {
-  type Budget,
-  budgetLabel,
-  checkBudget,
-  denseMs,
-  perLayerBudget,
-  type SelectionResult,
-  type SelectLayer,
-  selectStructures,
-} from "./select.ts";
-export { DEFAULT_FLOOR, Floors } from "./floors.ts";
-export {
-  DEFAULT_IMPORTANCE,
-  type Importance,
-  importanceOf,
-  IMPORTANCES,
-  type Norm,
-} from "./importance.ts";
-export {
-  assemble,
-  ASSEMBLE_DEFAULTS,
-  type AssembleOptions,
-  type AssembleResult,
-} from "./assemble.ts";
-export {
-  type AssemblyValue,
-  assemblyValue,
-  instanceStates,
-  MAX_OPTIMUM_CHANNELS,
-  optimum,
-  type OptimumPoint,
-  type OptimumResult,
-  type SmallInstance,
-} from "./optimum.ts";
-export {
-  GAP_GEOMETRIES,
   GAP_MASKS,
   type GapCase,
   gapCases,
@@ -79,14 +48,10 @@ export {
 } from "./assembly_gap.ts";
 export {
   checkPermutations,
-  invert,
   type LayerMove,
-  layerMoves,
-  movePerms,
   type Permutations,
   permuteMasks,
   permuteNetwork,
-  permuteWeights,
   tieKey,
 } from "./permute.ts";
 export {
@@ -100,5 +65,4 @@ export {
   type PruneOptions,
   type PruneReport,
   type PruneResult,
-  topOneAgreement,
 } from "./prune.ts";

@@ -13,13 +13,15 @@ import type { ChannelTie } from "../nn/mod.ts";
 import { UserError } from "../base/mod.ts";
 import { swapPositions, type Touch } from "./_swap.ts";
 import { type LayerMove, permuteWeights } from "./permute.ts";
-import { ProxyState } from "./proxy.ts";
+import { ProxyState } from "./_proxy.ts";
 import { denseMs } from "./select.ts";
 import { DEFAULT_KINDS, type LayerStructures, type StructureKind } from "./structures.ts";
 
 /** One free tie and the layers it touches, with their masks in the identity order. */
 export interface SmallInstance {
+  /** Label of the instance (framework, shapes and mask kind in the suite). */
   readonly name: string;
+  /** The one free tie whose channel order is searched. */
   readonly tie: ChannelTie;
   /** How every layer of `layers` moves (its `outTie` and/or `inTie` is `tie`). */
   readonly moves: ReadonlyMap<string, LayerMove>;
@@ -35,6 +37,7 @@ export interface AssemblyValue {
   readonly deletedMs: number;
   /** Complete structures by kind (the kinds asked for, zeros included). */
   readonly complete: Partial<Record<StructureKind, number>>;
+  /** Complete structures of all those kinds. */
   readonly completeTotal: number;
 }
 
@@ -42,11 +45,13 @@ export interface AssemblyValue {
 export interface OptimumPoint {
   /** Position p holds original channel perm[p]. */
   readonly perm: Int32Array;
+  /** What the layers achieve in that order (recomputed from scratch). */
   readonly value: AssemblyValue;
 }
 
 /** The exact optimum of an instance under each objective. */
 export interface OptimumResult {
+  /** Permutations visited: channels! of the tie. */
   readonly permutations: number;
   /** Max Φ. */
   readonly phi: OptimumPoint;
@@ -54,6 +59,7 @@ export interface OptimumResult {
   readonly deleted: OptimumPoint;
   /** Max complete structures (ties: max deleted ms). */
   readonly complete: OptimumPoint;
+  /** Wall-clock ms of the enumeration. */
   readonly ms: number;
 }
 
@@ -63,13 +69,13 @@ export const MAX_OPTIMUM_CHANNELS = 11;
 /**
  * The layers' states with the tie permuted by `perm` (identity when null), built from scratch.
  *
- * @example The identity order is the masks themselves
+ * @example A permutation moves the rows
  * ```ts
  * import { instanceStates } from "./optimum.ts";
- * import { ProxyState } from "./proxy.ts";
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const s = layerStructures("a", parseLayerSpec("conv:h=8,w=8,ci=2,co=3,k=3"), {
  *   framework: "gazelle",
@@ -83,8 +89,10 @@ export const MAX_OPTIMUM_CHANNELS = 11;
  *   moves: new Map([["a", { rows: 3, cols: 2, inner: 9, block: 1, outTie: tie, inTie: null }]]),
  *   layers: new Map([["a", { s, kept }]]),
  * };
+ * // The identity order is the masks themselves; [2, 1, 0] puts original row 2 (18 weights) first.
+ * assertEquals(instanceStates(inst).get("a")!.kept, kept);
  * const st = instanceStates(inst, Int32Array.from([2, 1, 0])).get("a")!;
- * if (st.kept[0] !== kept[2 * 18]) throw new Error("row 0 should hold original row 2");
+ * assertEquals(st.kept.subarray(0, 18), kept.subarray(2 * 18, 3 * 18));
  * ```
  */
 export function instanceStates(
@@ -107,11 +115,12 @@ export function instanceStates(
  * @example A fully pruned layer deletes its whole predicted cost
  * ```ts
  * import { assemblyValue } from "./optimum.ts";
- * import { ProxyState } from "./proxy.ts";
+ * import { ProxyState } from "./_proxy.ts";
  * import { denseMs } from "./select.ts";
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec } from "../nn/mod.ts";
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  *
  * const s = layerStructures("a", parseLayerSpec("conv:h=8,w=8,ci=4,co=4,k=3"), {
  *   framework: "gazelle",
@@ -119,10 +128,9 @@ export function instanceStates(
  * });
  * const st = new ProxyState(s, new Uint8Array(s.weights));
  * const v = assemblyValue(new Map([["a", st]]));
- * if (Math.abs(v.deletedMs - denseMs(st)) > 1e-9) throw new Error("all ops should be deleted");
- * if (v.completeTotal !== s.structures.filter((x) => x.kind !== "product").length) {
- *   throw new Error("every structure should be complete");
- * }
+ * assertAlmostEquals(v.deletedMs, denseMs(st), 1e-9);
+ * // Every structure of the default kinds is complete.
+ * assertEquals(v.completeTotal, s.structures.filter((x) => x.kind !== "product").length);
  * ```
  */
 export function assemblyValue(
@@ -201,6 +209,7 @@ class CountingState extends ProxyState {
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec } from "../nn/mod.ts";
+ * import { assertEquals, assertGreaterOrEqual } from "@std/assert";
  *
  * const s = layerStructures("a", parseLayerSpec("conv:h=20,w=20,ci=4,co=5,k=3"), {
  *   framework: "gazelle",
@@ -216,9 +225,9 @@ class CountingState extends ProxyState {
  * };
  * const opt = optimum(inst);
  * const id = assemblyValue(instanceStates(inst));
- * if (opt.permutations !== 120) throw new Error("5! permutations");
- * if (opt.deleted.value.deletedMs < id.deletedMs - 1e-9) throw new Error("below the identity");
- * if (opt.phi.value.phi < id.phi - 1e-9) throw new Error("below the identity");
+ * assertEquals(opt.permutations, 120); // 5!
+ * assertGreaterOrEqual(opt.deleted.value.deletedMs, id.deletedMs - 1e-9);
+ * assertGreaterOrEqual(opt.phi.value.phi, id.phi - 1e-9);
  * ```
  */
 export function optimum(

@@ -5,7 +5,7 @@ import { assemble } from "./assemble.ts";
 import { GAP_GEOMETRIES, gapCases, measureGap } from "./assembly_gap.ts";
 import { assemblyValue, instanceStates, optimum, type SmallInstance } from "./optimum.ts";
 import { layerMoves, permuteWeights } from "./permute.ts";
-import { ProxyState } from "./proxy.ts";
+import { ProxyState } from "./_proxy.ts";
 import { denseMs } from "./select.ts";
 import { layerStructures } from "./structures.ts";
 import { getPreset } from "../he/mod.ts";

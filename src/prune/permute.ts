@@ -10,19 +10,22 @@
 import { type ChannelTie, channelTies, type Network, type Node } from "../nn/mod.ts";
 import { UserError } from "../base/mod.ts";
 
-/** Permutations by tie key (the tie's first tensor name). */
+/**
+ * Permutations by tie key (`tieKey`: the tie's first tensor name); in each, position p holds
+ * original channel perm[p]. A tie without an entry keeps its order.
+ */
 export type Permutations = ReadonlyMap<string, Int32Array>;
 
 /** The key a tie's permutation is stored under.
  *
- * @example
+ * @example A tie's key is its first tensor
  * ```ts
  * import { tieKey } from "./permute.ts";
- * import { channelTies } from "../nn/mod.ts";
- * import { buildZoo } from "../nn/mod.ts";
+ * import { buildZoo, channelTies } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const [first] = channelTies(buildZoo("vgg16-cifar10", { width: 0.125 }));
- * if (tieKey(first) !== first.tensors[0]) throw new Error();
+ * assertEquals(tieKey(first), first.tensors[0]);
  * ```
  */
 export function tieKey(tie: ChannelTie): string {
@@ -31,27 +34,35 @@ export function tieKey(tie: ChannelTie): string {
 
 /** How one linear layer's weights move: output rows, input columns (in blocks). */
 export interface LayerMove {
+  /** Output rows: the layer's output channels (conv `co`, FC `out`). */
   readonly rows: number;
+  /** Input columns: conv `ci`, FC `in` (a Gemm after a flatten: channels × `block`). */
   readonly cols: number;
   /** Weights per (row, column) pair: k·k for conv, 1 for FC. */
   readonly inner: number;
   /** Inputs per channel (h·w of a flattened map for a Gemm; 1 for conv). */
   readonly block: number;
+  /** The tie of the layer's output channels; null if its output is no feature map (an FC). */
   readonly outTie: ChannelTie | null;
+  /** The tie of the channels the layer reads; null if it reads no feature map (an FC after FC). */
   readonly inTie: ChannelTie | null;
 }
 
 /**
  * Where every Conv/Gemm layer's rows and columns come from (the ties it writes and reads).
  *
- * @example
+ * @example The classifier writes no tie and reads the last one
  * ```ts
  * import { layerMoves } from "./permute.ts";
  * import { buildZoo } from "../nn/mod.ts";
+ * import { assert, assertEquals } from "@std/assert";
  *
  * const moves = layerMoves(buildZoo("vgg16-cifar10", { width: 0.125 }));
  * const fc = moves.get("classifier")!;
- * if (fc.outTie !== null || fc.inTie === null || fc.block !== 1) throw new Error();
+ * assertEquals(fc.outTie, null);
+ * assert(fc.inTie !== null);
+ * // Its input is a 1 × 1 map: one input per channel.
+ * assertEquals(fc.block, 1);
  * ```
  */
 export function layerMoves(
@@ -84,13 +95,14 @@ export function layerMoves(
  * Reorder a layer's weight array (or mask): new[p][q] = old[outPerm[p]][inPerm[q]], columns in
  * blocks of `block`. A null permutation leaves that axis alone.
  *
- * @example
+ * @example Swapping the rows of a 2 × 2 matrix
  * ```ts
  * import { permuteWeights } from "./permute.ts";
+ * import { assertEquals } from "@std/assert";
  *
- * // 2 × 2 matrix, swap the rows.
- * const w = permuteWeights(Float32Array.from([1, 2, 3, 4]), { rows: 2, cols: 2, inner: 1, block: 1 }, Int32Array.from([1, 0]), null);
- * if (w.join() !== "3,4,1,2") throw new Error();
+ * const geo = { rows: 2, cols: 2, inner: 1, block: 1 };
+ * const w = permuteWeights(Float32Array.from([1, 2, 3, 4]), geo, Int32Array.from([1, 0]), null);
+ * assertEquals([...w], [3, 4, 1, 2]);
  * ```
  */
 export function permuteWeights<T extends Float64Array | Float32Array | Uint8Array | Int32Array>(
@@ -119,15 +131,17 @@ export function permuteWeights<T extends Float64Array | Float32Array | Uint8Arra
 /**
  * The permutations a layer's rows (`out`) and columns (`inp`) follow; null for an unpermuted side.
  *
- * @example
+ * @example A conv follows the permutation of the tie it reads
  * ```ts
  * import { layerMoves, movePerms } from "./permute.ts";
  * import { buildZoo } from "../nn/mod.ts";
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  *
  * const mv = layerMoves(buildZoo("vgg16-cifar10", { width: 0.125 })).get("features.3")!;
  * const p = Int32Array.from({ length: 8 }, (_, i) => 7 - i);
  * const { out, inp } = movePerms(mv, new Map([[mv.inTie!.tensors[0], p]]));
- * if (out !== null || inp !== p) throw new Error();
+ * assertEquals(out, null);
+ * assertStrictEquals(inp, p);
  * ```
  */
 export function movePerms(
@@ -141,11 +155,12 @@ export function movePerms(
 /**
  * The inverse permutation.
  *
- * @example
+ * @example Inverting a 3-cycle
  * ```ts
  * import { invert } from "./permute.ts";
+ * import { assertEquals } from "@std/assert";
  *
- * if (invert(Int32Array.from([2, 0, 1])).join() !== "1,2,0") throw new Error();
+ * assertEquals([...invert(Int32Array.from([2, 0, 1]))], [1, 2, 0]);
  * ```
  */
 export function invert(perm: Int32Array): Int32Array {
@@ -156,7 +171,7 @@ export function invert(perm: Int32Array): Int32Array {
 
 /** Check that every permutation is one of its tie's channel count, and that fixed ties stay put.
  *
- * @example
+ * @example A key that names no tie is rejected
  * ```ts
  * import { checkPermutations } from "./permute.ts";
  * import { buildZoo } from "../nn/mod.ts";
@@ -197,12 +212,11 @@ export function checkPermutations(net: Network, perms: Permutations, source: str
 /**
  * The network with its channels permuted: the same function, up to float rounding.
  *
- * @example
+ * @example Reversing a tie's channels keeps the network's outputs
  * ```ts
  * import { permuteNetwork } from "./permute.ts";
- * import { forward } from "../nn/mod.ts";
- * import { channelTies } from "../nn/mod.ts";
- * import { buildZoo } from "../nn/mod.ts";
+ * import { buildZoo, channelTies, forward } from "../nn/mod.ts";
+ * import { assertAlmostEquals } from "@std/assert";
  *
  * const net = buildZoo("resnet18-cifar10", { width: 0.125 });
  * const tie = channelTies(net).find((t) => !t.fixed)!;
@@ -210,7 +224,7 @@ export function checkPermutations(net: Network, perms: Permutations, source: str
  * const moved = permuteNetwork(net, new Map([[tie.tensors[0], perm]]));
  * const x = new Float32Array(3 * 32 * 32).map((_, i) => Math.sin(i));
  * const a = forward(net, x), b = forward(moved, x);
- * if (a.some((v, i) => Math.abs(v - b[i]) > 1e-4)) throw new Error();
+ * a.forEach((v, i) => assertAlmostEquals(b[i], v, 1e-4));
  * ```
  */
 export function permuteNetwork(net: Network, perms: Permutations): Network {
@@ -253,14 +267,20 @@ export function permuteNetwork(net: Network, perms: Permutations): Network {
 /**
  * Masks (model's own channel order) moved into the permuted order of `permuteNetwork(net, perms)`.
  *
- * @example
+ * @example A mask follows its layer's permuted columns
  * ```ts
- * import { permuteMasks } from "./permute.ts";
- * import { buildZoo } from "../nn/mod.ts";
+ * import { permuteMasks, tieKey } from "./permute.ts";
+ * import { buildZoo, channelTies } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
- * const m = permuteMasks(net, new Map([["classifier", new Uint8Array(640).fill(1)]]), new Map());
- * if (m.get("classifier")?.length !== 640) throw new Error();
+ * const tie = channelTies(net).find((t) => t.consumers.some((c) => c.layer === "classifier"))!;
+ * // The classifier (10 outputs × 64 inputs) keeps input column 0 only; the tie is reversed.
+ * const mask = Uint8Array.from({ length: 640 }, (_, j) => j % 64 === 0 ? 1 : 0);
+ * const perm = Int32Array.from({ length: 64 }, (_, i) => 63 - i);
+ * const m = permuteMasks(net, new Map([["classifier", mask]]), new Map([[tieKey(tie), perm]]));
+ * const row0 = m.get("classifier")!.subarray(0, 64);
+ * assertEquals([row0[0], row0[63]], [0, 1]);
  * ```
  */
 export function permuteMasks(

@@ -25,7 +25,7 @@ import {
 } from "../nn/mod.ts";
 import { assemble } from "./assemble.ts";
 import { invert, type LayerMove, layerMoves, movePerms, permuteWeights } from "./permute.ts";
-import { ProxyState } from "./proxy.ts";
+import { ProxyState } from "./_proxy.ts";
 import { type Budget, budgetLabel, checkBudget, selectStructures } from "./select.ts";
 import { DEFAULT_FLOOR, Floors } from "./floors.ts";
 import { DEFAULT_IMPORTANCE, type Importance, importanceOf, type Norm } from "./importance.ts";
@@ -38,40 +38,51 @@ import {
 
 /** Pruning methods.
  *
- * @example
+ * @example The methods, baseline first
  * ```ts
  * import { PRUNE_METHODS } from "./prune.ts";
+ * import { assertEquals } from "@std/assert";
  *
- * if (PRUNE_METHODS.join() !== "none,hunter,mosaic") throw new Error();
+ * assertEquals([...PRUNE_METHODS], ["none", "hunter", "mosaic"]);
  * ```
  */
 export const PRUNE_METHODS = ["none", "hunter", "mosaic"] as const;
 
-/** A pruning method. */
+/**
+ * A pruning method: `none` prunes nothing (the baseline); `hunter` selects structures in the
+ * model's own channel order; `mosaic` prunes basic units, assembles them into structures by
+ * channel permutations, then selects structures in the permuted order.
+ */
 export type PruneMethod = typeof PRUNE_METHODS[number];
 
 /** MOSAIC's basic pruning units: a whole 2-D kernel (an FC weight) or one weight.
  *
- * @example
+ * @example The units, default first
  * ```ts
  * import { BASIC_UNITS } from "./prune.ts";
+ * import { assertEquals } from "@std/assert";
  *
- * if (BASIC_UNITS.join() !== "kernel,weight") throw new Error();
+ * assertEquals([...BASIC_UNITS], ["kernel", "weight"]);
  * ```
  */
 export const BASIC_UNITS = ["kernel", "weight"] as const;
 
-/** A basic pruning unit. */
+/** A basic pruning unit of MOSAIC's first step: `kernel` or `weight`. */
 export type BasicUnit = typeof BASIC_UNITS[number];
 
 /** Options of `prune`. */
 export interface PruneOptions {
+  /** The pruning method. */
   readonly method: PruneMethod;
+  /** Framework whose HE plans the structures follow and the counts count (`FRAMEWORKS`). */
   readonly framework: string;
+  /** HE parameters the layers are planned under; its measured unit costs price the ops. */
   readonly preset: Preset;
   /** GAZELLE conv method the structures follow (default `or`). */
   readonly convMethod?: "ir" | "or";
+  /** How much to prune; a bad number is a `UserError` before any work. */
   readonly budget: Budget;
+  /** Seed of MOSAIC's assembly search and of the fidelity check's random inputs (default 1). */
   readonly seed?: number;
   /** Structure and unit score (default `l2`: squared L2 norm, the saliency removed). */
   readonly norm?: Norm;
@@ -101,17 +112,26 @@ export interface Completion {
   readonly assembled: number;
   /** Upper bound: pruned weights / weights per structure (at most the number of structures). */
   readonly bound: number;
+  /** Structures of this kind in the layer. */
   readonly structures: number;
 }
 
 /** One layer of a prune report. */
 export interface PruneLayerReport {
+  /** Layer (network node) name. */
   readonly name: string;
+  /** Convolution or fully connected (Gemm). */
   readonly kind: "conv" | "fc";
+  /** Number of weights. */
   readonly weights: number;
+  /** Weights the mask keeps. */
   readonly kept: number;
+  /** Fraction of weights pruned, 1 − kept / weights (4 decimals). */
   readonly sparsity: number;
-  /** Fraction of the layer's squared L2 norm kept. */
+  /**
+   * Fraction of the layer's squared L2 norm kept (BN-folded weights; the raw weights for importance
+   * `raw`), 4 decimals.
+   */
   readonly retained_saliency: number;
   /** Structures completely pruned in the final mask, by kind. */
   readonly structures: Partial<Record<StructureKind, number>>;
@@ -120,10 +140,13 @@ export interface PruneLayerReport {
    * with channels per ciphertext: pruning structure inflation).
    */
   readonly structure_size: Partial<Record<StructureKind, number>>;
-  /** Exact pruning-aware counts (dense Galois key set). */
+  /** Exact pruning-aware counts of the unpruned layer (dense Galois key set). */
   readonly dense: OpCounts;
+  /** Exact pruning-aware counts of the pruned layer (same key set). */
   readonly pruned: OpCounts;
+  /** Predicted ms of `dense` (counts × the preset's measured unit costs; 3 decimals). */
   readonly predicted_ms_dense: number;
+  /** Predicted ms of `pruned` (3 decimals). */
   readonly predicted_ms: number;
   /** MOSAIC only: structures the assembler completed, by kind. */
   readonly assembly?: Partial<Record<StructureKind, Completion>>;
@@ -131,44 +154,78 @@ export interface PruneLayerReport {
 
 /** The report of one pruning run. */
 export interface PruneReport {
+  /** The network's name. */
   readonly model: string;
+  /** Where the network's weights come from (`Network.weights`). */
   readonly weights_source: string;
+  /** The pruning method. */
   readonly method: PruneMethod;
+  /** The framework the structures and counts follow. */
   readonly framework: string;
+  /** Plan method of the convolutions (`or`, `ir`, CrypTFlow2 `sci`); `-` without a conv. */
   readonly conv_method: string;
+  /** The preset's name. */
   readonly preset: string;
+  /** The preset's security in words (`securityLabel`). */
   readonly security: string;
+  /** The budget in words (e.g. `weight sparsity 0.7`). */
   readonly budget: string;
+  /** Structure and unit score used. */
   readonly norm: Norm;
+  /** Cross-layer ranking used. */
   readonly importance: Importance;
+  /** Kept-fraction floor used (0: none). */
   readonly floor: number;
   /** Structure kinds selection could prune. */
   readonly kinds: readonly StructureKind[];
   /** MOSAIC's basic unit (`-` for other methods). */
   readonly unit: BasicUnit | "-";
+  /** Seed used. */
   readonly seed: number;
+  /** One row per linear layer, in network order. */
   readonly layers: PruneLayerReport[];
+  /** The layers summed (fractions recomputed from the sums). */
   readonly totals: {
+    /** Weights of all linear layers. */
     readonly weights: number;
+    /** Weights kept. */
     readonly kept: number;
+    /** Fraction of weights pruned (4 decimals). */
     readonly sparsity: number;
+    /** Fraction of the squared L2 norm kept, over all layers (4 decimals). */
     readonly retained_saliency: number;
+    /** Predicted ms of the unpruned layers (3 decimals). */
     readonly predicted_ms_dense: number;
+    /** Predicted ms of the pruned layers (3 decimals). */
     readonly predicted_ms: number;
     /** Predicted HE cost as % of unpruned (linear layers, calibrated node-seal unit costs). */
     readonly cost_pct: number;
+    /** Exact op counts of the unpruned layers. */
     readonly dense: OpCounts;
+    /** Exact op counts of the pruned layers. */
     readonly pruned: OpCounts;
   };
+  /** MOSAIC only: what the assembler did. */
   readonly assembly?: {
+    /** Swap trials of the local search, over all ties and passes. */
     readonly trials: number;
+    /** Swaps kept. */
     readonly accepted: number;
+    /** Wall-clock ms of the assembly (rounded). */
     readonly ms: number;
+    /** Predicted ms deleted by complete structures of the basic units in the original order. */
     readonly deleted_ms_identity: number;
+    /** … in the assembled order (both 3 decimals; before the final structure selection). */
     readonly deleted_ms_assembled: number;
   };
   /** Top-1 agreement with the unpruned model on random inputs (not accuracy). */
-  readonly fidelity: { readonly samples: number; readonly top1_agreement: number | null };
+  readonly fidelity: {
+    /** Random inputs compared (0 for method `none`). */
+    readonly samples: number;
+    /** Fraction with the same top-1 class; null if not measured (no samples, or `none`). */
+    readonly top1_agreement: number | null;
+  };
+  /** Wall-clock ms of the whole `prune` call. */
   readonly time_ms: number;
 }
 
@@ -178,6 +235,7 @@ export interface PruneResult {
   readonly masks: Map<string, Uint8Array>;
   /** Tie key → permutation (position p holds original channel perm[p]); empty unless MOSAIC. */
   readonly permutations: Map<string, Int32Array>;
+  /** What was pruned, what it costs, and how it was found. */
   readonly report: PruneReport;
 }
 
@@ -611,13 +669,14 @@ function completeByKind(
  * Fraction of random inputs on which two networks pick the same top-1 class (output fidelity;
  * with synthetic weights this is not an accuracy).
  *
- * @example
+ * @example A network agrees with itself
  * ```ts
  * import { topOneAgreement } from "./prune.ts";
  * import { buildZoo } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
- * if (topOneAgreement(net, net, 2, 1) !== 1) throw new Error();
+ * assertEquals(topOneAgreement(net, net, 2, 1), 1);
  * ```
  */
 export function topOneAgreement(a: Network, b: Network, samples: number, seed: number): number {

@@ -46,18 +46,30 @@ export const STRUCTURE_KINDS = [
   "product",
 ] as const;
 
-/** A kind of HE pruning structure. */
+/**
+ * A kind of HE pruning structure, by what zeroing it deletes:
+ *
+ * - `multiplier`: products holding the same kernels (a generalised diagonal of a kernel block, all
+ *   taps): their Mult and Add;
+ * - `output-rotation`: every product summed into one rotated partial sum: their Mults and Adds and
+ *   that output Perm;
+ * - `input-rotation`: every product reading one rotated input: their Mults and Adds and that
+ *   input Perm;
+ * - `fc-diagonal`: one packed diagonal of an FC weight matrix: its rotation, Mult and Add;
+ * - `product`: the weights of one plaintext product: its Mult (the finest such unit).
+ */
 export type StructureKind = typeof STRUCTURE_KINDS[number];
 
 /**
  * The kinds selection offers by default: Hunter's three (internal, external, weight diagonal)
  * in their conv and FC forms. `product`, the finest unit that deletes a Mult, is opt-in.
  *
- * @example
+ * @example Every kind but `product`
  * ```ts
- * import { DEFAULT_KINDS } from "./structures.ts";
+ * import { DEFAULT_KINDS, STRUCTURE_KINDS } from "./structures.ts";
+ * import { assertEquals } from "@std/assert";
  *
- * if (DEFAULT_KINDS.includes("product")) throw new Error();
+ * assertEquals(DEFAULT_KINDS, STRUCTURE_KINDS.filter((k) => k !== "product"));
  * ```
  */
 export const DEFAULT_KINDS: readonly StructureKind[] = [
@@ -69,6 +81,7 @@ export const DEFAULT_KINDS: readonly StructureKind[] = [
 
 /** A set of weights (flat indices, position space) whose zeroing deletes HE ops. */
 export interface Structure {
+  /** Which kind of structure this is (what its zeroing deletes: `StructureKind`). */
   readonly kind: StructureKind;
   /** Sorted flat weight indices. */
   readonly weights: Int32Array;
@@ -76,7 +89,9 @@ export interface Structure {
 
 /** Geometry options a layer's structures depend on. */
 export interface StructureOptions {
+  /** Framework whose plan the structures follow (`gazelle`, `cryptflow2`). */
   readonly framework: string;
+  /** HE parameters the layer is planned and priced under. */
   readonly preset: Preset;
   /** GAZELLE conv method (default `or`: the structures of `auto` would depend on the weights). */
   readonly method?: "ir" | "or";
@@ -85,11 +100,17 @@ export interface StructureOptions {
 /**
  * The HE structure model of one linear layer: its products and the rotations and partial sums
  * they feed, each with a cost in predicted milliseconds, plus the structures built from them.
+ * Weight indices are flat (conv [co][ci][k][k], FC [out][in]) in position space; products, input
+ * groups and partial sums are numbered 0 … count − 1 across all parts of the layer's program.
  */
 export interface LayerStructures {
+  /** Layer name (the network node's name). */
   readonly layer: string;
+  /** Framework the layer was planned for. */
   readonly framework: string;
+  /** Method of the plan: GAZELLE conv `ir` or `or`, CrypTFlow2 conv `sci`, FC `hybrid`. */
   readonly method: string;
+  /** The layer's shape. */
   readonly shape: LayerShape;
   /** Number of weights. */
   readonly weights: number;
@@ -97,23 +118,34 @@ export interface LayerStructures {
   readonly unitSize: number;
   /** Products: weights of product m are `prodWeights[prodStart[m] .. prodStart[m + 1]]`. */
   readonly prodStart: Int32Array;
+  /** Weight indices of every product, product after product, each product's sorted. */
   readonly prodWeights: Int32Array;
   /** Products of weight j: `weightProds[weightStart[j] .. weightStart[j + 1]]`. */
   readonly weightStart: Int32Array;
+  /** Product indices of every weight, weight after weight (`weightStart` delimits them). */
   readonly weightProds: Int32Array;
   /** Predicted ms of each product (its Mult and the Add that consumes it). */
   readonly prodCost: Float64Array;
-  /** Input group (rotated input or NTT-ed input) of each product, and each group's ms. */
+  /** Input group (rotated input or NTT-ed input) of each product. */
   readonly prodRot: Int32Array;
+  /** Predicted ms of each input group: its input rotation (if any), NTT and switches. */
   readonly rotCost: Float64Array;
+  /** Products reading each input group (the group is deleted when all of them are). */
   readonly rotSize: Int32Array;
-  /** Partial sum (accumulator) of each product, and each one's ms (INTT, switches, rotation). */
+  /** Partial sum (accumulator) of each product. */
   readonly prodAcc: Int32Array;
+  /** Predicted ms of each partial sum: its INTT and switches, and the output rotation of it. */
   readonly accCost: Float64Array;
+  /** Products summed into each partial sum (it is deleted when all of them are). */
   readonly accSize: Int32Array;
+  /**
+   * Every structure of the layer, all kinds (`product` included); a weight set that is two coarser
+   * kinds at once is listed once, under the kind that deletes more.
+   */
   readonly structures: readonly Structure[];
   /** Dense (unpruned) counts of the pruning-aware plan. */
   readonly dense: OpCounts;
+  /** Measured node-seal unit costs (ms per op) of the preset, which price every cost above. */
   readonly unit: UnitCosts;
   /** Exact pruning-aware counts of the layer with `kept` (1 = kept, position space). */
   counts(kept: Uint8Array): OpCounts;
@@ -126,17 +158,18 @@ export interface LayerStructures {
  * zero vanish, then every op whose value is identically zero or whose result nothing uses (an
  * unused rotation or NTT, a partial sum of nothing, the add of a zero term).
  *
- * @example
+ * @example All masks live: the plan's counts; none: no Mult
  * ```ts
  * import { survivingCounts } from "./structures.ts";
- * import { getPreset, countPlan } from "../he/mod.ts";
+ * import { countPlan, getPreset } from "../he/mod.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=8,w=8,ci=4,co=4,k=3"), 1);
  * const plan = planGazelle(layer, { preset: getPreset("gazelle"), method: "or" }).parts[0];
- * if (survivingCounts(plan, () => true).mult !== countPlan(plan).mult) throw new Error();
- * if (survivingCounts(plan, () => false).mult !== 0) throw new Error();
+ * assertEquals(survivingCounts(plan, () => true).mult, countPlan(plan).mult);
+ * assertEquals(survivingCounts(plan, () => false).mult, 0);
  * ```
  */
 export function survivingCounts(plan: LayerPlan, maskLive: (mask: number) => boolean): OpCounts {

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { layerStructures, type StructureKind } from "./structures.ts";
-import { ProxyState } from "./proxy.ts";
+import { ProxyState } from "./_proxy.ts";
 import { denseMs } from "./select.ts";
 import { frameworkName, planLayer } from "../frameworks/mod.ts";
 import { countProgram, getPreset, type OpCounts } from "../he/mod.ts";

@@ -10,12 +10,13 @@ import type { LayerStructures } from "./structures.ts";
 
 /** Live/dead bookkeeping of one layer under a mask (position space, 1 = kept).
  *
- * @example
+ * @example Pruning a structure lowers the predicted ms
  * ```ts
- * import { ProxyState } from "./proxy.ts";
+ * import { ProxyState } from "./_proxy.ts";
  * import { layerStructures } from "./structures.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec } from "../nn/mod.ts";
+ * import { assertLess } from "@std/assert";
  *
  * const s = layerStructures("c", parseLayerSpec("conv:h=8,w=8,ci=8,co=8,k=3"), {
  *   framework: "gazelle",
@@ -24,7 +25,7 @@ import type { LayerStructures } from "./structures.ts";
  * const state = new ProxyState(s, new Uint8Array(s.weights).fill(1));
  * const before = state.ms;
  * for (const j of s.structures[0].weights) state.set(j, 0);
- * if (!(state.ms < before)) throw new Error();
+ * assertLess(state.ms, before);
  * ```
  */
 export class ProxyState {
