@@ -6,9 +6,9 @@
  * At the end, measured medians are printed next to Σ (op count × unit op time), with unit times
  * measured in this same process.
  */
-import type { Ciphertext } from "node-seal";
 import { randomModT, SeededRng } from "../src/base/mod.ts";
 import {
+  type CiphertextHandle,
   countPlan,
   decryptOutput,
   encryptInput,
@@ -47,7 +47,7 @@ const rows: { name: string; predicted: number; times: number[] }[] = [];
 
 const encoder = new TextEncoder();
 
-type Prepared = { prep: PreparedLayer; inputs: Ciphertext[] }[];
+type Prepared = { prep: PreparedLayer; inputs: CiphertextHandle[] }[];
 
 /** The one layer whose keys, masks and inputs are alive (a full model does not fit at once). */
 let live: { name: string; preps: Prepared } | null = null;

@@ -17,20 +17,31 @@ import type {
   SEALContext,
 } from "node-seal";
 import { UserError } from "../base/mod.ts";
-import { sealCall } from "./errors.ts";
+import { sealCall } from "./_errors.ts";
 import { galoisKeySetBytes, type KeyPlan } from "./galois.ts";
 import type { Preset } from "./presets.ts";
 import { loadSeal, type SealRuntime } from "./seal.ts";
 
-/** SEAL objects for one preset. Free with `[Symbol.dispose]` (or `closeEnvs`). */
+/**
+ * SEAL objects for one preset (internal to `he`: its handle types never reach the face). Free with
+ * `[Symbol.dispose]` (or `closeEnvs`).
+ */
 export interface PresetEnv extends Disposable {
+  /** The parameter set these objects implement. */
   readonly preset: Preset;
+  /** The process-wide SEAL module and its heap size. */
   readonly runtime: SealRuntime;
+  /** The SEAL module (constructors of plaintexts, ciphertexts, …). */
   readonly seal: MainModule;
+  /** The BFV context of the preset (security level enforced unless the preset says none). */
   readonly context: SEALContext;
+  /** Batch encoder: N slots as a 2 × (N/2) matrix. */
   readonly encoder: BatchEncoder;
+  /** Encryptor holding both keys: `encryptSymmetric` (client), `encrypt` (public key, server). */
   readonly encryptor: Encryptor;
+  /** Decryptor under the secret key. */
   readonly decryptor: Decryptor;
+  /** Evaluator for every server op. */
   readonly evaluator: Evaluator;
   /** Number of data primes of a fresh ciphertext. */
   readonly dataPrimes: number;
@@ -43,9 +54,11 @@ export interface PresetEnv extends Disposable {
 
 /** A leased Galois key set. */
 export interface KeyLease {
+  /** The SEAL key set (valid until released). */
   readonly keys: GaloisKeys;
   /** Bytes of the set, uncompressed SEAL serialization. */
   readonly bytes: number;
+  /** Give the lease back (idempotent); an unheld set may then be evicted. */
   release(): void;
 }
 
@@ -62,13 +75,15 @@ const envs = new Map<string, PresetEnv>();
 /**
  * The cached environment of `preset`, built on first use.
  *
- * @example
+ * @example Built once, then the same environment on every call
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { closeEnvs, presetEnv } from "./env.ts";
  * import { getPreset } from "./presets.ts";
  *
  * const env = await presetEnv(getPreset("gazelle"));
- * if (env.encoder.slotCount() !== 2048) throw new Error();
+ * assertEquals(env.encoder.slotCount(), 2048);
+ * assertStrictEquals(await presetEnv(getPreset("gazelle")), env);
  * closeEnvs();
  * ```
  */
@@ -82,13 +97,25 @@ export async function presetEnv(preset: Preset): Promise<PresetEnv> {
 }
 
 /**
- * Free every cached environment (tests and scripts call this at the end).
+ * Free every cached HE environment: the SEAL contexts, keys and Galois key sets built per preset
+ * on first use by the executor and the unit-op runners (tests and scripts call this at the end;
+ * without it the process keeps them until exit). The next run rebuilds what it needs.
  *
- * @example
+ * @example A run after closeEnvs rebuilds its environment and computes the same
  * ```ts
- * import { closeEnvs } from "./env.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { closeEnvs, executeLayer, getPreset } from "./mod.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
- * closeEnvs(); // nothing cached: a no-op
+ * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=4,out=2"), 1), {
+ *   preset: getPreset("gazelle"),
+ * }).parts[0];
+ * const x = Float64Array.from([1, 2, 3, 4]);
+ * const first = await executeLayer(plan, x);
+ * closeEnvs();
+ * assertEquals((await executeLayer(plan, x)).result, first.result);
+ * closeEnvs();
  * ```
  */
 export function closeEnvs(): void {

@@ -2,15 +2,16 @@
  * The one executor: runs any `LayerPlan` on node-seal through an instrumented evaluator whose
  * ledger counts every SEAL call it makes. Split in phases so benchmarks can time the server part
  * alone: `prepareLayer` (keys, encoded NTT-form masks), `encryptInput` (client),
- * `runServer` (the timed part), `decryptOutput` (client).
+ * `runServer` (the timed part), `decryptOutput` (client). Ciphertexts cross the phases as opaque
+ * `CiphertextHandle`s; the SEAL objects behind them and behind a `PreparedLayer` stay here.
  *
  * @module
  */
 import type { Ciphertext, GaloisKeys, Plaintext } from "node-seal";
 import { secureUniformModT, UserError } from "../base/mod.ts";
-import { sealCall, translateSealError } from "./errors.ts";
+import { sealCall, translateSealError } from "./_errors.ts";
 import { galoisElement, isIdentity, naf, type Rotation } from "./galois.ts";
-import { floodCiphertext } from "./flood.ts";
+import { floodCiphertext } from "./_flood.ts";
 import type { PresetEnv } from "./env.ts";
 import { presetEnv } from "./env.ts";
 import {
@@ -24,16 +25,86 @@ import {
 } from "./plan.ts";
 import { securityLabel } from "./presets.ts";
 
-/** A plan with its keys and NTT-form masks ready: everything the server needs before it starts. */
+/**
+ * A ciphertext in SEAL's WebAssembly heap, opaque outside the HE engine: `encryptInput` and
+ * `runServer` make them; `runServer` and `decryptOutput` take them. The WASM heap is not garbage
+ * collected, so their owner frees them with `delete()`.
+ */
+export interface CiphertextHandle {
+  /** Free the ciphertext's SEAL memory; the handle must not be used afterwards. */
+  delete(): void;
+}
+
+/** The SEAL ciphertext behind each handle the executor made. */
+const sealOf = new WeakMap<CiphertextHandle, Ciphertext>();
+
+/** A new handle on `ct` (the handle's `delete` frees `ct`). */
+function handleOf(ct: Ciphertext): CiphertextHandle {
+  const handle: CiphertextHandle = { delete: () => ct.delete() };
+  sealOf.set(handle, ct);
+  return handle;
+}
+
+/**
+ * The SEAL ciphertext behind a handle made by `encryptInput` or `runServer` (the executor's own
+ * unwrapping; tests use it to inspect ciphertexts). Not part of the `he` face.
+ *
+ * @example An encrypted input starts in coefficient form
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { encryptInput, prepareLayer, sealCiphertext } from "./executor.ts";
+ * import { closeEnvs, getPreset } from "./mod.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
+ * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }).parts[0]);
+ * const [ct] = encryptInput(prep, new Float64Array(8));
+ * assertEquals(sealCiphertext(ct).isNttForm(), false);
+ * ct.delete();
+ * assertThrows(() => sealCiphertext({ delete() {} }), Error, "not a ciphertext of this HE engine");
+ * closeEnvs();
+ * ```
+ */
+export function sealCiphertext(handle: CiphertextHandle): Ciphertext {
+  const ct = sealOf.get(handle);
+  if (!ct) {
+    throw new Error("not a ciphertext of this HE engine (encryptInput and runServer make them)");
+  }
+  return ct;
+}
+
+/**
+ * A plan made ready to run: its Galois keys generated (or leased from the per-preset cache), its
+ * masks encoded as SEAL plaintexts (NTT form unless the plan's masks say otherwise) and the
+ * server's encryptions of zero its `zero` ops copy. Dispose it to free the masks and release the
+ * keys.
+ */
 export interface PreparedLayer extends Disposable {
+  /** The plan this prepares. */
   readonly plan: LayerPlan;
+  /** Bytes of the plan's Galois key set (uncompressed SEAL serialization), sent once per session. */
+  readonly galoisKeyBytes: number;
+}
+
+/** What `prepareLayer` holds behind a `PreparedLayer`: the SEAL objects the server works with. */
+interface Prepared extends PreparedLayer {
   readonly env: PresetEnv;
   readonly galoisKeys: GaloisKeys;
-  /** Bytes of the Galois key set (uncompressed SEAL serialization). */
-  readonly galoisKeyBytes: number;
+  /** The plan's masks as SEAL plaintexts, by mask index. */
   readonly masks: readonly Plaintext[];
   /** The server's encryptions of zero by (level, NTT form), for plans with `zero` ops. */
   readonly zeros: ReadonlyMap<string, Ciphertext>;
+}
+
+/** Every `PreparedLayer` that `prepareLayer` made, mapped to itself with its SEAL side. */
+const preparedLayers = new WeakMap<PreparedLayer, Prepared>();
+
+/** The SEAL side of a prepared layer; fails for an object `prepareLayer` did not make. */
+function preparedOf(prep: PreparedLayer): Prepared {
+  const p = preparedLayers.get(prep);
+  if (!p) throw new Error("not a PreparedLayer made by prepareLayer");
+  return p;
 }
 
 const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
@@ -43,6 +114,7 @@ const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
  *
  * @example Prepare once, then encrypt, run the server and decrypt
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { closeEnvs, decryptOutput, encryptInput, prepareLayer, runServer } from "./mod.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
@@ -50,14 +122,12 @@ const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
  * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }).parts[0]);
- * if (prep.masks.length !== prep.plan.masks.count || !prep.masks[0].isNttForm()) throw new Error();
  * const x = new Float64Array(8).fill(1);
  * const inputs = encryptInput(prep, x);
  * {
  *   using server = runServer(prep, inputs); // the part a benchmark times
  *   const { y } = decryptOutput(prep, server.outputs);
- *   const ref = referenceLayer(layer, x, prep.plan.preset.plainModulus);
- *   if (y.length !== 2 || !y.every((v, i) => v === ref[i])) throw new Error();
+ *   assertEquals(y, referenceLayer(layer, x, prep.plan.preset.plainModulus));
  * }
  * for (const ct of inputs) ct.delete();
  * closeEnvs();
@@ -113,7 +183,7 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
     dispose();
     throw e;
   }
-  return {
+  const prep: Prepared = {
     plan,
     env,
     galoisKeys: lease.keys,
@@ -122,13 +192,17 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
     zeros,
     [Symbol.dispose]: dispose,
   };
+  preparedLayers.set(prep, prep);
+  return prep;
 }
 
 /**
- * Client side: pack and encrypt an input tensor (values mod t). The caller frees the result.
+ * Client side: pack an input tensor (values mod t, the layer's input layout) into slot vectors and
+ * encrypt each with the secret key, one ciphertext per plan input. The caller frees the result.
  *
- * @example
+ * @example One ciphertext for a small FC input
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { closeEnvs, encryptInput, prepareLayer } from "./mod.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
@@ -137,13 +211,13 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
  * using prep = await prepareLayer(planGazelle(layer, { preset: getPreset("gazelle") }).parts[0]);
  * const cts = encryptInput(prep, new Float64Array(8));
- * if (cts.length !== 1) throw new Error();
+ * assertEquals(cts.length, 1);
  * cts.forEach((ct) => ct.delete());
  * closeEnvs();
  * ```
  */
-export function encryptInput(prep: PreparedLayer, x: Float64Array): Ciphertext[] {
-  const { seal, encoder, encryptor } = prep.env;
+export function encryptInput(prep: PreparedLayer, x: Float64Array): CiphertextHandle[] {
+  const { seal, encoder, encryptor } = preparedOf(prep).env;
   const out: Ciphertext[] = [];
   using pt = new seal.Plaintext();
   try {
@@ -157,14 +231,22 @@ export function encryptInput(prep: PreparedLayer, x: Float64Array): Ciphertext[]
     for (const ct of out) ct.delete();
     throw e;
   }
-  return out;
+  return out.map(handleOf);
 }
 
-/** What the server computed: output ciphertexts (null = identically zero) and its op ledger. */
+/**
+ * What the server computed: the output ciphertexts and the ledger of the SEAL calls it made.
+ * Disposing it frees the output ciphertexts.
+ */
 export interface ServerResult extends Disposable {
-  readonly outputs: readonly (Ciphertext | null)[];
+  /** One ciphertext per plan output (owned by this result), null for an identically zero output. */
+  readonly outputs: readonly (CiphertextHandle | null)[];
+  /** Every SEAL call the server made, tallied by the same rules as `countPlan`. */
   readonly ledger: OpCounts;
-  /** The uniform masks R added to each output (the server's share is −R); null if unmasked. */
+  /**
+   * The uniform mask R (mod t, one value per slot) added to each output: the server's share of
+   * the result is −R. Null for an output the plan does not mask.
+   */
   readonly masks: readonly (BigUint64Array | null)[];
 }
 
@@ -178,6 +260,7 @@ export interface ServerResult extends Disposable {
  *
  * @example The ledger equals the plan's counts
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { closeEnvs, countPlan, encryptInput, prepareLayer, runServer } from "./mod.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
@@ -188,20 +271,24 @@ export interface ServerResult extends Disposable {
  * const inputs = encryptInput(prep, new Float64Array(8).fill(3));
  * {
  *   using server = runServer(prep, inputs);
- *   if (JSON.stringify(server.ledger) !== JSON.stringify(countPlan(plan))) throw new Error();
+ *   assertEquals(server.ledger, countPlan(plan));
  * }
  * inputs.forEach((ct) => ct.delete());
  * closeEnvs();
  * ```
  */
-export function runServer(prep: PreparedLayer, inputs: readonly Ciphertext[]): ServerResult {
-  const { plan } = prep;
+export function runServer(
+  prep: PreparedLayer,
+  inputs: readonly CiphertextHandle[],
+): ServerResult {
+  const prepared = preparedOf(prep);
+  const { plan } = prepared;
   if (inputs.length !== plan.inputs) {
     throw new Error(
       `${plan.layer}: expected ${plan.inputs} input ciphertexts, got ${inputs.length}`,
     );
   }
-  const run = new ServerRun(prep, inputs);
+  const run = new ServerRun(prepared, inputs.map(sealCiphertext));
   try {
     plan.ops.forEach((op, i) => run.step(op, i));
     return run.finish();
@@ -220,7 +307,7 @@ type OpOf<K extends HeOp["kind"]> = Extract<HeOp, { kind: K }>;
  * exported: its ownership rules hold only inside one `runServer` call, which is its interface.
  */
 class ServerRun {
-  readonly #prep: PreparedLayer;
+  readonly #prep: Prepared;
   readonly #ledger = zeroCounts();
   /** The mask R drawn for each output (null: unmasked). */
   readonly #outputMasks: (BigUint64Array | null)[];
@@ -233,7 +320,7 @@ class ServerRun {
   readonly #lastUse: number[];
   readonly #isOutput: ReadonlySet<number>;
 
-  constructor(prep: PreparedLayer, inputs: readonly Ciphertext[]) {
+  constructor(prep: Prepared, inputs: readonly Ciphertext[]) {
     const { plan } = prep;
     this.#prep = prep;
     this.#outputMasks = plan.outputs.map(() => null);
@@ -346,7 +433,7 @@ class ServerRun {
     this.#ledger.cts_up = plan.inputs;
     this.#ledger.cts_down = outputs.filter((o) => o !== null).length;
     return {
-      outputs,
+      outputs: outputs.map((o) => (o === null ? null : handleOf(o))),
       ledger: this.#ledger,
       masks: this.#outputMasks,
       [Symbol.dispose]: () => outputs.forEach((o) => o?.delete()),
@@ -404,8 +491,10 @@ class ServerRun {
  *
  * @example A step without its own key is composed from ±2^i keys
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { rotateCiphertext } from "./executor.ts";
- * import { closeEnvs, getPreset, presetEnv, zeroCounts } from "./mod.ts";
+ * import { closeEnvs, presetEnv } from "./env.ts";
+ * import { getPreset, zeroCounts } from "./mod.ts";
  *
  * const env = await presetEnv(getPreset("gazelle"));
  * const lease = env.galoisKeys({ kind: "pow2", steps: [1, -1, 2, -2, 4, -4] });
@@ -417,8 +506,8 @@ class ServerRun {
  * const ledger = zeroCounts();
  * rotateCiphertext(env, lease.keys, src, { step: 5, swap: false }, dst, ledger); // 5 = 4 + 1
  * env.decryptor.decrypt(dst, pt);
- * if ((env.encoder.decodeBigUint64(pt) as BigUint64Array)[0] !== 5n) throw new Error();
- * if (ledger.rotate_rows !== 1 || ledger.key_switches !== 2) throw new Error();
+ * assertEquals((env.encoder.decodeBigUint64(pt) as BigUint64Array)[0], 5n);
+ * assertEquals([ledger.rotate_rows, ledger.key_switches], [1, 2]);
  * lease.release();
  * closeEnvs();
  * ```
@@ -456,8 +545,10 @@ export function rotateCiphertext(
  *
  * @example The client's share minus R is the value
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { maskCiphertext } from "./executor.ts";
- * import { closeEnvs, getPreset, presetEnv, zeroCounts } from "./mod.ts";
+ * import { closeEnvs, presetEnv } from "./env.ts";
+ * import { getPreset, zeroCounts } from "./mod.ts";
  *
  * const env = await presetEnv(getPreset("gazelle"));
  * const t = BigInt(env.preset.plainModulus);
@@ -471,8 +562,9 @@ export function rotateCiphertext(
  * const r = maskCiphertext(env, ct, 1, scratch, ledger);
  * env.decryptor.decrypt(ct, pt);
  * const share = env.encoder.decodeBigUint64(pt) as BigUint64Array;
- * if ((share[1] - r[1] + t) % t !== 7n || share[2] !== r[2]) throw new Error();
- * if (ledger.enc_server !== 1 || ledger.mod_switch !== 1 || ledger.add_mask !== 1) throw new Error();
+ * assertEquals((share[1] - r[1] + t) % t, 7n); // slot 1 held 7
+ * assertEquals(share[2], r[2]); // slot 2 held 0
+ * assertEquals([ledger.enc_server, ledger.mod_switch, ledger.add_mask], [1, 1, 1]);
  * closeEnvs();
  * ```
  */
@@ -526,10 +618,14 @@ function lastUses(plan: LayerPlan): number[] {
 }
 
 /**
- * Client side: decrypt the outputs, read the output tensor and the smallest noise budget left.
+ * Client side: decrypt the output ciphertexts (null reads as all zeros) and unpack them. Returns
+ * `y`, the output tensor as the client decrypts it (values mod t; its share L(x) + R when the plan
+ * masks its outputs), and `noiseBudget`, the smallest invariant noise budget left over the
+ * ciphertexts, in bits (Infinity if every output is null).
  *
- * @example
+ * @example A zero input decrypts to zero, with noise budget to spare
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { closeEnvs, decryptOutput, encryptInput, prepareLayer, runServer } from "./mod.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
@@ -541,7 +637,8 @@ function lastUses(plan: LayerPlan): number[] {
  * {
  *   using server = runServer(prep, inputs);
  *   const { y, noiseBudget } = decryptOutput(prep, server.outputs);
- *   if (y[0] !== 0 || noiseBudget < 4) throw new Error();
+ *   assertEquals(y, new Float64Array(1));
+ *   assert(noiseBudget >= prep.plan.preset.minNoiseBudgetBits);
  * }
  * inputs.forEach((ct) => ct.delete());
  * closeEnvs();
@@ -549,13 +646,14 @@ function lastUses(plan: LayerPlan): number[] {
  */
 export function decryptOutput(
   prep: PreparedLayer,
-  outputs: readonly (Ciphertext | null)[],
+  outputs: readonly (CiphertextHandle | null)[],
 ): { y: Float64Array; noiseBudget: number } {
-  const { seal, decryptor, encoder } = prep.env;
+  const { seal, decryptor, encoder } = preparedOf(prep).env;
   using pt = new seal.Plaintext();
   let noiseBudget = Infinity;
-  const slots = outputs.map((ct) => {
-    if (!ct) return null;
+  const slots = outputs.map((handle) => {
+    if (!handle) return null;
+    const ct = sealCiphertext(handle);
     noiseBudget = Math.min(noiseBudget, decryptor.invariantNoiseBudget(ct));
     decryptor.decrypt(ct, pt);
     return encoder.decodeBigUint64(pt) as BigUint64Array;
@@ -565,8 +663,11 @@ export function decryptOutput(
 
 /** Everything one homomorphic run of a layer (or program) produced. */
 export interface ExecutionReport {
+  /** The plan's layer name. */
   readonly layer: string;
+  /** Preset name; a program whose parts use several presets joins them with `+`. */
   readonly preset: string;
+  /** `securityLabel` of the preset(s), joined with `; ` for several. */
   readonly security: string;
   /** What the client decrypted: its share L(x) + R (values mod t). */
   readonly y: Float64Array;
@@ -574,12 +675,22 @@ export interface ExecutionReport {
   readonly serverMask: Float64Array;
   /** The layer output the HE computation carried, (y − R) mod t: what verification compares. */
   readonly result: Float64Array;
+  /** Every SEAL call the server made, tallied like `countPlan` (summed over a program's parts). */
   readonly ledger: OpCounts;
   /** Smallest invariant noise budget (bits) over the output ciphertexts. */
   readonly noiseBudget: number;
+  /**
+   * Wall-clock milliseconds of the client's packing and encryption, the server's walk of the plan
+   * (`runServer`) and the client's decryption and unpacking. Key generation and mask encoding
+   * (`prepareLayer`) are not included.
+   */
   readonly timesMs: { readonly encrypt: number; readonly server: number; readonly decrypt: number };
+  /**
+   * Communication in bytes (uncompressed SEAL serialization): input ciphertexts up, output
+   * ciphertexts down (at their mod-switched level), and the Galois key set sent once.
+   */
   readonly bytes: { readonly up: number; readonly down: number; readonly galoisKeys: number };
-  /** Galois keys generated for the plan and how they were chosen. */
+  /** The plan's Galois key set: its `KeyPlan` kind (`exact` or `pow2`) and number of keys. */
   readonly keys: { readonly kind: string; readonly count: number };
   /** Slots of each part (SCI phases may differ). */
   readonly slots: readonly number[];
@@ -590,8 +701,26 @@ function subMod(a: Float64Array, b: Float64Array, t: number): Float64Array {
 }
 
 /**
- * Run a plan end to end on input `x` (values mod t). Fails with one line if the result keeps less
- * noise budget than the preset's safety margin.
+ * Run a plan end to end on input `x` (values mod t): prepare, encrypt, run the server, decrypt,
+ * then free everything but the cached keys. Fails with one line if the result keeps less noise
+ * budget than the preset's safety margin (`minNoiseBudgetBits`).
+ *
+ * @example One GAZELLE FC layer under encryption matches the integer reference
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { closeEnvs, countPlan, executeLayer, getPreset } from "./mod.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const preset = getPreset("gazelle");
+ * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=8,out=2"), 1);
+ * const plan = planGazelle(layer, { preset }).parts[0];
+ * const x = new Float64Array(8).map((_, i) => i);
+ * const run = await executeLayer(plan, x);
+ * assertEquals(run.result, referenceLayer(layer, x, preset.plainModulus));
+ * assertEquals(run.ledger, countPlan(plan));
+ * closeEnvs();
+ * ```
  */
 export async function executeLayer(plan: LayerPlan, x: Float64Array): Promise<ExecutionReport> {
   using prep = await prepareLayer(plan);
@@ -622,7 +751,7 @@ export async function executeLayer(plan: LayerPlan, x: Float64Array): Promise<Ex
       noiseBudget,
       timesMs: { encrypt: t1 - t0, server: t2 - t1, decrypt: t3 - t2 },
       bytes: {
-        up: server.ledger.cts_up * ciphertextBytes(plan.slots, prep.env.dataPrimes),
+        up: server.ledger.cts_up * ciphertextBytes(plan.slots, preparedOf(prep).env.dataPrimes),
         down: server.ledger.cts_down * ciphertextBytes(plan.slots, plan.downPrimes),
         galoisKeys: prep.galoisKeyBytes,
       },
@@ -636,10 +765,12 @@ export async function executeLayer(plan: LayerPlan, x: Float64Array): Promise<Ex
 
 /**
  * Run every part of a program on the same layer input and add the parts' outputs mod t (SCI's
- * stride phases are independent convolutions whose shares add up).
+ * stride phases are independent convolutions whose shares add up). Ledgers, times, bytes and key
+ * counts add up over the parts; the noise budget is the smallest.
  *
- * @example
+ * @example A strided convolution under encryption matches the integer reference
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { closeEnvs, executeProgram } from "./mod.ts";
  * import { getPreset } from "./presets.ts";
  * import { planLayer } from "../frameworks/mod.ts";
@@ -649,8 +780,7 @@ export async function executeLayer(plan: LayerPlan, x: Float64Array): Promise<Ex
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=4,w=4,ci=1,co=2,k=3,s=2"), 1);
  * const x = new Float64Array(16).map((_, i) => i);
  * const run = await executeProgram(planLayer(layer, { framework: "gazelle", preset }), x);
- * const ref = referenceLayer(layer, x, preset.plainModulus);
- * if (!run.result.every((v, i) => v === ref[i])) throw new Error();
+ * assertEquals(run.result, referenceLayer(layer, x, preset.plainModulus));
  * closeEnvs();
  * ```
  */

@@ -20,7 +20,6 @@ import {
   type HeOp,
   type LayerPlan,
   type LayerProgram,
-  loadSeal,
   type MaskBank,
   OpList,
   type PreparedLayer,
@@ -30,7 +29,8 @@ import {
   simulatePlan,
 } from "./mod.ts";
 import { UserError } from "../base/mod.ts";
-import type { Ciphertext } from "node-seal";
+import { type CiphertextHandle, sealCiphertext } from "./executor.ts";
+import { loadSeal } from "./seal.ts";
 import { planLayer } from "../frameworks/mod.ts";
 import { inputCount, parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
 
@@ -225,13 +225,13 @@ Deno.test("the caller's input ciphertexts are never modified: NTT out of place, 
   /** Run `serve` on fresh input ciphertexts, then check they still hold x in coefficient form. */
   const readInputs = async (
     plan: LayerPlan,
-    serve: (p: PreparedLayer, cts: Ciphertext[]) => void,
+    serve: (p: PreparedLayer, cts: CiphertextHandle[]) => void,
   ) => {
     using prep = await prepareLayer(plan);
     const cts = encryptInput(prep, x);
     try {
       serve(prep, cts);
-      assert(!cts[0].isNttForm(), `${plan.layer}: input left in NTT form`);
+      assert(!sealCiphertext(cts[0]).isNttForm(), `${plan.layer}: input left in NTT form`);
       assertEquals(decryptOutput(prep, cts).y, x, `${plan.layer}: input changed`);
     } finally {
       for (const ct of cts) ct.delete();

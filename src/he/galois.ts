@@ -8,18 +8,22 @@
 
 /** A SEAL automorphism: rotate both rows left by `step`, then (optionally) swap the rows. */
 export interface Rotation {
+  /** Slots to rotate each row left by (negative: right); 0 for none. */
   readonly step: number;
+  /** Swap the two rows after the row rotation (SEAL's `rotateColumns`). */
   readonly swap: boolean;
 }
 
 /**
  * The representative of `step` mod N/2 in [−N/4, N/4): the one with the cheapest NAF.
  *
- * @example
+ * @example A step of N/2 − 1 is one step right
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { normalizeStep } from "./galois.ts";
  *
- * if (normalizeStep(1023, 2048) !== -1) throw new Error();
+ * assertEquals(normalizeStep(1023, 2048), -1);
+ * assertEquals(normalizeStep(5, 2048), 5);
  * ```
  */
 export function normalizeStep(step: number, slots: number): number {
@@ -32,11 +36,13 @@ export function normalizeStep(step: number, slots: number): number {
 /**
  * True if the rotation is the identity (no HE op at all).
  *
- * @example
+ * @example Only step 0 without swap does nothing
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isIdentity } from "./galois.ts";
  *
- * if (!isIdentity({ step: 0, swap: false })) throw new Error();
+ * assertEquals(isIdentity({ step: 0, swap: false }), true);
+ * assertEquals(isIdentity({ step: 0, swap: true }), false);
  * ```
  */
 export function isIdentity(r: Rotation): boolean {
@@ -46,14 +52,15 @@ export function isIdentity(r: Rotation): boolean {
 /**
  * Slot of the input that lands in slot `j` after rotation `r` (SEAL semantics).
  *
- * @example
+ * @example 8 slots, 2 rows of 4: rows rotate on their own; the swap exchanges them
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sourceSlot } from "./galois.ts";
  *
- * // Rotating 8 slots (2 rows of 4) left by 1: slot 0 receives slot 1, slot 3 receives slot 0.
- * if (sourceSlot(0, { step: 1, swap: false }, 8) !== 1) throw new Error();
- * if (sourceSlot(3, { step: 1, swap: false }, 8) !== 0) throw new Error();
- * if (sourceSlot(0, { step: 0, swap: true }, 8) !== 4) throw new Error();
+ * // Rotating left by 1: slot 0 receives slot 1, slot 3 receives slot 0 (its own row).
+ * assertEquals(sourceSlot(0, { step: 1, swap: false }, 8), 1);
+ * assertEquals(sourceSlot(3, { step: 1, swap: false }, 8), 0);
+ * assertEquals(sourceSlot(0, { step: 0, swap: true }, 8), 4);
  * ```
  */
 export function sourceSlot(j: number, r: Rotation, slots: number): number {
@@ -69,11 +76,13 @@ export function sourceSlot(j: number, r: Rotation, slots: number): number {
 /**
  * SEAL's Galois element for a row-rotation step (step 0 means the column swap, 2N − 1).
  *
- * @example
+ * @example Step 1 is 3; the column swap is 2N − 1
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { galoisElement } from "./galois.ts";
  *
- * if (galoisElement(1, 2048) !== 3 || galoisElement(0, 2048) !== 4095) throw new Error();
+ * assertEquals(galoisElement(1, 2048), 3);
+ * assertEquals(galoisElement(0, 2048), 4095);
  * ```
  */
 export function galoisElement(step: number, slots: number): number {
@@ -89,11 +98,12 @@ export function galoisElement(step: number, slots: number): number {
 /**
  * Non-adjacent form digits of `step` (SEAL 4 composes a missing key from ±2^i keys this way).
  *
- * @example
+ * @example 7 = 8 − 1 takes two keys
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { naf } from "./galois.ts";
  *
- * if (naf(7).join() !== "-1,8") throw new Error();
+ * assertEquals(naf(7), [-1, 8]);
  * ```
  */
 export function naf(step: number): number[] {
@@ -119,18 +129,21 @@ export function naf(step: number): number[] {
  * rotation costs one key switch per NAF digit of its step. Step 0 stands for the column swap.
  */
 export interface KeyPlan {
+  /** `exact`: a key per step used; `pow2`: SEAL's ±2^i set. */
   readonly kind: "exact" | "pow2";
+  /** The steps that get a key, 0 standing for the column swap. */
   readonly steps: readonly number[];
 }
 
 /**
  * Bytes of one Galois key: (primes − 1) key-switching ciphertexts, each 2 polys over all primes.
  *
- * @example
+ * @example Two key-switching ciphertexts at three primes
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { galoisKeyBytes } from "./galois.ts";
  *
- * if (galoisKeyBytes(4096, 3) !== 2 * (113 + 2 * 3 * 4096 * 8)) throw new Error();
+ * assertEquals(galoisKeyBytes(4096, 3), 2 * (113 + 2 * 3 * 4096 * 8));
  * ```
  */
 export function galoisKeyBytes(slots: number, primes: number): number {
@@ -138,15 +151,17 @@ export function galoisKeyBytes(slots: number, primes: number): number {
 }
 
 /**
- * Bytes of a serialized `GaloisKeys` object (uncompressed, SEAL 4 format) holding `keys` keys:
- * a 56-byte header, an 8-byte entry per possible Galois element (2N of them), then the keys.
- * Checked against `saveToArray` in the tests.
+ * Bytes of a serialized `GaloisKeys` object (uncompressed, SEAL 4 format) holding `keys` keys at
+ * N = `slots` with `primes` coefficient-modulus primes (special prime included): a 56-byte header,
+ * an 8-byte entry per possible Galois element (N of them), then the keys. Checked against
+ * `saveToArray` in the tests.
  *
- * @example
+ * @example One key at N = 4096 with three primes
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { galoisKeySetBytes } from "./galois.ts";
  *
- * if (galoisKeySetBytes(1, 4096, 3) !== 426266) throw new Error();
+ * assertEquals(galoisKeySetBytes(1, 4096, 3), 426266);
  * ```
  */
 export function galoisKeySetBytes(keys: number, slots: number, primes: number): number {
@@ -157,11 +172,12 @@ export function galoisKeySetBytes(keys: number, slots: number, primes: number): 
  * Fixed part of a serialized ciphertext: SEAL header (16), parms_id (32), NTT flag (1), size,
  * N, #primes, scale, correction factor (5 × 8), then the data array's own header (16) and length (8).
  *
- * @example
+ * @example 113 bytes
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SEAL_CT_OVERHEAD } from "./galois.ts";
  *
- * if (SEAL_CT_OVERHEAD !== 113) throw new Error();
+ * assertEquals(SEAL_CT_OVERHEAD, 113);
  * ```
  */
 export const SEAL_CT_OVERHEAD = 113;
@@ -169,25 +185,28 @@ export const SEAL_CT_OVERHEAD = 113;
 /**
  * Default budget for exact-step Galois keys (beyond it, plans use the ±2^i set).
  *
- * @example
+ * @example 256 MiB
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DEFAULT_KEY_BUDGET_BYTES } from "./galois.ts";
  *
- * if (DEFAULT_KEY_BUDGET_BYTES !== 256 * 2 ** 20) throw new Error();
+ * assertEquals(DEFAULT_KEY_BUDGET_BYTES, 256 * 2 ** 20);
  * ```
  */
 export const DEFAULT_KEY_BUDGET_BYTES = 256 * 2 ** 20;
 
 /**
  * Pick the key set for the rotations a plan uses: exact keys while they fit `budgetBytes`,
- * else the power-of-two set.
+ * else the power-of-two set. `slots` is N and `primes` the number of coefficient-modulus primes
+ * (special prime included), which fix the size of one key.
  *
- * @example
+ * @example Exact keys within budget, the ±2^i set beyond it
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { chooseKeys } from "./galois.ts";
  *
- * const keys = chooseKeys([{ step: 3, swap: true }], 2048, 3, 2 ** 20);
- * if (keys.kind !== "exact" || keys.steps.join() !== "0,3") throw new Error();
+ * assertEquals(chooseKeys([{ step: 3, swap: true }], 2048, 3, 2 ** 20), { kind: "exact", steps: [0, 3] });
+ * assertEquals(chooseKeys([{ step: 3, swap: false }], 16, 3, 0), { kind: "pow2", steps: [1, -1, 2, -2, 4, -4] });
  * ```
  */
 export function chooseKeys(
@@ -215,11 +234,13 @@ export function chooseKeys(
 /**
  * Key switches SEAL performs for `rotateRows(step)` when keys exist for the steps in `keySteps`.
  *
- * @example
+ * @example Step 5 under keys for 1 and 4 takes two key switches
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { rowKeySwitches } from "./galois.ts";
  *
- * if (rowKeySwitches(5, new Set([1, 4])) !== 2) throw new Error();
+ * assertEquals(rowKeySwitches(5, new Set([1, 4])), 2);
+ * assertEquals(rowKeySwitches(4, new Set([1, 4])), 1);
  * ```
  */
 export function rowKeySwitches(step: number, keySteps: ReadonlySet<number>): number {

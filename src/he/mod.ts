@@ -1,10 +1,13 @@
 /**
- * The HE engine: presets (BFV parameter sets as data), the SEAL runtime and its cached
- * environments, Galois-key planning, the `LayerPlan` program format with `countPlan`, and the one
- * executor that runs any plan and records an `OpLedger`.
+ * The HE engine: BFV presets as data, Galois-key planning, the `LayerPlan` / `LayerProgram`
+ * program format with its op counts (`countPlan`, `countProgram`), a plaintext simulator, the one
+ * executor that runs any plan on node-seal and records an op ledger equal to the counts, and unit
+ * op costs for predicted times (`predictMs`). SEAL's own objects stay inside: the phased executor
+ * hands out opaque `CiphertextHandle`s, and `closeEnvs` frees the cached contexts and keys.
  *
- * @example
+ * @example Count a plan's ops without encryption
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { countPlan, getPreset, securityLabel } from "./mod.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
@@ -13,36 +16,29 @@
  * const plan = planGazelle(syntheticLayer("fc", parseLayerSpec("fc:in=64,out=10"), 1), { preset }).parts[0];
  * // Hybrid packing: all 10 × 64 weights in one product, then log2(64) = 6 rotate-and-add steps.
  * const c = countPlan(plan);
- * if (securityLabel(preset) !== "128-bit secure" || c.mult !== 1 || c.perm_out !== 6) {
- *   throw new Error();
- * }
+ * assertEquals(securityLabel(preset), "128-bit secure");
+ * assertEquals([c.mult, c.perm_out], [1, 6]);
  * ```
  *
  * @module
  */
-export { sealCall, translateSealError } from "./errors.ts";
 export {
   cryptflow2Preset,
   getPreset,
   type Preset,
   presetNames,
-  PRESETS,
-  SCI_DEFAULT_BITS,
   SCI_PRIME_MOD,
   securityLabel,
   withSlots,
 } from "./presets.ts";
-export { loadSeal, NODE_SEAL_VERSION, SEAL_VERSION, type SealRuntime } from "./seal.ts";
-export { closeEnvs, type PresetEnv, presetEnv } from "./env.ts";
+export { NODE_SEAL_VERSION, SEAL_VERSION } from "./seal.ts";
+export { closeEnvs } from "./env.ts";
 export {
   chooseKeys,
   DEFAULT_KEY_BUDGET_BYTES,
-  galoisElement,
-  galoisKeyBytes,
   galoisKeySetBytes,
   isIdentity,
   type KeyPlan,
-  naf,
   normalizeStep,
   type Rotation,
   sourceSlot,
@@ -64,6 +60,7 @@ export {
   zeroCounts,
 } from "./plan.ts";
 export {
+  type CiphertextHandle,
   decryptOutput,
   encryptInput,
   executeLayer,
@@ -75,13 +72,5 @@ export {
   type ServerResult,
 } from "./executor.ts";
 export { simulatePlan } from "./simulate.ts";
-export { floodCiphertext } from "./flood.ts";
 export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts, unitCostsFor } from "./unit_costs.ts";
-export {
-  measureUnitCosts,
-  measureUnitOps,
-  UNIT_OPS,
-  type UnitOp,
-  type UnitOpRunner,
-  unitOps,
-} from "./unit_ops.ts";
+export { measureUnitCosts, UNIT_OPS, type UnitOp, type UnitOpRunner, unitOps } from "./unit_ops.ts";

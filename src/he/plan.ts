@@ -85,15 +85,17 @@ const KIND_CODE: Record<HeOp["kind"], number> = Object.fromEntries(
  * table): large layers have millions of ops, and retained per-op objects would dominate planning
  * time in garbage collection. Reading yields ordinary `HeOp` objects.
  *
- * @example
+ * @example Ops go in as objects and come back as equal objects
  * ```ts
- * import { OpList } from "./plan.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { type HeOp, OpList } from "./plan.ts";
  *
+ * const rotate: HeOp = { kind: "rotate", dst: 1, src: 0, rot: { step: 3, swap: false }, side: "in" };
  * const ops = new OpList();
- * ops.push({ kind: "rotate", dst: 1, src: 0, rot: { step: 3, swap: false }, side: "in" });
- * ops.push({ kind: "mul", dst: 2, src: 1, mask: 0 });
- * const [rot] = ops;
- * if (ops.length !== 2 || rot.kind !== "rotate" || rot.rot.step !== 3) throw new Error();
+ * ops.push(rotate);
+ * ops.pushMul(2, 1, 0);
+ * assertEquals(ops.length, 2);
+ * assertEquals([...ops], [rotate, { kind: "mul", dst: 2, src: 1, mask: 0 }]);
  * ```
  */
 export class OpList implements Iterable<HeOp> {
@@ -215,7 +217,11 @@ export class OpList implements Iterable<HeOp> {
     }
   }
 
-  /** Tally every op into `c` by the rules of `tallyOp`, without materializing op objects. */
+  /**
+   * Tally every op into `c` by the rules of `tallyOp`, without materializing op objects:
+   * `keySteps` are the steps with their own Galois key, `coeffMasks` says the masks multiply
+   * coefficient-form ciphertexts.
+   */
   tally(c: OpCounts, keySteps: ReadonlySet<number>, coeffMasks: boolean): void {
     for (let i = 0; i < this.#n; i++) {
       const kind = KINDS[this.#kind[i]];
@@ -237,6 +243,7 @@ export class OpList implements Iterable<HeOp> {
     for (let i = 0; i < this.#n; i++) fn(this.get(i), i);
   }
 
+  /** The ops in order, as `HeOp` objects. */
   *[Symbol.iterator](): Iterator<HeOp> {
     for (let i = 0; i < this.#n; i++) yield this.get(i);
   }
@@ -244,6 +251,7 @@ export class OpList implements Iterable<HeOp> {
 
 /** Plaintext masks of a plan, built on demand (a mask has `slots` signed values). */
 export interface MaskBank {
+  /** Number of masks; `mul` ops name them by index 0 .. count − 1. */
   readonly count: number;
   /** False if the masks multiply coefficient-form ciphertexts (default: NTT form). */
   readonly ntt?: boolean;
@@ -258,7 +266,9 @@ export interface MaskBank {
 
 /** A linear layer compiled for one framework and preset. */
 export interface LayerPlan {
+  /** The framework whose algorithm the plan follows (`gazelle`, `cryptflow2`, …). */
   readonly framework: string;
+  /** The BFV parameter set the plan is laid out for (N slots, t). */
   readonly preset: Preset;
   /** Stable layer name (e.g. `conv:h=16,...` or `features.3`). */
   readonly layer: string;
@@ -266,6 +276,7 @@ export interface LayerPlan {
   readonly method: string;
   /** True if the plan reproduces the framework's stock behaviour (nothing skipped). */
   readonly stock: boolean;
+  /** Slots per ciphertext (the preset's N). */
   readonly slots: number;
   /** Framework geometry shown to users (channels per ciphertext, diagonals, phases, …). */
   readonly geometry: Readonly<Record<string, number | string>>;
@@ -273,8 +284,11 @@ export interface LayerPlan {
   readonly inputs: number;
   /** Register holding each output ciphertext, or null for an output that is identically zero. */
   readonly outputs: readonly (Reg | null)[];
+  /** The server's program: straight-line HE ops over registers. */
   readonly ops: OpList;
+  /** The plaintext masks `mul` ops multiply by (the layer's weights, packed). */
   readonly masks: MaskBank;
+  /** The Galois keys the client generates for the plan's rotations. */
   readonly keys: KeyPlan;
   /** Data primes left in the returned ciphertexts (they may be mod-switched down). */
   readonly downPrimes: number;
@@ -323,11 +337,12 @@ export interface OpCounts {
 /**
  * An all-zero `OpCounts`.
  *
- * @example
+ * @example Every field is zero
  * ```ts
+ * import { assert } from "@std/assert";
  * import { zeroCounts } from "./plan.ts";
  *
- * if (zeroCounts().mult !== 0) throw new Error();
+ * assert(Object.values(zeroCounts()).every((v) => v === 0));
  * ```
  */
 export function zeroCounts(): OpCounts {
@@ -352,14 +367,16 @@ export function zeroCounts(): OpCounts {
 }
 
 /**
- * Add `b` into `a` field by field.
+ * Add `b` into `a` field by field; returns `a`.
  *
- * @example
+ * @example Totals of two layers
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { addCounts, zeroCounts } from "./plan.ts";
  *
- * const sum = addCounts(zeroCounts(), { ...zeroCounts(), add: 2 });
- * if (sum.add !== 2) throw new Error();
+ * const total = { ...zeroCounts(), add: 1, mult: 3 };
+ * assertStrictEquals(addCounts(total, { ...zeroCounts(), add: 2 }), total);
+ * assertEquals([total.add, total.mult], [3, 3]);
  * ```
  */
 export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
@@ -368,17 +385,21 @@ export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
 }
 
 /**
- * Tally one op into `c`. The executor calls this for every op it runs (its ledger); `countPlan`
- * calls it for every op of the plan, so counted == executed by construction of the plan walk, and
- * the ledger test checks the executor does not run anything the plan did not say.
+ * Tally one op into `c`: the counting rule `countPlan` applies to every op of a plan (and the
+ * plaintext simulator to every op it walks), for callers that count a subset of a plan's ops.
+ * `keySteps` are the steps that have their own Galois key (a row rotation by another step costs
+ * one key switch per NAF digit); `coeffMasks` says the plan's masks multiply coefficient-form
+ * ciphertexts (`MaskBank.ntt === false`). The executor keeps its own ledger of the SEAL calls it
+ * makes; the tests check it equals these counts.
  *
- * @example
+ * @example A rotation with a swap under its own key: one Perm, two key switches
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { tallyOp, zeroCounts } from "./plan.ts";
  *
  * const c = zeroCounts();
  * tallyOp(c, { kind: "rotate", dst: 1, src: 0, rot: { step: 3, swap: true }, side: "in" }, new Set([3, 0]));
- * if (c.perm_in !== 1 || c.key_switches !== 2) throw new Error();
+ * assertEquals([c.perm_in, c.rotate_rows, c.rotate_columns, c.key_switches], [1, 1, 1, 2]);
  * ```
  */
 export function tallyOp(
@@ -452,17 +473,17 @@ const countCache = new WeakMap<LayerPlan, OpCounts>();
 /**
  * Count a plan's HE ops without running anything (plans are immutable: each is counted once).
  *
- * @example
+ * @example GAZELLE's input-rotation convolution of a 5 × 5 kernel
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { countPlan } from "./plan.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelle } from "../frameworks/gazelle/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=28,w=28,ci=1,co=5,k=5"), 1);
- * const plan = planGazelle(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }).parts[0];
- * const c = countPlan(plan);
- * if (c.perm_in !== 49 || c.mult !== 150) throw new Error();
+ * const c = countPlan(planGazelle(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }).parts[0]);
+ * assertEquals([c.perm_in, c.mult, c.cts_up], [49, 150, 1]);
  * ```
  */
 export function countPlan(plan: LayerPlan): OpCounts {
@@ -478,13 +499,15 @@ export function countPlan(plan: LayerPlan): OpCounts {
 }
 
 /**
- * Bytes of one uncompressed serialized ciphertext with `dataPrimes` primes (SEAL 4 format).
+ * Bytes of one uncompressed serialized ciphertext at N = `slots` with `dataPrimes` primes (SEAL 4
+ * format): two polynomials of 8-byte coefficients per prime, plus a 113-byte header.
  *
- * @example
+ * @example A fresh ciphertext of the `gazelle` preset (N = 2048, two data primes)
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ciphertextBytes } from "./plan.ts";
  *
- * if (ciphertextBytes(2048, 2) !== 65649) throw new Error();
+ * assertEquals(ciphertextBytes(2048, 2), 113 + 2 * 2 * 2048 * 8);
  * ```
  */
 export function ciphertextBytes(slots: number, dataPrimes: number): number {
@@ -496,20 +519,26 @@ export function ciphertextBytes(slots: number, dataPrimes: number): number {
  * phase as its own convolution, possibly at its own N). GAZELLE layers have one part.
  */
 export interface LayerProgram {
+  /** The framework whose algorithm the parts follow. */
   readonly framework: string;
+  /** Stable layer name (as `LayerPlan.layer`). */
   readonly layer: string;
+  /** Conv or FC method of the layer (as `LayerPlan.method`). */
   readonly method: string;
+  /** True if every part reproduces the framework's stock behaviour. */
   readonly stock: boolean;
   /** Framework geometry of the whole layer (per-part geometry is in `parts[i].geometry`). */
   readonly geometry: Readonly<Record<string, number | string>>;
+  /** The independent plans; their outputs add up mod t to the layer output. */
   readonly parts: readonly LayerPlan[];
 }
 
 /**
  * A one-part program.
  *
- * @example
+ * @example A GAZELLE FC plan as a program
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { programOf } from "./plan.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelleFc } from "../frameworks/mod.ts";
@@ -518,7 +547,10 @@ export interface LayerProgram {
  *   { name: "fc", shape: { kind: "fc", in: 4, out: 2 }, weights: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) },
  *   { preset: getPreset("gazelle") },
  * ).parts[0];
- * if (programOf(plan).parts.length !== 1) throw new Error();
+ * const program = programOf(plan);
+ * assertEquals(program.parts.length, 1);
+ * assertStrictEquals(program.parts[0], plan);
+ * assertEquals(program.layer, plan.layer);
  * ```
  */
 export function programOf(plan: LayerPlan): LayerProgram {
@@ -533,11 +565,12 @@ export function programOf(plan: LayerPlan): LayerProgram {
 }
 
 /**
- * Counts of all parts of a program.
+ * Counts of all parts of a program, added field by field.
  *
- * @example
+ * @example A one-part program counts as its plan
  * ```ts
- * import { countProgram, programOf } from "./plan.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { countPlan, countProgram, programOf } from "./plan.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelleFc } from "../frameworks/mod.ts";
  *
@@ -545,7 +578,7 @@ export function programOf(plan: LayerPlan): LayerProgram {
  *   { name: "fc", shape: { kind: "fc", in: 4, out: 2 }, weights: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) },
  *   { preset: getPreset("gazelle") },
  * ).parts[0];
- * if (countProgram(programOf(plan)).mult < 1) throw new Error();
+ * assertEquals(countProgram(programOf(plan)), countPlan(plan));
  * ```
  */
 export function countProgram(program: LayerProgram): OpCounts {

@@ -34,11 +34,13 @@ const GAZELLE_P = 557057;
  * SCI's plaintext primes by bit length ℓ (`default_prime_mod` in EzPC's SCI): ℓ-bit primes with
  * p ≡ 1 (mod 2^17), so batching works for every N ≤ 65536.
  *
- * @example
+ * @example The 37-bit prime is 1 mod 2^17
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SCI_PRIME_MOD } from "./presets.ts";
  *
- * if (SCI_PRIME_MOD[37] !== 137352314881) throw new Error();
+ * assertEquals(SCI_PRIME_MOD[37], 137352314881);
+ * assertEquals(SCI_PRIME_MOD[37] % 2 ** 17, 1);
  * ```
  */
 export const SCI_PRIME_MOD: Readonly<Record<number, number>> = {
@@ -57,25 +59,30 @@ export const SCI_PRIME_MOD: Readonly<Record<number, number>> = {
 /**
  * SCI's default share bit length ℓ (SCI's ResNet-50 uses 37).
  *
- * @example
+ * @example 37 bits
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SCI_DEFAULT_BITS } from "./presets.ts";
  *
- * if (SCI_DEFAULT_BITS !== 37) throw new Error();
+ * assertEquals(SCI_DEFAULT_BITS, 37);
  * ```
  */
 export const SCI_DEFAULT_BITS = 37;
 
 /**
- * The CrypTFlow2 (SCI-HE) parameter set for ℓ-bit shares at N slots: q = {60, 60, 60, 38} bits
- * (`utils-HE.cpp`), 218 bits, within the 128-bit bound for every N ≥ 8192.
+ * The CrypTFlow2 (SCI-HE) parameter set for `bits`-bit shares ℓ (32..41, default 37, SCI's
+ * default) at N = `slots` (default 8192): q = {60, 60, 60, 38} bits (`utils-HE.cpp`), 218 bits,
+ * within the 128-bit bound for every N ≥ 8192; t is `SCI_PRIME_MOD[bits]`. The name records
+ * any non-default ℓ and N.
  *
- * @example
+ * @example The default is the built-in `cryptflow2`; other widths and rings are named
  * ```ts
- * import { cryptflow2Preset } from "./presets.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { cryptflow2Preset, getPreset } from "./presets.ts";
  *
+ * assertEquals(cryptflow2Preset(), getPreset("cryptflow2"));
  * const p = cryptflow2Preset(41, 16384);
- * if (p.name !== "cryptflow2-l41-N16384" || p.plainModulus !== 2198100901889) throw new Error();
+ * assertEquals([p.name, p.plainModulus], ["cryptflow2-l41-N16384", 2198100901889]);
  * ```
  */
 export function cryptflow2Preset(bits = SCI_DEFAULT_BITS, slots = 8192): Preset {
@@ -98,13 +105,16 @@ export function cryptflow2Preset(bits = SCI_DEFAULT_BITS, slots = 8192): Preset 
 }
 
 /**
- * The same parameter set at another ring degree (SCI grows N for large maps).
+ * The same parameter set at ring degree N = `slots` (SCI grows N for large maps); the name gets
+ * an `-N<slots>` suffix. The same preset object if N is unchanged.
  *
- * @example
+ * @example CrypTFlow2's parameters at N = 16384
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { getPreset, withSlots } from "./presets.ts";
  *
- * if (withSlots(getPreset("cryptflow2"), 16384).name !== "cryptflow2-N16384") throw new Error();
+ * const big = withSlots(getPreset("cryptflow2"), 16384);
+ * assertEquals([big.name, big.polyModulusDegree], ["cryptflow2-N16384", 16384]);
  * ```
  */
 export function withSlots(p: Preset, slots: number): Preset {
@@ -114,13 +124,14 @@ export function withSlots(p: Preset, slots: number): Preset {
 }
 
 /**
- * Built-in presets.
+ * Built-in presets by name.
  *
- * @example
+ * @example gazelle-secure is 128-bit secure
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { PRESETS } from "./presets.ts";
  *
- * if (PRESETS["gazelle-secure"].securityBits !== 128) throw new Error();
+ * assertEquals(PRESETS["gazelle-secure"].securityBits, 128);
  * ```
  */
 export const PRESETS: Readonly<Record<string, Preset>> = {
@@ -152,11 +163,12 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
 /**
  * Names of the built-in presets.
  *
- * @example
+ * @example The three built-in presets
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { presetNames } from "./presets.ts";
  *
- * if (!presetNames().includes("gazelle")) throw new Error();
+ * assertEquals(presetNames(), ["gazelle", "gazelle-secure", "cryptflow2"]);
  * ```
  */
 export function presetNames(): string[] {
@@ -164,13 +176,15 @@ export function presetNames(): string[] {
 }
 
 /**
- * The preset called `name`, or a one-line error listing the known presets.
+ * The built-in preset called `name`; a `RangeError` listing the known presets otherwise.
  *
- * @example
+ * @example GAZELLE's ring, and an unknown name
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { getPreset } from "./presets.ts";
  *
- * if (getPreset("gazelle").polyModulusDegree !== 2048) throw new Error();
+ * assertEquals(getPreset("gazelle").polyModulusDegree, 2048);
+ * assertThrows(() => getPreset("bfv"), RangeError, "use one of gazelle, gazelle-secure, cryptflow2");
  * ```
  */
 export function getPreset(name: string): Preset {
@@ -184,11 +198,16 @@ export function getPreset(name: string): Preset {
 /**
  * Human label of a preset's security, shown wherever its results appear.
  *
- * @example
+ * @example Secure, and not
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { getPreset, securityLabel } from "./presets.ts";
  *
- * if (securityLabel(getPreset("gazelle-secure")) !== "128-bit secure") throw new Error();
+ * assertEquals(securityLabel(getPreset("gazelle-secure")), "128-bit secure");
+ * assertEquals(
+ *   securityLabel(getPreset("gazelle")),
+ *   "NOT 128-bit secure (security level none, N = 2048, log q = 160)",
+ * );
  * ```
  */
 export function securityLabel(p: Preset): string {

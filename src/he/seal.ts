@@ -6,32 +6,35 @@
  */
 import type { MainModule } from "node-seal";
 
-/** The loaded SEAL module plus its WebAssembly memory. */
+/** The loaded SEAL module plus its WebAssembly memory (internal to `he`). */
 export interface SealRuntime {
+  /** node-seal's module: every SEAL class and enum. */
   readonly seal: MainModule;
   /** Current size of the WASM heap in bytes (it only ever grows). */
   heapBytes(): number;
 }
 
 /**
- * node-seal's package version (pinned in deno.json) and the SEAL version it wraps.
+ * node-seal's package version, as pinned in deno.json (recorded in study manifests).
  *
- * @example
+ * @example The pinned version
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { NODE_SEAL_VERSION } from "./seal.ts";
  *
- * if (NODE_SEAL_VERSION !== "7.0.0") throw new Error();
+ * assertEquals(NODE_SEAL_VERSION, "7.0.0");
  * ```
  */
 export const NODE_SEAL_VERSION = "7.0.0";
 /**
- * Microsoft SEAL version inside node-seal 7.0.0.
+ * Microsoft SEAL version inside node-seal 7.0.0 (recorded in study manifests).
  *
- * @example
+ * @example SEAL 4.1
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SEAL_VERSION } from "./seal.ts";
  *
- * if (SEAL_VERSION !== "4.1.2") throw new Error();
+ * assertEquals(SEAL_VERSION, "4.1.2");
  * ```
  */
 export const SEAL_VERSION = "4.1.2";
@@ -41,13 +44,15 @@ let loading: Promise<SealRuntime> | undefined;
 /**
  * The process-wide SEAL runtime (loaded on first call, about 50–100 ms).
  *
- * @example
+ * @example Loaded once, with a heap to watch
  * ```ts
+ * import { assert, assertStrictEquals } from "@std/assert";
  * import { loadSeal } from "./seal.ts";
  *
  * const { seal, heapBytes } = await loadSeal();
  * using parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
- * if (heapBytes() <= 0) throw new Error();
+ * assert(heapBytes() > 0);
+ * assertStrictEquals((await loadSeal()).seal, seal);
  * ```
  */
 export function loadSeal(): Promise<SealRuntime> {

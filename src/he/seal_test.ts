@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { closeEnvs, presetEnv } from "./env.ts";
-import { translateSealError } from "./errors.ts";
+import { translateSealError } from "./_errors.ts";
 import {
   galoisElement,
   galoisKeySetBytes,

@@ -18,11 +18,14 @@ function mulMod(a: number, b: number, t: number): number {
 /**
  * Run `plan` on input `x` (residues mod t) in the clear. Returns what the client would decrypt
  * (`y`, masked when the plan secret-shares its output), the server's masks at the output positions,
- * `result` = y − mask (the layer output), and the op ledger. Masks come from a seeded generator.
+ * `result` = y − mask (the layer output), and the op ledger. Masks come from a seeded generator
+ * (`seed`), so a simulation is reproducible.
  *
- * @example
+ * @example A strided convolution in the clear matches the integer reference and the counts
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { simulatePlan } from "./simulate.ts";
+ * import { countPlan } from "./plan.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
  * import { parseLayerSpec, referenceLayer, syntheticLayer } from "../nn/mod.ts";
@@ -30,9 +33,10 @@ function mulMod(a: number, b: number, t: number): number {
  * const preset = getPreset("gazelle");
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=5,w=5,ci=3,co=4,k=3,s=2"), 1);
  * const x = new Float64Array(75).map((_, i) => i);
- * const { result } = simulatePlan(planGazelle(layer, { preset }).parts[0], x);
- * const ref = referenceLayer(layer, x, preset.plainModulus);
- * if (!result.every((v, i) => v === ref[i])) throw new Error();
+ * const plan = planGazelle(layer, { preset }).parts[0];
+ * const { result, ledger } = simulatePlan(plan, x);
+ * assertEquals(result, referenceLayer(layer, x, preset.plainModulus));
+ * assertEquals(ledger, countPlan(plan));
  * ```
  */
 export function simulatePlan(

@@ -6,14 +6,19 @@
  */
 import type { OpCounts } from "./plan.ts";
 
-/** Milliseconds per op. A rotation costs its key switches. */
+/** Milliseconds per op, for one preset. A rotation costs its key switches. */
 export interface UnitCosts {
+  /** One key switch (a row rotation by a step with its own key, or a column swap). */
   readonly keySwitch: number;
+  /** Plaintext × ciphertext, both in NTT form. */
   readonly mult: number;
   /** Plaintext × ciphertext in coefficient form (no NTT on either side). */
   readonly multCoeff: number;
+  /** Ciphertext + ciphertext (also the cost of adding an output mask). */
   readonly add: number;
+  /** Forward NTT of a ciphertext. */
   readonly ntt: number;
+  /** Inverse NTT of a ciphertext. */
   readonly intt: number;
   /** Modulus switch to the next level. */
   readonly modSwitch: number;
@@ -29,11 +34,13 @@ export interface UnitCosts {
  * Medians measured on this project's reference machine (2 vCPU AMD EPYC, Deno 2.9.6, node-seal
  * 7.0.0) with `deno bench bench/he_ops_bench.ts`; mult is plaintext × ciphertext in NTT form.
  *
- * @example
+ * @example A key switch costs far more than an addition
  * ```ts
+ * import { assert } from "@std/assert";
  * import { MEASURED_UNIT_COSTS } from "./unit_costs.ts";
  *
- * if (MEASURED_UNIT_COSTS.gazelle.keySwitch <= MEASURED_UNIT_COSTS.gazelle.add) throw new Error();
+ * const { keySwitch, add } = MEASURED_UNIT_COSTS.gazelle;
+ * assert(keySwitch > 10 * add);
  * ```
  */
 export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
@@ -88,10 +95,13 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
 };
 
 /**
- * Predicted milliseconds of a plan's server work under `unit` costs.
+ * Predicted milliseconds of a plan's server work under `unit` costs: Σ count × unit cost over key
+ * switches, products (NTT and coefficient form), additions (mask additions included), NTTs, mod
+ * switches, server encryptions and floodings. Transfers and client work are not included.
  *
- * @example
+ * @example Two key switches and ten products
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { predictMs } from "./unit_costs.ts";
  * import { zeroCounts } from "./plan.ts";
  *
@@ -107,7 +117,7 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
  *   flood: 1,
  *   source: "example",
  * };
- * if (predictMs({ ...zeroCounts(), key_switches: 2, mult: 10 }, unit) !== 3) throw new Error();
+ * assertEquals(predictMs({ ...zeroCounts(), key_switches: 2, mult: 10 }, unit), 2 * 1 + 10 * 0.1);
  * ```
  */
 export function predictMs(c: OpCounts, unit: UnitCosts): number {
@@ -121,11 +131,13 @@ export function predictMs(c: OpCounts, unit: UnitCosts): number {
  * The measured unit costs for a preset by name (a `cryptflow2` preset of another share width ℓ
  * uses its N's table: costs depend on N and q, hardly on t); undefined if none was measured.
  *
- * @example
+ * @example Another share width falls back to its ring's table; an unmeasured preset has none
  * ```ts
- * import { unitCostsFor } from "./unit_costs.ts";
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
+ * import { MEASURED_UNIT_COSTS, unitCostsFor } from "./unit_costs.ts";
  *
- * if (unitCostsFor("gazelle") === undefined || unitCostsFor("nope") !== undefined) throw new Error();
+ * assertStrictEquals(unitCostsFor("cryptflow2-l41-N16384"), MEASURED_UNIT_COSTS["cryptflow2-N16384"]);
+ * assertEquals(unitCostsFor("nope"), undefined);
  * ```
  */
 export function unitCostsFor(presetName: string): UnitCosts | undefined {

@@ -7,7 +7,7 @@
  */
 import type { Ciphertext, Plaintext } from "node-seal";
 import { presetEnv } from "./env.ts";
-import { floodCiphertext } from "./flood.ts";
+import { floodCiphertext } from "./_flood.ts";
 import type { Preset } from "./presets.ts";
 import { randomModT, randomSigned, SeededRng } from "../base/mod.ts";
 import type { UnitCosts } from "./unit_costs.ts";
@@ -15,11 +15,13 @@ import type { UnitCosts } from "./unit_costs.ts";
 /**
  * Names of the timed unit ops.
  *
- * @example
+ * @example Twelve ops, rotations among them
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { UNIT_OPS } from "./unit_ops.ts";
  *
- * if (!UNIT_OPS.includes("rotate_rows")) throw new Error();
+ * assertEquals(UNIT_OPS.length, 12);
+ * assert(UNIT_OPS.includes("rotate_rows"));
  * ```
  */
 export const UNIT_OPS = [
@@ -42,21 +44,29 @@ export type UnitOp = typeof UNIT_OPS[number];
 
 /** Closures running each unit op once on random data. Dispose to free the SEAL objects. */
 export interface UnitOpRunner extends Disposable {
+  /** The preset whose cached environment the closures use. */
   readonly preset: Preset;
+  /**
+   * One closure per unit op, each running it once on the same random operands, writing into a
+   * scratch ciphertext (the operands never change, so calls can repeat without bound).
+   */
   readonly run: Readonly<Record<UnitOp, () => void>>;
 }
 
 /**
- * Build the unit-op closures for a preset (keys and random operands made once, untimed).
+ * Build the unit-op closures for a preset: Galois keys and operands (random, drawn from `seed`)
+ * are made once, untimed. `deno bench` times the closures; dispose the runner to free them.
  *
- * @example
+ * @example Every op runs, as often as asked
  * ```ts
- * import { unitOps } from "./unit_ops.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { UNIT_OPS, unitOps } from "./unit_ops.ts";
  * import { closeEnvs, getPreset } from "./mod.ts";
  *
  * {
  *   using ops = await unitOps(getPreset("gazelle"));
- *   ops.run.multiply_plain_ntt();
+ *   assertEquals(ops.preset.name, "gazelle");
+ *   for (const op of UNIT_OPS) for (let i = 0; i < 2; i++) ops.run[op]();
  * }
  * closeEnvs();
  * ```
@@ -128,13 +138,14 @@ function median(xs: number[]): number {
  * Median milliseconds of each unit op, after a warm-up of `warmupMs` per op (V8 runs fresh WASM
  * in its baseline tier first, about 2× slower).
  *
- * @example
+ * @example A rotation (a key switch) is slower than an addition
  * ```ts
+ * import { assert } from "@std/assert";
  * import { measureUnitOps } from "./unit_ops.ts";
  * import { closeEnvs, getPreset } from "./mod.ts";
  *
  * const ms = await measureUnitOps(getPreset("gazelle"), { reps: 3, warmupMs: 5 });
- * if (!(ms.rotate_rows > ms.add)) throw new Error();
+ * assert(ms.rotate_rows > ms.add);
  * closeEnvs();
  * ```
  */
@@ -161,15 +172,19 @@ export async function measureUnitOps(
 }
 
 /**
- * Unit costs for the cost model, measured now on this machine.
+ * Unit costs for the cost model, measured now on this machine: the median of `reps` runs
+ * (default 30) of each unit op after `warmupMs` (default 150) of warm-up per op. A key switch is
+ * timed as a row rotation by a step with its own key.
  *
- * @example
+ * @example Measured costs, ordered as expected
  * ```ts
+ * import { assert, assertMatch } from "@std/assert";
  * import { measureUnitCosts } from "./unit_ops.ts";
  * import { closeEnvs, getPreset } from "./mod.ts";
  *
  * const unit = await measureUnitCosts(getPreset("gazelle"), { reps: 3, warmupMs: 5 });
- * console.log(unit.keySwitch, unit.mult);
+ * assert(unit.keySwitch > unit.add && unit.add > 0);
+ * assertMatch(unit.source, /^measured in-process/);
  * closeEnvs();
  * ```
  */

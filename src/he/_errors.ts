@@ -8,12 +8,14 @@
 /**
  * Turn anything SEAL throws into an `Error` whose message reads `SEAL <type>: <what>`.
  *
- * @example
+ * @example A SEAL exception's `[type, what]` message becomes one line
  * ```ts
- * import { translateSealError } from "./errors.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { translateSealError } from "./_errors.ts";
  *
  * const e = translateSealError({ message: ["std::logic_error", "result ciphertext is transparent"] });
- * if (e.message !== "SEAL std::logic_error: result ciphertext is transparent") throw new Error();
+ * assertEquals(e.message, "SEAL std::logic_error: result ciphertext is transparent");
+ * assertEquals(translateSealError("boom", "encoding").message, "encoding: boom");
  * ```
  */
 export function translateSealError(e: unknown, context?: string): Error {
@@ -29,12 +31,17 @@ export function translateSealError(e: unknown, context?: string): Error {
 /**
  * Run `fn`, translating any SEAL exception it throws.
  *
- * @example
+ * @example The value passes through; a SEAL exception gets the context as prefix
  * ```ts
- * import { sealCall } from "./errors.ts";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { sealCall } from "./_errors.ts";
  *
- * const two = sealCall("adding", () => 1 + 1);
- * if (two !== 2) throw new Error();
+ * assertEquals(sealCall("adding", () => 1 + 1), 2);
+ * assertThrows(
+ *   () => sealCall("keys", () => { throw { message: ["std::invalid_argument", "bad step"] }; }),
+ *   Error,
+ *   "keys: SEAL std::invalid_argument: bad step",
+ * );
  * ```
  */
 export function sealCall<T>(context: string, fn: () => T): T {

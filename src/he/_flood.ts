@@ -15,10 +15,12 @@ import { SEAL_CT_OVERHEAD } from "./galois.ts";
  * Flood `ct` in place with uniform [0, 2^bits) noise on c0 and c1 (same integer, reduced mod each
  * prime of the ciphertext's level).
  *
- * @example
+ * @example Flooding costs noise budget and leaves the plaintext as it was
  * ```ts
- * import { floodCiphertext } from "./flood.ts";
- * import { closeEnvs, getPreset, presetEnv } from "./mod.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { floodCiphertext } from "./_flood.ts";
+ * import { closeEnvs, presetEnv } from "./env.ts";
+ * import { getPreset } from "./presets.ts";
  *
  * const env = await presetEnv(getPreset("gazelle-secure"));
  * using pt = new env.seal.Plaintext();
@@ -27,9 +29,9 @@ import { SEAL_CT_OVERHEAD } from "./galois.ts";
  * env.encryptor.encrypt(pt, ct);
  * const before = env.decryptor.invariantNoiseBudget(ct);
  * floodCiphertext(env.seal, env.context, ct, 30);
- * if (!(env.decryptor.invariantNoiseBudget(ct) < before)) throw new Error();
+ * assert(env.decryptor.invariantNoiseBudget(ct) < before);
  * env.decryptor.decrypt(ct, pt);
- * if ((env.encoder.decodeBigUint64(pt) as BigUint64Array)[2] !== 3n) throw new Error();
+ * assertEquals((env.encoder.decodeBigUint64(pt) as BigUint64Array).slice(0, 4), BigUint64Array.from([1n, 2n, 3n, 0n]));
  * closeEnvs();
  * ```
  */
