@@ -22,7 +22,7 @@ import {
 } from "../nn/mod.ts";
 import { randomModT, SeededRng } from "../base/mod.ts";
 import { firstMismatch, layerOf, randomMask, toyPreset, weightCount } from "../test_util.ts";
-import { FRAMEWORKS, planLayer } from "./mod.ts";
+import { type FrameworkName, FRAMEWORKS, planLayer } from "./mod.ts";
 
 /** Layer cases every framework must run: kernels 1/3/5/7, strides 1/2, paddings, FC, BN. */
 export const CONFORMANCE_CASES: readonly string[] = [
@@ -38,7 +38,7 @@ export const CONFORMANCE_CASES: readonly string[] = [
 ];
 
 /** Toy parameters per framework for the simulator (NOT secure; never built in SEAL). */
-const SIM_PRESET: Record<string, Preset> = {
+const SIM_PRESET: Record<FrameworkName, Preset> = {
   gazelle: toyPreset(256),
   cryptflow2: toyPreset(256, 137352314881),
 };
@@ -73,7 +73,8 @@ for (const framework of FRAMEWORKS) {
   });
 }
 
-const HE_PRESET: Record<string, string> = { gazelle: "gazelle", cryptflow2: "cryptflow2" };
+/** The preset (by name) each framework runs the node-seal cases under. */
+const HE_PRESET: Record<FrameworkName, string> = { gazelle: "gazelle", cryptflow2: "cryptflow2" };
 const HE_CASES = [
   "conv:h=7,w=5,ci=4,co=6,k=3",
   "conv:h=9,w=9,ci=3,co=4,k=3,s=2,p=1",

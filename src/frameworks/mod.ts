@@ -1,16 +1,51 @@
 /**
- * Cost paths: each framework compiles a linear layer into a `LayerProgram` (one or more
- * `LayerPlan`s whose outputs add up) the HE executor runs.
+ * Frameworks: each compiles a linear layer (conv, FC or BatchNorm) into the `LayerProgram` the HE
+ * side counts, simulates and runs on node-seal: one or more `LayerPlan`s whose outputs add up
+ * (GAZELLE plans one part; CrypTFlow2 one per stride phase of a conv).
+ *
+ * `planLayer(layer, { framework, preset, mask, ... })` is the entry point; `FRAMEWORKS` lists the
+ * frameworks and `frameworkName` checks a name from a flag or a file. `planGazelle` and
+ * `planCryptflow2` are the per-framework planners `planLayer` dispatches to (they plan the layer
+ * as given, unmasked); `planGazelleFc` is GAZELLE's FC planner on its own.
+ *
+ * Adding a framework (say Cheetah) touches three places in this folder:
+ *
+ * - a planner folder like `gazelle/` or `cryptflow2/`, whose `mod.ts` exports
+ *   `planCheetah(layer, opts): LayerProgram` for conv, FC and BatchNorm layers and its options
+ *   type: `preset` required, anything else optional, since model cost, pruning and the scripts
+ *   call `planLayer` with only `framework`, `preset`, `method`, `stock` and `mask`. The building
+ *   blocks are the `_`-prefixed files here: packings and the client's slot I/O (`_packing.ts`),
+ *   conv lowering to a stride-1 grid (`_grid_conv.ts`), the rotation-based conv planner with a
+ *   per-framework `RotationPolicy` (`_rotation_conv.ts`), the hybrid FC planner (`_hybrid_fc.ts`)
+ *   and the element-wise planner (`_elementwise.ts`); `gazelle/conv.ts` and `cryptflow2/conv.ts`
+ *   build two conv methods on them;
+ * - this file: its name in `FRAMEWORKS`, its options in `FrameworkPlanOptions` and a `case` in
+ *   `planLayer`'s switch (each missing piece is a type error), and its planner and options type
+ *   on the export list;
+ * - `conformance_test.ts`: its toy and node-seal presets in `SIM_PRESET` and `HE_PRESET` (typed
+ *   by `FrameworkName`, so a missing entry is a type error). The suite then runs every case
+ *   against it: exact results simulated with and without masks and on node-seal, ledger equal to
+ *   the plan's counts.
+ *
+ * Everything that takes a framework by name then accepts it: `frameworkName`, the scripts'
+ * `--framework` flag (the preset comes from `--preset`; a new parameter set goes in the HE
+ * presets), model cost tables and pruning. Outside this folder two tables name each framework and
+ * reject a new one until given an entry: the nonlinear (ReLU, MaxPool) cost model of `cost/` and
+ * the study's per-framework preset (`studyPreset` in `study/`).
  *
  * @example Plan one layer for GAZELLE
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { planLayer } from "./mod.ts";
  * import { countProgram, getPreset } from "../he/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=8,w=8,ci=4,co=4,k=3"), 3);
  * const prog = planLayer(layer, { framework: "gazelle", preset: getPreset("gazelle") });
- * if (prog.parts.length !== 1 || countProgram(prog).mult < 1) throw new Error();
+ * assertEquals(prog.parts.length, 1);
+ * assertEquals(prog.method, "or"); // `auto` (the default) kept the cheaper of IR and OR
+ * const ops = countProgram(prog);
+ * assertEquals([ops.cts_up, ops.cts_down], [1, 1]); // 4 channels of 8×8 fit one ciphertext
  * ```
  *
  * @module
@@ -21,50 +56,40 @@ import { UserError } from "../base/mod.ts";
 import { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
 import { type GazellePlanOptions, planGazelle } from "./gazelle/mod.ts";
 
-export * from "./gazelle/mod.ts";
-export * from "./cryptflow2/mod.ts";
-export { type ElementwisePolicy, planElementwise } from "./elementwise.ts";
-export { type GridConv, lowerConv, sciPhases, type StridePhase } from "./grid_conv.ts";
-export {
-  type FcGeometry,
-  fcGeometry,
-  type FcPolicy,
-  type HybridFcOptions,
-  planHybridFc,
-} from "./hybrid_fc.ts";
-export {
-  type InRotation,
-  planRotationConv,
-  type RotationPolicy,
-  type RotationProgram,
-  type RotationScheme,
-} from "./rotation_conv.ts";
-export { blockPacking, type MapStack, nextPow2, type Packing, rowPacking } from "./packing.ts";
+export { type GazellePlanOptions, planGazelle, planGazelleFc } from "./gazelle/mod.ts";
+export { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
 
 /**
  * Frameworks this build can plan for.
  *
  * @example Both frameworks, GAZELLE first
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { FRAMEWORKS } from "./mod.ts";
  *
- * if (FRAMEWORKS.join() !== "gazelle,cryptflow2") throw new Error();
+ * assertEquals([...FRAMEWORKS], ["gazelle", "cryptflow2"]);
  * ```
  */
 export const FRAMEWORKS = ["gazelle", "cryptflow2"] as const;
 
-/** A framework this build can plan for. */
+/** A framework this build can plan for: an element of `FRAMEWORKS`. */
 export type FrameworkName = (typeof FRAMEWORKS)[number];
 
-/** Each framework's planner options (a framework in `FRAMEWORKS` without an entry is a type error). */
+/**
+ * Each framework's planner options, keyed by framework name (a framework in `FRAMEWORKS` without
+ * an entry is a type error in `PlanOptions`).
+ */
 export interface FrameworkPlanOptions {
+  /** GAZELLE: preset, conv method (IR, OR or auto), stock mode, key budget, unit costs. */
   readonly gazelle: GazellePlanOptions;
+  /** CrypTFlow2 (SCI-HE): preset, stock mode, key budget, output flooding. */
   readonly cryptflow2: Cryptflow2PlanOptions;
 }
 
 /**
  * Options of `planLayer`: the framework, its planner's options, and the layer's 0/1 weight mask
- * (same layout as the weights), which `planLayer` applies once by zeroing the pruned weights. A
+ * (one entry per weight, same layout as the weights; 0 = pruned), which `planLayer` applies once
+ * by zeroing the pruned weights. A
  * union discriminated by `framework`: GAZELLE's `method` or CrypTFlow2's `flood` type-check only
  * with their framework (or with a `FrameworkName` not known until run time).
  */
@@ -79,17 +104,12 @@ export type PlanOptions = {
  *
  * @example A name from a flag or a file
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { frameworkName } from "./mod.ts";
  * import { UserError } from "../base/mod.ts";
  *
- * if (frameworkName("cryptflow2") !== "cryptflow2") throw new Error();
- * let error: unknown;
- * try {
- *   frameworkName("delphi");
- * } catch (e) {
- *   error = e;
- * }
- * if (!(error instanceof UserError)) throw new Error("expected a UserError");
+ * assertEquals(frameworkName("cryptflow2"), "cryptflow2");
+ * assertThrows(() => frameworkName("delphi"), UserError, "use one of gazelle, cryptflow2");
  * ```
  */
 export function frameworkName(name: string): FrameworkName {
@@ -99,11 +119,14 @@ export function frameworkName(name: string): FrameworkName {
 }
 
 /**
- * Plan a layer for a framework: one or more HE plans whose outputs add up. The weight mask, if
- * any, is applied here, once; the framework planners see the masked layer.
+ * Plan a layer (conv, FC or BatchNorm) for a framework: a program of one or more HE plans whose
+ * outputs add up. The weight mask, if any, is applied here, once; the framework planners see the
+ * masked layer. An unknown `framework` (from untyped callers) is a one-line `UserError`; a layer
+ * that does not fit the preset is a `UserError` too.
  *
  * @example GAZELLE plans one part; CrypTFlow2 one per stride phase
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { planLayer } from "./mod.ts";
  * import { getPreset } from "../he/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
@@ -111,11 +134,13 @@ export function frameworkName(name: string): FrameworkName {
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=16,w=16,ci=8,co=8,k=3,s=2"), 1);
  * const g = planLayer(layer, { framework: "gazelle", preset: getPreset("gazelle"), method: "or" });
  * const c = planLayer(layer, { framework: "cryptflow2", preset: getPreset("cryptflow2") });
- * if (g.parts.length !== 1 || c.parts.length !== 4) throw new Error();
+ * assertEquals(g.parts.length, 1);
+ * assertEquals(c.parts.length, 4);
  * ```
  *
  * @example A mask zeroes weights before planning
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { planLayer } from "./mod.ts";
  * import { countProgram, getPreset } from "../he/mod.ts";
  * import { applyMask, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
@@ -125,11 +150,11 @@ export function frameworkName(name: string): FrameworkName {
  * const some = Uint8Array.from(layer.weights, (_, j) => (j % 3 === 0 ? 1 : 0));
  * const a = countProgram(planLayer(layer, { framework: "cryptflow2", preset, mask: some }));
  * const b = countProgram(planLayer(applyMask(layer, some), { framework: "cryptflow2", preset }));
- * if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error();
+ * assertEquals(a, b);
  * // All weights pruned: SCI skips every all-zero diagonal, so nothing is multiplied or returned.
  * const none = new Uint8Array(layer.weights.length);
  * const c = countProgram(planLayer(layer, { framework: "cryptflow2", preset, mask: none }));
- * if (c.mult !== 0 || c.cts_down !== 0) throw new Error();
+ * assertEquals([c.mult, c.cts_down], [0, 0]);
  * ```
  */
 export function planLayer(layer: IntLayer, opts: PlanOptions): LayerProgram {

@@ -24,10 +24,9 @@ import {
   withSlots,
 } from "../../he/mod.ts";
 import type { ConvShape, IntLayer } from "../../nn/mod.ts";
-import { sciPhases, type StridePhase } from "../grid_conv.ts";
-import { blockPacking, nextPow2 } from "../packing.ts";
-import { type InRotation, planRotationConv, type RotationPolicy } from "../rotation_conv.ts";
-import { gather, scatter } from "../gazelle/conv.ts";
+import { sciPhases, type StridePhase } from "../_grid_conv.ts";
+import { type InRotation, planRotationConv, type RotationPolicy } from "../_rotation_conv.ts";
+import { blockPacking, gather, nextPow2, scatter } from "../_packing.ts";
 
 /** Options of the CrypTFlow2 planners (the layer they get is already masked: see `planLayer`). */
 export interface Cryptflow2PlanOptions {
@@ -41,17 +40,20 @@ export interface Cryptflow2PlanOptions {
   readonly flood?: boolean;
 }
 
-/** Largest ring degree node-seal (SEAL 4) supports; SCI patches SEAL up to 65536. */
+/** Largest ring degree (slots) node-seal (SEAL 4) supports; SCI patches SEAL up to 65536. */
 export const MAX_SLOTS = 32768;
 
 /**
- * SCI's ring degree for a map of `hw` slots: min(65536, max(base, 2·np2(hw))).
+ * SCI's ring degree for a (padded) map of `hw` slots and the preset's degree `base`:
+ * min(65536, max(base, 2·np2(hw))).
  *
- * @example
+ * @example A 66×66 sub-image grows N to 16384; a 34×34 one stays at 8192
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sciSlots } from "./conv.ts";
  *
- * if (sciSlots(66 * 66, 8192) !== 16384 || sciSlots(34 * 34, 8192) !== 8192) throw new Error();
+ * assertEquals(sciSlots(66 * 66, 8192), 16384);
+ * assertEquals(sciSlots(34 * 34, 8192), 8192);
  * ```
  */
 export function sciSlots(hw: number, base: number): number {
@@ -61,13 +63,18 @@ export function sciSlots(hw: number, base: number): number {
 /**
  * SCI's sums: all-zero masks are skipped even in SCI's own code; one column swap per output
  * ciphertext; fold halves when outputs use one half and inputs two; one mod switch after the
- * multiply-accumulate and one before sending; a uniform output mask.
+ * multiply-accumulate and one before sending; a uniform output mask, then flooding with
+ * `floodBits` bits of noise (0: none). `stock` adds what SCI's code does beyond that: sums from
+ * encryptions of zero, every input rotation and every partial sum's output rotation.
  *
- * @example
+ * @example Stock SCI starts sums from zero; the pruning-aware default from the first term
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sciPolicy } from "./conv.ts";
  *
- * if (!sciPolicy(true, false).zeroInit || sciPolicy(false, false).zeroInit) throw new Error();
+ * assertEquals(sciPolicy(true, false).zeroInit, true);
+ * assertEquals(sciPolicy(false, false).zeroInit, false);
+ * assertEquals(sciPolicy(false, false).skipZeroMasks, true);
  * ```
  */
 export function sciPolicy(stock: boolean, foldHalves: boolean, floodBits = 0): RotationPolicy {
@@ -88,12 +95,13 @@ export function sciPolicy(stock: boolean, foldHalves: boolean, floodBits = 0): R
 /**
  * SCI's smudging width `SMUDGING_BITLEN` = 100 − ℓ for ℓ-bit shares (`defines-HE.h`).
  *
- * @example
+ * @example 37-bit shares are flooded with 63 bits
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { smudgingBits } from "./conv.ts";
  * import { getPreset } from "../../he/mod.ts";
  *
- * if (smudgingBits(getPreset("cryptflow2")) !== 63) throw new Error();
+ * assertEquals(smudgingBits(getPreset("cryptflow2")), 63);
  * ```
  */
 export function smudgingBits(preset: Preset): number {
@@ -104,11 +112,15 @@ export function smudgingBits(preset: Preset): number {
 export interface SciGeometry {
   /** `image_size`: np2 of the (padded) sub-image. */
   readonly S: number;
-  /** `chans_per_half`. */
+  /** `chans_per_half`: channels per half ciphertext, N/(2S). */
   readonly cph: number;
+  /** `inp_ct`: input ciphertexts, ⌈ci/(2·cph)⌉. */
   readonly inpCt: number;
+  /** `out_ct`: output ciphertexts, ⌈co/(2·cph)⌉. */
   readonly outCt: number;
+  /** `inp_halves`: half ciphertexts the input channels fill, ⌈ci/cph⌉. */
   readonly inpHalves: number;
+  /** `out_halves`: half ciphertexts the output channels fill, ⌈co/cph⌉. */
   readonly outHalves: number;
   /** `half_perms`: 2·out_ct when out_halves > 1, else 1. */
   readonly halfPerms: number;
@@ -117,15 +129,16 @@ export interface SciGeometry {
 /**
  * SCI's per-call metadata for a phase at N slots.
  *
- * @example
+ * @example 64 channels of 8×8 (padded to 10×10) at N = 8192: 32 per half, two halves out
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sciGeometry } from "./conv.ts";
- * import { sciPhases } from "../grid_conv.ts";
+ * import { sciPhases } from "../_grid_conv.ts";
  * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=8,w=8,ci=64,co=64,k=3,p=1"), 1);
  * const g = sciGeometry(sciPhases(layer as IntLayer<ConvShape>)[0], 8192);
- * if (g.S !== 128 || g.cph !== 32 || g.halfPerms !== 2) throw new Error();
+ * assertEquals(g, { S: 128, cph: 32, inpCt: 1, outCt: 1, inpHalves: 2, outHalves: 2, halfPerms: 2 });
  * ```
  */
 export function sciGeometry(ph: StridePhase, slots: number): SciGeometry {
@@ -215,22 +228,22 @@ function planPhase(
 }
 
 /**
- * Compile a conv layer the way SCI-HE runs it: one plan per stride phase.
+ * Compile a conv layer the way SCI-HE runs it: one plan per stride phase, each at its own N.
  *
- * @example
+ * @example MiniONN's first layer: 1 input ct, 16 output cts, 8 + 32 + 16 rotations, 576 products
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { planCryptflow2Conv } from "./conv.ts";
  * import { countProgram, getPreset } from "../../he/mod.ts";
  * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
  *
- * // MiniONN's first layer: 1 input ct, 16 output cts, 8 + 32 + 16 rotations, 576 products.
  * const layer = syntheticLayer("c1", parseLayerSpec("conv:h=32,w=32,ci=3,co=64,k=3,p=1"), 1);
  * const prog = planCryptflow2Conv(layer as IntLayer<ConvShape>, {
  *   preset: getPreset("cryptflow2"),
  *   stock: true,
  * });
  * const c = countProgram(prog);
- * if (c.perm_in !== 8 || c.rotate_columns !== 16 || c.mult !== 576) throw new Error();
+ * assertEquals([c.perm_in, c.rotate_columns, c.mult], [8, 16, 576]);
  * ```
  */
 export function planCryptflow2Conv(
@@ -264,8 +277,9 @@ function hammingWeight(x: number): number {
  * (±2^i and the column swap): a row rotation by k costs min(HW(e), HW(N/2 − e)) with e = k mod N/2
  * (frameworks.md §2.1); a column swap costs 1.
  *
- * @example
+ * @example MiniONN's first layer takes 65 key switches under SEAL 3.3.2's keys
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { planCryptflow2Conv, seal33KeySwitches } from "./conv.ts";
  * import { getPreset } from "../../he/mod.ts";
  * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
@@ -275,7 +289,7 @@ function hammingWeight(x: number): number {
  *   preset: getPreset("cryptflow2"),
  *   stock: true,
  * });
- * if (seal33KeySwitches(prog.parts[0]) !== 65) throw new Error(); // MiniONN layer 1
+ * assertEquals(seal33KeySwitches(prog.parts[0]), 65);
  * ```
  */
 export function seal33KeySwitches(plan: LayerPlan): number {

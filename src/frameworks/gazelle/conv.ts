@@ -22,18 +22,19 @@ import {
   type UnitCosts,
 } from "../../he/mod.ts";
 import type { ConvShape, IntLayer } from "../../nn/mod.ts";
-import { type GridConv, lowerConv } from "../grid_conv.ts";
-import { blockPacking, type Packing, rowPacking } from "../packing.ts";
+import { type GridConv, lowerConv } from "../_grid_conv.ts";
+import { blockPacking, gather, type Packing, rowPacking, scatter } from "../_packing.ts";
 import {
   type InRotation,
   planRotationConv,
   type RotationPolicy,
   type RotationProgram,
   type RotationScheme,
-} from "../rotation_conv.ts";
+} from "../_rotation_conv.ts";
 
 /** Options shared by GAZELLE planners (the layer they get is already masked: see `planLayer`). */
 export interface GazellePlanOptions {
+  /** Parameters: ring degree N (slots), coefficient and plain moduli (e.g. `gazelle`). */
   readonly preset: Preset;
   /** Conv method; `auto` (default) plans both and keeps the cheaper under `unitCosts`. */
   readonly method?: "ir" | "or" | "auto";
@@ -51,11 +52,14 @@ const IDENTITY: Rotation = { step: 0, swap: false };
  * GAZELLE's sums: every rotation is its own automorphism, nothing is masked or mod-switched (the
  * released kernels return raw results); stock multiplies every plaintext.
  *
- * @example
+ * @example Stock GAZELLE multiplies every plaintext; the pruning-aware default skips zeros
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { gazellePolicy } from "./conv.ts";
  *
- * if (gazellePolicy(true).skipZeroMasks || !gazellePolicy(false).skipZeroMasks) throw new Error();
+ * assertEquals(gazellePolicy(true).skipZeroMasks, false);
+ * assertEquals(gazellePolicy(false).skipZeroMasks, true);
+ * assertEquals(gazellePolicy(false).maskOutputs, false);
  * ```
  */
 export function gazellePolicy(stock: boolean): RotationPolicy {
@@ -148,17 +152,18 @@ function orScheme(
 }
 
 /**
- * Compile a conv layer for GAZELLE: a one-part program.
+ * Compile a conv layer for GAZELLE: a one-part program (stride by polyphase lowering).
  *
- * @example
+ * @example Stock input rotation on a 32×32, 32 → 32 channel 3×3 conv
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { planGazelleConv } from "./conv.ts";
  * import { countProgram, getPreset } from "../../he/mod.ts";
  * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=32,w=32,ci=32,co=32,k=3"), 1) as IntLayer<ConvShape>;
  * const c = countProgram(planGazelleConv(layer, { preset: getPreset("gazelle"), method: "ir", stock: true }));
- * if (c.perm_in !== 272 || c.mult !== 4608) throw new Error();
+ * assertEquals([c.perm_in, c.mult], [272, 4608]);
  * ```
  */
 export function planGazelleConv(
@@ -257,51 +262,4 @@ function irLowerBound(or: RotationProgram, g: GridConv, outCts: number, unit: Un
   }
   return P * unit.mult + Math.max(0, P - outCts) * unit.add +
     (live.size - identities) * (unit.keySwitch + unit.ntt) + identities * unit.ntt;
-}
-
-/**
- * Client side: put element values into their slots.
- *
- * @example
- * ```ts
- * import { scatter } from "./conv.ts";
- * import { blockPacking } from "../packing.ts";
- *
- * const p = blockPacking({ channels: 1, gh: 2, gw: 2, vh: 2, vw: 2 }, 8)!;
- * if (scatter(p, Float64Array.from([1, 2, 3, 4]))[0][3] !== 4n) throw new Error();
- * ```
- */
-export function scatter(pack: Packing, values: Float64Array): BigUint64Array[] {
-  const out = Array.from({ length: pack.cts }, () => new BigUint64Array(pack.slots));
-  for (let e = 0; e < values.length; e++) {
-    const g = pack.slotOfElem[e];
-    out[Math.floor(g / pack.slots)][g % pack.slots] = BigInt(values[e]);
-  }
-  return out;
-}
-
-/**
- * Client side: read element values from their slots (an all-zero output ct reads as 0).
- *
- * @example
- * ```ts
- * import { gather, scatter } from "./conv.ts";
- * import { blockPacking } from "../packing.ts";
- *
- * const p = blockPacking({ channels: 1, gh: 2, gw: 2, vh: 2, vw: 2 }, 8)!;
- * if (gather(p, scatter(p, Float64Array.from([1, 2, 3, 4])), 97).join() !== "1,2,3,4") throw new Error();
- * ```
- */
-export function gather(
-  pack: Packing,
-  cts: readonly (BigUint64Array | null)[],
-  t: number,
-): Float64Array {
-  const y = new Float64Array(pack.slotOfElem.length);
-  for (let e = 0; e < y.length; e++) {
-    const g = pack.slotOfElem[e];
-    const ct = cts[Math.floor(g / pack.slots)];
-    y[e] = ct ? Number(ct[g % pack.slots] % BigInt(t)) : 0;
-  }
-  return y;
 }

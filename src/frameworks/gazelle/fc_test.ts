@@ -10,7 +10,7 @@ import {
 import { randomModT, SeededRng } from "../../base/mod.ts";
 import { firstMismatch, layerOf, randomMask, toyPreset } from "../../test_util.ts";
 import { planGazelleFc } from "./fc.ts";
-import { fcGeometry } from "../hybrid_fc.ts";
+import { fcGeometry } from "../_hybrid_fc.ts";
 
 const fc = (inp: number, out: number) => parseLayerSpec(`fc:in=${inp},out=${out}`) as FcShape;
 /** The layer with its pruned weights zeroed: what `planLayer` hands the planner. */

@@ -23,7 +23,7 @@ import {
   type Rotation,
 } from "../he/mod.ts";
 import type { FcShape, IntLayer } from "../nn/mod.ts";
-import { nextPow2 } from "./packing.ts";
+import { nextPow2 } from "./_packing.ts";
 
 /** How a framework forms the hybrid product (see `RotationPolicy` for the conv counterpart). */
 export interface FcPolicy {
@@ -43,10 +43,15 @@ export interface FcPolicy {
 
 /** Options of the hybrid FC planner. */
 export interface HybridFcOptions {
+  /** Framework name recorded in the plan (`LayerPlan.framework`). */
   readonly framework: string;
+  /** Parameters; its ring degree is the slot count the layer is packed at. */
   readonly preset: Preset;
+  /** How the framework forms the product. */
   readonly policy: FcPolicy;
+  /** Recorded in the plan: true when the policy reproduces the framework's code exactly. */
   readonly stock: boolean;
+  /** Largest Galois key set (bytes) generated as exact steps before falling back to ±2^i keys. */
   readonly keyBudgetBytes?: number;
 }
 
@@ -65,14 +70,15 @@ export interface FcGeometry {
 }
 
 /**
- * The hybrid geometry of an n_i → n_o layer.
+ * The hybrid geometry of an n_i → n_o layer at `slots` slots.
  *
- * @example
+ * @example GAZELLE's 512 → 512 example at N = 2048: four copies, 128 diagonals
  * ```ts
- * import { fcGeometry } from "./hybrid_fc.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { fcGeometry } from "./_hybrid_fc.ts";
  *
  * const g = fcGeometry({ kind: "fc", in: 512, out: 512 }, 2048);
- * if (g.D !== 128 || g.pack !== 4) throw new Error();
+ * assertEquals(g, { L: 512, chunks: 1, pack: 4, D: 128, groups: 1 });
  * ```
  */
 export function fcGeometry(s: FcShape, slots: number): FcGeometry {
@@ -92,9 +98,10 @@ export function fcGeometry(s: FcShape, slots: number): FcGeometry {
  * (`hybridMaskTable`), the diagonal products, the rotate-and-sum of each output ciphertext, and
  * the client-side packing (`hybridPacking`).
  *
- * @example
+ * @example A 512 → 10 layer under a GAZELLE-like stock policy: 4 diagonals, 10 rotations
  * ```ts
- * import { planHybridFc } from "./hybrid_fc.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { planHybridFc } from "./_hybrid_fc.ts";
  * import { countPlan, getPreset } from "../he/mod.ts";
  * import { type FcShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
@@ -114,7 +121,7 @@ export function fcGeometry(s: FcShape, slots: number): FcGeometry {
  *   stock: true,
  * });
  * const c = countPlan(plan);
- * if (c.perm_in + c.perm_out !== 10 || c.mult !== 4) throw new Error();
+ * assertEquals([c.perm_in + c.perm_out, c.mult], [10, 4]);
  * ```
  */
 export function planHybridFc(layer: IntLayer<FcShape>, opts: HybridFcOptions): LayerPlan {
@@ -171,7 +178,7 @@ export interface FcMaskTable {
  *
  * @example Two rows of four in one diagonal
  * ```ts
- * import { fcGeometry, hybridMaskTable } from "./hybrid_fc.ts";
+ * import { fcGeometry, hybridMaskTable } from "./_hybrid_fc.ts";
  * import type { FcShape } from "../nn/mod.ts";
  * import { assertEquals } from "@std/assert";
  *
@@ -334,7 +341,7 @@ function emitRotateAndSum(
  *
  * @example Replicated input, rows read from the first slot of each block
  * ```ts
- * import { fcGeometry, hybridPacking } from "./hybrid_fc.ts";
+ * import { fcGeometry, hybridPacking } from "./_hybrid_fc.ts";
  * import type { FcShape } from "../nn/mod.ts";
  * import { assertEquals } from "@std/assert";
  *

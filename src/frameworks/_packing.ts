@@ -8,37 +8,49 @@
 
 /** Channels of `gh × gw` grid maps, of which the top-left `vh × vw` region holds real elements. */
 export interface MapStack {
+  /** Number of maps (channels, or channels × stride phases after polyphase lowering). */
   readonly channels: number;
-  /** Grid size: rows and columns that slot offsets are computed with. */
+  /** Grid rows: the row count slot offsets are computed with. */
   readonly gh: number;
+  /** Grid columns: the row stride, in slots, of a map laid out row-major. */
   readonly gw: number;
-  /** Valid region (the tensor's own height and width); elements are indexed c·vh·vw + y·vw + x. */
+  /** Valid rows (the tensor's own height); elements are indexed c·vh·vw + y·vw + x. */
   readonly vh: number;
+  /** Valid columns (the tensor's own width), vw ≤ gw. */
   readonly vw: number;
 }
 
 /** A concrete layout of a `MapStack` in ciphertexts of `slots` slots. */
 export interface Packing {
+  /** `blocks`: channel blocks (`blockPacking`); `rows`: rows dealt over ciphertexts (`rowPacking`). */
   readonly kind: "blocks" | "rows";
+  /** The maps laid out. */
   readonly stack: MapStack;
+  /** Slots per ciphertext (the ring degree N). */
   readonly slots: number;
+  /** Number of ciphertexts the stack takes. */
   readonly cts: number;
   /** Element index → global slot (ct·slots + slot). */
   readonly slotOfElem: Int32Array;
   /** Global slot → element index, or −1 for an unused slot. */
   readonly elemOfSlot: Int32Array;
-  /** Human-readable geometry. */
+  /**
+   * Geometry for reports: `channels_per_ct` and `block` (slots per channel) for blocks,
+   * `channels_per_ct` (2) and `cts_per_channel_pair` for rows.
+   */
   readonly geometry: Readonly<Record<string, number>>;
 }
 
 /**
- * Next power of two ≥ x.
+ * Next power of two ≥ x (1 for x ≤ 1).
  *
- * @example
+ * @example A 28×28 map needs a block of 1024 slots
  * ```ts
- * import { nextPow2 } from "./packing.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { nextPow2 } from "./_packing.ts";
  *
- * if (nextPow2(784) !== 1024) throw new Error();
+ * assertEquals(nextPow2(28 * 28), 1024);
+ * assertEquals(nextPow2(1024), 1024);
  * ```
  */
 export function nextPow2(x: number): number {
@@ -96,12 +108,15 @@ function memo(
  * row stride gw; c_n = slots / block channels per ciphertext, the first c_n/2 in the first half.
  * Returns null when a channel does not fit in half a ciphertext.
  *
- * @example
+ * @example Five 28×28 channels at 2048 slots: two per ciphertext, three ciphertexts
  * ```ts
- * import { blockPacking } from "./packing.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { blockPacking } from "./_packing.ts";
  *
  * const p = blockPacking({ channels: 5, gh: 28, gw: 28, vh: 28, vw: 28 }, 2048)!;
- * if (p.geometry.channels_per_ct !== 2 || p.cts !== 3) throw new Error();
+ * assertEquals([p.geometry.channels_per_ct, p.geometry.block, p.cts], [2, 1024, 3]);
+ * assertEquals(p.slotOfElem[28 * 28], 1024); // channel 1 starts the upper half of ciphertext 0
+ * assertEquals(blockPacking({ channels: 1, gh: 64, gw: 64, vh: 64, vw: 64 }, 2048), null);
  * ```
  */
 export function blockPacking(stack: MapStack, slots: number): Packing | null {
@@ -131,12 +146,13 @@ function buildBlockPacking(stack: MapStack, slots: number): Packing | null {
  * ciphertexts holds two channels, one per half. P is the smallest power of two ≥ 2 that makes a
  * part fit in a half. Returns null if not even one grid row fits in a half.
  *
- * @example
+ * @example Three 64×64 channels at 2048 slots: four ciphertexts per pair of channels
  * ```ts
- * import { rowPacking } from "./packing.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { rowPacking } from "./_packing.ts";
  *
  * const p = rowPacking({ channels: 3, gh: 64, gw: 64, vh: 64, vw: 64 }, 2048)!;
- * if (p.geometry.cts_per_channel_pair !== 4 || p.cts !== 8) throw new Error();
+ * assertEquals([p.geometry.cts_per_channel_pair, p.cts], [4, 8]);
  * ```
  */
 export function rowPacking(stack: MapStack, slots: number): Packing | null {
@@ -160,4 +176,55 @@ function buildRowPacking(stack: MapStack, slots: number): Packing | null {
     ...tables(stack, slots, cts, slotOf),
     geometry: { channels_per_ct: 2, cts_per_channel_pair: parts },
   };
+}
+
+/**
+ * Client side: put element values (residues mod t, indexed as `MapStack` says) into their slots,
+ * one plaintext vector per ciphertext of the packing; unused slots hold 0.
+ *
+ * @example One 2×2 channel in the lower half of 8 slots
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { blockPacking, scatter } from "./_packing.ts";
+ *
+ * const p = blockPacking({ channels: 1, gh: 2, gw: 2, vh: 2, vw: 2 }, 8)!;
+ * assertEquals([...scatter(p, Float64Array.from([1, 2, 3, 4]))[0]], [1n, 2n, 3n, 4n, 0n, 0n, 0n, 0n]);
+ * ```
+ */
+export function scatter(pack: Packing, values: Float64Array): BigUint64Array[] {
+  const out = Array.from({ length: pack.cts }, () => new BigUint64Array(pack.slots));
+  for (let e = 0; e < values.length; e++) {
+    const g = pack.slotOfElem[e];
+    out[Math.floor(g / pack.slots)][g % pack.slots] = BigInt(values[e]);
+  }
+  return out;
+}
+
+/**
+ * Client side: read element values from their slots, reduced mod `t` (the plain modulus); a
+ * `null` ciphertext (an output the plan proved all-zero and never computed) reads as 0.
+ *
+ * @example Values come back mod t; a skipped ciphertext reads as zeros
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { blockPacking, gather } from "./_packing.ts";
+ *
+ * const p = blockPacking({ channels: 1, gh: 2, gw: 2, vh: 2, vw: 2 }, 8)!;
+ * const ct = BigUint64Array.from([1n, 2n, 3n, 100n, 9n, 9n, 9n, 9n]);
+ * assertEquals([...gather(p, [ct], 97)], [1, 2, 3, 3]);
+ * assertEquals([...gather(p, [null], 97)], [0, 0, 0, 0]);
+ * ```
+ */
+export function gather(
+  pack: Packing,
+  cts: readonly (BigUint64Array | null)[],
+  t: number,
+): Float64Array {
+  const y = new Float64Array(pack.slotOfElem.length);
+  for (let e = 0; e < y.length; e++) {
+    const g = pack.slotOfElem[e];
+    const ct = cts[Math.floor(g / pack.slots)];
+    y[e] = ct ? Number(ct[g % pack.slots] % BigInt(t)) : 0;
+  }
+  return y;
 }

@@ -18,13 +18,16 @@ import {
   type Rotation,
   sourceSlot,
 } from "../he/mod.ts";
-import type { GridConv } from "./grid_conv.ts";
-import type { Packing } from "./packing.ts";
+import type { GridConv } from "./_grid_conv.ts";
+import type { Packing } from "./_packing.ts";
 
 /** An input-side rotation of input ciphertext `ct`, serving tap `tap`. */
 export interface InRotation {
+  /** Input ciphertext rotated (index into the input packing). */
   readonly ct: number;
+  /** Tap served (index into `GridConv.taps`); its products use that tap's weights. */
   readonly tap: number;
+  /** Slot rotation applied to the ciphertext (step within each half, and whether halves swap). */
   readonly rot: Rotation;
   /** Output ciphertexts it can contribute to. */
   readonly targets: readonly number[];
@@ -62,20 +65,32 @@ export interface RotationPolicy {
 
 /** A conv method: packings plus the rotations it uses. */
 export interface RotationScheme {
+  /** The lowered convolution (grid maps, taps, effective weights). */
   readonly conv: GridConv;
+  /** Layout of `conv.input` in the input ciphertexts. */
   readonly inPack: Packing;
+  /** Layout of `conv.output` in the output ciphertexts (same slot count as `inPack`). */
   readonly outPack: Packing;
+  /** Input-side rotations the method may issue, each tied to one tap. */
   readonly inRots: readonly InRotation[];
-  /** Output-side rotations; index 0 must be the identity. */
+  /**
+   * Output-side rotations applied to partial sums before they add into an output ciphertext;
+   * index 0 must be the identity.
+   */
   readonly outRots: readonly Rotation[];
+  /** How the framework forms its sums. */
   readonly policy: RotationPolicy;
 }
 
 /** The HE program of a rotation scheme. */
 export interface RotationProgram {
+  /** The op list; registers 0 … inputs − 1 are the input ciphertexts. */
   readonly ops: OpList;
+  /** The plaintext masks the `mul` ops reference, materialized on demand. */
   readonly masks: MaskBank;
+  /** Number of input ciphertexts (`inPack.cts`). */
   readonly inputs: number;
+  /** Register of each output ciphertext, or null for one no term reaches (identically zero). */
   readonly outputs: (Reg | null)[];
   /** Every rotation the program issues (for choosing Galois keys). */
   readonly rotations: Rotation[];
@@ -96,10 +111,6 @@ interface OutGroup {
   readonly x: Int32Array;
 }
 
-/**
- * Output elements of one ciphertext grouped by (channel, half), each group in row-major order.
- * With `fold`, every lower-half element also stands at the same offset of the upper half.
- */
 const coordCache = new WeakMap<Packing, { chan: Int32Array; row: Int32Array; col: Int32Array }>();
 
 /** (channel, row, column) of every element of a packing's stack, computed once per packing. */
@@ -121,6 +132,10 @@ function elementCoords(pack: Packing): { chan: Int32Array; row: Int32Array; col:
 
 const groupCache = new WeakMap<Packing, Map<string, OutGroup[]>>();
 
+/**
+ * Output elements of one ciphertext grouped by (channel, half), each group in row-major order.
+ * With `fold`, every lower-half element also stands at the same offset of the upper half.
+ */
 function outputGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
   let perPack = groupCache.get(pack);
   if (!perPack) groupCache.set(pack, perPack = new Map());
@@ -177,10 +192,11 @@ function buildGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
  *
  * @example GAZELLE's input-rotation method on a 1×1 conv, 2 → 2 channels
  * ```ts
- * import { planRotationConv } from "./rotation_conv.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { planRotationConv } from "./_rotation_conv.ts";
  * import { gazellePolicy } from "./gazelle/conv.ts";
- * import { lowerConv } from "./grid_conv.ts";
- * import { blockPacking } from "./packing.ts";
+ * import { lowerConv } from "./_grid_conv.ts";
+ * import { blockPacking } from "./_packing.ts";
  * import type { ConvShape, IntLayer } from "../nn/mod.ts";
  *
  * // Two 2×2 channels in 8 slots: channel 0 in the lower half, channel 1 in the upper half.
@@ -197,9 +213,9 @@ function buildGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
  *   outRots: [still],
  *   policy: gazellePolicy(false),
  * });
- * const kinds = [...prog.ops].map((op) => op.kind).join();
- * if (kinds !== "rotate,ntt,mul,ntt,mul,add,intt") throw new Error(kinds);
- * if (prog.masks.count !== 2 || prog.outputs.join() !== "2") throw new Error();
+ * assertEquals([...prog.ops].map((op) => op.kind), ["rotate", "ntt", "mul", "ntt", "mul", "add", "intt"]);
+ * assertEquals([prog.masks.count, prog.inputs], [2, 1]);
+ * assertEquals(prog.outputs, [2]);
  * ```
  */
 export function planRotationConv(scheme: RotationScheme): RotationProgram {
@@ -229,7 +245,7 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
  *
  * @example The identity of each ciphertext goes last
  * ```ts
- * import { inputRotationOrder } from "./rotation_conv.ts";
+ * import { inputRotationOrder } from "./_rotation_conv.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const at = (ct: number, step: number) => ({ ct, tap: 0, rot: { step, swap: false }, targets: [0] });
@@ -269,10 +285,10 @@ export interface RotationMaskTable {
  *
  * @example A swap pairs each output channel with the other input channel
  * ```ts
- * import { inputRotationOrder, rotationMaskTable } from "./rotation_conv.ts";
+ * import { inputRotationOrder, rotationMaskTable } from "./_rotation_conv.ts";
  * import { gazellePolicy } from "./gazelle/conv.ts";
- * import { lowerConv } from "./grid_conv.ts";
- * import { blockPacking } from "./packing.ts";
+ * import { lowerConv } from "./_grid_conv.ts";
+ * import { blockPacking } from "./_packing.ts";
  * import type { ConvShape } from "../nn/mod.ts";
  * import { assertEquals } from "@std/assert";
  *
@@ -464,7 +480,7 @@ export interface ProductSchedule {
  *
  * @example A pruned pairing drops its product, and its rotation unless the policy keeps it
  * ```ts
- * import { productSchedule } from "./rotation_conv.ts";
+ * import { productSchedule } from "./_rotation_conv.ts";
  * import { gazellePolicy } from "./gazelle/conv.ts";
  * import { assertEquals } from "@std/assert";
  *

@@ -30,12 +30,29 @@ export interface ElementwisePolicy {
   readonly switchesAtEnd: number;
 }
 
+/** Options of the element-wise planner. */
+export interface ElementwiseOptions {
+  /** Framework name recorded in the plan (`LayerPlan.framework`). */
+  readonly framework: string;
+  /** Parameters; its ring degree is the slot count values are packed at. */
+  readonly preset: Preset;
+  /** How the framework finishes the product. */
+  readonly policy: ElementwisePolicy;
+  /**
+   * Reproduce the framework's code: a ciphertext whose multipliers are all zero still returns an
+   * encryption of zero (masked) when the policy masks outputs, instead of nothing.
+   */
+  readonly stock: boolean;
+}
+
 /**
- * Compile an element-wise (per-channel scale) layer.
+ * Compile an element-wise (per-channel scale) layer: the BatchNorm multiplier, packed straight
+ * (value i in slot i mod N of ciphertext ⌊i/N⌋), one plaintext product per ciphertext.
  *
- * @example
+ * @example SCI's BatchNorm: one product, mask, two mod switches and a flood per ciphertext
  * ```ts
- * import { planElementwise } from "./elementwise.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { planElementwise } from "./_elementwise.ts";
  * import { countPlan, getPreset } from "../he/mod.ts";
  * import { type BnShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
@@ -47,17 +64,12 @@ export interface ElementwisePolicy {
  *   stock: false,
  * });
  * const c = countPlan(plan); // 65536 values in 8 ciphertexts of 8192 slots
- * if (c.mult !== 8 || c.add_mask !== 8 || c.mod_switch !== 16 || c.flood !== 8) throw new Error();
+ * assertEquals([c.mult, c.add_mask, c.mod_switch, c.flood], [8, 8, 16, 8]);
  * ```
  */
 export function planElementwise(
   layer: IntLayer<BnShape>,
-  opts: {
-    readonly framework: string;
-    readonly preset: Preset;
-    readonly policy: ElementwisePolicy;
-    readonly stock: boolean;
-  },
+  opts: ElementwiseOptions,
 ): LayerPlan {
   const s = layer.shape;
   const n = opts.preset.polyModulusDegree;

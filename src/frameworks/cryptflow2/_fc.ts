@@ -8,18 +8,22 @@
 import { type LayerProgram, programOf, withSlots } from "../../he/mod.ts";
 import type { FcShape, IntLayer } from "../../nn/mod.ts";
 import { UserError } from "../../base/mod.ts";
-import { type FcPolicy, planHybridFc } from "../hybrid_fc.ts";
-import { nextPow2 } from "../packing.ts";
+import { type FcPolicy, planHybridFc } from "../_hybrid_fc.ts";
+import { nextPow2 } from "../_packing.ts";
 import { type Cryptflow2PlanOptions, MAX_SLOTS, smudgingBits } from "./conv.ts";
 
 /**
- * SCI's FC policy.
+ * SCI's FC policy: all-zero diagonals skipped (SCI's own code does), one mod switch after the
+ * products, the uniform output mask, flooding with `floodBits` bits (0: none), one mod switch
+ * before sending; `stock` starts sums from an encryption of zero.
  *
- * @example
+ * @example SCI skips zero diagonals even in stock mode
  * ```ts
- * import { sciFcPolicy } from "./fc.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { sciFcPolicy } from "./_fc.ts";
  *
- * if (!sciFcPolicy(false).skipZeroDiagonals) throw new Error();
+ * assertEquals(sciFcPolicy(true).skipZeroDiagonals, true);
+ * assertEquals(sciFcPolicy(true).zeroInit, true);
  * ```
  */
 export function sciFcPolicy(stock: boolean, floodBits = 0): FcPolicy {
@@ -34,18 +38,19 @@ export function sciFcPolicy(stock: boolean, floodBits = 0): FcPolicy {
 }
 
 /**
- * Compile an FC layer the way SCI-HE runs it: a one-part program.
+ * Compile an FC layer the way SCI-HE runs it: a one-part program at SCI's N for the input length
+ * (a `UserError` past node-seal's largest N).
  *
- * @example
+ * @example MiniONN's FC 1024 → 10 (frameworks.md §2.4): rot 10, ScMult 2, Add 12 with the mask
  * ```ts
- * import { planCryptflow2Fc } from "./fc.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { planCryptflow2Fc } from "./_fc.ts";
  * import { countProgram, getPreset } from "../../he/mod.ts";
  * import { type FcShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../../nn/mod.ts";
  *
- * // MiniONN's FC 1024 → 10 (frameworks.md §2.4): rot 10, ScMult 2, Add 12 (with the mask add).
  * const fc = syntheticLayer("fc", parseLayerSpec("fc:in=1024,out=10"), 1) as IntLayer<FcShape>;
  * const c = countProgram(planCryptflow2Fc(fc, { preset: getPreset("cryptflow2"), stock: true }));
- * if (c.perm_in + c.perm_out !== 10 || c.mult !== 2 || c.add + c.add_mask !== 12) throw new Error();
+ * assertEquals([c.perm_in + c.perm_out, c.mult, c.add + c.add_mask], [10, 2, 12]);
  * ```
  */
 export function planCryptflow2Fc(

@@ -12,12 +12,18 @@
  * @module
  */
 import { convOutH, convOutW, convPads, type ConvShape, type IntLayer } from "../nn/mod.ts";
-import type { MapStack } from "./packing.ts";
+import type { MapStack } from "./_packing.ts";
 
 /** A stride-1 convolution on grid maps: out(y, x) += Σ W'(o, i, t)·in(y + dy_t, x + dx_t). */
 export interface GridConv {
+  /** Input maps on the grid: ci channels, or ci·phases after polyphase lowering (`lowerConv`). */
   readonly input: MapStack;
+  /**
+   * Output maps: co channels on the input's grid, with the layer's outputs in the top-left
+   * `vh × vw`.
+   */
   readonly output: MapStack;
+  /** Tap t reads the input at (y + dy, x + dx) for output (y, x); grid offsets, in rows/columns. */
   readonly taps: readonly { readonly dy: number; readonly dx: number }[];
   /** Effective weight W'(o, i, t) (0 where the tap falls outside a phase's sub-filter). */
   weight(o: number, i: number, t: number): number;
@@ -28,16 +34,18 @@ export interface GridConv {
 }
 
 /**
- * Lower a conv layer to a `GridConv`.
+ * Lower a conv layer to a `GridConv` (see the module comment: the image itself for stride 1 with
+ * "same" padding, else a polyphase stride-1 "valid" convolution).
  *
- * @example
+ * @example A 3×3 stride-2 conv becomes four phases of 2×2 taps
  * ```ts
- * import { lowerConv } from "./grid_conv.ts";
- * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { lowerConv } from "./_grid_conv.ts";
+ * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("s2", parseLayerSpec("conv:h=8,w=8,ci=3,co=4,k=3,s=2"), 1);
- * const g = lowerConv(layer as Parameters<typeof lowerConv>[0]);
- * if (g.phases !== 4 || g.input.channels !== 12 || g.taps.length !== 4) throw new Error();
+ * const g = lowerConv(layer as IntLayer<ConvShape>);
+ * assertEquals([g.phases, g.input.channels, g.taps.length], [4, 12, 4]);
  * ```
  */
 export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
@@ -112,8 +120,9 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
 
 /** One stride phase of SCI's decomposition: an independent stride-1 "valid" convolution. */
 export interface StridePhase extends GridConv {
-  /** Phase offsets (s_r, s_c). */
+  /** Row offset s_r of the phase: it holds padded-input rows s_r, s_r + s, s_r + 2s, … */
   readonly sr: number;
+  /** Column offset s_c of the phase: it holds padded-input columns s_c, s_c + s, … */
   readonly sc: number;
 }
 
@@ -124,15 +133,16 @@ export interface StridePhase extends GridConv {
  * (row·s + s_r, col·s + s_c); every phase yields the full newH × newW output and the phases' results
  * add up. A stride-1 layer is one phase on the padded image.
  *
- * @example
+ * @example A 3×3 stride-2 conv becomes 2×2, 2×1, 1×2 and 1×1 sub-filters
  * ```ts
- * import { sciPhases } from "./grid_conv.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { sciPhases } from "./_grid_conv.ts";
  * import { type ConvShape, type IntLayer, parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("s2", parseLayerSpec("conv:h=16,w=16,ci=1,co=1,k=3,s=2,p=1"), 1);
  * const phases = sciPhases(layer as IntLayer<ConvShape>);
- * // A 3×3 stride-2 convolution becomes 2×2, 2×1, 1×2 and 1×1 sub-filters.
- * if (phases.map((p) => p.taps.length).join() !== "4,2,2,1") throw new Error();
+ * assertEquals(phases.map((p) => p.taps.length), [4, 2, 2, 1]);
+ * assertEquals(phases.map((p) => `${p.sr},${p.sc}`), ["0,0", "0,1", "1,0", "1,1"]);
  * ```
  */
 export function sciPhases(layer: IntLayer<ConvShape>): StridePhase[] {

@@ -9,7 +9,7 @@ import {
   referenceLayer,
 } from "../../nn/mod.ts";
 import { firstMismatch, layerOf, randomMask } from "../../test_util.ts";
-import { planCryptflow2Fc } from "./fc.ts";
+import { planCryptflow2Fc } from "./_fc.ts";
 import { planCryptflow2 } from "./mod.ts";
 import { planLayer } from "../mod.ts";
 
