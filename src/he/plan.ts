@@ -478,7 +478,7 @@ const countCache = new WeakMap<LayerPlan, OpCounts>();
  * import { assertEquals } from "@std/assert";
  * import { countPlan } from "./plan.ts";
  * import { getPreset } from "./presets.ts";
- * import { planGazelle } from "../frameworks/gazelle/mod.ts";
+ * import { planGazelle } from "../frameworks/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("c", parseLayerSpec("conv:h=28,w=28,ci=1,co=5,k=5"), 1);
