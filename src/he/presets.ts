@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { UserError } from "../base/mod.ts";
 
 /** One BFV parameter set. */
 export interface Preset {
@@ -88,7 +89,7 @@ export const SCI_DEFAULT_BITS = 37;
 export function cryptflow2Preset(bits = SCI_DEFAULT_BITS, slots = 8192): Preset {
   const t = SCI_PRIME_MOD[bits];
   if (t === undefined) {
-    throw new RangeError(`SCI share bit length must be 32..41 (got ${bits})`);
+    throw new UserError(`SCI share bit length must be 32..41 (got ${bits})`);
   }
   const name = `cryptflow2${bits === SCI_DEFAULT_BITS ? "" : `-l${bits}`}${
     slots === 8192 ? "" : `-N${slots}`
@@ -176,21 +177,22 @@ export function presetNames(): string[] {
 }
 
 /**
- * The built-in preset called `name`; a `RangeError` listing the known presets otherwise.
+ * The built-in preset called `name`; a `UserError` listing the known presets otherwise.
  *
  * @example GAZELLE's ring, and an unknown name
  * ```ts
  * import { assertEquals, assertThrows } from "@std/assert";
  * import { getPreset } from "./presets.ts";
+ * import { UserError } from "../base/mod.ts";
  *
  * assertEquals(getPreset("gazelle").polyModulusDegree, 2048);
- * assertThrows(() => getPreset("bfv"), RangeError, "use one of gazelle, gazelle-secure, cryptflow2");
+ * assertThrows(() => getPreset("bfv"), UserError, "use one of gazelle, gazelle-secure, cryptflow2");
  * ```
  */
 export function getPreset(name: string): Preset {
   const p = PRESETS[name];
   if (!p) {
-    throw new RangeError(`Unknown preset "${name}": use one of ${presetNames().join(", ")}`);
+    throw new UserError(`Unknown preset "${name}": use one of ${presetNames().join(", ")}`);
   }
   return p;
 }
