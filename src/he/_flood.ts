@@ -51,7 +51,8 @@ export function floodCiphertext(
   if (count !== polys * levels * n || bytes.length !== SEAL_CT_OVERHEAD + 8 * count) {
     throw new Error("unexpected SEAL ciphertext layout: cannot flood");
   }
-  using data = context.getContextData(ct.parmsId());
+  using parmsId = ct.parmsId();
+  using data = context.getContextData(parmsId);
   using parms = data.parms();
   using moduli = parms.coeffModulus();
   const q = seal.jsArrayFromVecModulus(moduli) as bigint[];

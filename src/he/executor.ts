@@ -148,6 +148,7 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
     lease.release();
   };
   try {
+    using first = context.firstParmsId();
     const zero: number[] = [];
     for (let i = 0; i < plan.masks.count; i++) {
       values.fill(0n);
@@ -158,7 +159,7 @@ export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
       sealCall(`encoding mask ${i} of ${plan.layer}`, () => {
         encoder.encode(values, pt);
         if (plan.masks.ntt !== false) {
-          evaluator.plainTransformToNttInplace(pt, context.firstParmsId());
+          evaluator.plainTransformToNttInplace(pt, first);
         }
       });
     }
@@ -224,8 +225,10 @@ export function encryptInput(prep: PreparedLayer, x: Float64Array): CiphertextHa
     for (const v of prep.plan.packInput(x)) {
       const ct = new seal.Ciphertext();
       out.push(ct);
-      encoder.encode(v, pt);
-      encryptor.encryptSymmetric(pt, ct);
+      sealCall(`encrypting input ciphertext ${out.length - 1} of ${prep.plan.layer}`, () => {
+        encoder.encode(v, pt);
+        encryptor.encryptSymmetric(pt, ct);
+      });
     }
   } catch (e) {
     for (const ct of out) ct.delete();

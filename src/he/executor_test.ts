@@ -20,6 +20,7 @@ import {
   type HeOp,
   type LayerPlan,
   type LayerProgram,
+  liveSealObjects,
   type MaskBank,
   OpList,
   type PreparedLayer,
@@ -321,9 +322,10 @@ Deno.test("running the same layer 50 times does not grow the WASM heap", async (
     await executeLayer(kinds, xk);
   };
   for (let i = 0; i < 2; i++) await both();
-  const after = rt.heapBytes();
+  const after = rt.heapBytes(), live = liveSealObjects();
   for (let i = 0; i < 48; i++) await both();
   assertEquals(rt.heapBytes(), after);
+  assertEquals(liveSealObjects(), live); // the heap's size misses small leaks; counts do not
   closeEnvs();
 });
 
@@ -339,9 +341,10 @@ Deno.test("a failed run frees what it allocated: 50 failing runs do not grow the
   const rt = await loadSeal();
   const fail = () => assertRejects(() => executeLayer(plan, x), Error, "Galois key not present");
   for (let i = 0; i < 2; i++) await fail();
-  const after = rt.heapBytes();
+  const after = rt.heapBytes(), live = liveSealObjects();
   for (let i = 0; i < 48; i++) await fail();
   assertEquals(rt.heapBytes(), after);
+  assertEquals(liveSealObjects(), live);
   closeEnvs();
 });
 

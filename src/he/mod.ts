@@ -31,7 +31,7 @@ export {
   securityLabel,
   withSlots,
 } from "./presets.ts";
-export { NODE_SEAL_VERSION, SEAL_VERSION } from "./seal.ts";
+export { liveSealObjects, NODE_SEAL_VERSION, SEAL_VERSION } from "./seal.ts";
 export { closeEnvs } from "./env.ts";
 export {
   chooseKeys,

@@ -94,7 +94,10 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   // Random weights: a constant plaintext would hit SEAL's monomial fast path.
   encoder.encode(BigInt64Array.from(randomSigned(n, 8, rng), BigInt), w);
   encoder.encode(BigInt64Array.from(randomSigned(n, 8, rng), BigInt), wNtt);
-  ev.plainTransformToNttInplace(wNtt, context.firstParmsId());
+  {
+    using first = context.firstParmsId();
+    ev.plainTransformToNttInplace(wNtt, first);
+  }
   const a = ct(), b = ct(), aNtt = ct(), out = ct();
   encryptor.encryptSymmetric(x, a);
   encryptor.encryptSymmetric(x, b);
