@@ -49,12 +49,16 @@ Deno.test("OutputDir writes a whole folder on commit, and nothing when the run f
         await Deno.writeTextFile(`${dir}/calibration.json`, "mine");
       }
       const before = snapshot(tmp);
-      await assertRejects(async () => {
-        await using out = await OutputDir.open(dir, "--out-dir");
-        await out.write("charts/a.svg", "new");
-        await out.write("charts/b.svg", "new");
-        throw new Error("index.html could not be rendered");
-      }, Error, "rendered");
+      await assertRejects(
+        async () => {
+          await using out = await OutputDir.open(dir, "--out-dir");
+          await out.write("charts/a.svg", "new");
+          await out.write("charts/b.svg", "new");
+          throw new Error("index.html could not be rendered");
+        },
+        Error,
+        "rendered",
+      );
       assertEquals(snapshot(tmp), before, "unchanged after a failure");
       {
         await using out = await OutputDir.open(dir, "--out-dir");
@@ -62,7 +66,12 @@ Deno.test("OutputDir writes a whole folder on commit, and nothing when the run f
         await out.write("index.html", "new");
         await out.commit();
       }
-      const want = ["report/", "report/charts/", "report/charts/a.svg=new", "report/index.html=new"];
+      const want = [
+        "report/",
+        "report/charts/",
+        "report/charts/a.svg=new",
+        "report/index.html=new",
+      ];
       if (existing) want.push("report/calibration.json=mine");
       assertEquals(snapshot(tmp), want.sort());
       await Deno.remove(tmp, { recursive: true });
@@ -76,12 +85,16 @@ Deno.test("OutputDir refuses a subfolder that leads outside through a link, movi
   await Deno.mkdir(`${tmp}/elsewhere`);
   await Deno.symlink(`${tmp}/elsewhere`, `${tmp}/report/charts`);
   const before = snapshot(tmp);
-  await assertRejects(async () => {
-    await using out = await OutputDir.open(`${tmp}/report`, "--out-dir");
-    await out.write("sub/x.txt", "x");
-    await out.write("charts/a.svg", "x");
-    await out.commit();
-  }, UserError, "leads outside the folder");
+  await assertRejects(
+    async () => {
+      await using out = await OutputDir.open(`${tmp}/report`, "--out-dir");
+      await out.write("sub/x.txt", "x");
+      await out.write("charts/a.svg", "x");
+      await out.commit();
+    },
+    UserError,
+    "leads outside the folder",
+  );
   assertEquals(snapshot(tmp), before, "the subfolder it created is removed again");
   await Deno.remove(tmp, { recursive: true });
 });
