@@ -4,7 +4,7 @@
  * @module
  */
 import { cryptflow2Preset, getPreset, type Preset, presetNames } from "../src/he/mod.ts";
-import { UserError } from "../src/base/mod.ts";
+import { checkOutputFile, UserError } from "../src/base/mod.ts";
 import { FRAMEWORKS } from "../src/frameworks/mod.ts";
 import {
   BASIC_UNITS,
@@ -143,8 +143,8 @@ export function numberFlag(v: string | undefined, flag: string, fallback: number
 }
 
 /**
- * An output file flag: required, with the given extension, not a directory, in a folder that
- * exists (created when missing, like `prune --out`).
+ * An output file flag: required, with the given extension, not a folder, not under a regular
+ * file (missing folders are created when the file is written, at the end of the run).
  */
 export async function outputPath(
   v: string | undefined,
@@ -153,20 +153,13 @@ export async function outputPath(
 ): Promise<string> {
   if (!v) throw new UserError(`--${flag} FILE${ext} is required`);
   if (!v.endsWith(ext)) throw new UserError(`--${flag} ${v}: the file name must end in ${ext}`);
-  try {
-    if ((await Deno.stat(v)).isDirectory) {
-      throw new UserError(`--${flag} ${v} is a directory: name a file`);
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  const dir = v.includes("/") ? v.slice(0, v.lastIndexOf("/")) : ".";
-  try {
-    await Deno.mkdir(dir || "/", { recursive: true });
-  } catch (e) {
-    throw new UserError(`--${flag} ${v}: cannot create its folder (${(e as Error).message})`);
-  }
+  await checkOutputFile(v, `--${flag}`);
   return v;
+}
+
+/** The model card written beside an ONNX output: `F.onnx` → `F.card.json`. */
+export function cardPath(onnx: string): string {
+  return onnx.replace(/\.onnx$/, ".card.json");
 }
 
 /** How both methods rank and prune, from `--importance`, `--floor`, `--kinds` and `--unit`. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { writeFileAtomic } from "../src/base/mod.ts";
+import { checkOutputFile, OutputStage } from "../src/base/mod.ts";
 import { CALIBRATION_FORMAT } from "../src/cost/mod.ts";
 import { closeEnvs, measureUnitCosts } from "../src/he/mod.ts";
 import { buildManifest, studyPreset } from "../src/study/mod.ts";
@@ -16,6 +16,7 @@ async function main(): Promise<number> {
   const args = parseArgs(Deno.args, { string: ["out"] });
   checkFlags(args, ["out"]);
   const out = args.out ?? "reports/calibration.json";
+  await checkOutputFile(out, "--out"); // before the measurements, not after
   const unit: Record<string, unknown> = {};
   const presets = [];
   for (const fw of ["gazelle", "cryptflow2"]) {
@@ -28,9 +29,8 @@ async function main(): Promise<number> {
     );
     closeEnvs();
   }
-  const dir = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) : ".";
-  await Deno.mkdir(dir, { recursive: true });
-  await writeFileAtomic(
+  await using stage = new OutputStage();
+  await stage.write(
     out,
     JSON.stringify(
       {
@@ -41,7 +41,9 @@ async function main(): Promise<number> {
       null,
       2,
     ) + "\n",
+    "--out",
   );
+  await stage.commit();
   console.log(JSON.stringify(unit, null, 2));
   progress(`wrote ${out}`);
   return 0;

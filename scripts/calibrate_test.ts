@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 
-import { readJson, runOk, tempDir } from "./_cli_testing.ts";
+import { listDir, readJson, runOk, stepRefusals, tempDir } from "./_cli_testing.ts";
 
 Deno.test("deno task calibrate writes unit costs the report then predicts with, beside user op weights", async () => {
   await using tmp = await tempDir();
@@ -39,4 +39,15 @@ Deno.test("deno task calibrate writes unit costs the report then predicts with, 
     names.has("rotations only") && names.has(results.manifest.unit_costs_name),
     [...names].join(),
   );
+});
+
+Deno.test("deno task calibrate refuses an --out that is a folder or under a file, before measuring", async (t) => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  await Deno.mkdir(`${dir}/folder.json`);
+  await Deno.writeTextFile(`${dir}/file`, "mine");
+  await stepRefusals(t, "calibrate.ts", [
+    [["--out", `${dir}/folder.json`], /^error: --out \S+ is a folder: give a file path$/],
+    [["--out", `${dir}/file/c.json`], /^error: --out \S+: \S+\/file is a file, not a folder/],
+  ], { alone: true, tmp: dir, also: () => assertEquals(listDir(dir), ["file", "folder.json"]) });
 });

@@ -8,7 +8,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { UserError, writeFileAtomic } from "../src/base/mod.ts";
+import { checkOutputFile, OutputStage, UserError } from "../src/base/mod.ts";
 import {
   exportOnnx,
   fitToNetwork,
@@ -29,7 +29,7 @@ import {
   prunedNonZero,
   type Recipe,
 } from "../src/train/mod.ts";
-import { checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
+import { cardPath, checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
 
 const STRINGS = [
   "model",
@@ -73,6 +73,7 @@ async function main(): Promise<number> {
   if (!args.model) throw new UserError("--model is required (deno task finetune --help)");
   if (!args.masks) throw new UserError("--masks FILE.json is required (deno task finetune --help)");
   const out = await outputPath(args.out, ".onnx");
+  await checkOutputFile(cardPath(out), "--out (its model card)");
   const seed = numberFlag(args.seed, "seed", 1);
   const recipe: Recipe = {
     ...FINETUNE_RECIPE,
@@ -148,11 +149,11 @@ async function main(): Promise<number> {
       pruned_weights_nonzero: prunedNonZero(r.net, masks),
       manifest: buildManifest([], { finetune: seed }, tuned.weights),
     };
-    await writeFileAtomic(out, onnx);
-    await writeFileAtomic(
-      out.replace(/\.onnx$/, ".card.json"),
-      JSON.stringify(card, null, 2) + "\n",
-    );
+    // The model and its card appear together, or neither does.
+    await using stage = new OutputStage();
+    await stage.write(out, onnx, "--out");
+    await stage.write(cardPath(out), JSON.stringify(card, null, 2) + "\n", "--out");
+    await stage.commit();
     progress(
       `test accuracy one-shot ${(100 * r.oneShot).toFixed(2)}% → fine-tuned ${
         (100 * r.tuned).toFixed(2)

@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { SeededRng } from "../src/base/mod.ts";
+import { SeededRng, writeFileAtomic } from "../src/base/mod.ts";
 import {
   DEBIAN_FASHION_MNIST,
   gzip,
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   };
   const hashes: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(files)) {
-    await Deno.writeFile(`${out}${name}`, bytes);
+    await writeFileAtomic(`${out}${name}`, bytes);
     hashes[name] = await sha256Hex([bytes]);
   }
   const manifest = {
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
     },
     file_sha256: hashes,
   };
-  await Deno.writeTextFile(`${out}MANIFEST.json`, JSON.stringify(manifest, null, 2) + "\n");
+  await writeFileAtomic(`${out}MANIFEST.json`, JSON.stringify(manifest, null, 2) + "\n");
   progress(`wrote ${out}`);
   return 0;
 }

@@ -28,8 +28,8 @@ export function goldenCounts(model: string, framework: string) {
 
 async function main(): Promise<number> {
   await Deno.mkdir("fixtures/golden", { recursive: true });
-  await Deno.writeFile("fixtures/tiny_residual.onnx", exportOnnx(tinyResidual()));
-  await Deno.writeFile("fixtures/tiny_batchnorm.onnx", exportOnnx(tinyBatchNorm()));
+  await writeFileAtomic("fixtures/tiny_residual.onnx", exportOnnx(tinyResidual()));
+  await writeFileAtomic("fixtures/tiny_batchnorm.onnx", exportOnnx(tinyBatchNorm()));
   for (const framework of ["gazelle", "cryptflow2"]) {
     const doc: Record<string, unknown> = {
       note:

@@ -12,7 +12,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { UserError, writeFileAtomic } from "../src/base/mod.ts";
+import { checkOutputFile, OutputStage, UserError } from "../src/base/mod.ts";
 import {
   evaluateAccuracy,
   exportOnnx,
@@ -242,6 +242,9 @@ async function main(): Promise<number> {
   if (!args.out && !args.json) {
     throw new UserError("give --out FILE.json for the masks (or --json to print the report only)");
   }
+  // Output paths are checked before the work; both files appear together at the end, or neither.
+  if (args.out !== undefined) await checkOutputFile(args.out, "--out");
+  if (args.onnx !== undefined) await checkOutputFile(args.onnx, "--onnx");
   progress(`loading ${args.model}`);
   const net = await loadModel(args.model, {
     width: num(args.width, "width"),
@@ -299,18 +302,23 @@ async function main(): Promise<number> {
     model: net.name,
     model_hash: await networkHash(net),
   };
-  const parent = (path: string) => path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
-  if (args.out) {
-    await Deno.mkdir(parent(args.out), { recursive: true });
-    await writeFileAtomic(args.out, await pruneFileText(net, { ...result, report }, manifest));
-    progress(`wrote ${args.out}`);
+  {
+    await using stage = new OutputStage();
+    if (args.out !== undefined) {
+      await stage.write(
+        args.out,
+        await pruneFileText(net, { ...result, report }, manifest),
+        "--out",
+      );
+    }
+    if (args.onnx !== undefined) {
+      const pruned = permuteNetwork(maskNetwork(net, result.masks), result.permutations);
+      await stage.write(args.onnx, exportOnnx(pruned), "--onnx");
+    }
+    await stage.commit();
   }
-  if (args.onnx) {
-    await Deno.mkdir(parent(args.onnx), { recursive: true });
-    const bytes = exportOnnx(permuteNetwork(maskNetwork(net, result.masks), result.permutations));
-    const tmp = `${args.onnx}.tmp-${Deno.pid}`;
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, args.onnx);
+  if (args.out !== undefined) progress(`wrote ${args.out}`);
+  if (args.onnx !== undefined) {
     progress(`wrote ${args.onnx} (pruned and permuted: the same function as the pruned model)`);
   }
   const acc = report.accuracy;

@@ -138,3 +138,45 @@ Deno.test("deno task prune --data reports unpruned and pruned accuracy on real-f
   const doc = await readJson(`${dir}/m.json`);
   assertEquals(doc.report.accuracy.images, 20);
 });
+
+Deno.test("deno task prune refuses output paths that are folders or under files; writes both files or neither", async (t) => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  await Deno.mkdir(`${dir}/folder`);
+  await Deno.writeTextFile(`${dir}/file`, "mine");
+  const base = ["--model", "fixtures/tiny_residual.onnx", "--method", "hunter", "--ratio", "0.5"];
+  const m = `${dir}/m.json`;
+  await stepRefusals(t, "prune.ts", [
+    [
+      [...base, "--out", `${dir}/folder`],
+      /^error: --out \S+\/folder is a folder: give a file path$/,
+    ],
+    [[...base, "--out", `${dir}/new/`], /^error: --out \S+\/new\/ is a folder/],
+    [
+      [...base, "--out", `${dir}/file/m.json`],
+      /^error: --out \S+\/file\/m\.json: \S+\/file is a file, not a folder/,
+    ],
+    [[...base, "--out", `${dir}/file/a/b/m.json`], /\/file is a file, not a folder/],
+    [[...base, "--out", ""], /^error: give --out FILE\.json/],
+    [[...base, "--out", "", "--json"], /^error: --out needs a file path/],
+    // The mask file is not written when the ONNX cannot be.
+    [[...base, "--out", m, "--onnx", `${dir}/folder`], /^error: --onnx \S+\/folder is a folder/],
+    [
+      [...base, "--out", m, "--onnx", `${dir}/file/m.onnx`],
+      /^error: --onnx \S+: \S+\/file is a file/,
+    ],
+    // Found only when the second file is staged, after pruning: the first one is not written.
+    [
+      [...base, "--out", m, "--onnx", `${dir}/./m.json`],
+      /^error: --onnx \S+: two outputs of this run/,
+    ],
+  ], {
+    tmp: dir,
+    also: (r) => {
+      assert(!r.stderr.includes("    at "), "no stack trace");
+      assertEquals(listDir(dir), ["file", "folder"], "nothing written, no temporary file left");
+      assertEquals(listDir(`${dir}/folder`), []);
+    },
+  });
+  assertEquals(Deno.readTextFileSync(`${dir}/file`), "mine");
+});

@@ -15,7 +15,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { UserError, writeFileAtomic } from "../src/base/mod.ts";
+import { OutputDir, UserError } from "../src/base/mod.ts";
 import { parseOpWeights } from "../src/cost/mod.ts";
 import { renderReport } from "../src/report/mod.ts";
 import {
@@ -75,6 +75,8 @@ async function main(): Promise<number> {
   });
   checkFlags(args, FLAGS);
   const outDir = args["out-dir"] ?? "reports";
+  // Checked before anything runs; every file is staged and appears only when all were written.
+  await using out = await OutputDir.open(outDir, "--out-dir");
   const extra = args["op-weights"]
     ? parseOpWeights(
       await Deno.readTextFile(args["op-weights"]).catch(() => {
@@ -130,19 +132,17 @@ async function main(): Promise<number> {
       progress,
       { enabled: args.finetune, engine, data: args.data },
     );
-    await Deno.mkdir(outDir, { recursive: true });
     if (shard && shard.count > 1) {
-      const path = `${outDir}/results-shard-${shard.index}-of-${shard.count}.json`;
-      await writeFileAtomic(path, JSON.stringify(results, null, 1));
-      progress(`wrote ${path}; merge the shards with deno task report --merge FILES`);
+      const name = `results-shard-${shard.index}-of-${shard.count}.json`;
+      await out.write(name, JSON.stringify(results, null, 1));
+      await out.commit();
+      progress(`wrote ${outDir}/${name}; merge the shards with deno task report --merge FILES`);
       return 0;
     }
   }
-  await Deno.mkdir(outDir, { recursive: true });
-  if (!args.from) {
-    await writeFileAtomic(`${outDir}/results.json`, JSON.stringify(results, null, 1));
-  }
-  const pngs = await renderReport(results, outDir, extra, progress);
+  if (!args.from) await out.write("results.json", JSON.stringify(results, null, 1));
+  const pngs = await renderReport(results, out, extra, progress);
+  await out.commit();
   const s = ((performance.now() - t0) / 1000).toFixed(0);
   console.log(`${outDir}/index.html, ${outDir}/summary.md, ${pngs.length} charts (${s} s):`);
   for (const p of pngs) console.log(`  ${outDir}/${p}`);

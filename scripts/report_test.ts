@@ -1,6 +1,15 @@
 import { assert, assertEquals } from "@std/assert";
 
-import { exists, readJson, runOk, stepRefusals, tempDir } from "./_cli_testing.ts";
+import {
+  assertRefusal,
+  exists,
+  listDir,
+  readJson,
+  runOk,
+  runScript,
+  stepRefusals,
+  tempDir,
+} from "./_cli_testing.ts";
 
 Deno.test("deno task report runs a study, writes results and renders every chart", async () => {
   await using tmp = await tempDir();
@@ -69,4 +78,127 @@ Deno.test("deno task report shards merge; mismatched shards and bad inputs are o
   ], { extraArgs: ["--out-dir", `${dir}/x`], tmp: dir });
   // Nothing half-written: failed runs left no output directory.
   assert(!(await exists(`${dir}/x`)));
+});
+
+const FIXTURE = "fixtures/results/quick_cifar10.json";
+
+/** Every path under `dir` (hidden ones too) with each file's size, sorted. */
+function tree(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(`${dir}/${prefix}`)) {
+    const rel = `${prefix}${e.name}`;
+    if (e.isDirectory) out.push(`${rel}/`, ...tree(dir, `${rel}/`));
+    else out.push(`${rel} ${Deno.statSync(`${dir}/${rel}`).size}`);
+  }
+  return out.sort();
+}
+
+/** The sample results with every `vgg16-cifar10` renamed `name` (study list and rows). */
+async function renamed(name: string, models?: string[]): Promise<string> {
+  const r = await readJson(FIXTURE);
+  const re = (rows: { model: string }[]) =>
+    rows.map((x) => x.model === "vgg16-cifar10" ? { ...x, model: name } : x);
+  r.manifest.study.models = models ??
+    r.manifest.study.models.map((m: string) => m === "vgg16-cifar10" ? name : m);
+  for (const k of ["prune", "timings", "nonlinear"]) r[k] = re(r[k]);
+  return JSON.stringify(r);
+}
+
+Deno.test("deno task report writes only inside --out-dir, whatever names the results hold", async (t) => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  // Renders with the names reduced to safe file names (exit 0); nothing lands outside.
+  const cases = ["x/../../../../pwned", "/tmp/pwned", ".."];
+  for (const [i, name] of cases.entries()) {
+    await t.step(JSON.stringify(name), async () => {
+      const root = `${dir}/${i}`, out = `${root}/a/b/report`;
+      await Deno.mkdir(root);
+      await Deno.writeTextFile(`${root}/r.json`, await renamed(name));
+      const r = await runOk("report.ts", ["--from", `${root}/r.json`, "--out-dir", out]);
+      const files = tree(root).filter((p) => !p.startsWith("r.json "));
+      const outside = files.filter((p) =>
+        !["a/", "a/b/"].includes(p) && !p.startsWith("a/b/report/")
+      );
+      assertEquals(outside, [], "nothing outside the report folder");
+      const charts = listDir(`${out}/charts`);
+      assertEquals(charts.length, 8 * 3);
+      assert(charts.every((c) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(c)), charts.join());
+      assert(!r.stdout.includes("pwned/"), r.stdout);
+    });
+  }
+});
+
+Deno.test("deno task report refuses an --out-dir that is a file or under one, in one line", async (t) => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  await Deno.writeTextFile(`${dir}/file`, "mine");
+  await stepRefusals(t, "report.ts", [
+    [
+      ["--out-dir", `${dir}/file`],
+      /^error: --out-dir \S+\/file is a file, not a folder: give a folder path$/,
+    ],
+    [
+      ["--out-dir", `${dir}/file/sub`],
+      /^error: --out-dir \S+\/file\/sub: \S+\/file is a file, not a folder/,
+    ],
+    [["--out-dir", ""], /^error: --out-dir needs a folder path/],
+  ], {
+    alone: true,
+    extraArgs: ["--from", FIXTURE],
+    tmp: dir,
+    also: () => assertEquals(listDir(dir), ["file"]),
+  });
+});
+
+Deno.test("a report that fails after rendering charts leaves --out-dir as it was", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  // A model listed twice: its chart file names collide, found after the first charts rendered.
+  await Deno.writeTextFile(
+    `${dir}/r.json`,
+    await renamed("vgg16-cifar10", ["resnet18-cifar10", "vgg16-cifar10", "vgg16-cifar10"]),
+  );
+  await runOk("report.ts", ["--from", FIXTURE, "--out-dir", `${dir}/report`]);
+  const before = tree(dir);
+  const r = await runScript("report.ts", ["--from", `${dir}/r.json`, "--out-dir", `${dir}/report`]);
+  assertRefusal(r, /two outputs of this run would both be written there/);
+  assert(r.stderr.includes("rendering 4/"), "it failed late, after rendering charts");
+  assertEquals(tree(dir), before);
+});
+
+Deno.test("a CPU name with quotes, expression syntax or markup reaches the report as text", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const cpu = `Bob's "CPU" x' || true || ' <script>alert(1)</script>`;
+  await Deno.writeTextFile(
+    `${dir}/calibration.json`,
+    JSON.stringify({
+      format: "mosaic-bench-calibration/1",
+      manifest: { cpu },
+      unit_costs: { gazelle: { keySwitch: 10, mult: 1, add: 0.1 } },
+    }),
+  );
+  await runOk("report.ts", [
+    "--models",
+    "vgg16-cifar10",
+    "--frameworks",
+    "gazelle",
+    "--budgets",
+    "0.7",
+    "--no-bench",
+    "--out-dir",
+    dir,
+  ]);
+  const name = `calibrated node-seal (${cpu})`;
+  assertEquals((await readJson(`${dir}/results.json`)).manifest.unit_costs_name, name);
+  const spec = await readJson(`${dir}/charts/total_cost.vl.json`);
+  const bars = spec.spec.layer[0].transform[0].filter;
+  assertEquals(bars, { field: "weights", equal: name });
+  // One bar per method under our weights, one tick per method under native SEAL's ratios.
+  const svg = await Deno.readTextFile(`${dir}/charts/total_cost.svg`);
+  assert(!svg.includes("<script"), "the SVG escapes the title");
+  const html = await Deno.readTextFile(`${dir}/index.html`);
+  assert(!html.includes("<script") && html.includes("Bob's &quot;CPU&quot; x' || true || '"));
+  const md = await Deno.readTextFile(`${dir}/summary.md`);
+  assert(!/(?<!\\)<script/.test(md) && md.includes("Bob's \"CPU\" x' \\|\\| true \\|\\| '"), md);
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { UserError, writeFileAtomic } from "../src/base/mod.ts";
+import { checkOutputFile, OutputStage, UserError } from "../src/base/mod.ts";
 import {
   buildZoo,
   exportOnnx,
@@ -26,7 +26,7 @@ import {
   type Recipe,
   scheduleHash,
 } from "../src/train/mod.ts";
-import { checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
+import { cardPath, checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
 
 const FLAGS = [
   "model",
@@ -74,6 +74,7 @@ async function main(): Promise<number> {
     throw new UserError(`--dataset ${args.dataset}: only fashion-mnist is supported`);
   }
   const out = await outputPath(args.out, ".onnx");
+  await checkOutputFile(cardPath(out), "--out (its model card)");
   const width = numberFlag(args.width, "width", 0.25);
   const seed = numberFlag(args.seed, "seed", 1);
   const recipe: Recipe = {
@@ -136,11 +137,11 @@ async function main(): Promise<number> {
       onnx_sha256: await sha256Hex([onnx]),
       manifest: buildManifest([], { train: seed }, trained.weights),
     };
-    await writeFileAtomic(out, onnx);
-    await writeFileAtomic(
-      out.replace(/\.onnx$/, ".card.json"),
-      JSON.stringify(card, null, 2) + "\n",
-    );
+    // The model and its card appear together, or neither does.
+    await using stage = new OutputStage();
+    await stage.write(out, onnx, "--out");
+    await stage.write(cardPath(out), JSON.stringify(card, null, 2) + "\n", "--out");
+    await stage.commit();
     progress(`test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% → ${out}`);
     console.log(JSON.stringify({ model: trained.name, test_accuracy: evaluation.accuracy, out }));
   } finally {

@@ -160,3 +160,37 @@ Deno.test({
     assert(fc.accuracy.finetuned >= 0 && fc.accuracy.one_shot >= 0);
   },
 });
+
+Deno.test("train and finetune refuse output paths that are folders or under files, before any work", async (t) => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  await Deno.mkdir(`${dir}/folder.onnx`);
+  await Deno.mkdir(`${dir}/m.card.json`); // where m.onnx's model card would go
+  await Deno.writeTextFile(`${dir}/file`, "mine");
+  const before = listDir(dir);
+  const train = ["--model", "vgg16", "--epochs", "0.01"];
+  const tune = ["--model", "vgg16-fashionmnist-trained", "--masks", `${dir}/none.json`];
+  const cases: [string, string[], RegExp][] = [
+    ["train.ts", [...train, "--out", `${dir}/folder.onnx`], /^error: --out \S+ is a folder/],
+    [
+      "train.ts",
+      [...train, "--out", `${dir}/file/m.onnx`],
+      /^error: --out \S+: \S+\/file is a file/,
+    ],
+    [
+      "train.ts",
+      [...train, "--out", `${dir}/m.onnx`],
+      /^error: --out \(its model card\) \S+\/m\.card\.json is a folder/,
+    ],
+    ["finetune.ts", [...tune, "--out", `${dir}/folder.onnx`], /^error: --out \S+ is a folder/],
+    ["finetune.ts", [...tune, "--out", `${dir}/file/m.onnx`], /\/file is a file, not a folder/],
+    ["finetune.ts", [...tune, "--out", `${dir}/m.onnx`], /m\.card\.json is a folder/],
+  ];
+  for (const [script, args, want] of cases) {
+    const line = commandLine(script, args, dir);
+    await t.step(line, async () => {
+      assertRefusal(await runScript(script, args, RUN_PERMISSIONS), want, true, line);
+      assertEquals(listDir(dir), before, "nothing written");
+    });
+  }
+});

@@ -1,10 +1,16 @@
 /**
  * The base every folder stands on: the bad-input error, random sources (seeded for reproducible
- * data, CSPRNG for secrets; the names say which), and atomic file writes. Imports nothing.
+ * data, CSPRNG for secrets; the names say which), and outputs: the one atomic file writer, output
+ * paths checked before a run, all-or-nothing staging of a run's files (`OutputStage`, `OutputDir`)
+ * and safe file names for names that come from data. Imports nothing.
  *
  * @module
  */
 export { UserError } from "./errors.ts";
 export { randomModT, randomNonZero, randomSigned, SeededRng } from "./random.ts";
 export { writeFileAtomic } from "./atomic_write.ts";
+export { checkOutputDir, checkOutputFile } from "./output_path.ts";
+export { OutputStage } from "./output_stage.ts";
+export { OutputDir } from "./output_dir.ts";
+export { safeFileName } from "./safe_name.ts";
 export { secureUniformBits, secureUniformModT } from "./secure_random.ts";

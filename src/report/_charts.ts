@@ -4,12 +4,13 @@
  *
  * @module
  */
+import { safeFileName } from "../base/mod.ts";
 import { type OpCounts, predictMs, type UnitCosts } from "../he/mod.ts";
 import { PAPER_NUMBERS, type PruneRow, type Results } from "../study/mod.ts";
 
 /** A chart: a file stem, a title, the Vega-Lite spec and its data rows. */
 export interface Chart {
-  /** File stem under `charts/` (e.g. `total_cost`). */
+  /** File stem under `charts/` (e.g. `total_cost`); names from data pass `safeFileName`. */
   readonly name: string;
   /** Heading of the chart in `index.html` and `summary.md`. */
   readonly title: string;
@@ -150,7 +151,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
         height: 220,
         layer: [
           {
-            transform: [{ filter: `datum.weights === '${ours}'` }],
+            transform: [{ filter: { field: "weights", equal: ours } }],
             mark: "bar",
             encoding: {
               x: { field: "model", type: "nominal", title: "model", axis: { labelAngle: -30 } },
@@ -160,7 +161,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
             },
           },
           {
-            transform: [{ filter: `datum.weights !== '${ours}' && datum.weights !== 'paper'` }],
+            transform: [{ filter: { not: { field: "weights", oneOf: [ours, "paper"] } } }],
             mark: { type: "tick", thickness: 2, color: "#222" },
             encoding: {
               x: { field: "model", type: "nominal" },
@@ -169,7 +170,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
             },
           },
           {
-            transform: [{ filter: "datum.weights === 'paper'" }],
+            transform: [{ filter: { field: "weights", equal: "paper" } }],
             mark: { type: "point", shape: "diamond", filled: true, size: 90, color: "black" },
             encoding: {
               x: { field: "model", type: "nominal" },
@@ -224,7 +225,7 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
     }
   });
   return {
-    name: `layers_${model}_${framework}`,
+    name: `layers_${safeFileName(model)}_${safeFileName(framework)}`,
     title: `${model} under ${framework}: HE ops per layer (sparsity ${b})`,
     description: "Pruning-aware counts per linear layer; Perm = input + output rotations.",
     rows,
@@ -542,12 +543,11 @@ export function isoChart(r: Results): Chart | null {
       });
     }
   }
-  const only = (k: string) => ({ filter: `datum.kind === '${k}'` });
+  const only = (k: string) => ({ filter: { field: "kind", equal: k } });
   // The question lives near the unpruned accuracy: show 10 points below it to 1 above; points
   // further down (budgets that lost the accuracy) are off the chart and in the data table.
   const bases = acc.unpruned.map((u) => 100 * u.accuracy);
   const lo = Math.floor(Math.min(...bases) - 10), hi = Math.ceil(Math.max(...bases) + 1);
-  // (lo is a number written into a filter expression: no user text reaches it.)
   return {
     name: "iso_accuracy",
     title: "HE cost vs fine-tuned accuracy (the papers' comparison)",
@@ -576,7 +576,7 @@ export function isoChart(r: Results): Chart | null {
           {
             // Points left of the axis are dropped, not clipped (far off-canvas geometry crashes
             // resvg's PNG renderer); they stay in the data table.
-            transform: [only("measured"), { filter: `datum.accuracy_pct >= ${lo}` }],
+            transform: [only("measured"), { filter: { field: "accuracy_pct", gte: lo } }],
             mark: { type: "line", point: true, strokeWidth: 1.5 },
             encoding: {
               x: {

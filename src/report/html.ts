@@ -6,13 +6,7 @@
  */
 import { type Chart, costPct, type OpWeights } from "./_charts.ts";
 import { meanSd, PAPER_NUMBERS, type Results } from "../study/mod.ts";
-
-function esc(s: unknown): string {
-  return String(s ?? "").replace(
-    /[&<>"]/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!,
-  );
-}
+import { escapeHtml as esc, escapeMarkdown as md } from "./_escape.ts";
 
 function table(rows: Chart["rows"]): string {
   if (rows.length === 0) return "<p><em>no data</em></p>";
@@ -172,32 +166,40 @@ export function isoLines(r: Results): IsoLine[] {
   );
 }
 
-function accuracyLead(r: Results): string[] {
+/** No escaping: for text escaped as a whole afterwards. */
+const plain = (s: unknown): string => String(s ?? "");
+
+/** The accuracy loop in words; `e` escapes every value from the results (`md`, or `plain`). */
+function accuracyLead(r: Results, e: (s: unknown) => string): string[] {
   const a = r.accuracy, spec = r.manifest.study.accuracy;
   if (!a || !spec) return [];
   return [
-    `Test accuracy on ${a.test_images} ${a.dataset} test images after a masked fine-tune of ` +
-    `${spec.recipe.epochs} epoch over ${a.train_images} training images (SGD momentum ` +
-    `${spec.recipe.momentum}, lr ${spec.recipe.lr} ${spec.recipe.lrSchedule}, batch ` +
-    `${spec.recipe.batchSize}, weight decay ${spec.recipe.weightDecay}${
-      spec.distill ? `, distillation α ${spec.distill.alpha} T ${spec.distill.temperature}` : ""
-    }), the same for both methods; seeds ${spec.seeds.join(", ")}; engine ${a.engine}. ` +
+    `Test accuracy on ${e(a.test_images)} ${
+      e(a.dataset)
+    } test images after a masked fine-tune of ` +
+    `${e(spec.recipe.epochs)} epoch over ${e(a.train_images)} training images (SGD momentum ` +
+    `${e(spec.recipe.momentum)}, lr ${e(spec.recipe.lr)} ${e(spec.recipe.lrSchedule)}, batch ` +
+    `${e(spec.recipe.batchSize)}, weight decay ${e(spec.recipe.weightDecay)}${
+      spec.distill
+        ? `, distillation α ${e(spec.distill.alpha)} T ${e(spec.distill.temperature)}`
+        : ""
+    }), the same for both methods; seeds ${e(spec.seeds.join(", "))}; engine ${e(a.engine)}. ` +
     `Unpruned: ${
-      a.unpruned.map((u) => `${u.model} ${(100 * u.accuracy).toFixed(2)}%`).join(", ")
-    }. ${pruningLead(r)}`,
+      a.unpruned.map((u) => `${e(u.model)} ${(100 * u.accuracy).toFixed(2)}%`).join(", ")
+    }. ${pruningLead(r, e)}`,
   ];
 }
 
 /** How both methods pruned, in words (older results without settings: say nothing). */
-function pruningLead(r: Results): string {
+function pruningLead(r: Results, e: (s: unknown) => string): string {
   const p = r.manifest.study.pruning;
   if (!p) return "";
   const ranked = p.importance === "raw"
     ? "by the raw magnitude of the unfolded weights"
-    : `by ${p.importance} importance on BN-folded weights`;
+    : `by ${e(p.importance)} importance on BN-folded weights`;
   return `Both methods prune to a global weight sparsity, weights ranked ${ranked}, every ` +
-    `layer and output channel keeping at least ${p.floor} of its weights; structure kinds ` +
-    `${p.kinds.join(", ")}; MOSAIC's basic unit: ${p.unit}.`;
+    `layer and output channel keeping at least ${e(p.floor)} of its weights; structure kinds ` +
+    `${e(p.kinds.join(", "))}; MOSAIC's basic unit: ${e(p.unit)}.`;
 }
 
 /**
@@ -257,23 +259,25 @@ export function summaryMarkdown(
   const lines = [
     "# mosaic-bench report",
     "",
-    `Commit ${r.manifest.git_sha}, ${r.manifest.cpu}, Deno ${r.manifest.deno}, node-seal ` +
-    `${r.manifest.node_seal} (SEAL ${r.manifest.seal}); ${s.profile} profile, ` +
-    `${s.width === 1 ? "full-width models" : `models at width ${s.width}`}; weights: ` +
-    `**${r.manifest.weights}**.`,
+    `Commit ${md(r.manifest.git_sha)}, ${md(r.manifest.cpu)}, Deno ${
+      md(r.manifest.deno)
+    }, node-seal ` +
+    `${md(r.manifest.node_seal)} (SEAL ${md(r.manifest.seal)}); ${md(s.profile)} profile, ` +
+    `${s.width === 1 ? "full-width models" : `models at width ${md(s.width)}`}; weights: ` +
+    `**${md(r.manifest.weights)}**.`,
     "",
     ...(r.accuracy
       ? [
         "## HE cost at iso-accuracy, % of unpruned (lower is better)",
         "",
-        ...accuracyLead(r),
+        ...accuracyLead(r, md),
         "",
         "| model | framework | δ (points) | unpruned acc. % | Hunter | MOSAIC | MOSAIC − Hunter |",
         "| --- | --- | --- | --- | --- | --- | --- |",
         ...isoLines(r).map((l) =>
-          `| ${l.model} | ${l.framework} | ${l.delta} | ${l.unpruned_pct} | ${l.hunter} | ${l.mosaic} | ${
-            differenceCell(l)
-          } |`
+          `| ${md(l.model)} | ${
+            md(l.framework)
+          } | ${l.delta} | ${l.unpruned_pct} | ${l.hunter} | ${l.mosaic} | ${differenceCell(l)} |`
         ),
         "",
         "Each cost is the lowest HE cost whose fine-tuned accuracy is within δ of the unpruned " +
@@ -284,22 +288,24 @@ export function summaryMarkdown(
         "",
       ]
       : []),
-    `## HE cost of the linear layers, % of unpruned (weight sparsity ${s.default_budget})`,
+    `## HE cost of the linear layers, % of unpruned (weight sparsity ${md(s.default_budget)})`,
     "",
     `| model | framework | method | ${
-      weights.map((w) => w.name).join(" | ")
+      weights.map((w) => md(w.name)).join(" | ")
     } | retained saliency |`,
     `| --- | --- | --- | ${weights.map(() => "---").join(" | ")} | --- |`,
     ...headline(r, weights).map((h) =>
-      `| ${h.model} | ${h.framework} | ${h.method} | ${
+      `| ${md(h.model)} | ${md(h.framework)} | ${md(h.method)} | ${
         h.values.map((v) => v.toFixed(2)).join(" | ")
-      } | ${h.saliency} |`
+      } | ${md(h.saliency)} |`
     ),
     "",
     "Published by the MOSAIC paper (trained VGG-16 on Tiny ImageNet, the authors' code; not " +
     "reproduced here, shown for reference):",
     "",
-    ...PAPER_NUMBERS.map((p) => `- ${p.model} under ${p.framework}: ${p.cost_pct}% (${p.source})`),
+    ...PAPER_NUMBERS.map((p) =>
+      `- ${md(p.model)} under ${md(p.framework)}: ${p.cost_pct}% (${md(p.source)})`
+    ),
     "",
     "## Measured vs predicted server time per layer",
     "",
@@ -307,11 +313,11 @@ export function summaryMarkdown(
   const ag = agreement(charts);
   if (Object.keys(ag).length === 0) lines.push("No layers were timed in this run.");
   for (const [fw, a] of Object.entries(ag)) {
-    lines.push(`- ${fw}: median measured / predicted = ${a.median} over ${a.n} timed layers`);
+    lines.push(`- ${md(fw)}: median measured / predicted = ${a.median} over ${a.n} timed layers`);
   }
   lines.push("", "## Charts", "");
   for (const c of charts) {
-    lines.push(`- [${c.title}](charts/${c.name}.svg) ([PNG](charts/${c.name}.png))`);
+    lines.push(`- [${md(c.title)}](charts/${c.name}.svg) ([PNG](charts/${c.name}.png))`);
   }
   return lines.join("\n") + "\n";
 }
@@ -365,11 +371,11 @@ th{background:#f4f4f4}img{max-width:100%}pre{background:#f6f6f6;padding:1em;over
 ${
     r.accuracy
       ? `<h2>Headline: HE cost at iso-accuracy, % of unpruned (lower is better)</h2>
-<p>${esc(accuracyLead(r).join(" "))}</p>
+<p>${esc(accuracyLead(r, plain).join(" "))}</p>
 ${table(isoLines(r) as unknown as Chart["rows"])}`
       : ""
   }
-<h2>HE cost, % of unpruned (sparsity ${r.manifest.study.default_budget})</h2>
+<h2>HE cost, % of unpruned (sparsity ${esc(r.manifest.study.default_budget)})</h2>
 ${
     table(head.map((h) => ({
       model: h.model,
@@ -380,7 +386,7 @@ ${
     })))
   }
 <p>The MOSAIC paper's published numbers (trained VGG-16, Tiny ImageNet; not ours): ${
-    PAPER_NUMBERS.map((p) => `${esc(p.framework)} ${p.cost_pct}%`).join(", ")
+    PAPER_NUMBERS.map((p) => `${esc(p.framework)} ${esc(p.cost_pct)}%`).join(", ")
   }.</p>
 ${sections}
 <h2>Manifest</h2>

@@ -1,10 +1,10 @@
 /**
  * A report from results: every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md`,
- * written atomically into one output folder. Runs nothing; the numbers come from the results.
+ * written into one output folder all at once (every file or none). Runs nothing; the numbers come from the results.
  *
  * @module
  */
-import { writeFileAtomic } from "../base/mod.ts";
+import { OutputDir } from "../base/mod.ts";
 import { type NamedWeights, NATIVE_SEAL_RATIOS } from "../cost/mod.ts";
 import type { Results } from "../study/mod.ts";
 import { allCharts } from "./_charts.ts";
@@ -35,10 +35,13 @@ export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeig
 }
 
 /**
- * Render every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md` into `outDir`
- * (created if missing; each file written atomically). Predictions are shown under the run's unit
- * costs and under `extra` op weights, or native SEAL's ratios when `extra` is null; `progress`
- * receives one line per chart. Returns the PNG paths written, relative to `outDir`, in chart order.
+ * Render every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md` into `out`: a
+ * folder path, or an `OutputDir` the caller opened (and commits, with files of its own such as
+ * `results.json`). Given a path, the whole report is staged and moved into place only when every
+ * file was rendered: a report that fails leaves the folder as it was. Predictions are shown under
+ * the run's unit costs and under `extra` op weights, or native SEAL's ratios when `extra` is null;
+ * `progress` receives one line per chart. Returns the PNG paths written, relative to the folder,
+ * in chart order.
  *
  * @example Render the shipped sample results into a folder
  * ```ts
@@ -56,23 +59,36 @@ export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeig
  */
 export async function renderReport(
   r: Results,
-  outDir: string,
+  out: string | OutputDir,
   extra: NamedWeights | null,
   progress: (line: string) => void = () => {},
 ): Promise<string[]> {
+  if (typeof out !== "string") return await stageReport(r, out, extra, progress);
+  await using dir = await OutputDir.open(out, "report folder");
+  const written = await stageReport(r, dir, extra, progress);
+  await dir.commit();
+  return written;
+}
+
+/** Stage every file of the report into `out` (the caller commits). */
+async function stageReport(
+  r: Results,
+  out: OutputDir,
+  extra: NamedWeights | null,
+  progress: (line: string) => void,
+): Promise<string[]> {
   const weights = reportWeights(r, extra);
   const charts = allCharts(r, weights);
-  await Deno.mkdir(`${outDir}/charts`, { recursive: true });
   const written: string[] = [];
   for (const [i, c] of charts.entries()) {
     progress(`rendering ${i + 1}/${charts.length}: ${c.name}`);
     const svg = await renderSvg(c.spec);
-    await writeFileAtomic(`${outDir}/charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2));
-    await writeFileAtomic(`${outDir}/charts/${c.name}.svg`, svg);
-    await writeFileAtomic(`${outDir}/charts/${c.name}.png`, await renderPng(svg));
+    await out.write(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2));
+    await out.write(`charts/${c.name}.svg`, svg);
+    await out.write(`charts/${c.name}.png`, await renderPng(svg));
     written.push(`charts/${c.name}.png`);
   }
-  await writeFileAtomic(`${outDir}/index.html`, indexHtml(r, weights, charts));
-  await writeFileAtomic(`${outDir}/summary.md`, summaryMarkdown(r, weights, charts));
+  await out.write("index.html", indexHtml(r, weights, charts));
+  await out.write("summary.md", summaryMarkdown(r, weights, charts));
   return written;
 }

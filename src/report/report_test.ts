@@ -178,3 +178,82 @@ Deno.test("the iso-accuracy table says how many seeds reached the accuracy and m
   // Paired by seed: only seed 2 reached the target with both methods (50 − 74.42).
   assertEquals([line.mosaic_minus_hunter, line.paired_seeds], [-24.42, 1]);
 });
+
+/** Every path under `dir` (hidden ones too) with the size of each file, sorted. */
+function tree(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(`${dir}/${prefix}`)) {
+    const rel = `${prefix}${e.name}`;
+    if (e.isDirectory) out.push(`${rel}/`, ...tree(dir, `${rel}/`));
+    else out.push(`${rel} ${Deno.statSync(`${dir}/${rel}`).size}`);
+  }
+  return out.sort();
+}
+
+Deno.test("names from a results file cannot place a chart outside the report folder", async () => {
+  const r = structuredClone(await fixture());
+  // The report folder is <tmp>/a/b/report: a name climbing 1 to 4 levels lands in one of them.
+  const bad = "x/../../../../pwned";
+  const rename = <T extends { model: string }>(rows: readonly T[]) =>
+    rows.map((row) => row.model === "vgg16-cifar10" ? { ...row, model: bad } : row);
+  const hostile: Results = {
+    ...r,
+    manifest: {
+      ...r.manifest,
+      study: {
+        ...r.manifest.study,
+        models: [bad, "resnet18-cifar10"],
+        frameworks: ["gazelle", "../fw"],
+      },
+    },
+    prune: rename(r.prune).map((p) =>
+      p.framework === "cryptflow2" ? { ...p, framework: "../fw" } : p
+    ),
+    timings: rename(r.timings),
+    nonlinear: rename(r.nonlinear),
+  };
+  const tmp = await Deno.makeTempDir();
+  const dir = `${tmp}/a/b/report`;
+  const pngs = await renderReport(hostile, dir, null);
+  const inside = tree(tmp);
+  assert(inside.every((p) => p.startsWith("a/")), inside.join("\n"));
+  assert(!inside.some((p) => p.startsWith("a/b/pwned") || p.startsWith("a/pwned")));
+  const layerCharts = pngs.filter((p) => p.startsWith("charts/layers_"));
+  assertEquals(layerCharts.length, 4);
+  for (const p of layerCharts) {
+    assert(/^charts\/layers_[A-Za-z0-9_-][A-Za-z0-9._-]*\.png$/.test(p), p);
+    assert((await Deno.stat(`${dir}/${p}`)).isFile);
+  }
+  await Deno.remove(tmp, { recursive: true });
+});
+
+Deno.test("a report that fails part way leaves its folder exactly as it was", async (t) => {
+  const r = await fixture();
+  const n = allCharts(r, runWeights(r)).length;
+  // [the chart whose turn throws (1-based), whether an older report is in the folder]
+  const cases: [number, boolean][] = [[1, false], [n, false], [1, true], [n, true]];
+  for (const [failAt, older] of cases) {
+    await t.step(
+      `fails at chart ${failAt} of ${n}, ${older ? "over" : "without"} an older report`,
+      async () => {
+        const tmp = await Deno.makeTempDir();
+        const dir = `${tmp}/report`;
+        if (older) {
+          await Deno.mkdir(`${dir}/charts`, { recursive: true });
+          await Deno.writeTextFile(`${dir}/index.html`, "older");
+          await Deno.writeTextFile(`${dir}/charts/total_cost.svg`, "older");
+          await Deno.writeTextFile(`${dir}/results.json`, "older");
+        }
+        const before = tree(tmp);
+        let seen = 0;
+        // The progress callback is the seam: it runs before each chart is rendered.
+        const failing = () => {
+          if (++seen === failAt) throw new Error("injected failure");
+        };
+        await assertRejects(() => renderReport(r, dir, null, failing), Error, "injected failure");
+        assertEquals(tree(tmp), before);
+        await Deno.remove(tmp, { recursive: true });
+      },
+    );
+  }
+});

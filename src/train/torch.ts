@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { UserError } from "../base/mod.ts";
+import { UserError, writeFileAtomic } from "../base/mod.ts";
 import type { ImageSet, Network } from "../nn/mod.ts";
 import type { Evaluation, TrainEngine, TrainJob, TrainResult } from "./engine.ts";
 import { type Graph, graphOf, networkFrom } from "./_exchange.ts";
@@ -74,8 +74,8 @@ export function findTorch(): Promise<TorchPython | undefined> {
 function dataFiles(dir: string, data: ImageSet, net: Network) {
   checkData(net, data);
   return [
-    Deno.writeFile(`${dir}/pixels.u8`, data.pixels),
-    Deno.writeFile(`${dir}/labels.u8`, data.labels),
+    writeFileAtomic(`${dir}/pixels.u8`, data.pixels),
+    writeFileAtomic(`${dir}/labels.u8`, data.labels),
   ];
 }
 
@@ -97,7 +97,7 @@ export class TorchEngine implements TrainEngine {
   }
 
   async #run(dir: string, job: Record<string, unknown>, progress?: (l: string) => void) {
-    await Deno.writeTextFile(`${dir}/job.json`, JSON.stringify({ ...job, threads: this.#threads }));
+    await writeFileAtomic(`${dir}/job.json`, JSON.stringify({ ...job, threads: this.#threads }));
     const child = new Deno.Command(this.#python, {
       args: [SCRIPT, dir],
       stdout: "null",
@@ -128,11 +128,11 @@ export class TorchEngine implements TrainEngine {
     try {
       const { graph, params } = graphOf(job.net, "params.f32");
       let teacher: Graph | null = null;
-      const writes = [Deno.writeFile(`${dir}/params.f32`, bytes(params))];
+      const writes = [writeFileAtomic(`${dir}/params.f32`, bytes(params))];
       if (job.teacher) {
         const t = graphOf(job.teacher, "teacher.f32");
         teacher = t.graph;
-        writes.push(Deno.writeFile(`${dir}/teacher.f32`, bytes(t.params)));
+        writes.push(writeFileAtomic(`${dir}/teacher.f32`, bytes(t.params)));
       }
       const masks: Record<string, number> = {};
       if (job.masks?.size) {
@@ -144,15 +144,15 @@ export class TorchEngine implements TrainEngine {
           all.set(m, off);
           off += m.length;
         }
-        writes.push(Deno.writeFile(`${dir}/masks.u8`, all));
+        writes.push(writeFileAtomic(`${dir}/masks.u8`, all));
       }
       const s = job.schedule;
       writes.push(
         ...dataFiles(dir, job.data, job.net),
-        Deno.writeFile(`${dir}/order.i32`, bytes(s.order)),
-        Deno.writeFile(`${dir}/flip.u8`, s.flip),
-        Deno.writeFile(`${dir}/shift.i8`, bytes(s.shift)),
-        Deno.writeFile(`${dir}/lrs.f32`, bytes(s.lrs)),
+        writeFileAtomic(`${dir}/order.i32`, bytes(s.order)),
+        writeFileAtomic(`${dir}/flip.u8`, s.flip),
+        writeFileAtomic(`${dir}/shift.i8`, bytes(s.shift)),
+        writeFileAtomic(`${dir}/lrs.f32`, bytes(s.lrs)),
       );
       await Promise.all(writes);
       const { data } = job;
@@ -183,7 +183,7 @@ export class TorchEngine implements TrainEngine {
     try {
       const { graph, params } = graphOf(net, "params.f32");
       await Promise.all([
-        Deno.writeFile(`${dir}/params.f32`, bytes(params)),
+        writeFileAtomic(`${dir}/params.f32`, bytes(params)),
         ...dataFiles(dir, data, net),
       ]);
       const r = await this.#run(dir, {

@@ -1,0 +1,111 @@
+import { assert, assertEquals } from "@std/assert";
+import { readResults, type Results } from "../study/mod.ts";
+import { allCharts, type Chart, isoChart } from "./_charts.ts";
+import { reportWeights } from "./report.ts";
+
+const FIXTURE = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname;
+
+/** How many items each named mark of a chart draws, summed over facet cells (Vega, no canvas). */
+async function markCounts(chart: Chart): Promise<Record<string, number>> {
+  const vega = await import("vega"), vl = await import("vega-lite");
+  // deno-lint-ignore no-explicit-any
+  const compiled = vl.compile(chart.spec as any, { logger: vega.logger(vega.Error) }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  await view.runAsync();
+  const counts: Record<string, number> = {};
+  // deno-lint-ignore no-explicit-any
+  const walk = (mark: any) => {
+    for (const item of mark.items ?? []) {
+      if (mark.marktype === "group") { for (const child of item.items ?? []) walk(child); }
+    }
+    if (mark.role === "mark" && mark.marktype !== "group") {
+      counts[mark.name] = (counts[mark.name] ?? 0) + (mark.items?.length ?? 0);
+    }
+  };
+  // deno-lint-ignore no-explicit-any
+  walk((view.scenegraph() as any).root);
+  view.finalize();
+  return counts;
+}
+
+/** The report's charts for results whose own unit costs are named `ours`, beside `theirs`. */
+function chartsNamed(r: Results, ours: string, theirs: string): Map<string, Chart> {
+  const named = { ...r, manifest: { ...r.manifest, unit_costs_name: ours } };
+  const weights = reportWeights(named, { name: theirs, byFramework: r.manifest.unit_costs });
+  return new Map(allCharts(named, weights).map((c) => [c.name, c]));
+}
+
+Deno.test("names with quotes or expression syntax render and do not change which rows a chart shows", async (t) => {
+  const r = await readResults(FIXTURE);
+  const plain = chartsNamed(r, "calibrated node-seal (plain CPU)", "native");
+  const want = await markCounts(plain.get("total_cost")!);
+  const counts = Object.values(want);
+  // Bars (ours), ticks (theirs): one per (model, framework, method) each; the fixture has no
+  // paper row (no Tiny ImageNet model).
+  assertEquals(counts.filter((n) => n > 0).sort(), [8, 8]);
+  // [the run's unit costs name (from a calibration file's CPU), the user's op weights name]
+  const cases: [string, string][] = [
+    ["calibrated node-seal (Bob's CPU)", "native"],
+    ["x' || true || '", "native"],
+    ["calibrated node-seal (x' || true || ')", "native"],
+    ["it's \"quoted\" \\ and \\' escaped", "native"],
+    ["${datum}' + '", "native"],
+    ["calibrated node-seal (plain CPU)", "O'Brien's weights"],
+    ["calibrated node-seal (plain CPU)", "x' || true || '"],
+  ];
+  for (const [ours, theirs] of cases) {
+    await t.step(`ours ${JSON.stringify(ours)}, theirs ${JSON.stringify(theirs)}`, async () => {
+      const charts = chartsNamed(r, ours, theirs);
+      assertEquals(await markCounts(charts.get("total_cost")!), want);
+      // Every chart still renders (the apostrophe crashed Vega's expression parser before).
+      for (const c of charts.values()) {
+        const n = Object.values(await markCounts(c)).reduce((a, b) => a + b, 0);
+        assert(n > 0, c.name);
+      }
+      assert(JSON.stringify(charts.get("total_cost")!.spec).includes(JSON.stringify(ours)));
+    });
+  }
+});
+
+Deno.test("no chart builds a Vega expression from text", async () => {
+  const r = await readResults(FIXTURE);
+  const row = (method: string, finetuned: number) => ({
+    model: "vgg16-x",
+    framework: "gazelle",
+    method,
+    budget: 0.5,
+    seed: 1,
+    cost_pct: 40,
+    accuracy: { one_shot: 0.1, finetuned },
+    layers: [],
+  });
+  const iso = isoChart({
+    manifest: { study: { accuracy: { deltas: [0.5, 1] }, width: 0.25, profile: "quick" } },
+    prune: [row("hunter", 0.92), row("mosaic", 0.5)],
+    accuracy: { unpruned: [{ model: "vgg16-x", accuracy: 0.93 }] },
+  } as unknown as Results)!;
+  const charts = [...chartsNamed(r, "x' || true || '", "y").values(), iso];
+  // The accuracy filter keeps the point near the unpruned accuracy, drops the one far below.
+  assertEquals(await markCounts(iso), {
+    child_layer_0_layer_0_marks: 1, // Hunter's line (MOSAIC's one point is off the axis)
+    child_layer_0_layer_1_marks: 1, // its point
+    child_layer_1_marks: 1, // the unpruned diamond
+    child_layer_2_marks: 2, // the two δ rules
+    child_layer_3_marks: 1, // the paper's cost (a VGG-16 panel)
+    child_layer_4_marks: 1, // its label
+  });
+  for (const c of charts) {
+    // deno-lint-ignore no-explicit-any
+    const visit = (node: any): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (node === null || typeof node !== "object") return;
+      for (const [k, v] of Object.entries(node)) {
+        if (["filter", "calculate", "expr", "signal", "test"].includes(k)) {
+          assert(typeof v !== "string", `${c.name}: ${k} is an expression string: ${v}`);
+        }
+        visit(v);
+      }
+    };
+    visit(c.spec);
+  }
+});
