@@ -2,11 +2,11 @@
  * `deno task accuracy --model NAME|FILE.onnx [--data fashion-mnist|DIR] [--split test|train|val]
  * [--limit N] [--engine ort|ir] [--batch B] [--width W] [--seed S] [--json]`: top-1 accuracy of a
  * model on Fashion-MNIST, CIFAR-10 (binary format) or Tiny ImageNet (folder layout), fitted to the
- * model's input, batched through onnxruntime-web. Nothing is downloaded.
+ * model's input, batched through onnxruntime-web. Nothing is downloaded. Bounds: `--limit`
+ * 1..1000000, `--batch` 1..4096, `--width` (0, 4], `--seed` 0..4294967295.
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { UserError } from "../src/base/mod.ts";
 import {
   evaluateAccuracy,
@@ -14,20 +14,27 @@ import {
   loadDatasetFor,
   loadModel,
 } from "../src/nn/mod.ts";
-import { checkFlags, imageProgress, limitFlag, numberFlag, progress, runMain } from "./_cli.ts";
+import {
+  BATCH_RANGE,
+  enumFlag,
+  enumValue,
+  imageProgress,
+  intFlag,
+  intRangeText,
+  LIMIT_RANGE,
+  parseFlags,
+  progress,
+  realFlag,
+  realRangeText,
+  runMain,
+  SEED_RANGE,
+  WIDTH_RANGE,
+} from "./_cli.ts";
 
-const FLAGS = [
-  "model",
-  "data",
-  "split",
-  "limit",
-  "engine",
-  "batch",
-  "width",
-  "seed",
-  "json",
-  "help",
-] as const;
+const FLAGS = {
+  string: ["model", "data", "split", "limit", "engine", "batch", "width", "seed"],
+  boolean: ["json", "help"],
+} as const;
 
 const HELP =
   `deno task accuracy --model NAME|FILE.onnx [--data fashion-mnist|DIR] [--split test|train|val]
@@ -42,14 +49,13 @@ Fashion-MNIST IDX files (gz or raw), the CIFAR-10 binary batches or Tiny ImageNe
 the model's input the documented way (grey repeated to 3 channels or RGB to luma, padded with 0 when
 larger, else resized bilinearly) and the output says how. Inference is batched (--batch, default
 256) through onnxruntime-web; --engine ir uses the IR's own forward pass instead (slow: the
-oracle). Progress goes to stderr; the result (with throughput) to stdout, as JSON with --json.`;
+oracle). Progress goes to stderr; the result (with throughput) to stdout, as JSON with --json.
+Bounds: --limit ${intRangeText(LIMIT_RANGE)}, --batch ${intRangeText(BATCH_RANGE)}, --width ${
+    realRangeText(WIDTH_RANGE)
+  }, --seed ${intRangeText(SEED_RANGE)}.`;
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, {
-    string: FLAGS.filter((f) => f !== "json" && f !== "help"),
-    boolean: ["json", "help"],
-  });
-  checkFlags(args, FLAGS);
+  const args = parseFlags(Deno.args, FLAGS);
   if (args.help) {
     console.log(HELP);
     return 0;
@@ -59,20 +65,16 @@ async function main(): Promise<number> {
       "missing --model: deno task accuracy --model NAME|FILE.onnx [--data fashion-mnist|DIR] (see --help)",
     );
   }
-  const engine = (args.engine ?? "ort") as InferenceEngine;
-  if (engine !== "ort" && engine !== "ir") {
-    throw new UserError(`Unknown --engine "${args.engine}": use ort or ir`);
-  }
-  const batch = numberFlag(args.batch, "batch", 256);
-  if (!Number.isInteger(batch) || batch < 1) {
-    throw new UserError(`--batch must be a positive integer (got "${args.batch}")`);
-  }
-  const limit = limitFlag(args.limit);
-  const net = await loadModel(args.model, {
-    width: args.width === undefined ? undefined : numberFlag(args.width, "width", 1),
-    seed: args.seed === undefined ? undefined : numberFlag(args.seed, "seed", 1),
-  });
-  const set = await loadDatasetFor(net, { data: args.data, split: args.split, limit });
+  const engine = enumFlag(args, "engine", ["ort", "ir"] as const, "ort") as InferenceEngine;
+  const batch = intFlag(args, "batch", { ...BATCH_RANGE, default: 256 });
+  const limit = intFlag(args, "limit", LIMIT_RANGE) ?? Infinity;
+  const split = args.split === undefined
+    ? undefined
+    : enumValue(args.split, "--split", ["test", "train", "val"], "split");
+  const width = realFlag(args, "width", WIDTH_RANGE);
+  const seed = intFlag(args, "seed", SEED_RANGE);
+  const net = await loadModel(args.model, { width, seed });
+  const set = await loadDatasetFor(net, { data: args.data, split, limit });
   const fitted = set.fitted || "none";
   progress(
     `evaluating ${net.name} on ${set.n} images of ${set.name} from ${set.source} (fitted: ${fitted})`,

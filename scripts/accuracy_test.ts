@@ -78,7 +78,10 @@ Deno.test("deno task accuracy rejects bad data and flags with one line", async (
     [["--model", "vgg16-fashionmnist", "--data", dir], "holds no dataset"],
     [["--model", "vgg16-cifar10"], "give --data DIR"],
     [["--model", "vgg16-fashionmnist", "--split", "dev"], 'Unknown split "dev"'],
-    [["--model", "vgg16-fashionmnist", "--limit", "0"], "--limit must be a positive integer"],
+    [
+      ["--model", "vgg16-fashionmnist", "--limit", "0"],
+      "--limit must be an integer in 1..1000000 (got 0)",
+    ],
     [["--model", "vgg16-fashionmnist", "--engine", "gpu"], 'Unknown --engine "gpu"'],
     [["--data", "fashion-mnist"], "missing --model"],
     [["--model", "vgg16-fashionmnist", "--bogus"], "Unknown option --bogus"],

@@ -2,11 +2,11 @@
  * `deno task assembly-gap [--seed N] [--swaps N] [--passes N] [--min-trials N]
  * [--trained NAME|none] [--masks random-50,...] [--max-channels N] [--json]`: the assembler
  * measured against the exact optimum on the small-instance suite (`gapCases`), per instance and
- * in total.
+ * in total. Bounds: `--seed` 0..4294967295, `--swaps` 1..10000, `--passes` 1..100,
+ * `--min-trials` 1..1000000, `--max-channels` 1..10; `--masks` names each mask once.
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { UserError } from "../src/base/mod.ts";
 import { getPreset } from "../src/he/mod.ts";
 import { loadModel, type Network } from "../src/nn/mod.ts";
@@ -18,19 +18,29 @@ import {
   measureGap,
 } from "../src/prune/mod.ts";
 import { buildManifest } from "../src/study/mod.ts";
-import { checkFlags, numberFlag, progress, runMain } from "./_cli.ts";
+import {
+  enumItem,
+  intFlag,
+  type IntRange,
+  intRangeText,
+  listFlag,
+  parseFlags,
+  PASSES_RANGE,
+  progress,
+  runMain,
+  SEED_RANGE,
+  SWAPS_RANGE,
+} from "./_cli.ts";
 
-const FLAGS = [
-  "seed",
-  "swaps",
-  "passes",
-  "min-trials",
-  "trained",
-  "masks",
-  "max-channels",
-  "json",
-  "help",
-] as const;
+const FLAGS = {
+  string: ["seed", "swaps", "passes", "min-trials", "trained", "masks", "max-channels"],
+  boolean: ["json", "help"],
+} as const;
+
+/** `--min-trials`: the assembler's least swap trials per tie and pass. */
+const MIN_TRIALS_RANGE: IntRange = { min: 1, max: 1_000_000 };
+/** `--max-channels`: the optimum enumerates every permutation of a tie (10! at most). */
+const MAX_CHANNELS_RANGE: IntRange = { min: 1, max: 10 };
 
 const HELP =
   `deno task assembly-gap [--seed N] [--swaps N] [--passes N] [--min-trials N] [--trained NAME|none]
@@ -47,15 +57,11 @@ and the predicted ms deleted by complete structures, for the masks' own order (i
 (asm) and the optimum (opt), and the gaps 1 − asm/opt. --seed seeds the masks and the assembler
 (default 1); --swaps, --passes and --min-trials are the assembler's knobs (defaults ${ASSEMBLE_DEFAULTS.swapsPerChannel}, ${ASSEMBLE_DEFAULTS.passes}, ${ASSEMBLE_DEFAULTS.minTrials});
 --max-channels N skips larger ties. Progress goes to stderr; the table (or JSON with --json) to
-stdout.`;
-
-function posInt(v: string | undefined, flag: string, fallback: number): number {
-  const x = numberFlag(v, flag, fallback);
-  if (!Number.isInteger(x) || x < 1) {
-    throw new UserError(`--${flag} must be a positive integer (got "${v}")`);
-  }
-  return x;
-}
+stdout. Bounds: --seed ${intRangeText(SEED_RANGE)}, --swaps ${
+    intRangeText(SWAPS_RANGE)
+  }, --passes ${intRangeText(PASSES_RANGE)}, --min-trials ${
+    intRangeText(MIN_TRIALS_RANGE)
+  }, --max-channels ${intRangeText(MAX_CHANNELS_RANGE)}.`;
 
 const pct = (g: number) => `${(100 * g).toFixed(1)}%`;
 
@@ -111,31 +117,28 @@ function summary(rows: readonly GapRow[]) {
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, {
-    string: FLAGS.filter((f) => f !== "json" && f !== "help"),
-    boolean: ["json", "help"],
-  });
-  checkFlags(args, FLAGS);
+  const args = parseFlags(Deno.args, FLAGS);
   if (args.help) {
     console.log(HELP);
     return 0;
   }
-  const seed = numberFlag(args.seed, "seed", 1);
-  if (!Number.isInteger(seed)) {
-    throw new UserError(`--seed must be an integer (got "${args.seed}")`);
-  }
+  const seed = intFlag(args, "seed", { ...SEED_RANGE, default: 1 });
   const opts = {
     seed,
-    swapsPerChannel: posInt(args.swaps, "swaps", ASSEMBLE_DEFAULTS.swapsPerChannel),
-    passes: posInt(args.passes, "passes", ASSEMBLE_DEFAULTS.passes),
-    minTrials: posInt(args["min-trials"], "min-trials", ASSEMBLE_DEFAULTS.minTrials),
+    swapsPerChannel: intFlag(args, "swaps", {
+      ...SWAPS_RANGE,
+      default: ASSEMBLE_DEFAULTS.swapsPerChannel,
+    }),
+    passes: intFlag(args, "passes", { ...PASSES_RANGE, default: ASSEMBLE_DEFAULTS.passes }),
+    minTrials: intFlag(args, "min-trials", {
+      ...MIN_TRIALS_RANGE,
+      default: ASSEMBLE_DEFAULTS.minTrials,
+    }),
   };
-  const maxChannels = posInt(args["max-channels"], "max-channels", 10);
-  const masks: readonly string[] = args.masks === undefined ? GAP_MASKS : args.masks.split(",");
-  const bad = masks.find((m) => !GAP_MASKS.includes(m));
-  if (bad !== undefined) {
-    throw new UserError(`Unknown mask "${bad}" in --masks: use ${GAP_MASKS.join(", ")}`);
-  }
+  const maxChannels = intFlag(args, "max-channels", { ...MAX_CHANNELS_RANGE, default: 10 });
+  const masks: readonly string[] = listFlag(args, "masks", enumItem(GAP_MASKS, "mask"), {
+    default: GAP_MASKS,
+  });
   const trainedName = args.trained ?? "vgg16-fashionmnist-trained";
   let trained: Network | undefined;
   if (trainedName !== "none" && masks.some((m) => m.startsWith("trained"))) {

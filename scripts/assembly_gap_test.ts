@@ -23,9 +23,9 @@ Deno.test("deno task assembly-gap prints the gap table and refuses bad flags wit
   assertEquals(help.code, 0);
   assert(help.stdout.startsWith("deno task assembly-gap"));
   const cases: [string[], string][] = [
-    [["--max-channels", "0"], "--max-channels must be a positive integer"],
+    [["--max-channels", "0"], "--max-channels must be an integer in 1..10 (got 0)"],
     [["--masks", "random-40"], 'Unknown mask "random-40"'],
-    [["--swaps", "x"], "--swaps must be a number"],
+    [["--swaps", "x"], '--swaps must be an integer in 1..10000 (got "x")'],
     [["--bogus"], "Unknown option --bogus"],
   ];
   // Looser than assertRefusal's `alone`: the one stderr line need not start with "error: ".

@@ -5,16 +5,14 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { checkOutputFile, OutputStage } from "../src/base/mod.ts";
 import { CALIBRATION_FORMAT } from "../src/cost/mod.ts";
 import { closeEnvs, measureUnitCosts } from "../src/he/mod.ts";
 import { buildManifest, studyPreset } from "../src/study/mod.ts";
-import { checkFlags, progress, runMain } from "./_cli.ts";
+import { parseFlags, progress, runMain } from "./_cli.ts";
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, { string: ["out"] });
-  checkFlags(args, ["out"]);
+  const args = parseFlags(Deno.args, { string: ["out"] });
   const out = args.out ?? "reports/calibration.json";
   await checkOutputFile(out, "--out"); // before the measurements, not after
   const unit: Record<string, unknown> = {};

@@ -2,10 +2,10 @@
  * `deno task cost --model NAME|FILE.onnx --framework gazelle|cryptflow2 [--method ir|or|auto]
  * [--stock] [--masks FILE] [--width W] [--seed N] [--preset NAME] [--bits L] [--json|--csv]`:
  * plan every linear layer of a model (no encryption) and print its HE op counts per layer.
+ * Bounds: `--width` (0, 4], `--seed` 0..4294967295, `--bits` 32..41.
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { UserError } from "../src/base/mod.ts";
 import { type ModelCost, modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
 import { frameworkName } from "../src/frameworks/mod.ts";
@@ -14,12 +14,16 @@ import { loadModel, type Network, networkHash, sha256Hex } from "../src/nn/mod.t
 import { permuteMasks, permuteNetwork } from "../src/prune/mod.ts";
 import { buildManifest, type PruneFile, readPruneFile } from "../src/study/mod.ts";
 import {
-  checkFlags,
   frameworkFlag,
   frameworkPreset,
+  intFlag,
   methodFlag,
+  parseFlags,
   progress,
+  realFlag,
   runMain,
+  SEED_RANGE,
+  WIDTH_RANGE,
 } from "./_cli.ts";
 
 const COLUMNS = ["perm_in", "perm_out", "key_switches", "mult", "add"] as const;
@@ -122,32 +126,17 @@ async function costManifest(
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, {
+  const args = parseFlags(Deno.args, {
     boolean: ["stock", "json", "csv"],
     string: ["model", "framework", "method", "masks", "width", "seed", "preset", "bits"],
   });
-  checkFlags(args, [
-    "stock",
-    "json",
-    "csv",
-    "model",
-    "framework",
-    "method",
-    "masks",
-    "width",
-    "seed",
-    "preset",
-    "bits",
-  ]);
   if (!args.model) {
     throw new UserError("missing --model (a zoo name such as vgg16-cifar10, or a .onnx file)");
   }
   const framework = frameworkName(frameworkFlag(args.framework));
-  const width = args.width === undefined ? undefined : Number(args.width);
-  const seed = args.seed === undefined ? undefined : Number(args.seed);
-  if (seed !== undefined && !Number.isInteger(seed)) {
-    throw new UserError(`--seed must be an integer`);
-  }
+  const width = realFlag(args, "width", WIDTH_RANGE);
+  const seed = intFlag(args, "seed", SEED_RANGE);
+  if (args.method !== undefined) methodFlag(args.method);
   const preset = frameworkPreset(framework, args.preset, args.bits);
   // Start the planning workers first: they load their modules while the model is built.
   const pool = spawnPlanners(Math.max(2, navigator.hardwareConcurrency));

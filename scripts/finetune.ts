@@ -3,11 +3,11 @@
  * [--lr LR] [--batch B] [--engine auto|torch|tfjs] [--data DIR] [--test-limit N] [--json]`:
  * fine-tune a pruned model with its masks (and MOSAIC's permutations) fixed; write the pruned,
  * permuted, fine-tuned ONNX and its card (`M2.card.json`: recipe, seed, engine, data and mask
- * hashes, test accuracy before and after).
+ * hashes, test accuracy before and after). Bounds: `--epochs` (0, 1000], `--seed` 0..4294967295,
+ * `--lr` (0, 10], `--batch` 1..4096, `--width` (0, 4], `--test-limit` 1..1000000.
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { checkOutputFile, OutputStage, UserError } from "../src/base/mod.ts";
 import {
   exportOnnx,
@@ -29,22 +29,38 @@ import {
   prunedNonZero,
   type Recipe,
 } from "../src/train/mod.ts";
-import { cardPath, checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
+import {
+  BATCH_RANGE,
+  cardPath,
+  EPOCHS_RANGE,
+  intFlag,
+  LIMIT_RANGE,
+  LR_RANGE,
+  outputPath,
+  parseFlags,
+  progress,
+  realFlag,
+  runMain,
+  SEED_RANGE,
+  WIDTH_RANGE,
+} from "./_cli.ts";
 
-const STRINGS = [
-  "model",
-  "masks",
-  "out",
-  "epochs",
-  "seed",
-  "lr",
-  "batch",
-  "engine",
-  "data",
-  "test-limit",
-  "width",
-];
-const BOOLS = ["distill", "json", "help"];
+const FLAGS = {
+  string: [
+    "model",
+    "masks",
+    "out",
+    "epochs",
+    "seed",
+    "lr",
+    "batch",
+    "engine",
+    "data",
+    "test-limit",
+    "width",
+  ],
+  boolean: ["distill", "json", "help"],
+} as const;
 
 const HELP = `deno task finetune --model M --masks F.json --out M2.onnx [options]
 
@@ -53,37 +69,38 @@ for MOSAIC, its channel permutations applied. One recipe for every method (the s
 
   --model M                 a shipped trained model (vgg16-fashionmnist-trained, …), zoo name or .onnx
   --masks F.json            a prune file from deno task prune (made for the same model)
-  --epochs E                passes over the training set (default ${FINETUNE_RECIPE.epochs})
-  --lr LR                   peak learning rate, cosine schedule (default ${FINETUNE_RECIPE.lr})
-  --batch B                 batch size (default ${FINETUNE_RECIPE.batchSize})
-  --seed S                  data order and augmentation seed (default 1)
+  --epochs E                passes over the training set, in (0, 1000] (default ${FINETUNE_RECIPE.epochs})
+  --lr LR                   peak learning rate, cosine schedule, in (0, 10] (default ${FINETUNE_RECIPE.lr})
+  --batch B                 batch size, 1..4096 (default ${FINETUNE_RECIPE.batchSize})
+  --seed S                  data order and augmentation seed, 0..4294967295 (default 1)
+  --width W                 the width of a zoo --model, in (0, 4]
   --distill                 distil from the unpruned model (α = ${DEFAULT_DISTILL.alpha}, T = ${DEFAULT_DISTILL.temperature})
   --engine auto|torch|tfjs  auto: torch when found, else tfjs
   --data DIR                Fashion-MNIST IDX files (default: Debian's full set, else the shipped subset)
-  --test-limit N            evaluate on the first N test images (default all 10,000)
+  --test-limit N            evaluate on the first N test images, 1..1000000 (default all 10,000)
   --json                    print the card as JSON`;
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, { string: STRINGS, boolean: BOOLS });
-  checkFlags(args, [...STRINGS, ...BOOLS]);
+  const args = parseFlags(Deno.args, FLAGS);
   if (args.help) {
     console.log(HELP);
     return 0;
   }
   if (!args.model) throw new UserError("--model is required (deno task finetune --help)");
   if (!args.masks) throw new UserError("--masks FILE.json is required (deno task finetune --help)");
-  const out = await outputPath(args.out, ".onnx");
-  await checkOutputFile(cardPath(out), "--out (its model card)");
-  const seed = numberFlag(args.seed, "seed", 1);
+  const seed = intFlag(args, "seed", { ...SEED_RANGE, default: 1 });
   const recipe: Recipe = {
     ...FINETUNE_RECIPE,
-    epochs: numberFlag(args.epochs, "epochs", FINETUNE_RECIPE.epochs),
-    lr: numberFlag(args.lr, "lr", FINETUNE_RECIPE.lr),
-    batchSize: numberFlag(args.batch, "batch", FINETUNE_RECIPE.batchSize),
+    epochs: realFlag(args, "epochs", { ...EPOCHS_RANGE, default: FINETUNE_RECIPE.epochs }),
+    lr: realFlag(args, "lr", { ...LR_RANGE, default: FINETUNE_RECIPE.lr }),
+    batchSize: intFlag(args, "batch", { ...BATCH_RANGE, default: FINETUNE_RECIPE.batchSize }),
     seed,
   };
   const engineName = engineFlag(args.engine);
-  const width = args.width === undefined ? undefined : numberFlag(args.width, "width", 1);
+  const width = realFlag(args, "width", WIDTH_RANGE);
+  const testLimit = intFlag(args, "test-limit", LIMIT_RANGE);
+  const out = await outputPath(args.out, ".onnx");
+  await checkOutputFile(cardPath(out), "--out (its model card)");
   const net = await loadModel(args.model, { width });
   let text: string;
   try {
@@ -94,9 +111,6 @@ async function main(): Promise<number> {
   const pf = await readPruneFile(text, args.masks, net);
   const permuted = permuteNetwork(net, pf.permutations);
   const masks = permuteMasks(net, pf.masks, pf.permutations);
-  const testLimit = args["test-limit"] === undefined
-    ? undefined
-    : numberFlag(args["test-limit"], "test-limit", 0);
   const train = await loadFashionMnist("train", { dir: args.data });
   const test = await loadFashionMnist("test", { dir: args.data, limit: testLimit });
   const engine = await openEngine(engineName);

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { SeededRng, writeFileAtomic } from "../src/base/mod.ts";
 import {
   DEBIAN_FASHION_MNIST,
@@ -16,14 +15,13 @@ import {
   loadFashionMnist,
   sha256Hex,
 } from "../src/nn/mod.ts";
-import { checkFlags, progress, runMain } from "./_cli.ts";
+import { parseFlags, progress, runMain } from "./_cli.ts";
 
 const PER_CLASS = 1200;
 const SEED = 2026;
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, { string: ["data"] });
-  checkFlags(args, ["data"]);
+  const args = parseFlags(Deno.args, { string: ["data"] });
   const dir = args.data ?? DEBIAN_FASHION_MNIST;
   const out = new URL("../data/fashion-mnist/", import.meta.url).pathname;
   const train = await loadFashionMnist("train", { dir });

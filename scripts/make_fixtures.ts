@@ -12,7 +12,7 @@ import { frameworkName } from "../src/frameworks/mod.ts";
 import { cryptflow2Preset, getPreset } from "../src/he/mod.ts";
 import { buildZoo, exportOnnx, tinyBatchNorm, tinyResidual, ZOO_MODELS } from "../src/nn/mod.ts";
 import { calibratedWeights, runStudy } from "../src/study/mod.ts";
-import { progress, runMain } from "./_cli.ts";
+import { parseFlags, progress, runMain } from "./_cli.ts";
 
 /** Golden counts: per model and framework, per layer, the five headline op counts. */
 export function goldenCounts(model: string, framework: string) {
@@ -27,6 +27,7 @@ export function goldenCounts(model: string, framework: string) {
 }
 
 async function main(): Promise<number> {
+  parseFlags(Deno.args, {});
   await Deno.mkdir("fixtures/golden", { recursive: true });
   await writeFileAtomic("fixtures/tiny_residual.onnx", exportOnnx(tinyResidual()));
   await writeFileAtomic("fixtures/tiny_batchnorm.onnx", exportOnnx(tinyBatchNorm()));

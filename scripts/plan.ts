@@ -2,11 +2,11 @@
  * `deno task plan <framework> <layer-spec> [--method ir|or|auto] [--preset NAME] [--bits L]
  * [--stock] [--execute] [--seed N] [--json]`: plan one linear layer, print its HE op counts,
  * optionally run it homomorphically and verify it against the integer reference layer.
- * `relu:` and `maxpool:` specs print the nonlinear (OT / GC) cost instead.
+ * `relu:` and `maxpool:` specs print the nonlinear (OT / GC) cost instead. Bounds: `--bits`
+ * 32..41, `--seed` 0..4294967295.
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { randomModT, SeededRng, UserError } from "../src/base/mod.ts";
 import { nonlinearCost, parseNonlinearSpec, programSummary } from "../src/cost/mod.ts";
 import { frameworkName, planLayer } from "../src/frameworks/mod.ts";
@@ -19,32 +19,29 @@ import {
   syntheticLayer,
 } from "../src/nn/mod.ts";
 import { buildManifest } from "../src/study/mod.ts";
-import { checkFlags, frameworkPreset, methodFlag, runMain } from "./_cli.ts";
+import { frameworkPreset, intFlag, methodFlag, parseFlags, runMain, SEED_RANGE } from "./_cli.ts";
 
 const USAGE =
   "usage: deno task plan <gazelle|cryptflow2> <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
   "fc:in=..,out=.. | bn:c=..,h=..,w=.. | relu:c=..,h=..,w=.. | maxpool:c=..,h=..,w=..,k=..[,s=..]> " +
-  "[--method ir|or|auto] [--preset NAME] [--bits 32..41] [--stock] [--execute] [--seed N] [--json]";
+  "[--method ir|or|auto] [--preset NAME] [--bits 32..41] [--stock] [--execute] [--seed 0..4294967295] [--json]";
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, {
+  const args = parseFlags(Deno.args, {
     boolean: ["stock", "execute", "json", "help"],
     string: ["method", "preset", "seed", "bits"],
+    positionals: 2,
   });
-  checkFlags(args, ["stock", "execute", "json", "help", "method", "preset", "seed", "bits"]);
   if (args.help) {
     console.log(USAGE);
     return 0;
   }
-  const [name, spec] = args._.map(String);
+  const [name, spec] = args._;
   if (!name || !spec) throw new UserError(`missing arguments; ${USAGE}`);
   const framework = frameworkName(name);
   const method = methodFlag(args.method);
   const preset = frameworkPreset(framework, args.preset, args.bits);
-  const seed = Number(args.seed ?? 1);
-  if (!Number.isInteger(seed)) {
-    throw new UserError(`--seed must be an integer (got "${args.seed}")`);
-  }
+  const seed = intFlag(args, "seed", { ...SEED_RANGE, default: 1 });
   const manifest = () => buildManifest([preset], { weights: seed, input: seed + 1 }, "synthetic");
   const nonlinear = parseNonlinearSpec(spec);
   if (nonlinear) {

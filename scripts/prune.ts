@@ -8,10 +8,12 @@
  * and permutations (with the manifest and the report) and optionally the pruned, permuted ONNX;
  * print the per-layer report. With `--data`, the one-shot (not fine-tuned) top-1 accuracy of the unpruned and the
  * pruned model on the data fitted to the model's input (see `deno task accuracy --help`).
+ * Bounds: `--ratio`, `--cost`, `--saliency` in [0, 1], `--per-layer` in (0, 1], `--floor` in
+ * [0, 1), `--seed` 0..4294967295, `--width` (0, 4], `--bits` 32..41, `--swaps` 1..10000,
+ * `--passes` 1..100, `--fidelity` 0..1000, `--limit` 1..1000000.
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { checkOutputFile, OutputStage, UserError } from "../src/base/mod.ts";
 import {
   evaluateAccuracy,
@@ -28,22 +30,30 @@ import {
   permuteNetwork,
   prune,
   PRUNE_METHODS,
-  type PruneMethod,
   type PruneReport,
 } from "../src/prune/mod.ts";
 import { buildManifest, pruneFileText } from "../src/study/mod.ts";
 import {
-  checkFlags,
+  enumFlag,
   frameworkFlag,
   frameworkPreset,
   imageProgress,
-  limitFlag,
+  intFlag,
+  type IntRange,
+  LIMIT_RANGE,
+  parseFlags,
+  PASSES_RANGE,
   progress,
   pruningFlags,
+  realFlag,
+  type RealRange,
   runMain,
+  SEED_RANGE,
+  SWAPS_RANGE,
+  WIDTH_RANGE,
 } from "./_cli.ts";
 
-const FLAGS = [
+const STRINGS = [
   "model",
   "method",
   "framework",
@@ -69,22 +79,26 @@ const FLAGS = [
   "fidelity",
   "data",
   "limit",
-  "json",
 ] as const;
 
-function num(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new UserError(`--${flag} must be a number (got "${v}")`);
-  return x;
-}
+/** `--fidelity`: random inputs of the output-fidelity check (0 skips it). */
+const FIDELITY_RANGE: IntRange = { min: 0, max: 1000 };
 
-/** The budget; `--per-layer R` becomes `{ layer: R }` for every linear layer of `net`. */
-async function budgetOf(
-  args: Record<string, string | undefined>,
-  net: Network,
-): Promise<Budget> {
-  const given = ["ratio", "per-layer", "cost", "saliency", "layer-ratios"].filter((k) =>
+/** The numeric budget flags and their ranges. */
+const BUDGET_RANGES = {
+  ratio: { min: 0, max: 1 },
+  "per-layer": { min: 0, max: 1, minOpen: true },
+  cost: { min: 0, max: 1 },
+  saliency: { min: 0, max: 1 },
+} as const satisfies Record<string, RealRange>;
+
+type BudgetFlag = keyof typeof BUDGET_RANGES | "layer-ratios";
+
+/** The one budget flag given, its number checked before any work (the ratio file is read later). */
+function budgetFlag(
+  args: { readonly [K in BudgetFlag]?: string },
+): { readonly flag: BudgetFlag; readonly value: number } {
+  const given = (["ratio", "per-layer", "cost", "saliency", "layer-ratios"] as const).filter((k) =>
     args[k] !== undefined
   );
   if (given.length !== 1) {
@@ -95,17 +109,22 @@ async function budgetOf(
         "FILE.json",
     );
   }
-  if (args["per-layer"] !== undefined) {
-    const r = num(args["per-layer"], "per-layer")!;
-    if (!(r > 0 && r <= 1)) throw new UserError(`--per-layer ${r} must be in (0, 1]`);
-    return perLayerBudget(net, r);
-  }
-  if (args.ratio !== undefined) return { kind: "sparsity", ratio: num(args.ratio, "ratio")! };
-  if (args.cost !== undefined) return { kind: "cost", fraction: num(args.cost, "cost")! };
-  if (args.saliency !== undefined) {
-    return { kind: "saliency", keep: num(args.saliency, "saliency")! };
-  }
-  const path = args["layer-ratios"]!;
+  const flag = given[0];
+  const value = flag === "layer-ratios" ? NaN : realFlag(args, flag, BUDGET_RANGES[flag])!;
+  return { flag, value };
+}
+
+/** The budget; `--per-layer R` becomes `{ layer: R }` for every linear layer of `net`. */
+async function budgetOf(
+  { flag, value }: ReturnType<typeof budgetFlag>,
+  path: string | undefined,
+  net: Network,
+): Promise<Budget> {
+  if (flag === "per-layer") return perLayerBudget(net, value);
+  if (flag === "ratio") return { kind: "sparsity", ratio: value };
+  if (flag === "cost") return { kind: "cost", fraction: value };
+  if (flag === "saliency") return { kind: "saliency", keep: value };
+  path = path!;
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -216,29 +235,24 @@ function table(r: PruneReport): string {
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, {
-    boolean: ["json"],
-    string: FLAGS.filter((f) => f !== "json"),
-  });
-  checkFlags(args, FLAGS);
+  const args = parseFlags(Deno.args, { string: STRINGS, boolean: ["json"] });
   if (!args.model) {
     throw new UserError("missing --model (a zoo name such as vgg16-cifar10, or a .onnx file)");
   }
-  const method = (args.method ?? "mosaic") as PruneMethod;
-  if (!PRUNE_METHODS.includes(method)) {
-    throw new UserError(`Unknown --method "${args.method}": use ${PRUNE_METHODS.join(", ")}`);
-  }
+  const method = enumFlag(args, "method", PRUNE_METHODS, "mosaic");
   const framework = frameworkFlag(args.framework);
   const preset = frameworkPreset(framework, args.preset, args.bits);
-  const convMethod = args["conv-method"] ?? "or";
-  if (convMethod !== "ir" && convMethod !== "or") {
-    throw new UserError(`Unknown --conv-method "${convMethod}": use ir or or`);
-  }
-  const norm = args.norm ?? "l2";
-  if (norm !== "l1" && norm !== "l2") throw new UserError(`Unknown --norm "${norm}": use l2 or l1`);
+  const convMethod = enumFlag(args, "conv-method", ["ir", "or"] as const, "or");
+  const norm = enumFlag(args, "norm", ["l2", "l1"] as const, "l2");
   const { importance, floor, kinds, unit } = pruningFlags(args);
-  const seed = num(args.seed, "seed") ?? 1;
-  if (!Number.isInteger(seed)) throw new UserError("--seed must be an integer");
+  const weightSeed = intFlag(args, "seed", SEED_RANGE);
+  const seed = weightSeed ?? 1;
+  const width = realFlag(args, "width", WIDTH_RANGE);
+  const swapsPerChannel = intFlag(args, "swaps", SWAPS_RANGE);
+  const passes = intFlag(args, "passes", PASSES_RANGE);
+  const fidelitySamples = intFlag(args, "fidelity", FIDELITY_RANGE);
+  const limit = intFlag(args, "limit", LIMIT_RANGE) ?? Infinity;
+  const budgetGiven = budgetFlag(args);
   if (!args.out && !args.json) {
     throw new UserError("give --out FILE.json for the masks (or --json to print the report only)");
   }
@@ -246,13 +260,9 @@ async function main(): Promise<number> {
   if (args.out !== undefined) await checkOutputFile(args.out, "--out");
   if (args.onnx !== undefined) await checkOutputFile(args.onnx, "--onnx");
   progress(`loading ${args.model}`);
-  const net = await loadModel(args.model, {
-    width: num(args.width, "width"),
-    seed: num(args.seed, "seed"),
-  });
-  const budget = await budgetOf(args, net);
+  const net = await loadModel(args.model, { width, seed: weightSeed });
+  const budget = await budgetOf(budgetGiven, args["layer-ratios"], net);
   // Read the dataset before the long work, so a bad path fails at once.
-  const limit = limitFlag(args.limit);
   const data = args.data === undefined
     ? undefined
     : await loadDatasetFor(net, { data: args.data, limit });
@@ -268,9 +278,9 @@ async function main(): Promise<number> {
     floor,
     unit,
     kinds,
-    swapsPerChannel: num(args.swaps, "swaps"),
-    passes: num(args.passes, "passes"),
-    fidelitySamples: num(args.fidelity, "fidelity"),
+    swapsPerChannel,
+    passes,
+    fidelitySamples,
     progress,
   });
   let report: PruneReport & { accuracy?: PruneAccuracy } = result.report;

@@ -71,7 +71,7 @@ Deno.test("deno task prune rejects bad budgets and inputs with one line, writing
   await stepRefusals(t, "prune.ts", [
     [base, "give exactly one budget"],
     [[...base, "--ratio", "0.5", "--cost", "0.3"], "give exactly one budget"],
-    [[...base, "--ratio", "1.5"], "--ratio must be in [0, 1]"],
+    [[...base, "--ratio", "1.5"], "--ratio must be a number in [0, 1] (got 1.5)"],
     [[...base, "--ratio", "x"], "--ratio must be a number"],
     [[...base, "--layer-ratios", `${dir}/r.json`], 'layer "features.99"'],
     [[...base, "--layer-ratios", `${dir}/bad.json`], "is not valid JSON"],

@@ -10,11 +10,13 @@
  * methods prune; recorded in results.json), `--no-bench`, `--shard i/n` (do every n-th (model, framework) pair and write
  * `results-shard-i-of-n.json`), `--merge F1 F2 …` (merge shards and render), `--from FILE`
  * (re-render a results file), `--op-weights FILE.json` (user op weights beside the calibrated
- * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`).
+ * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`). Bounds: `--budgets` at most
+ * 20 distinct sparsities in (0, 1), `--default-budget` one of them, `--floor` in [0, 1), `--seeds`
+ * at most 20 distinct integers in 0..4294967295, `--shard i/n` with n ≤ 1000; `--models`,
+ * `--frameworks` and `--kinds` name each item once.
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { OutputDir, UserError } from "../src/base/mod.ts";
 import { parseOpWeights } from "../src/cost/mod.ts";
 import { renderReport } from "../src/report/mod.ts";
@@ -34,46 +36,59 @@ import {
   type StudySpec,
 } from "../src/study/mod.ts";
 import { engineFlag } from "../src/train/mod.ts";
-import { checkFlags, progress, pruningFlags, runMain } from "./_cli.ts";
+import {
+  intItem,
+  listFlag,
+  parseFlags,
+  progress,
+  pruningFlags,
+  realFlag,
+  realItem,
+  type RealRange,
+  runMain,
+  SEED_RANGE,
+} from "./_cli.ts";
 
-const FLAGS = [
-  "profile",
-  "models",
-  "frameworks",
-  "budgets",
-  "default-budget",
-  "bench",
-  "shard",
-  "merge",
-  "from",
-  "op-weights",
-  "allow-mixed-cpu",
-  "out-dir",
-  "finetune",
-  "engine",
-  "seeds",
-  "data",
-  "importance",
-  "floor",
-  "kinds",
-  "unit",
-] as const;
+const FLAGS = {
+  string: [
+    "profile",
+    "models",
+    "frameworks",
+    "budgets",
+    "default-budget",
+    "from",
+    "op-weights",
+    "out-dir",
+    "engine",
+    "seeds",
+    "shard",
+    "data",
+    "importance",
+    "floor",
+    "kinds",
+    "unit",
+  ],
+  boolean: ["bench", "allow-mixed-cpu", "finetune"],
+  negatable: ["bench", "finetune"],
+  default: { bench: true, finetune: true },
+  collect: ["merge"],
+  positionals: Infinity,
+} as const;
 
-function list(v: string | undefined, fallback: readonly string[]): string[] {
-  return v === undefined ? [...fallback] : v.split(",").map((s) => s.trim()).filter((s) => s);
-}
+/** A sparsity budget of the study. */
+const BUDGET_RANGE: RealRange = { min: 0, max: 1, minOpen: true, maxOpen: true };
+
+/** A comma-list item taken as written (the study checks the names). */
+const asWritten = (text: string) => text;
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, {
-    boolean: ["bench", "allow-mixed-cpu", "finetune"],
-    negatable: ["bench", "finetune"],
-    default: { bench: true, finetune: true },
-    string: FLAGS.filter((f) =>
-      f !== "bench" && f !== "allow-mixed-cpu" && f !== "merge" && f !== "finetune"
-    ),
-    collect: ["merge"],
-  });
-  checkFlags(args, FLAGS);
+  const args = parseFlags(Deno.args, FLAGS);
+  const merge = args.merge;
+  if (args._.length > 0 && merge.length === 0) {
+    throw new UserError(
+      `unexpected argument ${JSON.stringify(args._[0])}: only --merge takes further files`,
+    );
+  }
   const outDir = args["out-dir"] ?? "reports";
   // Checked before anything runs; every file is staged and appears only when all were written.
   await using out = await OutputDir.open(outDir, "--out-dir");
@@ -87,39 +102,39 @@ async function main(): Promise<number> {
     : null;
   const t0 = performance.now();
   let results: Results;
-  const merge = (args.merge as string[] | undefined) ?? [];
   if (args.from) {
     results = await readResults(args.from);
   } else if (merge.length > 0) {
-    const files = [...merge, ...args._.map(String)];
+    const files = [...merge, ...args._];
     const parts = [];
     for (const f of files) parts.push(await readResults(f));
     results = mergeShards(parts, files, { allowMixedCpu: args["allow-mixed-cpu"] });
   } else {
     const profile = profileOf(args.profile ?? Deno.env.get("MOSAIC_BENCH_PROFILE"));
-    const budgets = list(args.budgets, DEFAULT_STUDY.budgets.map(String)).map(Number);
+    const budgets = listFlag(args, "budgets", realItem(BUDGET_RANGE), {
+      default: DEFAULT_STUDY.budgets,
+      max: 20,
+    });
+    const defaultBudget = realFlag(args, "default-budget", BUDGET_RANGE);
     let spec: StudySpec = {
       profile,
       width: PROFILE_WIDTH[profile],
-      models: list(args.models, DEFAULT_STUDY.models),
-      frameworks: list(args.frameworks, DEFAULT_STUDY.frameworks),
+      models: listFlag(args, "models", asWritten, { default: DEFAULT_STUDY.models }),
+      frameworks: listFlag(args, "frameworks", asWritten, { default: DEFAULT_STUDY.frameworks }),
       budgets,
-      default_budget: args["default-budget"] !== undefined
-        ? Number(args["default-budget"])
+      default_budget: defaultBudget !== undefined
+        ? defaultBudget
         : budgets.includes(DEFAULT_STUDY.default_budget)
         ? DEFAULT_STUDY.default_budget
         : budgets[Math.floor(budgets.length / 2)],
       seed: DEFAULT_STUDY.seed,
       pruning: pruningFlags(args),
     };
+    const seeds = listFlag(args, "seeds", intItem(SEED_RANGE), { max: 20 });
     const models = spec.models;
     if (models.some(isTrained)) {
       const acc = PROFILE_ACCURACY[profile];
-      const seeds = args.seeds === undefined ? acc.seeds : list(args.seeds, []).map(Number);
-      if (!seeds.length || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
-        throw new UserError(`--seeds "${args.seeds}" must be a comma list of integers ≥ 0`);
-      }
-      spec = { ...spec, accuracy: { ...acc, seeds } };
+      spec = { ...spec, accuracy: { ...acc, seeds: seeds ?? acc.seeds } };
     }
     checkStudy(spec);
     const engine = engineFlag(args.engine);

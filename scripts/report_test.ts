@@ -72,7 +72,7 @@ Deno.test("deno task report shards merge; mismatched shards and bad inputs are o
     [["--from", `${dir}/none.json`], "does not exist"],
     [["--from", `${dir}/corrupt.json`], "is not valid JSON"],
     [["--models", "vgg99"], 'Unknown model "vgg99"'],
-    [["--budgets", "1.5"], "not a sparsity"],
+    [["--budgets", "1.5"], "each of --budgets must be a number in (0, 1) (got 1.5)"],
     [["--shard", "3/2"], "--shard"],
     [["--profile", "huge"], 'Unknown profile "huge"'],
   ], { extraArgs: ["--out-dir", `${dir}/x`], tmp: dir });

@@ -2,11 +2,11 @@
  * `deno task train --model vgg16|resnet18 [--dataset fashion-mnist] [--width W] [--epochs E]
  * [--seed S] [--lr LR] [--batch B] [--engine auto|torch|tfjs] [--data DIR] --out F.onnx`: train a zoo
  * architecture from scratch on Fashion-MNIST and write the ONNX and its model card
- * (`F.card.json`: data hashes, recipe, seed, engine, test accuracy, time).
+ * (`F.card.json`: data hashes, recipe, seed, engine, test accuracy, time). Bounds: `--width`
+ * (0, 4], `--epochs` (0, 1000], `--seed` 0..4294967295, `--lr` (0, 10], `--batch` 1..4096.
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
 import { checkOutputFile, OutputStage, UserError } from "../src/base/mod.ts";
 import {
   buildZoo,
@@ -26,21 +26,25 @@ import {
   type Recipe,
   scheduleHash,
 } from "../src/train/mod.ts";
-import { cardPath, checkFlags, numberFlag, outputPath, progress, runMain } from "./_cli.ts";
+import {
+  BATCH_RANGE,
+  cardPath,
+  EPOCHS_RANGE,
+  intFlag,
+  LR_RANGE,
+  outputPath,
+  parseFlags,
+  progress,
+  realFlag,
+  runMain,
+  SEED_RANGE,
+  WIDTH_RANGE,
+} from "./_cli.ts";
 
-const FLAGS = [
-  "model",
-  "dataset",
-  "width",
-  "epochs",
-  "seed",
-  "lr",
-  "batch",
-  "engine",
-  "data",
-  "out",
-  "help",
-];
+const FLAGS = {
+  string: ["model", "dataset", "width", "epochs", "seed", "lr", "batch", "engine", "data", "out"],
+  boolean: ["help"],
+} as const;
 
 const HELP = `deno task train --model vgg16|resnet18 --out F.onnx [options]
 
@@ -48,20 +52,16 @@ Train a zoo architecture from scratch on Fashion-MNIST (28×28 padded to 32×32,
 write F.onnx and its model card F.card.json.
 
   --dataset fashion-mnist   the only dataset reachable here (default)
-  --width W                 channel width multiplier (default 0.25)
-  --epochs E                passes over the training set (default 4)
-  --seed S                  init, data order and augmentation seed (default 1)
-  --lr LR                   peak learning rate of the one-cycle schedule (default 0.05)
-  --batch B                 batch size (default 128)
+  --width W                 channel width multiplier in (0, 4] (default 0.25)
+  --epochs E                passes over the training set, in (0, 1000] (default 4)
+  --seed S                  init, data order and augmentation seed, 0..4294967295 (default 1)
+  --lr LR                   peak learning rate of the one-cycle schedule, in (0, 10] (default 0.05)
+  --batch B                 batch size, 1..4096 (default 128)
   --engine auto|torch|tfjs  auto: torch when found, else tfjs (default auto)
   --data DIR                Fashion-MNIST IDX files (default: Debian's full set, else the shipped subset)`;
 
 async function main(): Promise<number> {
-  const args = parseArgs(Deno.args, {
-    string: FLAGS.filter((f) => f !== "help"),
-    boolean: ["help"],
-  });
-  checkFlags(args, FLAGS);
+  const args = parseFlags(Deno.args, FLAGS);
   if (args.help) {
     console.log(HELP);
     return 0;
@@ -73,14 +73,12 @@ async function main(): Promise<number> {
   if ((args.dataset ?? "fashion-mnist") !== "fashion-mnist") {
     throw new UserError(`--dataset ${args.dataset}: only fashion-mnist is supported`);
   }
-  const out = await outputPath(args.out, ".onnx");
-  await checkOutputFile(cardPath(out), "--out (its model card)");
-  const width = numberFlag(args.width, "width", 0.25);
-  const seed = numberFlag(args.seed, "seed", 1);
+  const width = realFlag(args, "width", { ...WIDTH_RANGE, default: 0.25 });
+  const seed = intFlag(args, "seed", { ...SEED_RANGE, default: 1 });
   const recipe: Recipe = {
-    epochs: numberFlag(args.epochs, "epochs", 4),
-    batchSize: numberFlag(args.batch, "batch", 128),
-    lr: numberFlag(args.lr, "lr", 0.05),
+    epochs: realFlag(args, "epochs", { ...EPOCHS_RANGE, default: 4 }),
+    batchSize: intFlag(args, "batch", { ...BATCH_RANGE, default: 128 }),
+    lr: realFlag(args, "lr", { ...LR_RANGE, default: 0.05 }),
     lrSchedule: "onecycle",
     momentum: 0.9,
     weightDecay: 5e-4,
@@ -88,6 +86,8 @@ async function main(): Promise<number> {
     seed,
   };
   const engineName = engineFlag(args.engine);
+  const out = await outputPath(args.out, ".onnx");
+  await checkOutputFile(cardPath(out), "--out (its model card)");
   const net = initForTraining(buildZoo(`${arch}-fashionmnist`, { width }), seed);
   const train = await loadFashionMnist("train", { dir: args.data });
   const test = await loadFashionMnist("test", { dir: args.data });

@@ -51,7 +51,7 @@ Deno.test("train and finetune refuse bad input in one line, exit 2, write nothin
     [
       "prune.ts",
       ["--model", "vgg16-fashionmnist", "--per-layer", "2", "--out", `${dir}/m.json`],
-      /--per-layer 2 must be in \(0, 1\]/,
+      /--per-layer must be a number in \(0, 1\] \(got 2\)/,
     ],
     [
       "prune.ts",

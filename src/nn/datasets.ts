@@ -38,14 +38,84 @@ export const IMAGENET_NORM: Normalization = {
 };
 
 async function readOrFail(path: string, what: string, fix: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
   try {
-    return await Deno.readFile(path);
+    bytes = await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new UserError(`${what} not found: ${path} is missing; ${fix}`);
     }
     throw new UserError(`${what}: cannot read ${path} (${(e as Error).message})`);
   }
+  if (bytes.length === 0) throw new UserError(`${what}: ${path} is empty (0 bytes); ${fix}`);
+  return bytes;
+}
+
+/**
+ * A file or folder name read from a dataset's own files (a Tiny ImageNet class id or image name):
+ * a plain name, never a path (no slash or backslash, not `..`, no control characters), so what a file says
+ * stays inside the `--data` folder.
+ */
+function isPlainName(name: string): boolean {
+  if (name === "." || name === "..") return false;
+  for (const ch of name) {
+    const c = ch.charCodeAt(0);
+    if (ch === "/" || ch === "\\" || c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** A name as an error line quotes it (a JSON string, cut after 60 characters). */
+function quoted(name: string): string {
+  return JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
+}
+
+/**
+ * Read `path`, built from names a dataset file gives, only if it resolves (symbolic links
+ * followed) inside `root`, the real path of the `--data` folder.
+ */
+async function readInside(
+  root: string,
+  dir: string,
+  path: string,
+  what: string,
+  fix: string,
+): Promise<Uint8Array> {
+  let real: string;
+  try {
+    real = await Deno.realPath(path);
+  } catch {
+    return await readOrFail(path, what, fix); // missing or unreadable: its own one line
+  }
+  if (!real.startsWith(root.endsWith("/") ? root : `${root}/`)) {
+    throw new UserError(
+      `${what} ${path} leads to ${
+        JSON.stringify(real)
+      }, outside --data ${dir}: a dataset's files must stay inside its folder`,
+    );
+  }
+  return await readOrFail(path, what, fix);
+}
+
+/** The splits each loader reads. */
+const SPLITS = {
+  "Fashion-MNIST": ["test", "train"],
+  "CIFAR-10": ["test", "train"],
+  "Tiny ImageNet": ["val", "train"],
+} as const;
+
+/** `split` if `dataset` has it, else one line naming the splits it has. */
+function checkSplit<D extends keyof typeof SPLITS>(
+  dataset: D,
+  split: string,
+): (typeof SPLITS)[D][number] {
+  const allowed: readonly string[] = SPLITS[dataset];
+  if (!allowed.includes(split)) {
+    throw new UserError(
+      `Unknown split ${quoted(split)} for ${dataset}: use ${allowed.join(" or ")}`,
+    );
+  }
+  return split as (typeof SPLITS)[D][number];
 }
 
 /**
@@ -70,7 +140,7 @@ export async function loadCifar10(
   split: "test" | "train" = "test",
   limit = Infinity,
 ): Promise<LoadedSet> {
-  const files = split === "test"
+  const files = checkSplit("CIFAR-10", split) === "test"
     ? ["test_batch.bin"]
     : [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
   const fix =
@@ -79,7 +149,11 @@ export async function loadCifar10(
   let n = 0;
   for (const f of files) {
     if (n >= limit) break;
-    const bytes = await readOrFail(`${dir}/${f}`, "CIFAR-10 data", fix);
+    const bytes = await readOrFail(
+      `${dir}/${f}`,
+      "CIFAR-10 data",
+      `expected records of 3073 bytes (a label, then 32×32 R, G and B planes); ${fix}`,
+    );
     if (bytes.length % 3073 !== 0) {
       throw new UserError(
         `CIFAR-10 file ${dir}/${f} is ${bytes.length} bytes, not a multiple of 3073: the file is corrupt`,
@@ -140,7 +214,11 @@ function decodeJpeg(bytes: Uint8Array, path: string, size: number, out: Uint8Arr
 
 /**
  * Load Tiny ImageNet (64 × 64, 200 classes) from its folder layout, at most `limit` images. Its
- * test split has no labels, so the validation split is the held-out one.
+ * test split has no labels, so the validation split is the held-out one. The class ids of
+ * `wnids.txt` and the image names of `val/val_annotations.txt` must be plain names (no `/`, no
+ * `..`), and every image must resolve inside `dir` (symbolic links followed): what a file says
+ * never reaches outside the folder. A split of 0 images, an empty file or an image leading out of
+ * `dir` is one line.
  *
  * @example A missing folder is one clear error
  * ```ts
@@ -159,23 +237,52 @@ export async function loadTinyImageNet(
   split: "val" | "train" = "val",
   limit = Infinity,
 ): Promise<LoadedSet> {
+  checkSplit("Tiny ImageNet", split);
   const fix = "extract tiny-imagenet-200.zip and pass its tiny-imagenet-200 folder";
+  const wnidsPath = `${dir}/wnids.txt`;
   const wnids = new TextDecoder().decode(
-    await readOrFail(`${dir}/wnids.txt`, "Tiny ImageNet class list", fix),
+    await readOrFail(wnidsPath, "Tiny ImageNet class list", fix),
   )
     .split(/\r?\n/).map((s) => s.trim()).filter((s) => s);
-  const index = new Map(wnids.map((w, i) => [w, i]));
+  if (wnids.length === 0) {
+    throw new UserError(`${wnidsPath} names no classes: expected one WordNet id per line; ${fix}`);
+  }
+  const index = new Map<string, number>();
+  for (const [i, w] of wnids.entries()) {
+    if (!isPlainName(w)) {
+      throw new UserError(
+        `${wnidsPath} line ${i + 1} names class ${
+          quoted(w)
+        }: a class id is a plain name (no /, no ..); ${fix}`,
+      );
+    }
+    if (index.has(w)) throw new UserError(`${wnidsPath} names class ${quoted(w)} twice`);
+    index.set(w, i);
+  }
+  const root = await Deno.realPath(dir);
   const entries: [string, number][] = [];
   if (split === "val") {
+    const annPath = `${dir}/val/val_annotations.txt`;
     const ann = new TextDecoder().decode(
-      await readOrFail(`${dir}/val/val_annotations.txt`, "Tiny ImageNet validation labels", fix),
+      await readOrFail(annPath, "Tiny ImageNet validation labels", fix),
     );
-    for (const line of ann.split(/\r?\n/)) {
+    for (const [i, line] of ann.split(/\r?\n/).entries()) {
       const [file, wnid] = line.split("\t");
       if (!file) continue;
+      if (!isPlainName(file)) {
+        throw new UserError(
+          `${annPath} line ${i + 1} names image ${
+            quoted(file)
+          }: image names must be plain file names inside val/images (no /, no ..)`,
+        );
+      }
       const label = index.get(wnid);
       if (label === undefined) {
-        throw new UserError(`${dir}/val/val_annotations.txt names class ${wnid}, not in wnids.txt`);
+        throw new UserError(
+          `${annPath} line ${i + 1} names class ${
+            quoted(wnid ?? "")
+          }, not in wnids.txt: expected NAME.JPEG<TAB>WNID<TAB>box per line`,
+        );
       }
       entries.push([`${dir}/val/images/${file}`, label]);
     }
@@ -188,14 +295,26 @@ export async function loadTinyImageNet(
       } catch {
         throw new UserError(`Tiny ImageNet training folder ${folder} is missing; ${fix}`);
       }
+      const odd = names.find((n) => !isPlainName(n));
+      if (odd !== undefined) {
+        throw new UserError(`${folder} holds a file named ${quoted(odd)}: rename or remove it`);
+      }
       for (const n of names.sort()) entries.push([`${folder}/${n}`, label]);
     }
+  }
+  if (entries.length === 0) {
+    const expected = split === "val"
+      ? "val/val_annotations.txt lines NAME.JPEG<TAB>WNID naming images in val/images"
+      : "JPEGs in train/<wnid>/images for the classes of wnids.txt";
+    throw new UserError(
+      `--data ${dir} holds 0 Tiny ImageNet ${split} images: expected ${expected}`,
+    );
   }
   const picked = entries.slice(0, Math.min(entries.length, limit));
   const size = 64, chw = 3 * size * size;
   const pixels = new Uint8Array(picked.length * chw);
   for (const [i, [path]] of picked.entries()) {
-    const bytes = await readOrFail(path, "Tiny ImageNet image", fix);
+    const bytes = await readInside(root, dir, path, "Tiny ImageNet image", fix);
     decodeJpeg(bytes, path, size, pixels.subarray(i * chw, (i + 1) * chw));
   }
   return {
@@ -230,14 +349,6 @@ export const DATASET_NAMES: readonly string[] = ["fashion-mnist"];
 const EXPECTED =
   "Fashion-MNIST IDX files (t10k-images-idx3-ubyte[.gz], …), CIFAR-10 binary batches " +
   "(test_batch.bin, data_batch_1.bin, …) or Tiny ImageNet (wnids.txt, val/, train/)";
-
-function splitOf(dataset: string, given: string | undefined, allowed: readonly string[]): string {
-  const split = given ?? allowed[0];
-  if (!allowed.includes(split)) {
-    throw new UserError(`Unknown split "${split}" for ${dataset}: use ${allowed.join(" or ")}`);
-  }
-  return split;
-}
 
 /** What kind of dataset a folder holds, from its file names. */
 async function kindOf(dir: string): Promise<"fashion-mnist" | "cifar10" | "tiny-imagenet"> {
@@ -280,24 +391,21 @@ export async function loadDataset(
 ): Promise<LoadedSet> {
   const limit = req.limit ?? Infinity;
   if (req.data.toLowerCase() === "fashion-mnist" || req.data.toLowerCase() === "fashionmnist") {
-    const split = splitOf("Fashion-MNIST", req.split, ["test", "train"]) as "test" | "train";
-    return await loadFashionMnist(split, { limit });
+    return await loadFashionMnist(checkSplit("Fashion-MNIST", req.split ?? "test"), { limit });
   }
   const dir = req.data.replace(/(.)\/+$/, "$1");
   switch (await kindOf(dir)) {
     case "fashion-mnist": {
-      const split = splitOf("Fashion-MNIST", req.split, ["test", "train"]) as "test" | "train";
+      const split = checkSplit("Fashion-MNIST", req.split ?? "test");
       return await loadFashionMnist(split, { dir, limit });
     }
     case "cifar10": {
-      const split = splitOf("CIFAR-10", req.split, ["test", "train"]) as "test" | "train";
-      return await loadCifar10(dir, split, limit);
+      return await loadCifar10(dir, checkSplit("CIFAR-10", req.split ?? "test"), limit);
     }
     case "tiny-imagenet": {
       // Tiny ImageNet's test split is unlabelled: its validation split is the held-out one.
       const given = req.split === "test" ? "val" : req.split;
-      const split = splitOf("Tiny ImageNet", given, ["val", "train"]) as "val" | "train";
-      return await loadTinyImageNet(dir, split, limit);
+      return await loadTinyImageNet(dir, checkSplit("Tiny ImageNet", given ?? "val"), limit);
     }
   }
 }

@@ -3,7 +3,7 @@ import jpeg from "jpeg-js";
 import { UserError } from "../base/mod.ts";
 import { accuracy } from "./accuracy.ts";
 import { loadCifar10, loadDataset, loadDatasetFor, loadTinyImageNet } from "./datasets.ts";
-import { gzip, idxBytes, imageFloats } from "./images.ts";
+import { gzip, idxBytes, imageFloats, loadFashionMnist } from "./images.ts";
 import { buildZoo } from "./zoo.ts";
 
 /** Expect a one-line `UserError` containing `msg`. */
@@ -179,4 +179,214 @@ Deno.test("loadDataset() errors name the folder and what it should hold", async 
     'Unknown split "dev" for CIFAR-10: use test or train',
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("loadTinyImageNet() keeps every path a file names inside --data (traversal, absolute, symlinks)", async (t) => {
+  const outside = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${outside}/secret.JPEG`, "not for you\n");
+    const ann = (file: string) =>
+      Deno.writeTextFile(`${dir}/val/val_annotations.txt`, `${file}\tn01443537\t0\t0\t63\t63\n`);
+    const cases: [string, () => Promise<unknown>, string][] = [
+      [
+        "a ../ path in val_annotations.txt",
+        () => ann("../../../../etc/passwd"),
+        'line 1 names image "../../../../etc/passwd": image names must be plain file names',
+      ],
+      ["an absolute path", () => ann("/etc/passwd"), 'names image "/etc/passwd"'],
+      ["a bare ..", () => ann(".."), 'names image ".."'],
+      [
+        "a symbolic link out of the folder",
+        async () => {
+          await ann("val_0.JPEG");
+          await Deno.remove(`${dir}/val/images/val_0.JPEG`);
+          await Deno.symlink(`${outside}/secret.JPEG`, `${dir}/val/images/val_0.JPEG`);
+        },
+        "outside --data",
+      ],
+    ];
+    for (const [name, setUp, msg] of cases) {
+      await t.step(name, async () => {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+        await Deno.mkdir(dir);
+        await tinyImageNet(dir);
+        await setUp();
+        await rejectsOneLine(() => loadTinyImageNet(dir, "val"), msg);
+        await rejectsOneLine(() => loadDataset({ data: dir, split: "test" }), msg);
+      });
+    }
+    await t.step("a class id that is a path (train split reads train/<wnid>/images)", async () => {
+      await Deno.writeTextFile(`${dir}/wnids.txt`, "n01443537\n../../tmp\n");
+      await rejectsOneLine(
+        () => loadTinyImageNet(dir, "train"),
+        'wnids.txt line 2 names class "../../tmp": a class id is a plain name',
+      );
+    });
+    await t.step("a link that stays inside the folder is read", async () => {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.mkdir(dir);
+      await tinyImageNet(dir);
+      await Deno.remove(`${dir}/val/images/val_1.JPEG`);
+      await Deno.symlink(`${dir}/val/images/val_0.JPEG`, `${dir}/val/images/val_1.JPEG`);
+      assertEquals((await loadTinyImageNet(dir, "val")).n, 2);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("dataset folders of 0 images, empty or truncated files and unknown splits are one line", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const fresh = async () => {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.mkdir(dir);
+  };
+  const cases: [string, () => Promise<unknown>, () => Promise<unknown>, string][] = [
+    [
+      "a 0-byte CIFAR-10 batch",
+      () => Deno.writeFile(`${dir}/test_batch.bin`, new Uint8Array()),
+      () => loadDataset({ data: dir }),
+      "test_batch.bin is empty (0 bytes)",
+    ],
+    [
+      "a 0-byte Fashion-MNIST IDX file",
+      async () => {
+        await Deno.writeFile(`${dir}/t10k-images-idx3-ubyte`, new Uint8Array());
+        await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte`, idxBytes([1], new Uint8Array(1)));
+      },
+      () => loadDataset({ data: dir }),
+      "t10k-images-idx3-ubyte is empty (0 bytes)",
+    ],
+    [
+      "Fashion-MNIST IDX files of 0 images",
+      async () => {
+        await Deno.writeFile(
+          `${dir}/t10k-images-idx3-ubyte`,
+          idxBytes([0, 28, 28], new Uint8Array()),
+        );
+        await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte`, idxBytes([0], new Uint8Array()));
+      },
+      () => loadDataset({ data: dir }),
+      "t10k-images-idx3-ubyte holds 0 images of 28×28 pixels",
+    ],
+    [
+      "a truncated Fashion-MNIST IDX file",
+      async () => {
+        const img = idxBytes([2, 28, 28], new Uint8Array(2 * 784));
+        await Deno.writeFile(`${dir}/t10k-images-idx3-ubyte`, img.subarray(0, 1000));
+        await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte`, idxBytes([2], new Uint8Array(2)));
+      },
+      () => loadDataset({ data: dir }),
+      "holds 984 data bytes; its header says 2×28×28 = 1568",
+    ],
+    [
+      "a truncated gzipped IDX file",
+      async () => {
+        const gz = await gzip(idxBytes([2, 28, 28], new Uint8Array(2 * 784)));
+        await Deno.writeFile(`${dir}/t10k-images-idx3-ubyte.gz`, gz.subarray(0, 20));
+        await Deno.writeFile(
+          `${dir}/t10k-labels-idx1-ubyte.gz`,
+          await gzip(idxBytes([2], new Uint8Array(2))),
+        );
+      },
+      () => loadDataset({ data: dir }),
+      "is not a readable gzip file",
+    ],
+    [
+      "an empty val_annotations.txt",
+      async () => {
+        await tinyImageNet(dir);
+        await Deno.writeTextFile(`${dir}/val/val_annotations.txt`, "");
+      },
+      () => loadDataset({ data: dir }),
+      "val_annotations.txt is empty (0 bytes)",
+    ],
+    [
+      "a val_annotations.txt of blank lines",
+      async () => {
+        await tinyImageNet(dir);
+        await Deno.writeTextFile(`${dir}/val/val_annotations.txt`, "\n\n");
+      },
+      () => loadDataset({ data: dir }),
+      `--data ${dir} holds 0 Tiny ImageNet val images: expected val/val_annotations.txt lines`,
+    ],
+    [
+      "training folders without images",
+      async () => {
+        await tinyImageNet(dir);
+        for (const w of ["n01443537", "n01629819"]) {
+          await Deno.remove(`${dir}/train/${w}/images/${w}_0.JPEG`);
+        }
+      },
+      () => loadDataset({ data: dir, split: "train" }),
+      `--data ${dir} holds 0 Tiny ImageNet train images: expected JPEGs in train/<wnid>/images`,
+    ],
+    [
+      "a wnids.txt of blank lines",
+      async () => {
+        await tinyImageNet(dir);
+        await Deno.writeTextFile(`${dir}/wnids.txt`, " \n");
+      },
+      () => loadDataset({ data: dir }),
+      "wnids.txt names no classes",
+    ],
+    [
+      "a class named twice",
+      async () => {
+        await tinyImageNet(dir);
+        await Deno.writeTextFile(`${dir}/wnids.txt`, "n01443537\nn01443537\n");
+      },
+      () => loadDataset({ data: dir }),
+      'wnids.txt names class "n01443537" twice',
+    ],
+    [
+      "an annotation line without a class",
+      async () => {
+        await tinyImageNet(dir);
+        await Deno.writeTextFile(`${dir}/val/val_annotations.txt`, "val_0.JPEG\n");
+      },
+      () => loadDataset({ data: dir }),
+      'line 1 names class "", not in wnids.txt',
+    ],
+    [
+      "a 0-byte JPEG",
+      async () => {
+        await tinyImageNet(dir);
+        await Deno.writeFile(`${dir}/val/images/val_1.JPEG`, new Uint8Array());
+      },
+      () => loadDataset({ data: dir }),
+      "val_1.JPEG is empty (0 bytes)",
+    ],
+    [
+      "an unknown split passed to the CIFAR-10 loader",
+      () => Deno.writeFile(`${dir}/test_batch.bin`, new Uint8Array(3073)),
+      () => loadCifar10(dir, "bogus" as "test"),
+      'Unknown split "bogus" for CIFAR-10: use test or train',
+    ],
+    [
+      "an unknown split passed to the Tiny ImageNet loader",
+      () => tinyImageNet(dir),
+      () => loadTinyImageNet(dir, "test" as "val"),
+      'Unknown split "test" for Tiny ImageNet: use val or train',
+    ],
+    [
+      "an unknown split passed to the Fashion-MNIST loader",
+      () => Promise.resolve(),
+      () => loadFashionMnist("bogus" as "train"),
+      'Unknown split "bogus" for Fashion-MNIST: use test or train',
+    ],
+  ];
+  try {
+    for (const [name, setUp, load, msg] of cases) {
+      await t.step(name, async () => {
+        await fresh();
+        await setUp();
+        await rejectsOneLine(load, msg);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

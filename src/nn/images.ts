@@ -81,6 +81,9 @@ export async function parseIdx(
   bytes: Uint8Array,
   source: string,
 ): Promise<{ dims: number[]; data: Uint8Array }> {
+  if (bytes.length === 0) {
+    throw new UserError(`${source} is empty (0 bytes): re-download or pass the IDX file`);
+  }
   let raw: Uint8Array;
   try {
     raw = await gunzipIfNeeded(bytes);
@@ -198,6 +201,11 @@ export async function loadFashionMnist(
   split: FashionSplit,
   opts: { dir?: string; limit?: number } = {},
 ): Promise<ImageSet & { source: string }> {
+  if (split !== "test" && split !== "train") {
+    throw new UserError(
+      `Unknown split ${JSON.stringify(String(split))} for Fashion-MNIST: use test or train`,
+    );
+  }
   let dir = opts.dir;
   let files = dir ? await findSplit(dir, split) : undefined;
   if (dir && !files) {
@@ -229,6 +237,12 @@ export async function loadFashionMnist(
       `${files.images} (${img.dims.join("×")}) and ${files.labels} (${
         lab.dims.join("×")
       }) do not form an image set: expected N×H×W images and N labels`,
+    );
+  }
+  if (img.dims.some((d) => d === 0)) {
+    const [n, h, w] = img.dims;
+    throw new UserError(
+      `${files.images} holds ${n} images of ${h}×${w} pixels: expected at least 1 image of at least 1×1`,
     );
   }
   const bad = lab.data.findIndex((l) => l > 9);

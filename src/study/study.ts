@@ -167,9 +167,12 @@ export interface Shard {
   readonly count: number;
 }
 
+/** The most shards a study splits into. */
+const MAX_SHARDS = 1000;
+
 /**
- * Parse `i/n` (1 ≤ i ≤ n) from a flag or variable named `what`; null when unset or empty, a
- * `UserError` naming `what` when malformed.
+ * Parse `i/n` (1 ≤ i ≤ n ≤ 1000) from a flag or variable named `what`; null when unset or
+ * empty, a `UserError` naming `what` when malformed.
  *
  * @example Shard 2 of 3 takes every third item from the second
  * ```ts
@@ -186,8 +189,9 @@ export function parseShard(value: string | undefined, what: string): Shard | nul
   if (value === undefined || value === "") return null;
   const m = /^(\d+)\/(\d+)$/.exec(value);
   const index = Number(m?.[1]), count = Number(m?.[2]);
-  if (!m || index < 1 || index > count) {
-    throw new UserError(`${what} "${value}" must be i/n with 1 ≤ i ≤ n (e.g. 2/4)`);
+  if (!m || index < 1 || index > count || count > MAX_SHARDS) {
+    const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    throw new UserError(`${what} ${shown} must be i/n with 1 ≤ i ≤ n ≤ ${MAX_SHARDS} (e.g. 2/4)`);
   }
   return { index, count };
 }
