@@ -157,8 +157,8 @@ Deno.test("deno task prune refuses output paths that are folders or under files;
       /^error: --out \S+\/file\/m\.json: \S+\/file is a file, not a folder/,
     ],
     [[...base, "--out", `${dir}/file/a/b/m.json`], /\/file is a file, not a folder/],
-    [[...base, "--out", ""], /^error: give --out FILE\.json/],
-    [[...base, "--out", "", "--json"], /^error: --out needs a file path/],
+    [[...base, "--out", ""], /^error: --out needs a value/],
+    [[...base, "--out", "", "--json"], /^error: --out needs a value/],
     // The mask file is not written when the ONNX cannot be.
     [[...base, "--out", m, "--onnx", `${dir}/folder`], /^error: --onnx \S+\/folder is a folder/],
     [

@@ -141,7 +141,7 @@ Deno.test("deno task report refuses an --out-dir that is a file or under one, in
       ["--out-dir", `${dir}/file/sub`],
       /^error: --out-dir \S+\/file\/sub: \S+\/file is a file, not a folder/,
     ],
-    [["--out-dir", ""], /^error: --out-dir needs a folder path/],
+    [["--out-dir", ""], /^error: --out-dir needs (a value|a folder path)/],
   ], {
     alone: true,
     extraArgs: ["--from", FIXTURE],
