@@ -8,3 +8,4 @@ export { UserError } from "./errors.ts";
 export { randomModT, randomNonZero, randomSigned, SeededRng } from "./random.ts";
 export { writeFileAtomic } from "./atomic_write.ts";
 export { secureUniformBits, secureUniformModT } from "./secure_random.ts";
+export { type ErrorData, errorData, errorFromData } from "./worker_errors.ts";

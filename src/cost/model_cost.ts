@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type ErrorData, errorFromData } from "../base/mod.ts";
 import {
   addCounts,
   countProgram,
@@ -167,6 +168,14 @@ export interface WorkerRow {
   readonly row: CostRow;
 }
 
+/**
+ * What a planning worker posts back for a job: its rows, or the error planning threw, as data
+ * (the parent rethrows it with `errorFromData`: a `UserError` stays one).
+ */
+export type WorkerReply =
+  | { readonly rows: WorkerRow[]; readonly error?: undefined }
+  | { readonly error: ErrorData };
+
 /** Rough planning work of a layer (plaintext products of a rotation method), for load balancing. */
 function workEstimate(l: FloatLayer): number {
   const s = l.shape;
@@ -201,7 +210,10 @@ export function spawnPlanners(n: number): Worker[] {
 
 /**
  * `modelCost` with layers planned on `workers` Workers (the same rows, in the same order): planning
- * is independent per layer, and large models have millions of plaintext products to plan.
+ * is independent per layer, and large models have millions of plaintext products to plan. An error
+ * planning a layer comes back from its Worker as data and is rethrown here as it would be by
+ * `modelCost` (a `UserError` stays a one-line `UserError`); every Worker is terminated, on success
+ * or failure.
  *
  * @example ResNet-18's 21 linear layers planned on two workers, in network order
  * ```ts
@@ -248,10 +260,13 @@ export async function modelCostParallel(
   try {
     await Promise.all(pool.map((worker) =>
       new Promise<void>((resolve, reject) => {
-        worker.onmessage = (ev: MessageEvent<WorkerRow[]>) => {
-          for (const { index, row } of ev.data) rows[index] = row;
+        worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
+          const reply = ev.data;
+          if (reply.error) return reject(errorFromData(reply.error, "planning worker"));
+          for (const { index, row } of reply.rows) rows[index] = row;
           if (!send(worker)) resolve();
         };
+        worker.onmessageerror = () => reject(new Error("planning worker sent an unreadable reply"));
         worker.onerror = (e) => {
           e.preventDefault();
           reject(new Error(`planning worker failed: ${e.message}`));
