@@ -237,6 +237,20 @@ export async function modelCostParallel(
   // Spawned before the model is folded (or passed in, spawned before it was built): the workers
   // load their modules meanwhile.
   const pool = Array.isArray(workers) ? workers : spawnPlanners(n);
+  try {
+    return assemble(net, opts, await planOnWorkers(net, opts, pool));
+  } finally {
+    // On success or failure (a layer refused, a model that does not fold): no Worker outlives it.
+    for (const w of pool) w.terminate();
+  }
+}
+
+/** The rows of `net`'s layers planned on `pool`; the first error rejects (the caller terminates). */
+async function planOnWorkers(
+  net: Network,
+  opts: ModelCostOptions,
+  pool: readonly Worker[],
+): Promise<CostRow[]> {
   // Workers quantize their own layers: only BatchNorm folding happens here.
   const layers = linearLayerSpecs(net);
   // A queue, largest layers first; each worker takes the next layer when it is free.
@@ -257,25 +271,28 @@ export async function modelCostParallel(
     worker.postMessage(job);
     return true;
   };
-  try {
-    await Promise.all(pool.map((worker) =>
-      new Promise<void>((resolve, reject) => {
-        worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
-          const reply = ev.data;
-          if (reply.error) return reject(errorFromData(reply.error, "planning worker"));
-          for (const { index, row } of reply.rows) rows[index] = row;
+  await Promise.all(pool.map((worker) =>
+    new Promise<void>((resolve, reject) => {
+      const next = () => {
+        try {
           if (!send(worker)) resolve();
-        };
-        worker.onmessageerror = () => reject(new Error("planning worker sent an unreadable reply"));
-        worker.onerror = (e) => {
-          e.preventDefault();
-          reject(new Error(`planning worker failed: ${e.message}`));
-        };
-        if (!send(worker)) resolve();
-      })
-    ));
-  } finally {
-    for (const w of pool) w.terminate();
-  }
-  return assemble(net, opts, rows);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
+        const reply = ev.data;
+        if (reply.error) return reject(errorFromData(reply.error, "planning worker"));
+        for (const { index, row } of reply.rows) rows[index] = row;
+        next();
+      };
+      worker.onmessageerror = () => reject(new Error("planning worker sent an unreadable reply"));
+      worker.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(`planning worker failed: ${e.message}`));
+      };
+      next();
+    })
+  ));
+  return rows;
 }

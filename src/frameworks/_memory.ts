@@ -63,6 +63,30 @@ function np2(x: number): number {
   return p;
 }
 
+/**
+ * Of the channel offsets a conv may use (`straight` rotations by whole channel blocks within the
+ * halves, `crossed` ones with the half swap), how many can pair one of `ci` input channels with
+ * one of `co` output channels when a ciphertext holds `cn` (the first cn/2 in its lower half;
+ * `fold`: outputs stand in both halves). A pair (output block j, input block j + r) fixes the
+ * offset, and a half's channels are contiguous, so a pairing of halves holding a and b channels
+ * yields at most a + b − 1 offsets.
+ */
+function pairedOffsets(
+  straight: number,
+  crossed: number,
+  ci: number,
+  co: number,
+  cn: number,
+  fold = false,
+): number {
+  const h = cn / 2;
+  const halves = (c: number) => [Math.min(c, h), Math.min(Math.max(c - h, 0), h)];
+  const inH = halves(ci), outH = halves(co);
+  if (fold) outH[1] = outH[0];
+  const d = (i: number, o: number) => (inH[i] > 0 && outH[o] > 0 ? inH[i] + outH[o] - 1 : 0);
+  return Math.min(straight, h, d(0, 0) + d(1, 1)) + Math.min(crossed, h, d(0, 1) + d(1, 0));
+}
+
 /** A conv layer lowered to a stride-1 grid as `lowerConv` does: grid, channels and taps. */
 function gazelleGrid(s: ConvShape) {
   const [top, left, bottom, right] = convPads(s);
@@ -106,9 +130,9 @@ interface RotationSizes {
   readonly outCts: number;
   /** Channels per ciphertext of the output packing (its groups per ciphertext are ≤ 2×). */
   readonly channelsPerCt: number;
-  /** Input rotations, output rotations, products (masks), taps. */
+  /** Input rotations, partial sums (output ciphertext × output rotation), products, taps. */
   readonly inRots: number;
-  readonly outRots: number;
+  readonly partials: number;
   readonly products: number;
   readonly taps: number;
   /** Output ciphertexts one input rotation targets. */
@@ -129,7 +153,7 @@ interface RotationSizes {
 
 function rotationPart(z: RotationSizes): PartCounts {
   const n = z.slots;
-  const acc = z.outCts * z.outRots;
+  const acc = z.partials;
   const ops = 2 * z.inRots + 2 * z.products + acc * (6 + z.switchesAfterMac) +
     z.outCts * (11 + z.switchesAtEnd) + 16;
   const groupsPerCt = Math.min(n, 2 * z.channelsPerCt);
@@ -152,9 +176,10 @@ function rotationPart(z: RotationSizes): PartCounts {
     ops,
     keySteps: z.keySteps,
     keyBudgetBytes: z.keyBudgetBytes,
-    // Accumulator-major order keeps every rotated input alive, plus the sums and a product; the
-    // caller's inputs stay alive beside their NTT copies.
-    liveCiphertexts: 2 * z.inCts + z.inRots + acc + z.outCts + 4,
+    // The sums, a product, and the rotated inputs: one at a time in rotation-major order (sums ≤
+    // rotations), all of them (fewer than the sums) in accumulator-major order; the caller's
+    // inputs stay alive beside their NTT copies.
+    liveCiphertexts: 2 * z.inCts + Math.min(z.inRots, acc) + acc + z.outCts + 4,
     tableBytes: tables,
     elements: z.layerInputs + z.inElems + z.outElems,
   };
@@ -168,6 +193,11 @@ function gazelleConv(s: ConvShape, o: MemoryPlanOptions): PartCounts[] {
   if (!pack || (method === "ir" && pack.kind === "rows")) return []; // the planner refuses
   const inCts = Math.ceil(g.ci / pack.cn) * pack.parts;
   const outCts = Math.ceil(s.co / pack.cn) * pack.parts;
+  // Channel offsets that pair some input with some output channel (GAZELLE's stock code issues
+  // every offset; pruning-aware plans skip the all-zero rest).
+  const offsets = o.stock || pack.kind === "rows"
+    ? pack.cn
+    : pairedOffsets(pack.cn / 2, pack.cn / 2, g.ci, s.co, pack.cn);
   const common = {
     slots: n,
     primes: o.preset.coeffModulusBits.length,
@@ -190,7 +220,7 @@ function gazelleConv(s: ConvShape, o: MemoryPlanOptions): PartCounts[] {
       return rotationPart({
         ...common,
         inRots,
-        outRots: 2,
+        partials: outCts * 2,
         products: inRots * targets * 2,
         targets,
         keySteps: g.taps + 1,
@@ -200,21 +230,21 @@ function gazelleConv(s: ConvShape, o: MemoryPlanOptions): PartCounts[] {
     return rotationPart({
       ...common,
       inRots,
-      outRots: pack.cn,
-      products: inRots * outCts * pack.cn,
+      partials: outCts * offsets, // stock: every offset
+      products: inRots * outCts * offsets,
       targets: outCts,
-      keySteps: g.taps + pack.cn + 1,
+      keySteps: g.taps + offsets + 1,
     });
   };
   const ir = (): PartCounts => {
-    const inRots = inCts * pack.cn * g.taps;
+    const inRots = inCts * offsets * g.taps;
     return rotationPart({
       ...common,
       inRots,
-      outRots: 1,
+      partials: outCts,
       products: inRots * outCts,
       targets: outCts,
-      keySteps: pack.cn * g.taps + 1,
+      keySteps: offsets * g.taps + 1,
     });
   };
   if (method === "or") return [or()];
@@ -243,6 +273,9 @@ function cryptflow2Conv(s: ConvShape, o: MemoryPlanOptions): PartCounts[] {
       const outRots = outHalves > 1 ? 2 * cph : cph;
       const taps = lfh * lfw;
       const inRots = inCts * taps;
+      // SCI skips all-zero masks even in its own code: only rotations pairing channels count.
+      const fold = outHalves === 1 && inpHalves > 1;
+      const paired = pairedOffsets(cph, outRots - cph, s.ci, s.co, cn, fold);
       parts.push(rotationPart({
         slots: n,
         primes: o.preset.coeffModulusBits.length,
@@ -250,16 +283,17 @@ function cryptflow2Conv(s: ConvShape, o: MemoryPlanOptions): PartCounts[] {
         outCts,
         channelsPerCt: cn,
         inRots,
-        outRots,
-        products: inRots * outCts * outRots,
+        // Stock SCI rotates an encryption of zero for every empty partial sum too.
+        partials: outCts * (stock ? outRots : paired),
+        products: inRots * outCts * paired,
         taps,
         targets: outCts,
         inElems: s.ci * hw,
         outElems: s.co * newH * newW,
-        keySteps: taps + cph + 1,
+        keySteps: taps + (stock ? outRots : paired) + 1,
         switchesAfterMac: 1 + (stock ? 2 : 0),
         switchesAtEnd: 1 + (stock ? 2 : 0),
-        fold: outHalves === 1 && inpHalves > 1,
+        fold,
         layerInputs: inputCount(s),
         keyBudgetBytes: o.keyBudgetBytes,
       }));

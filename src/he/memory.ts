@@ -155,8 +155,10 @@ function keyBytes(p: PartCounts): number {
   const exact = Math.min(p.keySteps, p.slots / 2 + 1) * one;
   const pow2 = (2 * Math.log2(p.slots / 2) + 1) * one;
   const budget = p.keyBudgetBytes ?? DEFAULT_KEY_BUDGET_BYTES;
-  // Within budget the planner keeps the exact set; past it, the ±2^i set. The bound covers both.
-  return galoisKeySetBytes(0, p.slots, p.primes) + Math.max(Math.min(exact, budget), pow2);
+  // Within budget the planner keeps the exact set; past it, the ±2^i set. When the bound on the
+  // exact set passes the budget, the real set may still fit it: the bound covers both.
+  const keys = exact <= budget ? exact : Math.max(budget, pow2);
+  return galoisKeySetBytes(0, p.slots, p.primes) + keys;
 }
 
 /**
@@ -468,18 +470,20 @@ function peakCiphertexts(plan: LayerPlan): number {
  * make them: every part's masks as plaintexts, its Galois keys, its ciphertexts alive at the peak
  * and the preset's context. `sealMemory(plans).seal` above `SEAL_HEAP_BYTES` cannot run.
  *
- * @example A small GAZELLE FC layer needs a few MB
+ * @example A small GAZELLE FC layer: four diagonal masks of 32 KB, a few MB in all
  * ```ts
- * import { assert } from "@std/assert";
+ * import { assert, assertEquals } from "@std/assert";
  * import { sealMemory, SEAL_HEAP_BYTES } from "./memory.ts";
  * import { getPreset } from "./presets.ts";
  * import { planGazelle } from "../frameworks/mod.ts";
  * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
  *
  * const layer = syntheticLayer("fc", parseLayerSpec("fc:in=512,out=10"), 1);
- * const m = sealMemory(planGazelle(layer, { preset: getPreset("gazelle") }).parts);
- * assert(m.masks === 10 * 2048 * 2 * 8 || m.masks > 0);
- * assert(m.seal < SEAL_HEAP_BYTES);
+ * const plan = planGazelle(layer, { preset: getPreset("gazelle") }).parts[0];
+ * const m = sealMemory([plan]);
+ * assertEquals(plan.masks.count, 4);
+ * assertEquals(m.masks, 4 * 2048 * 2 * 8); // N slots × 2 data primes × 8 bytes each
+ * assert(m.seal < 10e6 && m.seal < SEAL_HEAP_BYTES);
  * ```
  */
 export function sealMemory(
