@@ -123,7 +123,7 @@ Deno.test("the guarded run itself can plan and execute a real layer (the bounds 
 /** A 1 → 2 channel 3×3 conv on an h × w input, then global pooling and a 2 → 10 linear layer. */
 function tinyNet(h: number, w: number): Network {
   return {
-    name: "big",
+    name: "wide",
     input: { name: "input", c: 1, h, w },
     output: "y",
     nodes: [
@@ -206,6 +206,43 @@ Deno.test("deno task cost: a layer failing inside a planning Worker is the one l
         // Same file, same refusal (a pruned plan copies the weights: its memory figures differ).
         assertEquals(errorLine(cost, "cost"), errorLine(pruned, "prune"));
       }
+    });
+  }
+});
+
+Deno.test("accuracy and prune --data refuse to fit images to a huge input in one line", async (t) => {
+  await using tmp = await tempDir();
+  const file = `${tmp.path}/wide.onnx`;
+  await Deno.writeFile(file, exportOnnx(tinyNet(100000, 100000)));
+  const runs: [string, string[]][] = [
+    ["accuracy.ts", ["--model", file, "--limit", "4"]],
+    ["prune.ts", [
+      "--model",
+      file,
+      "--framework",
+      "gazelle",
+      "--ratio",
+      "0.5",
+      "--out",
+      `${tmp.path}/p.json`,
+      "--data",
+      "fashion-mnist",
+      "--limit",
+      "4",
+    ]],
+  ];
+  for (const [script, args] of runs) {
+    const name = commandLine(script, args, tmp.path);
+    await t.step(name, async () => {
+      const r = await runBounded(script, args);
+      assertRefusal(
+        r,
+        /fitted to wide's 1×100000×100000 input needs an estimated [\d.]+ GB \(4 images of 10.0 GB/,
+        false,
+        name,
+      );
+      assertClean(r, name);
+      assert(r.ms < 15_000, `${name}: ${r.ms.toFixed(0)} ms`);
     });
   }
 });

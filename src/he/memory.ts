@@ -403,25 +403,21 @@ export function checkMemory(e: MemoryEstimate, opts: CheckMemoryOptions = {}): v
         `node-seal's 4 GiB WebAssembly heap: count it without --execute, or prune or split the layer`,
     );
   }
-  const limit = opts.limit ?? memoryLimit();
   const p = e.planning;
   const total = p.total + (opts.execute ? x.total : 0);
-  if (!(total <= limit.bytes)) {
-    const parts = [
-      `op list ${f(p.ops)}`,
-      `mask records ${f(p.masks)}`,
-      `tables ${f(p.tables)}`,
-      `weights ${f(p.weights)}`,
-      ...(opts.execute ? [`SEAL objects ${f(x.seal)}`, `client vectors ${f(x.client)}`] : []),
-    ];
-    const example = total < 1e13 ? ` (e.g. ${MEMORY_LIMIT_ENV}=${Math.ceil(total / 1e9)}GB)` : "";
-    throw new UserError(
-      `${who} needs an estimated ${f(total)} to ${opts.execute ? "plan and execute" : "plan"} ` +
-        `(${parts.join(", ")}), more than the ${f(limit.bytes)} memory limit (${limit.source}): ` +
-        `use a smaller layer, or raise the limit with ${MEMORY_LIMIT_ENV} if the machine has ` +
-        `that much memory${example}`,
-    );
-  }
+  const parts = [
+    `op list ${f(p.ops)}`,
+    `mask records ${f(p.masks)}`,
+    `tables ${f(p.tables)}`,
+    `weights ${f(p.weights)}`,
+    ...(opts.execute ? [`SEAL objects ${f(x.seal)}`, `client vectors ${f(x.client)}`] : []),
+  ];
+  checkAllocation(
+    `${who} needs an estimated ${f(total)} to ${opts.execute ? "plan and execute" : "plan"}`,
+    total,
+    parts.join(", "),
+    { limit: opts.limit, fix: "use a smaller layer" },
+  );
   const heap = heapLimit();
   if (!(p.masks <= heap)) {
     const mib = Math.ceil((2 * p.masks) / 2 ** 20);
@@ -431,6 +427,42 @@ export function checkMemory(e: MemoryEstimate, opts: CheckMemoryOptions = {}): v
         `or use a smaller layer`,
     );
   }
+}
+
+/**
+ * Refuse an allocation of `bytes` beyond the memory limit (`memoryLimit()` unless `opts.limit`):
+ * a one-line `UserError` that starts with `what` (e.g. "Layer x needs an estimated 25.3 GB to
+ * plan"), gives `detail` (what holds the bytes) in parentheses, the limit with its source, then
+ * `opts.fix` (default "use a smaller input") and how to raise the limit.
+ *
+ * @example Within the limit nothing happens; beyond it, one line
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { checkAllocation } from "./memory.ts";
+ *
+ * const limit = { bytes: 1e9, source: "MOSAIC_MAX_MEMORY=1GB" };
+ * checkAllocation("4 images", 4e6, "4 × 1 MB", { limit });
+ * assertThrows(
+ *   () => checkAllocation("4 images need an estimated 40.0 GB", 40e9, "4 × 10 GB", { limit }),
+ *   Error,
+ *   "4 images need an estimated 40.0 GB (4 × 10 GB), more than the 1.0 GB memory limit (MOSAIC_MAX_MEMORY=1GB)",
+ * );
+ * ```
+ */
+export function checkAllocation(
+  what: string,
+  bytes: number,
+  detail: string,
+  opts: { readonly limit?: MemoryLimit; readonly fix?: string } = {},
+): void {
+  const limit = opts.limit ?? memoryLimit();
+  if (bytes <= limit.bytes) return;
+  const example = bytes < 1e13 ? ` (e.g. ${MEMORY_LIMIT_ENV}=${Math.ceil(bytes / 1e9)}GB)` : "";
+  throw new UserError(
+    `${what} (${detail}), more than the ${formatBytes(limit.bytes)} memory limit ` +
+      `(${limit.source}): ${opts.fix ?? "use a smaller input"}, or raise the limit with ` +
+      `${MEMORY_LIMIT_ENV} if the machine has that much memory${example}`,
+  );
 }
 
 /** Ciphertexts alive at once when `plan` runs: its inputs plus the registers live at the peak. */

@@ -72,6 +72,7 @@ export {
   type ServerResult,
 } from "./executor.ts";
 export {
+  checkAllocation,
   checkMemory,
   type CheckMemoryOptions,
   checkSealMemory,
