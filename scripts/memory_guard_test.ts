@@ -246,3 +246,11 @@ Deno.test("accuracy and prune --data refuse to fit images to a huge input in one
     });
   }
 });
+
+Deno.test("an allocation no guard predicted still fails in one line that says out of memory", async () => {
+  // Passes a 100 GB limit, but its 1.2 GB of weights cannot be had under the 1 GiB data segment.
+  const args = ["gazelle", "fc:in=100000,out=3000"];
+  const r = await runBounded("plan.ts", args, { MOSAIC_MAX_MEMORY: "100GB" });
+  assertRefusal(r, /^error: .*\(out of memory: the input is too large for this machine/, true);
+  assert(!/^\s+at /m.test(r.stderr), r.stderr);
+});
