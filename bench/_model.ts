@@ -13,6 +13,7 @@
  *   study's pruning settings as JSON; default `DEFAULT_STUDY.pruning`).
  */
 import { frameworkName, planLayer } from "../src/frameworks/mod.ts";
+import { formatBytes, SEAL_HEAP_BYTES, sealMemory } from "../src/he/mod.ts";
 import { quantizedLayers } from "../src/nn/mod.ts";
 import {
   DEFAULT_STUDY,
@@ -28,7 +29,10 @@ import {
 } from "../src/study/mod.ts";
 import { benchLayers, type LayerCase } from "./_layers.ts";
 
-/** Mask bytes a timed layer may encode (node-seal's heap is 32-bit WebAssembly: 4 GB at most). */
+/**
+ * Mask bytes a timed layer may encode: node-seal's heap is 32-bit WebAssembly (4 GiB at most,
+ * `SEAL_HEAP_BYTES`), and the masks share it with keys, ciphertexts and fragmentation.
+ */
 const MAX_MASK_BYTES = 2.5e9;
 
 /** Register the benches of one zoo model. */
@@ -57,16 +61,15 @@ export async function registerModelBenches(model: string): Promise<void> {
           preset,
           method: "or",
         });
-        // Masks are encoded up front (the server's offline work); a layer whose masks cannot fit
-        // the 4 GB WebAssembly heap is reported and left out, never half-timed.
-        const maskBytes = program.parts.reduce(
-          (a, p) => a + p.masks.count * p.slots * (p.preset.coeffModulusBits.length - 1) * 8,
-          0,
-        );
-        if (maskBytes > MAX_MASK_BYTES) {
+        // Masks are encoded up front (the server's offline work); a layer whose SEAL objects
+        // (`sealMemory`, the estimate the executor refuses with) cannot fit the 4 GB WebAssembly
+        // heap is reported and left out, never half-timed.
+        const need = sealMemory(program.parts);
+        if (need.masks > MAX_MASK_BYTES || need.seal > SEAL_HEAP_BYTES) {
           Deno.stderr.writeSync(new TextEncoder().encode(
             `skipped ${net.name}/${layer.name}/${framework}/${variant}: its masks need ` +
-              `${(maskBytes / 1e9).toFixed(1)} GB, more than the WebAssembly heap allows\n`,
+              `${(need.masks / 1e9).toFixed(1)} GB (SEAL objects ${formatBytes(need.seal)}), ` +
+              `more than the WebAssembly heap allows\n`,
           ));
           continue;
         }

@@ -30,7 +30,14 @@ export async function runMain(main: () => Promise<number | void>): Promise<never
       err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotFound ||
       err instanceof Deno.errors.NotCapable
     ) {
-      console.error(`error: ${err.message}`);
+      // A size no guard predicted (the guards refuse known ones first, naming what and how much).
+      const oom = err instanceof RangeError &&
+        /Array buffer allocation failed|Invalid (typed )?array length/.test(err.message);
+      console.error(
+        `error: ${err.message}${
+          oom ? " (out of memory: the input is too large for this machine; use a smaller one)" : ""
+        }`,
+      );
       Deno.exit(2);
     }
     console.error(`error: ${err.message}${err.cause ? ` (${String(err.cause)})` : ""}`);

@@ -9,7 +9,7 @@
  */
 import { randomModT, SeededRng, UserError } from "../src/base/mod.ts";
 import { nonlinearCost, parseNonlinearSpec, programSummary } from "../src/cost/mod.ts";
-import { frameworkName, planLayer } from "../src/frameworks/mod.ts";
+import { checkLayerMemory, frameworkName, planLayer } from "../src/frameworks/mod.ts";
 import { closeEnvs, countProgram, executeProgram } from "../src/he/mod.ts";
 import {
   inputCount,
@@ -58,8 +58,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const shape = parseLayerSpec(spec);
+  const opts = { framework, preset, method, stock: args.stock };
+  // Before the weights exist: a layer too large for memory is one line, not an allocation failure.
+  checkLayerMemory(shape, shapeLabel(shape), opts, { execute: args.execute });
   const layer = syntheticLayer(shapeLabel(shape), shape, seed);
-  const program = planLayer(layer, { framework, preset, method, stock: args.stock });
+  const program = planLayer(layer, opts);
   const out: Record<string, unknown> = { ...programSummary(program) };
   let ok = true;
   if (args.execute) {

@@ -14,3 +14,4 @@ export { OutputStage } from "./output_stage.ts";
 export { OutputDir } from "./output_dir.ts";
 export { safeFileName } from "./safe_name.ts";
 export { secureUniformBits, secureUniformModT } from "./secure_random.ts";
+export { type ErrorData, errorData, errorFromData } from "./worker_errors.ts";

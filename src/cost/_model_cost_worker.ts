@@ -1,17 +1,27 @@
 /// <reference lib="deno.worker" />
 /**
- * Worker side of `modelCostParallel`: plans the layers it is sent and returns their cost rows.
+ * Worker side of `modelCostParallel`: plans the layers it is sent and returns their cost rows, or
+ * the error planning threw, as data (`{ error: { name, message } }`): nothing escapes uncaught,
+ * so no Worker stack trace is printed and the parent rethrows a `UserError` as one.
  *
  * @module
  */
+import { errorData } from "../base/mod.ts";
 import { quantizeLayer } from "../nn/mod.ts";
-import { costRow, type WorkerJob, type WorkerRow } from "./model_cost.ts";
+import { costRow, type WorkerJob, type WorkerReply } from "./model_cost.ts";
 
 self.onmessage = (ev: MessageEvent<WorkerJob>) => {
-  const { layers, ...opts } = ev.data;
-  const rows: WorkerRow[] = layers.map(({ index, spec, mask }) => {
-    const { layer, kind } = quantizeLayer(spec);
-    return { index, row: costRow(layer, kind, opts, mask) };
-  });
-  self.postMessage(rows);
+  let reply: WorkerReply;
+  try {
+    const { layers, ...opts } = ev.data;
+    reply = {
+      rows: layers.map(({ index, spec, mask }) => {
+        const { layer, kind } = quantizeLayer(spec);
+        return { index, row: costRow(layer, kind, opts, mask) };
+      }),
+    };
+  } catch (e) {
+    reply = { error: errorData(e) };
+  }
+  self.postMessage(reply);
 };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type ErrorData, errorFromData } from "../base/mod.ts";
 import {
   addCounts,
   countProgram,
@@ -167,6 +168,14 @@ export interface WorkerRow {
   readonly row: CostRow;
 }
 
+/**
+ * What a planning worker posts back for a job: its rows, or the error planning threw, as data
+ * (the parent rethrows it with `errorFromData`: a `UserError` stays one).
+ */
+export type WorkerReply =
+  | { readonly rows: WorkerRow[]; readonly error?: undefined }
+  | { readonly error: ErrorData };
+
 /** Rough planning work of a layer (plaintext products of a rotation method), for load balancing. */
 function workEstimate(l: FloatLayer): number {
   const s = l.shape;
@@ -201,7 +210,10 @@ export function spawnPlanners(n: number): Worker[] {
 
 /**
  * `modelCost` with layers planned on `workers` Workers (the same rows, in the same order): planning
- * is independent per layer, and large models have millions of plaintext products to plan.
+ * is independent per layer, and large models have millions of plaintext products to plan. An error
+ * planning a layer comes back from its Worker as data and is rethrown here as it would be by
+ * `modelCost` (a `UserError` stays a one-line `UserError`); every Worker is terminated, on success
+ * or failure.
  *
  * @example ResNet-18's 21 linear layers planned on two workers, in network order
  * ```ts
@@ -225,6 +237,20 @@ export async function modelCostParallel(
   // Spawned before the model is folded (or passed in, spawned before it was built): the workers
   // load their modules meanwhile.
   const pool = Array.isArray(workers) ? workers : spawnPlanners(n);
+  try {
+    return assemble(net, opts, await planOnWorkers(net, opts, pool));
+  } finally {
+    // On success or failure (a layer refused, a model that does not fold): no Worker outlives it.
+    for (const w of pool) w.terminate();
+  }
+}
+
+/** The rows of `net`'s layers planned on `pool`; the first error rejects (the caller terminates). */
+async function planOnWorkers(
+  net: Network,
+  opts: ModelCostOptions,
+  pool: readonly Worker[],
+): Promise<CostRow[]> {
   // Workers quantize their own layers: only BatchNorm folding happens here.
   const layers = linearLayerSpecs(net);
   // A queue, largest layers first; each worker takes the next layer when it is free.
@@ -245,22 +271,28 @@ export async function modelCostParallel(
     worker.postMessage(job);
     return true;
   };
-  try {
-    await Promise.all(pool.map((worker) =>
-      new Promise<void>((resolve, reject) => {
-        worker.onmessage = (ev: MessageEvent<WorkerRow[]>) => {
-          for (const { index, row } of ev.data) rows[index] = row;
+  await Promise.all(pool.map((worker) =>
+    new Promise<void>((resolve, reject) => {
+      const next = () => {
+        try {
           if (!send(worker)) resolve();
-        };
-        worker.onerror = (e) => {
-          e.preventDefault();
-          reject(new Error(`planning worker failed: ${e.message}`));
-        };
-        if (!send(worker)) resolve();
-      })
-    ));
-  } finally {
-    for (const w of pool) w.terminate();
-  }
-  return assemble(net, opts, rows);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
+        const reply = ev.data;
+        if (reply.error) return reject(errorFromData(reply.error, "planning worker"));
+        for (const { index, row } of reply.rows) rows[index] = row;
+        next();
+      };
+      worker.onmessageerror = () => reject(new Error("planning worker sent an unreadable reply"));
+      worker.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(`planning worker failed: ${e.message}`));
+      };
+      next();
+    })
+  ));
+  return rows;
 }

@@ -154,8 +154,11 @@ export function sciPhases(layer: IntLayer<ConvShape>): StridePhase[] {
   const newH = convOutH(s), newW = convOutW(s);
   const limitH = s.k + (newH - 1) * s.s, limitW = s.k + (newW - 1) * s.s;
   const phases: StridePhase[] = [];
-  for (let sr = 0; sr < s.s; sr++) {
-    for (let sc = 0; sc < s.s; sc++) {
+  // Phases (s_r, s_c) with s_r or s_c ≥ k have an empty sub-filter: not looped over (a stride far
+  // larger than the kernel would otherwise loop s² times for nothing).
+  const reach = Math.min(s.s, s.k);
+  for (let sr = 0; sr < reach; sr++) {
+    for (let sc = 0; sc < reach; sc++) {
       const lfh = Math.ceil((s.k - sr) / s.s), lfw = Math.ceil((s.k - sc) / s.s);
       if (lfh <= 0 || lfw <= 0) continue;
       const lh = Math.ceil((limitH - sr) / s.s), lw = Math.ceil((limitW - sc) / s.s);

@@ -50,14 +50,16 @@
  *
  * @module
  */
-import type { LayerProgram } from "../he/mod.ts";
-import { applyMask, type IntLayer } from "../nn/mod.ts";
+import { checkMemory, type LayerProgram, type MemoryEstimate } from "../he/mod.ts";
+import { applyMask, type IntLayer, type LayerShape } from "../nn/mod.ts";
 import { UserError } from "../base/mod.ts";
+import { layerMemory as estimate, type MemoryPlanOptions } from "./_memory.ts";
 import { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
 import { type GazellePlanOptions, planGazelle } from "./gazelle/mod.ts";
 
 export { type GazellePlanOptions, planGazelle, planGazelleFc } from "./gazelle/mod.ts";
 export { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
+export type { MemoryPlanOptions } from "./_memory.ts";
 
 /**
  * Frameworks this build can plan for.
@@ -122,7 +124,8 @@ export function frameworkName(name: string): FrameworkName {
  * Plan a layer (conv, FC or BatchNorm) for a framework: a program of one or more HE plans whose
  * outputs add up. The weight mask, if any, is applied here, once; the framework planners see the
  * masked layer. An unknown `framework` (from untyped callers) is a one-line `UserError`; a layer
- * that does not fit the preset is a `UserError` too.
+ * that does not fit the preset is a `UserError` too, and so is one whose plan would not fit in
+ * memory (`checkLayerMemory`, checked before anything is built).
  *
  * @example GAZELLE plans one part; CrypTFlow2 one per stride phase
  * ```ts
@@ -159,6 +162,7 @@ export function frameworkName(name: string): FrameworkName {
  */
 export function planLayer(layer: IntLayer, opts: PlanOptions): LayerProgram {
   frameworkName(opts.framework); // callers without types (JSON, workers): one clear line
+  checkLayerMemory(layer.shape, layer.name, opts);
   const masked = applyMask(layer, opts.mask);
   switch (opts.framework) {
     case "gazelle":
@@ -166,4 +170,61 @@ export function planLayer(layer: IntLayer, opts: PlanOptions): LayerProgram {
     case "cryptflow2":
       return planCryptflow2(masked, opts);
   }
+}
+
+/**
+ * The memory a layer of shape `shape` needs under `opts`, predicted from its shape and the
+ * framework's packing before anything is built: planning (weights, op list, mask records, packing
+ * tables) and execution on node-seal (masks as SEAL plaintexts, Galois keys, ciphertexts, the
+ * client's slot vectors). Every part is an upper bound of what the built plan holds; parts a
+ * planner refuses on its own (a layer that does not fit the preset) count nothing.
+ *
+ * @example A 16 × 16 GAZELLE conv, 128 → 128 channels: about 10 MB to plan, 0.6 GB of masks
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { layerMemory } from "./mod.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { parseLayerSpec } from "../nn/mod.ts";
+ *
+ * const shape = parseLayerSpec("conv:h=16,w=16,ci=128,co=128,k=3");
+ * const e = layerMemory(shape, "c", { framework: "gazelle", preset: getPreset("gazelle"), method: "or" });
+ * assert(e.planning.total > 5e6 && e.planning.total < 20e6);
+ * assert(e.execution.masks === 18432 * 2048 * 2 * 8); // every product's plaintext
+ * ```
+ */
+export function layerMemory(
+  shape: LayerShape,
+  name: string,
+  opts: MemoryPlanOptions,
+): MemoryEstimate {
+  return estimate(shape, name, opts);
+}
+
+/**
+ * Refuse, before anything is allocated, a layer whose plan would not fit the memory limit
+ * (`MOSAIC_MAX_MEMORY`, else half of the machine's memory: see `memoryLimit` in the HE face) or,
+ * with `execute`, whose SEAL objects would not fit node-seal's 4 GiB heap: one `UserError` line
+ * naming the layer, the bytes and how to raise the limit. `planLayer` calls it; call it yourself
+ * before building a layer's weights (they count too).
+ *
+ * @example A billion-input FC layer is refused before its weights exist
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { checkLayerMemory } from "./mod.ts";
+ * import { getPreset } from "../he/mod.ts";
+ *
+ * assertThrows(
+ *   () => checkLayerMemory({ kind: "fc", in: 1e9, out: 6 }, "fc", { framework: "gazelle", preset: getPreset("gazelle") }),
+ *   Error,
+ *   "Layer fc under gazelle needs an estimated",
+ * );
+ * ```
+ */
+export function checkLayerMemory(
+  shape: LayerShape,
+  name: string,
+  opts: MemoryPlanOptions,
+  check: { readonly execute?: boolean } = {},
+): void {
+  checkMemory(estimate(shape, name, opts), check);
 }

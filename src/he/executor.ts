@@ -12,6 +12,7 @@ import { secureUniformModT, UserError } from "../base/mod.ts";
 import { sealCall, translateSealError } from "./_errors.ts";
 import { galoisElement, isIdentity, naf, type Rotation } from "./galois.ts";
 import { floodCiphertext } from "./_flood.ts";
+import { checkSealMemory } from "./memory.ts";
 import type { PresetEnv } from "./env.ts";
 import { presetEnv } from "./env.ts";
 import {
@@ -110,7 +111,8 @@ function preparedOf(prep: PreparedLayer): Prepared {
 const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
 
 /**
- * Generate (or reuse) the plan's Galois keys and encode every mask in NTT form.
+ * Generate (or reuse) the plan's Galois keys and encode every mask in NTT form. A plan whose SEAL
+ * objects cannot fit node-seal's 4 GiB heap (`sealMemory`) is refused first, in one line.
  *
  * @example Prepare once, then encrypt, run the server and decrypt
  * ```ts
@@ -134,6 +136,7 @@ const zeroKey = (level: number, ntt: boolean) => `${level}:${ntt}`;
  * ```
  */
 export async function prepareLayer(plan: LayerPlan): Promise<PreparedLayer> {
+  checkSealMemory([plan]);
   const env = await presetEnv(plan.preset);
   const { seal, encoder, evaluator, context } = env;
   const lease = env.galoisKeys(plan.keys);
@@ -769,7 +772,8 @@ export async function executeLayer(plan: LayerPlan, x: Float64Array): Promise<Ex
 /**
  * Run every part of a program on the same layer input and add the parts' outputs mod t (SCI's
  * stride phases are independent convolutions whose shares add up). Ledgers, times, bytes and key
- * counts add up over the parts; the noise budget is the smallest.
+ * counts add up over the parts; the noise budget is the smallest. A program whose SEAL objects
+ * cannot fit node-seal's 4 GiB heap is refused before any part runs.
  *
  * @example A strided convolution under encryption matches the integer reference
  * ```ts
@@ -791,6 +795,7 @@ export async function executeProgram(
   program: LayerProgram,
   x: Float64Array,
 ): Promise<ExecutionReport> {
+  checkSealMemory(program.parts);
   const runs: ExecutionReport[] = [];
   for (const part of program.parts) runs.push(await executeLayer(part, x));
   const t = program.parts[0].preset.plainModulus;

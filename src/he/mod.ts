@@ -71,6 +71,23 @@ export {
   runServer,
   type ServerResult,
 } from "./executor.ts";
+export {
+  checkAllocation,
+  checkMemory,
+  type CheckMemoryOptions,
+  checkSealMemory,
+  estimateMemory,
+  FALLBACK_MEMORY_LIMIT,
+  formatBytes,
+  MEMORY_LIMIT_ENV,
+  type MemoryEstimate,
+  type MemoryLimit,
+  memoryLimit,
+  parseMemorySize,
+  type PartCounts,
+  SEAL_HEAP_BYTES,
+  sealMemory,
+} from "./memory.ts";
 export { simulatePlan } from "./simulate.ts";
 export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts, unitCostsFor } from "./unit_costs.ts";
 export { measureUnitCosts, UNIT_OPS, type UnitOp, type UnitOpRunner, unitOps } from "./unit_ops.ts";

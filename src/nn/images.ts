@@ -8,8 +8,9 @@
  * @module
  */
 import { UserError } from "../base/mod.ts";
+import { checkAllocation, formatBytes } from "../he/mod.ts";
 import { sha256Hex } from "./masks.ts";
-import type { Network } from "./network.ts";
+import { inferShapes, type Network } from "./network.ts";
 
 /** Images as uint8 pixels (n × c × h × w), labels, and the per-channel normalization. */
 export interface ImageSet {
@@ -381,7 +382,9 @@ export function fitImages(
  * engines and accuracy runs take: channels 1 → 3 repeat the grey plane (and its mean/std), 3 → 1
  * take the ITU-R BT.601 luma; a larger input is reached by padding every side with raw pixel 0, a
  * smaller or odd difference by bilinear resizing. `fitted` says what was done; a set that already
- * fits is returned as it is.
+ * fits is returned as it is. A network whose input is too large to hold these images (plus a batch
+ * of its largest activation) within the memory limit (`memoryLimit` of the HE face:
+ * `MOSAIC_MAX_MEMORY`) is a one-line `UserError` before anything is allocated.
  *
  * @example Fashion-MNIST for a zoo model
  * ```ts
@@ -395,6 +398,22 @@ export function fitImages(
  * ```
  */
 export function fitToNetwork(set: ImageSet, net: Network): ImageSet {
+  const { c, h, w } = net.input;
+  const fits = set.c === c && set.h === h && set.w === w;
+  const pixels = fits ? 0 : set.n * c * h * w;
+  // Inference holds a batch (up to 256 images) of its largest tensor, in and out, as floats.
+  let largest = 0;
+  for (const shape of inferShapes(net).values()) {
+    largest = Math.max(largest, shape.reduce((a, d) => a * d, 1));
+  }
+  const activations = Math.min(set.n, 256) * largest * 4 * 2;
+  checkAllocation(
+    `${set.name} fitted to ${net.name}'s ${c}×${h}×${w} input needs an estimated ` +
+      formatBytes(pixels + activations),
+    pixels + activations,
+    `${set.n} images of ${formatBytes(c * h * w)}, activations ${formatBytes(activations)}`,
+    { fix: "use a model with a smaller input, or fewer images (--limit)" },
+  );
   return fitImages(set, net.input);
 }
 

@@ -12,7 +12,7 @@
  */
 import { version_core } from "@tensorflow/tfjs-core";
 import type { ImageSet, Network } from "../../nn/mod.ts";
-import { UserError } from "../../base/mod.ts";
+import { errorFromData, UserError } from "../../base/mod.ts";
 import type { Evaluation, TrainEngine, TrainJob, TrainResult } from "../engine.ts";
 import { checkData, checkJob } from "../_check.ts";
 import type { Request, Response } from "./_protocol.ts";
@@ -147,9 +147,8 @@ export class TfjsEngine implements TrainEngine {
       const p = this.#pending.get(msg.id);
       if (!p) return;
       if (msg.kind === "progress") p.progress?.(msg.line);
-      else if (msg.kind === "error") {
-        p.reject(msg.user ? new UserError(msg.message) : new Error(msg.message));
-      } else p.resolve(msg.result);
+      else if (msg.kind === "error") p.reject(errorFromData(msg.error, "tfjs job"));
+      else p.resolve(msg.result);
     };
     worker.onerror = (ev: ErrorEvent) => {
       // A crashed Worker (e.g. out of wasm memory) fails its job and leaves the pool.

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ErrorData } from "../../base/mod.ts";
 import type { ImageSet, Network } from "../../nn/mod.ts";
 import type { Evaluation, TrainJob, TrainResult } from "../engine.ts";
 
@@ -17,4 +18,5 @@ export type Response =
   | { id: number; kind: "progress"; line: string }
   | { id: number; kind: "train"; result: TrainResult }
   | { id: number; kind: "evaluate"; result: Evaluation }
-  | { id: number; kind: "error"; message: string; user: boolean };
+  /** The job's error as data (`errorData`); the engine rethrows it with `errorFromData`. */
+  | { id: number; kind: "error"; error: ErrorData };

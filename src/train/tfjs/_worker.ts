@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UserError } from "../../base/mod.ts";
+import { errorData } from "../../base/mod.ts";
 import type { Request, Response } from "./_protocol.ts";
 import { evaluateInProcess, trainInProcess } from "./runner.ts";
 
@@ -24,7 +24,6 @@ self.onmessage = async (ev: MessageEvent<Request>) => {
       post({ id: req.id, kind: "evaluate", result: await evaluateInProcess(req.net, req.data) });
     }
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    post({ id: req.id, kind: "error", message, user: e instanceof UserError });
+    post({ id: req.id, kind: "error", error: errorData(e) });
   }
 };
