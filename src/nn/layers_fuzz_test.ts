@@ -111,7 +111,7 @@ function planSpec(text: string): void {
 }
 
 Deno.test("fuzz: random layer specs parse and plan, or are refused with one UserError line, never another exception", () => {
-  const runs = fuzzRuns(400);
+  const runs = fuzzRuns(6000); // ≈ 2 s on a busy 2-core machine
   let parsed = 0, refused = 0, slowest = 0;
   fc.assert(
     fc.property(spec, (text) => {
