@@ -284,7 +284,13 @@ function gemm(l: LayerArgs): GemmNode {
 }
 
 function batchNorm(l: LayerArgs): BatchNormNode {
-  flag(l, "training_mode", 0, [0], "export with the model in eval mode (model.eval())");
+  const training = l.a.int("training_mode", 0);
+  if (training !== 0) {
+    throw l.fail(
+      `is in training mode (training_mode = ${training}); export with the model in eval mode ` +
+        "(model.eval())",
+    );
+  }
   if ((l.node.output ?? []).slice(1).some(Boolean)) {
     throw l.fail("is in training mode (it outputs running statistics); export after model.eval()");
   }
