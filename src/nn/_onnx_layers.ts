@@ -95,11 +95,14 @@ function weights(
   const bad = c.data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
     throw l.fail(
-      `has ${c.data[bad]} in its ${what} "${t}" at index ${bad}; weights must be finite`,
+      `has ${c.data[bad]} in its ${what} "${t}" at index ${bad}; weights must be finite (fix ` +
+        "the constant arithmetic that makes it, or the model)",
     );
   }
   if (c.dims.some((d) => !isCount(d, 1))) {
-    throw l.fail(`has an empty or oversized ${what} "${t}" of dims ${list(c.dims)}`);
+    throw l.fail(
+      `has an empty or oversized ${what} "${t}" of dims ${list(c.dims)} (the file is corrupt)`,
+    );
   }
   return { dims: c.dims, data: c.data as Float32Array };
 }
