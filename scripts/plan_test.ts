@@ -52,7 +52,7 @@ Deno.test("bad plan requests exit non-zero with one line and no stack trace", as
   await stepRefusals(t, "plan.ts", [
     [["gazelle", "conv:h=16,w=16,ci=128,k=3"], 'missing field "co"'],
     [["gazelle", "conv:h=2,w=2,ci=1,co=1,k=5,p=0"], "larger than the padded"],
-    [["gazelle", "conv:h=8,w=8,ci=0,co=1,k=3"], "zero channels"],
+    [["gazelle", "conv:h=8,w=8,ci=0,co=1,k=3"], "field ci = 0 is out of range 1..65536"],
     [["gazelle", "conv:h=2,w=1500,ci=1,co=1,k=1"], "does not fit preset gazelle"],
     [["gazelle", "conv:h=64,w=64,ci=1,co=1,k=3", "--method", "ir"], "output-rotation method"],
     [["gazelle", "fc:in=4,out=4", "--preset", "huge"], 'Unknown --preset "huge"'],
@@ -63,6 +63,40 @@ Deno.test("bad plan requests exit non-zero with one line and no stack trace", as
     [["gazelle", "fc:in=4,out=4", "--bogus"], "Unknown option --bogus"],
     [["gazelle"], "missing arguments"],
   ], { alone: true });
+});
+
+Deno.test("bad layer specs: deno task plan exits 2 with one line naming the spec and the field", async (t) => {
+  const conv = (extra: string) => `conv:h=8,w=8,ci=2,co=2,k=3${extra}`;
+  const cases: [string, string][] = [
+    [conv(",h=9"), 'gives field "h" twice'],
+    [conv(",q=1"), 'unknown field "q": conv takes h, w, ci, co, k, s, p, pt, pl, pb, pr'],
+    ["conv:h=8,w=8,ci=2,k=3", 'is missing field "co"'],
+    [conv(",s=1.5"), 'bad field "s=1.5": expected name=integer'],
+    [conv(",s="), 'bad field "s=": expected name=integer'],
+    [conv(",s=0"), "field s = 0 is out of range 1..32 (s must be at least 1)"],
+    [conv(",s=33"), "field s = 33 is out of range 1..32 (larger values are refused"],
+    ["conv:h=-8,w=8,ci=2,co=2,k=3", "field h = -8 is out of range 1..16384"],
+    ["conv:h=8,w=8,ci=2,co=2,k=3,w=99999999999999999999", 'gives field "w" twice'],
+    ["conv:h=99999999999999999999,w=8,ci=2,co=2,k=3", "field h = 99999999999999999999 is out"],
+    ["conv:h=8,w=8,ci=2,co=100000,k=3", "build the LayerShape in code and call planLayer"],
+    ["conv:h=8,w=8,ci=2,co=2,k=0", "field k = 0 is out of range 1..32"],
+    [conv(",p=3"), "field p = 3 is out of range 0..2 (padding must be less than k = 3)"],
+    [conv(",pr=-1"), "field pr = -1 is out of range 0..2"],
+    ["conv:h=2,w=2,ci=1,co=1,k=5,p=0", "kernel k = 5 is larger than the padded 2×2 image"],
+    ["fc:in=0,out=4", "field in = 0 is out of range 1..1048576"],
+    ["fc:in=1048576,out=1048576", "has 1099511627776 weights, more than 134217728 (2^27)"],
+    ["bn:c=4,h=4", 'is missing field "w"'],
+    ["bn:c=4,h=4,w=4,k=3", 'unknown field "k": bn takes c, h, w'],
+    ["bn:c=2,h=4096,w=4096", "has 33554432 input or output values, more than 16777216 (2^24)"],
+    ["conv:", 'is missing field "h"'],
+    ["CONV:h=8", 'Bad layer spec "CONV:h=8": expected conv:'],
+    ["fc:in=4,out=2\nh=1", 'bad field "out=2\\nh=1"'],
+    ["relu:c=2,h=4,w=4,c=3", 'gives field "c" twice'],
+    ["maxpool:c=2,h=4,w=4,k=99", "field k = 99 is out of range 1..32"],
+  ];
+  await stepRefusals(t, "plan.ts", cases.map(([spec, want]) => [["gazelle", spec], want]), {
+    alone: true,
+  });
 });
 
 Deno.test("deno task plan cryptflow2 reports phases, slots per phase and column rotations", async () => {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { inferShapes, type Network } from "../nn/mod.ts";
+import { inferShapes, LAYER_SPEC_LIMITS, type Network } from "../nn/mod.ts";
 import { UserError } from "../base/mod.ts";
 
 /** A nonlinear layer: ReLU on c × h × w activations, or a k × k / stride s MaxPool. */
@@ -159,24 +159,33 @@ export function parseNonlinearSpec(spec: string): NonlinearShape | null {
   const m = /^(relu|maxpool):(.*)$/.exec(spec.trim());
   if (!m) return null;
   const kind = m[1];
+  const show = JSON.stringify(spec.length > 200 ? `${spec.slice(0, 199)}…` : spec);
   const f: Record<string, number> = {};
   for (const part of m[2].split(",").filter((x) => x)) {
     const kv = /^([a-z]+)=(\d+)$/.exec(part.trim());
     if (!kv || !FIELDS[kind].includes(kv[1])) {
       throw new UserError(
-        `Bad field "${part}" in "${spec}": ${kind} takes ${FIELDS[kind].join(", ")}`,
+        `Bad field ${JSON.stringify(part.slice(0, 40))} in ${show}: ${kind} takes ` +
+          `${FIELDS[kind].join(", ")}`,
       );
     }
+    if (kv[1] in f) throw new UserError(`Spec ${show} gives field "${kv[1]}" twice`);
+    const [lo, hi] = LAYER_SPEC_LIMITS[kv[1]];
     f[kv[1]] = Number(kv[2]);
+    if (!(f[kv[1]] >= lo && f[kv[1]] <= hi)) {
+      throw new UserError(
+        `Spec ${show}: field ${kv[1]} = ${kv[2].slice(0, 20)} is out of range ${lo}..${hi}`,
+      );
+    }
   }
   for (const k of FIELDS[kind]) {
     if (k === "s") continue;
-    if (!(f[k] >= 1)) throw new UserError(`Spec "${spec}" needs ${k} ≥ 1`);
+    if (!(f[k] >= 1)) throw new UserError(`Spec ${show} needs ${k} ≥ 1`);
   }
   if (kind === "relu") return { kind, c: f.c, h: f.h, w: f.w };
   const s = f.s ?? f.k;
   if (f.k > f.h || f.k > f.w || s < 1) {
-    throw new UserError(`Spec "${spec}": the pool window must fit the map and s ≥ 1`);
+    throw new UserError(`Spec ${show}: the pool window must fit the map and s ≥ 1`);
   }
   return { kind: "maxpool", c: f.c, h: f.h, w: f.w, k: f.k, s };
 }

@@ -45,6 +45,25 @@ function axis(a: number, rank: number, fail: Fail): number {
   return r;
 }
 
+/** The most elements a folded constant may have (shape arithmetic needs a handful). */
+const MAX_FOLDED = 1 << 22;
+
+function checkSize(dims: readonly number[], fail: Fail): void {
+  if (numel(dims) > MAX_FOLDED) {
+    throw fail(
+      `would make a constant of dims [${dims}] (more than ${MAX_FOLDED} values); only shape ` +
+        "arithmetic and weights are folded: fix the model",
+    );
+  }
+}
+
+/** An integer constant input (a shape, axes, indices), else a refusal naming `what`. */
+function ints(c: Const | undefined, what: string, fail: Fail): number[] {
+  if (!c) throw fail(`needs a constant ${what} input`);
+  if (!c.int) throw fail(`has FLOAT ${what}; ONNX defines them as INT64 (fix the file)`);
+  return Array.from(c.data);
+}
+
 /** ONNX Reshape's target (0 copies the input dim unless `allowzero`, −1 takes the rest). */
 export function reshapeDims(
   from: readonly number[],
@@ -52,6 +71,15 @@ export function reshapeDims(
   allowzero: boolean,
   fail: Fail,
 ): number[] {
+  const bad = target.findIndex((d, i) =>
+    !Number.isSafeInteger(d) || d < -1 || (d === 0 && !allowzero && i >= from.length)
+  );
+  if (bad >= 0) {
+    throw fail(
+      `cannot reshape [${from}] to [${target}]: each dim must be a size, -1 (the rest) or 0 ` +
+        "(copy an input dim): fix the shape",
+    );
+  }
   const dims = target.map((d, i) => (d === 0 && !allowzero ? from[i] : d));
   const known = numel(dims.filter((d) => d !== -1)), n = numel(from);
   const free = dims.filter((d) => d === -1).length;
@@ -81,13 +109,14 @@ export function unsqueezeDims(
 ): number[] {
   const rank = dims.length + axes.length;
   const add = new Set(axes.map((a) => axis(a, rank, fail)));
+  if (add.size !== axes.length) throw fail(`repeats an axis in [${axes}]; fix the axes`);
   const rest = [...dims];
   return Array.from({ length: rank }, (_, i) => (add.has(i) ? 1 : rest.shift()!));
 }
 
 /** The axes of Squeeze/Unsqueeze: the second input from opset 13 on, an attribute before. */
-export function axesOf(ins: readonly (Const | undefined)[], a: Attrs): number[] {
-  return ins[1] ? Array.from(ins[1].data) : a.ints("axes");
+export function axesOf(ins: readonly (Const | undefined)[], a: Attrs, fail: Fail): number[] {
+  return ins[1] ? ints(ins[1], "axes", fail) : a.ints("axes");
 }
 
 /** `Shape` of a tensor whose full (batch-1) shape is known, with opset 15's start/end. */
@@ -99,6 +128,8 @@ export function shapeConst(shape: readonly number[], a: Attrs): Const {
 }
 
 function gather(x: Const, idx: Const, ax: number, fail: Fail): Const {
+  ints(idx, "indices", fail);
+  checkSize([...x.dims.slice(0, ax), ...idx.dims, ...x.dims.slice(ax + 1)], fail);
   const n = x.dims[ax], inner = numel(x.dims.slice(ax + 1));
   const out: number[] = [];
   for (let o = 0; o < numel(x.dims.slice(0, ax)); o++) {
@@ -111,7 +142,17 @@ function gather(x: Const, idx: Const, ax: number, fail: Fail): Const {
   return makeConst([...x.dims.slice(0, ax), ...idx.dims, ...x.dims.slice(ax + 1)], x.int, out);
 }
 
-function concat(xs: readonly Const[], ax: number): Const {
+function concat(xs: readonly Const[], ax: number, fail: Fail): Const {
+  for (const x of xs) {
+    const fits = x.int === xs[0].int && x.dims.length === xs[0].dims.length &&
+      x.dims.every((d, i) => i === ax || d === xs[0].dims[i]);
+    if (!fits) {
+      throw fail(
+        `concatenates [${xs[0].dims}] and [${x.dims}] on axis ${ax}; the inputs must share ` +
+          "their type and every other dim (fix the model)",
+      );
+    }
+  }
   const outer = numel(xs[0].dims.slice(0, ax)), inner = numel(xs[0].dims.slice(ax + 1));
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
@@ -132,8 +173,11 @@ function strides(dims: readonly number[]): number[] {
   return s;
 }
 
-function transpose(x: Const, perm: readonly number[]): Const {
+function transpose(x: Const, perm: readonly number[], fail: Fail): Const {
   const p = perm.length ? perm : x.dims.map((_, i) => x.dims.length - 1 - i);
+  if ([...p].sort((a, b) => a - b).some((v, i) => v !== i) || p.length !== x.dims.length) {
+    throw fail(`has perm [${perm}], no permutation of the ${x.dims.length} axes; fix the perm`);
+  }
   const dims = p.map((i) => x.dims[i]), inS = strides(x.dims), outS = strides(dims);
   const out = new Array<number>(x.data.length);
   for (let i = 0; i < out.length; i++) {
@@ -154,11 +198,14 @@ const ARITH: Record<string, (a: number, b: number, int: boolean) => number> = {
 
 /** Element-wise arithmetic with ONNX (numpy) multidirectional broadcasting. */
 function arith(op: string, a: Const, b: Const, fail: Fail): Const {
+  if (a.int !== b.int) throw fail("mixes integer and FLOAT constants; ONNX needs one type");
+  if (op === "Div" && a.int && b.data.includes(0)) throw fail("divides an integer by 0");
   const r = Math.max(a.dims.length, b.dims.length);
   const pad = (d: readonly number[]) => [...Array(r - d.length).fill(1), ...d];
   const da = pad(a.dims), db = pad(b.dims);
   const dims = da.map((d, i) => (d === db[i] || db[i] === 1 ? d : d === 1 ? db[i] : -1));
   if (dims.includes(-1)) throw fail(`cannot broadcast [${a.dims}] with [${b.dims}]`);
+  checkSize(dims, fail);
   const sa = strides(da).map((s, i) => (da[i] === 1 ? 0 : s));
   const sb = strides(db).map((s, i) => (db[i] === 1 ? 0 : s));
   const so = strides(dims);
@@ -201,18 +248,19 @@ export function foldConstant(
     case "Gather":
       return gather(x, ins[1]!, axis(a.int("axis", 0), x.dims.length, fail), fail);
     case "Concat":
-      return concat(ins as Const[], axis(a.int("axis", 0), x.dims.length, fail));
+      if (ins.some((c) => !c)) throw fail("has an empty input; Concat needs every input");
+      return concat(ins as Const[], axis(a.int("axis", 0), x.dims.length, fail), fail);
     case "Unsqueeze":
-      return { ...x, dims: unsqueezeDims(x.dims, axesOf(ins, a), fail) };
+      return { ...x, dims: unsqueezeDims(x.dims, axesOf(ins, a, fail), fail) };
     case "Squeeze":
-      return { ...x, dims: squeezeDims(x.dims, axesOf(ins, a), fail) };
+      return { ...x, dims: squeezeDims(x.dims, axesOf(ins, a, fail), fail) };
     case "Reshape":
       return {
         ...x,
-        dims: reshapeDims(x.dims, Array.from(ins[1]!.data), a.int("allowzero", 0) === 1, fail),
+        dims: reshapeDims(x.dims, ints(ins[1], "shape", fail), a.int("allowzero", 0) === 1, fail),
       };
     case "Transpose":
-      return transpose(x, a.ints("perm"));
+      return transpose(x, a.ints("perm"), fail);
     case "Add":
     case "Sub":
     case "Mul":

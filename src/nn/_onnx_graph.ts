@@ -18,7 +18,15 @@ import {
   unsqueezeDims,
 } from "./_onnx_fold.ts";
 import { LAYER_OPS, layerNode } from "./_onnx_layers.ts";
-import { type Attrs, attrs, type Const, constantValue, type Fail, numel } from "./_onnx_tensor.ts";
+import {
+  type Attrs,
+  attrs,
+  type Const,
+  constantValue,
+  type Fail,
+  numel,
+  printable,
+} from "./_onnx_tensor.ts";
 import { inferShapes, type Network, type Node, SUPPORTED_OPS } from "./network.ts";
 
 type NodeProto = onnxProto.onnx.INodeProto;
@@ -51,7 +59,9 @@ function shapeOf(w: Walk, t: string): number[] {
   const f = w.full.get(t);
   if (f) return f;
   const net = { name: w.source, input: w.input, output: w.input.name, nodes: w.nodes, weights: "" };
-  return [1, ...inferShapes(net).get(resolve(w, t))!];
+  const s = inferShapes(net).get(resolve(w, t));
+  if (!s) throw new UserError(`${w.source}: tensor "${t}" has no known shape (fix the graph)`);
+  return [1, ...s];
 }
 
 function setAlias(w: Walk, out: string, of: string) {
@@ -100,8 +110,11 @@ function addBias(w: Walk, n: NodeProto, fail: Fail) {
 function add(w: Walk, n: NodeProto, name: string, fail: Fail) {
   const [x, y] = n.input!;
   if (w.consts.has(x) || w.consts.has(y)) return addBias(w, n, fail);
-  if ((w.full.has(x) || w.full.has(y)) && shapeOf(w, x).join() !== shapeOf(w, y).join()) {
-    throw fail(`adds [${shapeOf(w, x)}] and [${shapeOf(w, y)}]; only equal shapes are supported`);
+  if (shapeOf(w, x).join() !== shapeOf(w, y).join()) {
+    throw fail(
+      `adds [${shapeOf(w, x)}] and [${shapeOf(w, y)}]; only equal shapes are supported (a ` +
+        "residual Add whose branches disagree: fix the shortcut's stride or channels)",
+    );
   }
   w.nodes.push({ op: "Add", name, inputs: [resolve(w, x), resolve(w, y)], output: n.output![0] });
   const f = w.full.get(x);
@@ -115,6 +128,15 @@ function operand(w: Walk, n: NodeProto, i: number, fail: Fail): Const | undefine
   const c = w.consts.get(t);
   if (!c) throw fail(`needs a constant (initializer) operand "${t}"`);
   return c;
+}
+
+/** A constant integer operand (a shape, pads): present and INT64/INT32, else a refusal. */
+function intOperand(c: Const | undefined, what: string, fail: Fail): Float64Array | Float32Array {
+  if (!c) throw fail(`needs a constant ${what} (an INT64 initializer or Constant)`);
+  if (!c.int) {
+    throw fail(`has a FLOAT ${what}; ONNX defines it as INT64 (fix the exporter or the file)`);
+  }
+  return c.data;
 }
 
 /** Image-data ops that are not layers: no-ops, reshapes, a spatial mean. */
@@ -164,7 +186,7 @@ function dataOp(w: Walk, n: NodeProto, name: string, a: Attrs, fail: Fail) {
       if (a.int("to", 0) !== 1) throw fail(`casts the image data to type ${a.int("to", 0)}`);
       return setAlias(w, out, x);
     case "Pad": {
-      const p = ins[1] ? Array.from(ins[1].data) : a.ints("pads");
+      const p = ins[1] ? Array.from(intOperand(ins[1], "pads", fail)) : a.ints("pads");
       if (p.some((v) => v !== 0)) {
         throw fail(
           `pads by [${p}]; only a no-op Pad is supported (for avg_pool2d with padding, export ` +
@@ -179,16 +201,15 @@ function dataOp(w: Walk, n: NodeProto, name: string, a: Attrs, fail: Fail) {
       }
       return reshape([1, numel(shapeOf(w, x))]);
     case "Reshape": {
-      if (!ins[1]) throw fail("needs a constant shape");
-      const to = Array.from(ins[1].data);
+      const to = Array.from(intOperand(ins[1], "shape", fail));
       return reshape(reshapeDims(shapeOf(w, x), to, a.int("allowzero", 0) === 1, fail));
     }
     case "Squeeze":
-      return reshape(squeezeDims(shapeOf(w, x), axesOf(ins, a), fail));
+      return reshape(squeezeDims(shapeOf(w, x), axesOf(ins, a, fail), fail));
     case "Unsqueeze":
-      return reshape(unsqueezeDims(shapeOf(w, x), axesOf(ins, a), fail));
+      return reshape(unsqueezeDims(shapeOf(w, x), axesOf(ins, a, fail), fail));
     case "ReduceMean":
-      return spatialMean(w, n, name, axesOf(ins, a), a.int("keepdims", 1) === 1, fail);
+      return spatialMean(w, n, name, axesOf(ins, a, fail), a.int("keepdims", 1) === 1, fail);
   }
 }
 
@@ -216,31 +237,95 @@ function layerName(w: Walk, n: NodeProto): string | undefined {
   return path;
 }
 
+/**
+ * How many inputs each supported op takes, [required, most] (an omitted optional input is an
+ * empty name); ONNX's definitions, opsets 11–21.
+ */
+export const ARITY: Readonly<Record<(typeof SUPPORTED_OPS)[number], readonly [number, number]>> = {
+  Conv: [2, 3],
+  Gemm: [2, 3],
+  MatMul: [2, 2],
+  BatchNormalization: [5, 5],
+  Relu: [1, 1],
+  MaxPool: [1, 1],
+  AveragePool: [1, 1],
+  GlobalAveragePool: [1, 1],
+  ReduceMean: [1, 2],
+  Add: [2, 2],
+  Flatten: [1, 1],
+  Reshape: [2, 2],
+  Squeeze: [1, 2],
+  Unsqueeze: [1, 2],
+  Identity: [1, 1],
+  Dropout: [1, 3],
+  Cast: [1, 1],
+  Pad: [1, 4],
+  Constant: [0, 0],
+  Shape: [1, 1],
+  Gather: [2, 2],
+  Concat: [1, Infinity],
+  Transpose: [1, 1],
+  Sub: [2, 2],
+  Mul: [2, 2],
+  Div: [2, 2],
+};
+
 /** Translate one node (the `index`-th, which names it if it has no name) into the walk. */
 export function walkNode(w: Walk, n: NodeProto, index: number) {
   const name = layerName(w, n) ?? (n.name || `${n.opType}_${index}`), op = n.opType ?? "";
-  const fail: Fail = (why) => new UserError(`${w.source}: node ${name} (${op}) ${why}`);
-  for (const t of (n.input ?? []).filter(Boolean)) {
-    if (!w.consts.has(t) && !w.data.has(t)) {
-      throw fail(`reads "${t}", which is no initializer, graph input or earlier node's output`);
+  const fail: Fail = (why) =>
+    new UserError(`${w.source}: node ${printable(name)} (${printable(op, 40)}) ${why}`);
+  const arity = (ARITY as Record<string, readonly [number, number]>)[op];
+  const inputs = n.input ?? [];
+  if (arity) {
+    const [least, most] = arity;
+    if (inputs.length < least || inputs.length > most || inputs.slice(0, least).some((t) => !t)) {
+      throw fail(
+        `has inputs [${inputs.map((t) => `"${t}"`).join(", ")}]; ${op} takes ` +
+          (least === most ? `${least}` : `${least} to ${most}`) + " (fix or re-export the model)",
+      );
     }
   }
-  translate(w, n, name, fail);
+  for (const t of inputs.filter(Boolean)) {
+    if (!w.consts.has(t) && !w.data.has(t)) {
+      throw fail(
+        `reads "${t}", which is no initializer, graph input or earlier node's output (nodes ` +
+          "must come in topological order: fix or re-export the model)",
+      );
+    }
+  }
   const out = n.output?.[0] ?? "";
+  if (!out) throw fail("has no output; every node must name its output (fix the file)");
+  if (w.consts.has(out) || w.data.has(out)) {
+    throw fail(
+      `writes "${out}", which an initializer, the graph input or an earlier node already ` +
+        "defines; tensor names must be unique (fix the file)",
+    );
+  }
+  translate(w, n, name, fail);
   if (!w.consts.has(out)) w.data.add(out);
 }
 
 function translate(w: Walk, n: NodeProto, name: string, fail: Fail) {
-  const op = n.opType ?? "", out = n.output?.[0] ?? "", a = attrs(n);
+  const op = n.opType ?? "", out = n.output?.[0] ?? "", a = attrs(n, fail);
   const inputs = (n.input ?? []).filter(Boolean);
   if (op === "Constant") return void w.consts.set(out, constantValue(n, fail));
-  if (op === "Shape") return void w.consts.set(out, shapeConst(shapeOf(w, inputs[0]), a));
+  if (op === "Shape") {
+    const c = w.consts.get(inputs[0]);
+    return void w.consts.set(out, shapeConst(c ? c.dims : shapeOf(w, inputs[0]), a));
+  }
   const foldable = (FOLDABLE_OPS as readonly string[]).includes(op);
   if (foldable && inputs.every((t) => w.consts.has(t))) {
     const ins = (n.input ?? []).map((t) => (t ? w.consts.get(t) : undefined));
     return void w.consts.set(out, foldConstant(n, ins, a, fail));
   }
   if (op === "Add") return add(w, n, name, fail);
+  if (inputs[0] !== undefined && w.consts.has(inputs[0]) && SUPPORTED_OPS.includes(op as "Add")) {
+    throw fail(
+      `reads the constant "${inputs[0]}" as its data input; ${op} is only supported on the ` +
+        "image data (fold constants before export)",
+    );
+  }
   if (DATA_OPS.includes(op)) return dataOp(w, n, name, a, fail);
   if ((LAYER_OPS as readonly string[]).includes(op)) return layer(w, n, name, a, fail);
   if (foldable) {
@@ -256,6 +341,7 @@ function layer(w: Walk, n: NodeProto, name: string, a: Attrs, fail: Fail) {
     throw fail(`needs a [N, K] input, got [${shapeOf(w, x)}]; flatten first`);
   }
   const operandOf = (i: number) => operand(w, n, i, fail);
-  w.nodes.push(layerNode({ node: n, name, x: resolve(w, x), a, operand: operandOf, fail }));
+  const shape = shapeOf(w, x);
+  w.nodes.push(layerNode({ node: n, name, x: resolve(w, x), shape, a, operand: operandOf, fail }));
   if (n.opType === "Relu" && w.full.has(x)) w.full.set(n.output![0], w.full.get(x)!);
 }

@@ -180,10 +180,43 @@ const FC_FIELDS = ["in", "out"] as const;
 const BN_FIELDS = ["c", "h", "w"] as const;
 
 /**
+ * The ranges a layer spec's fields may take (padding: 0 to k − 1). The upper bounds sit well above
+ * any CNN layer (VGG-16's ImageNet FC has in = 25088) and keep a typo (an extra zero) from
+ * allocating gigabytes; a larger layer can still be planned from code (see `parseLayerSpec`).
+ *
+ * @example A spec may ask for kernels up to 32×32
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { LAYER_SPEC_LIMITS } from "./layers.ts";
+ *
+ * assertEquals(LAYER_SPEC_LIMITS.k, [1, 32]);
+ * ```
+ */
+export const LAYER_SPEC_LIMITS: Readonly<Record<string, readonly [number, number]>> = {
+  h: [1, 16384],
+  w: [1, 16384],
+  c: [1, 65536],
+  ci: [1, 65536],
+  co: [1, 65536],
+  k: [1, 32],
+  s: [1, 32],
+  in: [1, 1048576],
+  out: [1, 1048576],
+};
+
+/** The most weights (2^27, above VGG-16's 102.8M-weight ImageNet FC) a layer spec may have. */
+const MAX_SPEC_WEIGHTS = 2 ** 27;
+/** The most input or output values (2^24) a layer spec may have. */
+const MAX_SPEC_VALUES = 2 ** 24;
+const BEYOND = "build the LayerShape in code and call planLayer to plan a larger layer";
+
+/**
  * Parse a compact layer spec: `conv:h=..,w=..,ci=..,co=..,k=..[,s=1][,p=(k−1)/2]` (per-side
- * padding `pt`, `pl`, `pb`, `pr` override `p`), `fc:in=..,out=..` or `bn:c=..,h=..,w=..`. The
- * shape is validated (sizes at least 1, a conv's padding in [0, k) and its kernel within the padded
- * image); a bad spec throws a one-line `UserError`.
+ * padding `pt`, `pl`, `pb`, `pr` override `p`), `fc:in=..,out=..` or `bn:c=..,h=..,w=..`. Every
+ * field is a decimal integer given once, in `LAYER_SPEC_LIMITS` (padding 0 to k − 1); the kernel
+ * must fit the padded image, and a layer may have at most 2^27 weights and 2^24 input or output
+ * values. A bad spec throws a one-line `UserError` naming the spec and the field; the limits are
+ * the parser's (a typo guard), so a larger shape built in code still plans.
  *
  * @example Stride 1 and "same" padding are the defaults
  * ```ts
@@ -195,46 +228,53 @@ const BN_FIELDS = ["c", "h", "w"] as const;
  * });
  * ```
  *
- * @example A bad spec is one line naming the problem
+ * @example A bad spec is one line naming the spec and the field
  * ```ts
  * import { assertThrows } from "@std/assert";
  * import { parseLayerSpec } from "./layers.ts";
  *
  * assertThrows(() => parseLayerSpec("fc:in=4"), Error, `is missing field "out"`);
+ * assertThrows(() => parseLayerSpec("fc:in=4,out=2,in=8"), Error, `gives field "in" twice`);
+ * assertThrows(() => parseLayerSpec("conv:h=8,w=8,ci=1,co=1,k=3,s=0"), Error, "field s = 0");
  * ```
  */
 export function parseLayerSpec(spec: string): LayerShape {
-  const m = /^(conv|fc|bn):(.*)$/.exec(spec.trim());
+  const m = /^(conv|fc|bn):(.*)$/s.exec(spec.trim());
+  const show = JSON.stringify(spec.length > 200 ? `${spec.slice(0, 199)}…` : spec);
+  const bad = (why: string) => new UserError(`Layer spec ${show}: ${why}`);
   if (!m) {
     throw new UserError(
-      `Bad layer spec "${spec}": expected conv:h=..,w=..,ci=..,co=..,k=..[,s=1][,p=(k-1)/2], ` +
+      `Bad layer spec ${show}: expected conv:h=..,w=..,ci=..,co=..,k=..[,s=1][,p=(k-1)/2], ` +
         `fc:in=..,out=.. or bn:c=..,h=..,w=..`,
     );
   }
   const kind = m[1] as "conv" | "fc" | "bn";
-  const fields: Record<string, number> = {};
-  for (const part of m[2].split(",").filter((x) => x.length > 0)) {
-    const kv = /^([a-z]+)=(-?\d+)$/.exec(part.trim());
-    if (!kv) {
-      throw new UserError(`Bad field "${part}" in layer spec "${spec}": expected name=integer`);
-    }
-    fields[kv[1]] = Number(kv[2]);
-  }
   const allowed: readonly string[] = kind === "conv"
     ? [...CONV_FIELDS, ...PAD_FIELDS]
     : kind === "fc"
     ? FC_FIELDS
     : BN_FIELDS;
-  for (const f of Object.keys(fields)) {
-    if (!allowed.includes(f)) {
-      throw new UserError(
-        `Unknown field "${f}" in layer spec "${spec}": ${kind} takes ${allowed.join(", ")}`,
+  const fields: Record<string, number> = {};
+  const texts: Record<string, string> = {};
+  for (const part of m[2].split(",").filter((x) => x.length > 0)) {
+    const kv = /^([a-z]+)=(-?\d+)$/.exec(part.trim());
+    if (!kv) {
+      throw bad(
+        `bad field ${JSON.stringify(part.length > 40 ? `${part.slice(0, 39)}…` : part)}: ` +
+          "expected name=integer",
       );
     }
+    const [, f, text] = kv;
+    if (!allowed.includes(f)) {
+      throw bad(`unknown field "${f}": ${kind} takes ${allowed.join(", ")}`);
+    }
+    if (f in fields) throw bad(`gives field "${f}" twice; give each field once`);
+    fields[f] = Number(text);
+    texts[f] = text.length > 20 ? `${text.slice(0, 19)}…` : text;
   }
   const need = (f: string): number => {
     const v = fields[f];
-    if (v === undefined) throw new UserError(`Layer spec "${spec}" is missing field "${f}"`);
+    if (v === undefined) throw bad(`is missing field "${f}"`);
     return v;
   };
   let shape: LayerShape = kind === "bn"
@@ -251,12 +291,47 @@ export function parseLayerSpec(spec: string): LayerShape {
       p: fields.p ?? Math.floor((need("k") - 1) / 2),
     }
     : { kind, in: need("in"), out: need("out") };
+  const isPad = (f: string) => f === "p" || (PAD_FIELDS as readonly string[]).includes(f);
+  // Sizes first, then the padding, whose range depends on k.
+  const order = Object.keys(fields).sort((a, b) => Number(isPad(a)) - Number(isPad(b)));
+  for (const f of order) {
+    const v = fields[f], pad = isPad(f);
+    const [lo, hi] = pad ? [0, Math.max(0, fields.k - 1)] : LAYER_SPEC_LIMITS[f];
+    if (!Number.isSafeInteger(v) || v < lo || v > hi) {
+      const why = pad
+        ? `padding must be less than k = ${fields.k}`
+        : v < lo
+        ? `${f} must be at least ${lo}`
+        : `larger values are refused as a likely typo; ${BEYOND}`;
+      throw bad(`field ${f} = ${texts[f]} is out of range ${lo}..${hi} (${why})`);
+    }
+  }
   if (shape.kind === "conv" && PAD_FIELDS.some((f) => fields[f] !== undefined)) {
     const p = shape.p;
     const pads = [fields.pt ?? p, fields.pl ?? p, fields.pb ?? p, fields.pr ?? p] as const;
     shape = { ...shape, pads };
   }
-  validateShape(shape, spec);
+  if (shape.kind === "conv") {
+    const [t, l, b, r] = convPads(shape);
+    if (shape.k > shape.h + t + b || shape.k > shape.w + l + r) {
+      throw bad(
+        `kernel k = ${shape.k} is larger than the padded ${shape.h + t + b}×${shape.w + l + r} ` +
+          `image (h = ${shape.h}, w = ${shape.w}, pads [${t}, ${l}, ${b}, ${r}]); lower k or ` +
+          "raise h, w or the padding",
+      );
+    }
+  }
+  validateShape(shape, show);
+  const weights = weightCount(shape);
+  if (weights > MAX_SPEC_WEIGHTS) {
+    throw bad(`has ${weights} weights, more than ${MAX_SPEC_WEIGHTS} (2^27); ${BEYOND}`);
+  }
+  const values = Math.max(inputCount(shape), outputCount(shape));
+  if (values > MAX_SPEC_VALUES) {
+    throw bad(
+      `has ${values} input or output values, more than ${MAX_SPEC_VALUES} (2^24); ${BEYOND}`,
+    );
+  }
   return shape;
 }
 

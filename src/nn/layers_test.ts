@@ -20,16 +20,27 @@ Deno.test("parseLayerSpec() reads conv and fc specs with defaults", () => {
   if (s.kind === "conv") assertEquals(convOutH(s), 7);
 });
 
-Deno.test("parseLayerSpec() rejects bad specs with one line naming the problem", () => {
+Deno.test("parseLayerSpec() rejects bad specs with one line naming the spec and the field", () => {
   const bad: [string, string][] = [
-    ["conv:h=16,w=16,ci=128,k=3", 'missing field "co"'],
-    ["conv:h=4,w=4,ci=1,co=1,k=7,p=0", "larger than the padded 4×4 image"],
-    ["conv:h=4,w=4,ci=0,co=1,k=3", "zero channels"],
-    ["conv:h=4,w=4,ci=1,co=1,k=3,q=2", 'Unknown field "q"'],
+    ["conv:h=16,w=16,ci=128,k=3", 'Layer spec "conv:h=16,w=16,ci=128,k=3": is missing field "co"'],
+    ["conv:h=4,w=4,ci=1,co=1,k=7,p=0", "kernel k = 7 is larger than the padded 4×4 image"],
+    ["conv:h=4,w=4,ci=0,co=1,k=3", "field ci = 0 is out of range 1..65536"],
+    ["conv:h=4,w=4,ci=1,co=1,k=3,q=2", 'unknown field "q": conv takes h, w, ci, co, k, s, p'],
     ["fc:in=4", 'missing field "out"'],
-    ["pool:k=2", "Bad layer spec"],
-    ["conv:h=4,w=x", 'Bad field "w=x"'],
-    ["conv:h=4,w=4,ci=1,co=1,k=3,s=0", "stride s must be at least 1"],
+    ["pool:k=2", 'Bad layer spec "pool:k=2"'],
+    ["conv:h=4,w=x", 'bad field "w=x": expected name=integer'],
+    ["conv:h=4,w=4,ci=1,co=1,k=3,s=0", "field s = 0 is out of range 1..32"],
+    ["conv:h=4,w=4,ci=1,co=1,k=3,h=5", 'gives field "h" twice'],
+    ["conv:h=4,w=4,ci=1,co=1,k=1.5", 'bad field "k=1.5"'],
+    ["conv:h=4,w=4,ci=1,co=1,k=3,p=3", "field p = 3 is out of range 0..2"],
+    ["conv:h=4,w=4,ci=1,co=1,k=3,pl=-1", "field pl = -1 is out of range 0..2"],
+    ["conv:h=99999999999999999999,w=4,ci=1,co=1,k=3", "field h = 99999999999999999999 is out"],
+    ["conv:h=8,w=8,ci=1,co=1,k=33", "field k = 33 is out of range 1..32 (larger values are"],
+    ["conv:h=8,w=8,ci=1,co=70000,k=3", "build the LayerShape in code and call planLayer"],
+    ["fc:in=1048576,out=1048576", "has 1099511627776 weights, more than 134217728 (2^27)"],
+    ["bn:c=2,h=4096,w=4096", "has 33554432 input or output values, more than 16777216"],
+    ["bn:c=2,h=4,w=4,k=3", 'unknown field "k": bn takes c, h, w'],
+    ["fc:in=4,\nout=2,q=1", 'Layer spec "fc:in=4,\\nout=2,q=1": unknown field "q"'],
   ];
   for (const [spec, msg] of bad) {
     const e = assertThrows(() => parseLayerSpec(spec), UserError);
@@ -37,6 +48,9 @@ Deno.test("parseLayerSpec() rejects bad specs with one line naming the problem",
       throw new Error(`${spec}: got "${e.message}"`);
     }
   }
+  // The bounds are inclusive.
+  assertEquals(parseLayerSpec("conv:h=64,w=64,ci=1,co=1,k=32,s=32,p=31").kind, "conv");
+  assertEquals(parseLayerSpec("fc:in=1048576,out=128").kind, "fc");
 });
 
 Deno.test("referenceLayer() computes a small conv and FC by hand", () => {

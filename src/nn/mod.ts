@@ -52,6 +52,7 @@ export {
   type FcShape,
   inputCount,
   type IntLayer,
+  LAYER_SPEC_LIMITS,
   type LayerShape,
   parseLayerSpec,
   shapeLabel,

@@ -186,10 +186,21 @@ export function inferShapes(net: Network): Map<string, TensorShape> {
     }
     return s;
   };
+  const window = (node: Node & { k: number; stride: number; pads: readonly number[] }) => {
+    const ok = Number.isInteger(node.k) && node.k >= 1 && Number.isInteger(node.stride) &&
+      node.stride >= 1 && node.pads.every((p) => Number.isInteger(p) && p >= 0 && p < node.k);
+    if (!ok) {
+      throw new UserError(
+        `${node.op} ${node.name} has k = ${node.k}, stride ${node.stride}, pads [${node.pads}]; ` +
+          "k and the stride must be at least 1 and each pad in [0, k)",
+      );
+    }
+  };
   for (const node of net.nodes) {
     let out: TensorShape;
     switch (node.op) {
       case "Conv": {
+        window(node);
         const [c, h, w] = map(node, node.inputs[0]);
         if (c !== node.ci) {
           throw new UserError(
@@ -226,9 +237,13 @@ export function inferShapes(net: Network): Map<string, TensorShape> {
       }
       case "MaxPool":
       case "AveragePool": {
+        window(node);
         const [c, h, w] = map(node, node.inputs[0]);
         const [t, l, b, r] = node.pads;
         out = [c, outSize(h, node.k, node.stride, t, b), outSize(w, node.k, node.stride, l, r)];
+        if (out[1] < 1 || out[2] < 1) {
+          throw new UserError(`${node.op} ${node.name}: window larger than its padded input`);
+        }
         break;
       }
       case "Relu":

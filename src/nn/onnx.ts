@@ -17,7 +17,7 @@
 import onnxProto from "onnx-proto";
 import { UserError } from "../base/mod.ts";
 import { resolve, type Walk, walkNode } from "./_onnx_graph.ts";
-import { type Const, readTensor, toNumber } from "./_onnx_tensor.ts";
+import { type Const, printable, readTensor, toNumber } from "./_onnx_tensor.ts";
 import type { Network } from "./network.ts";
 import { inferShapes } from "./network.ts";
 
@@ -207,6 +207,9 @@ function decode(bytes: Uint8Array, source: string) {
   return graph;
 }
 
+/** The largest C, H or W of the image input (far beyond any image HE can run on). */
+const MAX_INPUT_DIM = 1 << 16;
+
 /** The one image input (not an initializer), [N, C, H, W] with a static C×H×W. */
 function imageInput(graph: GraphProto, consts: Map<string, Const>, source: string) {
   const dataInputs = (graph.input ?? []).filter((i) => !consts.has(i.name ?? ""));
@@ -224,6 +227,12 @@ function imageInput(graph: GraphProto, consts: Map<string, Const>, source: strin
     );
   }
   const [c, h, w] = dims.slice(1).map((d) => toNumber(d.dimValue));
+  if ([c, h, w].some((d) => !Number.isSafeInteger(d) || d > MAX_INPUT_DIM)) {
+    throw new UserError(
+      `${source}: input "${inp.name}" has shape [N, ${c}, ${h}, ${w}]; C, H and W must be at ` +
+        `most ${MAX_INPUT_DIM} (is the input shape right? re-export with the real image size)`,
+    );
+  }
   return { name: inp.name ?? "input", c, h, w };
 }
 
@@ -233,10 +242,14 @@ function imageInput(graph: GraphProto, consts: Map<string, Const>, source: strin
  * shape arithmetic (`Shape`, `Gather`, `Unsqueeze`, `Concat`, …) are folded over the known batch-1
  * shapes; Identity, Dropout, a zero Pad and a no-op Cast alias their input; Reshape, Flatten,
  * Squeeze and Unsqueeze may flatten a map into a vector. Convolutions, linear layers and BatchNorms
- * take the PyTorch module path (`layer1.0.conv1`) their node name holds. Anything else — an unsupported op, a
- * grouped or dilated convolution, a dynamic H×W, a malformed file — is one `UserError` line naming
- * the node, the op and what is supported. `source` names the model in errors and becomes the
- * network's name (its file name without `.onnx`).
+ * take the PyTorch module path (`layer1.0.conv1`) their node name holds. Every attribute and
+ * constant operand is checked against the op's ONNX definition before it is used (attribute types,
+ * input counts, strides ≥ 1, 0 ≤ pad < kernel, windows that fit their map, kernel_shape agreeing
+ * with the weight, weight ranks and channel counts, BatchNorm parameters one per channel, Gemm
+ * transA/transB/alpha/beta, finite weights, INT64 only where a shape or axes are read). Anything
+ * else — an unsupported op, a grouped or dilated convolution, a dynamic H×W, a malformed file — is
+ * one `UserError` line naming the file, the node (name and op) and the fix. `source` names the
+ * model in errors and becomes the network's name (its file name without `.onnx`).
  *
  * @example Import a PyTorch-exported VGG
  * ```ts
@@ -262,10 +275,22 @@ function imageInput(graph: GraphProto, consts: Map<string, Const>, source: strin
  * ```
  */
 export function importOnnx(bytes: Uint8Array, source: string): Network {
-  const graph = decode(bytes, source);
+  try {
+    return importGraph(decode(bytes, source), source);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    // Every refusal names the file (a check below the walk, shape inference, may not) and is one
+    // line, whatever names the file holds.
+    const msg = e.message.startsWith(source) ? e.message : `${source}: ${e.message}`;
+    throw new UserError(printable(msg, 2000));
+  }
+}
+
+function importGraph(graph: GraphProto, source: string): Network {
   const consts = new Map<string, Const>();
   for (const t of graph.initializer ?? []) {
-    const fail = (why: string) => new UserError(`${source}: initializer ${t.name} ${why}`);
+    const fail = (why: string) =>
+      new UserError(`${source}: initializer ${printable(t.name ?? "")} ${why}`);
     consts.set(t.name ?? "", readTensor(t, fail));
   }
   const input = imageInput(graph, consts, source);
@@ -287,6 +312,16 @@ export function importOnnx(bytes: Uint8Array, source: string): Network {
     names: new Set(graph.node!.map((n) => n.name ?? "")),
   };
   graph.node!.forEach((n, i) => walkNode(walk, n, i));
+  const seen = new Set<string>();
+  for (const n of walk.nodes) {
+    if (seen.has(n.name)) {
+      throw new UserError(
+        `${source}: two layers are named "${n.name}"; layer names key the masks, so they must be ` +
+          "unique (rename one node)",
+      );
+    }
+    seen.add(n.name);
+  }
   if (!walk.data.has(output)) {
     throw new UserError(`${source}: graph output "${output}" is no image-data result of a node`);
   }

@@ -334,7 +334,7 @@ Deno.test("importOnnx() refuses, in one UserError line naming the node, what it 
     [model([node("k", "Constant", [], "y")]), "node k (Constant) has no tensor value"],
     [
       model([conv("y", "x", "Wi")], [i64("Wi", Array(54).fill(1), [3, 2, 3, 3]), f32("b", [3])]),
-      'node conv (Conv) has an integer operand "Wi"; weights must be FLOAT',
+      'node conv (Conv) has an integer (INT64/INT32) weight "Wi"; weights must be FLOAT',
     ],
     [
       model([node("bn", "BatchNormalization", ["x", "s", "s", "s", "s"], "y", [

@@ -100,7 +100,7 @@ Deno.test("importOnnx() refuses what it cannot run with one line naming node, op
         output: ["y"],
         attribute: [{ name: "dilations", type: A.INTS, ints: [2, 2] }],
       }]),
-      "node dil (Conv) is dilated",
+      "node dil (Conv) has dilations [2, 2]; only dilation 1 is supported",
     ],
     [
       modelWith([{ name: "c", opType: "Conv", input: ["x", "W"], output: ["y"] }], {
