@@ -214,11 +214,13 @@ export function checkPermutations(
     const tie = ties.get(key);
     if (!tie) {
       throw new UserError(
-        `${source}: permutation for "${key}", which is not a channel tie of ${net.name}`,
+        `${source}: permutation for ${
+          JSON.stringify(key)
+        }, which is not a channel tie of ${net.name}`,
       );
     }
     const n = tie.channels;
-    const where = `${source}: permutation for "${key}"`;
+    const where = `${source}: permutation for ${JSON.stringify(key)}`;
     if (perm.length !== n) {
       throw new UserError(
         `${where} has ${perm.length} entries: it is not a permutation of ${n} channels`,
@@ -242,7 +244,9 @@ export function checkPermutations(
     }
     if (tie.fixed && perm.some((v, p) => v !== p)) {
       throw new UserError(
-        `${source}: "${key}" touches the network input or output, whose channel order is fixed`,
+        `${source}: ${
+          JSON.stringify(key)
+        } touches the network input or output, whose channel order is fixed`,
       );
     }
   }

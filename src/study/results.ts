@@ -471,7 +471,7 @@ export function parseResults(text: string, source: string): Results {
   const fix = "the file is truncated or edited; re-run deno task report to regenerate it";
   const raw = parseJsonText(text, what, "re-run deno task report to regenerate it");
   checkFormat(raw, RESULTS_FORMAT, what, "it was not written by deno task report");
-  const doc = checkJson(resultsSchema, raw, what, fix) as Results;
+  const doc = checkJson(resultsSchema, raw, what, fix);
   checkResults(doc, what, fix);
   return doc;
 }
@@ -500,45 +500,48 @@ function checkResults(r: Results, what: string, fix: string): void {
     if (seenShard.has(sh.index)) bad(`shards[${i}].index`, `shard ${sh.index} is given twice`);
     seenShard.add(sh.index);
   }
-  const unique = <T>(rows: readonly T[], name: string, key: (row: T) => string) => {
+  const unique = <T>(rows: readonly T[], name: string, key: (row: T) => readonly unknown[]) => {
     const seen = new Map<string, number>();
     for (const [i, row] of rows.entries()) {
-      const k = key(row), j = seen.get(k);
+      const k = JSON.stringify(key(row)), j = seen.get(k);
       if (j !== undefined) bad(`${name}[${i}]`, `repeats ${name}[${j}] (${k})`);
       seen.set(k, i);
     }
   };
-  unique(
-    r.prune,
-    "prune",
-    (p) => `${p.model}/${p.framework}/${p.method}/${p.budget}/${p.seed ?? ""}`,
-  );
-  unique(r.timings, "timings", (t) => `${t.model}/${t.layer}/${t.framework}/${t.variant}`);
-  unique(r.nonlinear, "nonlinear", (n) => `${n.model}/${n.framework}`);
-  const layersOf = new Map<string, number>(); // model/framework → the first row's index
+  unique(r.prune, "prune", (p) => [p.model, p.framework, p.method, p.budget, p.seed ?? null]);
+  unique(r.timings, "timings", (t) => [t.model, t.layer, t.framework, t.variant]);
+  unique(r.nonlinear, "nonlinear", (n) => [n.model, n.framework]);
+  // Rows of one model and framework list the same layers, in the same order, each once.
+  const firstRow = new Map<string, number>();
   for (const [i, p] of r.prune.entries()) {
     const names = p.layers.map((l) => l.name);
     const twice = names.findIndex((n, j) => names.indexOf(n) !== j);
-    if (twice >= 0) bad(`prune[${i}].layers[${twice}].name`, `"${names[twice]}" is given twice`);
-    const key = `${p.model}/${p.framework}`, first = layersOf.get(key);
-    if (first === undefined) layersOf.set(key, i);
-    else {
-      const want = r.prune[first].layers.map((l) => l.name);
-      const j = want.length === names.length ? names.findIndex((n, k) => n !== want[k]) : -2;
-      if (j !== -1) {
-        bad(
-          `prune[${i}].layers`,
-          j >= 0
-            ? `layer ${j} is "${names[j]}" where prune[${first}] has "${want[j]}"`
-            : `${names.length} layers where prune[${first}] has ${want.length}`,
-        );
-      }
+    if (twice >= 0) {
+      bad(`prune[${i}].layers[${twice}].name`, `${describeJson(names[twice])} is given twice`);
+    }
+    const key = JSON.stringify([p.model, p.framework]), first = firstRow.get(key);
+    if (first === undefined) {
+      firstRow.set(key, i);
+      continue;
+    }
+    const want = r.prune[first].layers.map((l) => l.name);
+    if (names.length !== want.length) {
+      bad(`prune[${i}].layers`, `${names.length} layers where prune[${first}] has ${want.length}`);
+    }
+    const j = names.findIndex((n, k) => n !== want[k]);
+    if (j >= 0) {
+      bad(
+        `prune[${i}].layers[${j}].name`,
+        `${describeJson(names[j])} where prune[${first}] has ${describeJson(want[j])}`,
+      );
     }
   }
   for (const [i, p] of r.prune.entries()) {
-    if (!s.models.includes(p.model)) bad(`prune[${i}].model`, `"${p.model}" is not in the study`);
+    if (!s.models.includes(p.model)) {
+      bad(`prune[${i}].model`, `${describeJson(p.model)} is not in the study`);
+    }
     if (!s.frameworks.includes(p.framework)) {
-      bad(`prune[${i}].framework`, `"${p.framework}" is not in the study`);
+      bad(`prune[${i}].framework`, `${describeJson(p.framework)} is not in the study`);
     }
     if (!s.budgets.includes(p.budget)) bad(`prune[${i}].budget`, `${p.budget} is not in the study`);
   }
