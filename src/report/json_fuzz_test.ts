@@ -94,8 +94,8 @@ interface Format {
 }
 
 const FORMATS: Record<string, Format> = {
-  results: { good: RESULTS, runs: 120, read: reportFrom },
-  "results with accuracy": { good: withAccuracy(RESULTS), runs: 120, read: reportFrom },
+  results: { good: RESULTS, runs: 300, read: reportFrom },
+  "results with accuracy": { good: withAccuracy(RESULTS), runs: 300, read: reportFrom },
   masks: {
     good: JSON.parse(PRUNE_TEXT),
     runs: 200,
