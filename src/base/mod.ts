@@ -1,8 +1,9 @@
 /**
  * The base every folder stands on: the bad-input error, random sources (seeded for reproducible
- * data, CSPRNG for secrets; the names say which), and outputs: the one atomic file writer, output
- * paths checked before a run, all-or-nothing staging of a run's files (`OutputStage`, `OutputDir`)
- * and safe file names for names that come from data. Imports nothing.
+ * data, CSPRNG for secrets; the names say which), outputs (the one atomic file writer, output
+ * paths checked before a run, all-or-nothing staging of a run's files with `OutputStage` and
+ * `OutputDir`, safe file names for names that come from data), and reading JSON files against
+ * their zod schemas in one-line refusals. Imports nothing of ours (zod only).
  *
  * @module
  */
@@ -13,5 +14,20 @@ export { checkOutputDir, checkOutputFile } from "./output_path.ts";
 export { OutputStage } from "./output_stage.ts";
 export { OutputDir } from "./output_dir.ts";
 export { safeFileName } from "./safe_name.ts";
+export {
+  checkFormat,
+  checkJson,
+  describeJson,
+  type JsonCheck,
+  type JsonIssue,
+  jsonPath,
+  type JsonSchema,
+  type Mutable,
+  parseJsonFile,
+  parseJsonText,
+  type SameType,
+  toJsonSchema,
+} from "./json_file.ts";
+
 export { secureUniformBits, secureUniformModT } from "./secure_random.ts";
 export { type ErrorData, errorData, errorFromData } from "./worker_errors.ts";

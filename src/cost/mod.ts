@@ -37,9 +37,15 @@ export {
 } from "./model_cost.ts";
 export {
   CALIBRATION_FORMAT,
+  type CalibrationFile,
+  calibrationSchema,
   type NamedWeights,
   NATIVE_SEAL_RATIOS,
+  type OpWeightsFile,
+  opWeightsSchema,
   parseOpWeights,
+  type PartialUnitCosts,
   readCalibration,
+  unitCostsSchema,
 } from "./op_weights.ts";
 export { type LayerSummary, programSummary, type SummaryOps } from "./summary.ts";

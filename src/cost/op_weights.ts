@@ -5,8 +5,17 @@
  *
  * @module
  */
+import { z } from "zod";
 import type { UnitCosts } from "../he/mod.ts";
-import { UserError } from "../base/mod.ts";
+import { FRAMEWORKS } from "../frameworks/mod.ts";
+import {
+  checkFormat,
+  checkJson,
+  type JsonSchema,
+  parseJsonText,
+  type SameType,
+  UserError,
+} from "../base/mod.ts";
 
 /** Format tag of calibration files. */
 export const CALIBRATION_FORMAT = "mosaic-bench-calibration/1";
@@ -30,6 +39,120 @@ const FIELDS = [
   "encPublic",
   "flood",
 ] as const;
+
+const cost = z.number().nonnegative();
+
+const unitCostsObject = z.object({
+  keySwitch: cost,
+  mult: cost,
+  multCoeff: cost,
+  add: cost,
+  ntt: cost,
+  intt: cost,
+  modSwitch: cost,
+  encPublic: cost,
+  flood: cost,
+  source: z.string(),
+});
+
+const _unitCostsSchemaIsUnitCosts: SameType<z.infer<typeof unitCostsObject>, UnitCosts> = true;
+
+/**
+ * The schema of a full set of unit costs (ms per op, each ≥ 0, and their source), as results files
+ * carry them per framework: exactly `UnitCosts`.
+ *
+ * @example The built-in table passes; a negative cost does not
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { unitCostsSchema } from "./op_weights.ts";
+ * import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
+ *
+ * assert(unitCostsSchema.safeParse(MEASURED_UNIT_COSTS.gazelle).success);
+ * assert(!unitCostsSchema.safeParse({ ...MEASURED_UNIT_COSTS.gazelle, mult: -1 }).success);
+ * ```
+ */
+export const unitCostsSchema: JsonSchema<UnitCosts> = unitCostsObject;
+
+/** Op weights as people and `deno task calibrate` write them: every op optional (weighs 0). */
+const partialUnit = unitCostsObject.partial();
+
+/** A framework name as a key of per-framework tables. */
+const frameworkKey = z.enum(FRAMEWORKS);
+
+const opWeightsObject = partialUnit.extend({
+  name: z.string().optional(),
+  gazelle: partialUnit.optional(),
+  cryptflow2: partialUnit.optional(),
+});
+const _opWeights: SameType<z.infer<typeof opWeightsObject>, OpWeightsFile> = true;
+
+const calibrationObject = z.object({
+  format: z.literal(CALIBRATION_FORMAT),
+  manifest: z.object({ cpu: z.string() }).optional(),
+  unit_costs: z.partialRecord(frameworkKey, partialUnit),
+});
+const _calibration: SameType<z.infer<typeof calibrationObject>, CalibrationFile> = true;
+
+/** Op weights as a file gives them: any of the unit costs (a missing op weighs 0). */
+export type PartialUnitCosts = Partial<UnitCosts>;
+
+/** An op weights file (`--op-weights`), as `opWeightsSchema` accepts it. */
+export interface OpWeightsFile extends PartialUnitCosts {
+  /** What the weights are, as the report labels them (default: the file name). */
+  readonly name?: string;
+  /** GAZELLE's own weights (then no weights sit at the top level). */
+  readonly gazelle?: PartialUnitCosts;
+  /** CrypTFlow2's own weights. */
+  readonly cryptflow2?: PartialUnitCosts;
+}
+
+/** A calibration file, as `calibrationSchema` accepts it. */
+export interface CalibrationFile {
+  /** Always `CALIBRATION_FORMAT`. */
+  readonly format: typeof CALIBRATION_FORMAT;
+  /** The manifest of the machine measured; its `cpu` names the weights. */
+  readonly manifest?: { readonly cpu: string };
+  /** Measured unit costs per framework. */
+  readonly unit_costs: {
+    readonly gazelle?: PartialUnitCosts;
+    readonly cryptflow2?: PartialUnitCosts;
+  };
+}
+
+/**
+ * The schema of an op weights file (`--op-weights`): `{"name", "keySwitch", "mult", …}` for every
+ * framework, or `{"name", "gazelle": {…}, "cryptflow2": {…}}`; missing ops weigh 0. Mixing the two
+ * forms and giving no weight above 0 are refused by `parseOpWeights`.
+ *
+ * @example Both forms pass
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { opWeightsSchema } from "./op_weights.ts";
+ *
+ * assert(opWeightsSchema.safeParse({ name: "n", keySwitch: 19, mult: 12, add: 1 }).success);
+ * assert(opWeightsSchema.safeParse({ gazelle: { add: 1 }, cryptflow2: { add: 2 } }).success);
+ * assert(!opWeightsSchema.safeParse({ gazelle: null }).success);
+ * ```
+ */
+export const opWeightsSchema: JsonSchema<OpWeightsFile> = opWeightsObject;
+
+/**
+ * The schema of a calibration file (`deno task calibrate`, `reports/calibration.json`): the
+ * format tag, the manifest of the machine (its `cpu` names the weights) and the unit costs per
+ * framework.
+ *
+ * @example What calibrate writes passes; a null file does not
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { CALIBRATION_FORMAT, calibrationSchema } from "./op_weights.ts";
+ * import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
+ *
+ * const doc = { format: CALIBRATION_FORMAT, manifest: { cpu: "x" }, unit_costs: { gazelle: MEASURED_UNIT_COSTS.gazelle } };
+ * assert(calibrationSchema.safeParse(doc).success);
+ * assert(!calibrationSchema.safeParse(null).success);
+ * ```
+ */
+export const calibrationSchema: JsonSchema<CalibrationFile> = calibrationObject;
 
 /**
  * Native SEAL's relative op costs at N = 8192 (node-seal's BENCHMARK.md, native column):
@@ -60,26 +183,16 @@ export const NATIVE_SEAL_RATIOS: NamedWeights = (() => {
   return { name: "native SEAL ratios", byFramework: { gazelle: w, cryptflow2: w } };
 })();
 
-function unitFrom(v: unknown, where: string): UnitCosts {
-  if (typeof v !== "object" || v === null) {
-    throw new UserError(`${where} must be an object of op weights`);
+/** Checked op weights with missing ops at 0; all zero is one line naming `where`. */
+function unitFrom(o: PartialUnitCosts, where: string, fix: string): UnitCosts {
+  const out = Object.fromEntries(FIELDS.map((f) => [f, o[f] ?? 0])) as Record<
+    (typeof FIELDS)[number],
+    number
+  >;
+  if (!FIELDS.some((f) => out[f] > 0)) {
+    throw new UserError(`${where}: give at least one of ${FIELDS.join(", ")} above 0: ${fix}`);
   }
-  const o = v as Record<string, unknown>;
-  const out: Record<string, number | string> = {};
-  for (const f of FIELDS) {
-    const x = o[f] ?? 0;
-    if (typeof x !== "number" || !(x >= 0)) {
-      throw new UserError(
-        `${where}: "${f}" must be a non-negative number (got ${JSON.stringify(x)})`,
-      );
-    }
-    out[f] = x;
-  }
-  if (!FIELDS.some((f) => (out[f] as number) > 0)) {
-    throw new UserError(`${where}: give at least one of ${FIELDS.join(", ")}`);
-  }
-  out.source = typeof o.source === "string" ? o.source : where;
-  return out as unknown as UnitCosts;
+  return { ...out, source: o.source ?? where };
 }
 
 /**
@@ -97,24 +210,25 @@ function unitFrom(v: unknown, where: string): UnitCosts {
  * ```
  */
 export function parseOpWeights(text: string, source: string): NamedWeights {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new UserError(`Op weights file ${source} is not valid JSON`);
-  }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-    throw new UserError(`Op weights file ${source} must be a JSON object`);
-  }
-  const name = typeof doc.name === "string" ? doc.name : source;
-  if ("gazelle" in doc || "cryptflow2" in doc) {
-    const byFramework: Record<string, UnitCosts> = {};
-    for (const fw of ["gazelle", "cryptflow2"]) {
-      if (doc[fw] !== undefined) byFramework[fw] = unitFrom(doc[fw], `${source} ${fw}`);
+  const what = `Op weights file ${source}`;
+  const fix = 'write {"name": "…", "keySwitch": 19, "mult": 12, "add": 1} or one such object per ' +
+    "framework under gazelle / cryptflow2";
+  const doc = checkJson(opWeightsSchema, parseJsonText(text, what, fix), what, fix);
+  const name = doc.name ?? source;
+  const perFramework = FRAMEWORKS.filter((fw) => doc[fw] !== undefined);
+  if (perFramework.length > 0) {
+    const flat = FIELDS.find((f) => doc[f] !== undefined);
+    if (flat !== undefined) {
+      throw new UserError(
+        `${what}: "${flat}" sits beside per-framework weights (${perFramework.join(", ")}): ` +
+          "give op weights for every framework or per framework, not both",
+      );
     }
+    const byFramework: Record<string, UnitCosts> = {};
+    for (const fw of perFramework) byFramework[fw] = unitFrom(doc[fw]!, `${what}: ${fw}`, fix);
     return { name, byFramework };
   }
-  const u = unitFrom(doc, source);
+  const u = unitFrom(doc, what, fix);
   return { name, byFramework: { gazelle: u, cryptflow2: u } };
 }
 
@@ -137,22 +251,20 @@ export async function readCalibration(path: string): Promise<NamedWeights | null
     if (e instanceof Deno.errors.NotFound) return null;
     throw new UserError(`Calibration file ${path} cannot be read: ${(e as Error).message}`);
   }
-  let doc: { format?: unknown; unit_costs?: unknown; manifest?: { cpu?: string } };
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new UserError(
-      `Calibration file ${path} is not valid JSON: run deno task calibrate again or delete it`,
-    );
-  }
-  if (doc.format !== CALIBRATION_FORMAT || typeof doc.unit_costs !== "object" || !doc.unit_costs) {
-    throw new UserError(
-      `Calibration file ${path} is not a ${CALIBRATION_FORMAT} file: run deno task calibrate again`,
-    );
-  }
+  const what = `Calibration file ${path}`;
+  const fix = "run deno task calibrate again or delete it";
+  const raw = parseJsonText(text, what, fix);
+  checkFormat(raw, CALIBRATION_FORMAT, what, fix);
+  const doc = checkJson(calibrationSchema, raw, what, fix);
   const byFramework: Record<string, UnitCosts> = {};
-  for (const [fw, u] of Object.entries(doc.unit_costs as Record<string, unknown>)) {
-    byFramework[fw] = unitFrom(u, `${path} ${fw}`);
+  for (const fw of FRAMEWORKS) {
+    const u = doc.unit_costs[fw];
+    if (u) byFramework[fw] = unitFrom(u, `${what}: unit_costs.${fw}`, fix);
+  }
+  if (Object.keys(byFramework).length === 0) {
+    throw new UserError(
+      `${what}: unit_costs names no framework (${FRAMEWORKS.join(", ")}): ${fix}`,
+    );
   }
   return { name: `calibrated node-seal (${doc.manifest?.cpu ?? "this machine"})`, byFramework };
 }

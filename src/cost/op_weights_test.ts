@@ -25,7 +25,11 @@ Deno.test("calibration files are read back; corrupt ones are one clear error", a
     path,
     JSON.stringify({ format: CALIBRATION_FORMAT, unit_costs: { gazelle: { mult: -1 } } }),
   );
-  await assertRejects(() => readCalibration(path), Error, '"mult" must be a non-negative number');
+  await assertRejects(
+    () => readCalibration(path),
+    Error,
+    "unit_costs.gazelle.mult: must be ≥ 0, got -1: run deno task calibrate",
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -38,5 +42,9 @@ Deno.test("user op weights: one set for all frameworks or one per framework", ()
   assertEquals([per.byFramework.gazelle.add, per.byFramework.cryptflow2.add], [1, 2]);
   assertThrows(() => parseOpWeights("[", "w.json"), Error, "not valid JSON");
   assertThrows(() => parseOpWeights("{}", "w.json"), Error, "give at least one");
-  assertThrows(() => parseOpWeights('{"add":"x"}', "w.json"), Error, '"add"');
+  assertThrows(
+    () => parseOpWeights('{"add":"x"}', "w.json"),
+    Error,
+    'Op weights file w.json: add: expected a number, got "x"',
+  );
 });

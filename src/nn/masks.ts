@@ -6,11 +6,78 @@
  * @module
  */
 import { decodeBase64, encodeBase64 } from "@std/encoding/base64";
-import { UserError } from "../base/mod.ts";
+import { z } from "zod";
+import {
+  checkFormat,
+  checkJson,
+  type JsonSchema,
+  parseJsonText,
+  type SameType,
+  UserError,
+} from "../base/mod.ts";
 import type { Network } from "./network.ts";
 
 /** Format tag of mask files (their `format` field). */
 export const MASK_FORMAT = "mosaic-bench-masks/1";
+
+/** Standard base64 with padding (what `encodeBase64` writes). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const maskFileObject = z.object({
+  format: z.literal(MASK_FORMAT),
+  model: z.string(),
+  model_hash: z.string(),
+  layers: z.record(
+    z.string(),
+    z.object({
+      weights: z.number().int().nonnegative(),
+      kept: z.number().int().nonnegative(),
+      bits: z.string().regex(BASE64, "expected a base64 bit set"),
+    }),
+  ),
+});
+
+/** One layer of a mask file. */
+export interface MaskFileLayer {
+  /** Weights of the layer (its weight tensor's length). */
+  readonly weights: number;
+  /** Weights kept (1 bits). */
+  readonly kept: number;
+  /** The bit set, base64: weight i is bit i % 8 of byte ⌊i / 8⌋, 1 = kept. */
+  readonly bits: string;
+}
+
+/** A mask file, as `maskFileSchema` accepts it. */
+export interface MaskFile {
+  /** Always `MASK_FORMAT`. */
+  readonly format: typeof MASK_FORMAT;
+  /** Name of the model the masks were made for. */
+  readonly model: string;
+  /** `networkHash` of that model. */
+  readonly model_hash: string;
+  /** Every linear layer's masks, by layer name. */
+  readonly layers: Readonly<Record<string, MaskFileLayer>>;
+}
+
+const _maskFile: SameType<z.infer<typeof maskFileObject>, MaskFile> = true;
+
+/**
+ * The schema of a mask file (`MASK_FORMAT`): the model it was made for (name and `networkHash`) and,
+ * per linear layer, its weight count, kept count and bit set (base64, one bit per weight, least
+ * significant bit first). Unknown fields are allowed (prune files add theirs). What it cannot say,
+ * `readMaskFile` checks against the model: every linear layer present, sizes, kept counts.
+ *
+ * @example A null layer entry is refused by the schema
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { MASK_FORMAT, maskFileSchema } from "./masks.ts";
+ *
+ * const doc = { format: MASK_FORMAT, model: "m", model_hash: "0".repeat(64), layers: {} };
+ * assert(maskFileSchema.safeParse(doc).success);
+ * assert(!maskFileSchema.safeParse({ ...doc, layers: { fc: null } }).success);
+ * ```
+ */
+export const maskFileSchema: JsonSchema<MaskFile> = maskFileObject;
 
 /**
  * SHA-256 (64 lowercase hex digits) of a network's structure (input, every node's op, name,
@@ -92,16 +159,20 @@ function packBits(m: Uint8Array): string {
   return encodeBase64(bytes);
 }
 
-function unpackBits(b64: string, n: number): Uint8Array {
+/** The n bits of a base64 bit set, or null if it does not hold exactly n (unused bits 0). */
+function unpackBits(b64: string, n: number): Uint8Array | null {
+  if (b64.length !== 4 * Math.ceil(Math.ceil(n / 8) / 3)) return null;
   const bytes = decodeBase64(b64) as Uint8Array;
-  if (bytes.length !== Math.ceil(n / 8)) throw new Error("bit set length");
+  if (bytes.length !== Math.ceil(n / 8)) return null;
+  if (n % 8 !== 0 && bytes[bytes.length - 1] >> (n % 8) !== 0) return null;
   return Uint8Array.from({ length: n }, (_, i) => (bytes[i >> 3] >> (i & 7)) & 1);
 }
 
 /**
  * The JSON text (one line and a newline) of a mask file for `net`: format, model name and hash,
- * and per layer its weight count, kept count and bit set; `extra` fields (e.g. permutations or a
- * manifest) are added at the top level.
+ * and per linear layer its weight count, kept count and bit set (layers without a mask are written
+ * dense, so the file covers the model); `extra` fields (e.g. permutations or a manifest) are added
+ * at the top level.
  *
  * @example Write and read back
  * ```ts
@@ -122,8 +193,12 @@ export async function maskFileText(
   extra: Record<string, unknown> = {},
 ): Promise<string> {
   const layers: Record<string, { weights: number; kept: number; bits: string }> = {};
-  for (const [name, m] of masks) {
+  const put = (name: string, m: Uint8Array) => {
     layers[name] = { weights: m.length, kept: m.reduce((a, b) => a + b, 0), bits: packBits(m) };
+  };
+  for (const [name, m] of masks) put(name, m);
+  for (const [name, n] of linearWeights(net)) {
+    if (!masks.has(name)) put(name, new Uint8Array(n).fill(1));
   }
   return JSON.stringify({
     format: MASK_FORMAT,
@@ -134,9 +209,21 @@ export async function maskFileText(
   }) + "\n";
 }
 
+/** Weight count of every linear (Conv, Gemm) layer of `net`, by name, in model order. */
+function linearWeights(net: Network): Map<string, number> {
+  const weights = new Map<string, number>();
+  for (const n of net.nodes) {
+    if (n.op === "Conv" || n.op === "Gemm") weights.set(n.name, n.weight.length);
+  }
+  return weights;
+}
+
+/** What a refusal of a mask file tells the user to do. */
+const MASK_FIX = "regenerate it with deno task prune";
+
 /**
- * Parse a mask file's text and check it against `net`: format, model hash, layer names and sizes.
- * Returns the masks by layer name; any mismatch is one `UserError` line naming `source`.
+ * Parse a mask file's text and check it against `net`: format, schema, model hash, layer names and
+ * sizes. Returns the masks by layer name; any mismatch is one `UserError` line naming `source`.
  *
  * @example A corrupt file is one clear error
  * ```ts
@@ -157,56 +244,99 @@ export async function readMaskFile(
   source: string,
   net: Network,
 ): Promise<Map<string, Uint8Array>> {
-  let doc: { format?: unknown; model?: unknown; model_hash?: unknown; layers?: unknown };
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(
-      `Mask file ${source} is not valid JSON (${
-        (e as Error).message
-      }): regenerate it with deno task prune`,
-    );
-  }
-  if (doc.format !== MASK_FORMAT) {
-    throw new UserError(
-      `Mask file ${source} has format ${JSON.stringify(doc.format)}, expected "${MASK_FORMAT}"`,
-    );
-  }
+  const what = `Mask file ${source}`;
+  const raw = parseJsonText(text, what, MASK_FIX);
+  return await checkMaskFile(checkMaskFormat(maskFileSchema, raw, source), source, net);
+}
+
+/**
+ * Check a parsed mask (or prune) file's format tag, then its schema: one `UserError` line naming
+ * `source` and the field. Returns the document, typed by `schema`.
+ *
+ * @example Another file's format is named
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { checkMaskFormat, maskFileSchema } from "./masks.ts";
+ *
+ * assertThrows(() => checkMaskFormat(maskFileSchema, { format: "x" }, "m.json"), Error, 'has format "x"');
+ * assertThrows(() => checkMaskFormat(maskFileSchema, null, "m.json"), Error, "expected an object, got null");
+ * ```
+ */
+export function checkMaskFormat<T>(schema: JsonSchema<T>, raw: unknown, source: string): T {
+  const what = `Mask file ${source}`;
+  checkFormat(raw, MASK_FORMAT, what, MASK_FIX);
+  return checkJson(schema, raw, what, MASK_FIX);
+}
+
+/**
+ * The masks of a mask file that passed its schema, checked against `net`: the model hash, exactly
+ * the model's linear layers (none missing, none extra), each layer's weight count, bit set and
+ * kept count. One `UserError` line naming `source` and the layer for any mismatch.
+ *
+ * @example A file that leaves out a layer is refused
+ * ```ts
+ * import { assertRejects } from "@std/assert";
+ * import { checkMaskFile, maskFileText } from "./masks.ts";
+ * import { buildZoo } from "./zoo.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const doc = JSON.parse(await maskFileText(net, new Map()));
+ * delete doc.layers["features.0"];
+ * await assertRejects(() => checkMaskFile(doc, "m.json", net), Error, 'no entry for layer "features.0"');
+ * ```
+ */
+export async function checkMaskFile(
+  doc: MaskFile,
+  source: string,
+  net: Network,
+): Promise<Map<string, Uint8Array>> {
+  const what = `Mask file ${source}`;
   const hash = await networkHash(net);
   if (doc.model_hash !== hash) {
     throw new UserError(
-      `Mask file ${source} was made for model ${JSON.stringify(doc.model)} (hash ${
-        String(doc.model_hash).slice(0, 12)
+      `${what} was made for model ${JSON.stringify(doc.model)} (hash ${
+        doc.model_hash.slice(0, 12)
       }…), ` +
         `not for ${net.name} (hash ${hash.slice(0, 12)}…): prune this model again`,
     );
   }
-  const weights = new Map<string, number>();
-  for (const n of net.nodes) {
-    if (n.op === "Conv" || n.op === "Gemm") weights.set(n.name, n.weight.length);
-  }
+  const weights = linearWeights(net);
   const out = new Map<string, Uint8Array>();
-  for (
-    const [name, entry] of Object.entries(
-      (doc.layers ?? {}) as Record<string, { weights?: number; bits?: string }>,
-    )
-  ) {
+  for (const [name, entry] of Object.entries(doc.layers)) {
     const n = weights.get(name);
     if (n === undefined) {
       throw new UserError(
-        `Mask file ${source} names layer "${name}", which ${net.name} does not have`,
+        `${what} names layer ${JSON.stringify(name)}, which ${net.name} does not have: ${MASK_FIX}`,
       );
     }
-    if (entry.weights !== n || typeof entry.bits !== "string") {
+    const at = `${what}: layer ${name}`;
+    if (entry.weights !== n) {
       throw new UserError(
-        `Mask file ${source}: layer ${name} has ${entry.weights} weights in the file, ${n} in the model`,
+        `${at} has ${entry.weights} weights in the file, ${n} in the model: prune this model again`,
       );
     }
-    try {
-      out.set(name, unpackBits(entry.bits, n));
-    } catch {
-      throw new UserError(`Mask file ${source}: layer ${name} has a corrupt bit set`);
+    const m = unpackBits(entry.bits, n);
+    if (!m) {
+      throw new UserError(
+        `${at} has a corrupt bit set (not ${Math.ceil(n / 8)} bytes of ${n} bits): ${MASK_FIX}`,
+      );
     }
+    const kept = m.reduce((a, b) => a + b, 0);
+    if (entry.kept !== kept) {
+      throw new UserError(
+        `${at} says it keeps ${entry.kept} weights but its bit set keeps ${kept}: the file was ` +
+          `edited; ${MASK_FIX}`,
+      );
+    }
+    out.set(name, m);
+  }
+  const missing = [...weights.keys()].filter((name) => !out.has(name));
+  if (missing.length > 0) {
+    throw new UserError(
+      `${what} has no entry for layer ${JSON.stringify(missing[0])}${
+        missing.length > 1 ? ` (nor ${missing.length - 1} more)` : ""
+      } of ${net.name}: a mask file covers every linear layer; ${MASK_FIX}`,
+    );
   }
   return out;
 }

@@ -23,15 +23,24 @@ Deno.test("a mask file that does not match the model, or is corrupt, is one clea
     [JSON.stringify({ ...good, format: "other/1" }), 'has format "other/1"'],
     [JSON.stringify({ ...good, model_hash: "00" }), "was made for model"],
     [
-      JSON.stringify({ ...good, layers: { "features.99": { weights: 1, bits: "AQ==" } } }),
+      JSON.stringify({
+        ...good,
+        layers: { ...good.layers, "features.99": { weights: 1, kept: 1, bits: "AQ==" } },
+      }),
       'names layer "features.99"',
     ],
     [
-      JSON.stringify({ ...good, layers: { classifier: { weights: 5, bits: "AQ==" } } }),
+      JSON.stringify({
+        ...good,
+        layers: { ...good.layers, classifier: { weights: 5, kept: 1, bits: "AQ==" } },
+      }),
       "has 5 weights in the file, 640 in the model",
     ],
     [
-      JSON.stringify({ ...good, layers: { classifier: { weights: 640, bits: "AQ==" } } }),
+      JSON.stringify({
+        ...good,
+        layers: { ...good.layers, classifier: { weights: 640, kept: 1, bits: "AQ==" } },
+      }),
       "corrupt bit set",
     ],
   ];

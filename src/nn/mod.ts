@@ -81,7 +81,14 @@ export {
 
 // Models: the zoo, shipped trained models, ONNX files; the float forward pass and onnxruntime-web.
 export { buildZoo, type SyntheticConv, ZOO_MODELS, type ZooOptions } from "./zoo.ts";
-export { loadModel, TRAINED_MODELS } from "./load.ts";
+export {
+  loadModel,
+  MODEL_CARD_FORMAT,
+  type ModelCard,
+  modelCardSchema,
+  parseModelCard,
+  TRAINED_MODELS,
+} from "./load.ts";
 export { exportOnnx, type ExportOptions, importOnnx } from "./onnx.ts";
 export { forward } from "./forward.ts";
 export { runOnnx } from "./ort.ts";
@@ -99,6 +106,12 @@ export {
 
 // Weight masks and the hashes that tie files to models and data.
 export {
+  checkMaskFile,
+  checkMaskFormat,
+  MASK_FORMAT,
+  type MaskFile,
+  type MaskFileLayer,
+  maskFileSchema,
   maskFileText,
   maskNetwork,
   type MaskSet,

@@ -169,7 +169,10 @@ export function invert(perm: Int32Array): Int32Array {
   return inv;
 }
 
-/** Check that every permutation is one of its tie's channel count, and that fixed ties stay put.
+/**
+ * Check that every permutation is one of its tie's channel count, and that fixed ties stay put.
+ * Takes plain arrays as read from a file as well as `Int32Array`s: check a file's values here
+ * before converting them, so a value such as 2^32 + 2 is refused rather than wrapped to 2.
  *
  * @example A key that names no tie is rejected
  * ```ts
@@ -183,27 +186,67 @@ export function invert(perm: Int32Array): Int32Array {
  *   'm.json: permutation for "x", which is not a channel tie',
  * );
  * ```
+ *
+ * @example A value out of range is named, not wrapped
+ * ```ts
+ * import { checkPermutations, tieKey } from "./permute.ts";
+ * import { buildZoo, channelTies } from "../nn/mod.ts";
+ * import { assertThrows } from "@std/assert";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const tie = channelTies(net).find((t) => !t.fixed)!;
+ * const perm = Array.from({ length: tie.channels }, (_, i) => i);
+ * perm[2] = 2 ** 32 + 2;
+ * assertThrows(
+ *   () => checkPermutations(net, new Map([[tieKey(tie), perm]]), "m.json"),
+ *   Error,
+ *   "entry 2 is 4294967298, not a channel index in [0, ",
+ * );
+ * ```
  */
-export function checkPermutations(net: Network, perms: Permutations, source: string): void {
+export function checkPermutations(
+  net: Network,
+  perms: ReadonlyMap<string, Int32Array | readonly number[]>,
+  source: string,
+): void {
   const ties = new Map(channelTies(net).map((t) => [tieKey(t), t]));
   for (const [key, perm] of perms) {
     const tie = ties.get(key);
     if (!tie) {
       throw new UserError(
-        `${source}: permutation for "${key}", which is not a channel tie of ${net.name}`,
+        `${source}: permutation for ${
+          JSON.stringify(key)
+        }, which is not a channel tie of ${net.name}`,
       );
     }
-    const seen = new Uint8Array(perm.length);
-    const ok = perm.length === tie.channels &&
-      perm.every((v) => v >= 0 && v < perm.length && !seen[v] && (seen[v] = 1));
-    if (!ok) {
+    const n = tie.channels;
+    const where = `${source}: permutation for ${JSON.stringify(key)}`;
+    if (perm.length !== n) {
       throw new UserError(
-        `${source}: permutation for "${key}" is not a permutation of ${tie.channels} channels`,
+        `${where} has ${perm.length} entries: it is not a permutation of ${n} channels`,
       );
+    }
+    const seen = new Uint8Array(n);
+    for (let p = 0; p < n; p++) {
+      const v = perm[p];
+      if (!(Number.isInteger(v) && v >= 0 && v < n)) {
+        throw new UserError(
+          `${where}: entry ${p} is ${v}, not a channel index in [0, ${n}): ` +
+            `it is not a permutation of ${n} channels`,
+        );
+      }
+      if (seen[v]) {
+        throw new UserError(
+          `${where}: channel ${v} appears twice: it is not a permutation of ${n} channels`,
+        );
+      }
+      seen[v] = 1;
     }
     if (tie.fixed && perm.some((v, p) => v !== p)) {
       throw new UserError(
-        `${source}: "${key}" touches the network input or output, whose channel order is fixed`,
+        `${source}: ${
+          JSON.stringify(key)
+        } touches the network input or output, whose channel order is fixed`,
       );
     }
   }

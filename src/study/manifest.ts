@@ -5,7 +5,9 @@
  * @module
  */
 import os from "node:os";
+import { z } from "zod";
 import { NODE_SEAL_VERSION, type Preset, SEAL_VERSION, securityLabel } from "../he/mod.ts";
+import type { JsonSchema, SameType } from "../base/mod.ts";
 
 /** Where and with what a result was produced. */
 export interface Manifest {
@@ -45,6 +47,45 @@ export interface Manifest {
   /** When the manifest was built, ISO 8601 (UTC). */
   readonly created: string;
 }
+
+const manifestObject = z.object({
+  git_sha: z.string(),
+  deno: z.string(),
+  v8: z.string(),
+  typescript: z.string(),
+  node_seal: z.string(),
+  seal: z.string(),
+  cpu: z.string(),
+  cores: z.number().int().nonnegative(),
+  os: z.string(),
+  presets: z.array(z.object({
+    name: z.string(),
+    N: z.number().int().positive(),
+    log_q: z.array(z.number().int().positive()),
+    t: z.number().int().positive(),
+    security: z.string(),
+  })),
+  seeds: z.record(z.string(), z.number().int()),
+  weights: z.string(),
+  created: z.string(),
+});
+
+const _manifestSchemaIsManifest: SameType<z.infer<typeof manifestObject>, Manifest> = true;
+
+/**
+ * The schema of a manifest as files carry it (results, prune files, model cards): the fields of
+ * `Manifest`, unknown fields allowed.
+ *
+ * @example The manifest of this run passes
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { buildManifest, manifestSchema } from "./manifest.ts";
+ *
+ * assert(manifestSchema.safeParse(buildManifest([], { study: 1 }, "synthetic")).success);
+ * assert(!manifestSchema.safeParse({ git_sha: null }).success);
+ * ```
+ */
+export const manifestSchema: JsonSchema<Manifest> = manifestObject;
 
 function readText(path: string): string | undefined {
   try {

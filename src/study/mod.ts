@@ -14,7 +14,7 @@
  *
  * @module
  */
-export { buildManifest, type Manifest } from "./manifest.ts";
+export { buildManifest, type Manifest, manifestSchema } from "./manifest.ts";
 export {
   type AccuracyResults,
   type AccuracySpec,
@@ -28,6 +28,7 @@ export {
   type Results,
   RESULTS_FORMAT,
   type ResultsManifest,
+  resultsSchema,
   type StudyPruning,
   type StudySpec,
   type TimingRow,
@@ -53,4 +54,10 @@ export {
 } from "./study.ts";
 export { calibratedWeights, type LoopOptions, runStudy } from "./run.ts";
 export { type IsoReading, type IsoRow, type IsoSeed, meanSd } from "./iso_accuracy.ts";
-export { type PruneFile, pruneFileText, readPruneFile } from "./prune_file.ts";
+export {
+  type PruneFile,
+  type PruneFileJson,
+  pruneFileSchema,
+  pruneFileText,
+  readPruneFile,
+} from "./prune_file.ts";

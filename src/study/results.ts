@@ -5,11 +5,28 @@
  *
  * @module
  */
+import { z } from "zod";
 import type { OpCounts, UnitCosts } from "../he/mod.ts";
-import { UserError } from "../base/mod.ts";
-import type { Manifest } from "./manifest.ts";
+import {
+  checkFormat,
+  checkJson,
+  describeJson,
+  type JsonSchema,
+  parseJsonText,
+  type SameType,
+  UserError,
+} from "../base/mod.ts";
+import { type Manifest, manifestSchema } from "./manifest.ts";
 import type { Recipe } from "../train/mod.ts";
-import type { BasicUnit, Importance, StructureKind } from "../prune/mod.ts";
+import {
+  BASIC_UNITS,
+  type BasicUnit,
+  type Importance,
+  STRUCTURE_KINDS,
+  type StructureKind,
+} from "../prune/mod.ts";
+import { FRAMEWORKS } from "../frameworks/mod.ts";
+import { unitCostsSchema } from "../cost/mod.ts";
 import { type IsoRow, isoRows } from "./iso_accuracy.ts";
 
 /** Format tag of results files (the `format` field of every `results.json`). */
@@ -213,6 +230,215 @@ export interface Results {
   readonly accuracy?: AccuracyResults;
 }
 
+// The schema of results files: the interfaces above, field for field (each pinned by `SameType`),
+// with the ranges a run can produce.
+
+/** A string that must be one of `values` (the interfaces keep such fields as plain strings). */
+function oneOf(values: readonly string[]) {
+  return z.string().refine((v) => values.includes(v), {
+    error: (iss) =>
+      `expected one of ${values.map((v) => JSON.stringify(v)).join(", ")}, got ${
+        describeJson(iss.input)
+      }`,
+  }).meta({ enum: [...values] }); // the published JSON Schema says it too
+}
+
+// Schemas from other files come as `JsonSchema`s, each a zod schema: composed as such.
+const manifestZod = manifestSchema as z.ZodType<Manifest>;
+const unitCostsZod = unitCostsSchema as z.ZodType<UnitCosts>;
+
+const count = z.number().int().nonnegative();
+const ms = z.number().nonnegative();
+const fraction = z.number().min(0).max(1);
+const sparsity = z.number().gt(0).lt(1);
+const framework = oneOf(FRAMEWORKS);
+
+const opCountsSchema = z.object({
+  perm_in: count,
+  perm_out: count,
+  rotate_rows: count,
+  rotate_columns: count,
+  key_switches: count,
+  mult: count,
+  mult_coeff: count,
+  add: count,
+  ntt: count,
+  intt: count,
+  cts_up: count,
+  cts_down: count,
+  mod_switch: count,
+  add_mask: count,
+  enc_server: count,
+  flood: count,
+});
+const _opCounts: SameType<z.infer<typeof opCountsSchema>, OpCounts> = true;
+
+const recipeSchema = z.object({
+  epochs: z.number().positive(),
+  batchSize: z.number().int().positive(),
+  lr: z.number().positive(),
+  lrSchedule: z.enum(["onecycle", "cosine", "constant"]),
+  momentum: z.number().min(0).lt(1),
+  weightDecay: z.number().min(0).lt(1),
+  augment: z.object({ flip: z.boolean(), shift: count }),
+  seed: z.number().int(),
+});
+const _recipe: SameType<z.infer<typeof recipeSchema>, Recipe> = true;
+
+const studyPruningSchema = z.object({
+  importance: z.enum(["lamp", "share", "raw"]),
+  floor: z.number().min(0).lt(1),
+  kinds: z.array(z.enum(STRUCTURE_KINDS)),
+  unit: z.enum(BASIC_UNITS),
+});
+const _studyPruning: SameType<z.infer<typeof studyPruningSchema>, StudyPruning> = true;
+
+const accuracySpecSchema = z.object({
+  seeds: z.array(z.number().int().nonnegative()).min(1),
+  recipe: recipeSchema,
+  distill: z.object({ alpha: fraction, temperature: z.number().positive() }).nullable(),
+  test_limit: z.number().int().positive().nullable(),
+  deltas: z.array(z.number().nonnegative()),
+});
+const _accuracySpec: SameType<z.infer<typeof accuracySpecSchema>, AccuracySpec> = true;
+
+const studySpecSchema = z.object({
+  profile: z.enum(["quick", "full"]),
+  models: z.array(z.string().min(1)).min(1),
+  frameworks: z.array(framework).min(1),
+  budgets: z.array(sparsity).min(1),
+  default_budget: sparsity,
+  width: z.number().gt(0).max(1),
+  seed: z.number().int(),
+  pruning: studyPruningSchema.optional(),
+  accuracy: accuracySpecSchema.optional(),
+});
+const _studySpec: SameType<z.infer<typeof studySpecSchema>, StudySpec> = true;
+
+const resultsManifestSchema = z.intersection(
+  manifestZod,
+  z.object({
+    study: studySpecSchema,
+    hashes: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/, "expected 64 hex digits")),
+    unit_costs: z.record(z.string(), unitCostsZod),
+    unit_costs_name: z.string().optional(),
+  }),
+);
+const _resultsManifest: SameType<z.infer<typeof resultsManifestSchema>, ResultsManifest> = true;
+
+const layerResultSchema = z.object({
+  name: z.string(),
+  kind: z.string(),
+  dense: opCountsSchema,
+  pruned: opCountsSchema,
+  predicted_ms_dense: ms,
+  predicted_ms: ms,
+});
+const _layerResult: SameType<z.infer<typeof layerResultSchema>, LayerResult> = true;
+
+const pruneRowSchema = z.object({
+  model: z.string(),
+  framework,
+  method: z.enum(["hunter", "mosaic"]),
+  budget: sparsity,
+  sparsity: fraction,
+  retained_saliency: fraction,
+  cost_pct: z.number().nonnegative(),
+  predicted_ms_dense: ms,
+  predicted_ms: ms,
+  layers: z.array(layerResultSchema),
+  seed: z.number().int().optional(),
+  budget_kind: z.enum(["global", "per-layer"]).optional(),
+  accuracy: z.object({ one_shot: fraction, finetuned: fraction }).optional(),
+  assembly: z.object({ completed: count, completed_identity: count, bound: count, ms })
+    .optional(),
+});
+const _pruneRow: SameType<z.infer<typeof pruneRowSchema>, PruneRow> = true;
+
+const timingRowSchema = z.object({
+  model: z.string(),
+  layer: z.string(),
+  framework,
+  variant: z.enum(["unpruned", "hunter", "mosaic"]),
+  measured_ms: ms,
+  samples: count,
+});
+const _timingRow: SameType<z.infer<typeof timingRowSchema>, TimingRow> = true;
+
+const nonlinearRowSchema = z.object({
+  model: z.string(),
+  framework,
+  linear_mb: z.number().nonnegative(),
+  nonlinear_mb: z.number().nonnegative().nullable(),
+  relus: count,
+  source: z.string(),
+});
+const _nonlinearRow: SameType<z.infer<typeof nonlinearRowSchema>, NonlinearRow> = true;
+
+const costOrNull = z.number().nullable();
+const isoRowSchema = z.object({
+  model: z.string(),
+  framework: z.string(),
+  method: z.string(),
+  delta: z.number().nonnegative(),
+  unpruned: fraction,
+  cost_pct: costOrNull,
+  cost_min: costOrNull,
+  cost_max: costOrNull,
+  cost_sd: costOrNull,
+  seeds: z.array(z.object({
+    seed: z.number().int(),
+    cost_pct: costOrNull,
+    reading: z.enum(["interpolated", "cheapest-measured", "not-reached"]),
+  })),
+});
+const _isoRow: SameType<z.infer<typeof isoRowSchema>, IsoRow> = true;
+
+const accuracyResultsSchema = z.object({
+  dataset: z.string(),
+  train_images: count,
+  test_images: count,
+  data_sha256: z.object({ train: z.string(), test: z.string() }),
+  engine: z.string(),
+  unpruned: z.array(z.object({ model: z.string(), accuracy: fraction })),
+  samples_per_second: z.number().nonnegative(),
+  seconds: z.number().nonnegative(),
+  iso: z.array(isoRowSchema),
+});
+const _accuracyResults: SameType<z.infer<typeof accuracyResultsSchema>, AccuracyResults> = true;
+
+const resultsObject = z.object({
+  format: z.literal(RESULTS_FORMAT),
+  manifest: resultsManifestSchema,
+  shards: z.array(
+    z.object({ index: z.number().int().positive(), count: z.number().int().positive() }),
+  )
+    .min(1),
+  prune: z.array(pruneRowSchema),
+  timings: z.array(timingRowSchema),
+  nonlinear: z.array(nonlinearRowSchema),
+  accuracy: accuracyResultsSchema.optional(),
+});
+const _results: SameType<z.infer<typeof resultsObject>, Results> = true;
+
+/**
+ * The schema of a results file (`RESULTS_FORMAT`), field for field `Results` (unknown fields
+ * allowed). What it cannot say, `parseResults` checks: rows unique and inside the study, budgets
+ * unique, shards consistent.
+ *
+ * @example The shipped sample results pass; a null row does not
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { resultsSchema } from "./results.ts";
+ *
+ * const path = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url);
+ * const doc = JSON.parse(await Deno.readTextFile(path));
+ * assert(resultsSchema.safeParse(doc).success);
+ * assert(!resultsSchema.safeParse({ ...doc, prune: [null] }).success);
+ * ```
+ */
+export const resultsSchema: JsonSchema<Results> = resultsObject;
+
 /** Manifest fields that must agree for results to be merged (all but the creation time). */
 const IDENTITY = [
   "git_sha",
@@ -241,45 +467,84 @@ const IDENTITY = [
  * ```
  */
 export function parseResults(text: string, source: string): Results {
-  let doc: Partial<Results>;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(
-      `Results file ${source} is not valid JSON (${(e as Error).message}): ` +
-        `re-run deno task report to regenerate it`,
-    );
-  }
-  if (doc?.format !== RESULTS_FORMAT) {
-    throw new UserError(
-      `Results file ${source} has format ${
-        JSON.stringify(doc?.format)
-      }, expected "${RESULTS_FORMAT}": it was not written by deno task report`,
-    );
-  }
-  const need = ["manifest", "shards", "prune", "timings", "nonlinear"] as const;
-  for (const k of need) {
-    if (doc[k] === undefined || doc[k] === null) {
-      throw new UserError(`Results file ${source} has no "${k}": the file is truncated or edited`);
+  const what = `Results file ${source}`;
+  const fix = "the file is truncated or edited; re-run deno task report to regenerate it";
+  const raw = parseJsonText(text, what, "re-run deno task report to regenerate it");
+  checkFormat(raw, RESULTS_FORMAT, what, "it was not written by deno task report");
+  const doc = checkJson(resultsSchema, raw, what, fix);
+  checkResults(doc, what, fix);
+  return doc;
+}
+
+/** What the schema cannot say: unique rows and budgets, rows inside the study, sane shards. */
+function checkResults(r: Results, what: string, fix: string): void {
+  const bad = (where: string, why: string): never => {
+    throw new UserError(`${what}: ${where}: ${why}: ${fix}`);
+  };
+  const s = r.manifest.study;
+  for (const k of ["models", "frameworks", "budgets"] as const) {
+    const list: readonly unknown[] = s[k];
+    const i = list.findIndex((v, j) => list.indexOf(v) !== j);
+    if (i >= 0) {
+      bad(`manifest.study.${k}[${i}]`, `${describeJson(list[i])} is given twice`);
     }
   }
-  for (const k of ["prune", "timings", "nonlinear", "shards"] as const) {
-    if (!Array.isArray(doc[k])) {
-      throw new UserError(`Results file ${source}: "${k}" must be a list`);
+  if (!s.budgets.includes(s.default_budget)) {
+    bad("manifest.study.default_budget", `${s.default_budget} is not one of the budgets`);
+  }
+  const count = r.shards[0].count;
+  const seenShard = new Set<number>();
+  for (const [i, sh] of r.shards.entries()) {
+    if (sh.count !== count) bad(`shards[${i}].count`, `${sh.count} differs from ${count}`);
+    if (sh.index > sh.count) bad(`shards[${i}].index`, `${sh.index} is above the count ${count}`);
+    if (seenShard.has(sh.index)) bad(`shards[${i}].index`, `shard ${sh.index} is given twice`);
+    seenShard.add(sh.index);
+  }
+  const unique = <T>(rows: readonly T[], name: string, key: (row: T) => readonly unknown[]) => {
+    const seen = new Map<string, number>();
+    for (const [i, row] of rows.entries()) {
+      const k = JSON.stringify(key(row)), j = seen.get(k);
+      if (j !== undefined) bad(`${name}[${i}]`, `repeats ${name}[${j}] (${k})`);
+      seen.set(k, i);
+    }
+  };
+  unique(r.prune, "prune", (p) => [p.model, p.framework, p.method, p.budget, p.seed ?? null]);
+  unique(r.timings, "timings", (t) => [t.model, t.layer, t.framework, t.variant]);
+  unique(r.nonlinear, "nonlinear", (n) => [n.model, n.framework]);
+  // Rows of one model and framework list the same layers, in the same order, each once.
+  const firstRow = new Map<string, number>();
+  for (const [i, p] of r.prune.entries()) {
+    const names = p.layers.map((l) => l.name);
+    const twice = names.findIndex((n, j) => names.indexOf(n) !== j);
+    if (twice >= 0) {
+      bad(`prune[${i}].layers[${twice}].name`, `${describeJson(names[twice])} is given twice`);
+    }
+    const key = JSON.stringify([p.model, p.framework]), first = firstRow.get(key);
+    if (first === undefined) {
+      firstRow.set(key, i);
+      continue;
+    }
+    const want = r.prune[first].layers.map((l) => l.name);
+    if (names.length !== want.length) {
+      bad(`prune[${i}].layers`, `${names.length} layers where prune[${first}] has ${want.length}`);
+    }
+    const j = names.findIndex((n, k) => n !== want[k]);
+    if (j >= 0) {
+      bad(
+        `prune[${i}].layers[${j}].name`,
+        `${describeJson(names[j])} where prune[${first}] has ${describeJson(want[j])}`,
+      );
     }
   }
-  const m = doc.manifest as ResultsManifest;
-  if (!m.study || !Array.isArray(m.study.models) || !Array.isArray(m.study.budgets)) {
-    throw new UserError(`Results file ${source}: the manifest has no study description`);
-  }
-  for (const r of doc.prune!) {
-    if (
-      typeof r.model !== "string" || typeof r.cost_pct !== "number" || !Array.isArray(r.layers)
-    ) {
-      throw new UserError(`Results file ${source}: a pruning row is malformed`);
+  for (const [i, p] of r.prune.entries()) {
+    if (!s.models.includes(p.model)) {
+      bad(`prune[${i}].model`, `${describeJson(p.model)} is not in the study`);
     }
+    if (!s.frameworks.includes(p.framework)) {
+      bad(`prune[${i}].framework`, `${describeJson(p.framework)} is not in the study`);
+    }
+    if (!s.budgets.includes(p.budget)) bad(`prune[${i}].budget`, `${p.budget} is not in the study`);
   }
-  return doc as Results;
 }
 
 /**

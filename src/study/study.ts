@@ -219,6 +219,11 @@ export function inShard(i: number, shard: Shard | null): boolean {
  *   Error,
  *   "--budgets: 1 is not a sparsity in (0, 1)",
  * );
+ * assertThrows(
+ *   () => checkStudy({ ...DEFAULT_STUDY, profile: "quick", width: 0.25, budgets: [0.5, 0.5] }),
+ *   Error,
+ *   "--budgets: 0.5 is given twice",
+ * );
  * ```
  */
 export function checkStudy(spec: StudySpec): void {
@@ -232,6 +237,17 @@ export function checkStudy(spec: StudySpec): void {
   for (const f of spec.frameworks) studyPreset(f);
   for (const b of spec.budgets) {
     if (!(b > 0 && b < 1)) throw new UserError(`--budgets: ${b} is not a sparsity in (0, 1)`);
+  }
+  const lists: [string, readonly (string | number)[]][] = [
+    ["--models", spec.models],
+    ["--frameworks", spec.frameworks],
+    ["--budgets", spec.budgets],
+  ];
+  for (const [flag, list] of lists) {
+    const twice = list.find((v, i) => list.indexOf(v) !== i);
+    if (twice !== undefined) {
+      throw new UserError(`${flag}: ${twice} is given twice: name each once`);
+    }
   }
   if (!spec.budgets.includes(spec.default_budget)) {
     throw new UserError(`the default budget ${spec.default_budget} must be one of --budgets`);
