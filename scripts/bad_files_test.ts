@@ -126,7 +126,7 @@ Deno.test("deno task report refuses bad results, shards, op weights and calibrat
       ["--from", `${dir}/shard1.json`, "--op-weights", await write(dir, "w.json", { add: null })],
       "Op weights file",
     ],
-    [["--budgets", "0.5,0.5"], "--budgets: 0.5 is given twice"],
+    [["--budgets", "0.5,0.5"], "--budgets names 0.5 twice: give each once"],
   ];
   await stepRefusals(t, "report.ts", cases, { extraArgs: ["--out-dir", out], tmp: dir });
   assert(!(await exists(out)), "a refused run wrote nothing");
