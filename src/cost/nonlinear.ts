@@ -1,6 +1,6 @@
 /**
  * Cost model of the nonlinear layers, which run outside HE (CrypTFlow2: OT-based protocols over the
- * field Z_p for SCI-HE; GAZELLE: garbled circuits). Communication and rounds per frameworks.md §2.7
+ * field Z_p for SCI-HE; GAZELLE: garbled circuits). Communication and rounds per docs/frameworks.md §2.7
  * (λ = 128); counts come from the number of activations. Pruning changes them only when channels
  * vanish.
  *
@@ -48,7 +48,7 @@ function reluUnit(
       bits: 1.5 * LAMBDA * (eta + 1) + 31 * eta,
       rounds: Math.ceil(Math.log2(eta)) + 4,
       protocol: "CrypTFlow2 ReLU over Z_p (SCI_HE)",
-      source: "CrypTFlow2: < (3/2)·λ·(η+1) + 31η bits, log η + 4 rounds (frameworks.md §2.7)",
+      source: "CrypTFlow2: < (3/2)·λ·(η+1) + 31η bits, log η + 4 rounds (docs/frameworks.md §2.7)",
     };
   }
   if (framework === "gazelle") {
@@ -56,7 +56,8 @@ function reluUnit(
       bits: 18 * LAMBDA * eta - 6 * LAMBDA,
       rounds: 2,
       protocol: "garbled-circuit ReLU over Z_p",
-      source: "GC baseline 18λη − 6λ bits, 2 rounds (CrypTFlow2's comparison, frameworks.md §2.7)",
+      source:
+        "GC baseline 18λη − 6λ bits, 2 rounds (CrypTFlow2's comparison, docs/frameworks.md §2.7)",
     };
   }
   throw new UserError(`No nonlinear cost model for framework "${framework}"`);
@@ -66,7 +67,7 @@ function reluUnit(
  * Communication and rounds of a ReLU or MaxPool layer on η-bit shares (η = bits of the plaintext
  * prime). MaxPool is SCI's linear scan: k² − 1 sequential batched ReLUs, max ← ReLU(max − x) + x.
  *
- * @example One CrypTFlow2 ReLU at η = 32: at most 7328 bits in 9 rounds (frameworks.md §2.7)
+ * @example One CrypTFlow2 ReLU at η = 32: at most 7328 bits in 9 rounds (docs/frameworks.md §2.7)
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { nonlinearCost } from "./nonlinear.ts";
@@ -101,7 +102,7 @@ export function nonlinearCost(
       relus,
       bits: null,
       rounds: null,
-      source: "GAZELLE's MaxPool circuit cost is not published (frameworks.md §1.7)",
+      source: "GAZELLE's MaxPool circuit cost is not published (docs/frameworks.md §1.7)",
     };
   }
   return {
@@ -132,7 +133,7 @@ export function truncationCost(values: number): NonlinearCost {
     bits: null,
     rounds: null,
     source: `${values} values; SCI's truncation / field-division cost is not available ` +
-      "(frameworks.md §2.7), so it is counted but not costed",
+      "(docs/frameworks.md §2.7), so it is counted but not costed",
   };
 }
 

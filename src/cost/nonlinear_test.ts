@@ -2,7 +2,7 @@ import { assertEquals, assertThrows } from "@std/assert";
 import { UserError } from "../base/mod.ts";
 import { nonlinearCost, parseNonlinearSpec, truncationCost } from "./nonlinear.ts";
 
-Deno.test("nonlinearCost() matches frameworks.md §2.7 at ℓ = η = 32", () => {
+Deno.test("nonlinearCost() matches docs/frameworks.md §2.7 at ℓ = η = 32", () => {
   const one = { kind: "relu" as const, c: 1, h: 1, w: 1 };
   // CrypTFlow2 field ReLU ≤ 7328 bits, log η + 4 = 9 rounds; GC baseline 72960 bits, 2 rounds.
   assertEquals([

@@ -4,7 +4,7 @@
  *
  * - stride 1 with "same" padding (k odd, p = (k−1)/2): the grid is the image itself and taps reach
  *   (ky − p, kx − p); out-of-grid taps read zero (GAZELLE's own same-padding kernel);
- * - anything else, by polyphase decomposition (GAZELLE paper §1.6, CrypTFlow2 step 0): for stride s
+ * - anything else, by polyphase decomposition (docs/frameworks.md §1.6, §2.3 step 1): for stride s
  *   the s² phases (ry, rx) of the zero-padded input become s²·ci input channels of a stride-1
  *   "valid" convolution with ⌈k/s⌉² taps; phase φ, channel i holds xpad[s·u + ry][s·v + rx] and
  *   its weights are W[o][i][s·a + ry][s·b + rx]. The client builds the phase maps in the clear.
@@ -127,7 +127,7 @@ export interface StridePhase extends GridConv {
 }
 
 /**
- * SCI's stride and padding decomposition (`conv-field.cpp` `convolution`, frameworks.md §2.3
+ * SCI's stride and padding decomposition (`conv-field.cpp` `convolution`, docs/frameworks.md §2.3
  * step 0): the input is zero-padded in the clear, then every phase (s_r, s_c) whose sub-filter is
  * not empty becomes its own stride-1 "valid" convolution on a lH × lW sub-image with taps
  * (row·s + s_r, col·s + s_c); every phase yields the full newH × newW output and the phases' results

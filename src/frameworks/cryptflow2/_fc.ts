@@ -41,7 +41,7 @@ export function sciFcPolicy(stock: boolean, floodBits = 0): FcPolicy {
  * Compile an FC layer the way SCI-HE runs it: a one-part program at SCI's N for the input length
  * (a `UserError` past node-seal's largest N).
  *
- * @example MiniONN's FC 1024 → 10 (frameworks.md §2.4): rot 10, ScMult 2, Add 12 with the mask
+ * @example MiniONN's FC 1024 → 10 (docs/frameworks.md §2.4): rot 10, ScMult 2, Add 12 with the mask
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { planCryptflow2Fc } from "./_fc.ts";

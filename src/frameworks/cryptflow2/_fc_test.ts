@@ -15,7 +15,7 @@ import { planLayer } from "../mod.ts";
 
 const preset = getPreset("cryptflow2");
 
-Deno.test("planCryptflow2Fc() --stock equals SCI's fc-field counts (frameworks.md §2.4)", () => {
+Deno.test("planCryptflow2Fc() --stock equals SCI's fc-field counts (docs/frameworks.md §2.4)", () => {
   // [n_i, n_o, rot, ScMult, Add (SCI's, mask add included)]
   const cases: [number, number, number, number, number][] = [
     [1024, 10, 10, 2, 12], // MiniONN

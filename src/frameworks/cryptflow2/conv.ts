@@ -1,5 +1,5 @@
 /**
- * CrypTFlow2 / SCI-HE convolution (`SCI/src/LinearHE/conv-field.cpp`, frameworks.md §2.3): stride
+ * CrypTFlow2 / SCI-HE convolution (`SCI/src/LinearHE/conv-field.cpp`, docs/frameworks.md §2.3): stride
  * phases as independent stride-1 "valid" convolutions on zero-padded sub-images, each at
  * N = min(65536, max(8192, 2·np2(H·W))); per phase c_ph = N/(2S) channels per half, input
  * rotations by every tap, masks over (output ciphertext, rotation r, half pairing), multiply-
@@ -275,7 +275,7 @@ function hammingWeight(x: number): number {
 /**
  * Key switches SCI performs for a plan's rotations with SEAL 3.3.2's default Galois keys
  * (±2^i and the column swap): a row rotation by k costs min(HW(e), HW(N/2 − e)) with e = k mod N/2
- * (frameworks.md §2.1); a column swap costs 1.
+ * (docs/frameworks.md §2.1); a column swap costs 1.
  *
  * @example MiniONN's first layer takes 65 key switches under SEAL 3.3.2's keys
  * ```ts

@@ -15,7 +15,7 @@ import { planCryptflow2Conv, sciSlots, seal33KeySwitches } from "./conv.ts";
 const preset = getPreset("cryptflow2");
 
 /**
- * frameworks.md §3.2, SCI-HE per-layer counts (N = 8192, all weights non-zero):
+ * docs/frameworks.md §3.2, SCI-HE per-layer counts (N = 8192, all weights non-zero):
  * [H, Ci, Co, F, padTop, padBottom, stride, ×, phases, inp_ct, out_ct, in_rot, out_rot, col,
  *  ScMult, Add, keysw33].
  */
@@ -93,11 +93,11 @@ function checkTable(rows: Row[], total: number[], name: string) {
   assertEquals(acc, total, `${name} totals`);
 }
 
-Deno.test("planCryptflow2Conv() --stock reproduces SCI's MiniONN table (frameworks.md §3.2)", () => {
+Deno.test("planCryptflow2Conv() --stock reproduces SCI's MiniONN table (docs/frameworks.md §3.2)", () => {
   checkTable(MINIONN, MINIONN_TOTAL, "MiniONN");
 });
 
-Deno.test("planCryptflow2Conv() --stock reproduces SCI's ResNet-32 table (frameworks.md §3.2)", () => {
+Deno.test("planCryptflow2Conv() --stock reproduces SCI's ResNet-32 table (docs/frameworks.md §3.2)", () => {
   checkTable(RESNET32, RESNET32_TOTAL, "ResNet-32");
 });
 
@@ -109,7 +109,7 @@ function simulateProgram(prog: ReturnType<typeof planCryptflow2Conv>, x: Float64
   return result;
 }
 
-// (spec, base N): frameworks.md §7 shapes (square kernels) and the cases the issue names.
+// (spec, base N): docs/frameworks.md §7 shapes (square kernels) and the cases the issue names.
 const SIM: [string, number][] = [
   ["conv:h=4,w=4,ci=5,co=7,k=3,p=0", 64],
   ["conv:h=4,w=4,ci=1,co=1,k=1,p=0", 64],

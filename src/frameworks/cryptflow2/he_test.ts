@@ -63,7 +63,7 @@ Deno.test("stock SCI (sums from encryptions of zero, every rotation issued) runs
     const mask = randomMask(weightCount(layer.shape), 0.5, rng);
     const { prog, run } = await check(layer, preset, { stock: true, mask }, 5);
     if (layer.shape.kind !== "conv") continue;
-    // SCI's Add (frameworks.md §2.3): #ScMult + hp·c_ph + ⌈hp/2⌉ + #rotate_columns + out_ct.
+    // SCI's Add (docs/frameworks.md §2.3): #ScMult + hp·c_ph + ⌈hp/2⌉ + #rotate_columns + out_ct.
     const g = prog.parts[0].geometry;
     const hp = Number(g.half_perms), cph = Number(g.chans_per_half), outCt = Number(g.out_ct);
     const l = run.ledger;

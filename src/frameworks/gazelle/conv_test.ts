@@ -34,7 +34,7 @@ const np2 = (x: number) => 2 ** Math.ceil(Math.log2(x));
 const pruned = (layer: IntLayer<ConvShape>, mask: Uint8Array | undefined) =>
   applyMask(layer, mask) as IntLayer<ConvShape>;
 
-/** frameworks.md §1.4 closed forms (ℓ_pw = 1), with Add from the first product (no zero ct). */
+/** docs/frameworks.md §1.4 closed forms (ℓ_pw = 1), with Add from the first product (no zero ct). */
 function closedForm(s: ConvShape, n: number, method: "ir" | "or") {
   const cn = n / np2(s.h * s.w), f = s.k * s.k;
   const inCt = Math.ceil(s.ci / cn), outCt = Math.ceil(s.co / cn);
@@ -52,7 +52,7 @@ const pick = (c: OpCounts) => ({
 });
 
 Deno.test("planGazelleConv() --stock equals GAZELLE's closed forms on its four benchmark shapes", () => {
-  // frameworks.md §1.7: IR in_rot/ScMult and OR in_rot/out_rot/ScMult at n = 2048.
+  // docs/frameworks.md §1.7: IR in_rot/ScMult and OR in_rot/out_rot/ScMult at n = 2048.
   const table: [string, [number, number], [number, number, number]][] = [
     ["conv:h=28,w=28,ci=1,co=5,k=5", [49, 150], [24, 3, 150]],
     ["conv:h=16,w=16,ci=128,co=128,k=1", [112, 2048], [0, 112, 2048]],
@@ -117,7 +117,7 @@ Deno.test("pruning-aware plans differ from stock by exactly the structurally-zer
   }
 });
 
-/** Small shapes: frameworks.md §7 test vectors plus strided, odd, 1×1/5×5 and row-split cases. */
+/** Small shapes: docs/frameworks.md §7 test vectors plus strided, odd, 1×1/5×5 and row-split cases. */
 const SIM_CASES: [string, number][] = [
   ["conv:h=3,w=3,ci=2,co=3,k=3", 64],
   ["conv:h=4,w=4,ci=5,co=7,k=3", 64],

@@ -17,7 +17,7 @@ const fc = (inp: number, out: number) => parseLayerSpec(`fc:in=${inp},out=${out}
 const pruned = (layer: IntLayer<FcShape>, mask: Uint8Array | undefined) =>
   applyMask(layer, mask) as IntLayer<FcShape>;
 
-Deno.test("planGazelleFc() --stock equals the hybrid closed forms (frameworks.md §1.5, §7)", () => {
+Deno.test("planGazelleFc() --stock equals the hybrid closed forms (docs/frameworks.md §1.5, §7)", () => {
   // (n_o, n_i, N) from §7, plus the 512 → 512 worked example at n = 2048.
   const cases: [number, number, number][] = [
     [3, 5, 64],
