@@ -85,6 +85,127 @@ export interface FlagSpec<S extends string, B extends string, C extends string> 
   readonly collect?: readonly C[];
   /** How many positional arguments the script takes at most (default 0). */
   readonly positionals?: number;
+  /** The script's help, printed by `--help` or `-h` (which then exits 0 before any other check). */
+  readonly help?: Help;
+}
+
+/** One option as the help lists it. */
+export interface HelpOption {
+  /** The flag as written, with its value: `--ratio R` (`--name, --no-name` for negatable ones). */
+  readonly flag: string;
+  /** Its default, as the help shows it (none: the option is off or required). */
+  readonly default?: string | number;
+  /** What it does, one line. */
+  readonly what: string;
+}
+
+/** A script's help (see `helpText`): usage, what it does, its options, examples. */
+export interface Help {
+  /** The usage line, after `Usage: `. */
+  readonly usage: string;
+  /** What the script does, a few lines. */
+  readonly about?: string;
+  /** Every option the script takes. */
+  readonly options: readonly HelpOption[];
+  /** At least two command lines. */
+  readonly examples: readonly string[];
+}
+
+/** The exit codes every task shares, as the help lists them. */
+export const EXIT_CODES = `Exit codes:
+  0  ok
+  1  internal error (one line on stderr; set MOSAIC_DEBUG=1 for a stack trace)
+  2  bad input (one line on stderr naming the option, argument or file)`;
+
+/** The flag names a help option line documents: `--ratio R` → ratio; `--a, --no-a` → a, no-a. */
+function helpNames(flag: string): string[] {
+  return [...flag.matchAll(/(?:^|[\s,])--([a-z0-9][a-z0-9-]*)/g)].map((m) => m[1]);
+}
+
+/**
+ * The help text of a script: usage, about, options with defaults (and `-h, --help`), examples and
+ * exit codes.
+ */
+export function helpText(help: Help): string {
+  const rows: [string, string][] = help.options.map((o) => [
+    o.flag,
+    o.default === undefined ? o.what : `${o.what} (default ${o.default})`,
+  ]);
+  rows.push(["-h, --help", "print this help and exit"]);
+  const w = Math.max(...rows.map(([f]) => f.length));
+  return [
+    `Usage: ${help.usage}`,
+    ...(help.about ? ["", help.about] : []),
+    "",
+    "Options:",
+    ...rows.map(([f, t]) => `  ${f.padEnd(w)}  ${t}`),
+    "",
+    "Examples:",
+    ...help.examples.map((e) => `  ${e}`),
+    "",
+    EXIT_CODES,
+  ].join("\n");
+}
+
+/** Levenshtein distance between `a` and `b`. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** The known name nearest `name` within edit distance 2 (the first on a tie), if any. */
+export function nearestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+/** Whether `argv` asks for help: `--help` or `-h` before `--`, not as the value of a flag. */
+function wantsHelp(argv: readonly string[], values: ReadonlySet<string>): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i];
+    if (tok === "--") return false;
+    if (tok === "--help" || tok === "-h") return true;
+    if (tok.startsWith("--") && !tok.includes("=") && values.has(tok.slice(2))) {
+      if (!argv[i + 1]?.startsWith("--")) i++;
+    }
+  }
+  return false;
+}
+
+/**
+ * The help of `spec`, checked to document exactly its flags (an internal error otherwise, so a new
+ * flag without help fails the help test).
+ */
+function checkedHelp(spec: FlagSpec<string, string, string>, help: Help): string {
+  const documented = new Set(help.options.flatMap((o) => helpNames(o.flag)));
+  const negatable = new Set<string>(spec.negatable ?? []);
+  const flags = [
+    ...spec.string ?? [],
+    ...spec.boolean ?? [],
+    ...spec.collect ?? [],
+    ...[...negatable].map((n) => `no-${n}`),
+  ];
+  const missing = flags.filter((f) => !documented.has(f));
+  const extra = [...documented].filter((d) => !flags.includes(d));
+  if (missing.length || extra.length) {
+    throw new Error(
+      `the help does not match the flags: undocumented ${missing.join(", ") || "none"}; ` +
+        `unknown ${extra.join(", ") || "none"}`,
+    );
+  }
+  return helpText(help);
 }
 
 /** Parsed flags: each string flag's value (undefined when not given), booleans, collected lists. */
@@ -136,6 +257,10 @@ export function parseFlags<
   const bools = new Set<string>(spec.boolean ?? []);
   const negatable = new Set<string>(spec.negatable ?? []);
   const collect = new Set<string>(spec.collect ?? []);
+  if (spec.help && wantsHelp(argv, new Set([...strings, ...collect]))) {
+    console.log(checkedHelp(spec, spec.help));
+    Deno.exit(0);
+  }
   const defaults = (spec.default ?? {}) as Readonly<Record<string, boolean | undefined>>;
   const out: Record<string, unknown> = {};
   for (const b of bools) out[b] = defaults[b] ?? false;
@@ -197,11 +322,17 @@ export function parseFlags<
     }
     const flag = eq < 0 ? tok : tok.slice(0, eq);
     const known = [...strings, ...collect, ...bools];
+    const near = name
+      ? nearestName(name, [...known, ...[...negatable].map((n) => `no-${n}`)])
+      : undefined;
+    const helpHint = spec.help ? " (see --help)" : "";
     throw new UserError(
       `Unknown option ${flag.length > 60 || /[^\x21-\x7e]/.test(flag) ? quoted(flag) : flag}: ${
-        known.length
-          ? `accepted options are ${known.map((k) => `--${k}`).join(", ")}`
-          : "this task takes none"
+        near
+          ? `did you mean --${near}?`
+          : known.length
+          ? `accepted options are ${known.map((k) => `--${k}`).join(", ")}${helpHint}`
+          : `this task takes none${helpHint}`
       }`,
     );
   }
@@ -528,6 +659,26 @@ export async function outputPath(
 export function cardPath(onnx: string): string {
   return onnx.replace(/\.onnx$/, ".card.json");
 }
+
+/** The help of the pruning flags (`pruningFlags`), shared by prune and report. */
+export const PRUNING_HELP: readonly HelpOption[] = [
+  {
+    flag: `--importance ${IMPORTANCES.join("|")}`,
+    default: DEFAULT_IMPORTANCE,
+    what: "how weights are ranked across layers",
+  },
+  {
+    flag: "--floor F",
+    default: DEFAULT_FLOOR,
+    what: "kept fraction of every layer and output channel, in [0, 1)",
+  },
+  {
+    flag: "--kinds LIST",
+    default: DEFAULT_KINDS.join(","),
+    what: `comma list of structure kinds (${STRUCTURE_KINDS.join(", ")})`,
+  },
+  { flag: `--unit ${BASIC_UNITS.join("|")}`, default: "kernel", what: "MOSAIC's basic unit" },
+];
 
 /** How both methods rank and prune, from `--importance`, `--floor`, `--kinds` and `--unit`. */
 export interface PruningFlags {

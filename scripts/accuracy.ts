@@ -18,6 +18,7 @@ import {
   BATCH_RANGE,
   enumFlag,
   enumValue,
+  type Help,
   imageProgress,
   intFlag,
   intRangeText,
@@ -33,14 +34,13 @@ import {
 
 const FLAGS = {
   string: ["model", "data", "split", "limit", "engine", "batch", "width", "seed"],
-  boolean: ["json", "help"],
+  boolean: ["json"],
 } as const;
 
-const HELP =
-  `deno task accuracy --model NAME|FILE.onnx [--data fashion-mnist|DIR] [--split test|train|val]
-  [--limit N] [--engine ort|ir] [--batch B] [--width W] [--seed S] [--json]
-
-Top-1 accuracy of a model (a zoo name such as vgg16-fashionmnist, a shipped trained model such as
+const HELP: Help = {
+  usage: "deno task accuracy --model NAME|FILE.onnx [options]",
+  about:
+    `Top-1 accuracy of a model (a zoo name such as vgg16-fashionmnist, a shipped trained model such as
 vgg16-fashionmnist-trained, or a .onnx file; --width and --seed shape zoo models) on a labelled
 image set: --data fashion-mnist (the default for 1-channel models: Debian's
 /usr/share/datasets/fashion-mnist, else the shipped data/fashion-mnist), or a folder holding
@@ -51,15 +51,31 @@ larger, else resized bilinearly) and the output says how. Inference is batched (
 256) through onnxruntime-web; --engine ir uses the IR's own forward pass instead (slow: the
 oracle). Progress goes to stderr; the result (with throughput) to stdout, as JSON with --json.
 Bounds: --limit ${intRangeText(LIMIT_RANGE)}, --batch ${intRangeText(BATCH_RANGE)}, --width ${
-    realRangeText(WIDTH_RANGE)
-  }, --seed ${intRangeText(SEED_RANGE)}.`;
+      realRangeText(WIDTH_RANGE)
+    }, --seed ${intRangeText(SEED_RANGE)}.`,
+  options: [
+    { flag: "--model NAME|FILE.onnx", what: "zoo name, shipped trained model or .onnx (required)" },
+    {
+      flag: "--data fashion-mnist|DIR",
+      default: "fashion-mnist for 1-channel models",
+      what: "the labelled images",
+    },
+    { flag: "--split test|train|val", default: "test (Tiny ImageNet: val)", what: "the split" },
+    { flag: "--limit N", default: "all", what: "keep the first N images, 1..1000000" },
+    { flag: "--engine ort|ir", default: "ort", what: "onnxruntime-web, or the IR's forward pass" },
+    { flag: "--batch B", default: 256, what: "images per batch, 1..4096" },
+    { flag: "--width W", default: "the zoo's", what: "width of a zoo model, in (0, 4]" },
+    { flag: "--seed S", default: "the zoo's", what: "weight seed of a zoo model, 0..4294967295" },
+    { flag: "--json", what: "print the result as JSON" },
+  ],
+  examples: [
+    "deno task accuracy --model vgg16-fashionmnist-trained",
+    "deno task accuracy --model pruned.onnx --data fashion-mnist --limit 1000 --json",
+  ],
+};
 
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, FLAGS);
-  if (args.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const args = parseFlags(Deno.args, { ...FLAGS, help: HELP });
   if (!args.model) {
     throw new UserError(
       "missing --model: deno task accuracy --model NAME|FILE.onnx [--data fashion-mnist|DIR] (see --help)",

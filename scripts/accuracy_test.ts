@@ -64,7 +64,10 @@ Deno.test("deno task accuracy fits Fashion-MNIST to 1- and 3-channel models and 
   assert(t.stdout.includes("IR forward pass") && t.stdout.includes("images/s"), t.stdout);
   const help = await runScript("accuracy.ts", ["--help"]);
   assertEquals(help.code, 0);
-  assert(help.stdout.startsWith("deno task accuracy --model") && help.stdout.includes("--limit N"));
+  assert(
+    help.stdout.startsWith("Usage: deno task accuracy --model") &&
+      help.stdout.includes("--limit N"),
+  );
 });
 
 Deno.test("deno task accuracy rejects bad data and flags with one line", async (t) => {

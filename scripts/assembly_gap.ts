@@ -20,6 +20,7 @@ import {
 import { buildManifest } from "../src/study/mod.ts";
 import {
   enumItem,
+  type Help,
   intFlag,
   type IntRange,
   intRangeText,
@@ -34,7 +35,7 @@ import {
 
 const FLAGS = {
   string: ["seed", "swaps", "passes", "min-trials", "trained", "masks", "max-channels"],
-  boolean: ["json", "help"],
+  boolean: ["json"],
 } as const;
 
 /** `--min-trials`: the assembler's least swap trials per tie and pass. */
@@ -42,11 +43,10 @@ const MIN_TRIALS_RANGE: IntRange = { min: 1, max: 1_000_000 };
 /** `--max-channels`: the optimum enumerates every permutation of a tie (10! at most). */
 const MAX_CHANNELS_RANGE: IntRange = { min: 1, max: 10 };
 
-const HELP =
-  `deno task assembly-gap [--seed N] [--swaps N] [--passes N] [--min-trials N] [--trained NAME|none]
-  [--masks random-50,random-70,...] [--max-channels N] [--json]
-
-The MOSAIC assembler against the exact optimum on small instances: one free channel tie of at most
+const HELP: Help = {
+  usage: "deno task assembly-gap [options]",
+  about:
+    `The MOSAIC assembler against the exact optimum on small instances: one free channel tie of at most
 10 channels between convolutions with several channels per ciphertext and two or more ciphertexts,
 under GAZELLE and CrypTFlow2, with masks of pruned kernels drawn i.i.d. at random (random-50,
 random-70, random-90) or as the lowest BatchNorm-folded norms of sub-blocks of a trained network's
@@ -58,10 +58,37 @@ and the predicted ms deleted by complete structures, for the masks' own order (i
 (default 1); --swaps, --passes and --min-trials are the assembler's knobs (defaults ${ASSEMBLE_DEFAULTS.swapsPerChannel}, ${ASSEMBLE_DEFAULTS.passes}, ${ASSEMBLE_DEFAULTS.minTrials});
 --max-channels N skips larger ties. Progress goes to stderr; the table (or JSON with --json) to
 stdout. Bounds: --seed ${intRangeText(SEED_RANGE)}, --swaps ${
-    intRangeText(SWAPS_RANGE)
-  }, --passes ${intRangeText(PASSES_RANGE)}, --min-trials ${
-    intRangeText(MIN_TRIALS_RANGE)
-  }, --max-channels ${intRangeText(MAX_CHANNELS_RANGE)}.`;
+      intRangeText(SWAPS_RANGE)
+    }, --passes ${intRangeText(PASSES_RANGE)}, --min-trials ${
+      intRangeText(MIN_TRIALS_RANGE)
+    }, --max-channels ${intRangeText(MAX_CHANNELS_RANGE)}.`,
+  options: [
+    { flag: "--seed N", default: 1, what: "seeds the masks and the assembler, 0..4294967295" },
+    {
+      flag: "--swaps N",
+      default: ASSEMBLE_DEFAULTS.swapsPerChannel,
+      what: "swap trials per channel and pass, 1..10000",
+    },
+    { flag: "--passes N", default: ASSEMBLE_DEFAULTS.passes, what: "assembler passes, 1..100" },
+    {
+      flag: "--min-trials N",
+      default: ASSEMBLE_DEFAULTS.minTrials,
+      what: "least swap trials per tie and pass, 1..1000000",
+    },
+    {
+      flag: "--trained NAME|none",
+      default: "vgg16-fashionmnist-trained",
+      what: "the network of the trained masks; none skips them",
+    },
+    { flag: "--masks LIST", default: "all six", what: "comma list of random-50, …, trained-90" },
+    { flag: "--max-channels N", default: 10, what: "skip ties of more channels, 1..10" },
+    { flag: "--json", what: "print JSON instead of a table" },
+  ],
+  examples: [
+    "deno task assembly-gap",
+    "deno task assembly-gap --trained none --masks random-50,random-90 --max-channels 8 --json",
+  ],
+};
 
 const pct = (g: number) => `${(100 * g).toFixed(1)}%`;
 
@@ -117,11 +144,7 @@ function summary(rows: readonly GapRow[]) {
 }
 
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, FLAGS);
-  if (args.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const args = parseFlags(Deno.args, { ...FLAGS, help: HELP });
   const seed = intFlag(args, "seed", { ...SEED_RANGE, default: 1 });
   const opts = {
     seed,

@@ -21,7 +21,7 @@ Deno.test("deno task assembly-gap prints the gap table and refuses bad flags wit
   assert(r.stderr.includes("1/2: "), r.stderr);
   const help = await runScript("assembly_gap.ts", ["--help"]);
   assertEquals(help.code, 0);
-  assert(help.stdout.startsWith("deno task assembly-gap"));
+  assert(help.stdout.startsWith("Usage: deno task assembly-gap"));
   const cases: [string[], string][] = [
     [["--max-channels", "0"], "--max-channels must be an integer in 1..10 (got 0)"],
     [["--masks", "random-40"], 'Unknown mask "random-40"'],

@@ -9,10 +9,21 @@ import { checkOutputFile, OutputStage } from "../src/base/mod.ts";
 import { CALIBRATION_FORMAT } from "../src/cost/mod.ts";
 import { closeEnvs, measureUnitCosts } from "../src/he/mod.ts";
 import { buildManifest, studyPreset } from "../src/study/mod.ts";
-import { parseFlags, progress, runMain } from "./_cli.ts";
+import { type Help, parseFlags, progress, runMain } from "./_cli.ts";
+
+const HELP: Help = {
+  usage: "deno task calibrate [--out FILE.json]",
+  about:
+    "Measure the unit HE ops of every framework's study preset on this machine and write them,\n" +
+    "with the manifest, for deno task report to predict with.",
+  options: [
+    { flag: "--out FILE.json", default: "reports/calibration.json", what: "the calibration file" },
+  ],
+  examples: ["deno task calibrate", "deno task calibrate --out /tmp/calibration.json"],
+};
 
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, { string: ["out"] });
+  const args = parseFlags(Deno.args, { string: ["out"], help: HELP });
   const out = args.out ?? "reports/calibration.json";
   await checkOutputFile(out, "--out"); // before the measurements, not after
   const unit: Record<string, unknown> = {};

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { runMain } from "./_cli.ts";
+import { type Help, parseFlags, runMain } from "./_cli.ts";
 
 /** The folder order, lowest first. */
 export const FOLDER_ORDER = [
@@ -197,7 +197,18 @@ export async function staticNpmPackages(entry: string): Promise<string[]> {
   return [...packages].sort();
 }
 
+const HELP: Help = {
+  usage: "deno task imports",
+  about: "The import-direction check: src/ folders form one order (base → he → nn → train →\n" +
+    "frameworks → cost → prune → study → report; scripts/ and bench/ above them), reached only\n" +
+    "through a mod.ts and only downward. Prints the folder edges and every violation, and exits 1\n" +
+    "when there is one. Takes no options.",
+  options: [],
+  examples: ["deno task imports", "deno task imports | grep violation"],
+};
+
 async function main(): Promise<number> {
+  parseFlags(Deno.args, { help: HELP });
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const r = await checkImports(root);
   const order = (k: string) => k.split(" → ").map((f) => rank(f));

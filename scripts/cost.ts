@@ -16,6 +16,7 @@ import { buildManifest, type PruneFile, readPruneFile } from "../src/study/mod.t
 import {
   frameworkFlag,
   frameworkPreset,
+  type Help,
   intFlag,
   methodFlag,
   parseFlags,
@@ -125,10 +126,42 @@ async function costManifest(
   };
 }
 
+const HELP: Help = {
+  usage: "deno task cost --model NAME|FILE.onnx [options]",
+  about:
+    "Plan every linear layer of a model (no encryption) and print its HE op counts per layer;\n" +
+    "with --masks, also the counts of the model pruned (and permuted) by that prune file.",
+  options: [
+    {
+      flag: "--model NAME|FILE.onnx",
+      what: "a zoo name such as vgg16-cifar10, or a .onnx (required)",
+    },
+    { flag: "--framework gazelle|cryptflow2", default: "gazelle", what: "the HE framework" },
+    {
+      flag: "--method ir|or|auto",
+      default: "the prune file's, else auto",
+      what: "the conv method",
+    },
+    { flag: "--stock", what: "plan the framework as published (no MOSAIC changes)" },
+    { flag: "--masks FILE", what: "a prune file from deno task prune: cost the pruned model too" },
+    { flag: "--width W", default: "the zoo's", what: "width of a zoo model, in (0, 4]" },
+    { flag: "--seed N", default: "the zoo's", what: "weight seed of a zoo model, 0..4294967295" },
+    { flag: "--preset NAME", default: "the framework's", what: "HE parameter preset" },
+    { flag: "--bits L", default: 37, what: "cryptflow2's share width, 32..41" },
+    { flag: "--json", what: "print JSON" },
+    { flag: "--csv", what: "print CSV" },
+  ],
+  examples: [
+    "deno task cost --model vgg16-cifar10 --framework gazelle",
+    "deno task cost --model vgg16-cifar10 --framework cryptflow2 --masks m.json --json",
+  ],
+};
+
 async function main(): Promise<number> {
   const args = parseFlags(Deno.args, {
     boolean: ["stock", "json", "csv"],
     string: ["model", "framework", "method", "masks", "width", "seed", "preset", "bits"],
+    help: HELP,
   });
   if (!args.model) {
     throw new UserError("missing --model (a zoo name such as vgg16-cifar10, or a .onnx file)");

@@ -33,6 +33,7 @@ import {
   BATCH_RANGE,
   cardPath,
   EPOCHS_RANGE,
+  type Help,
   intFlag,
   LIMIT_RANGE,
   LR_RANGE,
@@ -59,33 +60,60 @@ const FLAGS = {
     "test-limit",
     "width",
   ],
-  boolean: ["distill", "json", "help"],
+  boolean: ["distill", "json"],
 } as const;
 
-const HELP = `deno task finetune --model M --masks F.json --out M2.onnx [options]
-
-Fine-tune a pruned model with its masks fixed (pruned weights held at zero after every step) and,
-for MOSAIC, its channel permutations applied. One recipe for every method (the study's).
-
-  --model M                 a shipped trained model (vgg16-fashionmnist-trained, …), zoo name or .onnx
-  --masks F.json            a prune file from deno task prune (made for the same model)
-  --epochs E                passes over the training set, in (0, 1000] (default ${FINETUNE_RECIPE.epochs})
-  --lr LR                   peak learning rate, cosine schedule, in (0, 10] (default ${FINETUNE_RECIPE.lr})
-  --batch B                 batch size, 1..4096 (default ${FINETUNE_RECIPE.batchSize})
-  --seed S                  data order and augmentation seed, 0..4294967295 (default 1)
-  --width W                 the width of a zoo --model, in (0, 4]
-  --distill                 distil from the unpruned model (α = ${DEFAULT_DISTILL.alpha}, T = ${DEFAULT_DISTILL.temperature})
-  --engine auto|torch|tfjs  auto: torch when found, else tfjs
-  --data DIR                Fashion-MNIST IDX files (default: Debian's full set, else the shipped subset)
-  --test-limit N            evaluate on the first N test images, 1..1000000 (default all 10,000)
-  --json                    print the card as JSON`;
+const HELP: Help = {
+  usage: "deno task finetune --model M --masks F.json --out M2.onnx [options]",
+  about:
+    "Fine-tune a pruned model with its masks fixed (pruned weights held at zero after every step)\n" +
+    "and, for MOSAIC, its channel permutations applied. One recipe for every method (the study's).",
+  options: [
+    {
+      flag: "--model M",
+      what: "a shipped trained model (vgg16-fashionmnist-trained, …), zoo name or .onnx (required)",
+    },
+    { flag: "--masks F.json", what: "a prune file from deno task prune, same model (required)" },
+    { flag: "--out M2.onnx", what: "the fine-tuned model; its card goes beside it (required)" },
+    {
+      flag: "--epochs E",
+      default: FINETUNE_RECIPE.epochs,
+      what: "passes over the training set, in (0, 1000]",
+    },
+    {
+      flag: "--lr LR",
+      default: FINETUNE_RECIPE.lr,
+      what: "peak learning rate (cosine), in (0, 10]",
+    },
+    { flag: "--batch B", default: FINETUNE_RECIPE.batchSize, what: "batch size, 1..4096" },
+    { flag: "--seed S", default: 1, what: "data order and augmentation seed, 0..4294967295" },
+    { flag: "--width W", default: "the zoo's", what: "the width of a zoo --model, in (0, 4]" },
+    {
+      flag: "--distill",
+      what:
+        `distil from the unpruned model (α = ${DEFAULT_DISTILL.alpha}, T = ${DEFAULT_DISTILL.temperature})`,
+    },
+    {
+      flag: "--engine auto|torch|tfjs",
+      default: "auto",
+      what: "auto: torch when found, else tfjs",
+    },
+    {
+      flag: "--data DIR",
+      default: "Debian's full set, else the shipped subset",
+      what: "Fashion-MNIST IDX files",
+    },
+    { flag: "--test-limit N", default: "all 10,000", what: "first N test images, 1..1000000" },
+    { flag: "--json", what: "print the card as JSON" },
+  ],
+  examples: [
+    "deno task finetune --model vgg16-fashionmnist-trained --masks m.json --out m.onnx",
+    "deno task finetune --model vgg16-fashionmnist-trained --masks m.json --out m.onnx --distill --epochs 2 --json",
+  ],
+};
 
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, FLAGS);
-  if (args.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const args = parseFlags(Deno.args, { ...FLAGS, help: HELP });
   if (!args.model) throw new UserError("--model is required (deno task finetune --help)");
   if (!args.masks) throw new UserError("--masks FILE.json is required (deno task finetune --help)");
   const seed = intFlag(args, "seed", { ...SEED_RANGE, default: 1 });

@@ -15,13 +15,28 @@ import {
   loadFashionMnist,
   sha256Hex,
 } from "../src/nn/mod.ts";
-import { parseFlags, progress, runMain } from "./_cli.ts";
+import { type Help, parseFlags, progress, runMain } from "./_cli.ts";
+
+const HELP: Help = {
+  usage: "deno task data [--data DIR]",
+  about:
+    "Regenerate data/fashion-mnist/ from the full Fashion-MNIST: the 10,000-image test split\n" +
+    "and a class-balanced, seeded 12,000-image training subset, with a manifest of hashes.",
+  options: [
+    {
+      flag: "--data DIR",
+      default: "/usr/share/datasets/fashion-mnist (Debian's)",
+      what: "the full Fashion-MNIST IDX files",
+    },
+  ],
+  examples: ["deno task data", "deno task data --data ~/datasets/fashion-mnist"],
+};
 
 const PER_CLASS = 1200;
 const SEED = 2026;
 
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, { string: ["data"] });
+  const args = parseFlags(Deno.args, { string: ["data"], help: HELP });
   const dir = args.data ?? DEBIAN_FASHION_MNIST;
   const out = new URL("../data/fashion-mnist/", import.meta.url).pathname;
   const train = await loadFashionMnist("train", { dir });

@@ -12,7 +12,16 @@ import { frameworkName } from "../src/frameworks/mod.ts";
 import { cryptflow2Preset, getPreset } from "../src/he/mod.ts";
 import { buildZoo, exportOnnx, tinyBatchNorm, tinyResidual, ZOO_MODELS } from "../src/nn/mod.ts";
 import { calibratedWeights, runStudy } from "../src/study/mod.ts";
-import { parseFlags, progress, runMain } from "./_cli.ts";
+import { type Help, parseFlags, progress, runMain } from "./_cli.ts";
+
+const HELP: Help = {
+  usage: "deno task fixtures",
+  about:
+    "Regenerate fixtures/: small ONNX files, the golden per-layer op counts of the zoo under\n" +
+    "both frameworks, and a sample results file of a small real study. Takes no options.",
+  options: [],
+  examples: ["deno task fixtures", "deno task fixtures && git diff --stat fixtures/"],
+};
 
 /** Golden counts: per model and framework, per layer, the five headline op counts. */
 export function goldenCounts(model: string, framework: string) {
@@ -27,7 +36,7 @@ export function goldenCounts(model: string, framework: string) {
 }
 
 async function main(): Promise<number> {
-  parseFlags(Deno.args, {});
+  parseFlags(Deno.args, { help: HELP });
   await Deno.mkdir("fixtures/golden", { recursive: true });
   await writeFileAtomic("fixtures/tiny_residual.onnx", exportOnnx(tinyResidual()));
   await writeFileAtomic("fixtures/tiny_batchnorm.onnx", exportOnnx(tinyBatchNorm()));

@@ -14,7 +14,16 @@ import { type JsonSchema, toJsonSchema, writeFileAtomic } from "../src/base/mod.
 import { calibrationSchema, opWeightsSchema } from "../src/cost/mod.ts";
 import { maskFileSchema, modelCardSchema } from "../src/nn/mod.ts";
 import { pruneFileSchema, resultsSchema } from "../src/study/mod.ts";
-import { parseFlags, progress, runMain } from "./_cli.ts";
+import { type Help, parseFlags, progress, runMain } from "./_cli.ts";
+
+const HELP: Help = {
+  usage: "deno task schemas [--out-dir DIR]",
+  about:
+    "Write the JSON Schemas of every JSON file this project writes and reads back, generated\n" +
+    "from the zod validators the readers use.",
+  options: [{ flag: "--out-dir DIR", default: "schemas/", what: "where the schemas go" }],
+  examples: ["deno task schemas", "deno task schemas --out-dir /tmp/schemas"],
+};
 
 /** One published schema: its file name under `schemas/`, what it describes, and the validator. */
 export interface PublishedSchema {
@@ -89,7 +98,7 @@ export function schemaFiles(): Map<string, string> {
 }
 
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, { string: ["out-dir"] });
+  const args = parseFlags(Deno.args, { string: ["out-dir"], help: HELP });
   const dir = args["out-dir"] ?? new URL("../schemas", import.meta.url).pathname;
   await Deno.mkdir(dir, { recursive: true });
   for (const [file, text] of schemaFiles()) {

@@ -19,7 +19,37 @@ import {
   syntheticLayer,
 } from "../src/nn/mod.ts";
 import { buildManifest } from "../src/study/mod.ts";
-import { frameworkPreset, intFlag, methodFlag, parseFlags, runMain, SEED_RANGE } from "./_cli.ts";
+import {
+  frameworkPreset,
+  type Help,
+  intFlag,
+  methodFlag,
+  parseFlags,
+  runMain,
+  SEED_RANGE,
+} from "./_cli.ts";
+
+const HELP: Help = {
+  usage: "deno task plan <gazelle|cryptflow2> <layer-spec> [options]",
+  about:
+    "Plan one linear layer and print its HE op counts; optionally run it homomorphically and\n" +
+    "verify it against the integer reference layer. relu: and maxpool: specs print the nonlinear\n" +
+    "(OT / GC) cost instead. Layer specs: conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] |\n" +
+    "fc:in=..,out=.. | bn:c=..,h=..,w=.. | relu:c=..,h=..,w=.. | maxpool:c=..,h=..,w=..,k=..[,s=..]",
+  options: [
+    { flag: "--method ir|or|auto", default: "auto", what: "the conv method" },
+    { flag: "--preset NAME", default: "the framework's", what: "HE parameter preset" },
+    { flag: "--bits L", default: 37, what: "cryptflow2's share width, 32..41" },
+    { flag: "--stock", what: "plan the framework as published (no MOSAIC changes)" },
+    { flag: "--execute", what: "run the plan homomorphically and verify it" },
+    { flag: "--seed N", default: 1, what: "weights and input seed, 0..4294967295" },
+    { flag: "--json", what: "print JSON instead of a table" },
+  ],
+  examples: [
+    "deno task plan gazelle conv:h=16,w=16,ci=8,co=8,k=3",
+    "deno task plan cryptflow2 fc:in=64,out=10 --execute --json",
+  ],
+};
 
 const USAGE =
   "usage: deno task plan <gazelle|cryptflow2> <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
@@ -28,14 +58,11 @@ const USAGE =
 
 async function main(): Promise<number> {
   const args = parseFlags(Deno.args, {
-    boolean: ["stock", "execute", "json", "help"],
+    boolean: ["stock", "execute", "json"],
     string: ["method", "preset", "seed", "bits"],
     positionals: 2,
+    help: HELP,
   });
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const [name, spec] = args._;
   if (!name || !spec) throw new UserError(`missing arguments; ${USAGE}`);
   const framework = frameworkName(name);

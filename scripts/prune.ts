@@ -25,6 +25,7 @@ import {
   networkHash,
 } from "../src/nn/mod.ts";
 import {
+  ASSEMBLE_DEFAULTS,
   type Budget,
   perLayerBudget,
   permuteNetwork,
@@ -37,6 +38,7 @@ import {
   enumFlag,
   frameworkFlag,
   frameworkPreset,
+  type Help,
   imageProgress,
   intFlag,
   type IntRange,
@@ -44,6 +46,7 @@ import {
   parseFlags,
   PASSES_RANGE,
   progress,
+  PRUNING_HELP,
   pruningFlags,
   realFlag,
   type RealRange,
@@ -234,8 +237,58 @@ function table(r: PruneReport): string {
   ].join("\n");
 }
 
+const HELP: Help = {
+  usage: "deno task prune --model NAME|FILE.onnx --method none|hunter|mosaic " +
+    "(--ratio R | --per-layer R | --cost F | --saliency S | --layer-ratios FILE.json) " +
+    "(--out FILE.json | --json) [options]",
+  about:
+    "Prune a model for a framework, write masks and permutations (with the manifest and the\n" +
+    "report) and optionally the pruned, permuted ONNX; print the per-layer report. With --data,\n" +
+    "the one-shot top-1 accuracy of the unpruned and the pruned model too. Give one budget flag.",
+  options: [
+    {
+      flag: "--model NAME|FILE.onnx",
+      what: "a zoo name such as vgg16-cifar10, or a .onnx (required)",
+    },
+    { flag: `--method ${PRUNE_METHODS.join("|")}`, default: "mosaic", what: "the pruning method" },
+    { flag: "--framework gazelle|cryptflow2", default: "gazelle", what: "the HE framework" },
+    { flag: "--ratio R", what: "budget: pruned fraction of the weights, in [0, 1]" },
+    { flag: "--per-layer R", what: "budget: the same pruned fraction in every layer, in (0, 1]" },
+    { flag: "--cost F", what: "budget: HE cost fraction to remove, in [0, 1]" },
+    { flag: "--saliency S", what: "budget: saliency fraction to give up, in [0, 1]" },
+    { flag: "--layer-ratios FILE.json", what: "budget: a pruned fraction per layer" },
+    { flag: "--out FILE.json", what: "the prune file (masks, permutations, manifest, report)" },
+    { flag: "--onnx OUT.onnx", what: "also write the pruned, permuted model" },
+    { flag: "--conv-method ir|or", default: "or", what: "the conv method costed" },
+    { flag: "--norm l2|l1", default: "l2", what: "the weight norm ranked" },
+    ...PRUNING_HELP,
+    { flag: "--seed N", default: 1, what: "weights and assembler seed, 0..4294967295" },
+    { flag: "--width W", default: "the zoo's", what: "width of a zoo model, in (0, 4]" },
+    { flag: "--preset NAME", default: "the framework's", what: "HE parameter preset" },
+    { flag: "--bits L", default: 37, what: "cryptflow2's share width, 32..41" },
+    {
+      flag: "--swaps N",
+      default: ASSEMBLE_DEFAULTS.swapsPerChannel,
+      what: "assembler swap trials per channel and pass, 1..10000",
+    },
+    { flag: "--passes N", default: ASSEMBLE_DEFAULTS.passes, what: "assembler passes, 1..100" },
+    {
+      flag: "--fidelity N",
+      default: 8,
+      what: "random inputs of the output check, 0..1000 (0 skips)",
+    },
+    { flag: "--data fashion-mnist|DIR", what: "measure one-shot accuracy on these images" },
+    { flag: "--limit N", default: "all", what: "with --data: the first N images, 1..1000000" },
+    { flag: "--json", what: "print the prune file as JSON" },
+  ],
+  examples: [
+    "deno task prune --model vgg16-cifar10 --method mosaic --ratio 0.7 --out m.json",
+    "deno task prune --model vgg16-fashionmnist-trained --method hunter --framework cryptflow2 --cost 0.5 --data fashion-mnist --json",
+  ],
+};
+
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, { string: STRINGS, boolean: ["json"] });
+  const args = parseFlags(Deno.args, { string: STRINGS, boolean: ["json"], help: HELP });
   if (!args.model) {
     throw new UserError("missing --model (a zoo name such as vgg16-cifar10, or a .onnx file)");
   }

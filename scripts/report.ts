@@ -37,10 +37,12 @@ import {
 } from "../src/study/mod.ts";
 import { engineFlag } from "../src/train/mod.ts";
 import {
+  type Help,
   intItem,
   listFlag,
   parseFlags,
   progress,
+  PRUNING_HELP,
   pruningFlags,
   realFlag,
   realItem,
@@ -81,8 +83,59 @@ const BUDGET_RANGE: RealRange = { min: 0, max: 1, minOpen: true, maxOpen: true }
 /** A comma-list item taken as written (the study checks the names). */
 const asWritten = (text: string) => text;
 
+const HELP: Help = {
+  usage: "deno task report [options] | --merge F1 F2 … | --from FILE",
+  about:
+    "Run the study end to end: prune the models with Hunter and MOSAIC at every budget under\n" +
+    "GAZELLE and CrypTFlow2, count every layer, time the quick profile with deno bench, and render\n" +
+    "the charts into the output folder.",
+  options: [
+    {
+      flag: "--profile quick|full",
+      default: "$MOSAIC_BENCH_PROFILE, else quick",
+      what: "the study profile",
+    },
+    {
+      flag: "--models LIST",
+      default: DEFAULT_STUDY.models.join(","),
+      what: "comma list of models",
+    },
+    {
+      flag: "--frameworks LIST",
+      default: DEFAULT_STUDY.frameworks.join(","),
+      what: "comma list of frameworks",
+    },
+    {
+      flag: "--budgets LIST",
+      default: DEFAULT_STUDY.budgets.join(","),
+      what: "at most 20 distinct sparsities in (0, 1)",
+    },
+    {
+      flag: "--default-budget B",
+      default: DEFAULT_STUDY.default_budget,
+      what: "the headline budget, one of --budgets",
+    },
+    ...PRUNING_HELP,
+    { flag: "--seeds LIST", default: "the profile's", what: "fine-tuning seeds, at most 20" },
+    { flag: "--engine auto|torch|tfjs", default: "auto", what: "the fine-tuning engine" },
+    { flag: "--data DIR", default: "Debian's, else the shipped subset", what: "Fashion-MNIST" },
+    { flag: "--bench, --no-bench", default: "on", what: "time the profile with deno bench" },
+    { flag: "--finetune, --no-finetune", default: "on", what: "fine-tune trained models" },
+    { flag: "--shard i/n", what: "do every n-th (model, framework) pair only (n ≤ 1000)" },
+    { flag: "--merge F1 F2 …", what: "merge shard results files and render (repeatable)" },
+    { flag: "--from FILE", what: "re-render a results file" },
+    { flag: "--op-weights FILE.json", what: "user op weights beside the calibrated ones" },
+    { flag: "--allow-mixed-cpu", what: "merge shards timed on different CPUs" },
+    { flag: "--out-dir DIR", default: "reports", what: "where results and charts go" },
+  ],
+  examples: [
+    "deno task report --profile quick --no-bench",
+    "deno task report --merge reports/results-shard-1-of-2.json reports/results-shard-2-of-2.json",
+  ],
+};
+
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, FLAGS);
+  const args = parseFlags(Deno.args, { ...FLAGS, help: HELP });
   const merge = args.merge;
   if (args._.length > 0 && merge.length === 0) {
     throw new UserError(

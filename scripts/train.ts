@@ -30,6 +30,7 @@ import {
   BATCH_RANGE,
   cardPath,
   EPOCHS_RANGE,
+  type Help,
   intFlag,
   LR_RANGE,
   outputPath,
@@ -43,29 +44,41 @@ import {
 
 const FLAGS = {
   string: ["model", "dataset", "width", "epochs", "seed", "lr", "batch", "engine", "data", "out"],
-  boolean: ["help"],
 } as const;
 
-const HELP = `deno task train --model vgg16|resnet18 --out F.onnx [options]
-
-Train a zoo architecture from scratch on Fashion-MNIST (28×28 padded to 32×32, 1 channel) and
-write F.onnx and its model card F.card.json.
-
-  --dataset fashion-mnist   the only dataset reachable here (default)
-  --width W                 channel width multiplier in (0, 4] (default 0.25)
-  --epochs E                passes over the training set, in (0, 1000] (default 4)
-  --seed S                  init, data order and augmentation seed, 0..4294967295 (default 1)
-  --lr LR                   peak learning rate of the one-cycle schedule, in (0, 10] (default 0.05)
-  --batch B                 batch size, 1..4096 (default 128)
-  --engine auto|torch|tfjs  auto: torch when found, else tfjs (default auto)
-  --data DIR                Fashion-MNIST IDX files (default: Debian's full set, else the shipped subset)`;
+const HELP: Help = {
+  usage: "deno task train --model vgg16|resnet18 --out F.onnx [options]",
+  about:
+    "Train a zoo architecture from scratch on Fashion-MNIST (28×28 padded to 32×32, 1 channel)\n" +
+    "and write F.onnx and its model card F.card.json.",
+  options: [
+    { flag: "--model vgg16|resnet18", what: "the architecture (required)" },
+    { flag: "--out F.onnx", what: "the trained model; its card goes beside it (required)" },
+    { flag: "--dataset fashion-mnist", default: "fashion-mnist", what: "the only dataset here" },
+    { flag: "--width W", default: 0.25, what: "channel width multiplier in (0, 4]" },
+    { flag: "--epochs E", default: 4, what: "passes over the training set, in (0, 1000]" },
+    { flag: "--seed S", default: 1, what: "init, data order and augmentation seed, 0..4294967295" },
+    { flag: "--lr LR", default: 0.05, what: "peak learning rate (one-cycle), in (0, 10]" },
+    { flag: "--batch B", default: 128, what: "batch size, 1..4096" },
+    {
+      flag: "--engine auto|torch|tfjs",
+      default: "auto",
+      what: "auto: torch when found, else tfjs",
+    },
+    {
+      flag: "--data DIR",
+      default: "Debian's full set, else the shipped subset",
+      what: "Fashion-MNIST IDX files",
+    },
+  ],
+  examples: [
+    "deno task train --model vgg16 --out models/vgg16.onnx",
+    "deno task train --model resnet18 --width 0.5 --epochs 8 --seed 2 --out r18.onnx",
+  ],
+};
 
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args, FLAGS);
-  if (args.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const args = parseFlags(Deno.args, { ...FLAGS, help: HELP });
   const arch = args.model;
   if (arch !== "vgg16" && arch !== "resnet18") {
     throw new UserError(`--model must be vgg16 or resnet18 (got ${arch ?? "nothing"})`);
