@@ -7,21 +7,17 @@ import { assertEquals, assertStringIncludes } from "@std/assert";
 
 import { RUN_PERMISSIONS, runScript } from "./_cli_testing.ts";
 
-const SCRIPTS = [
-  "plan.ts",
-  "cost.ts",
-  "prune.ts",
-  "report.ts",
-  "accuracy.ts",
-  "calibrate.ts",
-  "train.ts",
-  "finetune.ts",
-  "assembly_gap.ts",
-  "make_data.ts",
-  "make_fixtures.ts",
-  "make_schemas.ts",
-  "check_imports.ts",
-] as const;
+/** Every task script: each .ts file of scripts/ that is not private (`_`) or a test. */
+const SCRIPTS: readonly string[] = [...Deno.readDirSync(new URL(".", import.meta.url))]
+  .map((e) => e.name)
+  .filter((n) => n.endsWith(".ts") && !n.startsWith("_") && !n.endsWith("_test.ts"))
+  .sort();
+
+Deno.test("the help test covers every task script", () => {
+  for (const s of ["plan.ts", "report.ts", "lint_workflows.ts"]) {
+    assertEquals(SCRIPTS.includes(s), true, `${s} in ${SCRIPTS.join(", ")}`);
+  }
+});
 
 /** The flags a script accepts, as its parser lists them on an unknown option. */
 async function acceptedFlags(script: string): Promise<string[]> {

