@@ -5,7 +5,7 @@
  */
 import { cryptflow2Preset, getPreset, type Preset, presetNames } from "../src/he/mod.ts";
 import { checkOutputFile, UserError } from "../src/base/mod.ts";
-import { FRAMEWORKS } from "../src/frameworks/mod.ts";
+import { type FrameworkName, FRAMEWORKS } from "../src/frameworks/mod.ts";
 import {
   BASIC_UNITS,
   type BasicUnit,
@@ -613,7 +613,7 @@ export function methodFlag(value: string | undefined): "ir" | "or" | "auto" {
 }
 
 /** The framework named by `--framework` (default `gazelle`), or a one-line error. */
-export function frameworkFlag(value: string | undefined): string {
+export function frameworkFlag(value: string | undefined): FrameworkName {
   return enumValue(value ?? "gazelle", "--framework", FRAMEWORKS);
 }
 

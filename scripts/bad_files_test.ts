@@ -2,9 +2,8 @@
 // finetune --masks, report --from / --merge / --op-weights, the calibration report reads) exits 2
 // with one error line naming the file and the field, and writes nothing.
 import { assert } from "@std/assert";
-import { getPreset } from "../src/he/mod.ts";
-import { buildZoo, loadModel, maskFileText } from "../src/nn/mod.ts";
-import { prune } from "../src/prune/mod.ts";
+import { smallMosaicPrune } from "../src/test_util.ts";
+import { loadModel, maskFileText } from "../src/nn/mod.ts";
 import { pruneFileText } from "../src/study/mod.ts";
 import {
   assertRefusal,
@@ -28,14 +27,7 @@ async function write(dir: string, name: string, doc: unknown): Promise<string> {
 Deno.test("deno task cost --masks refuses bad mask and prune files in one line", async (t) => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const net = buildZoo("vgg16-cifar10", { width: 0.125 });
-  const r = prune(net, {
-    method: "mosaic",
-    framework: "gazelle",
-    preset: getPreset("gazelle"),
-    budget: { kind: "sparsity", ratio: 0.5 },
-    fidelitySamples: 0,
-  });
+  const { net, pruned: r } = smallMosaicPrune("vgg16-cifar10");
   const good = JSON.parse(await pruneFileText(net, r));
   const tie = Object.keys(good.permutations)[0];
   const edit = (f: (d: typeof good) => void) => {

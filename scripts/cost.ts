@@ -8,7 +8,6 @@
  */
 import { UserError } from "../src/base/mod.ts";
 import { type ModelCost, modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
-import { frameworkName } from "../src/frameworks/mod.ts";
 import type { Preset } from "../src/he/mod.ts";
 import { loadModel, type Network, networkHash, sha256Hex } from "../src/nn/mod.ts";
 import { permuteMasks, permuteNetwork } from "../src/prune/mod.ts";
@@ -166,7 +165,7 @@ async function main(): Promise<number> {
   if (!args.model) {
     throw new UserError("missing --model (a zoo name such as vgg16-cifar10, or a .onnx file)");
   }
-  const framework = frameworkName(frameworkFlag(args.framework));
+  const framework = frameworkFlag(args.framework);
   const width = realFlag(args, "width", WIDTH_RANGE);
   const seed = intFlag(args, "seed", SEED_RANGE);
   if (args.method !== undefined) methodFlag(args.method);

@@ -7,6 +7,9 @@
 import type { Preset } from "./he/mod.ts";
 import { type IntLayer, type LayerShape, syntheticLayer, weightCount } from "./nn/mod.ts";
 import type { SeededRng } from "./base/mod.ts";
+import { getPreset as presetOf } from "./he/mod.ts";
+import { buildZoo, type Network } from "./nn/mod.ts";
+import { prune, type PruneResult } from "./prune/mod.ts";
 
 /** A toy preset for the plaintext simulator only (never built in SEAL; insecure by design). */
 export function toyPreset(slots: number, t = 557057): Preset {
@@ -73,3 +76,16 @@ export function firstMismatch(a: Float64Array, b: Float64Array): number {
 }
 
 export { weightCount };
+
+/** A real MOSAIC prune result for file tests: `model` at width 0.125, GAZELLE, sparsity 0.5. */
+export function smallMosaicPrune(model: string): { net: Network; pruned: PruneResult } {
+  const net = buildZoo(model, { width: 0.125 });
+  const pruned = prune(net, {
+    method: "mosaic",
+    framework: "gazelle",
+    preset: presetOf("gazelle"),
+    budget: { kind: "sparsity", ratio: 0.5 },
+    fidelitySamples: 0,
+  });
+  return { net, pruned };
+}

@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { smallMosaicPrune } from "../test_util.ts";
 import { prune, type PruneOptions } from "./prune.ts";
 import {
   applyMask,
@@ -157,14 +158,7 @@ Deno.test("pruned layers still run exactly under HE (masks executed on node-seal
 });
 
 Deno.test("prune files round-trip and refuse another model or corrupt permutations", async () => {
-  const net = buildZoo("resnet18-cifar10", { width: 0.125 });
-  const r = prune(net, {
-    method: "mosaic",
-    framework: "gazelle",
-    preset: getPreset("gazelle"),
-    budget: { kind: "sparsity", ratio: 0.5 },
-    fidelitySamples: 0,
-  });
+  const { net, pruned: r } = smallMosaicPrune("resnet18-cifar10");
   const text = await pruneFileText(net, r);
   const back = await readPruneFile(text, "m.json", net);
   assertEquals(back.framework, "gazelle");

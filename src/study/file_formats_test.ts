@@ -2,26 +2,19 @@
 // file and the field (the path the reader shows), never a TypeError. Valid files still parse, and
 // come back unchanged.
 import { assert, assertEquals, assertInstanceOf } from "@std/assert";
+import { smallMosaicPrune } from "../test_util.ts";
 import { jsonPath, UserError } from "../base/mod.ts";
 import { CALIBRATION_FORMAT, parseOpWeights, readCalibration } from "../cost/mod.ts";
 import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
-import { getPreset } from "../he/mod.ts";
-import { buildZoo, channelTies, parseModelCard, readMaskFile } from "../nn/mod.ts";
-import { prune, tieKey } from "../prune/mod.ts";
+import { channelTies, parseModelCard, readMaskFile } from "../nn/mod.ts";
+import { tieKey } from "../prune/mod.ts";
 import { parseResults, pruneFileText, readPruneFile } from "./mod.ts";
 
 const root = new URL("../../", import.meta.url);
 const RESULTS_TEXT = await Deno.readTextFile(new URL("fixtures/results/quick_cifar10.json", root));
 const CARD_TEXT = await Deno.readTextFile(new URL("models/vgg16-fashionmnist.card.json", root));
 
-const net = buildZoo("vgg16-cifar10", { width: 0.125 });
-const pruned = prune(net, {
-  method: "mosaic",
-  framework: "gazelle",
-  preset: getPreset("gazelle"),
-  budget: { kind: "sparsity", ratio: 0.5 },
-  fidelitySamples: 0,
-});
+const { net, pruned } = smallMosaicPrune("vgg16-cifar10");
 const PRUNE_TEXT = await pruneFileText(net, pruned);
 const tie = channelTies(net).find((t) => !t.fixed && pruned.permutations.has(tieKey(t)))!;
 const TIE = tieKey(tie);
