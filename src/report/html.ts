@@ -5,7 +5,8 @@
  * @module
  */
 import { type Chart, costPct, type OpWeights } from "./_charts.ts";
-import { meanSd, PAPER_NUMBERS, type Results } from "../study/mod.ts";
+import { PAPER_NUMBERS, type Results } from "../study/mod.ts";
+import { type IsoLine, isoLines } from "./_compare.ts";
 import { escapeHtml as esc, escapeMarkdown as md } from "./_escape.ts";
 
 function table(rows: Chart["rows"]): string {
@@ -55,115 +56,12 @@ export function headline(
   );
 }
 
-/** One line of the iso-accuracy table: both methods' cost at one δ. */
-export interface IsoLine {
-  /** Model name. */
-  readonly model: string;
-  /** `gazelle` or `cryptflow2`. */
-  readonly framework: string;
-  /** Allowed accuracy loss δ, in points. */
-  readonly delta: number;
-  /** Unpruned top-1 test accuracy, % (2 decimals). */
-  readonly unpruned_pct: number;
-  /**
-   * Hunter's iso-accuracy cell, HE cost % of unpruned (2 decimals): the mean over the seeds that
-   * reached the accuracy (with "± sd [min, max]" over several), led by "≤" when a seed kept the
-   * accuracy at every budget, followed by "(k of n seeds)" when not all reached it; or "not
-   * reached".
-   */
-  readonly hunter: string;
-  /** MOSAIC's iso-accuracy cell, written as Hunter's. */
-  readonly mosaic: string;
-  /**
-   * MOSAIC − Hunter, points of HE cost (negative: MOSAIC is cheaper): the mean of the per-seed
-   * differences over the seeds both methods reached (the same fine-tuning seed pairs them), or
-   * null.
-   */
-  readonly mosaic_minus_hunter: number | null;
-  /** Sample standard deviation of those differences (null below two seeds). */
-  readonly difference_sd: number | null;
-  /** Seeds the difference is over. */
-  readonly paired_seeds: number;
-}
-
 /** MOSAIC − Hunter as "mean ± sd (n seeds)". */
 function differenceCell(l: IsoLine): string {
   if (l.mosaic_minus_hunter === null) return "–";
   const sd = l.difference_sd === null ? "" : ` ± ${l.difference_sd.toFixed(2)}`;
   const n = l.paired_seeds === 1 ? "1 seed" : `${l.paired_seeds} seeds`;
   return `${l.mosaic_minus_hunter.toFixed(2)}${sd} (${n})`;
-}
-
-function isoCell(
-  row: {
-    cost_pct: number | null;
-    cost_min: number | null;
-    cost_max: number | null;
-    cost_sd?: number | null;
-    seeds: readonly { cost_pct: number | null; reading: string }[];
-  } | undefined,
-): string {
-  if (!row || row.cost_pct === null) return "not reached";
-  const reached = row.seeds.filter((s) => s.cost_pct !== null).length;
-  const sd = row.cost_sd != null ? ` ± ${row.cost_sd.toFixed(2)}` : "";
-  const spread = reached > 1
-    ? `${sd} [${row.cost_min!.toFixed(2)}, ${row.cost_max!.toFixed(2)}]`
-    : "";
-  const bound = row.seeds.some((s) => s.reading === "cheapest-measured") ? "≤ " : "";
-  // A mean over the seeds that reached the accuracy hides those that did not: say so.
-  const partial = reached < row.seeds.length ? ` (${reached} of ${row.seeds.length} seeds)` : "";
-  return `${bound}${row.cost_pct.toFixed(2)}${spread}${partial}`;
-}
-
-/**
- * The iso-accuracy table: per model, framework and δ, the lowest HE cost (% of unpruned) each
- * method reaches within δ points of the unpruned accuracy (mean over seeds, [min, max]; "≤" when
- * even the largest budget kept the accuracy, so the true value is lower).
- *
- * @example MOSAIC − Hunter of one seed
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { isoLines } from "./html.ts";
- * import type { Results } from "../study/mod.ts";
- *
- * const iso = (method: string, cost_pct: number) => ({ model: "m", framework: "f", method, delta: 1,
- *   unpruned: 0.9, cost_pct, cost_min: cost_pct, cost_max: cost_pct, seeds: [{ seed: 1, cost_pct, reading: "interpolated" }] });
- * const r = { accuracy: { iso: [iso("hunter", 30), iso("mosaic", 25)] } } as unknown as Results;
- * const [line] = isoLines(r);
- * assertEquals([line.hunter, line.mosaic, line.mosaic_minus_hunter], ["30.00", "25.00", -5]);
- * ```
- */
-export function isoLines(r: Results): IsoLine[] {
-  const iso = r.accuracy?.iso ?? [];
-  const keys = [...new Set(iso.map((x) => `${x.model}\u0000${x.framework}\u0000${x.delta}`))];
-  return keys.map((k) => {
-    const [model, framework, delta] = k.split("\u0000");
-    const of = (m: string) =>
-      iso.find((x) =>
-        x.model === model && x.framework === framework && String(x.delta) === delta &&
-        x.method === m
-      );
-    const h = of("hunter"), m = of("mosaic");
-    const diffs: number[] = [];
-    for (const hs of h?.seeds ?? []) {
-      const ms = m?.seeds.find((s) => s.seed === hs.seed);
-      if (hs.cost_pct !== null && ms?.cost_pct != null) diffs.push(ms.cost_pct - hs.cost_pct);
-    }
-    const { mean, sd } = meanSd(diffs);
-    return {
-      model,
-      framework,
-      delta: Number(delta),
-      unpruned_pct: Number((100 * (h ?? m)!.unpruned).toFixed(2)),
-      hunter: isoCell(h),
-      mosaic: isoCell(m),
-      mosaic_minus_hunter: mean === null ? null : Number(mean.toFixed(2)),
-      difference_sd: sd === null ? null : Number(sd.toFixed(2)),
-      paired_seeds: diffs.length,
-    };
-  }).sort((a, b) =>
-    a.model.localeCompare(b.model) || a.framework.localeCompare(b.framework) || a.delta - b.delta
-  );
 }
 
 /** No escaping: for text escaped as a whole afterwards. */

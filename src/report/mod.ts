@@ -21,5 +21,5 @@
  *
  * @module
  */
-export { type IsoLine, isoLines } from "./html.ts";
+export { type IsoLine, isoLines } from "./_compare.ts";
 export { renderReport } from "./report.ts";

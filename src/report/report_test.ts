@@ -4,7 +4,7 @@ import { allCharts, costPct, type OpWeights } from "./_charts.ts";
 import { mergeShards, parseResults, readResults, type Results } from "../study/mod.ts";
 import { predictMs } from "../he/mod.ts";
 import { renderReport, reportWeights } from "./report.ts";
-import { isoLines } from "./html.ts";
+import { isoLines } from "./_compare.ts";
 
 const FIXTURE = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname;
 
