@@ -33,7 +33,9 @@ Deno.test("deno task report runs a study, writes results and renders every chart
   assert(doc.manifest.hashes["vgg16-cifar10"].length === 64);
   assert(doc.manifest.hashes["vgg16-cifar10/gazelle/mosaic/0.9"].length === 64);
   const pngs = r.stdout.trim().split("\n").slice(1).map((l) => l.trim());
-  assertEquals(pngs.length, 6); // total, 2 layer charts, time, trade-off, nonlinear
+  // Δ, total, 2 layer charts, trade-off, nonlinear; no timing chart under --no-bench.
+  assertEquals(pngs.length, 6);
+  assert(!pngs.some((p) => p.includes("time_vs_predicted")), pngs.join());
   for (const p of pngs) assert((await Deno.stat(p)).size > 1000, p);
   const html = await Deno.readTextFile(`${dir}/index.html`);
   assert(html.includes("SYNTHETIC") && html.includes("charts/tradeoff.svg"));
@@ -121,7 +123,7 @@ Deno.test("deno task report writes only inside --out-dir, whatever names the res
       );
       assertEquals(outside, [], "nothing outside the report folder");
       const charts = listDir(`${out}/charts`);
-      assertEquals(charts.length, 8 * 3);
+      assertEquals(charts.length, 9 * 3);
       assert(charts.every((c) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(c)), charts.join());
       assert(!r.stdout.includes("pwned/"), r.stdout);
     });

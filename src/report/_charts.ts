@@ -6,7 +6,8 @@
  */
 import { safeFileName } from "../base/mod.ts";
 import { type OpCounts, predictMs, type UnitCosts } from "../he/mod.ts";
-import { PAPER_NUMBERS, type PruneRow, type Results } from "../study/mod.ts";
+import { PAPER_NUMBERS, type Results } from "../study/mod.ts";
+import { costPct, saliencyDeltas, sparsityDeltas } from "./_compare.ts";
 
 /** A chart: a file stem, a title, the Vega-Lite spec and its data rows. */
 export interface Chart {
@@ -31,12 +32,58 @@ export interface OpWeights {
   readonly byFramework: Readonly<Record<string, UnitCosts>>;
 }
 
+/**
+ * One colour per method in every chart (Hunter red, MOSAIC blue, unpruned grey); frameworks are
+ * told apart by facet or shape, never by colour, and nothing else uses these colours.
+ */
 const VARIANT_COLORS = {
   domain: ["unpruned", "hunter", "mosaic"],
   range: ["#7f7f7f", "#e45756", "#4c78a8"],
 };
 const METHOD_COLORS = { domain: ["hunter", "mosaic"], range: ["#e45756", "#4c78a8"] };
+/** The cheaper method of a comparison, in its method's colour; a tie in grey. */
+const WINNER_COLORS = {
+  domain: ["hunter", "mosaic", "tie"],
+  range: ["#e45756", "#4c78a8", "#bbbbbb"],
+};
 const FONT = "DejaVu Sans";
+/** Width of the page's charts in pixels (the HTML page scales them to its width). */
+const PAGE_WIDTH = 1100;
+
+/** Width of one facet panel when `columns` panels share the page. */
+function panelWidth(columns: number): number {
+  return Math.max(160, Math.floor((PAGE_WIDTH - 120) / Math.max(1, columns)) - 40);
+}
+
+/**
+ * An axis domain zoomed to `values` with `pad` of the span (at least `minPad`) on each side,
+ * rounded outward to `step`; `[0, 1]` for no values.
+ *
+ * @example Costs between 60 and 80
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { zoomedDomain } from "./_charts.ts";
+ *
+ * assertEquals(zoomedDomain([62.3, 79.1], 1), [61, 80]);
+ * ```
+ */
+export function zoomedDomain(
+  values: readonly number[],
+  step: number,
+  pad = 0.05,
+  minPad = step / 2,
+): [number, number] {
+  const v = values.filter(Number.isFinite);
+  if (v.length === 0) return [0, 1];
+  const lo = Math.min(...v), hi = Math.max(...v);
+  const p = Math.max(minPad, pad * (hi - lo));
+  return [Math.floor((lo - p) / step) * step, Math.ceil((hi + p) / step) * step];
+}
+
+/** A domain as words, for a chart's description ("60 to 81"). */
+function domainText([lo, hi]: readonly [number, number]): string {
+  return `${Number(lo.toPrecision(6))} to ${Number(hi.toPrecision(6))}`;
+}
 
 /** Shared look: one font everywhere (the PNG renderer embeds exactly this one). */
 export const CHART_CONFIG = {
@@ -48,40 +95,14 @@ export const CHART_CONFIG = {
   view: { stroke: "#ddd" },
 };
 
-function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pruned"): number {
-  let ms = 0;
-  for (const l of layers) ms += predictMs(l[which] as OpCounts, unit);
-  return ms;
-}
-
-/**
- * HE cost of a pruning row as % of unpruned under op weights (2 decimals; 100 for a row without
- * cost).
- *
- * @example Half the multiplications, half the cost
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { costPct } from "./_charts.ts";
- * import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
- * import { zeroCounts } from "../he/mod.ts";
- *
- * const dense = { ...zeroCounts(), mult: 10 }, pruned = { ...zeroCounts(), mult: 5 };
- * const row = { layers: [{ name: "l", kind: "conv", dense, pruned, predicted_ms_dense: 0, predicted_ms: 0 }] };
- * assertEquals(costPct(row as never, MEASURED_UNIT_COSTS.gazelle), 50);
- * ```
- */
-export function costPct(row: Pick<PruneRow, "layers">, unit: UnitCosts): number {
-  const d = total(row.layers, unit, "dense");
-  return d > 0 ? Number((100 * total(row.layers, unit, "pruned") / d).toFixed(2)) : 100;
-}
-
 function title(r: Results): string {
   const s = r.manifest.study;
   return s.width === 1 ? "full-width models" : `models at width ${s.width} (${s.profile} profile)`;
 }
 
 /**
- * (a) Total HE cost as % of unpruned per model, MOSAIC vs Hunter, one panel per framework.
+ * (a) Total HE cost as % of unpruned per model, MOSAIC vs Hunter, one panel per framework: dots
+ * on an axis zoomed to the data (bars from zero hid differences under a point).
  *
  * @example One row per pruning row at the default budget and op weights
  * ```ts
@@ -112,7 +133,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
         weights: w.name,
         cost_pct: costPct(p, unit),
         retained_saliency: p.retained_saliency,
-        source: "mosaic-bench (synthetic weights)",
+        source: `mosaic-bench (${r.manifest.weights} weights)`,
       });
     }
   }
@@ -130,54 +151,162 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
     });
   }
   const ours = weights[0]?.name ?? "";
+  const domain = zoomedDomain(rows.map((x) => x.cost_pct as number), 1);
+  const columns = new Set(rows.map((x) => x.framework)).size;
   return {
     name: "total_cost",
     title: `Total linear-layer HE cost, % of unpruned, sparsity ${b} (${title(r)})`,
-    description: `Bars: our predicted cost with ${ours} op weights; ticks: other op weights; ` +
-      "black diamonds: the MOSAIC paper's published numbers (trained models, their own code).",
+    description: `Dots: our predicted cost with ${ours} op weights; ticks: other op weights; ` +
+      "black diamonds: the MOSAIC paper's published numbers (trained models, their own code). " +
+      `The y axis is zoomed to the data: ${domainText(domain)} % of unpruned.`,
     rows,
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       title: {
         text: `Total HE cost, % of unpruned (sparsity ${b}, ${title(r)})`,
-        subtitle: `bars: ${ours}; ticks: ${
+        subtitle: `dots: ${ours}; ticks: ${
           weights.slice(1).map((w) => w.name).join(", ") || "none"
-        }; diamonds: MOSAIC paper (published)`,
+        }; diamonds: MOSAIC paper (published); y axis ${domainText(domain)}`,
       },
       data: { values: rows },
       facet: { column: { field: "framework", type: "nominal", title: "framework" } },
       spec: {
-        width: 60 * r.manifest.study.models.length + 40,
-        height: 220,
+        width: panelWidth(columns),
+        height: 240,
+        encoding: {
+          x: { field: "model", type: "nominal", title: "model", axis: { labelAngle: -30 } },
+          xOffset: { field: "method", type: "nominal", scale: { domain: METHOD_COLORS.domain } },
+          y: {
+            field: "cost_pct",
+            type: "quantitative",
+            title: "HE cost (% of unpruned)",
+            scale: { domain, zero: false },
+          },
+        },
         layer: [
           {
             transform: [{ filter: { field: "weights", equal: ours } }],
-            mark: "bar",
+            mark: { type: "point", filled: true, size: 110, opacity: 1 },
             encoding: {
-              x: { field: "model", type: "nominal", title: "model", axis: { labelAngle: -30 } },
-              xOffset: { field: "method", type: "nominal" },
-              y: { field: "cost_pct", type: "quantitative", title: "HE cost (% of unpruned)" },
               color: { field: "method", type: "nominal", scale: METHOD_COLORS, title: "method" },
+              tooltip: [{ field: "model" }, { field: "method" }, { field: "cost_pct" }],
             },
           },
           {
             transform: [{ filter: { not: { field: "weights", oneOf: [ours, "paper"] } } }],
             mark: { type: "tick", thickness: 2, color: "#222" },
-            encoding: {
-              x: { field: "model", type: "nominal" },
-              xOffset: { field: "method", type: "nominal" },
-              y: { field: "cost_pct", type: "quantitative" },
-            },
           },
           {
             transform: [{ filter: { field: "weights", equal: "paper" } }],
             mark: { type: "point", shape: "diamond", filled: true, size: 90, color: "black" },
+          },
+        ],
+      },
+      config: CHART_CONFIG,
+    },
+  };
+}
+
+/**
+ * The first chart: MOSAIC − Hunter in points of HE cost (% of unpruned) per model and budget, at
+ * equal weight sparsity and at equal retained saliency, a panel per model and framework. A bar
+ * below zero (MOSAIC's colour) means MOSAIC leaves less HE cost; above zero (Hunter's), Hunter.
+ *
+ * @example One bar per model, framework, budget and basis
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
+ * import { deltaChart } from "./_charts.ts";
+ * import { readResults } from "../study/mod.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const c = deltaChart(r, r.manifest.unit_costs);
+ * const sparsity = c.rows.filter((x) => x.basis === "equal sparsity");
+ * assertEquals(sparsity.length, r.prune.length / 2);
+ * assert(c.rows.every((x) => x.winner === (x.delta === 0 ? "tie" : (x.delta as number) < 0 ? "mosaic" : "hunter")));
+ * ```
+ */
+export function deltaChart(r: Results, unit: OpWeights["byFramework"]): Chart {
+  const basisName = { sparsity: "equal sparsity", saliency: "equal retained saliency" } as const;
+  const rows: Chart["rows"][number][] = [...sparsityDeltas(r, unit), ...saliencyDeltas(r, unit)]
+    .map((d) => ({
+      model: d.model,
+      framework: d.framework,
+      basis: basisName[d.basis as keyof typeof basisName],
+      budget: d.at,
+      hunter_pct: d.hunter_pct,
+      mosaic_pct: d.mosaic_pct,
+      delta: d.delta,
+      winner: d.winner,
+    }));
+  const m = Math.max(0.5, ...rows.map((x) => Math.abs(x.delta as number)));
+  const domain = zoomedDomain([-m, m], 0.5, 0.1);
+  const columns = new Set(rows.map((x) => x.model)).size;
+  const budgets = [...new Set(rows.map((x) => x.budget as number))].sort((a, b) => a - b);
+  return {
+    name: "mosaic_minus_hunter",
+    title: "MOSAIC − Hunter: the difference in HE cost, per model and budget",
+    description: "Points of HE cost (% of unpruned), MOSAIC minus Hunter, under each " +
+      "framework's unit costs. Below zero (blue, MOSAIC's colour) MOSAIC leaves less HE cost; " +
+      "above zero (red, Hunter's) Hunter does. Solid bars hold the weight sparsity equal (the " +
+      "same budget); light bars hold the retained saliency equal (MOSAIC's cost interpolated " +
+      "over its budgets at Hunter's retained saliency; none where Hunter's lies outside " +
+      `MOSAIC's measured range). The y axis is ${domainText(domain)} points.`,
+    rows,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: {
+        text: `MOSAIC − Hunter, points of HE cost (${title(r)})`,
+        subtitle: "below zero: MOSAIC leaves less; solid: equal sparsity; light: equal " +
+          "retained saliency",
+      },
+      data: { values: rows },
+      // Models across (their names are long), frameworks down.
+      facet: {
+        column: { field: "model", type: "nominal", title: null },
+        row: { field: "framework", type: "nominal", title: null },
+      },
+      spec: {
+        width: panelWidth(columns),
+        height: 130,
+        layer: [
+          {
+            mark: "bar",
             encoding: {
-              x: { field: "model", type: "nominal" },
-              xOffset: { field: "method", type: "nominal" },
-              y: { field: "cost_pct", type: "quantitative" },
+              x: {
+                field: "budget",
+                type: "ordinal",
+                title: "weight sparsity budget",
+                scale: { domain: budgets },
+                axis: { labelAngle: 0 },
+              },
+              xOffset: {
+                field: "basis",
+                type: "nominal",
+                scale: { domain: Object.values(basisName) },
+              },
+              y: {
+                field: "delta",
+                type: "quantitative",
+                title: "Δ (points)",
+                scale: { domain },
+              },
+              color: { field: "winner", type: "nominal", scale: WINNER_COLORS, title: "cheaper" },
+              opacity: {
+                field: "basis",
+                type: "nominal",
+                scale: { domain: Object.values(basisName), range: [1, 0.45] },
+                title: "held equal",
+              },
+              tooltip: [
+                { field: "basis" },
+                { field: "budget" },
+                { field: "hunter_pct" },
+                { field: "mosaic_pct" },
+                { field: "delta" },
+              ],
             },
           },
+          { mark: { type: "rule", color: "#222" }, encoding: { y: { datum: 0 } } },
         ],
       },
       config: CHART_CONFIG,
@@ -236,7 +365,7 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
       facet: { row: { field: "op", type: "nominal", title: null, sort: ["Perm", "Mult", "Add"] } },
       resolve: { scale: { y: "independent" } },
       spec: {
-        width: Math.max(300, 26 * h.layers.length),
+        width: Math.max(PAGE_WIDTH - 200, 26 * h.layers.length),
         height: 120,
         mark: "bar",
         encoding: {
@@ -296,26 +425,39 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
   const vals = rows.flatMap((x) => [x.measured_ms as number, x.predicted_ms as number]).filter((
     v,
   ) => v > 0);
-  const lo = vals.length ? Math.min(...vals) : 1, hi = vals.length ? Math.max(...vals) : 10;
+  // A log axis a little wider than the data on both sides.
+  const lo = vals.length ? Number((Math.min(...vals) / 1.25).toPrecision(2)) : 1;
+  const hi = vals.length ? Number((Math.max(...vals) * 1.25).toPrecision(2)) : 10;
   return {
     name: "time_vs_predicted",
     title: `Measured server time per layer vs predicted (${weights.name} unit costs)`,
     description:
       "Each point is one layer of one variant timed with deno bench (server compute only, " +
-      "verified before timing); the line is measured = predicted.",
+      "verified before timing); colour is the variant (unpruned, Hunter, MOSAIC), shape the " +
+      `framework; the dashed line is measured = predicted. Both log axes run ${
+        domainText([lo, hi])
+      } ms.`,
     rows,
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       title: `Measured vs predicted server time per layer (${title(r)})`,
-      width: 360,
-      height: 300,
+      width: Math.round(PAGE_WIDTH * 0.55),
+      height: Math.round(PAGE_WIDTH * 0.45),
       layer: [
         {
           data: { values: [{ v: lo }, { v: hi }] },
           mark: { type: "line", color: "#999", strokeDash: [4, 4] },
           encoding: {
-            x: { field: "v", type: "quantitative", scale: { type: "log" } },
-            y: { field: "v", type: "quantitative", scale: { type: "log" } },
+            x: {
+              field: "v",
+              type: "quantitative",
+              scale: { type: "log", domain: [lo, hi], nice: false },
+            },
+            y: {
+              field: "v",
+              type: "quantitative",
+              scale: { type: "log", domain: [lo, hi], nice: false },
+            },
           },
         },
         {
@@ -325,17 +467,17 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
             x: {
               field: "predicted_ms",
               type: "quantitative",
-              scale: { type: "log" },
+              scale: { type: "log", domain: [lo, hi], nice: false },
               title: "predicted (ms)",
             },
             y: {
               field: "measured_ms",
               type: "quantitative",
-              scale: { type: "log" },
+              scale: { type: "log", domain: [lo, hi], nice: false },
               title: "measured (ms)",
             },
-            color: { field: "framework", type: "nominal", title: "framework" },
-            shape: { field: "variant", type: "nominal", title: "variant" },
+            color: { field: "variant", type: "nominal", scale: VARIANT_COLORS, title: "variant" },
+            shape: { field: "framework", type: "nominal", title: "framework" },
             tooltip: [{ field: "model" }, { field: "layer" }, { field: "ratio" }],
           },
         },
@@ -377,7 +519,9 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
     title: "HE cost deleted vs retained saliency, across sparsity budgets",
     description:
       "Up and right is better: more HE cost deleted while keeping more of the weights' " +
-      "squared L2 norm. One point per budget.",
+      "squared L2 norm. One point per budget. Each panel's axes are zoomed to its own data " +
+      "(the ticks give the range), so the two methods can be told apart; MOSAIC − Hunter at " +
+      "equal retained saliency is the light bars of the first chart.",
     rows,
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -387,9 +531,10 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
         row: { field: "model", type: "nominal", title: null },
         column: { field: "framework", type: "nominal", title: "framework" },
       },
+      resolve: { scale: { x: "independent", y: "independent" } },
       spec: {
-        width: 220,
-        height: 160,
+        width: panelWidth(new Set(rows.map((x) => x.framework)).size),
+        height: 170,
         mark: { type: "line", point: true },
         encoding: {
           x: {
@@ -398,7 +543,12 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
             title: "retained saliency",
             scale: { zero: false },
           },
-          y: { field: "cost_deleted_pct", type: "quantitative", title: "HE cost deleted (%)" },
+          y: {
+            field: "cost_deleted_pct",
+            type: "quantitative",
+            title: "HE cost deleted (%)",
+            scale: { zero: false },
+          },
           color: { field: "method", type: "nominal", scale: METHOD_COLORS, title: "method" },
           order: { field: "budget" },
         },
@@ -442,7 +592,7 @@ export function nonlinearChart(r: Results): Chart {
       data: { values: rows },
       facet: { column: { field: "framework", type: "nominal", title: "framework" } },
       spec: {
-        width: 60 * r.manifest.study.models.length + 40,
+        width: panelWidth(new Set(rows.map((x) => x.framework)).size),
         height: 220,
         mark: "bar",
         encoding: {
@@ -455,7 +605,13 @@ export function nonlinearChart(r: Results): Chart {
             scale: { type: "log" },
             stack: null,
           },
-          color: { field: "part", type: "nominal", title: "layers" },
+          // Not a method: colours no method chart uses.
+          color: {
+            field: "part",
+            type: "nominal",
+            title: "layers",
+            scale: { range: ["#54a24b", "#b279a2"] },
+          },
         },
       },
       config: CHART_CONFIG,
@@ -570,7 +726,7 @@ export function isoChart(r: Results): Chart | null {
       },
       resolve: { scale: { x: "independent" } },
       spec: {
-        width: 260,
+        width: panelWidth(new Set(rows.map((x) => x.framework)).size),
         height: 180,
         layer: [
           {
@@ -634,8 +790,9 @@ export function isoChart(r: Results): Chart | null {
 }
 
 /**
- * Every chart of a results file, in report order: iso-accuracy (with the accuracy loop), total
- * cost, per-layer ops of each model and framework, time vs predicted, trade-off, nonlinear.
+ * Every chart of a results file that has data, in report order: MOSAIC − Hunter, iso-accuracy
+ * (with the accuracy loop), total cost, per-layer ops of each model and framework, time vs
+ * predicted (when layers were timed), trade-off, nonlinear.
  *
  * @example The sample results' charts
  * ```ts
@@ -646,6 +803,7 @@ export function isoChart(r: Results): Chart | null {
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * assertEquals(allCharts(r, reportWeights(r, null)).map((c) => c.name), [
+ *   "mosaic_minus_hunter",
  *   "total_cost",
  *   "layers_vgg16-cifar10_gazelle",
  *   "layers_vgg16-cifar10_cryptflow2",
@@ -655,6 +813,9 @@ export function isoChart(r: Results): Chart | null {
  *   "tradeoff",
  *   "nonlinear",
  * ]);
+ * // Without timings there is no timing chart (no chart without data).
+ * const untimed = allCharts({ ...r, timings: [] }, reportWeights(r, null)).map((c) => c.name);
+ * assertEquals(untimed.includes("time_vs_predicted"), false);
  * ```
  */
 export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {
@@ -662,13 +823,15 @@ export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {
   // Per-budget charts show the first seed's pruning (seeds differ only in MOSAIC's assembly).
   const first = r.manifest.study.accuracy?.seeds[0];
   r = { ...r, prune: r.prune.filter((p) => p.seed === undefined || p.seed === first) };
-  const charts: Chart[] = iso ? [iso, totalCostChart(r, weights)] : [totalCostChart(r, weights)];
+  const charts: (Chart | null)[] = [
+    weights[0] ? deltaChart(r, weights[0].byFramework) : null,
+    iso,
+    totalCostChart(r, weights),
+  ];
   for (const model of r.manifest.study.models) {
-    for (const fw of r.manifest.study.frameworks) {
-      const c = layerChart(r, model, fw);
-      if (c) charts.push(c);
-    }
+    for (const fw of r.manifest.study.frameworks) charts.push(layerChart(r, model, fw));
   }
-  charts.push(timeChart(r, weights[0]), tradeoffChart(r, weights[0]), nonlinearChart(r));
-  return charts;
+  if (weights[0]) charts.push(timeChart(r, weights[0]), tradeoffChart(r, weights[0]));
+  charts.push(nonlinearChart(r));
+  return charts.filter((c): c is Chart => c !== null && c.rows.length > 0);
 }

@@ -7,9 +7,35 @@
  *
  * @module
  */
-import type { UnitCosts } from "../he/mod.ts";
+import { type OpCounts, predictMs, type UnitCosts } from "../he/mod.ts";
 import { meanSd, type PruneRow, type Results } from "../study/mod.ts";
-import { costPct } from "./_charts.ts";
+
+function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pruned"): number {
+  let ms = 0;
+  for (const l of layers) ms += predictMs(l[which] as OpCounts, unit);
+  return ms;
+}
+
+/**
+ * HE cost of a pruning row as % of unpruned under op weights (2 decimals; 100 for a row without
+ * cost).
+ *
+ * @example Half the multiplications, half the cost
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { costPct } from "./_compare.ts";
+ * import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
+ * import { zeroCounts } from "../he/mod.ts";
+ *
+ * const dense = { ...zeroCounts(), mult: 10 }, pruned = { ...zeroCounts(), mult: 5 };
+ * const row = { layers: [{ name: "l", kind: "conv", dense, pruned, predicted_ms_dense: 0, predicted_ms: 0 }] };
+ * assertEquals(costPct(row as never, MEASURED_UNIT_COSTS.gazelle), 50);
+ * ```
+ */
+export function costPct(row: Pick<PruneRow, "layers">, unit: UnitCosts): number {
+  const d = total(row.layers, unit, "dense");
+  return d > 0 ? Number((100 * total(row.layers, unit, "pruned") / d).toFixed(2)) : 100;
+}
 
 /** Which of the two methods leaves less HE cost (`tie` below 0.01 points of difference). */
 export type Winner = "mosaic" | "hunter" | "tie";

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { type Chart, costPct, type OpWeights } from "./_charts.ts";
+import type { Chart, OpWeights } from "./_charts.ts";
 import { PAPER_NUMBERS, type Results } from "../study/mod.ts";
-import { type IsoLine, isoLines } from "./_compare.ts";
+import { costPct, type IsoLine, isoLines } from "./_compare.ts";
 import { escapeHtml as esc, escapeMarkdown as md } from "./_escape.ts";
 
 function table(rows: Chart["rows"]): string {

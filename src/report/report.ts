@@ -52,7 +52,7 @@ export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeig
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const dir = await Deno.makeTempDir();
  * const written = await renderReport(r, dir, null);
- * assertEquals(written[0], "charts/total_cost.png");
+ * assertEquals(written[0], "charts/mosaic_minus_hunter.png");
  * assertEquals((await Deno.stat(`${dir}/summary.md`)).isFile, true);
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -1,10 +1,10 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { decode } from "fast-png";
-import { allCharts, costPct, type OpWeights } from "./_charts.ts";
+import { allCharts, type OpWeights } from "./_charts.ts";
 import { mergeShards, parseResults, readResults, type Results } from "../study/mod.ts";
 import { predictMs } from "../he/mod.ts";
 import { renderReport, reportWeights } from "./report.ts";
-import { isoLines } from "./_compare.ts";
+import { costPct, isoLines } from "./_compare.ts";
 
 const FIXTURE = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname;
 
@@ -25,6 +25,7 @@ Deno.test("the report renders from fixture results: PNGs decode, SVGs have axis 
   assertEquals(pngs.length, charts.length);
   const html = await Deno.readTextFile(`${dir}/index.html`);
   const titles: Record<string, string[]> = {
+    mosaic_minus_hunter: ["Δ (points)", "weight sparsity budget"],
     total_cost: ["HE cost (% of unpruned)", "model"],
     time_vs_predicted: ["predicted (ms)", "measured (ms)"],
     tradeoff: ["retained saliency", "HE cost deleted (%)"],
