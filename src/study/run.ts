@@ -9,6 +9,7 @@
 import {
   MEASURED_UNIT_COSTS,
   MEASURED_UNIT_COSTS_ORIGIN,
+  type UnitCosts,
   unitCostsFor,
   type UnitCostsOrigin,
 } from "../he/mod.ts";
@@ -83,34 +84,57 @@ export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
   if (cal) return cal;
   return {
     name: BUILT_IN_NAME,
-    byFramework: {
-      gazelle: MEASURED_UNIT_COSTS.gazelle,
-      cryptflow2: unitCostsFor(studyPreset("cryptflow2").name)!,
-    },
+    byFramework: builtInUnitCosts(),
     origin: MEASURED_UNIT_COSTS_ORIGIN,
+  };
+}
+
+/** Whether two sets of unit costs have the same fields with the same values. */
+function sameUnitCosts(a: UnitCosts, b: UnitCosts | undefined): boolean {
+  const keys = Object.keys(a) as (keyof UnitCosts)[];
+  return b !== undefined && keys.length === Object.keys(b).length &&
+    keys.every((k) => a[k] === b[k]);
+}
+
+/** The built-in unit costs of each framework's study preset. */
+function builtInUnitCosts(): Record<string, UnitCosts> {
+  return {
+    gazelle: MEASURED_UNIT_COSTS.gazelle,
+    cryptflow2: unitCostsFor(studyPreset("cryptflow2").name)!,
   };
 }
 
 /**
  * Where the unit costs of a results file were measured: its `unit_costs_origin`, or for results
- * written before that field, the built-in table's origin when they name the built-in table;
- * null when the file does not say (an older calibrated run).
+ * written before that field, the built-in table's origin when they name the built-in table or
+ * (older still, without a name) hold exactly its numbers and sources; null when the file does not
+ * say (an older calibrated run).
  *
- * @example An older results file of the built-in table
+ * @example Older results files of the built-in table
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { unitCostsOrigin } from "./run.ts";
- * import { MEASURED_UNIT_COSTS_ORIGIN } from "../he/mod.ts";
+ * import { MEASURED_UNIT_COSTS, MEASURED_UNIT_COSTS_ORIGIN } from "../he/mod.ts";
  * import type { ResultsManifest } from "./results.ts";
  *
- * const old = { unit_costs_name: "measured node-seal (built-in)" } as ResultsManifest;
- * assertEquals(unitCostsOrigin(old), MEASURED_UNIT_COSTS_ORIGIN);
- * assertEquals(unitCostsOrigin({ unit_costs_name: "calibrated node-seal (x)" } as ResultsManifest), null);
+ * const named = { unit_costs_name: "measured node-seal (built-in)" } as ResultsManifest;
+ * assertEquals(unitCostsOrigin(named), MEASURED_UNIT_COSTS_ORIGIN);
+ * const unnamed = { unit_costs: { gazelle: MEASURED_UNIT_COSTS.gazelle } } as unknown as ResultsManifest;
+ * assertEquals(unitCostsOrigin(unnamed), MEASURED_UNIT_COSTS_ORIGIN);
+ * const other = { unit_costs: { gazelle: { ...MEASURED_UNIT_COSTS.gazelle, add: 1 } } } as unknown as ResultsManifest;
+ * assertEquals(unitCostsOrigin(other), null);
  * ```
  */
 export function unitCostsOrigin(m: ResultsManifest): UnitCostsOrigin | null {
-  return m.unit_costs_origin ??
-    (m.unit_costs_name === BUILT_IN_NAME ? MEASURED_UNIT_COSTS_ORIGIN : null);
+  if (m.unit_costs_origin) return m.unit_costs_origin;
+  if (m.unit_costs_name !== undefined) {
+    return m.unit_costs_name === BUILT_IN_NAME ? MEASURED_UNIT_COSTS_ORIGIN : null;
+  }
+  const builtIn = builtInUnitCosts();
+  const costs = Object.entries(m.unit_costs ?? {});
+  const same = costs.length > 0 &&
+    costs.every(([fw, u]) => sameUnitCosts(u, builtIn[fw]));
+  return same ? MEASURED_UNIT_COSTS_ORIGIN : null;
 }
 
 /** Run one model's bench file (found in the registry, `_bench_files.ts`) and read its timings (a
