@@ -36,8 +36,9 @@ function timingExtra(t: TimingRow): string {
 }
 
 /**
- * `benchmark.json` entries: one per timing row, server ms per layer and variant (an empty array
- * when nothing was timed).
+ * `benchmark.json` entries: one per timing row, server ms per layer and variant. An empty array
+ * when nothing was timed: valid JSON, but github-action-benchmark refuses a file without entries,
+ * so a workflow runs that step only after a timed report.
  *
  * @example One entry per timed layer, in milliseconds
  * ```ts
