@@ -33,6 +33,17 @@ Deno.test("deno task calibrate writes unit costs the report then predicts with, 
   const results = await readJson(`${dir}/results.json`);
   assert(results.manifest.unit_costs_name.startsWith("calibrated node-seal"));
   assertEquals(results.manifest.unit_costs.gazelle.keySwitch, doc.unit_costs.gazelle.keySwitch);
+  // The results say where and when the unit costs were measured, and the headline says so.
+  assertEquals(results.manifest.unit_costs_origin, {
+    kind: "calibrated",
+    cpu: doc.manifest.cpu,
+    measured: doc.manifest.created,
+  });
+  assert(
+    (await Deno.readTextFile(`${dir}/summary.md`)).includes(
+      "calibrated on this machine by `deno task calibrate` on ",
+    ),
+  );
   const spec = await readJson(`${dir}/charts/total_cost.vl.json`);
   const names = new Set(spec.data.values.map((v: { weights: string }) => v.weights));
   assert(

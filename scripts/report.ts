@@ -9,7 +9,7 @@
  * `--importance lamp|share|raw`, `--floor F`, `--kinds a,b`, `--unit kernel|weight` (how both
  * methods prune; recorded in results.json), `--no-bench`, `--shard i/n` (do every n-th (model, framework) pair and write
  * `results-shard-i-of-n.json`), `--merge F1 F2 …` (merge shards and render), `--from FILE`
- * (re-render a results file), `--op-weights FILE.json` (user op weights beside the calibrated
+ * (re-render a results file, copied into the report folder), `--op-weights FILE.json` (user op weights beside the calibrated
  * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`). Bounds: `--budgets` at most
  * 20 distinct sparsities in (0, 1), `--default-budget` one of them, `--floor` in [0, 1), `--seeds`
  * at most 20 distinct integers in 0..4294967295, `--shard i/n` with n ≤ 1000; `--models`,
@@ -123,7 +123,7 @@ const HELP: Help = {
     { flag: "--finetune, --no-finetune", default: "on", what: "fine-tune trained models" },
     { flag: "--shard i/n", what: "do every n-th (model, framework) pair only (n ≤ 1000)" },
     { flag: "--merge F1 F2 …", what: "merge shard results files and render (repeatable)" },
-    { flag: "--from FILE", what: "re-render a results file" },
+    { flag: "--from FILE", what: "re-render a results file (copied into the report folder)" },
     { flag: "--op-weights FILE.json", what: "user op weights beside the calibrated ones" },
     { flag: "--allow-mixed-cpu", what: "merge shards timed on different CPUs" },
     { flag: "--out-dir DIR", default: "reports", what: "where results and charts go" },
@@ -208,7 +208,12 @@ async function main(): Promise<number> {
       return 0;
     }
   }
-  if (!args.from) await out.write("results.json", JSON.stringify(results, null, 1));
+  // The report folder always holds the results its pages link: a re-rendered file is copied as
+  // it is (re-rendering in place leaves it byte for byte).
+  await out.write(
+    "results.json",
+    args.from ? await Deno.readFile(args.from) : JSON.stringify(results, null, 1),
+  );
   const pngs = await renderReport(results, out, extra, progress);
   await out.commit();
   const s = ((performance.now() - t0) / 1000).toFixed(0);

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { UnitCosts } from "../he/mod.ts";
+import type { UnitCosts, UnitCostsOrigin } from "../he/mod.ts";
 import { FRAMEWORKS } from "../frameworks/mod.ts";
 import {
   checkFormat,
@@ -26,6 +26,8 @@ export interface NamedWeights {
   readonly name: string;
   /** The op weights of each framework they cover (`gazelle`, `cryptflow2`). */
   readonly byFramework: Readonly<Record<string, UnitCosts>>;
+  /** Where they were measured, for measured unit costs (calibrated or built-in). */
+  readonly origin?: UnitCostsOrigin;
 }
 
 const FIELDS = [
@@ -88,7 +90,7 @@ const _opWeights: SameType<z.infer<typeof opWeightsObject>, OpWeightsFile> = tru
 
 const calibrationObject = z.object({
   format: z.literal(CALIBRATION_FORMAT),
-  manifest: z.object({ cpu: z.string() }).optional(),
+  manifest: z.object({ cpu: z.string(), created: z.string().optional() }).optional(),
   unit_costs: z.partialRecord(frameworkKey, partialUnit),
 });
 const _calibration: SameType<z.infer<typeof calibrationObject>, CalibrationFile> = true;
@@ -110,8 +112,11 @@ export interface OpWeightsFile extends PartialUnitCosts {
 export interface CalibrationFile {
   /** Always `CALIBRATION_FORMAT`. */
   readonly format: typeof CALIBRATION_FORMAT;
-  /** The manifest of the machine measured; its `cpu` names the weights. */
-  readonly manifest?: { readonly cpu: string };
+  /**
+   * The manifest of the machine measured; its `cpu` names the weights, its `created` dates the
+   * measurement.
+   */
+  readonly manifest?: { readonly cpu: string; readonly created?: string };
   /** Measured unit costs per framework. */
   readonly unit_costs: {
     readonly gazelle?: PartialUnitCosts;
@@ -266,5 +271,13 @@ export async function readCalibration(path: string): Promise<NamedWeights | null
       `${what}: unit_costs names no framework (${FRAMEWORKS.join(", ")}): ${fix}`,
     );
   }
-  return { name: `calibrated node-seal (${doc.manifest?.cpu ?? "this machine"})`, byFramework };
+  return {
+    name: `calibrated node-seal (${doc.manifest?.cpu ?? "this machine"})`,
+    byFramework,
+    origin: {
+      kind: "calibrated",
+      cpu: doc.manifest?.cpu ?? null,
+      measured: doc.manifest?.created ?? null,
+    },
+  };
 }

@@ -10,12 +10,18 @@ Deno.test("calibration files are read back; corrupt ones are one clear error", a
     path,
     JSON.stringify({
       format: CALIBRATION_FORMAT,
-      manifest: { cpu: "Test CPU" },
+      manifest: { cpu: "Test CPU", created: "2026-12-01T10:00:00.000Z" },
       unit_costs: { gazelle: MEASURED_UNIT_COSTS.gazelle },
     }),
   );
   const w = (await readCalibration(path))!;
   assert(w.name.includes("Test CPU"));
+  // The report says where and when the predictions' unit costs were measured.
+  assertEquals(w.origin, {
+    kind: "calibrated",
+    cpu: "Test CPU",
+    measured: "2026-12-01T10:00:00.000Z",
+  });
   assertEquals(w.byFramework.gazelle.keySwitch, MEASURED_UNIT_COSTS.gazelle.keySwitch);
   await Deno.writeTextFile(path, "{");
   await assertRejects(() => readCalibration(path), Error, "not valid JSON");

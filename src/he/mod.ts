@@ -89,5 +89,12 @@ export {
   sealMemory,
 } from "./memory.ts";
 export { simulatePlan } from "./simulate.ts";
-export { MEASURED_UNIT_COSTS, predictMs, type UnitCosts, unitCostsFor } from "./unit_costs.ts";
+export {
+  MEASURED_UNIT_COSTS,
+  MEASURED_UNIT_COSTS_ORIGIN,
+  predictMs,
+  type UnitCosts,
+  unitCostsFor,
+  type UnitCostsOrigin,
+} from "./unit_costs.ts";
 export { measureUnitCosts, UNIT_OPS, type UnitOp, type UnitOpRunner, unitOps } from "./unit_ops.ts";

@@ -94,6 +94,38 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
   },
 };
 
+/** Where a set of unit costs was measured: what a report needs to say whether its predictions
+ * come from this machine. */
+export interface UnitCostsOrigin {
+  /**
+   * `calibrated`: measured by `deno task calibrate` (a calibration file); `built-in`: the
+   * `MEASURED_UNIT_COSTS` table shipped with the code, measured on the reference machine.
+   */
+  readonly kind: "calibrated" | "built-in";
+  /** The CPU measured, as manifests name CPUs; null if the source did not record it. */
+  readonly cpu: string | null;
+  /** When it was measured, ISO 8601 date or date-time; null if the source did not record it. */
+  readonly measured: string | null;
+}
+
+/**
+ * Where `MEASURED_UNIT_COSTS` was measured (the reference machine of its `source` strings).
+ *
+ * @example The built-in table names its machine and date
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { MEASURED_UNIT_COSTS, MEASURED_UNIT_COSTS_ORIGIN } from "./unit_costs.ts";
+ *
+ * assertEquals(MEASURED_UNIT_COSTS_ORIGIN.kind, "built-in");
+ * assertEquals(MEASURED_UNIT_COSTS.gazelle.source.includes(MEASURED_UNIT_COSTS_ORIGIN.cpu!), true);
+ * ```
+ */
+export const MEASURED_UNIT_COSTS_ORIGIN: UnitCostsOrigin = {
+  kind: "built-in",
+  cpu: "2-vCPU AMD EPYC",
+  measured: "2026-11-23",
+};
+
 /**
  * Predicted milliseconds of a plan's server work under `unit` costs: Σ count × unit cost over key
  * switches, products (NTT and coefficient form), additions (mask additions included), NTTs, mod

@@ -124,6 +124,7 @@ Deno.test("an accuracy loop's names reach the pages as text", () => {
       git_sha: "x",
       weights: "w",
       presets: [],
+      unit_costs: {},
     },
     prune: [],
     timings: [],

@@ -1,10 +1,20 @@
 /**
- * The report's pages: `index.html` (every chart with its data table, the manifest) and
- * `summary.md` (headline totals, the paper's numbers beside ours, measured vs predicted).
+ * The report's pages: `index.html` and `summary.md`, both opening with the headline
+ * (`_headline.ts`: the run, its unit costs and how well they predict, MOSAIC vs Hunter), then the
+ * iso-accuracy and cost tables and the paper's numbers; `index.html` adds every chart with its
+ * data table and the manifest, `summary.md` a list of the charts.
  *
  * @module
  */
 import type { Chart, OpWeights } from "./_charts.ts";
+import {
+  filesLine,
+  headlineNotes,
+  headlineSections,
+  HTML,
+  MARKDOWN,
+  metaLines,
+} from "./_headline.ts";
 import { PAPER_NUMBERS, type Results } from "../study/mod.ts";
 import { costPct, type IsoLine, isoLines } from "./_compare.ts";
 import { escapeHtml as esc, escapeMarkdown as md } from "./_escape.ts";
@@ -100,52 +110,39 @@ function pruningLead(r: Results, e: (s: unknown) => string): string {
     `${e(p.kinds.join(", "))}; MOSAIC's basic unit: ${e(p.unit)}.`;
 }
 
-/**
- * Median measured / predicted ratio per framework, with the number of timed layers it is over
- * (empty if nothing was timed).
- *
- * @example Both frameworks of the sample results were timed
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { agreement } from "./html.ts";
- * import { allCharts } from "./_charts.ts";
- * import { readResults } from "../study/mod.ts";
- * import { reportWeights } from "./report.ts";
- *
- * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
- * const a = agreement(allCharts(r, reportWeights(r, null)));
- * assertEquals(Object.keys(a).sort(), ["cryptflow2", "gazelle"]);
- * assertEquals(a.gazelle.n + a.cryptflow2.n, r.timings.length);
- * ```
- */
-export function agreement(charts: readonly Chart[]): Record<string, { median: number; n: number }> {
-  const t = charts.find((c) => c.name === "time_vs_predicted");
-  const by = new Map<string, number[]>();
-  for (const row of t?.rows ?? []) {
-    const l = by.get(String(row.framework)) ?? [];
-    l.push(Number(row.ratio));
-    by.set(String(row.framework), l);
-  }
-  const out: Record<string, { median: number; n: number }> = {};
-  for (const [fw, l] of by) {
-    l.sort((a, b) => a - b);
-    out[fw] = { median: l[l.length >> 1], n: l.length };
-  }
-  return out;
+/** The headline's heading, which says when the weights are synthetic. */
+function headlineHeading(r: Results): string {
+  return "MOSAIC vs Hunter: HE cost left, % of unpruned (lower is better)" +
+    (/synthetic|not trained/i.test(r.manifest.weights) ? ", synthetic untrained weights" : "");
+}
+
+/** A Markdown table of plain-text rows (every cell escaped). */
+function mdTable(rows: readonly Record<string, string>[]): string[] {
+  if (rows.length === 0) return ["*no comparison*"];
+  const cols = Object.keys(rows[0]);
+  return [
+    `| ${cols.map(md).join(" | ")} |`,
+    `| ${cols.map(() => "---").join(" | ")} |`,
+    ...rows.map((row) => `| ${cols.map((c) => md(row[c])).join(" | ")} |`),
+  ];
 }
 
 /**
- * `summary.md` text.
+ * `summary.md` text: the headline (run, weights, unit costs and how well they predict, MOSAIC vs
+ * Hunter per framework), then the iso-accuracy table, the cost table per op weights, the paper's
+ * numbers and the chart list.
  *
- * @example A run with nothing in it still has the headings
+ * @example A run with no rows still has its headline and says nothing was timed
  * ```ts
  * import { assert } from "@std/assert";
  * import { summaryMarkdown } from "./html.ts";
+ * import { readResults } from "../study/mod.ts";
  *
- * const r = { manifest: { study: { default_budget: 0.7, width: 1, profile: "full", models: [], frameworks: [] }, git_sha: "x", weights: "synthetic" }, prune: [], timings: [], nonlinear: [], shards: [] };
- * const md = summaryMarkdown(r as never, [], []);
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const md = summaryMarkdown({ ...r, prune: [], timings: [] }, [], []);
  * assert(md.startsWith("# mosaic-bench report"));
- * assert(md.includes("No layers were timed in this run."));
+ * assert(md.includes("Under GAZELLE, no model was pruned by both methods"));
+ * assert(md.includes("No layers were timed in this run"));
  * ```
  */
 export function summaryMarkdown(
@@ -157,13 +154,16 @@ export function summaryMarkdown(
   const lines = [
     "# mosaic-bench report",
     "",
-    `Commit ${md(r.manifest.git_sha)}, ${md(r.manifest.cpu)}, Deno ${
-      md(r.manifest.deno)
-    }, node-seal ` +
-    `${md(r.manifest.node_seal)} (SEAL ${md(r.manifest.seal)}); ${md(s.profile)} profile, ` +
-    `${s.width === 1 ? "full-width models" : `models at width ${md(s.width)}`}; weights: ` +
-    `**${md(r.manifest.weights)}**.`,
+    ...metaLines(r, charts, MARKDOWN).map((l) => `- ${l}`),
     "",
+    filesLine(MARKDOWN),
+    "",
+    `## ${md(headlineHeading(r))}`,
+    "",
+  ];
+  for (const h of headlineSections(r, MARKDOWN)) lines.push(h.sentence, "", ...mdTable(h.rows), "");
+  lines.push(...headlineNotes(r, MARKDOWN).flatMap((n) => [n, ""]));
+  lines.push(
     ...(r.accuracy
       ? [
         "## HE cost at iso-accuracy, % of unpruned (lower is better)",
@@ -186,7 +186,9 @@ export function summaryMarkdown(
         "",
       ]
       : []),
-    `## HE cost of the linear layers, % of unpruned (weight sparsity ${md(s.default_budget)})`,
+    `## HE cost of the linear layers per op weights, % of unpruned (weight sparsity ${
+      md(s.default_budget)
+    })`,
     "",
     `| model | framework | method | ${
       weights.map((w) => md(w.name)).join(" | ")
@@ -199,31 +201,38 @@ export function summaryMarkdown(
     ),
     "",
     "Published by the MOSAIC paper (trained VGG-16 on Tiny ImageNet, the authors' code; not " +
-    "reproduced here, shown for reference):",
+      "reproduced here, shown for reference):",
     "",
     ...PAPER_NUMBERS.map((p) =>
       `- ${md(p.model)} under ${md(p.framework)}: ${p.cost_pct}% (${md(p.source)})`
     ),
     "",
-    "## Measured vs predicted server time per layer",
+    "## Charts",
     "",
-  ];
-  const ag = agreement(charts);
-  if (Object.keys(ag).length === 0) lines.push("No layers were timed in this run.");
-  for (const [fw, a] of Object.entries(ag)) {
-    lines.push(`- ${md(fw)}: median measured / predicted = ${a.median} over ${a.n} timed layers`);
-  }
-  lines.push("", "## Charts", "");
+  );
   for (const c of charts) {
     lines.push(`- [${md(c.title)}](charts/${c.name}.svg) ([PNG](charts/${c.name}.png))`);
   }
   return lines.join("\n") + "\n";
 }
 
+/** `value` as key → text rows, nested objects and arrays of objects spelled out as `a.b[0].c`. */
+function flatten(value: unknown, key = ""): { field: string; value: string }[] {
+  if (Array.isArray(value) && value.some((v) => v !== null && typeof v === "object")) {
+    return value.flatMap((v, i) => flatten(v, `${key}[${i}]`));
+  }
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    return Object.entries(value).flatMap(([k, v]) => flatten(v, key ? `${key}.${k}` : k));
+  }
+  return [{ field: key, value: Array.isArray(value) ? value.join(", ") : String(value) }];
+}
+
 /**
- * `index.html` text: every chart (SVG, with PNG and Vega-Lite links), its data, the manifest.
+ * `index.html` text: the headline (run, weights, unit costs and how well they predict, MOSAIC vs
+ * Hunter per framework), the report's data files, the iso-accuracy and cost tables, every chart
+ * (SVG, with PNG and Vega-Lite links) with its data, and the manifest as a folded table.
  *
- * @example The page links every chart
+ * @example The page links every chart and the data files
  * ```ts
  * import { assert } from "@std/assert";
  * import { indexHtml } from "./html.ts";
@@ -233,7 +242,9 @@ export function summaryMarkdown(
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const w = reportWeights(r, null);
- * assert(indexHtml(r, w, allCharts(r, w)).includes('<img src="charts/tradeoff.svg"'));
+ * const html = indexHtml(r, w, allCharts(r, w));
+ * assert(html.includes('<img src="charts/tradeoff.svg"'));
+ * assert(html.includes('<a href="benchmark.json">') && html.includes('<a href="headline.csv">'));
  * ```
  */
 export function indexHtml(
@@ -254,26 +265,34 @@ export function indexHtml(
 ${table(c.rows)}
 </details>
 </section>`).join("\n");
+  const manifest = flatten(r.manifest);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mosaic-bench report</title>
 <style>
-body{font-family:"DejaVu Sans",sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+body{font-family:"DejaVu Sans",sans-serif;margin:1.5em 2em;color:#222}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
-th{background:#f4f4f4}img{max-width:100%}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}
-.warn{background:#fff4d6;padding:.5em 1em;border-left:4px solid #e0a800}
+th{background:#f4f4f4}img{max-width:100%}
+.meta{background:#fff4d6;padding:.5em 1em .5em 2em;border-left:4px solid #e0a800}
+.headline p{font-size:16px;max-width:80em}
 </style></head><body>
 <h1>mosaic-bench report</h1>
-<p class="warn">Weights: <strong>${esc(r.manifest.weights)}</strong>. Presets: ${
-    r.manifest.presets.map((p) => `${esc(p.name)} (${esc(p.security)})`).join("; ")
-  }.</p>
+<ul class="meta">
+${metaLines(r, charts, HTML).map((l) => `<li>${l}</li>`).join("\n")}
+</ul>
+<p>${filesLine(HTML)}</p>
+<section class="headline">
+<h2>${esc(headlineHeading(r))}</h2>
+${headlineSections(r, HTML).map((h) => `<p>${h.sentence}</p>\n${table(h.rows)}`).join("\n")}
+${headlineNotes(r, HTML).map((n) => `<p>${n}</p>`).join("\n")}
+</section>
 ${
     r.accuracy
-      ? `<h2>Headline: HE cost at iso-accuracy, % of unpruned (lower is better)</h2>
+      ? `<h2>HE cost at iso-accuracy, % of unpruned (lower is better)</h2>
 <p>${esc(accuracyLead(r, plain).join(" "))}</p>
 ${table(isoLines(r) as unknown as Chart["rows"])}`
       : ""
   }
-<h2>HE cost, % of unpruned (sparsity ${esc(r.manifest.study.default_budget)})</h2>
+<h2>HE cost per op weights, % of unpruned (sparsity ${esc(r.manifest.study.default_budget)})</h2>
 ${
     table(head.map((h) => ({
       model: h.model,
@@ -288,7 +307,9 @@ ${
   }.</p>
 ${sections}
 <h2>Manifest</h2>
-<pre>${esc(JSON.stringify(r.manifest, null, 2))}</pre>
+<details><summary>manifest (${manifest.length} fields)</summary>
+${table(manifest)}
+</details>
 </body></html>
 `;
 }

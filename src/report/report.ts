@@ -1,6 +1,7 @@
 /**
- * A report from results: every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md`,
- * written into one output folder all at once (every file or none). Runs nothing; the numbers come from the results.
+ * A report from results: every chart (Vega-Lite JSON, SVG, PNG), `index.html`, `summary.md`,
+ * `benchmark.json` and `headline.csv`, written into one output folder all at once (every file or
+ * none). Runs nothing; the numbers come from the results.
  *
  * @module
  */
@@ -9,6 +10,8 @@ import { type NamedWeights, NATIVE_SEAL_RATIOS } from "../cost/mod.ts";
 import type { Results } from "../study/mod.ts";
 import { allCharts } from "./_charts.ts";
 import { indexHtml, summaryMarkdown } from "./html.ts";
+import { benchmarkEntries, headlineCsv } from "./_exports.ts";
+import { unitCostsName } from "./_headline.ts";
 import { renderPng, renderSvg } from "./_render.ts";
 
 /**
@@ -27,7 +30,7 @@ import { renderPng, renderSvg } from "./_render.ts";
 export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeights[] {
   return [
     {
-      name: r.manifest.unit_costs_name ?? "node-seal unit costs of the run",
+      name: unitCostsName(r),
       byFramework: r.manifest.unit_costs,
     },
     extra ?? NATIVE_SEAL_RATIOS,
@@ -35,25 +38,29 @@ export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeig
 }
 
 /**
- * Render every chart (Vega-Lite JSON, SVG, PNG), `index.html` and `summary.md` into `out`: a
- * folder path, or an `OutputDir` the caller opened (and commits, with files of its own such as
- * `results.json`). Given a path, the whole report is staged and moved into place only when every
- * file was rendered: a report that fails leaves the folder as it was. Predictions are shown under
- * the run's unit costs and under `extra` op weights, or native SEAL's ratios when `extra` is null;
- * `progress` receives one line per chart. Returns the PNG paths written, relative to the folder,
- * in chart order.
+ * Render every chart (Vega-Lite JSON, SVG, PNG), `index.html`, `summary.md`, `benchmark.json`
+ * (the timings in github-action-benchmark's `customSmallerIsBetter` format) and `headline.csv`
+ * (every MOSAIC − Hunter comparison) into `out`: a folder path, or an `OutputDir` the caller
+ * opened (and commits, with files of its own: it writes the `results.json` the pages link). Given
+ * a path, `results.json` is written too, and the whole report is staged and moved into place only
+ * when every file was rendered: a report that fails leaves the folder as it was. Predictions are
+ * shown under the run's unit costs and under `extra` op weights, or native SEAL's ratios when
+ * `extra` is null; `progress` receives one line per chart. Returns the PNG paths written,
+ * relative to the folder, in chart order.
  *
  * @example Render the shipped sample results into a folder
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assert, assertEquals } from "@std/assert";
  * import { renderReport } from "./report.ts";
  * import { readResults } from "../study/mod.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const dir = await Deno.makeTempDir();
  * const written = await renderReport(r, dir, null);
- * assertEquals(written[0], "charts/mosaic_minus_hunter.png");
- * assertEquals((await Deno.stat(`${dir}/summary.md`)).isFile, true);
+ * assert(written.every((p) => p.startsWith("charts/") && p.endsWith(".png")));
+ * for (const f of ["index.html", "summary.md", "results.json", "benchmark.json", "headline.csv"]) {
+ *   assertEquals((await Deno.stat(`${dir}/${f}`)).isFile, true, f);
+ * }
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -66,6 +73,8 @@ export async function renderReport(
   if (typeof out !== "string") return await stageReport(r, out, extra, progress);
   await using dir = await OutputDir.open(out, "report folder");
   const written = await stageReport(r, dir, extra, progress);
+  // The pages link the results they were rendered from.
+  await dir.write("results.json", JSON.stringify(r, null, 1));
   await dir.commit();
   return written;
 }
@@ -90,5 +99,7 @@ async function stageReport(
   }
   await out.write("index.html", indexHtml(r, weights, charts));
   await out.write("summary.md", summaryMarkdown(r, weights, charts));
+  await out.write("benchmark.json", JSON.stringify(benchmarkEntries(r), null, 1) + "\n");
+  await out.write("headline.csv", headlineCsv(r));
   return written;
 }

@@ -46,7 +46,7 @@ Deno.test("the report renders from fixture results: PNGs decode, SVGs have axis 
   }
   assert(html.includes(r.manifest.git_sha) && html.includes("SYNTHETIC"));
   const md = await Deno.readTextFile(`${dir}/summary.md`);
-  assert(md.includes("median measured / predicted"), md);
+  assert(md.includes("Median measured / predicted"), md);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -52,7 +52,7 @@ export {
   studyPreset,
   studyVariants,
 } from "./study.ts";
-export { calibratedWeights, type LoopOptions, runStudy } from "./run.ts";
+export { calibratedWeights, type LoopOptions, runStudy, unitCostsOrigin } from "./run.ts";
 export { type IsoReading, type IsoRow, type IsoSeed, meanSd } from "./iso_accuracy.ts";
 export {
   type PruneFile,

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { OpCounts, UnitCosts } from "../he/mod.ts";
+import type { OpCounts, UnitCosts, UnitCostsOrigin } from "../he/mod.ts";
 import {
   checkFormat,
   checkJson,
@@ -99,6 +99,8 @@ export interface ResultsManifest extends Manifest {
   readonly unit_costs: Readonly<Record<string, UnitCosts>>;
   /** What those unit costs are (calibrated on this machine, or the built-in table). */
   readonly unit_costs_name?: string;
+  /** Where and when those unit costs were measured (absent in results written before). */
+  readonly unit_costs_origin?: UnitCostsOrigin;
 }
 
 /** One layer of a pruning row. */
@@ -322,6 +324,11 @@ const resultsManifestSchema = z.intersection(
     hashes: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/, "expected 64 hex digits")),
     unit_costs: z.record(z.string(), unitCostsZod),
     unit_costs_name: z.string().optional(),
+    unit_costs_origin: z.object({
+      kind: z.enum(["calibrated", "built-in"]),
+      cpu: z.string().nullable(),
+      measured: z.string().nullable(),
+    }).optional(),
   }),
 );
 const _resultsManifest: SameType<z.infer<typeof resultsManifestSchema>, ResultsManifest> = true;

@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { MEASURED_UNIT_COSTS, unitCostsFor } from "../he/mod.ts";
+import {
+  MEASURED_UNIT_COSTS,
+  MEASURED_UNIT_COSTS_ORIGIN,
+  type UnitCosts,
+  unitCostsFor,
+  type UnitCostsOrigin,
+} from "../he/mod.ts";
 import { UserError } from "../base/mod.ts";
 import { type NamedWeights, readCalibration } from "../cost/mod.ts";
 import { networkHash, sha256Hex } from "../nn/mod.ts";
@@ -55,9 +61,12 @@ async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32
   return await sha256Hex(parts);
 }
 
+/** The name results give the built-in unit costs (`unit_costs_name`). */
+const BUILT_IN_NAME = "measured node-seal (built-in)";
+
 /**
  * Unit costs predictions use: `<outDir>/calibration.json` (written by `deno task calibrate`) if
- * present, else the built-in measurements.
+ * present, else the built-in measurements; either way with where and when they were measured.
  *
  * @example Without a calibration file: the built-in table
  * ```ts
@@ -66,6 +75,7 @@ async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32
  *
  * const w = await calibratedWeights("/nonexistent");
  * assertEquals(w.name, "measured node-seal (built-in)");
+ * assertEquals(w.origin?.kind, "built-in");
  * assertEquals(Object.keys(w.byFramework), ["gazelle", "cryptflow2"]);
  * ```
  */
@@ -73,12 +83,58 @@ export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
   const cal = await readCalibration(`${outDir}/calibration.json`);
   if (cal) return cal;
   return {
-    name: "measured node-seal (built-in)",
-    byFramework: {
-      gazelle: MEASURED_UNIT_COSTS.gazelle,
-      cryptflow2: unitCostsFor(studyPreset("cryptflow2").name)!,
-    },
+    name: BUILT_IN_NAME,
+    byFramework: builtInUnitCosts(),
+    origin: MEASURED_UNIT_COSTS_ORIGIN,
   };
+}
+
+/** Whether two sets of unit costs have the same fields with the same values. */
+function sameUnitCosts(a: UnitCosts, b: UnitCosts | undefined): boolean {
+  const keys = Object.keys(a) as (keyof UnitCosts)[];
+  return b !== undefined && keys.length === Object.keys(b).length &&
+    keys.every((k) => a[k] === b[k]);
+}
+
+/** The built-in unit costs of each framework's study preset. */
+function builtInUnitCosts(): Record<string, UnitCosts> {
+  return {
+    gazelle: MEASURED_UNIT_COSTS.gazelle,
+    cryptflow2: unitCostsFor(studyPreset("cryptflow2").name)!,
+  };
+}
+
+/**
+ * Where the unit costs of a results file were measured: its `unit_costs_origin`, or for results
+ * written before that field, the built-in table's origin when they name the built-in table or
+ * (older still, without a name) hold exactly its numbers and sources; null when the file does not
+ * say (an older calibrated run).
+ *
+ * @example Older results files of the built-in table
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { unitCostsOrigin } from "./run.ts";
+ * import { MEASURED_UNIT_COSTS, MEASURED_UNIT_COSTS_ORIGIN } from "../he/mod.ts";
+ * import type { ResultsManifest } from "./results.ts";
+ *
+ * const named = { unit_costs_name: "measured node-seal (built-in)" } as ResultsManifest;
+ * assertEquals(unitCostsOrigin(named), MEASURED_UNIT_COSTS_ORIGIN);
+ * const unnamed = { unit_costs: { gazelle: MEASURED_UNIT_COSTS.gazelle } } as unknown as ResultsManifest;
+ * assertEquals(unitCostsOrigin(unnamed), MEASURED_UNIT_COSTS_ORIGIN);
+ * const other = { unit_costs: { gazelle: { ...MEASURED_UNIT_COSTS.gazelle, add: 1 } } } as unknown as ResultsManifest;
+ * assertEquals(unitCostsOrigin(other), null);
+ * ```
+ */
+export function unitCostsOrigin(m: ResultsManifest): UnitCostsOrigin | null {
+  if (m.unit_costs_origin) return m.unit_costs_origin;
+  if (m.unit_costs_name !== undefined) {
+    return m.unit_costs_name === BUILT_IN_NAME ? MEASURED_UNIT_COSTS_ORIGIN : null;
+  }
+  const builtIn = builtInUnitCosts();
+  const costs = Object.entries(m.unit_costs ?? {});
+  const same = costs.length > 0 &&
+    costs.every(([fw, u]) => sameUnitCosts(u, builtIn[fw]));
+  return same ? MEASURED_UNIT_COSTS_ORIGIN : null;
 }
 
 /** Run one model's bench file (found in the registry, `_bench_files.ts`) and read its timings (a
@@ -256,6 +312,7 @@ export async function runStudy(
     hashes,
     unit_costs: unit.byFramework,
     unit_costs_name: unit.name,
+    ...(unit.origin ? { unit_costs_origin: unit.origin } : {}),
   };
   return {
     format: RESULTS_FORMAT,

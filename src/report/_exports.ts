@@ -1,0 +1,125 @@
+/**
+ * The report's machine-readable files beside its pages: `benchmark.json` (every timed layer in
+ * github-action-benchmark's `customSmallerIsBetter` format, for tracking server time across
+ * commits) and `headline.csv` (every MOSAIC − Hunter comparison of the headline).
+ *
+ * @module
+ */
+import { stringify } from "@std/csv";
+import type { Results, TimingRow } from "../study/mod.ts";
+import { accuracyDeltas, type MethodDelta, saliencyDeltas, sparsityDeltas } from "./_compare.ts";
+import { unitCostsName } from "./_headline.ts";
+
+/**
+ * One entry of a github-action-benchmark custom JSON file: `name`, `unit` and `value` required,
+ * `range` and `extra` optional free text (the action shows them in its tooltips).
+ */
+export interface BenchmarkEntry {
+  /** Unique name of the benchmark: `<model> <framework> <layer> <variant>`. */
+  readonly name: string;
+  /** Always `ms`. */
+  readonly unit: "ms";
+  /** Measured server time of the layer, ms (smaller is better). */
+  readonly value: number;
+  /** Spread of the samples, as text (not written yet: the timing rows carry only a mean). */
+  readonly range?: string;
+  /** What else is known about the measurement, one `key: value` per line. */
+  readonly extra?: string;
+}
+
+/**
+ * The `extra` text of a timing row. The hook for richer bench statistics: when timing rows carry
+ * a `stats` object (min, max, percentiles), its lines go here and its spread into `range`.
+ */
+function timingExtra(t: TimingRow): string {
+  return `samples: ${t.samples}`;
+}
+
+/**
+ * `benchmark.json` entries: one per timing row, server ms per layer and variant. An empty array
+ * when nothing was timed: valid JSON, but github-action-benchmark refuses a file without entries,
+ * so a workflow runs that step only after a timed report.
+ *
+ * @example One entry per timed layer, in milliseconds
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { benchmarkEntries } from "./_exports.ts";
+ * import { readResults } from "../study/mod.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const e = benchmarkEntries(r);
+ * assertEquals(e.length, r.timings.length);
+ * assertEquals(e[0], {
+ *   name: "vgg16-cifar10 cryptflow2 features.0 unpruned",
+ *   unit: "ms",
+ *   value: r.timings[0].measured_ms,
+ *   extra: `samples: ${r.timings[0].samples}`,
+ * });
+ * ```
+ */
+export function benchmarkEntries(r: Results): BenchmarkEntry[] {
+  return r.timings.map((t) => ({
+    name: `${t.model} ${t.framework} ${t.layer} ${t.variant}`,
+    unit: "ms",
+    value: t.measured_ms,
+    extra: timingExtra(t),
+  }));
+}
+
+/**
+ * Every MOSAIC − Hunter comparison of the results under the run's unit costs: equal sparsity,
+ * equal retained saliency, equal accuracy (each sorted by framework, model, where).
+ *
+ * @example The sample results compare at equal sparsity and saliency, not accuracy
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { allDeltas } from "./_exports.ts";
+ * import { readResults } from "../study/mod.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const bases = new Set(allDeltas(r).map((d) => d.basis));
+ * assert(bases.has("sparsity") && !bases.has("accuracy"));
+ * ```
+ */
+export function allDeltas(r: Results): MethodDelta[] {
+  const unit = r.manifest.unit_costs;
+  return [...sparsityDeltas(r, unit), ...saliencyDeltas(r, unit), ...accuracyDeltas(r)];
+}
+
+/** The columns of `headline.csv`, in order. */
+export const HEADLINE_COLUMNS = [
+  "model",
+  "framework",
+  "basis",
+  "at",
+  "hunter_pct",
+  "mosaic_pct",
+  "delta",
+  "winner",
+  "unit_costs",
+] as const;
+
+/**
+ * `headline.csv`: a header, then one row per comparison (`allDeltas`) with the name of the unit
+ * costs the HE costs are under; RFC 4180 (CRLF line ends, fields with commas, quotes or line
+ * breaks quoted).
+ *
+ * @example Parses back to the comparisons
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parse } from "@std/csv";
+ * import { allDeltas, headlineCsv } from "./_exports.ts";
+ * import { readResults } from "../study/mod.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const rows = parse(headlineCsv(r), { skipFirstRow: true });
+ * assertEquals(rows.length, allDeltas(r).length);
+ * assertEquals(Number(rows[0].delta), allDeltas(r)[0].delta);
+ * ```
+ */
+export function headlineCsv(r: Results): string {
+  const unitCosts = unitCostsName(r);
+  return stringify(allDeltas(r).map((d) => ({ ...d, unit_costs: unitCosts })), {
+    columns: [...HEADLINE_COLUMNS],
+  });
+}
