@@ -2,8 +2,9 @@
  * The base every folder stands on: the bad-input error, random sources (seeded for reproducible
  * data, CSPRNG for secrets; the names say which), outputs (the one atomic file writer, output
  * paths checked before a run, all-or-nothing staging of a run's files with `OutputStage` and
- * `OutputDir`, safe file names for names that come from data), and reading JSON files against
- * their zod schemas in one-line refusals. Imports nothing of ours (zod only).
+ * `OutputDir`, safe file names for names that come from data), reading JSON files against
+ * their zod schemas in one-line refusals, and progress lines with an estimate of the time left.
+ * Imports nothing of ours (zod only).
  *
  * @module
  */
@@ -14,6 +15,13 @@ export { checkOutputDir, checkOutputFile } from "./output_path.ts";
 export { OutputStage } from "./output_stage.ts";
 export { OutputDir } from "./output_dir.ts";
 export { safeFileName } from "./safe_name.ts";
+export {
+  EtaProgress,
+  type EtaProgressOptions,
+  formatDuration,
+  formatProgress,
+  type ProgressState,
+} from "./progress.ts";
 export {
   checkFormat,
   checkJson,
