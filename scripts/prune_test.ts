@@ -32,6 +32,10 @@ Deno.test("deno task prune writes masks, permutations and ONNX; cost --masks sho
   assert(r.stdout.includes("HE cost") && r.stdout.includes("retained saliency"), r.stdout);
   assert(r.stdout.includes("SYNTHETIC"), "synthetic weights are labelled");
   assert(r.stderr.includes("assembled in"), r.stderr);
+  assert(
+    /mosaic: assembly, (\d+)\/\1 tie searches, /.test(r.stderr),
+    "assembly progress ends on n/n",
+  );
   const doc = await readJson(`${dir}/masks/m.json`);
   assertEquals(doc.format, "mosaic-bench-masks/1");
   assertEquals(doc.prune.method, "mosaic");

@@ -428,6 +428,7 @@ function mosaicMasks(
     seed: o.seed,
     swapsPerChannel: opts.swapsPerChannel,
     passes: opts.passes,
+    progress: opts.progress,
   });
   for (const [k, p] of r.perms) if (p.some((v, i) => v !== i)) permutations.set(k, p);
   const completion = new Map(layers.map((l) => {
