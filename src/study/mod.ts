@@ -18,6 +18,7 @@ export { buildManifest, type Manifest, manifestSchema } from "./manifest.ts";
 export {
   type AccuracyResults,
   type AccuracySpec,
+  type BenchStats,
   type LayerOps,
   type LayerResult,
   mergeShards,

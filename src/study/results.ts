@@ -160,6 +160,33 @@ export interface PruneRow {
   };
 }
 
+/**
+ * `deno bench`'s statistics of one timed layer, as its `--json` output gives them per bench,
+ * converted from ns to ms.
+ */
+export interface BenchStats {
+  /** Timed samples. */
+  readonly n: number;
+  /** Mean of the samples, ms (deno's `avg`). */
+  readonly mean: number;
+  /** Fastest sample, ms. */
+  readonly min: number;
+  /** Slowest sample, ms. */
+  readonly max: number;
+  /** 75th percentile, ms. */
+  readonly p75: number;
+  /** 99th percentile, ms. */
+  readonly p99: number;
+  /** 99.5th percentile, ms (where `deno bench` gives it). */
+  readonly p995?: number;
+  /** 99.9th percentile, ms (where `deno bench` gives it). */
+  readonly p999?: number;
+  /** Whether the clock resolved below a millisecond (deno's `highPrecision`). */
+  readonly high_precision?: boolean;
+  /** Whether only the span between `b.start()` and `b.end()` was timed (`usedExplicitTimers`). */
+  readonly explicit_timers?: boolean;
+}
+
 /** One timed layer (`deno bench`, server compute only, verified before timing). */
 export interface TimingRow {
   /** Model name. */
@@ -170,10 +197,12 @@ export interface TimingRow {
   readonly framework: string;
   /** Which network was timed: unpruned, or pruned at the study's default budget. */
   readonly variant: "unpruned" | "hunter" | "mosaic";
-  /** Mean of the bench samples, ms. */
+  /** Mean of the bench samples, ms (to 3 decimals). */
   readonly measured_ms: number;
   /** Number of bench samples. */
   readonly samples: number;
+  /** All of `deno bench`'s statistics (absent in results written before they were kept). */
+  readonly stats?: BenchStats;
 }
 
 /** Communication of one model's linear (HE) and nonlinear (OT / GC) layers. */
@@ -362,6 +391,43 @@ const pruneRowSchema = z.object({
 });
 const _pruneRow: SameType<z.infer<typeof pruneRowSchema>, PruneRow> = true;
 
+/** The order statistics must keep, fastest to slowest (absent percentiles skipped). */
+const ORDER = ["min", "p75", "p99", "p995", "p999", "max"] as const;
+
+const benchStatsSchema = z.object({
+  n: z.number().int().positive(),
+  mean: ms,
+  min: ms,
+  max: ms,
+  p75: ms,
+  p99: ms,
+  p995: ms.optional(),
+  p999: ms.optional(),
+  high_precision: z.boolean().optional(),
+  explicit_timers: z.boolean().optional(),
+}).superRefine((st, ctx) => {
+  const present = ORDER.filter((k) => st[k] !== undefined);
+  for (let i = 1; i < present.length; i++) {
+    const a = present[i - 1], b = present[i];
+    if (st[b]! < st[a]!) {
+      ctx.addIssue({
+        code: "custom",
+        path: [b],
+        message: `${st[b]} is below ${a} ${st[a]} (expected ${present.join(" ≤ ")})`,
+      });
+      return;
+    }
+  }
+  if (st.mean < st.min || st.mean > st.max) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["mean"],
+      message: `${st.mean} is outside min ${st.min} … max ${st.max}`,
+    });
+  }
+});
+const _benchStats: SameType<z.infer<typeof benchStatsSchema>, BenchStats> = true;
+
 const timingRowSchema = z.object({
   model: z.string(),
   layer: z.string(),
@@ -369,6 +435,23 @@ const timingRowSchema = z.object({
   variant: z.enum(["unpruned", "hunter", "mosaic"]),
   measured_ms: ms,
   samples: count,
+  stats: benchStatsSchema.optional(),
+}).superRefine((t, ctx) => {
+  if (!t.stats) return;
+  if (t.samples !== t.stats.n) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["samples"],
+      message: `${t.samples} differs from stats.n ${t.stats.n} (both count the bench samples)`,
+    });
+  } else if (Math.abs(t.measured_ms - t.stats.mean) > 0.001) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["measured_ms"],
+      message: `${t.measured_ms} differs from stats.mean ${t.stats.mean} (it is the mean, ` +
+        `to 3 decimals)`,
+    });
+  }
 });
 const _timingRow: SameType<z.infer<typeof timingRowSchema>, TimingRow> = true;
 

@@ -17,6 +17,7 @@ import { UserError } from "../base/mod.ts";
 import { type NamedWeights, readCalibration } from "../cost/mod.ts";
 import { networkHash, sha256Hex } from "../nn/mod.ts";
 import { benchFileOf } from "./_bench_files.ts";
+import { BenchProgress, benchTimings } from "./_bench_output.ts";
 import { buildManifest } from "./manifest.ts";
 import {
   type PruneRow,
@@ -33,6 +34,7 @@ import {
   nonlinearRow,
   preloadStudyModels,
   pruneRow,
+  REPRESENTATIVE_LAYERS,
   type Shard,
   studyModel,
   studyPreset,
@@ -137,8 +139,56 @@ export function unitCostsOrigin(m: ResultsManifest): UnitCostsOrigin | null {
   return same ? MEASURED_UNIT_COSTS_ORIGIN : null;
 }
 
-/** Run one model's bench file (found in the registry, `_bench_files.ts`) and read its timings (a
- * failing or wrong layer is an error).
+/**
+ * Predicted server ms of each bench a model's bench file will run, keyed
+ * `<layer>/<framework>/<variant>`, from the study's pruning rows at its default budget (unpruned:
+ * the dense prediction): the weights of the progress estimate while `deno bench` runs. The quick
+ * profile times only the representative layers.
+ *
+ * @example Three variants per layer and framework
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { expectedBenchMs } from "./run.ts";
+ * import type { PruneRow, StudySpec } from "./results.ts";
+ *
+ * const layer = (name: string, dense: number, ms: number) =>
+ *   ({ name, predicted_ms_dense: dense, predicted_ms: ms });
+ * const row = (method: string, ms: number) => ({
+ *   model: "vgg16-cifar10", framework: "gazelle", method, budget: 0.7,
+ *   layers: [layer("features.0", 10, ms), layer("features.2", 30, 3 * ms)],
+ * }) as unknown as PruneRow;
+ * const spec = { profile: "full", default_budget: 0.7 } as StudySpec;
+ * const ms = expectedBenchMs([row("hunter", 4), row("mosaic", 2)], "vgg16-cifar10", ["gazelle"], spec);
+ * assertEquals(ms.get("features.2/gazelle/unpruned"), 30);
+ * assertEquals(ms.get("features.2/gazelle/mosaic"), 6);
+ * assertEquals(ms.size, 6);
+ * ```
+ */
+export function expectedBenchMs(
+  rows: readonly PruneRow[],
+  model: string,
+  frameworks: readonly string[],
+  spec: StudySpec,
+): Map<string, number> {
+  const timed = spec.profile === "quick" ? REPRESENTATIVE_LAYERS[model.split("-")[0]] ?? [] : null;
+  const out = new Map<string, number>();
+  for (const r of rows) {
+    if (r.model !== model || !frameworks.includes(r.framework)) continue;
+    if (r.budget !== spec.default_budget) continue;
+    for (const l of r.layers) {
+      if (timed && !timed.includes(l.name)) continue;
+      const at = `${l.name}/${r.framework}`;
+      if (!out.has(`${at}/unpruned`)) out.set(`${at}/unpruned`, l.predicted_ms_dense);
+      if (!out.has(`${at}/${r.method}`)) out.set(`${at}/${r.method}`, l.predicted_ms);
+    }
+  }
+  return out;
+}
+
+/** Run one model's bench file (found in the registry, `_bench_files.ts`) and read its timings,
+ * every statistic `deno bench` gives included (a failing or wrong layer is an error). `progress`
+ * receives a line per bench (at most one a second) with the benches done and an estimate of the
+ * time left, weighted by `expected` (`expectedBenchMs`) where it covers the benches.
  *
  * @example A model with no registered bench file is refused before anything runs
  * ```ts
@@ -154,6 +204,7 @@ export async function benchModel(
   frameworks: readonly string[],
   spec: StudySpec,
   progress: (line: string) => void = () => {},
+  expected: ReadonlyMap<string, number> = new Map(),
 ): Promise<TimingRow[]> {
   const file = benchFileOf(model);
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -171,6 +222,7 @@ export async function benchModel(
   const child = cmd.spawn();
   // Stream the benches' progress lines while collecting stderr for a failure message.
   const lines: string[] = [];
+  const meter = new BenchProgress(progress, expected);
   const pump = (async () => {
     let buf = "";
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
@@ -181,7 +233,7 @@ export async function benchModel(
         buf = buf.slice(nl + 1);
         if (!line) continue;
         lines.push(line);
-        if (line.startsWith("verified ") || line.startsWith("skipped ")) progress(`  ${line}`);
+        meter.line(line);
       }
     }
     if (buf.trim()) lines.push(buf.trim());
@@ -193,24 +245,8 @@ export async function benchModel(
       lines.find((l) => /error/i.test(l)) ?? `exit ${status.code}`;
     throw new UserError(`deno bench of ${model} failed: ${why.trim()}`);
   }
-  const doc = JSON.parse(text) as {
-    benches: { name: string; results: { ok?: { avg: number; n: number } }[] }[];
-  };
-  const rows: TimingRow[] = [];
-  for (const b of doc.benches) {
-    const ok = b.results[0]?.ok;
-    const [name, layer, framework, variant] = b.name.split("/");
-    if (!ok) throw new UserError(`deno bench ${b.name} has no result`);
-    rows.push({
-      model: name.split("@")[0],
-      layer,
-      framework,
-      variant: variant as TimingRow["variant"],
-      measured_ms: Number((ok.avg / 1e6).toFixed(3)),
-      samples: ok.n,
-    });
-  }
-  return rows;
+  meter.end();
+  return benchTimings(text, `deno bench of ${model}`);
 }
 
 /**
@@ -298,7 +334,8 @@ export async function runStudy(
       const fws = mine.filter(([m]) => m === model).map(([, f]) => f);
       if (fws.length === 0) continue;
       progress(`timing ${model} (${spec.profile} profile, ${fws.join(" and ")}) with deno bench`);
-      timings.push(...await benchModel(model, fws, spec, progress));
+      const expected = expectedBenchMs(prune, model, fws, spec);
+      timings.push(...await benchModel(model, fws, spec, progress, expected));
     }
   }
   const presets = spec.frameworks.map(studyPreset);
