@@ -27,12 +27,20 @@ export interface BenchmarkEntry {
   readonly extra?: string;
 }
 
-/**
- * The `extra` text of a timing row. The hook for richer bench statistics: when timing rows carry
- * a `stats` object (min, max, percentiles), its lines go here and its spread into `range`.
- */
+/** The `extra` text of a timing row: its samples and, where recorded, deno bench's statistics. */
 function timingExtra(t: TimingRow): string {
-  return `samples: ${t.samples}`;
+  const s = t.stats;
+  if (!s) return `samples: ${t.samples}`;
+  const ms = (x: number) => Number(x.toPrecision(4));
+  return `samples: ${s.n}\nmin: ${ms(s.min)} ms\np75: ${ms(s.p75)} ms\np99: ${ms(s.p99)} ms\nmax: ${
+    ms(s.max)
+  } ms`;
+}
+
+/** The spread github-action-benchmark shows beside the value: the fastest and slowest sample. */
+function timingRange(t: TimingRow): { range?: string } {
+  const s = t.stats;
+  return s ? { range: `${Number(s.min.toPrecision(4))}…${Number(s.max.toPrecision(4))} ms` } : {};
 }
 
 /**
@@ -55,6 +63,10 @@ function timingExtra(t: TimingRow): string {
  *   value: r.timings[0].measured_ms,
  *   extra: `samples: ${r.timings[0].samples}`,
  * });
+ * // With deno bench's statistics: the spread as the range, the percentiles as extra lines.
+ * const stats = { n: 5, mean: 2, min: 1, max: 3, p75: 2.5, p99: 3 };
+ * const [s] = benchmarkEntries({ ...r, timings: [{ ...r.timings[0], samples: 5, measured_ms: 2, stats }] });
+ * assertEquals([s.range, s.extra?.split("\n")[2]], ["1…3 ms", "p75: 2.5 ms"]);
  * ```
  */
 export function benchmarkEntries(r: Results): BenchmarkEntry[] {
@@ -62,6 +74,7 @@ export function benchmarkEntries(r: Results): BenchmarkEntry[] {
     name: `${t.model} ${t.framework} ${t.layer} ${t.variant}`,
     unit: "ms",
     value: t.measured_ms,
+    ...timingRange(t),
     extra: timingExtra(t),
   }));
 }
