@@ -25,6 +25,7 @@ Deno.test("deno task report runs a study, writes results and renders every chart
   ]);
   assert(r.stderr.includes("[2/2] vgg16-cifar10@0.25 cryptflow2 mosaic sparsity 0.9"), r.stderr);
   assert(r.stderr.includes("rendering"), "progress on stderr");
+  assert(r.stderr.includes("mosaic: assembly, "), "MOSAIC's assembly shows its progress");
   const doc = await readJson(`${dir}/results.json`);
   assertEquals(doc.format, "mosaic-bench-results/1");
   assertEquals(doc.prune.length, 2 * 2 * 2);

@@ -302,7 +302,12 @@ export async function runStudy(
                 ((performance.now() - t0) / 1000).toFixed(0)
               } s)`,
           );
-          const r = studyPrune(net, framework, method, budget, seed, undefined, spec.pruning);
+          // MOSAIC's assembly is the long silent step: pass its progress (with an ETA) on, not
+          // the per-layer structure lines, which would drown the study's own progress.
+          const assembly = (line: string) => {
+            if (line.startsWith("mosaic: assembly")) progress(`  ${line}`);
+          };
+          const r = studyPrune(net, framework, method, budget, seed, assembly, spec.pruning);
           const label = `${model}/${framework}/${method}/${budget}${trained ? `/${seed}` : ""}`;
           if (trained && withLoop) tasks.push({ label, net, pruned: r, seed, row: prune.length });
           prune.push(pruneRow(model, framework, method, budget, r, trained ? seed : undefined));
