@@ -5,7 +5,7 @@
  * @module
  */
 import { maskNetwork, type Network } from "../nn/mod.ts";
-import { permuteNetwork, type Permutations } from "./permute.ts";
+import { type Permutations, permuteNetwork } from "./permute.ts";
 
 /** Masks and channel permutations: a `PruneResult`, or a prune file read back. */
 export interface PrunedWeights {
