@@ -2,6 +2,7 @@ import { assert, assertEquals } from "@std/assert";
 import { parse } from "@std/csv";
 
 import { readJson, runJson, runOk, tempDir } from "./_cli_testing.ts";
+import { exportOnnx, type Network, type Node, tinyBatchNorm } from "../src/nn/mod.ts";
 
 // VGG-16 at width 0.25: under CrypTFlow2 its last stage needs the ±2^i key set unpruned and exact
 // keys pruned, so the two commands agree only if both count each model under its own keys.
@@ -94,4 +95,40 @@ Deno.test("deno task cost --masks gives exactly the HE cost deno task prune repo
       report.totals.pruned.key_switches,
     );
   });
+});
+
+Deno.test("a standalone BatchNorm (not pruned) is in both commands' totals, and in prune's table as its own row", async () => {
+  await using tmp = await tempDir();
+  // tinyBatchNorm with its BatchNorm moved after the ReLU: it no longer folds into the conv.
+  const net = tinyBatchNorm();
+  const [conv, bn, relu, ...rest] = net.nodes;
+  const moved: Network = {
+    ...net,
+    nodes: [
+      conv,
+      { ...relu, inputs: ["c"], output: "r0" } as Node,
+      { ...bn, inputs: ["r0"], output: "r" } as Node,
+      ...rest,
+    ],
+  };
+  const model = `${tmp.path}/bn.onnx`, out = `${tmp.path}/m.json`;
+  await Deno.writeFile(model, exportOnnx(moved));
+  const p = await runOk("prune.ts", [
+    "--model",
+    model,
+    "--method",
+    "hunter",
+    "--ratio",
+    "0.5",
+    "--out",
+    out,
+  ]);
+  assert(p.stdout.includes("\nBatchNorm (not pruned)"), p.stdout);
+  const report = (await readJson(out)).report;
+  const cost = await runJson("cost.ts", ["--model", model, "--masks", out, "--json"]);
+  // deno-lint-ignore no-explicit-any -- rows of the JSON cost prints
+  assertEquals(cost.unpruned.layers.map((l: any) => l.kind), ["conv", "bn", "fc"]);
+  assertEquals(report.totals.dense, cost.unpruned.totals.ops);
+  assertEquals(report.totals.pruned, cost.pruned.totals.ops);
+  assertEquals(report.totals.cost_pct, cost.cost_pct);
 });
