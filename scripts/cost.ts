@@ -7,10 +7,10 @@
  * @module
  */
 import { UserError } from "../src/base/mod.ts";
-import { type ModelCost, modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
+import { costPercent, type ModelCost, modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
 import type { Preset } from "../src/he/mod.ts";
 import { loadModel, type Network, networkHash, sha256Hex } from "../src/nn/mod.ts";
-import { permuteMasks, permuteNetwork } from "../src/prune/mod.ts";
+import { deployedNetwork } from "../src/prune/mod.ts";
 import { buildManifest, type PruneFile, readPruneFile } from "../src/study/mod.ts";
 import {
   frameworkFlag,
@@ -28,17 +28,52 @@ import {
 
 const COLUMNS = ["perm_in", "perm_out", "key_switches", "mult", "add"] as const;
 
-function csv(t: ModelCost): string {
-  const head = ["name", "kind", "shape", "slots", "channels_per_ct", ...COLUMNS];
+/**
+ * One CSV table: a header, then every layer and a total row of each table; with more than one
+ * table (`--masks`), a first `variant` column says which (`unpruned`, `pruned`).
+ */
+function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
+  const withVariant = tables.length > 1;
+  const head = [
+    ...(withVariant ? ["variant"] : []),
+    "name",
+    "kind",
+    "shape",
+    "slots",
+    "channels_per_ct",
+    ...COLUMNS,
+    "predicted_ms",
+  ];
   const q = (
     v: unknown,
   ) => (typeof v === "string" && /[",\n]/.test(v)
     ? `"${v.replaceAll('"', '""')}"`
     : String(v ?? ""));
-  const rows = t.layers.map((
-    l,
-  ) => [l.name, l.kind, l.shape, l.slots, l.channels_per_ct, ...COLUMNS.map((c) => l.ops[c])]);
-  rows.push(["total", "", "", "", "", ...COLUMNS.map((c) => t.totals.ops[c])]);
+  const rows = tables.flatMap(({ variant, t }) => {
+    const lead = withVariant ? [variant] : [];
+    return [
+      ...t.layers.map((l) => [
+        ...lead,
+        l.name,
+        l.kind,
+        l.shape,
+        l.slots,
+        l.channels_per_ct,
+        ...COLUMNS.map((c) => l.ops[c]),
+        l.predicted_server_ms,
+      ]),
+      [
+        ...lead,
+        "total",
+        "",
+        "",
+        "",
+        "",
+        ...COLUMNS.map((c) => t.totals.ops[c]),
+        t.totals.predicted_server_ms,
+      ],
+    ];
+  });
   return [head, ...rows].map((r) => r.map(q).join(",")).join("\n");
 }
 
@@ -78,18 +113,22 @@ function table(t: ModelCost): string {
   ].join("\n");
 }
 
-/** Per-layer ops before → after pruning, with the predicted cost of both. */
+/**
+ * Per-layer ops before → after pruning (Perm, key switches, Mult, Add), with the predicted cost of
+ * both; each model is planned with its own Galois keys, so `ks` shows what its rotations cost.
+ */
 function compare(a: ModelCost, b: ModelCost): string {
-  const head = ["layer", "perm", "mult", "add", "ms", "ms pruned", "%"];
+  const head = ["layer", "perm", "ks", "mult", "add", "ms", "ms pruned", "%"];
   const perm = (c: ModelCost["totals"]["ops"]) => c.perm_in + c.perm_out;
   const pair = (x: number, y: number) => `${x} → ${y}`;
-  const ms = (v: unknown) => (typeof v === "number" ? v.toFixed(1) : "-");
-  const pct = (x: unknown, y: unknown) =>
-    typeof x === "number" && typeof y === "number" && x > 0 ? (100 * y / x).toFixed(1) : "-";
-  type Side = { ops: ModelCost["totals"]["ops"]; predicted_server_ms?: unknown };
+  const ms = (v: number | null) => (v === null ? "-" : v.toFixed(1));
+  const pct = (x: number | null, y: number | null) =>
+    x !== null && y !== null && x > 0 ? (100 * y / x).toFixed(1) : "-";
+  type Side = { ops: ModelCost["totals"]["ops"]; predicted_server_ms: number | null };
   const row = (name: string, x: Side, y: Side) => [
     name,
     pair(perm(x.ops), perm(y.ops)),
+    pair(x.ops.key_switches, y.ops.key_switches),
     pair(x.ops.mult, y.ops.mult),
     pair(x.ops.add, y.ops.add),
     ms(x.predicted_server_ms),
@@ -101,6 +140,7 @@ function compare(a: ModelCost, b: ModelCost): string {
   const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) =>
     r.map((s, j) => (j === 0 ? s.padEnd(w[j]) : s.padStart(w[j]))).join("  ");
+  const total = costPercent(a, b);
   return [
     `${a.model} under ${a.framework} (${a.preset}: ${a.security}); weights: ${a.weights}; ` +
     `unpruned → pruned, ${
@@ -108,6 +148,8 @@ function compare(a: ModelCost, b: ModelCost): string {
     } counts, predicted ms from measured unit costs`,
     line(head),
     ...rows.map(line),
+    `HE cost ${total ?? "-"}% of unpruned (each model planned with its own Galois keys; ` +
+    `ks = key switches)`,
   ].join("\n");
 }
 
@@ -148,7 +190,7 @@ const HELP: Help = {
     { flag: "--preset NAME", default: "the framework's", what: "HE parameter preset" },
     { flag: "--bits L", default: 37, what: "cryptflow2's share width, 32..41" },
     { flag: "--json", what: "print JSON" },
-    { flag: "--csv", what: "print CSV" },
+    { flag: "--csv", what: "print CSV: one table (with --masks, a variant column)" },
   ],
   examples: [
     "deno task cost --model vgg16-cifar10 --framework gazelle",
@@ -213,25 +255,26 @@ async function main(): Promise<number> {
   }, pool);
   if (file) {
     progress(`planning ${net.name} pruned by ${args.masks}`);
-    const after = await modelCostParallel(permuteNetwork(net, file.permutations), {
+    const after = await modelCostParallel(deployedNetwork(net, file), {
       framework,
       preset,
       method,
       stock: args.stock,
-      masks: permuteMasks(net, file.masks, file.permutations),
     }, Math.max(2, navigator.hardwareConcurrency));
     if (args.json) {
       const manifest = await costManifest(net, preset, seed, maskText);
-      console.log(JSON.stringify({ unpruned: t, pruned: after, manifest }, null, 2));
-    } else if (args.csv) console.log(csv(t) + "\n" + csv(after));
-    else console.log(compare(t, after));
+      const cost_pct = costPercent(t, after);
+      console.log(JSON.stringify({ unpruned: t, pruned: after, cost_pct, manifest }, null, 2));
+    } else if (args.csv) {
+      console.log(csv([{ variant: "unpruned", t }, { variant: "pruned", t: after }]));
+    } else console.log(compare(t, after));
     return 0;
   }
   if (args.json) {
     console.log(
       JSON.stringify({ ...t, manifest: await costManifest(net, preset, seed, undefined) }, null, 2),
     );
-  } else if (args.csv) console.log(csv(t));
+  } else if (args.csv) console.log(csv([{ variant: "unpruned", t }]));
   else console.log(table(t));
   return 0;
 }

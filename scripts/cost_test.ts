@@ -22,7 +22,7 @@ Deno.test("deno task cost prints per-layer tables as text, JSON and CSV", async 
   const lines = c.stdout.trim().split("\n");
   assertEquals(
     lines[0],
-    "name,kind,shape,slots,channels_per_ct,perm_in,perm_out,key_switches,mult,add",
+    "name,kind,shape,slots,channels_per_ct,perm_in,perm_out,key_switches,mult,add,predicted_ms",
   );
   assertEquals(lines.length, 1 + 21 + 1);
   const t = await runOk("cost.ts", ["--model", "fixtures/tiny_residual.onnx"]);

@@ -27,8 +27,8 @@ import {
 import {
   ASSEMBLE_DEFAULTS,
   type Budget,
+  deployedNetwork,
   perLayerBudget,
-  permuteNetwork,
   prune,
   PRUNE_METHODS,
   type PruneReport,
@@ -177,10 +177,19 @@ function table(r: PruneReport): string {
     "saliency",
     "structures (out-rot/in-rot/mult/fc/prod)",
     "perm",
+    "ks",
     "mult",
     "add",
     "ms",
     "assembled out-rot/bound",
+  ];
+  type Counts = PruneReport["totals"]["dense"];
+  const perm = (c: Counts) => c.perm_in + c.perm_out;
+  const ops = (d: Counts, p: Counts) => [
+    `${perm(d)} → ${perm(p)}`,
+    `${d.key_switches} → ${p.key_switches}`,
+    `${d.mult} → ${p.mult}`,
+    `${d.add} → ${p.add}`,
   ];
   const rows = r.layers.map((l) => {
     const s = l.structures;
@@ -191,22 +200,42 @@ function table(r: PruneReport): string {
       l.retained_saliency.toFixed(3),
       [s["output-rotation"], s["input-rotation"], s.multiplier, s["fc-diagonal"], s.product]
         .map((v) => v ?? 0).join("/"),
-      `${l.dense.perm_in + l.dense.perm_out} → ${l.pruned.perm_in + l.pruned.perm_out}`,
-      `${l.dense.mult} → ${l.pruned.mult}`,
-      `${l.dense.add} → ${l.pruned.add}`,
+      ...ops(l.dense, l.pruned),
       `${l.predicted_ms_dense.toFixed(0)} → ${l.predicted_ms.toFixed(0)}`,
       a ? `${a.identity} → ${a.assembled} / ${a.bound}` : "",
     ];
   });
   const t = r.totals;
+  // The totals are the whole models' (standalone BatchNorm layers too, which pruning leaves).
+  const rest = (pick: (l: PruneReport["layers"][number]) => Counts, total: Counts): Counts => {
+    const c = { ...total };
+    for (const l of r.layers) {
+      for (const k of Object.keys(c) as (keyof Counts)[]) c[k] -= pick(l)[k];
+    }
+    return c;
+  };
+  const restDense = rest((l) => l.dense, t.dense), restPruned = rest((l) => l.pruned, t.pruned);
+  if (Object.values(restDense).some((v) => v !== 0)) {
+    const ms = (total: number, pick: (l: PruneReport["layers"][number]) => number) =>
+      (total - r.layers.reduce((a, l) => a + pick(l), 0)).toFixed(0);
+    rows.push([
+      "BatchNorm (not pruned)",
+      "",
+      "",
+      "",
+      ...ops(restDense, restPruned),
+      `${ms(t.predicted_ms_dense, (l) => l.predicted_ms_dense)} → ${
+        ms(t.predicted_ms, (l) => l.predicted_ms)
+      }`,
+      "",
+    ]);
+  }
   rows.push([
     "total",
     t.sparsity.toFixed(3),
     t.retained_saliency.toFixed(3),
     "",
-    `${t.dense.perm_in + t.dense.perm_out} → ${t.pruned.perm_in + t.pruned.perm_out}`,
-    `${t.dense.mult} → ${t.pruned.mult}`,
-    `${t.dense.add} → ${t.pruned.add}`,
+    ...ops(t.dense, t.pruned),
     `${t.predicted_ms_dense.toFixed(0)} → ${t.predicted_ms.toFixed(0)}`,
     "",
   ]);
@@ -226,7 +255,8 @@ function table(r: PruneReport): string {
     (r.unit === "-" ? "" : `, unit ${r.unit}`) + `, seed ${r.seed}`,
     line(head),
     ...rows.map(line),
-    `HE cost ${t.cost_pct}% of unpruned (pruning-aware counts × measured node-seal unit costs)` +
+    `HE cost ${t.cost_pct}% of unpruned (pruning-aware counts × measured node-seal unit costs; ` +
+    `each model planned with its own Galois keys, ks = key switches)` +
     `, retained saliency ${t.retained_saliency}${fid}` +
     (r.assembly
       ? `; assembly ${
@@ -375,8 +405,7 @@ async function main(): Promise<number> {
       );
     }
     if (args.onnx !== undefined) {
-      const pruned = permuteNetwork(maskNetwork(net, result.masks), result.permutations);
-      await stage.write(args.onnx, exportOnnx(pruned), "--onnx");
+      await stage.write(args.onnx, exportOnnx(deployedNetwork(net, result)), "--onnx");
     }
     await stage.commit();
   }

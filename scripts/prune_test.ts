@@ -53,8 +53,14 @@ Deno.test("deno task prune writes masks, permutations and ONNX; cost --masks sho
     `${dir}/masks/m.json`,
   ];
   const c = await runOk("cost.ts", costArgs);
-  const total = c.stdout.trim().split("\n").at(-1)!;
-  assert(total.startsWith("total") && total.includes("→"), total);
+  const lines = c.stdout.trim().split("\n");
+  const total = lines.find((l) => l.startsWith("total"))!;
+  assert(total.includes("→"), total);
+  assertEquals(
+    lines.at(-1),
+    `HE cost ${doc.report.totals.cost_pct}% of unpruned ` +
+      "(each model planned with its own Galois keys; ks = key switches)",
+  );
   const both = JSON.parse((await runScript("cost.ts", [...costArgs, "--json"])).stdout);
   assertEquals(both.pruned.totals.ops.mult, doc.report.totals.pruned.mult);
   assertEquals(both.manifest.model_hash, doc.model_hash);

@@ -15,9 +15,9 @@ self.onmessage = (ev: MessageEvent<WorkerJob>) => {
   try {
     const { layers, ...opts } = ev.data;
     reply = {
-      rows: layers.map(({ index, spec, mask }) => {
+      rows: layers.map(({ index, spec }) => {
         const { layer, kind } = quantizeLayer(spec);
-        return { index, row: costRow(layer, kind, opts, mask) };
+        return { index, row: costRow(layer, kind, opts) };
       }),
     };
   } catch (e) {

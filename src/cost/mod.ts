@@ -28,6 +28,7 @@ export {
   truncationCost,
 } from "./nonlinear.ts";
 export {
+  costPercent,
   type CostRow,
   type ModelCost,
   modelCost,

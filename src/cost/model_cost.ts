@@ -17,7 +17,6 @@ import {
   type FloatLayer,
   type IntLayer,
   linearLayerSpecs,
-  type MaskSet,
   type Network,
   quantizedLayers,
   shapeLabel,
@@ -38,8 +37,6 @@ export interface ModelCostOptions {
   readonly method?: "ir" | "or" | "auto";
   /** Plan the framework's stock behaviour (nothing skipped) instead of pruning-aware plans. */
   readonly stock?: boolean;
-  /** 0/1 weight masks by layer name (same layout as the weights); unmasked layers are dense. */
-  readonly masks?: MaskSet;
 }
 
 /** One layer's row of a cost table: its summary row, named, with all its op counts. */
@@ -71,25 +68,19 @@ export interface ModelCost {
   /** One row per linear layer, in network order. */
   readonly layers: CostRow[];
   /**
-   * Op counts summed over the rows, and their predicted server time (ms, to 0.1 ms); null if a
-   * row has none.
+   * Op counts summed over the rows, and their predicted server time (ms, to 0.01 ms as the rows);
+   * null if a row has none.
    */
   readonly totals: { readonly ops: OpCounts; readonly predicted_server_ms: number | null };
 }
 
-/** The cost row of one quantized layer planned under `opts` with the 0/1 weight mask `mask`. */
-export function costRow(
-  layer: IntLayer,
-  kind: CostRow["kind"],
-  opts: Omit<ModelCostOptions, "masks">,
-  mask: Uint8Array | undefined,
-): CostRow {
+/** The cost row of one quantized layer planned under `opts`. */
+export function costRow(layer: IntLayer, kind: CostRow["kind"], opts: ModelCostOptions): CostRow {
   const program = planLayer(layer, {
     framework: opts.framework,
     preset: opts.preset,
     method: opts.method,
     stock: opts.stock,
-    mask,
   });
   return {
     name: layer.name,
@@ -101,7 +92,10 @@ export function costRow(
 }
 
 /**
- * Plan every linear layer of `net` (BatchNorm folded, 8-bit weights) and tabulate the HE ops.
+ * Plan every linear layer of `net` (BatchNorm folded, 8-bit weights) and tabulate the HE ops. Each
+ * layer is planned on its own weights, so its plan skips what they zero and asks for the Galois
+ * keys of the rotations it keeps: cost a pruned model by planning the network it deploys (masked,
+ * permuted; `deployedNetwork` in `prune/`), not by masking this one's plans.
  *
  * @example VGG-16 on CIFAR-10 has 14 linear layers; the totals sum the rows
  * ```ts
@@ -117,10 +111,34 @@ export function costRow(
  * ```
  */
 export function modelCost(net: Network, opts: ModelCostOptions): ModelCost {
-  const layers = quantizedLayers(net).map(({ layer, kind }) =>
-    costRow(layer, kind, opts, opts.masks?.get(layer.name))
-  );
+  const layers = quantizedLayers(net).map(({ layer, kind }) => costRow(layer, kind, opts));
   return assemble(net, opts, layers);
+}
+
+/**
+ * Predicted HE cost of a pruned model as % of the unpruned one (2 decimals): the ratio of the two
+ * tables' predicted server times, each model planned with its own weights and Galois keys. The one
+ * formula `deno task prune`, `deno task cost --masks` and the study's rows report; null if either
+ * table has no prediction.
+ *
+ * @example Pruning a whole layer away lowers the cost
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { costPercent, modelCost } from "./model_cost.ts";
+ * import { getPreset } from "../he/mod.ts";
+ * import { buildZoo, maskNetwork } from "../nn/mod.ts";
+ *
+ * const net = buildZoo("vgg16-cifar10", { width: 0.125 });
+ * const opts = { framework: "gazelle", preset: getPreset("gazelle") } as const;
+ * const pruned = maskNetwork(net, new Map([["features.40", new Uint8Array(64 * 64 * 9)]]));
+ * const pct = costPercent(modelCost(net, opts), modelCost(pruned, opts))!;
+ * assert(pct > 0 && pct < 100);
+ * ```
+ */
+export function costPercent(unpruned: ModelCost, pruned: ModelCost): number | null {
+  const a = unpruned.totals.predicted_server_ms, b = pruned.totals.predicted_server_ms;
+  if (a === null || b === null || a === 0) return null;
+  return Number((100 * b / a).toFixed(2));
 }
 
 function assemble(net: Network, opts: ModelCostOptions, layers: CostRow[]): ModelCost {
@@ -141,7 +159,7 @@ function assemble(net: Network, opts: ModelCostOptions, layers: CostRow[]): Mode
     layers,
     totals: {
       ops: total,
-      predicted_server_ms: predicted === null ? null : Number(predicted.toFixed(1)),
+      predicted_server_ms: predicted === null ? null : Number(predicted.toFixed(2)),
     },
   };
 }
@@ -156,8 +174,8 @@ export interface WorkerJob {
   readonly method?: "ir" | "or" | "auto";
   /** Plan the framework's stock behaviour. */
   readonly stock?: boolean;
-  /** The layers (BatchNorm folded, not quantized), their positions in the table and masks. */
-  readonly layers: { index: number; spec: FloatLayer; mask?: Uint8Array }[];
+  /** The layers (BatchNorm folded, not quantized) and their positions in the table. */
+  readonly layers: { index: number; spec: FloatLayer }[];
 }
 
 /** A planned layer's row, tagged with its position. */
@@ -266,7 +284,7 @@ async function planOnWorkers(
       preset: opts.preset,
       method: opts.method,
       stock: opts.stock,
-      layers: [{ index, spec, mask: opts.masks?.get(spec.name) }],
+      layers: [{ index, spec }],
     };
     worker.postMessage(job);
     return true;

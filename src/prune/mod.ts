@@ -2,7 +2,8 @@
  * Pruning for HE: `prune` runs Hunter's structured pruning or MOSAIC's prune-and-assemble on a
  * network's linear layers for a framework, to a `Budget`, over the HE pruning structures derived
  * from each layer's plan. MOSAIC's function-preserving channel permutations apply to networks and
- * masks with `permuteNetwork` and `permuteMasks`; `gapCases` and `measureGap` measure its
+ * masks with `permuteNetwork` and `permuteMasks`, and `deployedNetwork` is the pruned, permuted
+ * network every HE cost of a pruned model is counted on; `gapCases` and `measureGap` measure its
  * assembler against the exact optimum on small instances.
  *
  * @example MOSAIC reaches the budget and permutes channels
@@ -46,6 +47,7 @@ export {
   type GapRow,
   measureGap,
 } from "./assembly_gap.ts";
+export { deployedNetwork, type PrunedWeights } from "./deployed.ts";
 export {
   checkPermutations,
   type LayerMove,

@@ -13,8 +13,11 @@
  *
  * @module
  */
-import { type OpCounts, predictMs, type Preset, securityLabel, zeroCounts } from "../he/mod.ts";
+import type { OpCounts, Preset } from "../he/mod.ts";
+import { securityLabel } from "../he/mod.ts";
 import { SeededRng, UserError } from "../base/mod.ts";
+import { frameworkName } from "../frameworks/mod.ts";
+import { costPercent, type CostRow, type ModelCost, modelCost } from "../cost/mod.ts";
 import {
   channelTies,
   foldedWeights,
@@ -24,6 +27,7 @@ import {
   type Network,
 } from "../nn/mod.ts";
 import { assemble } from "./assemble.ts";
+import { deployedNetwork } from "./deployed.ts";
 import { invert, type LayerMove, layerMoves, movePerms, permuteWeights } from "./permute.ts";
 import { ProxyState } from "./_proxy.ts";
 import { type Budget, budgetLabel, checkBudget, selectStructures } from "./select.ts";
@@ -140,13 +144,20 @@ export interface PruneLayerReport {
    * with channels per ciphertext: pruning structure inflation).
    */
   readonly structure_size: Partial<Record<StructureKind, number>>;
-  /** Exact pruning-aware counts of the unpruned layer (dense Galois key set). */
+  /**
+   * Exact counts of the unpruned layer: its plan (8-bit weights, pruning-aware) under its own
+   * Galois keys, as `modelCost` counts it.
+   */
   readonly dense: OpCounts;
-  /** Exact pruning-aware counts of the pruned layer (same key set). */
+  /**
+   * Exact counts of the deployed pruned layer (`deployedNetwork`): its own plan under its own
+   * Galois keys, which may be fewer than the unpruned layer's (docs/methods.md, "HE cost
+   * convention"), so `key_switches` shows what each kept rotation costs.
+   */
   readonly pruned: OpCounts;
-  /** Predicted ms of `dense` (counts × the preset's measured unit costs; 3 decimals). */
+  /** Predicted ms of `dense` (counts × the measured unit costs of each plan's preset; 2 decimals). */
   readonly predicted_ms_dense: number;
-  /** Predicted ms of `pruned` (3 decimals). */
+  /** Predicted ms of `pruned` (2 decimals). */
   readonly predicted_ms: number;
   /** MOSAIC only: structures the assembler completed, by kind. */
   readonly assembly?: Partial<Record<StructureKind, Completion>>;
@@ -184,7 +195,11 @@ export interface PruneReport {
   readonly seed: number;
   /** One row per linear layer, in network order. */
   readonly layers: PruneLayerReport[];
-  /** The layers summed (fractions recomputed from the sums). */
+  /**
+   * The layers summed (fractions recomputed from the sums); the counts and ms are the totals of
+   * the unpruned and deployed models' cost tables (`modelCost`: standalone BatchNorm layers, which
+   * pruning leaves as they are, included), the same numbers `deno task cost --masks` prints.
+   */
   readonly totals: {
     /** Weights of all linear layers. */
     readonly weights: number;
@@ -194,11 +209,11 @@ export interface PruneReport {
     readonly sparsity: number;
     /** Fraction of the squared L2 norm kept, over all layers (4 decimals). */
     readonly retained_saliency: number;
-    /** Predicted ms of the unpruned layers (3 decimals). */
+    /** Predicted ms of the unpruned model's linear layers (2 decimals). */
     readonly predicted_ms_dense: number;
-    /** Predicted ms of the pruned layers (3 decimals). */
+    /** Predicted ms of the deployed pruned model's linear layers (2 decimals). */
     readonly predicted_ms: number;
-    /** Predicted HE cost as % of unpruned (linear layers, calibrated node-seal unit costs). */
+    /** Predicted HE cost as % of unpruned (`costPercent`: measured node-seal unit costs). */
     readonly cost_pct: number;
     /** Exact op counts of the unpruned layers. */
     readonly dense: OpCounts;
@@ -287,7 +302,11 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
   const moves = layerMoves(net, ties);
   const layers = prepareLayers(net, opts, o, moves, say);
   const sel = selectMasks(layers, ties, moves, opts, o, say);
-  const { masks, rows, totals } = layerReports(layers, sel, o.rank.kinds);
+  const { masks, rows, totals } = layerReports(net, layers, sel, o.rank.kinds, {
+    framework: frameworkName(opts.framework),
+    preset: opts.preset,
+    method: opts.convMethod ?? "or",
+  });
   const samples = opts.fidelitySamples ?? 8;
   let agreement: number | null = null;
   if (samples > 0 && opts.method !== "none") {
@@ -460,58 +479,77 @@ function mosaicMasks(
   return { positionKept, permutations, assembly, completion };
 }
 
-/** Step 3: masks back in the model's channel order, a report row per layer, and the totals. */
+/**
+ * Step 3: masks back in the model's channel order, a report row per layer, and the totals. The
+ * search counted under the dense plans' Galois keys; the reported counts are the cost tables of the
+ * unpruned and the deployed model, each layer planned on its own (the HE cost convention).
+ */
 function layerReports(
+  net: Network,
   layers: readonly Layer[],
   sel: Selection,
   kinds: readonly StructureKind[],
+  costOptions: Parameters<typeof modelCost>[1],
 ): { masks: Map<string, Uint8Array>; rows: PruneLayerReport[]; totals: PruneReport["totals"] } {
   const masks = new Map<string, Uint8Array>();
-  const rows: PruneLayerReport[] = [];
-  const totDense = zeroCounts(), totPruned = zeroCounts();
-  let W = 0, K = 0, sal = 0, salKept = 0, msD = 0, msP = 0;
   for (const l of layers) {
-    const kept = sel.positionKept.get(l.name)!;
     const { out, inp } = movePerms(l.move, sel.permutations);
-    masks.set(
-      l.name,
-      permuteWeights(kept, l.move, out && invert(out), inp && invert(inp)),
+    const kept = sel.positionKept.get(l.name)!;
+    masks.set(l.name, permuteWeights(kept, l.move, out && invert(out), inp && invert(inp)));
+  }
+  const unpruned = modelCost(net, costOptions);
+  const pruned = modelCost(
+    deployedNetwork(net, { masks, permutations: sel.permutations }),
+    costOptions,
+  );
+  const pct = costPercent(unpruned, pruned);
+  if (pct === null) {
+    throw new Error(`no measured unit costs for a preset of ${net.name}'s plans`);
+  }
+  const rowsOf = (t: ModelCost) => new Map(t.layers.map((r) => [r.name, r]));
+  const before = rowsOf(unpruned), after = rowsOf(pruned);
+  const rows: PruneLayerReport[] = [];
+  let W = 0, K = 0, sal = 0, salKept = 0;
+  for (const l of layers) {
+    const { row, s2, k2 } = layerRow(
+      l,
+      sel.positionKept.get(l.name)!,
+      masks.get(l.name)!,
+      kinds,
+      sel.completion,
+      before.get(l.name)!,
+      after.get(l.name)!,
     );
-    const { row, s2, k2, pd, pp } = layerRow(l, kept, masks.get(l.name)!, kinds, sel.completion);
     rows.push(row);
-    for (const key of Object.keys(totDense) as (keyof OpCounts)[]) {
-      totDense[key] += row.dense[key];
-      totPruned[key] += row.pruned[key];
-    }
     W += l.w.length;
     K += row.kept;
     sal += s2;
     salKept += k2;
-    msD += pd;
-    msP += pp;
   }
   const totals = {
     weights: W,
     kept: K,
     sparsity: round(1 - K / W, 4),
     retained_saliency: round(sal > 0 ? salKept / sal : 1, 4),
-    predicted_ms_dense: round(msD),
-    predicted_ms: round(msP),
-    cost_pct: round(100 * msP / msD, 2),
-    dense: totDense,
-    pruned: totPruned,
+    predicted_ms_dense: unpruned.totals.predicted_server_ms!,
+    predicted_ms: pruned.totals.predicted_server_ms!,
+    cost_pct: pct,
+    dense: unpruned.totals.ops,
+    pruned: pruned.totals.ops,
   };
   return { masks, rows, totals };
 }
 
-/** One layer's report row, with the squared norms and ms `layerReports` sums into the totals. */
+/** One layer's report row, with the squared norms `layerReports` sums into the totals. */
 function layerRow(
   l: Layer,
   kept: Uint8Array,
   mask: Uint8Array,
   kinds: readonly StructureKind[],
   completion: Selection["completion"],
-): { row: PruneLayerReport; s2: number; k2: number; pd: number; pp: number } {
+  dense: CostRow,
+  pruned: CostRow,
+): { row: PruneLayerReport; s2: number; k2: number } {
   let s2 = 0, k2 = 0, k = 0;
   for (let j = 0; j < l.w.length; j++) {
     const v = l.w[j] * l.w[j];
@@ -521,8 +559,6 @@ function layerRow(
       k++;
     }
   }
-  const pruned = l.s.counts(kept);
-  const dense = l.s.dense;
   const structures: Partial<Record<StructureKind, number>> = {};
   const sizes: Partial<Record<StructureKind, number>> = {};
   const per: Partial<Record<StructureKind, number>> = {};
@@ -535,7 +571,6 @@ function layerRow(
     per[st.kind] = (per[st.kind] ?? 0) + 1;
   }
   for (const k of Object.keys(sizes) as StructureKind[]) sizes[k] = round(sizes[k]! / per[k]!, 1);
-  const pd = predictMs(dense, l.s.unit), pp = predictMs(pruned, l.s.unit);
   const row: PruneLayerReport = {
     name: l.name,
     kind: l.kind,
@@ -545,13 +580,13 @@ function layerRow(
     retained_saliency: round(s2 > 0 ? k2 / s2 : 1, 4),
     structures,
     structure_size: sizes,
-    dense,
-    pruned,
-    predicted_ms_dense: round(pd),
-    predicted_ms: round(pp),
+    dense: dense.ops,
+    pruned: pruned.ops,
+    predicted_ms_dense: dense.predicted_server_ms!,
+    predicted_ms: pruned.predicted_server_ms!,
     ...(completion ? { assembly: completion.get(l.name) } : {}),
   };
-  return { row, s2, k2, pd, pp };
+  return { row, s2, k2 };
 }
 
 /** Structure selection on fresh (all-kept) states in the permuted order; position-space masks. */

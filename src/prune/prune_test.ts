@@ -2,9 +2,10 @@ import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { smallMosaicPrune } from "../test_util.ts";
 import { prune, type PruneOptions } from "./prune.ts";
 import {
-  applyMask,
   buildZoo,
   inputCount,
+  type IntLayer,
+  linearLayerSpecs,
   maskNetwork,
   type Network,
   quantizedLayers,
@@ -14,6 +15,8 @@ import {
 import { pruneFileText, readPruneFile } from "../study/mod.ts";
 import { randomSigned, SeededRng } from "../base/mod.ts";
 import { permuteMasks, permuteNetwork } from "./permute.ts";
+import { deployedNetwork } from "./deployed.ts";
+import { layerStructures } from "./structures.ts";
 import type { Budget } from "./select.ts";
 import { closeEnvs, countProgram, executeProgram, getPreset } from "../he/mod.ts";
 import { planLayer } from "../frameworks/mod.ts";
@@ -96,7 +99,7 @@ Deno.test("MOSAIC deletes at least as much HE cost as Hunter at equal retained s
   }
 });
 
-Deno.test("the report's counts are the planner's counts of the pruned (permuted) layers (kernel units and all kinds; single weights and products)", () => {
+Deno.test("the report's counts are the planner's counts of the deployed (masked, permuted) layers, every op kind (kernel units and all kinds; single weights and products)", () => {
   const net = buildZoo("resnet18-cifar10", { width: 0.125 });
   const fine = { kinds: ["product"], unit: "weight" } as const;
   for (
@@ -107,22 +110,20 @@ Deno.test("the report's counts are the planner's counts of the pruned (permuted)
       assertEquals([r.report.kinds, r.report.unit], [["product"], "weight"]);
       assert(r.report.layers.every((l) => Object.keys(l.structures).every((k) => k === "product")));
     } else assertEquals(r.report.unit, "kernel");
-    const moved = permuteNetwork(net, r.permutations);
-    const masks = permuteMasks(net, r.masks, r.permutations);
-    for (const { layer } of quantizedLayers(moved)) {
+    // Planned here from the layers themselves: masked and permuted by hand, not by deployedNetwork.
+    const moved = maskNetwork(
+      permuteNetwork(net, r.permutations),
+      permuteMasks(net, r.masks, r.permutations),
+    );
+    const countOf = (layer: IntLayer, kind: string) => {
+      const method = kind === "conv" && fw[0] === "gazelle" ? "or" : undefined;
+      return countProgram(planLayer(layer, { framework: fw[0], preset: fw[1], method }));
+    };
+    const dense = new Map(quantizedLayers(net).map((q) => [q.layer.name, q]));
+    for (const { layer, kind } of quantizedLayers(moved)) {
       const row = r.report.layers.find((l) => l.name === layer.name)!;
-      // Quantization may zero more weights than the mask: plan the mask alone (no zero weights).
-      const nonzero = { ...layer, weights: layer.weights.map((w) => (w === 0 ? 1 : w)) };
-      const method = row.kind === "conv" && fw[0] === "gazelle" ? "or" : undefined;
-      const prog = planLayer(applyMask(nonzero, masks.get(layer.name)), {
-        framework: fw[0],
-        preset: fw[1],
-        method,
-      });
-      const c = countProgram(prog);
-      for (const k of ["perm_in", "perm_out", "mult", "add"] as const) {
-        assertEquals(row.pruned[k], c[k], `${fw[0]} ${layer.name} ${k}`);
-      }
+      assertEquals(row.pruned, countOf(layer, kind), `${fw[0]} ${layer.name} pruned`);
+      assertEquals(row.dense, countOf(dense.get(layer.name)!.layer, kind), `${layer.name} dense`);
     }
     // Structures deleted by kind are consistent with the op drop.
     const t = r.report.totals;
@@ -133,6 +134,46 @@ Deno.test("the report's counts are the planner's counts of the pruned (permuted)
       }
     }
     assert(r.report.fidelity.top1_agreement !== null);
+  }
+});
+
+Deno.test("a pruned layer is counted under its own Galois keys, not the unpruned plan's (one key switch per rotation once exact keys fit)", () => {
+  // VGG-16's last stage under CrypTFlow2 uses more rotation steps than 256 MiB of exact keys hold,
+  // so the unpruned plan asks for the ±2^i set; pruned, it keeps few enough steps for exact keys.
+  const net = buildZoo("vgg16-cifar10", { width: 0.25 });
+  const fw = FW[1];
+  const name = "features.34";
+  for (const method of ["hunter", "mosaic"] as const) {
+    const r = prune(net, {
+      method,
+      framework: fw[0],
+      preset: fw[1],
+      budget: { kind: "sparsity", ratio: 0.7 },
+      fidelitySamples: 0,
+    });
+    const row = r.report.layers.find((l) => l.name === name)!;
+    const keysOf = (n: Network) => {
+      const { layer } = quantizedLayers(n).find((q) => q.layer.name === name)!;
+      return planLayer(layer, { framework: fw[0], preset: fw[1] }).parts.map((p) => p.keys.kind);
+    };
+    assertEquals(keysOf(net), ["pow2"], "the unpruned plan's keys");
+    assertEquals(keysOf(deployedNetwork(net, r)), ["exact"], `${method}: the pruned plan's keys`);
+    // Exact keys: every SEAL rotation call is one key switch.
+    const p = row.pruned, d = row.dense;
+    assertEquals(p.key_switches, p.rotate_rows + p.rotate_columns, method);
+    // The ±2^i set: a step that is not a power of two costs one key switch per NAF digit.
+    assert(d.key_switches > d.rotate_rows + d.rotate_columns, method);
+    // The old rule (the pruned layer under the unpruned plan's keys) counts the same rotations at
+    // more key switches; `cost_pct` must not come from it.
+    const shape = linearLayerSpecs(net).find((l) => l.name === name)!.shape;
+    const s = layerStructures(name, shape, { framework: fw[0], preset: fw[1] });
+    const position = permuteMasks(net, r.masks, r.permutations).get(name)!;
+    const old = s.counts(position);
+    assertEquals([old.rotate_rows, old.rotate_columns], [p.rotate_rows, p.rotate_columns], method);
+    assert(
+      old.key_switches > p.key_switches,
+      `${method}: ${old.key_switches} vs ${p.key_switches}`,
+    );
   }
 });
 

@@ -19,6 +19,9 @@
  *
  * Each structure's claim (the ops its zeroing deletes) comes from `survivingCounts`, which runs
  * the pruning-aware skip rules on the dense op graph; tests check every claim against re-planning.
+ * Claims and `counts` price rotations under the dense plan's Galois keys: the search's cost model,
+ * cheap to update. Reports count the deployed pruned plan under its own keys instead (`prune`'s
+ * report; docs/methods.md, "HE cost convention: which Galois keys").
  *
  * @module
  */
@@ -143,11 +146,14 @@ export interface LayerStructures {
    * kinds at once is listed once, under the kind that deletes more.
    */
   readonly structures: readonly Structure[];
-  /** Dense (unpruned) counts of the pruning-aware plan. */
+  /** Dense (unpruned) counts of the pruning-aware plan (every product live). */
   readonly dense: OpCounts;
   /** Measured node-seal unit costs (ms per op) of the preset, which price every cost above. */
   readonly unit: UnitCosts;
-  /** Exact pruning-aware counts of the layer with `kept` (1 = kept, position space). */
+  /**
+   * Exact pruning-aware counts of the layer with `kept` (1 = kept, position space), rotations under
+   * the dense plan's Galois keys (re-planning may choose fewer keys: fewer key switches).
+   */
   counts(kept: Uint8Array): OpCounts;
   /** Exact ops deleted by zeroing `s` on top of `kept` (default: the dense layer). */
   claim(s: Structure, kept?: Uint8Array): OpCounts;

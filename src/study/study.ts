@@ -9,20 +9,12 @@
 import { cryptflow2Preset, getPreset, type Preset } from "../he/mod.ts";
 import { modelCost, networkNonlinear } from "../cost/mod.ts";
 import { frameworkName } from "../frameworks/mod.ts";
-import {
-  buildZoo,
-  loadModel,
-  maskNetwork,
-  type Network,
-  TRAINED_MODELS,
-  ZOO_MODELS,
-} from "../nn/mod.ts";
+import { buildZoo, loadModel, type Network, TRAINED_MODELS, ZOO_MODELS } from "../nn/mod.ts";
 import {
   DEFAULT_FLOOR,
   DEFAULT_IMPORTANCE,
   DEFAULT_KINDS,
-  permuteMasks,
-  permuteNetwork,
+  deployedNetwork,
   prune,
   type PruneResult,
 } from "../prune/mod.ts";
@@ -363,14 +355,9 @@ export function studyVariants(
 ): { unpruned: Network; hunter: Network; mosaic: Network } {
   const h = studyPrune(net, framework, "hunter", budget, seed, undefined, pruning);
   const m = studyPrune(net, framework, "mosaic", budget, seed, undefined, pruning);
-  return {
-    unpruned: net,
-    hunter: maskNetwork(net, h.masks),
-    mosaic: maskNetwork(
-      permuteNetwork(net, m.permutations),
-      permuteMasks(net, m.masks, m.permutations),
-    ),
-  };
+  // The deployed networks: the ones the prune rows count (`deployedNetwork`), so timings and
+  // counts describe the same plans, Galois keys included.
+  return { unpruned: net, hunter: deployedNetwork(net, h), mosaic: deployedNetwork(net, m) };
 }
 
 /**
