@@ -194,7 +194,7 @@ const HELP: Help = {
   ],
   examples: [
     "deno task cost --model vgg16-cifar10 --framework gazelle",
-    "deno task cost --model vgg16-cifar10 --framework cryptflow2 --masks m.json --json",
+    "deno task cost --model vgg16-cifar10 --framework cryptflow2 --masks reports/m.json --json",
   ],
 };
 

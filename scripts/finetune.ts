@@ -107,8 +107,8 @@ const HELP: Help = {
     { flag: "--json", what: "print the card as JSON" },
   ],
   examples: [
-    "deno task finetune --model vgg16-fashionmnist-trained --masks m.json --out m.onnx",
-    "deno task finetune --model vgg16-fashionmnist-trained --masks m.json --out m.onnx --distill --epochs 2 --json",
+    "deno task finetune --model vgg16-fashionmnist-trained --masks reports/m.json --out reports/m.onnx",
+    "deno task finetune --model vgg16-fashionmnist-trained --masks reports/m.json --out reports/m.onnx --distill --epochs 2 --json",
   ],
 };
 

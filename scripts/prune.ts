@@ -312,7 +312,7 @@ const HELP: Help = {
     { flag: "--json", what: "print the prune file as JSON" },
   ],
   examples: [
-    "deno task prune --model vgg16-cifar10 --method mosaic --ratio 0.7 --out m.json",
+    "deno task prune --model vgg16-cifar10 --method mosaic --ratio 0.7 --out reports/m.json",
     "deno task prune --model vgg16-fashionmnist-trained --method hunter --framework cryptflow2 --cost 0.5 --data fashion-mnist --json",
   ],
 };

@@ -72,8 +72,8 @@ const HELP: Help = {
     },
   ],
   examples: [
-    "deno task train --model vgg16 --out models/vgg16.onnx",
-    "deno task train --model resnet18 --width 0.5 --epochs 8 --seed 2 --out r18.onnx",
+    "deno task train --model vgg16 --out reports/vgg16.onnx",
+    "deno task train --model resnet18 --width 0.5 --epochs 8 --seed 2 --out reports/r18.onnx",
   ],
 };
 

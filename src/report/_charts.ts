@@ -7,7 +7,7 @@
 import { safeFileName } from "../base/mod.ts";
 import { type OpCounts, predictMs, type UnitCosts } from "../he/mod.ts";
 import { PAPER_NUMBERS, type Results } from "../study/mod.ts";
-import { costPct, saliencyDeltas, sparsityDeltas } from "./_compare.ts";
+import { rowCostPct, saliencyDeltas, sparsityDeltas } from "./_compare.ts";
 
 /** A chart: a file stem, a title, the Vega-Lite spec and its data rows. */
 export interface Chart {
@@ -131,7 +131,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
         framework: p.framework,
         method: p.method,
         weights: w.name,
-        cost_pct: costPct(p, unit),
+        cost_pct: rowCostPct(r, p, unit),
         retained_saliency: p.retained_saliency,
         source: `mosaic-bench (${r.manifest.weights} weights)`,
       });
@@ -511,7 +511,7 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
       method: p.method,
       budget: p.budget,
       retained_saliency: p.retained_saliency,
-      cost_deleted_pct: Number((100 - costPct(p, unit)).toFixed(2)),
+      cost_deleted_pct: Number((100 - rowCostPct(r, p, unit)).toFixed(2)),
     }];
   });
   return {

@@ -37,6 +37,37 @@ export function costPct(row: Pick<PruneRow, "layers">, unit: UnitCosts): number 
   return d > 0 ? Number((100 * total(row.layers, unit, "pruned") / d).toFixed(2)) : 100;
 }
 
+/**
+ * A pruning row's HE cost % of unpruned under `unit`. Under the run's own unit costs this is the
+ * row's stored `cost_pct`, the number `deno task prune` and `deno task cost --masks` print for the
+ * same masks (one convention, docs/methods.md §2), not a re-pricing that could differ from it in
+ * the last digit; under other unit costs the per-layer counts are re-priced (`costPct`).
+ *
+ * @example The run's unit costs give the stored number exactly
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { rowCostPct } from "./_compare.ts";
+ * import { readResults } from "../study/mod.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const p = r.prune[0];
+ * const run = r.manifest.unit_costs[p.framework];
+ * assertEquals(rowCostPct(r, { ...p, cost_pct: 12.34 }, run), 12.34);
+ * assertEquals(rowCostPct(r, p, { ...run, add: run.add * 2 }) !== 12.34, true);
+ * ```
+ */
+export function rowCostPct(r: Results, row: PruneRow, unit: UnitCosts): number {
+  const run = r.manifest.unit_costs[row.framework];
+  return run !== undefined && sameUnitCosts(run, unit) ? row.cost_pct : costPct(row, unit);
+}
+
+function sameUnitCosts(a: UnitCosts, b: UnitCosts): boolean {
+  if (a === b) return true;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof UnitCosts>;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 /** Which of the two methods leaves less HE cost (`tie` below 0.01 points of difference). */
 export type Winner = "mosaic" | "hunter" | "tie";
 
@@ -130,7 +161,9 @@ export function sparsityDeltas(
     );
     if (!m) continue;
     const u = unit[h.framework];
-    out.push(delta(h.model, h.framework, "sparsity", h.budget, costPct(h, u), costPct(m, u)));
+    out.push(
+      delta(h.model, h.framework, "sparsity", h.budget, rowCostPct(r, h, u), rowCostPct(r, m, u)),
+    );
   }
   return sortDeltas(out);
 }
@@ -176,10 +209,10 @@ export function interpolate(
  * import type { Results } from "../study/mod.ts";
  *
  * const row = (method: string, budget: number, retained_saliency: number, mult: number) => ({
- *   model: "m", framework: "gazelle", method, budget, retained_saliency, layers: [{
+ *   model: "m", framework: "gazelle", method, budget, retained_saliency, cost_pct: mult, layers: [{
  *     dense: { ...zeroCounts(), mult: 100 }, pruned: { ...zeroCounts(), mult } }],
  * });
- * const r = { manifest: { study: {} }, prune: [
+ * const r = { manifest: { study: {}, unit_costs: MEASURED_UNIT_COSTS }, prune: [
  *   row("hunter", 0.5, 0.9, 60), row("mosaic", 0.5, 0.95, 60), row("mosaic", 0.7, 0.85, 40),
  * ] } as unknown as Results;
  * const [d] = saliencyDeltas(r, MEASURED_UNIT_COSTS);
@@ -197,10 +230,10 @@ export function saliencyDeltas(
     const u = unit[h.framework];
     const curve = rows.filter((x) =>
       x.method === "mosaic" && x.model === h.model && x.framework === h.framework
-    ).map((x) => ({ x: x.retained_saliency, y: costPct(x, u) }));
+    ).map((x) => ({ x: x.retained_saliency, y: rowCostPct(r, x, u) }));
     const m = interpolate(curve, h.retained_saliency);
     if (m === null) continue;
-    out.push(delta(h.model, h.framework, "saliency", h.budget, costPct(h, u), m));
+    out.push(delta(h.model, h.framework, "saliency", h.budget, rowCostPct(r, h, u), m));
   }
   return sortDeltas(out);
 }

@@ -377,7 +377,7 @@ function deltaRow(d: MethodDelta): Record<string, string> {
  * import type { Results } from "../study/mod.ts";
  *
  * const row = (model: string, method: string, mult: number) => ({
- *   model, framework: "gazelle", method, budget: 0.7, retained_saliency: 0.9, layers: [{
+ *   model, framework: "gazelle", method, budget: 0.7, retained_saliency: 0.9, cost_pct: mult, layers: [{
  *     dense: { ...zeroCounts(), mult: 100 }, pruned: { ...zeroCounts(), mult } }],
  * });
  * const r = {

@@ -19,6 +19,7 @@ function row(model: string, method: string, budget: number, saliency: number, mu
     method,
     budget,
     retained_saliency: saliency,
+    cost_pct: mult, // what the pipeline stores: 100 × mult / 100
     layers: [{ dense: { ...zeroCounts(), mult: 100 }, pruned: { ...zeroCounts(), mult } }],
   };
 }

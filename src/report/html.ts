@@ -16,7 +16,7 @@ import {
   metaLines,
 } from "./_headline.ts";
 import { PAPER_NUMBERS, type Results } from "../study/mod.ts";
-import { costPct, type IsoLine, isoLines } from "./_compare.ts";
+import { type IsoLine, isoLines, rowCostPct } from "./_compare.ts";
 import { escapeHtml as esc, escapeMarkdown as md } from "./_escape.ts";
 
 function table(rows: Chart["rows"]): string {
@@ -57,7 +57,7 @@ export function headline(
     framework: p.framework,
     method: p.method,
     values: weights.map((w) =>
-      w.byFramework[p.framework] ? costPct(p, w.byFramework[p.framework]) : NaN
+      w.byFramework[p.framework] ? rowCostPct(r, p, w.byFramework[p.framework]) : NaN
     ),
     saliency: p.retained_saliency,
   })).sort((a, b) =>

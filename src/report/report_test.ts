@@ -4,7 +4,7 @@ import { allCharts, type OpWeights } from "./_charts.ts";
 import { mergeShards, parseResults, readResults, type Results } from "../study/mod.ts";
 import { predictMs } from "../he/mod.ts";
 import { renderReport, reportWeights } from "./report.ts";
-import { costPct, isoLines } from "./_compare.ts";
+import { isoLines, rowCostPct } from "./_compare.ts";
 
 const FIXTURE = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname;
 
@@ -61,8 +61,8 @@ Deno.test("chart data equals the results' numbers", async () => {
       x.model === p.model && x.framework === p.framework && x.method === p.method &&
       x.weights === w[0].name
     )!;
-    // The run's own cost % (from the exact counts at pruning time) is what the chart shows.
-    assert(Math.abs((row.cost_pct as number) - p.cost_pct) < 0.011, `${p.model} ${p.method}`);
+    // The run's own cost % (the number prune and cost --masks print) is what the chart shows.
+    assertEquals(row.cost_pct, p.cost_pct, `${p.model} ${p.method}`);
     assertEquals(row.retained_saliency, p.retained_saliency);
   }
   const paper = total.rows.filter((x) => x.weights === "paper");
@@ -88,7 +88,7 @@ Deno.test("chart data equals the results' numbers", async () => {
     )!;
     assertEquals(
       row.cost_deleted_pct,
-      Number((100 - costPct(p, w[0].byFramework[p.framework])).toFixed(2)),
+      Number((100 - rowCostPct(r, p, w[0].byFramework[p.framework])).toFixed(2)),
     );
   }
   const time = charts.get("time_vs_predicted")!;
