@@ -160,7 +160,20 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** The known name nearest `name` within edit distance 2 (the first on a tie), if any. */
+/**
+ * The known name nearest `name` within edit distance 2 (the first on a tie), else the one known
+ * name `name` begins (a shortened option such as `--out` for `--out-dir`), if any.
+ *
+ * @example A typo and a shortened option
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { nearestName } from "./_cli.ts";
+ *
+ * assertEquals(nearestName("ratoi", ["ratio", "seed"]), "ratio");
+ * assertEquals(nearestName("out", ["out-dir", "from"]), "out-dir");
+ * assertEquals(nearestName("o", ["out-dir", "op-weights"]), undefined);
+ * ```
+ */
 export function nearestName(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = 3;
@@ -168,7 +181,9 @@ export function nearestName(name: string, known: readonly string[]): string | un
     const d = editDistance(name, k);
     if (d < bestD) [best, bestD] = [k, d];
   }
-  return best;
+  if (best !== undefined) return best;
+  const longer = known.filter((k) => k.startsWith(name));
+  return longer.length === 1 ? longer[0] : undefined;
 }
 
 /** Whether `argv` asks for help: `--help` or `-h` before `--`, not as the value of a flag. */

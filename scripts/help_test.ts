@@ -65,6 +65,7 @@ Deno.test("a misspelled flag suggests the nearest one, in one line with exit 2",
       ],
       ["cost.ts", ["--model", "vgg16-cifar10", "--framwork=gazelle"], "did you mean --framework?"],
       ["report.ts", ["--no-bnech"], "did you mean --no-bench?"],
+      ["report.ts", ["--out", "x"], "did you mean --out-dir?"],
     ] as const
   ) {
     const r = await runScript(script, args, RUN_PERMISSIONS);
