@@ -38,6 +38,8 @@ const FIELDS = [
   "modSwitch",
   "encPublic",
   "flood",
+  "multScalar",
+  "extract",
 ] as const;
 
 const cost = z.number().nonnegative();
@@ -52,6 +54,9 @@ const unitCostsObject = z.object({
   modSwitch: cost,
   encPublic: cost,
   flood: cost,
+  // Cheetah's ops; results and calibrations written before Cheetah lack them (0 there).
+  multScalar: cost.default(0),
+  extract: cost.default(0),
   source: z.string(),
 });
 
@@ -83,6 +88,7 @@ const opWeightsObject = partialUnit.extend({
   name: z.string().optional(),
   gazelle: partialUnit.optional(),
   cryptflow2: partialUnit.optional(),
+  cheetah: partialUnit.optional(),
 });
 const _opWeights: SameType<z.infer<typeof opWeightsObject>, OpWeightsFile> = true;
 
@@ -104,6 +110,8 @@ export interface OpWeightsFile extends PartialUnitCosts {
   readonly gazelle?: PartialUnitCosts;
   /** CrypTFlow2's own weights. */
   readonly cryptflow2?: PartialUnitCosts;
+  /** Cheetah's own weights. */
+  readonly cheetah?: PartialUnitCosts;
 }
 
 /** A calibration file, as `calibrationSchema` accepts it. */
@@ -116,6 +124,7 @@ export interface CalibrationFile {
   readonly unit_costs: {
     readonly gazelle?: PartialUnitCosts;
     readonly cryptflow2?: PartialUnitCosts;
+    readonly cheetah?: PartialUnitCosts;
   };
 }
 
@@ -178,9 +187,11 @@ export const NATIVE_SEAL_RATIOS: NamedWeights = (() => {
     modSwitch: 0,
     encPublic: 0,
     flood: 0,
+    multScalar: 0,
+    extract: 0,
     source: "native SEAL Rot:MulPt:AddPt = 19:12:1 (node-seal BENCHMARK.md, N = 8192)",
   };
-  return { name: "native SEAL ratios", byFramework: { gazelle: w, cryptflow2: w } };
+  return { name: "native SEAL ratios", byFramework: { gazelle: w, cryptflow2: w, cheetah: w } };
 })();
 
 /** Checked op weights with missing ops at 0; all zero is one line naming `where`. */
@@ -229,7 +240,7 @@ export function parseOpWeights(text: string, source: string): NamedWeights {
     return { name, byFramework };
   }
   const u = unitFrom(doc, what, fix);
-  return { name, byFramework: { gazelle: u, cryptflow2: u } };
+  return { name, byFramework: { gazelle: u, cryptflow2: u, cheetah: u } };
 }
 
 /**
