@@ -96,7 +96,7 @@ export function cheetahConvGeometry(shape: ConvShape, n: number): CheetahConvGeo
  * output channel and spatial block, `co · n_C` kernel polynomials; each output sums its `n_C`
  * products. Outputs are re-shared, switched to one prime and extracted.
  *
- * @example 16 × 16 × 128 → 128, 3 × 3 (cheetah.md's first worked example): 11 blocks of 12 channels
+ * @example 16 × 16 × 128 → 128, 3 × 3: 11 blocks of 12 channels
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { planCheetahConv } from "./conv.ts";
