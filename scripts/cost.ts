@@ -135,7 +135,11 @@ const HELP: Help = {
       flag: "--model NAME|FILE.onnx",
       what: "a zoo name such as vgg16-cifar10, or a .onnx (required)",
     },
-    { flag: "--framework gazelle|cryptflow2|cheetah", default: "gazelle", what: "the HE framework" },
+    {
+      flag: "--framework gazelle|cryptflow2|cheetah",
+      default: "gazelle",
+      what: "the HE framework",
+    },
     {
       flag: "--method ir|or|auto",
       default: "the prune file's, else auto",

@@ -61,8 +61,8 @@ import { type CheetahPlanOptions, planCheetah } from "./cheetah/mod.ts";
 export { type GazellePlanOptions, planGazelle, planGazelleFc } from "./gazelle/mod.ts";
 export { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
 export {
-  cheetahConvGeometry,
   type CheetahConvGeometry,
+  cheetahConvGeometry,
   cheetahFcSplit,
   type CheetahMethod,
   type CheetahPlanOptions,

@@ -422,7 +422,9 @@ class ServerRun {
   /** Cheetah's extraction: zero the coefficients the client does not read, truncate low bits. */
   #extract(op: OpOf<"extract">): void {
     const { plan, env } = this.#prep;
-    if (!plan.coefficientsOf) throw new Error("plan bug: extract op in a plan without coefficientsOf");
+    if (!plan.coefficientsOf) {
+      throw new Error("plan bug: extract op in a plan without coefficientsOf");
+    }
     const keep = plan.coefficientsOf(op.output);
     extractCiphertext(env.seal, env.context, this.#mutable(op.reg), keep, op.c0Bits, op.c1Bits);
     this.#ledger.extract++;

@@ -108,9 +108,7 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   // A constant polynomial (all slots equal, or one coefficient): SEAL's monomial path.
   const s = BigInt(randomSigned(1, 8, rng)[0] || 3);
   encoder.encode(
-    preset.encoding === "coefficient"
-      ? BigInt64Array.of(s)
-      : new BigInt64Array(n).fill(s),
+    preset.encoding === "coefficient" ? BigInt64Array.of(s) : new BigInt64Array(n).fill(s),
     scalar,
   );
   {

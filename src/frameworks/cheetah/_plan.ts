@@ -42,7 +42,9 @@ export function cheetahMethod(opts: CheetahPlanOptions): CheetahMethod {
   const m = opts.method ?? "coeff";
   if (m === "auto") return "coeff";
   if (m !== "coeff" && m !== "ntt") {
-    throw new UserError(`Unknown Cheetah method "${m}": use coeff (as OpenCheetah) or ntt (hoisted)`);
+    throw new UserError(
+      `Unknown Cheetah method "${m}": use coeff (as OpenCheetah) or ntt (hoisted)`,
+    );
   }
   return m;
 }
@@ -73,7 +75,7 @@ export class CheetahProgram {
     this.#next = inputs;
     this.#ntt = method === "ntt";
     this.#bits = cheetahTruncationBits(preset);
-    if (this.#ntt) for (let a = 0; a < inputs; a++) this.ops.push({ kind: "ntt", reg: a });
+    if (this.#ntt) { for (let a = 0; a < inputs; a++) this.ops.push({ kind: "ntt", reg: a }); }
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import type { LayerPlan, MaskBank } from "../../he/mod.ts";
 import type { BnShape, IntLayer } from "../../nn/mod.ts";
-import { type CheetahPlanOptions, cheetahPlan, cheetahPresetOf, CheetahProgram } from "./_plan.ts";
+import { cheetahPlan, type CheetahPlanOptions, cheetahPresetOf, CheetahProgram } from "./_plan.ts";
 
 /**
  * Plan a BatchNorm multiplier the Cheetah way: C · ⌈H / th⌉ · ⌈W / tw⌉ ciphertexts with tiles

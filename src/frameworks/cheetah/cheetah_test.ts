@@ -6,8 +6,8 @@ import {
   getPreset,
   type LayerPlan,
   type OpCounts,
-  type Preset,
   predictMs,
+  type Preset,
   simulatePlan,
   unitCostsFor,
 } from "../../he/mod.ts";
@@ -207,10 +207,17 @@ Deno.test("executed on node-seal: every layer decrypts to the reference mod 2^â„
         const prog = planLayer(layer, { framework: "cheetah", preset: cheetah, method, mask: m });
         const run = await executeProgram(prog, x);
         const label = `${spec} ${method} mask=${!!m}`;
-        assertEquals(run.result, referenceLayer(applyMask(layer, m), x, cheetah.plainModulus), label);
+        assertEquals(
+          run.result,
+          referenceLayer(applyMask(layer, m), x, cheetah.plainModulus),
+          label,
+        );
         assertEquals(run.ledger, countPlan(prog.parts[0]), label);
         assertEquals(run.bytes.galoisKeys, 0);
-        assertEquals(run.security, "NOT 128-bit secure (security level none, N = 4096, log q = 169)");
+        assertEquals(
+          run.security,
+          "NOT 128-bit secure (security level none, N = 4096, log q = 169)",
+        );
       }
     }
   }
@@ -220,7 +227,13 @@ Deno.test("executed on node-seal: every layer decrypts to the reference mod 2^â„
 Deno.test("executed at the 128-bit preset (N = 8192) and at â„“ = 41: exact", async () => {
   const rng = new SeededRng(11);
   const layer = syntheticLayer("c", parseLayerSpec("conv:h=12,w=12,ci=8,co=3,k=3"), 5);
-  for (const preset of [getPreset("cheetah-secure"), { ...cheetah, name: "cheetah-l41", plainModulus: 2 ** 41 }]) {
+  for (
+    const preset of [getPreset("cheetah-secure"), {
+      ...cheetah,
+      name: "cheetah-l41",
+      plainModulus: 2 ** 41,
+    }]
+  ) {
     const x = randomModT(inputCount(layer.shape), preset.plainModulus, rng);
     const prog = planLayer(layer, { framework: "cheetah", preset, method: "ntt" });
     const run = await executeProgram(prog, x);
@@ -233,8 +246,14 @@ Deno.test("executed at the 128-bit preset (N = 8192) and at â„“ = 41: exact", as
 Deno.test("predictMs prices Cheetah's ops; a slot preset or an unknown method is one line", () => {
   const unit = unitCostsFor("cheetah");
   if (!unit) throw new Error("no unit costs for cheetah");
-  const coeff = predictMs(countPlan(planOf("conv:h=16,w=16,ci=128,co=128,k=3", { method: "coeff" })), unit);
-  const ntt = predictMs(countPlan(planOf("conv:h=16,w=16,ci=128,co=128,k=3", { method: "ntt" })), unit);
+  const coeff = predictMs(
+    countPlan(planOf("conv:h=16,w=16,ci=128,co=128,k=3", { method: "coeff" })),
+    unit,
+  );
+  const ntt = predictMs(
+    countPlan(planOf("conv:h=16,w=16,ci=128,co=128,k=3", { method: "ntt" })),
+    unit,
+  );
   assert(ntt < coeff, `hoisted ${ntt} ms, as implemented ${coeff} ms`);
   assert(predictMs(countPlan(planOf("bn:c=64,h=56,w=56")), unit) > 0);
   const layer = syntheticLayer("f", parseLayerSpec("fc:in=8,out=2"), 1);

@@ -8,30 +8,35 @@
  * @module
  */
 import type { LayerPlan, MaskBank, Preset } from "../../he/mod.ts";
-import { type ConvShape, convOutH, convOutW, convPads, type IntLayer } from "../../nn/mod.ts";
+import { convOutH, convOutW, convPads, type ConvShape, type IntLayer } from "../../nn/mod.ts";
 import { UserError } from "../../base/mod.ts";
 import {
   cheetahMethod,
-  type CheetahPlanOptions,
   cheetahPlan,
+  type CheetahPlanOptions,
   cheetahPresetOf,
   CheetahProgram,
 } from "./_plan.ts";
 
 /** Cheetah's block partition of one convolution. */
 export interface CheetahConvGeometry {
-  /** Height and width of the grid the blocks cover (padded; subsampled first for a strided 1×1). */
+  /** Height of the grid the blocks cover (padded; subsampled first for a strided 1×1). */
   readonly gridH: number;
+  /** Width of that grid. */
   readonly gridW: number;
   /** Stride on that grid (1 after the subsampling of a strided 1×1). */
   readonly gridStride: number;
-  /** Block shape Ĉ × Ĥ × Ŵ. */
+  /** Channels per block, Ĉ. */
   readonly cHat: number;
+  /** Rows per block, Ĥ. */
   readonly hHat: number;
+  /** Columns per block, Ŵ. */
   readonly wHat: number;
-  /** Blocks along channels, rows and columns. */
+  /** Blocks along the channels, n_C = ⌈C / Ĉ⌉. */
   readonly nC: number;
+  /** Blocks along the rows (overlapping by k − 1), n_H. */
   readonly nH: number;
+  /** Blocks along the columns, n_W. */
   readonly nW: number;
 }
 

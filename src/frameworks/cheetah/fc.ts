@@ -10,8 +10,8 @@ import type { LayerPlan, MaskBank } from "../../he/mod.ts";
 import type { FcShape, IntLayer } from "../../nn/mod.ts";
 import {
   cheetahMethod,
-  type CheetahPlanOptions,
   cheetahPlan,
+  type CheetahPlanOptions,
   cheetahPresetOf,
   CheetahProgram,
 } from "./_plan.ts";
@@ -112,8 +112,10 @@ export function planCheetahFc(layer: IntLayer<FcShape>, opts: CheetahPlanOptions
     },
   };
   const t = preset.plainModulus;
-  const coeffs = Array.from({ length: ctOut }, (_, R) =>
-    Int32Array.from({ length: rows(R) }, (_, r) => r * d1));
+  const coeffs = Array.from(
+    { length: ctOut },
+    (_, R) => Int32Array.from({ length: rows(R) }, (_, r) => r * d1),
+  );
   return cheetahPlan({
     layer: layer.name,
     method,

@@ -26,7 +26,7 @@ import { planCheetahFc } from "./fc.ts";
 import { planCheetahBn } from "./bn.ts";
 
 export type { CheetahMethod, CheetahPlanOptions } from "./_plan.ts";
-export { cheetahConvGeometry, type CheetahConvGeometry, planCheetahConv } from "./conv.ts";
+export { type CheetahConvGeometry, cheetahConvGeometry, planCheetahConv } from "./conv.ts";
 export { cheetahFcSplit, planCheetahFc } from "./fc.ts";
 export { planCheetahBn } from "./bn.ts";
 
