@@ -52,9 +52,10 @@ export interface CheetahConvGeometry {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { cheetahConvGeometry } from "./conv.ts";
- * import { parseLayerSpec } from "../../nn/mod.ts";
+ * import { type ConvShape, parseLayerSpec } from "../../nn/mod.ts";
  *
- * const g = cheetahConvGeometry(parseLayerSpec("conv:h=230,w=230,ci=3,co=64,k=7,s=2,p=0"), 4096);
+ * const conv1 = parseLayerSpec("conv:h=230,w=230,ci=3,co=64,k=7,s=2,p=0") as ConvShape;
+ * const g = cheetahConvGeometry(conv1, 4096);
  * assertEquals([g.cHat, g.hHat, g.wHat, g.nC, g.nH, g.nW], [1, 64, 64, 3, 4, 4]);
  * ```
  */
