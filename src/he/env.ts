@@ -193,13 +193,14 @@ function buildEnv(runtime: SealRuntime, preset: Preset): PresetEnv {
       dataPrimes: preset.coeffModulusBits.length - 1,
       galoisKeys(plan: KeyPlan): KeyLease {
         const id = `${plan.kind}:${plan.steps.join(",")}`;
-        if (plan.steps.length === 0) {
-          // No rotation (Cheetah, or a plan without any): no key, and nothing sent.
+        if (coefficients) {
+          // Coefficient encoding has no slots to rotate (and SEAL makes no key by step without
+          // batching): Cheetah plans ask for no key, and none is sent.
+          if (plan.steps.length > 0) {
+            throw new Error(`plan bug: slot rotations under coefficient-encoded ${preset.name}`);
+          }
           const keys = new seal.GaloisKeys();
           return { keys, bytes: 0, release: () => keys.delete() };
-        }
-        if (coefficients) {
-          throw new Error(`plan bug: slot rotations under coefficient-encoded ${preset.name}`);
         }
         let entry = keyCache.get(id);
         if (entry) {
