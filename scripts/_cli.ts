@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { cryptflow2Preset, getPreset, type Preset, presetNames } from "../src/he/mod.ts";
+import {
+  cheetahPreset,
+  cryptflow2Preset,
+  getPreset,
+  type Preset,
+  presetNames,
+} from "../src/he/mod.ts";
 import { checkOutputFile, UserError } from "../src/base/mod.ts";
 import { type FrameworkName, FRAMEWORKS } from "../src/frameworks/mod.ts";
 import {
@@ -637,7 +643,8 @@ export const BITS_RANGE: IntRange = { min: 32, max: 41 };
 
 /**
  * The preset of a framework: `--preset NAME`, or for CrypTFlow2 the SCI preset of share width
- * `--bits` (32..41, default 37, as SCI); `--bits` with any other preset is an error.
+ * `--bits` (32..41, default 37, as SCI), for Cheetah its preset of t = 2^bits (default 37);
+ * `--bits` with any other preset is an error.
  */
 export function frameworkPreset(
   framework: string,
@@ -647,9 +654,12 @@ export function frameworkPreset(
   if (framework === "cryptflow2" && preset === undefined) {
     return cryptflow2Preset(bitsFlag === undefined ? 37 : intValue(bitsFlag, "--bits", BITS_RANGE));
   }
+  if (framework === "cheetah" && preset === undefined) {
+    return cheetahPreset(bitsFlag === undefined ? 37 : intValue(bitsFlag, "--bits", BITS_RANGE));
+  }
   if (bitsFlag !== undefined) {
     throw new UserError(
-      "--bits applies to cryptflow2's default preset only; drop --preset or --bits",
+      "--bits applies to the default preset of cryptflow2 or cheetah only; drop --preset or --bits",
     );
   }
   return presetFlag(preset);

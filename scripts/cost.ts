@@ -1,5 +1,5 @@
 /**
- * `deno task cost --model NAME|FILE.onnx --framework gazelle|cryptflow2 [--method ir|or|auto]
+ * `deno task cost --model NAME|FILE.onnx --framework gazelle|cryptflow2|cheetah [--method ir|or|auto]
  * [--stock] [--masks FILE] [--width W] [--seed N] [--preset NAME] [--bits L] [--json|--csv]`:
  * plan every linear layer of a model (no encryption) and print its HE op counts per layer.
  * Bounds: `--width` (0, 4], `--seed` 0..4294967295, `--bits` 32..41.
@@ -177,7 +177,11 @@ const HELP: Help = {
       flag: "--model NAME|FILE.onnx",
       what: "a zoo name such as vgg16-cifar10, or a .onnx (required)",
     },
-    { flag: "--framework gazelle|cryptflow2", default: "gazelle", what: "the HE framework" },
+    {
+      flag: "--framework gazelle|cryptflow2|cheetah",
+      default: "gazelle",
+      what: "the HE framework",
+    },
     {
       flag: "--method ir|or|auto",
       default: "the prune file's, else auto",
@@ -188,7 +192,7 @@ const HELP: Help = {
     { flag: "--width W", default: "the zoo's", what: "width of a zoo model, in (0, 4]" },
     { flag: "--seed N", default: "the zoo's", what: "weight seed of a zoo model, 0..4294967295" },
     { flag: "--preset NAME", default: "the framework's", what: "HE parameter preset" },
-    { flag: "--bits L", default: 37, what: "cryptflow2's share width, 32..41" },
+    { flag: "--bits L", default: 37, what: "cryptflow2's or cheetah's share width, 32..41" },
     { flag: "--json", what: "print JSON" },
     { flag: "--csv", what: "print CSV: one table (with --masks, a variant column)" },
   ],

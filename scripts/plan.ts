@@ -30,7 +30,7 @@ import {
 } from "./_cli.ts";
 
 const HELP: Help = {
-  usage: "deno task plan <gazelle|cryptflow2> <layer-spec> [options]",
+  usage: "deno task plan <gazelle|cryptflow2|cheetah> <layer-spec> [options]",
   about:
     "Plan one linear layer and print its HE op counts; optionally run it homomorphically and\n" +
     "verify it against the integer reference layer. relu: and maxpool: specs print the nonlinear\n" +
@@ -39,7 +39,7 @@ const HELP: Help = {
   options: [
     { flag: "--method ir|or|auto", default: "auto", what: "the conv method" },
     { flag: "--preset NAME", default: "the framework's", what: "HE parameter preset" },
-    { flag: "--bits L", default: 37, what: "cryptflow2's share width, 32..41" },
+    { flag: "--bits L", default: 37, what: "cryptflow2's or cheetah's share width, 32..41" },
     { flag: "--stock", what: "plan the framework as published (no MOSAIC changes)" },
     { flag: "--execute", what: "run the plan homomorphically and verify it" },
     { flag: "--seed N", default: 1, what: "weights and input seed, 0..4294967295" },
@@ -52,7 +52,7 @@ const HELP: Help = {
 };
 
 const USAGE =
-  "usage: deno task plan <gazelle|cryptflow2> <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
+  "usage: deno task plan <gazelle|cryptflow2|cheetah> <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
   "fc:in=..,out=.. | bn:c=..,h=..,w=.. | relu:c=..,h=..,w=.. | maxpool:c=..,h=..,w=..,k=..[,s=..]> " +
   "[--method ir|or|auto] [--preset NAME] [--bits 32..41] [--stock] [--execute] [--seed 0..4294967295] [--json]";
 

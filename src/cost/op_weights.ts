@@ -40,6 +40,8 @@ const FIELDS = [
   "modSwitch",
   "encPublic",
   "flood",
+  "multScalar",
+  "extract",
 ] as const;
 
 const cost = z.number().nonnegative();
@@ -54,6 +56,9 @@ const unitCostsObject = z.object({
   modSwitch: cost,
   encPublic: cost,
   flood: cost,
+  // Cheetah's ops; results and calibrations written before Cheetah lack them (0 there).
+  multScalar: cost.default(0),
+  extract: cost.default(0),
   source: z.string(),
 });
 
@@ -85,6 +90,7 @@ const opWeightsObject = partialUnit.extend({
   name: z.string().optional(),
   gazelle: partialUnit.optional(),
   cryptflow2: partialUnit.optional(),
+  cheetah: partialUnit.optional(),
 });
 const _opWeights: SameType<z.infer<typeof opWeightsObject>, OpWeightsFile> = true;
 
@@ -106,6 +112,8 @@ export interface OpWeightsFile extends PartialUnitCosts {
   readonly gazelle?: PartialUnitCosts;
   /** CrypTFlow2's own weights. */
   readonly cryptflow2?: PartialUnitCosts;
+  /** Cheetah's own weights. */
+  readonly cheetah?: PartialUnitCosts;
 }
 
 /** A calibration file, as `calibrationSchema` accepts it. */
@@ -121,6 +129,7 @@ export interface CalibrationFile {
   readonly unit_costs: {
     readonly gazelle?: PartialUnitCosts;
     readonly cryptflow2?: PartialUnitCosts;
+    readonly cheetah?: PartialUnitCosts;
   };
 }
 
@@ -183,9 +192,11 @@ export const NATIVE_SEAL_RATIOS: NamedWeights = (() => {
     modSwitch: 0,
     encPublic: 0,
     flood: 0,
+    multScalar: 0,
+    extract: 0,
     source: "native SEAL Rot:MulPt:AddPt = 19:12:1 (node-seal BENCHMARK.md, N = 8192)",
   };
-  return { name: "native SEAL ratios", byFramework: { gazelle: w, cryptflow2: w } };
+  return { name: "native SEAL ratios", byFramework: { gazelle: w, cryptflow2: w, cheetah: w } };
 })();
 
 /** Checked op weights with missing ops at 0; all zero is one line naming `where`. */
@@ -234,7 +245,7 @@ export function parseOpWeights(text: string, source: string): NamedWeights {
     return { name, byFramework };
   }
   const u = unitFrom(doc, what, fix);
-  return { name, byFramework: { gazelle: u, cryptflow2: u } };
+  return { name, byFramework: { gazelle: u, cryptflow2: u, cheetah: u } };
 }
 
 /**

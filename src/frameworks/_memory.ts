@@ -32,8 +32,11 @@ export interface MemoryPlanOptions {
   readonly framework: string;
   /** The preset the layer is planned at (CrypTFlow2 grows N per layer as SCI does). */
   readonly preset: Preset;
-  /** GAZELLE's conv method (`auto`, the default, plans OR and may plan IR too). */
-  readonly method?: "ir" | "or" | "auto";
+  /**
+   * GAZELLE's conv method (`auto`, the default, plans OR and may plan IR too), or Cheetah's
+   * (`coeff`, `ntt`).
+   */
+  readonly method?: string;
   /** Stock plans (nothing skipped). */
   readonly stock?: boolean;
   /** Largest exact Galois key set before the ±2^i set. */

@@ -41,6 +41,7 @@ export const CONFORMANCE_CASES: readonly string[] = [
 const SIM_PRESET: Record<FrameworkName, Preset> = {
   gazelle: toyPreset(256),
   cryptflow2: toyPreset(256, 137352314881),
+  cheetah: { ...toyPreset(256, 2 ** 37), encoding: "coefficient" },
 };
 
 function simulate(prog: LayerProgram, x: Float64Array, t: number) {
@@ -74,7 +75,11 @@ for (const framework of FRAMEWORKS) {
 }
 
 /** The preset (by name) each framework runs the node-seal cases under. */
-const HE_PRESET: Record<FrameworkName, string> = { gazelle: "gazelle", cryptflow2: "cryptflow2" };
+const HE_PRESET: Record<FrameworkName, string> = {
+  gazelle: "gazelle",
+  cryptflow2: "cryptflow2",
+  cheetah: "cheetah",
+};
 const HE_CASES = [
   "conv:h=7,w=5,ci=4,co=6,k=3",
   "conv:h=9,w=9,ci=3,co=4,k=3,s=2,p=1",

@@ -50,29 +50,41 @@
  *
  * @module
  */
-import { checkMemory, type LayerProgram, type MemoryEstimate } from "../he/mod.ts";
+import { checkMemory, type LayerProgram, type MemoryEstimate, type Preset } from "../he/mod.ts";
 import { applyMask, type IntLayer, type LayerShape } from "../nn/mod.ts";
 import { UserError } from "../base/mod.ts";
 import { layerMemory as estimate, type MemoryPlanOptions } from "./_memory.ts";
 import { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
 import { type GazellePlanOptions, planGazelle } from "./gazelle/mod.ts";
+import { type CheetahPlanOptions, planCheetah } from "./cheetah/mod.ts";
 
 export { type GazellePlanOptions, planGazelle, planGazelleFc } from "./gazelle/mod.ts";
 export { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
+export {
+  type CheetahConvGeometry,
+  cheetahConvGeometry,
+  cheetahFcSplit,
+  type CheetahMethod,
+  type CheetahPlanOptions,
+  planCheetah,
+  planCheetahBn,
+  planCheetahConv,
+  planCheetahFc,
+} from "./cheetah/mod.ts";
 export type { MemoryPlanOptions } from "./_memory.ts";
 
 /**
  * Frameworks this build can plan for.
  *
- * @example Both frameworks, GAZELLE first
+ * @example Three frameworks, GAZELLE first
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { FRAMEWORKS } from "./mod.ts";
  *
- * assertEquals([...FRAMEWORKS], ["gazelle", "cryptflow2"]);
+ * assertEquals([...FRAMEWORKS], ["gazelle", "cryptflow2", "cheetah"]);
  * ```
  */
-export const FRAMEWORKS = ["gazelle", "cryptflow2"] as const;
+export const FRAMEWORKS = ["gazelle", "cryptflow2", "cheetah"] as const;
 
 /** A framework this build can plan for: an element of `FRAMEWORKS`. */
 export type FrameworkName = (typeof FRAMEWORKS)[number];
@@ -86,6 +98,8 @@ export interface FrameworkPlanOptions {
   readonly gazelle: GazellePlanOptions;
   /** CrypTFlow2 (SCI-HE): preset, stock mode, key budget, output flooding. */
   readonly cryptflow2: Cryptflow2PlanOptions;
+  /** Cheetah: a coefficient-encoded preset, product method (`coeff` or `ntt`), stock mode. */
+  readonly cheetah: CheetahPlanOptions;
 }
 
 /**
@@ -93,13 +107,35 @@ export interface FrameworkPlanOptions {
  * (one entry per weight, same layout as the weights; 0 = pruned), which `planLayer` applies once
  * by zeroing the pruned weights. A
  * union discriminated by `framework`: GAZELLE's `method` or CrypTFlow2's `flood` type-check only
- * with their framework (or with a `FrameworkName` not known until run time).
+ * with their framework; a `FrameworkName` not known until run time takes the options every
+ * framework shares (`CommonPlanOptions`).
  */
-export type PlanOptions = {
-  readonly [F in FrameworkName]:
-    & { readonly framework: F; readonly mask?: Uint8Array }
-    & FrameworkPlanOptions[F];
-}[FrameworkName];
+export type PlanOptions =
+  | {
+    readonly [F in FrameworkName]:
+      & { readonly framework: F; readonly mask?: Uint8Array }
+      & FrameworkPlanOptions[F];
+  }[FrameworkName]
+  | CommonPlanOptions;
+
+/**
+ * The options every framework takes, for a framework chosen at run time (TypeScript checks an
+ * object whose `framework` is a union against at most 25 combinations of the members' literal
+ * properties, fewer than three frameworks' options make). `method` is GAZELLE's (`ir`, `or`,
+ * `auto`) or Cheetah's (`coeff`, `ntt`; `auto` is `coeff`); CrypTFlow2 ignores it.
+ */
+export interface CommonPlanOptions {
+  /** The framework, known at run time. */
+  readonly framework: FrameworkName;
+  /** The parameter set. */
+  readonly preset: Preset;
+  /** The framework's conv method. */
+  readonly method?: "ir" | "or" | "auto";
+  /** Stock plans (nothing skipped). */
+  readonly stock?: boolean;
+  /** The layer's 0/1 weight mask. */
+  readonly mask?: Uint8Array;
+}
 
 /**
  * The framework named `name`, or a one-line error listing the frameworks.
@@ -111,7 +147,7 @@ export type PlanOptions = {
  * import { UserError } from "../base/mod.ts";
  *
  * assertEquals(frameworkName("cryptflow2"), "cryptflow2");
- * assertThrows(() => frameworkName("delphi"), UserError, "use one of gazelle, cryptflow2");
+ * assertThrows(() => frameworkName("delphi"), UserError, "use one of gazelle, cryptflow2, cheetah");
  * ```
  */
 export function frameworkName(name: string): FrameworkName {
@@ -169,6 +205,8 @@ export function planLayer(layer: IntLayer, opts: PlanOptions): LayerProgram {
       return planGazelle(masked, opts);
     case "cryptflow2":
       return planCryptflow2(masked, opts);
+    case "cheetah":
+      return planCheetah(masked, opts);
   }
 }
 

@@ -6,7 +6,6 @@
  * @module
  */
 import type {
-  BatchEncoder,
   Decryptor,
   Encryptor,
   Evaluator,
@@ -21,6 +20,7 @@ import { sealCall } from "./_errors.ts";
 import { galoisKeySetBytes, type KeyPlan } from "./galois.ts";
 import type { Preset } from "./presets.ts";
 import { loadSeal, type SealRuntime } from "./seal.ts";
+import { coefficientEncoder, type PlainEncoder } from "./_coeff.ts";
 
 /**
  * SEAL objects for one preset (internal to `he`: its handle types never reach the face). Free with
@@ -35,14 +35,19 @@ export interface PresetEnv extends Disposable {
   readonly seal: MainModule;
   /** The BFV context of the preset (security level enforced unless the preset says none). */
   readonly context: SEALContext;
-  /** Batch encoder: N slots as a 2 × (N/2) matrix. */
-  readonly encoder: BatchEncoder;
+  /**
+   * The preset's encoder: SEAL's BatchEncoder (N slots as a 2 × (N/2) matrix), or for a
+   * coefficient-encoded preset the N coefficients of the plaintext polynomial.
+   */
+  readonly encoder: PlainEncoder;
   /** Encryptor holding both keys: `encryptSymmetric` (client), `encrypt` (public key, server). */
   readonly encryptor: Encryptor;
   /** Decryptor under the secret key. */
   readonly decryptor: Decryptor;
   /** Evaluator for every server op. */
   readonly evaluator: Evaluator;
+  /** The key generator of the preset's secret key (unit ops make Galois keys by element). */
+  readonly keyGenerator: KeyGenerator;
   /** Number of data primes of a fresh ciphertext. */
   readonly dataPrimes: number;
   /**
@@ -144,8 +149,9 @@ function buildEnv(runtime: SealRuntime, preset: Preset): PresetEnv {
       );
     }
     const first = own(context.firstContextData());
+    const coefficients = preset.encoding === "coefficient";
     const batching = own(first.qualifiers()).usingBatching;
-    if (!batching) {
+    if (!batching && !coefficients) {
       throw new UserError(
         `Preset "${preset.name}": t = ${preset.plainModulus} is not a batching prime for N = ${N}`,
       );
@@ -153,7 +159,9 @@ function buildEnv(runtime: SealRuntime, preset: Preset): PresetEnv {
     const kg: KeyGenerator = own(new seal.KeyGenerator(context));
     const sk = own(kg.secretKey());
     const pk: PublicKey = own(kg.createPublicKey());
-    const encoder: BatchEncoder = own(new seal.BatchEncoder(context));
+    const encoder: PlainEncoder = coefficients
+      ? coefficientEncoder(seal, context, N, preset.plainModulus)
+      : own(new seal.BatchEncoder(context));
     const encryptor: Encryptor = own(new seal.Encryptor(context, pk, sk));
     const decryptor: Decryptor = own(new seal.Decryptor(context, sk));
     const evaluator: Evaluator = own(new seal.Evaluator(context));
@@ -181,9 +189,19 @@ function buildEnv(runtime: SealRuntime, preset: Preset): PresetEnv {
       encryptor,
       decryptor,
       evaluator,
+      keyGenerator: kg,
       dataPrimes: preset.coeffModulusBits.length - 1,
       galoisKeys(plan: KeyPlan): KeyLease {
         const id = `${plan.kind}:${plan.steps.join(",")}`;
+        if (coefficients) {
+          // Coefficient encoding has no slots to rotate (and SEAL makes no key by step without
+          // batching): Cheetah plans ask for no key, and none is sent.
+          if (plan.steps.length > 0) {
+            throw new Error(`plan bug: slot rotations under coefficient-encoded ${preset.name}`);
+          }
+          const keys = new seal.GaloisKeys();
+          return { keys, bytes: 0, release: () => keys.delete() };
+        }
         let entry = keyCache.get(id);
         if (entry) {
           keyCache.delete(id); // re-insert: most recently used last

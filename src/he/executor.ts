@@ -12,6 +12,7 @@ import { secureUniformModT, UserError } from "../base/mod.ts";
 import { sealCall, translateSealError } from "./_errors.ts";
 import { galoisElement, isIdentity, naf, type Rotation } from "./galois.ts";
 import { floodCiphertext } from "./_flood.ts";
+import { extractCiphertext } from "./_coeff.ts";
 import { checkSealMemory } from "./memory.ts";
 import type { PresetEnv } from "./env.ts";
 import { presetEnv } from "./env.ts";
@@ -348,6 +349,7 @@ class ServerRun {
         this.#transform(op);
         break;
       case "mul":
+      case "scale":
         this.#multiply(op);
         break;
       case "add":
@@ -357,6 +359,9 @@ class ServerRun {
       case "mask":
       case "flood":
         this.#protect(op);
+        break;
+      case "extract":
+        this.#extract(op);
         break;
     }
     for (const r of regsOf(op)) if (this.#lastUse[r] === i) this.#release(r);
@@ -395,13 +400,34 @@ class ServerRun {
     }
   }
 
-  /** Products: ciphertext × plaintext mask into a fresh register. */
-  #multiply(op: OpOf<"mul">): void {
-    const dst = this.#write(op.dst);
+  /**
+   * Products: ciphertext × plaintext mask into a fresh register. A `scale` mask is a constant
+   * polynomial, which SEAL multiplies coefficient by coefficient (its monomial path, no NTT).
+   */
+  #multiply(op: OpOf<"mul" | "scale">): void {
     const pt = this.#prep.masks[op.mask];
+    if (op.kind === "scale" && (pt.isNttForm() || pt.nonzeroCoeffCount() !== 1)) {
+      throw new Error(`plan bug: scale op ${op.mask} needs a constant coefficient-form mask`);
+    }
+    const dst = this.#write(op.dst);
     this.#prep.env.evaluator.multiplyPlain(this.#get(op.src), pt, dst);
+    if (op.kind === "scale") {
+      this.#ledger.mult_scalar++;
+      return;
+    }
     this.#ledger.mult++;
     if (!pt.isNttForm()) this.#ledger.mult_coeff++;
+  }
+
+  /** Cheetah's extraction: zero the coefficients the client does not read, truncate low bits. */
+  #extract(op: OpOf<"extract">): void {
+    const { plan, env } = this.#prep;
+    if (!plan.coefficientsOf) {
+      throw new Error("plan bug: extract op in a plan without coefficientsOf");
+    }
+    const keep = plan.coefficientsOf(op.output);
+    extractCiphertext(env.seal, env.context, this.#mutable(op.reg), keep, op.c0Bits, op.c1Bits);
+    this.#ledger.extract++;
   }
 
   /** Accumulation: add a term into a sum, or start a sum from the server's encryption of zero. */
@@ -601,6 +627,7 @@ function regsOf(op: HeOp): number[] {
   switch (op.kind) {
     case "rotate":
     case "mul":
+    case "scale":
     case "add":
       return [op.dst, op.src];
     case "ntt":
@@ -608,6 +635,7 @@ function regsOf(op: HeOp): number[] {
     case "modswitch":
     case "mask":
     case "flood":
+    case "extract":
       return [op.reg];
     case "zero":
       return [op.dst];

@@ -7,7 +7,8 @@
  * the first run, and the heap at its size. Covered: GAZELLE IR and OR convolutions and FC;
  * CrypTFlow2 convolutions with masking, mod switches and flooding (one plan, four stride phases,
  * stock sums from encryptions of zero), FC and BatchNorm at N = 8192, a convolution at
- * N = 16384; runs that fail on bad input, a bad preset or a bad plan before, during and after the
+ * N = 16384; Cheetah's coefficient-encoded conv (both product methods), FC and BatchNorm with
+ * re-sharing and extraction; runs that fail on bad input, a bad preset or a bad plan before, during and after the
  * server's walk.
  * Then `closeEnvs()` leaves no SEAL object at all, and a leak of one object per run fails the check
  * (`injectSealLeak`).
@@ -140,6 +141,26 @@ Deno.test("CrypTFlow2 runs (conv with masking, mod switches and flooding, FC, BN
   });
   await checkCase({ spec: "fc:in=32,out=5", opts, needs: PROTECTED });
   await checkCase({ spec: "bn:c=2,h=4,w=4", opts, needs: PROTECTED });
+  closeEnvs();
+  assertEquals(liveSealObjects(), {});
+});
+
+Deno.test("Cheetah runs (coefficient and hoisted NTT conv, FC, BN: re-share, extract) leave no SEAL object behind", async () => {
+  const preset = getPreset("cheetah");
+  const needs: (keyof OpCounts)[] = ["add_mask", "mod_switch", "extract"];
+  for (const method of ["coeff", "ntt"] as const) {
+    await checkCase({
+      spec: "conv:h=8,w=8,ci=4,co=3,k=3,p=1",
+      opts: { framework: "cheetah", preset, method },
+      needs: method === "ntt" ? [...needs, "ntt", "intt"] : [...needs, "mult_coeff"],
+    });
+  }
+  await checkCase({ spec: "fc:in=32,out=5", opts: { framework: "cheetah", preset }, needs });
+  await checkCase({
+    spec: "bn:c=2,h=4,w=4",
+    opts: { framework: "cheetah", preset },
+    needs: [...needs, "mult_scalar"],
+  });
   closeEnvs();
   assertEquals(liveSealObjects(), {});
 });

@@ -474,6 +474,7 @@ function peakCiphertexts(plan: LayerPlan): number {
     switch (op.kind) {
       case "rotate":
       case "mul":
+      case "scale":
         return [op.dst, op.src];
       case "add":
         return [op.dst, op.src];

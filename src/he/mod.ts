@@ -23,6 +23,9 @@
  * @module
  */
 export {
+  CHEETAH_DEFAULT_BITS,
+  cheetahPreset,
+  cheetahTruncationBits,
   cryptflow2Preset,
   getPreset,
   type Preset,

@@ -38,6 +38,26 @@ export type HeOp =
   /** `dst ← dst + src`. */
   | { readonly kind: "add"; readonly dst: Reg; readonly src: Reg }
   /**
+   * `dst ← src · mask` where the mask is a constant polynomial (one non-zero coefficient, at
+   * degree 0): a scalar multiply of both ciphertext polynomials, coefficient by coefficient, with
+   * no NTT (Cheetah's BatchNorm; SEAL's monomial path of `multiply_plain`). Coefficient form only.
+   */
+  | { readonly kind: "scale"; readonly dst: Reg; readonly src: Reg; readonly mask: number }
+  /**
+   * Cheetah's output extraction, in place, on a coefficient-form ciphertext at one data prime:
+   * zero every coefficient of c0 the client does not read (`LayerPlan.coefficientsOf(output)`;
+   * the decryption of the others is then unrelated to the server's result), then drop the
+   * `c0Bits` low bits of c0 and the `c1Bits` low bits of c1, which lie below the decryption
+   * threshold (`truncate_for_decryption`, OpenCheetah `hom_conv2d_ss.cc`).
+   */
+  | {
+    readonly kind: "extract";
+    readonly reg: Reg;
+    readonly output: number;
+    readonly c0Bits: number;
+    readonly c1Bits: number;
+  }
+  /**
    * `dst ← Enc(0)`: a copy of the server's encryption of zero (made once per session, as SCI's
    * `zero`), at `level` mod switches below the top and in NTT form if `ntt`. Used only to
    * reproduce SCI's stock accumulators.
@@ -68,6 +88,8 @@ const KINDS = [
   "intt",
   "mul",
   "add",
+  "scale",
+  "extract",
   "zero",
   "modswitch",
   "mask",
@@ -167,6 +189,10 @@ export class OpList implements Iterable<HeOp> {
         return this.pushMul(op.dst, op.src, op.mask);
       case "add":
         return this.pushAdd(op.dst, op.src);
+      case "scale":
+        return this.#write("scale", op.dst, op.src, op.mask, 0);
+      case "extract":
+        return this.#write("extract", op.reg, op.output, op.c0Bits, op.c1Bits);
       case "zero":
         return this.#write("zero", op.dst, op.level, op.ntt ? 1 : 0, 0);
       case "mask":
@@ -208,6 +234,10 @@ export class OpList implements Iterable<HeOp> {
         return { kind: "mul", dst: a, src: b, mask: c };
       case "add":
         return { kind: "add", dst: a, src: b };
+      case "scale":
+        return { kind: "scale", dst: a, src: b, mask: c };
+      case "extract":
+        return { kind: "extract", reg: a, output: b, c0Bits: c, c1Bits: this.#d[i] };
       case "zero":
         return { kind: "zero", dst: a, level: b, ntt: c === 1 };
       case "mask":
@@ -296,6 +326,11 @@ export interface LayerPlan {
   packInput(x: Float64Array): BigUint64Array[];
   /** Client side: read the output tensor (values mod t) from decrypted slot vectors. */
   unpackOutput(cts: readonly (BigUint64Array | null)[]): Float64Array;
+  /**
+   * Coefficient-encoded plans (Cheetah): the coefficients of output ciphertext `output` that
+   * `unpackOutput` reads, ascending; `extract` ops keep these and zero the rest.
+   */
+  coefficientsOf?(output: number): Int32Array;
 }
 
 /** HE op counts. The same shape is used for planned counts and for executed ledgers. */
@@ -316,6 +351,10 @@ export interface OpCounts {
   mult_coeff: number;
   /** Ciphertext + ciphertext additions (accumulators start from their first product). */
   add: number;
+  /** Ciphertext × scalar (a constant plaintext: 2 · primes · N modular products, no NTT). */
+  mult_scalar: number;
+  /** Output extractions (unused coefficients zeroed, low bits truncated: Cheetah). */
+  extract: number;
   /** Forward NTT transforms of ciphertexts. */
   ntt: number;
   /** Inverse NTT transforms of ciphertexts. */
@@ -355,6 +394,8 @@ export function zeroCounts(): OpCounts {
     mult: 0,
     mult_coeff: 0,
     add: 0,
+    mult_scalar: 0,
+    extract: 0,
     ntt: 0,
     intt: 0,
     cts_up: 0,
@@ -451,6 +492,12 @@ function tallyKind(
       return;
     case "add":
       c.add++;
+      return;
+    case "scale":
+      c.mult_scalar++;
+      return;
+    case "extract":
+      c.extract++;
       return;
     case "zero":
       return;

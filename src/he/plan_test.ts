@@ -40,6 +40,8 @@ Deno.test("countPlan() tallies each op kind and classifies rotations by side", (
     mult: 2,
     mult_coeff: 0,
     add: 1,
+    mult_scalar: 0,
+    extract: 0,
     ntt: 2,
     intt: 1,
     cts_up: 1,

@@ -1,6 +1,7 @@
 /**
  * A plaintext simulator of `LayerPlan`s: every register is a slot vector mod t, rotations follow
- * SEAL's 2 × (N/2) layout (`sourceSlot`), products are slot-wise. It checks planners on many
+ * SEAL's 2 × (N/2) layout (`sourceSlot`), products are slot-wise; under a coefficient-encoded
+ * preset (Cheetah) a register is a polynomial mod (X^N + 1, t) and a product is nega-cyclic. It checks planners on many
  * shapes, at any N (even insecure toy sizes), in milliseconds, with no SEAL. Its ledger tallies
  * the ops it walked the way `countPlan` does (the real executor's ledger is the independent one).
  *
@@ -13,6 +14,25 @@ import { SeededRng } from "../base/mod.ts";
 function mulMod(a: number, b: number, t: number): number {
   if (t < 2 ** 26) return (a * b) % t;
   return Number((BigInt(a) * BigInt(b)) % BigInt(t));
+}
+
+/** `src · mask` in Z_t[X]/(X^N + 1), over the mask's non-zero coefficients. */
+function negacyclic(src: Float64Array, mask: Float64Array, t: number): Float64Array {
+  const n = src.length;
+  const out = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const m = mask[j];
+    if (m === 0) continue;
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      if (v === 0) continue;
+      const p = mulMod(v, m, t);
+      const k = i + j;
+      if (k < n) out[k] = (out[k] + p) % t;
+      else out[k - n] = (out[k - n] - p + t) % t;
+    }
+  }
+  return out;
 }
 
 /**
@@ -50,6 +70,7 @@ export function simulatePlan(
   const n = plan.slots;
   const T = BigInt(t);
   const keySteps = new Set(plan.keys.steps);
+  const coefficients = plan.preset.encoding === "coefficient";
   const ledger = zeroCounts();
   const regs: (Float64Array | undefined)[] = plan.packInput(x).map((v) =>
     Float64Array.from(v, (b) => Number(b % T))
@@ -90,7 +111,24 @@ export function simulatePlan(
       case "mul": {
         const src = get(op.src), m = mask(op.mask);
         if (m.every((v) => v === 0)) throw new Error(`plan multiplies by all-zero mask ${op.mask}`);
-        regs[op.dst] = src.map((v, j) => mulMod(v, m[j], t));
+        regs[op.dst] = coefficients ? negacyclic(src, m, t) : src.map((v, j) => mulMod(v, m[j], t));
+        break;
+      }
+      case "scale": {
+        const src = get(op.src), m = mask(op.mask);
+        if (!coefficients || m.some((v, j) => j > 0 && v !== 0) || m[0] === 0) {
+          throw new Error(`plan bug: scale op by mask ${op.mask}, not a non-zero constant`);
+        }
+        regs[op.dst] = src.map((v) => mulMod(v, m[0], t));
+        break;
+      }
+      case "extract": {
+        // Truncation only adds noise; zeroing c0 outside the read coefficients leaves them alone.
+        const d = get(op.reg);
+        if (!plan.coefficientsOf) throw new Error("plan bug: extract without coefficientsOf");
+        const keep = new Uint8Array(n);
+        for (const k of plan.coefficientsOf(op.output)) keep[k] = 1;
+        regs[op.reg] = d.map((v, k) => (keep[k] ? v : 0));
         break;
       }
       case "add": {

@@ -26,6 +26,10 @@ export interface UnitCosts {
   readonly encPublic: number;
   /** SCI's noise flooding of one ciphertext (serialization round trip plus sampling). */
   readonly flood: number;
+  /** Ciphertext × scalar (Cheetah's BatchNorm: SEAL's monomial path, no NTT). */
+  readonly multScalar: number;
+  /** Cheetah's output extraction and truncation (a serialization round trip). */
+  readonly extract: number;
   /** Where the numbers come from. */
   readonly source: string;
 }
@@ -54,6 +58,9 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     modSwitch: 0.0356,
     encPublic: 1.0,
     flood: 0.1,
+    // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
+    multScalar: 0.0268,
+    extract: 0.0628,
     source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
   "gazelle-secure": {
@@ -66,6 +73,9 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     modSwitch: 0.0662,
     encPublic: 2.2,
     flood: 0.183,
+    // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
+    multScalar: 0.0537,
+    extract: 0.118,
     source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
   cryptflow2: {
@@ -78,6 +88,9 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     modSwitch: 0.229,
     encPublic: 6.8,
     flood: 0.506,
+    // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
+    multScalar: 0.153,
+    extract: 0.226,
     source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-11-23",
   },
   "cryptflow2-N16384": {
@@ -90,7 +103,40 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     modSwitch: 0.439,
     encPublic: 12.8,
     flood: 1.04,
+    // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
+    multScalar: 0.305,
+    extract: 0.532,
     source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-11-23",
+  },
+  // Cheetah: measureUnitOps (60 reps after 300 ms warm-up) on the same machine; keySwitch is an
+  // automorphism by element (X → X^3), which Cheetah's linear layers never perform.
+  cheetah: {
+    keySwitch: 1.59,
+    mult: 0.156,
+    multCoeff: 1.01,
+    add: 0.0163,
+    ntt: 0.315,
+    intt: 0.345,
+    modSwitch: 0.0655,
+    encPublic: 6.71,
+    flood: 0.28,
+    multScalar: 0.0537,
+    extract: 0.12,
+    source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-12 (shared)",
+  },
+  "cheetah-secure": {
+    keySwitch: 7.24,
+    mult: 0.31,
+    multCoeff: 4.92,
+    add: 0.0316,
+    ntt: 0.686,
+    intt: 0.758,
+    modSwitch: 0.13,
+    encPublic: 10.8,
+    flood: 0.303,
+    multScalar: 0.104,
+    extract: 0.236,
+    source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-12 (shared)",
   },
 };
 
@@ -128,8 +174,8 @@ export const MEASURED_UNIT_COSTS_ORIGIN: UnitCostsOrigin = {
 
 /**
  * Predicted milliseconds of a plan's server work under `unit` costs: Σ count × unit cost over key
- * switches, products (NTT and coefficient form), additions (mask additions included), NTTs, mod
- * switches, server encryptions and floodings. Transfers and client work are not included.
+ * switches, products (NTT and coefficient form, and by scalars), additions (mask additions
+ * included), NTTs, mod switches, server encryptions, floodings and extractions. Transfers and client work are not included.
  *
  * @example Two key switches and ten products
  * ```ts
@@ -147,6 +193,8 @@ export const MEASURED_UNIT_COSTS_ORIGIN: UnitCostsOrigin = {
  *   modSwitch: 0.3,
  *   encPublic: 1,
  *   flood: 1,
+ *   multScalar: 0.05,
+ *   extract: 0.5,
  *   source: "example",
  * };
  * assertEquals(predictMs({ ...zeroCounts(), key_switches: 2, mult: 10 }, unit), 2 * 1 + 10 * 0.1);
@@ -156,7 +204,7 @@ export function predictMs(c: OpCounts, unit: UnitCosts): number {
   return c.key_switches * unit.keySwitch + (c.mult - c.mult_coeff) * unit.mult +
     c.mult_coeff * unit.multCoeff + (c.add + c.add_mask) * unit.add + c.ntt * unit.ntt +
     c.intt * unit.intt + c.mod_switch * unit.modSwitch + c.enc_server * unit.encPublic +
-    c.flood * unit.flood;
+    c.flood * unit.flood + c.mult_scalar * unit.multScalar + c.extract * unit.extract;
 }
 
 /**

@@ -8,19 +8,20 @@
 import type { Ciphertext, Plaintext } from "node-seal";
 import { presetEnv } from "./env.ts";
 import { floodCiphertext } from "./_flood.ts";
-import type { Preset } from "./presets.ts";
+import { extractCiphertext } from "./_coeff.ts";
+import { cheetahTruncationBits, type Preset } from "./presets.ts";
 import { randomModT, randomSigned, SeededRng } from "../base/mod.ts";
 import type { UnitCosts } from "./unit_costs.ts";
 
 /**
  * Names of the timed unit ops.
  *
- * @example Twelve ops, rotations among them
+ * @example Fourteen ops, rotations among them
  * ```ts
  * import { assert, assertEquals } from "@std/assert";
  * import { UNIT_OPS } from "./unit_ops.ts";
  *
- * assertEquals(UNIT_OPS.length, 12);
+ * assertEquals(UNIT_OPS.length, 14);
  * assert(UNIT_OPS.includes("rotate_rows"));
  * ```
  */
@@ -37,6 +38,8 @@ export const UNIT_OPS = [
   "rotate_columns",
   "ntt",
   "intt",
+  "multiply_scalar",
+  "extract",
 ] as const;
 
 /** One timed unit op name. */
@@ -76,7 +79,15 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   const { seal, encoder, encryptor, decryptor, evaluator: ev, context } = env;
   const n = preset.polyModulusDegree;
   const rng = new SeededRng(seed);
-  const lease = env.galoisKeys({ kind: "exact", steps: [0, 1] });
+  // Coefficient encoding has no slots to rotate: its automorphisms X → X^3 and X → X^(2N−1)
+  // (the elements of a row step of 1 and of the column swap) go through keys made by element.
+  const coefficients = preset.encoding === "coefficient";
+  const lease = coefficients
+    ? (() => {
+      const keys = env.keyGenerator.createGaloisKeys();
+      return { keys, bytes: 0, release: () => keys.delete() };
+    })()
+    : env.galoisKeys({ kind: "exact", steps: [0, 1] });
   const keys = lease.keys;
   const owned: (Ciphertext | Plaintext)[] = [];
   const ct = () => {
@@ -89,11 +100,17 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
     owned.push(p);
     return p;
   };
-  const x = pt(), w = pt(), wNtt = pt(), scratchPt = pt();
+  const x = pt(), w = pt(), wNtt = pt(), scalar = pt(), scratchPt = pt();
   encoder.encode(BigUint64Array.from(randomModT(n, preset.plainModulus, rng), BigInt), x);
   // Random weights: a constant plaintext would hit SEAL's monomial fast path.
   encoder.encode(BigInt64Array.from(randomSigned(n, 8, rng), BigInt), w);
   encoder.encode(BigInt64Array.from(randomSigned(n, 8, rng), BigInt), wNtt);
+  // A constant polynomial (all slots equal, or one coefficient): SEAL's monomial path.
+  const s = BigInt(randomSigned(1, 8, rng)[0] || 3);
+  encoder.encode(
+    preset.encoding === "coefficient" ? BigInt64Array.of(s) : new BigInt64Array(n).fill(s),
+    scalar,
+  );
   {
     using first = context.firstParmsId();
     ev.plainTransformToNttInplace(wNtt, first);
@@ -102,6 +119,13 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   encryptor.encryptSymmetric(x, a);
   encryptor.encryptSymmetric(x, b);
   ev.cipherTransformToNtt(a, aNtt);
+  const aLast = ct();
+  {
+    using last = context.lastParmsId();
+    ev.cipherModSwitchTo(a, last, aLast);
+  }
+  const keep = Int32Array.from({ length: n }, (_, i) => i);
+  const bits = cheetahTruncationBits(preset);
   const run: Record<UnitOp, () => void> = {
     encrypt: () => encryptor.encryptSymmetric(x, out),
     encrypt_public: () => encryptor.encrypt(x, out),
@@ -115,10 +139,20 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
     add: () => ev.add(a, b, out),
     multiply_plain: () => ev.multiplyPlain(a, w, out),
     multiply_plain_ntt: () => ev.multiplyPlain(aNtt, wNtt, out),
-    rotate_rows: () => ev.rotateRows(a, 1, keys, out),
-    rotate_columns: () => ev.rotateColumns(a, keys, out),
+    rotate_rows: coefficients
+      ? () => ev.applyGalois(a, 3, keys, out)
+      : () => ev.rotateRows(a, 1, keys, out),
+    rotate_columns: coefficients
+      ? () => ev.applyGalois(a, 2 * n - 1, keys, out)
+      : () => ev.rotateColumns(a, keys, out),
     ntt: () => ev.cipherTransformToNtt(a, out),
     intt: () => ev.cipherTransformFromNtt(aNtt, out),
+    multiply_scalar: () => ev.multiplyPlain(a, scalar, out),
+    // On a ciphertext at one prime, as Cheetah sends it; the copy keeps every call the same.
+    extract: () => {
+      out.assign(aLast);
+      extractCiphertext(seal, context, out, keep, bits.c0Bits, bits.c1Bits);
+    },
   };
   return {
     preset,
@@ -206,6 +240,8 @@ export async function measureUnitCosts(
     modSwitch: m.mod_switch,
     flood: m.flood,
     encPublic: m.encrypt_public,
+    multScalar: m.multiply_scalar,
+    extract: m.extract,
     source: `measured in-process (${Deno.version.deno}, ${navigator.hardwareConcurrency} cores)`,
   };
 }

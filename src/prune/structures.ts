@@ -185,7 +185,7 @@ export function survivingCounts(plan: LayerPlan, maskLive: (mask: number) => boo
   let maxReg = plan.inputs;
   for (let i = 0; i < n; i++) {
     const op = list[i] = ops.get(i);
-    const r = op.kind === "rotate" || op.kind === "mul" || op.kind === "add"
+    const r = op.kind === "rotate" || op.kind === "mul" || op.kind === "scale" || op.kind === "add"
       ? Math.max(op.dst, op.src)
       : op.kind === "zero"
       ? op.dst
@@ -202,6 +202,7 @@ export function survivingCounts(plan: LayerPlan, maskLive: (mask: number) => boo
         result[i] = nz[op.dst] = nz[op.src];
         break;
       case "mul":
+      case "scale":
         result[i] = nz[op.dst] = nz[op.src] && maskLive(op.mask) ? 1 : 0;
         break;
       case "add":
@@ -228,6 +229,7 @@ export function survivingCounts(plan: LayerPlan, maskLive: (mask: number) => boo
     switch (op.kind) {
       case "rotate":
       case "mul":
+      case "scale":
         keep = needed[op.dst] === 1 && result[i] === 1;
         if (keep) needed[op.src] = 1;
         break;

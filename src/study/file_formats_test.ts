@@ -149,7 +149,7 @@ const CASES: readonly Case[] = [
     "results",
     ["manifest", "study", "frameworks", 1],
     "tfhe",
-    'manifest.study.frameworks[1]: expected one of "gazelle", "cryptflow2", got "tfhe"',
+    'manifest.study.frameworks[1]: expected one of "gazelle", "cryptflow2", "cheetah", got "tfhe"',
   ],
   [
     "results",
@@ -310,7 +310,7 @@ const CASES: readonly Case[] = [
     "prune",
     ["prune", "framework"],
     "tfhe",
-    'p.json: prune.framework: expected one of "gazelle", "cryptflow2", got "tfhe"',
+    'p.json: prune.framework: expected one of "gazelle", "cryptflow2", "cheetah", got "tfhe"',
   ],
   ["prune", ["manifest"], null, "p.json: manifest: expected an object, got null"],
   [

@@ -293,6 +293,9 @@ const opCountsSchema = z.object({
   mult: count,
   mult_coeff: count,
   add: count,
+  // Cheetah's counters; results written before Cheetah lack them (0 there).
+  mult_scalar: count.default(0),
+  extract: count.default(0),
   ntt: count,
   intt: count,
   cts_up: count,
