@@ -195,9 +195,12 @@ export function metaLines(r: Results, charts: readonly Chart[], m: Markup): stri
         : ""
     }.`,
     `HE presets: ${
-      man.presets.map((p) => `${m.text(p.name)} (N = ${m.text(p.N)}, ${m.text(p.security)})`)
-        .join("; ")
-    }.`,
+      // The security label of an insecure preset already names N and log q.
+      man.presets.map((p) =>
+        `${m.text(p.name)} (${p.security.includes("N =") ? "" : `N = ${m.text(p.N)}, `}${
+          m.text(p.security)
+        })`
+      ).join("; ")}.`,
     `Unit costs of the predictions: ${originWords(r, m)}.`,
     ...Object.entries(man.unit_costs).map(([fw, u]) =>
       `${m.text(frameworkTitle(fw))} unit costs: ${m.text(unitLine(u))} per op.`

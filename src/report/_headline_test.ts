@@ -143,7 +143,7 @@ Deno.test("the meta lines say where the unit costs were measured", async () => {
   const words = (origin: Results["manifest"]["unit_costs_origin"]) =>
     metaLines({ ...r, manifest: { ...r.manifest, unit_costs_origin: origin } }, [], MARKDOWN)
       .find((l) => l.startsWith("Unit costs of the predictions"))!;
-  // The fixture predates unit_costs_origin: its unit costs are the built-in table's.
+  // A file without unit_costs_origin whose unit costs are the built-in table's says so.
   assertStringIncludes(
     words(undefined),
     "the built-in table, measured on a 2-vCPU AMD EPYC on 2026-11-23, not on this machine " +
@@ -156,11 +156,12 @@ Deno.test("the meta lines say where the unit costs were measured", async () => {
   } as const;
   assertStringIncludes(
     words(here),
-    "calibrated on this machine by `deno task calibrate` on 2026-12-01 09:30 UTC (x86_64)",
+    "calibrated on this machine by `deno task calibrate` on 2026-12-01 09:30 UTC " +
+      `(${r.manifest.cpu})`,
   );
   assertStringIncludes(
     words({ ...here, cpu: "Other CPU" }),
-    "on another CPU (Other CPU), not this run's (x86_64)",
+    `on another CPU (Other CPU), not this run's (${r.manifest.cpu})`,
   );
 });
 
