@@ -265,6 +265,9 @@ export function filesLine(m: Markup): string {
     `${m.link("headline.csv", "headline.csv")} (every MOSAIC − Hunter comparison below).`;
 }
 
+/** The methods as the papers write them. */
+const METHOD_TITLES: Readonly<Record<string, string>> = { hunter: "Hunter", mosaic: "MOSAIC" };
+
 /** A difference MOSAIC − Hunter in words, marked up strong: "0.80 points less", "as much". */
 function amount(d: MethodDelta, m: Markup): string {
   if (d.winner === "tie") return m.strong("as much");
@@ -315,11 +318,25 @@ function modelClause(
       }`,
   );
   if (r.accuracy) {
-    const acc = of("accuracy");
-    if (acc.length === 0) {
-      rest.push("no equal-accuracy point (a method did not reach the accuracy)");
+    const iso = r.accuracy.iso.filter((x) => x.model === model && x.framework === sp.framework);
+    if (iso.length === 0) rest.push("no equal-accuracy point (its accuracy was not measured)");
+    for (const dl of [...new Set(iso.map((x) => x.delta))].sort((a, b) => a - b)) {
+      const d = of("accuracy").find((x) => x.at === dl);
+      if (d) {
+        rest.push(`${amount(d, m)} at equal accuracy (δ = ${points(dl)})`);
+        continue;
+      }
+      // A method that reaches the accuracy where the other does not is the answer at that δ.
+      const reached = iso.filter((x) => x.delta === dl && x.cost_pct !== null);
+      rest.push(
+        reached.length === 1
+          ? `only ${m.strong(METHOD_TITLES[reached[0].method] ?? reached[0].method)} reaches ` +
+            `the accuracy at δ = ${points(dl)} (${reached[0].cost_pct!.toFixed(2)}% of unpruned)`
+          : reached.length === 0
+          ? `neither method reaches the accuracy at δ = ${points(dl)}`
+          : `no seed reaches the accuracy at δ = ${points(dl)} with both methods`,
+      );
     }
-    for (const d of acc) rest.push(`${amount(d, m)} at equal accuracy (δ = ${points(d.at)})`);
   }
   return `${head}, ${joinAnd(rest)}`;
 }
@@ -362,7 +379,7 @@ function deltaRow(d: MethodDelta): Record<string, string> {
     "Hunter %": d.hunter_pct.toFixed(2),
     "MOSAIC %": d.mosaic_pct.toFixed(2),
     "Δ (MOSAIC − Hunter)": signed(d.delta),
-    winner: d.winner === "tie" ? "tie" : d.winner === "mosaic" ? "MOSAIC ✓" : "Hunter ✓",
+    winner: d.winner === "tie" ? "tie" : `${METHOD_TITLES[d.winner]} ✓`,
   };
 }
 

@@ -71,7 +71,7 @@ Deno.test("the headline sentence names the winner for a negative, a positive and
 });
 
 Deno.test("with the accuracy loop the sentence adds each δ, or says it was not reached", () => {
-  const iso = (method: string, delta: number, cost_pct: number) => ({
+  const iso = (method: string, delta: number, cost_pct: number | null) => ({
     model: "win",
     framework: "cryptflow2",
     method,
@@ -90,16 +90,21 @@ Deno.test("with the accuracy loop the sentence adds each δ, or says it was not 
         iso("mosaic", 1, 28.8),
         iso("hunter", 2, 25),
         iso("mosaic", 2, 26),
+        iso("hunter", 0.5, null),
+        iso("mosaic", 0.5, 54.891),
       ],
     },
   } as unknown as Results;
   const [s] = headlineSections(r, MARKDOWN);
   assertStringIncludes(
     s.sentence,
-    "**3.00 points less** at equal retained saliency, **1.20 points less** at equal accuracy " +
-      "(δ = 1 point) and **1.00 points more** at equal accuracy (δ = 2 points); on lose",
+    // One method reaching the accuracy where the other does not is said, with its cost.
+    "**3.00 points less** at equal retained saliency, only **MOSAIC** reaches the accuracy at " +
+      "δ = 0.5 points (54.89% of unpruned), **1.20 points less** at equal accuracy (δ = 1 point) " +
+      "and **1.00 points more** at equal accuracy (δ = 2 points); on lose",
   );
-  assertStringIncludes(s.sentence, "no equal-accuracy point (a method did not reach the accuracy)");
+  // Models without accuracy rows say so.
+  assertStringIncludes(s.sentence, "no equal-accuracy point (its accuracy was not measured)");
   assertEquals(s.rows.filter((x) => x.basis === "equal accuracy").map((x) => x.winner), [
     "MOSAIC ✓",
     "Hunter ✓",
