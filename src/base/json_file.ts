@@ -159,11 +159,9 @@ export function checkFormat(raw: unknown, format: string, what: string, fix: str
 }
 
 /**
- * Check a parsed JSON value against `schema` and return the value the schema reads, typed: the
- * same data, with the schema's defaults filled in (a file written before a field existed reads
- * as if it had the field's default, e.g. a unit cost added later reads 0) and keys the schema
- * does not know dropped. The first problem is one `UserError` line:
- * `<what>: <path>: <problem>: <fix>`.
+ * Check a parsed JSON value against `schema` and return it unchanged, typed; the first problem is
+ * one `UserError` line: `<what>: <path>: <problem>: <fix>`. The schema must not transform (the
+ * value itself comes back).
  *
  * @example A null where a number belongs
  * ```ts
@@ -181,7 +179,7 @@ export function checkFormat(raw: unknown, format: string, what: string, fix: str
  */
 export function checkJson<T>(schema: JsonSchema<T>, doc: unknown, what: string, fix: string): T {
   const r = schema.safeParse(doc);
-  if (r.success) return r.data;
+  if (r.success) return doc as T;
   // Every JsonSchema is a zod schema: its issues are zod's.
   throw new UserError(`${what}: ${issueLine(r.error.issues[0] as z.core.$ZodIssue, doc)}: ${fix}`);
 }

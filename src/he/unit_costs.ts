@@ -204,7 +204,9 @@ export function predictMs(c: OpCounts, unit: UnitCosts): number {
   return c.key_switches * unit.keySwitch + (c.mult - c.mult_coeff) * unit.mult +
     c.mult_coeff * unit.multCoeff + (c.add + c.add_mask) * unit.add + c.ntt * unit.ntt +
     c.intt * unit.intt + c.mod_switch * unit.modSwitch + c.enc_server * unit.encPublic +
-    c.flood * unit.flood + c.mult_scalar * unit.multScalar + c.extract * unit.extract;
+    c.flood * unit.flood +
+    // Cheetah's ops came later: counts and unit costs from older results files lack them (0).
+    (c.mult_scalar ?? 0) * (unit.multScalar ?? 0) + (c.extract ?? 0) * (unit.extract ?? 0);
 }
 
 /**

@@ -4,7 +4,7 @@ import { allCharts, type OpWeights } from "./_charts.ts";
 import { mergeShards, parseResults, readResults, type Results } from "../study/mod.ts";
 import { predictMs } from "../he/mod.ts";
 import { renderReport, reportWeights } from "./report.ts";
-import { isoLines, rowCostPct } from "./_compare.ts";
+import { costPct, isoLines, rowCostPct } from "./_compare.ts";
 
 const FIXTURE = new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname;
 
@@ -256,5 +256,32 @@ Deno.test("a report that fails part way leaves its folder exactly as it was", as
         await Deno.remove(tmp, { recursive: true });
       },
     );
+  }
+});
+
+Deno.test("results written before Cheetah's ops existed price them at 0, not NaN", async () => {
+  const r = await fixture();
+  const strip = <T extends object>(o: T) => {
+    const { mult_scalar: _a, extract: _b, multScalar: _c, ...rest } = o as Record<string, unknown>;
+    return rest as T;
+  };
+  const old = {
+    ...r,
+    manifest: {
+      ...r.manifest,
+      unit_costs: Object.fromEntries(
+        Object.entries(r.manifest.unit_costs).map(([k, u]) => [k, strip(u)]),
+      ),
+    },
+    prune: r.prune.map((p) => ({
+      ...p,
+      layers: p.layers.map((l) => ({ ...l, dense: strip(l.dense), pruned: strip(l.pruned) })),
+    })),
+  } as Results;
+  const native = runWeights(r)[1];
+  for (const [i, p] of old.prune.entries()) {
+    const before = costPct(r.prune[i], native.byFramework[p.framework]);
+    assertEquals(costPct(p, native.byFramework[p.framework]), before);
+    assert(before < 100, `${p.model} ${p.method}: ${before}`);
   }
 });
