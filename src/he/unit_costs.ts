@@ -6,6 +6,31 @@
  */
 import type { OpCounts } from "./plan.ts";
 
+/**
+ * Milliseconds per op one level below the top (a ciphertext mod-switched once: one data prime
+ * fewer), for the ops plans run there (`OpCounts`' `_down` counters).
+ */
+export interface DownUnitCosts {
+  /** One key switch. */
+  readonly keySwitch: number;
+  /** Plaintext × ciphertext, both in NTT form. */
+  readonly mult: number;
+  /** Plaintext × ciphertext in coefficient form. */
+  readonly multCoeff: number;
+  /** Ciphertext × scalar. */
+  readonly multScalar: number;
+  /** Ciphertext + ciphertext (also an output mask's addition). */
+  readonly add: number;
+  /** Forward NTT. */
+  readonly ntt: number;
+  /** Inverse NTT. */
+  readonly intt: number;
+  /** Modulus switch from this level to the next. */
+  readonly modSwitch: number;
+  /** Noise flooding. */
+  readonly flood: number;
+}
+
 /** Milliseconds per op, for one preset. A rotation costs its key switches. */
 export interface UnitCosts {
   /** One key switch (a row rotation by a step with its own key, or a column swap). */
@@ -30,6 +55,11 @@ export interface UnitCosts {
   readonly multScalar: number;
   /** Cheetah's output extraction and truncation (a serialization round trip). */
   readonly extract: number;
+  /**
+   * The costs one level down (absent in older results and user weights: ops below the top are
+   * then priced as at the top, the convention before levels were counted).
+   */
+  readonly down?: DownUnitCosts;
   /** Where the numbers come from. */
   readonly source: string;
 }
@@ -152,6 +182,13 @@ export interface UnitCostsOrigin {
   readonly cpu: string | null;
   /** When it was measured, ISO 8601 date or date-time; null if the source did not record it. */
   readonly measured: string | null;
+  /**
+   * For calibrated costs, how the run got them: `file`, a calibration file (`deno task
+   * calibrate`); `cached`, the study's own measurement of an earlier run on this CPU and runtime,
+   * from the user's cache folder; `measured`, measured by the study at its start. Absent in
+   * results written before the study calibrated itself.
+   */
+  readonly how?: "file" | "cached" | "measured";
 }
 
 /**
@@ -175,11 +212,14 @@ export const MEASURED_UNIT_COSTS_ORIGIN: UnitCostsOrigin = {
 /**
  * Predicted milliseconds of a plan's server work under `unit` costs: Σ count × unit cost over key
  * switches, products (NTT and coefficient form, and by scalars), additions (mask additions
- * included), NTTs, mod switches, server encryptions, floodings and extractions. Transfers and client work are not included.
+ * included), NTTs, mod switches, server encryptions, floodings and extractions, each op at its
+ * level: those a plan runs below the top (`OpCounts`' `_down` counters, e.g. CrypTFlow2's
+ * rotations of mod-switched partial sums) at `unit.down`'s costs. Transfers and client work are
+ * not included.
  *
- * @example Two key switches and ten products
+ * @example Two key switches and ten products; one key switch one level down
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  * import { predictMs } from "./unit_costs.ts";
  * import { zeroCounts } from "./plan.ts";
  *
@@ -198,13 +238,26 @@ export const MEASURED_UNIT_COSTS_ORIGIN: UnitCostsOrigin = {
  *   source: "example",
  * };
  * assertEquals(predictMs({ ...zeroCounts(), key_switches: 2, mult: 10 }, unit), 2 * 1 + 10 * 0.1);
+ * const down = { ...unit, down: { ...unit, keySwitch: 0.6 } };
+ * const c = { ...zeroCounts(), key_switches: 2, key_switches_down: 1 };
+ * assertAlmostEquals(predictMs(c, down), 1 + 0.6);
  * ```
  */
 export function predictMs(c: OpCounts, unit: UnitCosts): number {
-  return c.key_switches * unit.keySwitch + (c.mult - c.mult_coeff) * unit.mult +
-    c.mult_coeff * unit.multCoeff + (c.add + c.add_mask) * unit.add + c.ntt * unit.ntt +
-    c.intt * unit.intt + c.mod_switch * unit.modSwitch + c.enc_server * unit.encPublic +
-    c.flood * unit.flood + c.mult_scalar * unit.multScalar + c.extract * unit.extract;
+  const d = unit.down ?? unit;
+  const ks = c.key_switches_down ?? 0, mult = c.mult_down ?? 0, coeff = c.mult_coeff_down ?? 0;
+  const add = (c.add_down ?? 0) + (c.add_mask_down ?? 0), ntt = c.ntt_down ?? 0;
+  const intt = c.intt_down ?? 0, ms = c.mod_switch_down ?? 0, flood = c.flood_down ?? 0;
+  const scalar = c.mult_scalar_down ?? 0;
+  const top = (c.key_switches - ks) * unit.keySwitch +
+    (c.mult - c.mult_coeff - (mult - coeff)) * unit.mult + (c.mult_coeff - coeff) * unit.multCoeff +
+    (c.add + c.add_mask - add) * unit.add + (c.ntt - ntt) * unit.ntt +
+    (c.intt - intt) * unit.intt + (c.mod_switch - ms) * unit.modSwitch +
+    c.enc_server * unit.encPublic + (c.flood - flood) * unit.flood +
+    (c.mult_scalar - scalar) * unit.multScalar + c.extract * unit.extract;
+  const below = ks * d.keySwitch + (mult - coeff) * d.mult + coeff * d.multCoeff + add * d.add +
+    ntt * d.ntt + intt * d.intt + ms * d.modSwitch + flood * d.flood + scalar * d.multScalar;
+  return top + below;
 }
 
 /**
