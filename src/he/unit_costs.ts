@@ -65,8 +65,12 @@ export interface UnitCosts {
 }
 
 /**
- * Medians measured on this project's reference machine (2 vCPU AMD EPYC, Deno 2.9.6, node-seal
- * 7.0.0) with `deno bench bench/he_ops_bench.ts`; mult is plaintext × ciphertext in NTT form.
+ * The fallback unit costs: medians measured on this project's reference machine (2 vCPU AMD
+ * EPYC, Deno 2.9.6, node-seal 7.0.0) with `deno bench bench/he_ops_bench.ts`; mult is plaintext ×
+ * ciphertext in NTT form. Studies measure their own unit costs at the start (cached per CPU and
+ * runtime, `calibratedWeights`); this table serves pruning's cost model, `deno task plan` and
+ * `cost`, and studies told not to measure. It prices another CPU only up to a factor (1.14–1.32×
+ * above a quiet 2-vCPU AMD EPYC 7B13 in issue 16's measurements).
  *
  * @example A key switch costs far more than an addition
  * ```ts
@@ -91,6 +95,19 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
     multScalar: 0.0268,
     extract: 0.0628,
+    // One level down: these top costs × the down / top ratio measureUnitOps gave on a
+    // 2-vCPU AMD EPYC under Deno 2.9.6 (2026-12, CPU-time minimum of 25 batches).
+    down: {
+      keySwitch: 0.333,
+      mult: 0.036,
+      multCoeff: 0.201,
+      multScalar: 0.0147,
+      add: 0.0047,
+      ntt: 0.0677,
+      intt: 0.068,
+      modSwitch: 0.0353,
+      flood: 0.039,
+    },
     source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
   "gazelle-secure": {
@@ -106,6 +123,19 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
     multScalar: 0.0537,
     extract: 0.118,
+    // One level down: these top costs × the down / top ratio measureUnitOps gave on a
+    // 2-vCPU AMD EPYC under Deno 2.9.6 (2026-12, CPU-time minimum of 25 batches).
+    down: {
+      keySwitch: 0.665,
+      mult: 0.0707,
+      multCoeff: 0.424,
+      multScalar: 0.0285,
+      add: 0.00784,
+      ntt: 0.144,
+      intt: 0.146,
+      modSwitch: 0.0659,
+      flood: 0.123,
+    },
     source: "deno bench bench/he_ops_bench.ts, 2-vCPU AMD EPYC, 2026-11-23",
   },
   cryptflow2: {
@@ -121,6 +151,19 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
     multScalar: 0.153,
     extract: 0.226,
+    // One level down: these top costs × the down / top ratio measureUnitOps gave on a
+    // 2-vCPU AMD EPYC under Deno 2.9.6 (2026-12, CPU-time minimum of 25 batches).
+    down: {
+      keySwitch: 2.57,
+      mult: 0.282,
+      multCoeff: 1.81,
+      multScalar: 0.104,
+      add: 0.0298,
+      ntt: 0.6,
+      intt: 0.593,
+      modSwitch: 0.12,
+      flood: 0.381,
+    },
     source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-11-23",
   },
   "cryptflow2-N16384": {
@@ -136,6 +179,19 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
     multScalar: 0.305,
     extract: 0.532,
+    // One level down: these top costs × the down / top ratio measureUnitOps gave on a
+    // 2-vCPU AMD EPYC under Deno 2.9.6 (2026-12, CPU-time minimum of 25 batches).
+    down: {
+      keySwitch: 5.69,
+      mult: 0.529,
+      multCoeff: 3.62,
+      multScalar: 0.208,
+      add: 0.0609,
+      ntt: 1.32,
+      intt: 1.26,
+      modSwitch: 0.231,
+      flood: 1.34,
+    },
     source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-11-23",
   },
   // Cheetah: measureUnitOps (60 reps after 300 ms warm-up) on the same machine; keySwitch is an
@@ -152,6 +208,19 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     flood: 0.28,
     multScalar: 0.0537,
     extract: 0.12,
+    // One level down: these top costs × the down / top ratio measureUnitOps gave on a
+    // 2-vCPU AMD EPYC under Deno 2.9.6 (2026-12, CPU-time minimum of 25 batches).
+    down: {
+      keySwitch: 0.817,
+      mult: 0.079,
+      multCoeff: 0.506,
+      multScalar: 0.0288,
+      add: 0.00933,
+      ntt: 0.159,
+      intt: 0.173,
+      modSwitch: 0.0657,
+      flood: 0.188,
+    },
     source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-12 (shared)",
   },
   "cheetah-secure": {
@@ -166,6 +235,19 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     flood: 0.303,
     multScalar: 0.104,
     extract: 0.236,
+    // One level down: these top costs × the down / top ratio measureUnitOps gave on a
+    // 2-vCPU AMD EPYC under Deno 2.9.6 (2026-12, CPU-time minimum of 25 batches).
+    down: {
+      keySwitch: 3.66,
+      mult: 0.155,
+      multCoeff: 2.4,
+      multScalar: 0.0561,
+      add: 0.0157,
+      ntt: 0.343,
+      intt: 0.379,
+      modSwitch: 0.13,
+      flood: 0.124,
+    },
     source: "measureUnitOps, 60 reps after 300 ms warm-up, 2-vCPU AMD EPYC, 2026-12 (shared)",
   },
 };
