@@ -18,8 +18,8 @@ import type { PresetEnv } from "./env.ts";
 import { presetEnv } from "./env.ts";
 import {
   addCounts,
-  countAt,
   ciphertextBytes,
+  countAt,
   type HeOp,
   type LayerPlan,
   type LayerProgram,

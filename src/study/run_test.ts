@@ -32,7 +32,10 @@ Deno.test("the study measures its unit costs once, caches them per CPU and runti
   assertEquals(await Deno.readTextFile(path), written, "a cache hit does not rewrite the cache");
 
   // Another runtime misses the cache (its key differs); nothing else is written.
-  const other = unitCostCachePath({ cpu: cpuModel(), deno: "0.0.0", nodeSeal: NODE_SEAL_VERSION }, env);
+  const other = unitCostCachePath(
+    { cpu: cpuModel(), deno: "0.0.0", nodeSeal: NODE_SEAL_VERSION },
+    env,
+  );
   assert(other !== path);
 
   await Deno.writeTextFile(path, "{ not json");
@@ -63,7 +66,9 @@ Deno.test("a calibration file in the output folder wins over the cache and measu
       unit_costs: { gazelle: MEASURED_UNIT_COSTS.gazelle },
     }),
   );
-  const w = await calibratedWeights(out, { env: { get: (k) => (k === "HOME" ? home : undefined) } });
+  const w = await calibratedWeights(out, {
+    env: { get: (k) => (k === "HOME" ? home : undefined) },
+  });
   assertEquals([w.origin?.cpu, w.origin?.how], ["Pinned CPU", "file"]);
   for await (const _ of Deno.readDir(home)) throw new Error("the cache folder was written");
   await Deno.remove(home, { recursive: true });
