@@ -15,6 +15,7 @@
  * @module
  */
 import { checkOutputFile, OutputStage, UserError } from "../src/base/mod.ts";
+import { subCounts } from "../src/he/mod.ts";
 import {
   evaluateAccuracy,
   exportOnnx,
@@ -209,9 +210,7 @@ function table(r: PruneReport): string {
   // The totals are the whole models' (standalone BatchNorm layers too, which pruning leaves).
   const rest = (pick: (l: PruneReport["layers"][number]) => Counts, total: Counts): Counts => {
     const c = { ...total };
-    for (const l of r.layers) {
-      for (const k of Object.keys(c) as (keyof Counts)[]) c[k] -= pick(l)[k];
-    }
+    for (const l of r.layers) subCounts(c, pick(l));
     return c;
   };
   const restDense = rest((l) => l.dense, t.dense), restPruned = rest((l) => l.pruned, t.pruned);

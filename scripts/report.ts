@@ -196,7 +196,7 @@ async function main(): Promise<number> {
       spec,
       shard,
       args.bench,
-      await calibratedWeights(outDir),
+      await calibratedWeights(outDir, { progress }),
       progress,
       { enabled: args.finetune, engine, data: args.data },
     );

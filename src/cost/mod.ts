@@ -47,6 +47,7 @@ export {
   parseOpWeights,
   type PartialUnitCosts,
   readCalibration,
+  unitCostCachePath,
   unitCostsSchema,
 } from "./op_weights.ts";
 export { type LayerSummary, programSummary, type SummaryOps } from "./summary.ts";

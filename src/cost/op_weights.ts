@@ -6,13 +6,14 @@
  * @module
  */
 import { z } from "zod";
-import type { UnitCosts, UnitCostsOrigin } from "../he/mod.ts";
+import type { DownUnitCosts, TimingStatistic, UnitCosts, UnitCostsOrigin } from "../he/mod.ts";
 import { FRAMEWORKS } from "../frameworks/mod.ts";
 import {
   checkFormat,
   checkJson,
   type JsonSchema,
   parseJsonText,
+  safeFileName,
   type SameType,
   UserError,
 } from "../base/mod.ts";
@@ -28,6 +29,8 @@ export interface NamedWeights {
   readonly byFramework: Readonly<Record<string, UnitCosts>>;
   /** Where they were measured, for measured unit costs (calibrated or built-in). */
   readonly origin?: UnitCostsOrigin;
+  /** How measured unit costs were read from their samples (absent: not recorded). */
+  readonly statistic?: TimingStatistic;
 }
 
 const FIELDS = [
@@ -46,6 +49,19 @@ const FIELDS = [
 
 const cost = z.number().nonnegative();
 
+const downUnitCostsObject = z.object({
+  keySwitch: cost,
+  mult: cost,
+  multCoeff: cost,
+  multScalar: cost,
+  add: cost,
+  ntt: cost,
+  intt: cost,
+  modSwitch: cost,
+  flood: cost,
+});
+const _down: SameType<z.infer<typeof downUnitCostsObject>, DownUnitCosts> = true;
+
 const unitCostsObject = z.object({
   keySwitch: cost,
   mult: cost,
@@ -59,6 +75,8 @@ const unitCostsObject = z.object({
   // Cheetah's ops; results and calibrations written before Cheetah lack them (0 there).
   multScalar: cost.default(0),
   extract: cost.default(0),
+  // One level below the top; older files lack it (ops there are then priced as at the top).
+  down: downUnitCostsObject.optional(),
   source: z.string(),
 });
 
@@ -96,7 +114,13 @@ const _opWeights: SameType<z.infer<typeof opWeightsObject>, OpWeightsFile> = tru
 
 const calibrationObject = z.object({
   format: z.literal(CALIBRATION_FORMAT),
-  manifest: z.object({ cpu: z.string(), created: z.string().optional() }).optional(),
+  manifest: z.object({
+    cpu: z.string(),
+    created: z.string().optional(),
+    deno: z.string().optional(),
+    node_seal: z.string().optional(),
+  }).optional(),
+  statistic: z.enum(["cpu-min", "wall-min"]).optional(),
   unit_costs: z.partialRecord(frameworkKey, partialUnit),
 });
 const _calibration: SameType<z.infer<typeof calibrationObject>, CalibrationFile> = true;
@@ -122,9 +146,16 @@ export interface CalibrationFile {
   readonly format: typeof CALIBRATION_FORMAT;
   /**
    * The manifest of the machine measured; its `cpu` names the weights, its `created` dates the
-   * measurement.
+   * measurement (`deno` and `node_seal` name the runtime measured, when given).
    */
-  readonly manifest?: { readonly cpu: string; readonly created?: string };
+  readonly manifest?: {
+    readonly cpu: string;
+    readonly created?: string;
+    readonly deno?: string;
+    readonly node_seal?: string;
+  };
+  /** How each op was read: the fastest batch's CPU or wall time (absent in older files). */
+  readonly statistic?: TimingStatistic;
   /** Measured unit costs per framework. */
   readonly unit_costs: {
     readonly gazelle?: PartialUnitCosts;
@@ -208,7 +239,7 @@ function unitFrom(o: PartialUnitCosts, where: string, fix: string): UnitCosts {
   if (!FIELDS.some((f) => out[f] > 0)) {
     throw new UserError(`${where}: give at least one of ${FIELDS.join(", ")} above 0: ${fix}`);
   }
-  return { ...out, source: o.source ?? where };
+  return { ...out, ...(o.down ? { down: o.down } : {}), source: o.source ?? where };
 }
 
 /**
@@ -249,17 +280,39 @@ export function parseOpWeights(text: string, source: string): NamedWeights {
 }
 
 /**
- * Read a calibration file; null if it does not exist, one clear error if it is corrupt.
+ * Read a calibration file; null if it does not exist, one clear error if it is corrupt (with
+ * `ignoreCorrupt`, one line on stderr and null instead: a cache that is simply measured again).
+ * `how` records how the run got the file (`UnitCostsOrigin.how`).
  *
- * @example No calibration file yet: null
+ * @example No calibration file yet: null; a corrupt cache: null too
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { readCalibration } from "./op_weights.ts";
  *
  * assertEquals(await readCalibration("/nonexistent/calibration.json"), null);
+ * const bad = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(bad, "{");
+ * assertEquals(await readCalibration(bad, { ignoreCorrupt: true, how: "cached" }), null);
+ * await Deno.remove(bad);
  * ```
  */
-export async function readCalibration(path: string): Promise<NamedWeights | null> {
+export async function readCalibration(
+  path: string,
+  opts: { readonly ignoreCorrupt?: boolean; readonly how?: "file" | "cached" } = {},
+): Promise<NamedWeights | null> {
+  try {
+    return await parseCalibration(path, opts.how ?? "file");
+  } catch (e) {
+    if (!opts.ignoreCorrupt || !(e instanceof UserError)) throw e;
+    console.error(`${e.message.split(": run deno task calibrate")[0]}: ignored, measuring again`);
+    return null;
+  }
+}
+
+async function parseCalibration(
+  path: string,
+  how: "file" | "cached",
+): Promise<NamedWeights | null> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -289,6 +342,40 @@ export async function readCalibration(path: string): Promise<NamedWeights | null
       kind: "calibrated",
       cpu: doc.manifest?.cpu ?? null,
       measured: doc.manifest?.created ?? null,
+      how,
     },
+    ...(doc.statistic ? { statistic: doc.statistic } : {}),
   };
+}
+
+/**
+ * Where the study caches the unit costs it measures for one CPU and runtime:
+ * `$XDG_CACHE_HOME/mosaic-bench/` (else `$HOME/.cache/mosaic-bench/`),
+ * `unit-costs-<cpu>-<deno>-<node-seal>.json`, the CPU's name made a safe file name; null when
+ * neither variable names a folder.
+ *
+ * @example Keyed by CPU and runtime, under the XDG cache folder
+ * ```ts
+ * import { assertEquals, assertMatch } from "@std/assert";
+ * import { unitCostCachePath } from "./op_weights.ts";
+ *
+ * const env = (vars: Record<string, string>) => ({ get: (k: string) => vars[k] });
+ * const key = { cpu: "AMD EPYC 7B13", deno: "2.9.6", nodeSeal: "7.0.0" };
+ * assertMatch(
+ *   unitCostCachePath(key, env({ HOME: "/home/u" }))!,
+ *   /^\/home\/u\/\.cache\/mosaic-bench\/unit-costs-AMD_EPYC_7B13-[0-9a-f]{8}-2\.9\.6-7\.0\.0\.json$/,
+ * );
+ * assertEquals(unitCostCachePath(key, env({ XDG_CACHE_HOME: "/c", HOME: "/h" }))!.startsWith("/c/mosaic-bench/"), true);
+ * assertEquals(unitCostCachePath(key, env({})), null);
+ * ```
+ */
+export function unitCostCachePath(
+  key: { readonly cpu: string; readonly deno: string; readonly nodeSeal: string },
+  env: { get(name: string): string | undefined } = Deno.env,
+): string | null {
+  const xdg = env.get("XDG_CACHE_HOME"), home = env.get("HOME");
+  const root = xdg ? xdg : home ? `${home}/.cache` : null;
+  if (root === null) return null;
+  const runtime = safeFileName(`${key.deno}-${key.nodeSeal}`);
+  return `${root}/mosaic-bench/unit-costs-${safeFileName(key.cpu)}-${runtime}.json`;
 }

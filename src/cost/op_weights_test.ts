@@ -21,6 +21,7 @@ Deno.test("calibration files are read back; corrupt ones are one clear error", a
     kind: "calibrated",
     cpu: "Test CPU",
     measured: "2026-12-01T10:00:00.000Z",
+    how: "file",
   });
   assertEquals(w.byFramework.gazelle.keySwitch, MEASURED_UNIT_COSTS.gazelle.keySwitch);
   await Deno.writeTextFile(path, "{");

@@ -19,6 +19,7 @@ import { presetEnv } from "./env.ts";
 import {
   addCounts,
   ciphertextBytes,
+  countAt,
   type HeOp,
   type LayerPlan,
   type LayerProgram,
@@ -387,16 +388,18 @@ class ServerRun {
           const input = this.#get(op.reg);
           ev.cipherTransformToNtt(input, this.#write(op.reg));
         }
-        this.#ledger.ntt++;
+        countAt(this.#ledger, "ntt", 1, this.#below(op.reg));
         return;
       case "intt":
         ev.cipherTransformFromNttInplace(this.#mutable(op.reg));
-        this.#ledger.intt++;
+        countAt(this.#ledger, "intt", 1, this.#below(op.reg));
         return;
-      case "modswitch":
+      case "modswitch": {
+        const below = this.#below(op.reg);
         ev.cipherModSwitchToNextInplace(this.#mutable(op.reg));
-        this.#ledger.mod_switch++;
+        countAt(this.#ledger, "mod_switch", 1, below);
         return;
+      }
     }
   }
 
@@ -411,12 +414,13 @@ class ServerRun {
     }
     const dst = this.#write(op.dst);
     this.#prep.env.evaluator.multiplyPlain(this.#get(op.src), pt, dst);
+    const below = this.#below(op.src);
     if (op.kind === "scale") {
-      this.#ledger.mult_scalar++;
+      countAt(this.#ledger, "mult_scalar", 1, below);
       return;
     }
-    this.#ledger.mult++;
-    if (!pt.isNttForm()) this.#ledger.mult_coeff++;
+    countAt(this.#ledger, "mult", 1, below);
+    if (!pt.isNttForm()) countAt(this.#ledger, "mult_coeff", 1, below);
   }
 
   /** Cheetah's extraction: zero the coefficients the client does not read, truncate low bits. */
@@ -434,7 +438,7 @@ class ServerRun {
   #accumulate(op: OpOf<"add" | "zero">): void {
     if (op.kind === "add") {
       this.#prep.env.evaluator.addInplace(this.#mutable(op.dst), this.#get(op.src));
-      this.#ledger.add++;
+      countAt(this.#ledger, "add", 1, this.#below(op.dst));
     } else {
       this.#write(op.dst).assign(this.#prep.zeros.get(zeroKey(op.level, op.ntt))!);
     }
@@ -445,7 +449,7 @@ class ServerRun {
     const { env } = this.#prep;
     if (op.kind === "flood") {
       floodCiphertext(env.seal, env.context, this.#mutable(op.reg), op.bits);
-      this.#ledger.flood++;
+      countAt(this.#ledger, "flood", 1, this.#below(op.reg));
       return;
     }
     const scratch = this.#fresh();
@@ -455,6 +459,11 @@ class ServerRun {
     } finally {
       this.#pool.push(scratch);
     }
+  }
+
+  /** Whether register `r` holds a ciphertext below the top level (mod-switched: fewer primes). */
+  #below(r: number): boolean {
+    return this.#get(r).coeffModulusSize() < this.#prep.env.dataPrimes;
   }
 
   /** Finishing: free the pool, count the transfers, hand the outputs over (the caller frees them). */
@@ -554,18 +563,19 @@ export function rotateCiphertext(
 ): void {
   if (isIdentity(rot)) throw new Error("plan bug: identity rotation op");
   const ev = env.evaluator;
+  const below = src.coeffModulusSize() < env.dataPrimes;
   if (rot.step !== 0) {
     ev.rotateRows(src, rot.step, keys, dst);
     ledger.rotate_rows++;
     const own = keys.hasKey(galoisElement(rot.step, env.preset.polyModulusDegree));
-    ledger.key_switches += own ? 1 : naf(rot.step).length;
+    countAt(ledger, "key_switches", own ? 1 : naf(rot.step).length, below);
     if (rot.swap) ev.rotateColumnsInplace(dst, keys);
   } else {
     ev.rotateColumns(src, keys, dst);
   }
   if (rot.swap) {
     ledger.rotate_columns++;
-    ledger.key_switches++;
+    countAt(ledger, "key_switches", 1, below);
   }
 }
 
@@ -614,11 +624,12 @@ export function maskCiphertext(
   encryptor.encrypt(pt, scratch); // public-key encryption, as the server does
   ledger.enc_server++;
   for (let l = 0; l < switches; l++) {
+    const below = scratch.coeffModulusSize() < env.dataPrimes;
     evaluator.cipherModSwitchToNextInplace(scratch);
-    ledger.mod_switch++;
+    countAt(ledger, "mod_switch", 1, below);
   }
   evaluator.addInplace(ct, scratch);
-  ledger.add_mask++;
+  countAt(ledger, "add_mask", 1, ct.coeffModulusSize() < env.dataPrimes);
   return r;
 }
 

@@ -49,16 +49,21 @@ export {
 export {
   addCounts,
   ciphertextBytes,
+  countAt,
   countPlan,
   countProgram,
+  type DownCounter,
   type HeOp,
   type LayerPlan,
   type LayerProgram,
+  LEVEL_COUNTERS,
+  type LevelCounter,
   type MaskBank,
   type OpCounts,
   OpList,
   programOf,
   type Reg,
+  subCounts,
   tallyOp,
   zeroCounts,
 } from "./plan.ts";
@@ -93,6 +98,7 @@ export {
 } from "./memory.ts";
 export { simulatePlan } from "./simulate.ts";
 export {
+  type DownUnitCosts,
   MEASURED_UNIT_COSTS,
   MEASURED_UNIT_COSTS_ORIGIN,
   predictMs,
@@ -100,4 +106,14 @@ export {
   unitCostsFor,
   type UnitCostsOrigin,
 } from "./unit_costs.ts";
-export { measureUnitCosts, UNIT_OPS, type UnitOp, type UnitOpRunner, unitOps } from "./unit_ops.ts";
+export {
+  type MeasureOptions,
+  measureUnitCosts,
+  measureUnitOps,
+  timingClock,
+  type TimingStatistic,
+  UNIT_OPS,
+  type UnitOp,
+  type UnitOpRunner,
+  unitOps,
+} from "./unit_ops.ts";

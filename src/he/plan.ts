@@ -103,6 +103,56 @@ const KIND_CODE: Record<HeOp["kind"], number> = Object.fromEntries(
 >;
 
 /**
+ * The level of every register while a plan's ops are walked in order: inputs start at the top,
+ * `modswitch` moves its register one level down, `zero` starts one at its level, and every other
+ * op's result sits at its source's level. `step` takes an op in the column form of `OpList`
+ * (`a`: dst or reg, `b`: src, `zero`'s level or `mask`'s switches) and says whether it runs below
+ * the top.
+ */
+class LevelTracker {
+  #depth = new Uint8Array(64);
+  /** The level of the last op stepped, in mod switches below the top. */
+  last = 0;
+
+  #at(r: Reg): number {
+    return r < this.#depth.length ? this.#depth[r] : 0;
+  }
+
+  #set(r: Reg, d: number): void {
+    if (r >= this.#depth.length) {
+      const next = new Uint8Array(Math.max(r + 1, 2 * this.#depth.length));
+      next.set(this.#depth);
+      this.#depth = next;
+    }
+    this.#depth[r] = d;
+  }
+
+  step(kind: HeOp["kind"], a: number, b: number): boolean {
+    let d: number;
+    switch (kind) {
+      case "rotate":
+      case "mul":
+      case "scale":
+        d = this.#at(b);
+        this.#set(a, d);
+        break;
+      case "zero":
+        d = b;
+        this.#set(a, d);
+        break;
+      case "modswitch":
+        d = this.#at(a);
+        this.#set(a, d + 1);
+        break;
+      default:
+        d = this.#at(a);
+    }
+    this.last = d;
+    return d > 0;
+  }
+}
+
+/**
  * A plan's op list, stored as typed columns (kind, up to four integer operands, rotations in a
  * table): large layers have millions of ops, and retained per-op objects would dominate planning
  * time in garbage collection. Reading yields ordinary `HeOp` objects.
@@ -253,9 +303,11 @@ export class OpList implements Iterable<HeOp> {
    * coefficient-form ciphertexts.
    */
   tally(c: OpCounts, keySteps: ReadonlySet<number>, coeffMasks: boolean): void {
+    const levels = new LevelTracker();
     for (let i = 0; i < this.#n; i++) {
       const kind = KINDS[this.#kind[i]];
       const rot = kind === "rotate" ? this.#rots[this.#c[i]] : null;
+      const below = levels.step(kind, this.#a[i], this.#b[i]);
       tallyKind(
         c,
         kind,
@@ -264,8 +316,23 @@ export class OpList implements Iterable<HeOp> {
         kind === "mask" ? this.#b[i] : 0,
         keySteps,
         coeffMasks,
+        below,
       );
     }
+  }
+
+  /**
+   * The level each op runs at, as mod switches below the top (0: the preset's full data
+   * primes): what `tally` charges `_down` counters by. A `mask` op's level is its register's.
+   */
+  depths(): Uint8Array {
+    const levels = new LevelTracker();
+    const out = new Uint8Array(this.#n);
+    for (let i = 0; i < this.#n; i++) {
+      levels.step(KINDS[this.#kind[i]], this.#a[i], this.#b[i]);
+      out[i] = levels.last;
+    }
+    return out;
   }
 
   /** Call `fn` on every op in order. */
@@ -371,6 +438,88 @@ export interface OpCounts {
   enc_server: number;
   /** Noise floodings of output ciphertexts. */
   flood: number;
+  /**
+   * Of `key_switches`, those done below the top level (on a ciphertext mod-switched at least
+   * once: fewer data primes, cheaper). Present only when above 0, as every `_down` counter:
+   * counts of plans that never work below the top (and results written before) lack them.
+   */
+  key_switches_down?: number;
+  /** Of `mult`, those done below the top level. */
+  mult_down?: number;
+  /** Of `mult_coeff`, those done below the top level. */
+  mult_coeff_down?: number;
+  /** Of `mult_scalar`, those done below the top level. */
+  mult_scalar_down?: number;
+  /** Of `add`, those done below the top level. */
+  add_down?: number;
+  /** Of `add_mask`, those done below the top level. */
+  add_mask_down?: number;
+  /** Of `ntt`, those done below the top level. */
+  ntt_down?: number;
+  /** Of `intt`, those done below the top level. */
+  intt_down?: number;
+  /** Of `mod_switch`, those starting below the top level (a second switch and later). */
+  mod_switch_down?: number;
+  /** Of `flood`, those done below the top level. */
+  flood_down?: number;
+}
+
+/**
+ * The counters whose cost depends on the level an op runs at (the data primes of its
+ * ciphertext): each has a `<name>_down` twin in `OpCounts` counting those done below the top.
+ *
+ * @example Key switches are level-aware; transfers are not
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { LEVEL_COUNTERS } from "./plan.ts";
+ *
+ * assert(LEVEL_COUNTERS.includes("key_switches"));
+ * assert(!(LEVEL_COUNTERS as readonly string[]).includes("cts_up"));
+ * ```
+ */
+export const LEVEL_COUNTERS = [
+  "key_switches",
+  "mult",
+  "mult_coeff",
+  "mult_scalar",
+  "add",
+  "add_mask",
+  "ntt",
+  "intt",
+  "mod_switch",
+  "flood",
+] as const;
+
+/** A level-aware counter of `OpCounts`. */
+export type LevelCounter = typeof LEVEL_COUNTERS[number];
+
+/** The `_down` twin of each level-aware counter. */
+export type DownCounter = `${LevelCounter}_down`;
+
+/** Every `_down` counter name, in `LEVEL_COUNTERS` order. */
+const DOWN_COUNTERS = LEVEL_COUNTERS.map((k) => `${k}_down` as DownCounter);
+
+/**
+ * Count `n` ops of `counter` into `c`, at the top level (`below` false) or below it: the total
+ * always, the `_down` twin too when below.
+ *
+ * @example A key switch after a mod switch counts in both
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { countAt, zeroCounts } from "./plan.ts";
+ *
+ * const c = zeroCounts();
+ * countAt(c, "key_switches", 2, false);
+ * countAt(c, "key_switches", 1, true);
+ * assertEquals([c.key_switches, c.key_switches_down], [3, 1]);
+ * ```
+ */
+export function countAt(c: OpCounts, counter: LevelCounter, n: number, below: boolean): void {
+  c[counter] += n;
+  if (below && n !== 0) {
+    const d = `${counter}_down` as DownCounter;
+    c[d] = (c[d] ?? 0) + n;
+  }
 }
 
 /**
@@ -421,17 +570,54 @@ export function zeroCounts(): OpCounts {
  * ```
  */
 export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
-  for (const k of Object.keys(a) as (keyof OpCounts)[]) a[k] += b[k];
+  for (const k of TOTALS) a[k] += b[k];
+  for (const k of DOWN_COUNTERS) {
+    const v = (a[k] ?? 0) + (b[k] ?? 0);
+    if (v !== 0) a[k] = v;
+    else delete a[k];
+  }
   return a;
 }
+
+/**
+ * Subtract `b` from `a` field by field; returns `a` (a `_down` counter that reaches 0 is
+ * dropped, as counts keep them only above 0).
+ *
+ * @example What one structure's zeroing deletes
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { subCounts, zeroCounts } from "./plan.ts";
+ *
+ * const before = { ...zeroCounts(), key_switches: 3, key_switches_down: 1 };
+ * const after = { ...zeroCounts(), key_switches: 2, key_switches_down: 1 };
+ * assertEquals(subCounts(before, after), { ...zeroCounts(), key_switches: 1 });
+ * ```
+ */
+export function subCounts(a: OpCounts, b: OpCounts): OpCounts {
+  for (const k of TOTALS) a[k] -= b[k];
+  for (const k of DOWN_COUNTERS) {
+    const v = (a[k] ?? 0) - (b[k] ?? 0);
+    if (v !== 0) a[k] = v;
+    else delete a[k];
+  }
+  return a;
+}
+
+/** A counter every `OpCounts` has (the `_down` ones are optional). */
+type TotalCounter = Exclude<keyof OpCounts, DownCounter>;
+
+/** The counters every `OpCounts` has. */
+const TOTALS = Object.keys(zeroCounts()) as TotalCounter[];
 
 /**
  * Tally one op into `c`: the counting rule `countPlan` applies to every op of a plan (and the
  * plaintext simulator to every op it walks), for callers that count a subset of a plan's ops.
  * `keySteps` are the steps that have their own Galois key (a row rotation by another step costs
  * one key switch per NAF digit); `coeffMasks` says the plan's masks multiply coefficient-form
- * ciphertexts (`MaskBank.ntt === false`). The executor keeps its own ledger of the SEAL calls it
- * makes; the tests check it equals these counts.
+ * ciphertexts (`MaskBank.ntt === false`); `depth` is the op's level in mod switches below the top
+ * (`OpList.depths`), which charges it to the `_down` counters too. The executor keeps its own
+ * ledger of the SEAL calls it makes, levels read from the ciphertexts; the tests check it equals
+ * these counts.
  *
  * @example A rotation with a swap under its own key: one Perm, two key switches
  * ```ts
@@ -448,11 +634,12 @@ export function tallyOp(
   op: HeOp,
   keySteps: ReadonlySet<number>,
   coeffMasks = false,
+  depth = 0,
 ): void {
   const rot = op.kind === "rotate" ? op.rot : null;
   const sideIn = op.kind === "rotate" && op.side === "in";
   const switches = op.kind === "mask" ? op.switches : 0;
-  tallyKind(c, op.kind, rot, sideIn, switches, keySteps, coeffMasks);
+  tallyKind(c, op.kind, rot, sideIn, switches, keySteps, coeffMasks, depth > 0);
 }
 
 /** The counting rule of every op kind (used by `tallyOp` and by `OpList.tally`). */
@@ -464,6 +651,7 @@ function tallyKind(
   switches: number,
   keySteps: ReadonlySet<number>,
   coeffMasks: boolean,
+  below: boolean,
 ): void {
   switch (kind) {
     case "rotate": {
@@ -472,29 +660,29 @@ function tallyKind(
       else c.perm_out++;
       if (rot.step !== 0) {
         c.rotate_rows++;
-        c.key_switches += rowKeySwitches(rot.step, keySteps);
+        countAt(c, "key_switches", rowKeySwitches(rot.step, keySteps), below);
       }
       if (rot.swap) {
         c.rotate_columns++;
-        c.key_switches++;
+        countAt(c, "key_switches", 1, below);
       }
       return;
     }
     case "ntt":
-      c.ntt++;
+      countAt(c, "ntt", 1, below);
       return;
     case "intt":
-      c.intt++;
+      countAt(c, "intt", 1, below);
       return;
     case "mul":
-      c.mult++;
-      if (coeffMasks) c.mult_coeff++;
+      countAt(c, "mult", 1, below);
+      if (coeffMasks) countAt(c, "mult_coeff", 1, below);
       return;
     case "add":
-      c.add++;
+      countAt(c, "add", 1, below);
       return;
     case "scale":
-      c.mult_scalar++;
+      countAt(c, "mult_scalar", 1, below);
       return;
     case "extract":
       c.extract++;
@@ -502,15 +690,19 @@ function tallyKind(
     case "zero":
       return;
     case "modswitch":
-      c.mod_switch++;
+      countAt(c, "mod_switch", 1, below);
       return;
     case "mask":
+      // The mask is encrypted at the top and switched down to its register's level.
       c.enc_server++;
-      c.mod_switch += switches;
-      c.add_mask++;
+      if (switches > 0) {
+        countAt(c, "mod_switch", 1, false);
+        countAt(c, "mod_switch", switches - 1, true);
+      }
+      countAt(c, "add_mask", 1, below);
       return;
     case "flood":
-      c.flood++;
+      countAt(c, "flood", 1, below);
       return;
   }
 }

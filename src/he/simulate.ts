@@ -91,8 +91,10 @@ export function simulatePlan(
     if (!v) throw new Error(`plan bug: register ${r} read before it was written`);
     return v;
   };
+  const depths = plan.ops.depths();
+  let i = 0;
   for (const op of plan.ops) {
-    tallyOp(ledger, op, keySteps, plan.masks.ntt === false);
+    tallyOp(ledger, op, keySteps, plan.masks.ntt === false, depths[i++]);
     switch (op.kind) {
       case "rotate": {
         const src = get(op.src);

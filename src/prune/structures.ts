@@ -27,12 +27,14 @@
  */
 import { frameworkName, planLayer } from "../frameworks/mod.ts";
 import {
+  addCounts,
   type HeOp,
   type LayerPlan,
   type LayerProgram,
   type OpCounts,
   predictMs,
   type Preset,
+  subCounts,
   tallyOp,
   type UnitCosts,
   unitCostsFor,
@@ -223,6 +225,7 @@ export function survivingCounts(plan: LayerPlan, maskLive: (mask: number) => boo
   const c = zeroCounts();
   const keySteps = new Set(plan.keys.steps);
   const coeff = plan.masks.ntt === false;
+  const depths = ops.depths();
   for (let i = n - 1; i >= 0; i--) {
     const op = list[i];
     let keep = false;
@@ -242,7 +245,7 @@ export function survivingCounts(plan: LayerPlan, maskLive: (mask: number) => boo
       default:
         keep = needed[op.reg] === 1 && result[i] === 1;
     }
-    if (keep) tallyOp(c, op, keySteps, coeff);
+    if (keep) tallyOp(c, op, keySteps, coeff, depths[i]);
   }
   c.cts_up = plan.inputs;
   // An output whose value is identically zero is not returned.
@@ -487,7 +490,7 @@ function scanPart(scan: ProductScan, plan: LayerPlan, part: number, unit: UnitCo
     }
   }
   const c = survivingCounts(plan, () => true);
-  for (const k of Object.keys(c) as (keyof OpCounts)[]) scan.dense[k] += c[k];
+  addCounts(scan.dense, c);
 }
 
 /** Step 2: product ↔ weight incidence as flat arrays, accumulators renumbered densely, sizes. */
@@ -608,7 +611,7 @@ function exactCounts(
         live.set(prodMask[m], any);
       }
       const c = survivingCounts(plan, (mask) => live.get(mask) ?? true);
-      for (const k of Object.keys(c) as (keyof OpCounts)[]) total[k] += c[k];
+      addCounts(total, c);
     });
     return total;
   };
@@ -617,8 +620,7 @@ function exactCounts(
     const after = before.slice();
     for (const j of s.weights) after[j] = 0;
     const a = counts(before), b = counts(after);
-    for (const k of Object.keys(a) as (keyof OpCounts)[]) a[k] -= b[k];
-    return a;
+    return subCounts(a, b);
   };
   return { counts, claim };
 }

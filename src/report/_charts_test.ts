@@ -109,3 +109,34 @@ Deno.test("no chart builds a Vega expression from text", async () => {
     visit(c.spec);
   }
 });
+
+Deno.test("timeChart reads measured and predicted under one statistic: a loaded sample moves the mean, not the ratio", async () => {
+  const { readResults } = await import("../study/mod.ts");
+  const { timeChart } = await import("./_charts.ts");
+  const { reportWeights } = await import("./report.ts");
+  const r = await readResults(
+    new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname,
+  );
+  const t = r.timings[0];
+  // Samples of 10 ms CPU each, one wall-clock sample hit by load: mean 40, fastest 10.
+  const loaded = {
+    ...t,
+    measured_ms: 40,
+    samples: 3,
+    cpu_ms: [10, 10.5, 11],
+    stats: { n: 3, mean: 40, min: 10.2, max: 100, p75: 100, p99: 100 },
+  };
+  const timing = { statistic: "cpu-min" as const, load_before: [7, 6, 5], load_after: [7, 6, 5] };
+  const run = { ...r, manifest: { ...r.manifest, timing }, timings: [loaded] };
+  const [row] = timeChart(run, reportWeights(run, null)[0]).rows;
+  assertEquals(row.measured_ms, 10);
+  assertEquals(row.ratio, Number((10 / (row.predicted_ms as number)).toFixed(3)));
+  const wall = {
+    ...run,
+    manifest: { ...run.manifest, timing: { ...timing, statistic: "wall-min" as const } },
+  };
+  assertEquals(timeChart(wall, reportWeights(wall, null)[0]).rows[0].measured_ms, 10.2);
+  // A results file from before statistics were chosen keeps the mean it was read with.
+  const old = { ...r, timings: [loaded] };
+  assertEquals(timeChart(old, reportWeights(old, null)[0]).rows[0].measured_ms, 40);
+});

@@ -137,6 +137,10 @@ function originWords(r: Results, m: Markup): string {
     return `the built-in table, measured on a ${m.text(o.cpu ?? "CPU it does not name")}${date}, ` +
       `not on this machine (run ${calibrate} to measure this one)`;
   }
+  if (o.cpu === r.manifest.cpu && (o.how === "measured" || o.how === "cached")) {
+    return `measured on this machine by the study${o.how === "cached" ? " (cached)" : ""}` +
+      `${date} (${m.text(o.cpu)})`;
+  }
   if (o.cpu === r.manifest.cpu) {
     return `calibrated on this machine by ${calibrate}${date} (${m.text(o.cpu)})`;
   }
@@ -215,11 +219,18 @@ export function metaLines(r: Results, charts: readonly Chart[], m: Markup): stri
     lines.push("No layers were timed in this run: the predictions are not checked against time.");
     return lines;
   }
+  const load = (l: readonly number[] | null | undefined) => l ? m.text(l.join(", ")) : "unknown";
   lines.push(
     "Median measured / predicted server time per layer: " +
       Object.entries(ag).map(([fw, a]) =>
         `${m.text(frameworkTitle(fw))} ${a.median.toFixed(2)} over ${a.n} timed layers`
-      ).join(", ") + ".",
+      ).join(", ") +
+      (man.timing
+        ? ` (both sides the fastest ${
+          man.timing.statistic === "cpu-min" ? "CPU" : "wall-clock"
+        } time; load average ${load(man.timing.load_before)} before timing, ` +
+          `${load(man.timing.load_after)} after).`
+        : " (measured: mean wall-clock time)."),
   );
   const [lo, hi] = SOUND_RATIO;
   const off = Object.entries(ag).filter(([, a]) => a.median < lo || a.median > hi);

@@ -32,6 +32,8 @@ export {
   resultsSchema,
   type StudyPruning,
   type StudySpec,
+  timedMs,
+  type TimingManifest,
   type TimingRow,
 } from "./results.ts";
 export {
@@ -53,7 +55,14 @@ export {
   studyPreset,
   studyVariants,
 } from "./study.ts";
-export { calibratedWeights, type LoopOptions, runStudy, unitCostsOrigin } from "./run.ts";
+export {
+  calibratedWeights,
+  type CalibrationOptions,
+  loadAverage,
+  type LoopOptions,
+  runStudy,
+  unitCostsOrigin,
+} from "./run.ts";
 export { type IsoReading, type IsoRow, type IsoSeed, meanSd } from "./iso_accuracy.ts";
 export {
   type PruneFile,

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { OpCounts, UnitCosts, UnitCostsOrigin } from "../he/mod.ts";
+import type { OpCounts, TimingStatistic, UnitCosts, UnitCostsOrigin } from "../he/mod.ts";
 import {
   checkFormat,
   checkJson,
@@ -101,6 +101,24 @@ export interface ResultsManifest extends Manifest {
   readonly unit_costs_name?: string;
   /** Where and when those unit costs were measured (absent in results written before). */
   readonly unit_costs_origin?: UnitCostsOrigin;
+  /**
+   * How timings are read (absent in results written before: there the mean of the wall-clock
+   * samples, against unit costs that were medians).
+   */
+  readonly timing?: TimingManifest;
+}
+
+/** How a run's layer timings and unit costs are read, and the load they were read under. */
+export interface TimingManifest {
+  /**
+   * The statistic of both sides of measured / predicted: the fastest sample's CPU time of the
+   * timing process (`cpu-min`) or, where the runtime gives no CPU time, its wall time.
+   */
+  readonly statistic: TimingStatistic;
+  /** The 1, 5 and 15 minute load averages before timing (null where the OS does not say). */
+  readonly load_before: readonly number[] | null;
+  /** The load averages after timing. */
+  readonly load_after: readonly number[] | null;
 }
 
 /** One layer of a pruning row. */
@@ -203,6 +221,39 @@ export interface TimingRow {
   readonly samples: number;
   /** All of `deno bench`'s statistics (absent in results written before they were kept). */
   readonly stats?: BenchStats;
+  /**
+   * Every timed call's CPU time of the timing process, ms, in the order run (the warm-up call
+   * included; absent where the runtime gives no CPU time, and in results written before).
+   */
+  readonly cpu_ms?: readonly number[];
+}
+
+/**
+ * A timing row's milliseconds under the run's statistic (`ResultsManifest.timing`): the fastest
+ * call's CPU time (`cpu-min`, where the row has CPU samples), else the fastest wall-clock sample;
+ * for results written before statistics were chosen, the mean they were read with.
+ *
+ * @example A loaded sample moves the mean, not the minimum
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { timedMs, type TimingRow } from "./results.ts";
+ *
+ * const row = {
+ *   measured_ms: 20, samples: 3, cpu_ms: [9, 10, 30],
+ *   stats: { n: 3, mean: 20, min: 10, max: 40, p75: 40, p99: 40 },
+ * } as unknown as TimingRow;
+ * const timing = (statistic: "cpu-min" | "wall-min") => ({ statistic, load_before: null, load_after: null });
+ * assertEquals(timedMs(row, timing("cpu-min")), 9);
+ * assertEquals(timedMs(row, timing("wall-min")), 10);
+ * assertEquals(timedMs(row, undefined), 20);
+ * ```
+ */
+export function timedMs(t: TimingRow, timing: TimingManifest | undefined): number {
+  if (!timing) return t.measured_ms;
+  if (timing.statistic === "cpu-min" && t.cpu_ms && t.cpu_ms.length > 0) {
+    return Math.min(...t.cpu_ms);
+  }
+  return t.stats?.min ?? t.measured_ms;
 }
 
 /** Communication of one model's linear (HE) and nonlinear (OT / GC) layers. */
@@ -279,6 +330,7 @@ const manifestZod = manifestSchema as z.ZodType<Manifest>;
 const unitCostsZod = unitCostsSchema as z.ZodType<UnitCosts>;
 
 const count = z.number().int().nonnegative();
+const loadAverage = z.array(z.number().nonnegative()).length(3).nullable();
 const ms = z.number().nonnegative();
 const fraction = z.number().min(0).max(1);
 const sparsity = z.number().gt(0).lt(1);
@@ -304,6 +356,18 @@ const opCountsSchema = z.object({
   add_mask: count,
   enc_server: count,
   flood: count,
+  // Ops below the top level; present only when above 0 (and absent in results written before
+  // levels were counted: everything then counts at the top).
+  key_switches_down: count.optional(),
+  mult_down: count.optional(),
+  mult_coeff_down: count.optional(),
+  mult_scalar_down: count.optional(),
+  add_down: count.optional(),
+  add_mask_down: count.optional(),
+  ntt_down: count.optional(),
+  intt_down: count.optional(),
+  mod_switch_down: count.optional(),
+  flood_down: count.optional(),
 });
 const _opCounts: SameType<z.infer<typeof opCountsSchema>, OpCounts> = true;
 
@@ -360,6 +424,12 @@ const resultsManifestSchema = z.intersection(
       kind: z.enum(["calibrated", "built-in"]),
       cpu: z.string().nullable(),
       measured: z.string().nullable(),
+      how: z.enum(["file", "cached", "measured"]).optional(),
+    }).optional(),
+    timing: z.object({
+      statistic: z.enum(["cpu-min", "wall-min"]),
+      load_before: loadAverage,
+      load_after: loadAverage,
     }).optional(),
   }),
 );
@@ -439,6 +509,7 @@ const timingRowSchema = z.object({
   measured_ms: ms,
   samples: count,
   stats: benchStatsSchema.optional(),
+  cpu_ms: z.array(ms).min(1).optional(),
 }).superRefine((t, ctx) => {
   if (!t.stats) return;
   if (t.samples !== t.stats.n) {

@@ -7,18 +7,28 @@
  * @module
  */
 import {
+  closeEnvs,
   MEASURED_UNIT_COSTS,
   MEASURED_UNIT_COSTS_ORIGIN,
+  type MeasureOptions,
+  measureUnitCosts,
+  NODE_SEAL_VERSION,
+  timingClock,
   type UnitCosts,
   unitCostsFor,
   type UnitCostsOrigin,
 } from "../he/mod.ts";
-import { UserError } from "../base/mod.ts";
-import { type NamedWeights, readCalibration } from "../cost/mod.ts";
+import { UserError, writeFileAtomic } from "../base/mod.ts";
+import {
+  CALIBRATION_FORMAT,
+  type NamedWeights,
+  readCalibration,
+  unitCostCachePath,
+} from "../cost/mod.ts";
 import { networkHash, sha256Hex } from "../nn/mod.ts";
 import { benchFileOf } from "./_bench_files.ts";
 import { BenchProgress, benchTimings } from "./_bench_output.ts";
-import { buildManifest } from "./manifest.ts";
+import { buildManifest, cpuModel } from "./manifest.ts";
 import {
   type PruneRow,
   type Results,
@@ -66,28 +76,95 @@ async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32
 /** The name results give the built-in unit costs (`unit_costs_name`). */
 const BUILT_IN_NAME = "measured node-seal (built-in)";
 
+/** Options of `calibratedWeights`. */
+export interface CalibrationOptions {
+  /**
+   * Measure the unit ops (seconds) when neither a calibration file nor a cached measurement
+   * exists (default true); false falls back to the built-in table.
+   */
+  readonly measure?: boolean;
+  /** Where the cache folder is read from (`XDG_CACHE_HOME`, `HOME`; default `Deno.env`). */
+  readonly env?: { get(name: string): string | undefined };
+  /** The frameworks whose study presets are measured (default gazelle and cryptflow2). */
+  readonly frameworks?: readonly string[];
+  /** How each op is measured (batches, warm-up). */
+  readonly measureOptions?: MeasureOptions;
+  /** Receives a line when the unit ops are measured or the cache cannot be written. */
+  readonly progress?: (line: string) => void;
+}
+
 /**
- * Unit costs predictions use: `<outDir>/calibration.json` (written by `deno task calibrate`) if
- * present, else the built-in measurements; either way with where and when they were measured.
+ * Unit costs predictions use, in this order: `<outDir>/calibration.json` (written by `deno task
+ * calibrate`); the study's own measurement of an earlier run on this CPU and runtime, cached in
+ * the user's cache folder (`unitCostCachePath`; a corrupt cache is ignored with one line on
+ * stderr); a measurement made now (seconds: the fastest batches of each unit op of every
+ * framework's study preset, CPU time), then cached; the built-in table (`MEASURED_UNIT_COSTS`,
+ * measured on the reference machine) only with `measure: false`. Each says where, when and how
+ * it was measured.
  *
- * @example Without a calibration file: the built-in table
+ * @example Without a calibration file and not measuring: the built-in table
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { calibratedWeights } from "./run.ts";
  *
- * const w = await calibratedWeights("/nonexistent");
+ * const w = await calibratedWeights("/nonexistent", { measure: false });
  * assertEquals(w.name, "measured node-seal (built-in)");
  * assertEquals(w.origin?.kind, "built-in");
  * assertEquals(Object.keys(w.byFramework), ["gazelle", "cryptflow2"]);
  * ```
  */
-export async function calibratedWeights(outDir: string): Promise<NamedWeights> {
+export async function calibratedWeights(
+  outDir: string,
+  opts: CalibrationOptions = {},
+): Promise<NamedWeights> {
   const cal = await readCalibration(`${outDir}/calibration.json`);
   if (cal) return cal;
+  if (opts.measure === false) {
+    return {
+      name: BUILT_IN_NAME,
+      byFramework: builtInUnitCosts(),
+      origin: MEASURED_UNIT_COSTS_ORIGIN,
+    };
+  }
+  const frameworks = opts.frameworks ?? ["gazelle", "cryptflow2"];
+  const cpu = cpuModel();
+  const path = unitCostCachePath(
+    { cpu, deno: Deno.version.deno, nodeSeal: NODE_SEAL_VERSION },
+    opts.env,
+  );
+  const cached = path ? await readCalibration(path, { ignoreCorrupt: true, how: "cached" }) : null;
+  if (cached && frameworks.every((fw) => cached.byFramework[fw]?.down !== undefined)) {
+    return cached;
+  }
+  const say = opts.progress ?? (() => {});
+  const unit: Record<string, UnitCosts> = {};
+  for (const fw of frameworks) {
+    const preset = studyPreset(fw);
+    say(`measuring the unit ops of ${preset.name} (${fw}) on this machine`);
+    unit[fw] = await measureUnitCosts(preset, opts.measureOptions);
+    closeEnvs();
+  }
+  const created = new Date().toISOString();
+  const statistic = timingClock().statistic;
+  if (path) {
+    const doc = {
+      format: CALIBRATION_FORMAT,
+      manifest: { cpu, created, deno: Deno.version.deno, node_seal: NODE_SEAL_VERSION },
+      statistic,
+      unit_costs: unit,
+    };
+    try {
+      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+      await writeFileAtomic(path, JSON.stringify(doc, null, 2) + "\n");
+    } catch (e) {
+      console.error(`unit costs not cached (${path}): ${(e as Error).message}`);
+    }
+  }
   return {
-    name: BUILT_IN_NAME,
-    byFramework: builtInUnitCosts(),
-    origin: MEASURED_UNIT_COSTS_ORIGIN,
+    name: `calibrated node-seal (${cpu})`,
+    byFramework: unit,
+    origin: { kind: "calibrated", cpu, measured: created, how: "measured" },
+    statistic,
   };
 }
 
@@ -222,6 +299,7 @@ export async function benchModel(
   const child = cmd.spawn();
   // Stream the benches' progress lines while collecting stderr for a failure message.
   const lines: string[] = [];
+  const cpuMs = new Map<string, number[]>();
   const meter = new BenchProgress(progress, expected);
   const pump = (async () => {
     let buf = "";
@@ -232,6 +310,12 @@ export async function benchModel(
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
         if (!line) continue;
+        const cpu = line.match(/^cpu-ms (\S+) ([0-9.]+)$/);
+        if (cpu) {
+          const key = cpuKey(cpu[1]);
+          cpuMs.set(key, [...cpuMs.get(key) ?? [], Number(cpu[2])]);
+          continue;
+        }
         lines.push(line);
         meter.line(line);
       }
@@ -246,7 +330,42 @@ export async function benchModel(
     throw new UserError(`deno bench of ${model} failed: ${why.trim()}`);
   }
   meter.end();
-  return benchTimings(text, `deno bench of ${model}`);
+  return benchTimings(text, `deno bench of ${model}`).map((t) => {
+    const cpu = cpuMs.get(`${t.model}/${t.layer}/${t.framework}/${t.variant}`);
+    return cpu ? { ...t, cpu_ms: cpu } : t;
+  });
+}
+
+/** A bench name as timing rows key it: the model without its `@width`. */
+function cpuKey(benchName: string): string {
+  const [model, ...rest] = benchName.split("/");
+  return [model.split("@")[0], ...rest].join("/");
+}
+
+/**
+ * The 1, 5 and 15 minute load averages (`Deno.loadavg`, else `/proc/loadavg`); null where
+ * neither is readable.
+ *
+ * @example Three non-negative numbers on Linux
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { loadAverage } from "./run.ts";
+ *
+ * const l = loadAverage();
+ * assert(l === null || (l.length === 3 && l.every((v) => v >= 0)));
+ * ```
+ */
+export function loadAverage(): number[] | null {
+  try {
+    return Deno.loadavg().map((v) => Number(v.toFixed(2)));
+  } catch {
+    try {
+      const f = Deno.readTextFileSync("/proc/loadavg").trim().split(/\s+/).slice(0, 3);
+      return f.map(Number);
+    } catch {
+      return null;
+    }
+  }
 }
 
 /**
@@ -334,6 +453,7 @@ export async function runStudy(
       iso: isoOf(prune, summary.unpruned, spec.accuracy!.deltas),
     };
   }
+  const loadBefore = withBench ? loadAverage() : null;
   if (withBench) {
     for (const model of spec.models) {
       const fws = mine.filter(([m]) => m === model).map(([, f]) => f);
@@ -343,6 +463,15 @@ export async function runStudy(
       timings.push(...await benchModel(model, fws, spec, progress, expected));
     }
   }
+  const timing = withBench
+    ? {
+      timing: {
+        statistic: unit.statistic ?? timingClock().statistic,
+        load_before: loadBefore,
+        load_after: loadAverage(),
+      },
+    }
+    : {};
   const presets = spec.frameworks.map(studyPreset);
   const manifest: ResultsManifest = {
     ...buildManifest(
@@ -355,6 +484,7 @@ export async function runStudy(
     unit_costs: unit.byFramework,
     unit_costs_name: unit.name,
     ...(unit.origin ? { unit_costs_origin: unit.origin } : {}),
+    ...timing,
   };
   return {
     format: RESULTS_FORMAT,

@@ -1,0 +1,76 @@
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { calibratedWeights } from "./run.ts";
+import { cpuModel } from "./manifest.ts";
+import { unitCostCachePath } from "../cost/mod.ts";
+import { NODE_SEAL_VERSION } from "../he/mod.ts";
+
+Deno.test("the study measures its unit costs once, caches them per CPU and runtime, and re-measures a corrupt cache", async () => {
+  const home = await Deno.makeTempDir();
+  const out = await Deno.makeTempDir(); // no calibration.json
+  const env = { get: (k: string) => (k === "HOME" ? home : undefined) };
+  const opts = {
+    env,
+    frameworks: ["gazelle"],
+    measureOptions: { reps: 2, warmupMs: 1, batchMs: 0.1 },
+  };
+  const path = unitCostCachePath(
+    { cpu: cpuModel(), deno: Deno.version.deno, nodeSeal: NODE_SEAL_VERSION },
+    env,
+  )!;
+  assert(path.startsWith(`${home}/.cache/mosaic-bench/unit-costs-`));
+  assert(path.includes(Deno.version.deno) && path.endsWith(`-${NODE_SEAL_VERSION}.json`));
+
+  const first = await calibratedWeights(out, opts);
+  assertEquals(first.origin?.how, "measured");
+  assertEquals(first.origin?.cpu, cpuModel());
+  assert(first.byFramework.gazelle.down!.keySwitch > 0);
+  const written = await Deno.readTextFile(path);
+
+  const again = await calibratedWeights(out, opts);
+  assertEquals(again.origin?.how, "cached");
+  assertEquals(again.byFramework.gazelle, first.byFramework.gazelle);
+  assertEquals(await Deno.readTextFile(path), written, "a cache hit does not rewrite the cache");
+
+  // Another runtime misses the cache (its key differs); nothing else is written.
+  const other = unitCostCachePath(
+    { cpu: cpuModel(), deno: "0.0.0", nodeSeal: NODE_SEAL_VERSION },
+    env,
+  );
+  assert(other !== path);
+
+  await Deno.writeTextFile(path, "{ not json");
+  const remeasured = await calibratedWeights(out, opts);
+  assertEquals(remeasured.origin?.how, "measured");
+  assertMatch(await Deno.readTextFile(path), /"format": "mosaic-bench-calibration\/1"/);
+
+  // Only the cache folder was written under HOME, and nothing in the output folder.
+  const names: string[] = [];
+  for await (const e of Deno.readDir(`${home}/.cache/mosaic-bench`)) names.push(e.name);
+  assertEquals(names.filter((n) => !n.startsWith(".")), [path.split("/").at(-1)!]);
+  const outNames: string[] = [];
+  for await (const e of Deno.readDir(out)) outNames.push(e.name);
+  assertEquals(outNames, []);
+  await Deno.remove(home, { recursive: true });
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("a calibration file in the output folder wins over the cache and measuring", async () => {
+  const home = await Deno.makeTempDir();
+  const out = await Deno.makeTempDir();
+  const { MEASURED_UNIT_COSTS } = await import("../he/mod.ts");
+  await Deno.writeTextFile(
+    `${out}/calibration.json`,
+    JSON.stringify({
+      format: "mosaic-bench-calibration/1",
+      manifest: { cpu: "Pinned CPU" },
+      unit_costs: { gazelle: MEASURED_UNIT_COSTS.gazelle },
+    }),
+  );
+  const w = await calibratedWeights(out, {
+    env: { get: (k) => (k === "HOME" ? home : undefined) },
+  });
+  assertEquals([w.origin?.cpu, w.origin?.how], ["Pinned CPU", "file"]);
+  for await (const _ of Deno.readDir(home)) throw new Error("the cache folder was written");
+  await Deno.remove(home, { recursive: true });
+  await Deno.remove(out, { recursive: true });
+});
