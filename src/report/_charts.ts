@@ -131,7 +131,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
         framework: p.framework,
         method: p.method,
         weights: w.name,
-        cost_pct: rowCostPct(r, p, unit),
+        cost_pct: rowCostPct(p, unit),
         retained_saliency: p.retained_saliency,
         source: `mosaic-bench (${r.manifest.weights} weights)`,
       });
@@ -526,7 +526,7 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
       method: p.method,
       budget: p.budget,
       retained_saliency: p.retained_saliency,
-      cost_deleted_pct: Number((100 - rowCostPct(r, p, unit)).toFixed(2)),
+      cost_deleted_pct: Number((100 - rowCostPct(p, unit)).toFixed(2)),
     }];
   });
   return {
@@ -846,7 +846,14 @@ export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {
   for (const model of r.manifest.study.models) {
     for (const fw of r.manifest.study.frameworks) charts.push(layerChart(r, model, fw));
   }
-  if (weights[0]) charts.push(timeChart(r, weights[0]), tradeoffChart(r, weights[0]));
+  // Predicted ms set against measured ones are priced with the run's own calibration; every
+  // cost % with the report's first weights (the reference table).
+  const run = {
+    name: r.manifest.unit_costs_name ?? "node-seal unit costs of the run",
+    byFramework: r.manifest.unit_costs,
+  };
+  charts.push(timeChart(r, run));
+  if (weights[0]) charts.push(tradeoffChart(r, weights[0]));
   charts.push(nonlinearChart(r));
   return charts.filter((c): c is Chart => c !== null && c.rows.length > 0);
 }

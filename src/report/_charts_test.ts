@@ -28,10 +28,14 @@ async function markCounts(chart: Chart): Promise<Record<string, number>> {
   return counts;
 }
 
-/** The report's charts for results whose own unit costs are named `ours`, beside `theirs`. */
+/** The report's charts with first weights named `ours` (also the run's), beside `theirs`. */
 function chartsNamed(r: Results, ours: string, theirs: string): Map<string, Chart> {
   const named = { ...r, manifest: { ...r.manifest, unit_costs_name: ours } };
-  const weights = reportWeights(named, { name: theirs, byFramework: r.manifest.unit_costs });
+  const [reference] = reportWeights(named, null);
+  const weights = [
+    { name: ours, byFramework: reference.byFramework },
+    { name: theirs, byFramework: r.manifest.unit_costs },
+  ];
   return new Map(allCharts(named, weights).map((c) => [c.name, c]));
 }
 

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { type OpCounts, predictMs, type UnitCosts } from "../he/mod.ts";
-import { meanSd, type PruneRow, type Results } from "../study/mod.ts";
+import { type OpCounts, predictMs, type UnitCosts, unitCostsFor } from "../he/mod.ts";
+import { meanSd, type PruneRow, type Results, studyPreset } from "../study/mod.ts";
 
 function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pruned"): number {
   let ms = 0;
@@ -38,27 +38,68 @@ export function costPct(row: Pick<PruneRow, "layers">, unit: UnitCosts): number 
 }
 
 /**
- * A pruning row's HE cost % of unpruned under `unit`. Under the run's own unit costs this is the
- * row's stored `cost_pct`, the number `deno task prune` and `deno task cost --masks` print for the
- * same masks (one convention, docs/methods.md §2), not a re-pricing that could differ from it in
- * the last digit; under other unit costs the per-layer counts are re-priced (`costPct`).
+ * A pruning row's HE cost % of unpruned under `unit`. Under the unit costs a row's `cost_pct` was
+ * computed with (the built-in table of the study's preset, as `deno task prune` and
+ * `deno task cost --masks` print it for the same masks: one convention, docs/methods.md §2) this
+ * is the stored number, not a re-pricing that could differ from it in the last digit; under any
+ * other unit costs (the study's own calibration, the user's op weights) the per-layer counts are
+ * re-priced (`costPct`).
  *
- * @example The run's unit costs give the stored number exactly
+ * @example The built-in table gives the stored number exactly
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { rowCostPct } from "./_compare.ts";
- * import { readResults } from "../study/mod.ts";
+ * import { readResults, studyPreset } from "../study/mod.ts";
+ * import { unitCostsFor } from "../he/mod.ts";
  *
  * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
  * const p = r.prune[0];
- * const run = r.manifest.unit_costs[p.framework];
- * assertEquals(rowCostPct(r, { ...p, cost_pct: 12.34 }, run), 12.34);
- * assertEquals(rowCostPct(r, p, { ...run, add: run.add * 2 }) !== 12.34, true);
+ * const builtIn = unitCostsFor(studyPreset(p.framework).name)!;
+ * assertEquals(rowCostPct({ ...p, cost_pct: 12.34 }, builtIn), 12.34);
+ * assertEquals(rowCostPct(p, { ...builtIn, add: builtIn.add * 2 }) !== 12.34, true);
  * ```
  */
-export function rowCostPct(r: Results, row: PruneRow, unit: UnitCosts): number {
-  const run = r.manifest.unit_costs[row.framework];
-  return run !== undefined && sameUnitCosts(run, unit) ? row.cost_pct : costPct(row, unit);
+export function rowCostPct(row: PruneRow, unit: UnitCosts): number {
+  const stored = storedUnitCosts(row.framework);
+  return stored !== undefined && sameUnitCosts(stored, unit) ? row.cost_pct : costPct(row, unit);
+}
+
+/** The unit costs a pruning row's stored `cost_pct` was computed with (src/prune, modelCost). */
+function storedUnitCosts(framework: string): UnitCosts | undefined {
+  try {
+    return unitCostsFor(studyPreset(framework).name);
+  } catch {
+    return undefined; // a framework this version does not know: re-price
+  }
+}
+
+/** What the report calls the reference unit costs every HE cost % is priced with. */
+export const REFERENCE_UNIT_COSTS_NAME = "the reference unit costs (the built-in node-seal table)";
+
+/**
+ * The reference unit costs of a results file's frameworks: the built-in table of each
+ * framework's study preset, the one `deno task prune` and `deno task cost` price with. Every
+ * HE cost % of unpruned in the report uses it, so the report, prune and cost print one number for
+ * the same masks and results from different machines compare; the run's own calibration prices
+ * only the predicted milliseconds set against measured ones.
+ *
+ * @example The sample's frameworks
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { referenceUnitCosts } from "./_compare.ts";
+ * import { readResults } from "../study/mod.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * assertEquals(Object.keys(referenceUnitCosts(r)).sort(), ["cryptflow2", "gazelle"]);
+ * ```
+ */
+export function referenceUnitCosts(r: Results): Record<string, UnitCosts> {
+  const out: Record<string, UnitCosts> = {};
+  for (const fw of new Set([...r.manifest.study.frameworks, ...r.prune.map((p) => p.framework)])) {
+    const u = storedUnitCosts(fw);
+    if (u) out[fw] = u;
+  }
+  return out;
 }
 
 function sameUnitCosts(a: UnitCosts, b: UnitCosts): boolean {
@@ -162,7 +203,7 @@ export function sparsityDeltas(
     if (!m) continue;
     const u = unit[h.framework];
     out.push(
-      delta(h.model, h.framework, "sparsity", h.budget, rowCostPct(r, h, u), rowCostPct(r, m, u)),
+      delta(h.model, h.framework, "sparsity", h.budget, rowCostPct(h, u), rowCostPct(m, u)),
     );
   }
   return sortDeltas(out);
@@ -230,10 +271,10 @@ export function saliencyDeltas(
     const u = unit[h.framework];
     const curve = rows.filter((x) =>
       x.method === "mosaic" && x.model === h.model && x.framework === h.framework
-    ).map((x) => ({ x: x.retained_saliency, y: rowCostPct(r, x, u) }));
+    ).map((x) => ({ x: x.retained_saliency, y: rowCostPct(x, u) }));
     const m = interpolate(curve, h.retained_saliency);
     if (m === null) continue;
-    out.push(delta(h.model, h.framework, "saliency", h.budget, rowCostPct(r, h, u), m));
+    out.push(delta(h.model, h.framework, "saliency", h.budget, rowCostPct(h, u), m));
   }
   return sortDeltas(out);
 }

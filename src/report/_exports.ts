@@ -7,8 +7,14 @@
  */
 import { stringify } from "@std/csv";
 import type { Results, TimingRow } from "../study/mod.ts";
-import { accuracyDeltas, type MethodDelta, saliencyDeltas, sparsityDeltas } from "./_compare.ts";
-import { unitCostsName } from "./_headline.ts";
+import {
+  accuracyDeltas,
+  type MethodDelta,
+  REFERENCE_UNIT_COSTS_NAME,
+  referenceUnitCosts,
+  saliencyDeltas,
+  sparsityDeltas,
+} from "./_compare.ts";
 
 /**
  * One entry of a github-action-benchmark custom JSON file: `name`, `unit` and `value` required,
@@ -95,7 +101,7 @@ export function benchmarkEntries(r: Results): BenchmarkEntry[] {
  * ```
  */
 export function allDeltas(r: Results): MethodDelta[] {
-  const unit = r.manifest.unit_costs;
+  const unit = referenceUnitCosts(r);
   return [...sparsityDeltas(r, unit), ...saliencyDeltas(r, unit), ...accuracyDeltas(r)];
 }
 
@@ -131,7 +137,7 @@ export const HEADLINE_COLUMNS = [
  * ```
  */
 export function headlineCsv(r: Results): string {
-  const unitCosts = unitCostsName(r);
+  const unitCosts = REFERENCE_UNIT_COSTS_NAME;
   return stringify(allDeltas(r).map((d) => ({ ...d, unit_costs: unitCosts })), {
     columns: [...HEADLINE_COLUMNS],
   });

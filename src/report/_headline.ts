@@ -12,7 +12,14 @@
 import type { Chart } from "./_charts.ts";
 import { type Results, unitCostsOrigin } from "../study/mod.ts";
 import type { UnitCosts } from "../he/mod.ts";
-import { accuracyDeltas, type MethodDelta, saliencyDeltas, sparsityDeltas } from "./_compare.ts";
+import {
+  accuracyDeltas,
+  type MethodDelta,
+  REFERENCE_UNIT_COSTS_NAME,
+  referenceUnitCosts,
+  saliencyDeltas,
+  sparsityDeltas,
+} from "./_compare.ts";
 import { escapeHtml, escapeMarkdown } from "./_escape.ts";
 
 /** How a page marks up the headline's words. */
@@ -424,7 +431,7 @@ function deltaRow(d: MethodDelta): Record<string, string> {
  * ```
  */
 export function headlineSections(r: Results, m: Markup): HeadlineSection[] {
-  const unit = r.manifest.unit_costs;
+  const unit = referenceUnitCosts(r);
   const all = [...sparsityDeltas(r, unit), ...saliencyDeltas(r, unit), ...accuracyDeltas(r)];
   return r.manifest.study.frameworks.map((fw) => {
     const deltas = all.filter((d) => d.framework === fw);
@@ -464,8 +471,9 @@ export function headlineSections(r: Results, m: Markup): HeadlineSection[] {
 export function headlineNotes(r: Results, m: Markup): string[] {
   return [
     `HE cost is the predicted server time of the linear layers under ${
-      m.text(unitCostsName(r))
-    }, in % of the unpruned model's; Δ = MOSAIC − Hunter in points (negative: MOSAIC leaves ` +
+      m.text(REFERENCE_UNIT_COSTS_NAME)
+    } (as deno task prune and deno task cost print it, the same on every machine), in % of the ` +
+    `unpruned model's; Δ = MOSAIC − Hunter in points (negative: MOSAIC leaves ` +
     "less; below 0.01 points a tie). Equal sparsity: the same weight sparsity budget. Equal " +
     "retained saliency: MOSAIC's cost interpolated linearly over its budgets at the retained " +
     "saliency Hunter reaches at that budget (nothing extrapolated)." +

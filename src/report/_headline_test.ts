@@ -3,6 +3,7 @@ import { parse } from "@std/csv";
 import { MEASURED_UNIT_COSTS, zeroCounts } from "../he/mod.ts";
 import { readResults, type Results } from "../study/mod.ts";
 import type { Chart } from "./_charts.ts";
+import { REFERENCE_UNIT_COSTS_NAME } from "./_compare.ts";
 import { allDeltas, benchmarkEntries, HEADLINE_COLUMNS, headlineCsv } from "./_exports.ts";
 import { headlineSections, HTML, MARKDOWN, metaLines } from "./_headline.ts";
 import { summaryMarkdown } from "./html.ts";
@@ -186,22 +187,29 @@ Deno.test("benchmark.json has one ms entry per timing row; none timed is an empt
 
 Deno.test("headline.csv parses back to every comparison, quoting what needs it", async () => {
   const r = await readResults(FIXTURE);
-  // A hostile name: a comma, a quote and a line break must survive the round trip.
-  const named = { ...r, manifest: { ...r.manifest, unit_costs_name: 'a, "b"\nc' } };
+  // A hostile model name: a comma, a quote and a line break must survive the round trip.
+  const hostile = 'a, "b"\nc';
+  const rename = <T extends { model: string }>(x: T) => ({ ...x, model: hostile });
+  const named = {
+    ...r,
+    manifest: { ...r.manifest, study: { ...r.manifest.study, models: [hostile] } },
+    prune: r.prune.filter((p) => p.model === "vgg16-cifar10").map(rename),
+  };
   const text = headlineCsv(named);
   assert(text.endsWith("\r\n"), "RFC 4180 line ends");
   const rows = parse(text, { skipFirstRow: true });
-  const expected = allDeltas(r).map((d) =>
+  const expected = allDeltas(named).map((d) =>
     Object.fromEntries(
-      HEADLINE_COLUMNS.map((
+      HEADLINE_COLUMNS.map((c) => [
         c,
-      ) => [
-        c,
-        c === "unit_costs" ? 'a, "b"\nc' : String((d as unknown as Record<string, unknown>)[c]),
+        c === "unit_costs"
+          ? REFERENCE_UNIT_COSTS_NAME
+          : String((d as unknown as Record<string, unknown>)[c]),
       ]),
     )
   );
   assertEquals(rows, expected);
+  assert(expected.every((row) => row.model === hostile));
   assert(
     expected.some((e) => e.basis === "sparsity") && expected.some((e) => e.basis === "saliency"),
   );

@@ -57,7 +57,7 @@ export function headline(
     framework: p.framework,
     method: p.method,
     values: weights.map((w) =>
-      w.byFramework[p.framework] ? rowCostPct(r, p, w.byFramework[p.framework]) : NaN
+      w.byFramework[p.framework] ? rowCostPct(p, w.byFramework[p.framework]) : NaN
     ),
     saliency: p.retained_saliency,
   })).sort((a, b) =>

@@ -11,28 +11,32 @@ import type { Results } from "../study/mod.ts";
 import { allCharts } from "./_charts.ts";
 import { indexHtml, summaryMarkdown } from "./html.ts";
 import { benchmarkEntries, headlineCsv } from "./_exports.ts";
-import { unitCostsName } from "./_headline.ts";
+import { REFERENCE_UNIT_COSTS_NAME, referenceUnitCosts } from "./_compare.ts";
 import { renderPng, renderSvg } from "./_render.ts";
 
 /**
- * The op weights a report shows: the run's node-seal unit costs first, then the user's weights
- * or, by default, native SEAL's ratios.
+ * The op weights every HE cost % of the report is priced with: the reference unit costs (the
+ * built-in node-seal table `deno task prune` and `deno task cost` use) first, then the user's
+ * weights or, by default, native SEAL's ratios. The run's own calibration prices the predicted
+ * milliseconds set against measured ones (the time chart), not these.
  *
- * @example Without user weights: the run's unit costs, then native SEAL's ratios
+ * @example Without user weights: the reference table, then native SEAL's ratios
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { reportWeights } from "./report.ts";
  *
- * const w = reportWeights({ manifest: { unit_costs: {} } } as never, null);
- * assertEquals(w.map((x) => x.name), ["node-seal unit costs of the run", "native SEAL ratios"]);
+ * const r = { manifest: { unit_costs: {}, study: { frameworks: ["gazelle"] } }, prune: [] };
+ * const w = reportWeights(r as never, null);
+ * assertEquals(w.map((x) => x.name), [
+ *   "the reference unit costs (the built-in node-seal table)",
+ *   "native SEAL ratios",
+ * ]);
+ * assertEquals(Object.keys(w[0].byFramework), ["gazelle"]);
  * ```
  */
 export function reportWeights(r: Results, extra: NamedWeights | null): NamedWeights[] {
   return [
-    {
-      name: unitCostsName(r),
-      byFramework: r.manifest.unit_costs,
-    },
+    { name: REFERENCE_UNIT_COSTS_NAME, byFramework: referenceUnitCosts(r) },
     extra ?? NATIVE_SEAL_RATIOS,
   ];
 }

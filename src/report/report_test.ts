@@ -88,7 +88,7 @@ Deno.test("chart data equals the results' numbers", async () => {
     )!;
     assertEquals(
       row.cost_deleted_pct,
-      Number((100 - rowCostPct(r, p, w[0].byFramework[p.framework])).toFixed(2)),
+      Number((100 - rowCostPct(p, w[0].byFramework[p.framework])).toFixed(2)),
     );
   }
   const time = charts.get("time_vs_predicted")!;
