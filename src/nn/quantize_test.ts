@@ -6,6 +6,7 @@ import { forward } from "./forward.ts";
 import { inputCount } from "./layers.ts";
 import {
   foldBatchNorm,
+  foldedWeights,
   linearLayerSpecs,
   quantizedLayers,
   quantizeLayer,
@@ -89,4 +90,26 @@ Deno.test("zoo convs travel as weight recipes and quantize to exactly the materi
       );
     });
   }
+});
+
+Deno.test("quantizeLayer() gives the integers of quantizing the folded weights, once per zoo conv", () => {
+  const net = buildZoo("resnet18-tinyimagenet", { width: 0.125, seed: 5 });
+  for (const bits of [8, 12, 8]) {
+    for (const spec of linearLayerSpecs(net)) {
+      const want = quantizeSymmetric(foldedWeights(spec), bits);
+      const got = quantizeLayer(spec, bits);
+      assertEquals([got.layer.weights, got.weightScale], [want.q, want.scale], spec.name);
+      // A remembered layer comes back as a fresh array: editing it changes nothing later.
+      got.layer.weights.fill(0);
+      assertEquals(quantizeLayer(spec, bits).layer.weights, want.q, spec.name);
+    }
+  }
+  // Another BatchNorm in front of the same recipe: its own integers, not the remembered ones.
+  const [conv] = linearLayerSpecs(net);
+  const doubled = { ...conv, rowScale: conv.rowScale!.map((a) => 2 * a) };
+  assertEquals(
+    quantizeLayer(doubled).layer.weights,
+    quantizeSymmetric(foldedWeights(doubled), 8).q,
+  );
+  assertEquals(quantizeLayer(conv).layer.weights, quantizeSymmetric(foldedWeights(conv), 8).q);
 });
