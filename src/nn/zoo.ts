@@ -276,9 +276,14 @@ class Builder {
     this.nodes.push(node);
     return output;
   }
+  /** `n` values `draw()`, in order (a loop: `Float32Array.from` with a map is slow per element). */
+  #array(n: number, draw: () => number): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = draw();
+    return a;
+  }
   bn(name: string, x: string, c: number): string {
-    const f = (m: number, s: number) =>
-      Float32Array.from({ length: c }, () => m + s * this.#normal());
+    const f = (m: number, s: number) => this.#array(c, () => m + s * this.#normal());
     const output = this.tensor();
     const node: BatchNormNode = {
       op: "BatchNormalization",
@@ -288,7 +293,7 @@ class Builder {
       scale: f(1, 0.1),
       bias: f(0, 0.1),
       mean: f(0, 0.1),
-      variance: Float32Array.from({ length: c }, () => 1 + 0.1 * Math.abs(this.#normal())),
+      variance: this.#array(c, () => 1 + 0.1 * Math.abs(this.#normal())),
       epsilon: 1e-5,
     };
     this.nodes.push(node);
@@ -318,11 +323,9 @@ class Builder {
     return output;
   }
   linear(name: string, x: string, inp: number, out: number): string {
-    const weight = Float32Array.from(
-      { length: out * inp },
-      () => this.#normal() * Math.sqrt(1 / inp),
-    );
-    const bias = Float32Array.from({ length: out }, () => 0.01 * this.#normal());
+    const std = Math.sqrt(1 / inp);
+    const weight = this.#array(out * inp, () => this.#normal() * std);
+    const bias = this.#array(out, () => 0.01 * this.#normal());
     const output = this.tensor();
     const node: GemmNode = { op: "Gemm", name, inputs: [x], output, in: inp, out, weight, bias };
     this.nodes.push(node);
