@@ -11,6 +11,7 @@ import {
   quantizedLayers,
   quantizeLayer,
   quantizeSymmetric,
+  roundHalfUp,
   toResidues,
 } from "./quantize.ts";
 import { randomSigned, SeededRng } from "../base/mod.ts";
@@ -112,4 +113,22 @@ Deno.test("quantizeLayer() gives the integers of quantizing the folded weights, 
     quantizeSymmetric(foldedWeights(doubled), 8).q,
   );
   assertEquals(quantizeLayer(conv).layer.weights, quantizeSymmetric(foldedWeights(conv), 8).q);
+});
+
+Deno.test("roundHalfUp() is Math.round at every half, next to it, and on random values", () => {
+  const xs = [0.49999999999999994, -0.49999999999999994, 0, 1e-300, -1e-300, 2 ** 31 - 0.5];
+  for (let n = -300; n <= 300; n++) {
+    for (const h of [n + 0.5, n - 0.5]) {
+      let below = h, above = h;
+      for (let k = 0; k < 4; k++) {
+        xs.push(below, above);
+        below -= Math.max(Math.abs(below) * 2 ** -52, Number.MIN_VALUE);
+        above += Math.max(Math.abs(above) * 2 ** -52, Number.MIN_VALUE);
+      }
+    }
+  }
+  const rng = new SeededRng(9);
+  for (let i = 0; i < 100_000; i++) xs.push((rng.next() - 0.5) * 2 ** (rng.int(0, 32)));
+  const bad = xs.filter((x) => roundHalfUp(x) !== Math.round(x) + 0);
+  assertEquals(bad, []);
 });
