@@ -16,7 +16,7 @@ import {
   UserError,
 } from "../base/mod.ts";
 import type { Network } from "./network.ts";
-import { uneditedRecipeOf, ZOO_WEIGHTS_VERSION } from "./zoo.ts";
+import { syntheticConvOf, uneditedRecipeOf, ZOO_WEIGHTS_VERSION } from "./zoo.ts";
 
 /** Format tag of mask files (their `format` field). */
 export const MASK_FORMAT = "mosaic-bench-masks/1";
@@ -227,7 +227,10 @@ export async function maskFileText(
 function linearWeights(net: Network): Map<string, number> {
   const weights = new Map<string, number>();
   for (const n of net.nodes) {
-    if (n.op === "Conv" || n.op === "Gemm") weights.set(n.name, n.weight.length);
+    // A zoo conv's count from its recipe: reading `weight` would draw every weight of the model.
+    const recipe = n.op === "Conv" ? syntheticConvOf(n) : undefined;
+    if (recipe) weights.set(n.name, recipe.co * recipe.ci * recipe.k * recipe.k);
+    else if (n.op === "Conv" || n.op === "Gemm") weights.set(n.name, n.weight.length);
   }
   return weights;
 }

@@ -83,3 +83,10 @@ Deno.test("a mask file made from a model whose weights were drawn fits the same 
   const fresh = buildZoo("vgg16-cifar10", { width: 0.125 });
   assertEquals((await readMaskFile(text, "m.json", fresh)).size, 14);
 });
+
+Deno.test("writing and reading a zoo model's mask file draws none of its weights", async () => {
+  const net = buildZoo("resnet18-cifar10", { width: 0.125 });
+  const text = await maskFileText(net, new Map([["linear", new Uint8Array(640)]]));
+  assertEquals((await readMaskFile(text, "m.json", net)).get("linear"), new Uint8Array(640));
+  assert(net.nodes.every((n) => n.op !== "Conv" || syntheticConvOf(n)));
+});
