@@ -254,12 +254,15 @@ async function main(): Promise<number> {
   }
   const method = methodFlag(args.method ?? file?.convMethod);
   progress(`planning ${net.name} for ${framework}`);
-  const t = await modelCostParallel(net, {
+  const planned = modelCostParallel(net, {
     framework,
     preset,
     method,
     stock: args.stock,
   }, pool);
+  // The manifest's module loads while the Workers plan (a failure shows where it is used).
+  if (args.json) import("../src/study/mod.ts").catch(() => {});
+  const t = await planned;
   if (file) {
     progress(`planning ${net.name} pruned by ${args.masks}`);
     const { deployedNetwork } = await import("../src/prune/mod.ts");
