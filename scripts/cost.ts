@@ -10,8 +10,9 @@ import { UserError } from "../src/base/mod.ts";
 import { costPercent, type ModelCost, modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
 import type { Preset } from "../src/he/mod.ts";
 import { loadModel, type Network, networkHash, sha256Hex } from "../src/nn/mod.ts";
-import { deployedNetwork } from "../src/prune/mod.ts";
-import { buildManifest, type PruneFile, readPruneFile } from "../src/study/mod.ts";
+// study/ and prune/ load only when needed (the manifest, --masks), after the planning Workers
+// have started: not on the way to them.
+import type { PruneFile } from "../src/study/mod.ts";
 import {
   frameworkFlag,
   frameworkPreset,
@@ -160,6 +161,7 @@ async function costManifest(
   seed: number | undefined,
   maskText: string | undefined,
 ) {
+  const { buildManifest } = await import("../src/study/mod.ts");
   return {
     ...buildManifest([preset], seed === undefined ? {} : { weights: seed }, net.weights),
     model_hash: await networkHash(net),
@@ -237,6 +239,7 @@ async function main(): Promise<number> {
       throw new UserError(`Mask file ${args.masks} cannot be read: check the path`);
     }
     try {
+      const { readPruneFile } = await import("../src/study/mod.ts");
       file = await readPruneFile(text, args.masks, net);
       maskText = text;
     } catch (e) {
@@ -251,14 +254,18 @@ async function main(): Promise<number> {
   }
   const method = methodFlag(args.method ?? file?.convMethod);
   progress(`planning ${net.name} for ${framework}`);
-  const t = await modelCostParallel(net, {
+  const planned = modelCostParallel(net, {
     framework,
     preset,
     method,
     stock: args.stock,
   }, pool);
+  // The manifest's module loads while the Workers plan (a failure shows where it is used).
+  if (args.json) import("../src/study/mod.ts").catch(() => {});
+  const t = await planned;
   if (file) {
     progress(`planning ${net.name} pruned by ${args.masks}`);
+    const { deployedNetwork } = await import("../src/prune/mod.ts");
     const after = await modelCostParallel(deployedNetwork(net, file), {
       framework,
       preset,

@@ -291,9 +291,13 @@ async function planOnWorkers(
   };
   await Promise.all(pool.map((worker) =>
     new Promise<void>((resolve, reject) => {
+      // Jobs sent and not yet answered: each worker holds its next layer while it plans one, so
+      // it never waits for this thread between layers.
+      let pending = 0;
       const next = () => {
         try {
-          if (!send(worker)) resolve();
+          if (send(worker)) pending++;
+          else if (pending === 0) resolve();
         } catch (e) {
           reject(e);
         }
@@ -301,6 +305,7 @@ async function planOnWorkers(
       worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
         const reply = ev.data;
         if (reply.error) return reject(errorFromData(reply.error, "planning worker"));
+        pending--;
         for (const { index, row } of reply.rows) rows[index] = row;
         next();
       };
@@ -309,6 +314,7 @@ async function planOnWorkers(
         e.preventDefault();
         reject(new Error(`planning worker failed: ${e.message}`));
       };
+      next();
       next();
     })
   ));

@@ -10,7 +10,6 @@
  *
  * @module
  */
-import jpeg from "jpeg-js";
 import { UserError } from "../base/mod.ts";
 import { fitToNetwork, type ImageSet, loadFashionMnist } from "./images.ts";
 import { inferShapes, type Network } from "./network.ts";
@@ -193,8 +192,17 @@ export async function loadCifar10(
   };
 }
 
+/** jpeg-js, loaded on the first Tiny ImageNet load (not when `nn` is imported). */
+type JpegJs = typeof import("jpeg-js");
+
 /** Decode a Tiny ImageNet JPEG (grey ones too) into CHW RGB planes at `out`. */
-function decodeJpeg(bytes: Uint8Array, path: string, size: number, out: Uint8Array): void {
+function decodeJpeg(
+  jpeg: JpegJs,
+  bytes: Uint8Array,
+  path: string,
+  size: number,
+  out: Uint8Array,
+): void {
   let raw;
   try {
     raw = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
@@ -313,9 +321,10 @@ export async function loadTinyImageNet(
   const picked = entries.slice(0, Math.min(entries.length, limit));
   const size = 64, chw = 3 * size * size;
   const pixels = new Uint8Array(picked.length * chw);
+  const jpeg: JpegJs = (await import("jpeg-js")).default;
   for (const [i, [path]] of picked.entries()) {
     const bytes = await readInside(root, dir, path, "Tiny ImageNet image", fix);
-    decodeJpeg(bytes, path, size, pixels.subarray(i * chw, (i + 1) * chw));
+    decodeJpeg(jpeg, bytes, path, size, pixels.subarray(i * chw, (i + 1) * chw));
   }
   return {
     name: `tiny-imagenet/${split}`,

@@ -16,6 +16,7 @@ import {
   UserError,
 } from "../base/mod.ts";
 import type { Network } from "./network.ts";
+import { syntheticConvOf, uneditedRecipeOf, ZOO_WEIGHTS_VERSION } from "./zoo.ts";
 
 /** Format tag of mask files (their `format` field). */
 export const MASK_FORMAT = "mosaic-bench-masks/1";
@@ -84,6 +85,14 @@ export const maskFileSchema: JsonSchema<MaskFile> = maskFileObject;
  * tensors and geometry) and weights: what mask files and reports are tied to. The network's name
  * and `weights` label are not hashed.
  *
+ * The rule for weights: every weight and parameter array is hashed as its bytes, except a zoo
+ * conv's weights while they are exactly what its synthetic recipe draws (`uneditedRecipeOf`): those
+ * are hashed as the recipe (generator version `ZOO_WEIGHTS_VERSION`, generator state, ci, co, k),
+ * which determines them, so a zoo model is hashed without drawing its weights. The recipe is
+ * withdrawn as soon as one value differs from it (a copy with other arrays, an edit in place), so
+ * the hash changes whenever the weights do; the same weights hash the same whether or not they
+ * have been drawn yet.
+ *
  * @example Other weights, another hash
  * ```ts
  * import { assertMatch, assertNotEquals } from "@std/assert";
@@ -110,8 +119,13 @@ export async function networkHash(net: Network): Promise<string> {
       ? [n.k, n.stride, ...n.pads]
       : [];
     parts.push(text.encode(JSON.stringify({ op, name, inputs, output, geometry })));
+    const recipe = n.op === "Conv" ? uneditedRecipeOf(n) : undefined;
+    if (recipe) {
+      const { state, ci, co, k } = recipe;
+      parts.push(text.encode(JSON.stringify({ synthetic: ZOO_WEIGHTS_VERSION, state, ci, co, k })));
+    }
     const arrays = n.op === "Conv" || n.op === "Gemm"
-      ? [n.weight, n.bias]
+      ? [recipe ? null : n.weight, n.bias]
       : n.op === "BatchNormalization"
       ? [n.scale, n.bias, n.mean, n.variance]
       : [];
@@ -213,7 +227,10 @@ export async function maskFileText(
 function linearWeights(net: Network): Map<string, number> {
   const weights = new Map<string, number>();
   for (const n of net.nodes) {
-    if (n.op === "Conv" || n.op === "Gemm") weights.set(n.name, n.weight.length);
+    // A zoo conv's count from its recipe: reading `weight` would draw every weight of the model.
+    const recipe = n.op === "Conv" ? syntheticConvOf(n) : undefined;
+    if (recipe) weights.set(n.name, recipe.co * recipe.ci * recipe.k * recipe.k);
+    else if (n.op === "Conv" || n.op === "Gemm") weights.set(n.name, n.weight.length);
   }
   return weights;
 }

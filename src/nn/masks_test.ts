@@ -1,7 +1,8 @@
-import { assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertNotEquals, assertRejects } from "@std/assert";
 import { SeededRng, UserError } from "../base/mod.ts";
-import { maskFileText, readMaskFile } from "./masks.ts";
-import { buildZoo } from "./zoo.ts";
+import { maskFileText, networkHash, readMaskFile } from "./masks.ts";
+import type { ConvNode } from "./network.ts";
+import { buildZoo, syntheticConvOf } from "./zoo.ts";
 
 const net = buildZoo("vgg16-cifar10", { width: 0.125 });
 
@@ -53,4 +54,39 @@ Deno.test("a mask file that does not match the model, or is corrupt, is one clea
     UserError,
     "prune this model again",
   );
+});
+
+Deno.test("networkHash: a zoo model hashes as its recipe until one weight differs from it", async () => {
+  const build = (seed = 1) => buildZoo("resnet18-cifar10", { width: 0.125, seed });
+  const recipe = await networkHash(build());
+  // The same weights, drawn (on the node, and on a copy sharing the array): the same hash.
+  const drawn = build();
+  for (const n of drawn.nodes) if (n.op === "Conv") n.weight;
+  assertEquals(await networkHash(drawn), recipe);
+  const copied = { ...drawn, nodes: drawn.nodes.map((n) => ({ ...n })) };
+  assertEquals(await networkHash(copied), recipe);
+  // One weight edited in place, in the middle of the model: another hash.
+  const edited = build();
+  const conv = edited.nodes.find((n): n is ConvNode => n.name === "layer2.1.conv1")!;
+  conv.weight[17] = Math.fround(conv.weight[17] * 1.5);
+  assertNotEquals(await networkHash(edited), recipe);
+  // Other seeds, other hashes; nothing drawn to compute them.
+  const other = build(2);
+  assertNotEquals(await networkHash(other), recipe);
+  assert(other.nodes.every((n) => n.op !== "Conv" || syntheticConvOf(n)));
+});
+
+Deno.test("a mask file made from a model whose weights were drawn fits the same model undrawn", async () => {
+  const drawn = buildZoo("vgg16-cifar10", { width: 0.125 });
+  for (const n of drawn.nodes) if (n.op === "Conv") n.weight;
+  const text = await maskFileText(drawn, new Map());
+  const fresh = buildZoo("vgg16-cifar10", { width: 0.125 });
+  assertEquals((await readMaskFile(text, "m.json", fresh)).size, 14);
+});
+
+Deno.test("writing and reading a zoo model's mask file draws none of its weights", async () => {
+  const net = buildZoo("resnet18-cifar10", { width: 0.125 });
+  const text = await maskFileText(net, new Map([["linear", new Uint8Array(640)]]));
+  assertEquals((await readMaskFile(text, "m.json", net)).get("linear"), new Uint8Array(640));
+  assert(net.nodes.every((n) => n.op !== "Conv" || syntheticConvOf(n)));
 });

@@ -5,7 +5,8 @@
  * that HE results are checked against, weight masks on disk, and labelled image data with top-1
  * accuracy.
  *
- * Nothing heavy loads on import: onnxruntime-web loads on first inference.
+ * Nothing heavy loads on import: onnxruntime-web loads on first inference, jpeg-js on the first Tiny
+ * ImageNet load.
  *
  * @example A layer from a spec, checked against its integer reference
  * ```ts

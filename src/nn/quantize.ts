@@ -86,8 +86,27 @@ export function quantizeSymmetric(v: Float32Array, bits: number): Quantized {
   const scale = max > 0 ? max / top : 1;
   const q = new Int32Array(v.length);
   const inv = 1 / scale;
-  for (let i = 0; i < v.length; i++) q[i] = Math.round(v[i] * inv);
+  for (let i = 0; i < v.length; i++) q[i] = roundHalfUp(v[i] * inv);
   return { q, scale };
+}
+
+/**
+ * `Math.round(x)` (halves toward +∞) for |x| < 2^52, through `Math.floor`: the same integers, about
+ * twice as fast over millions of weights in this V8. ⌊x + ½⌋ is off by one only when x + ½ rounds
+ * up to the next integer; r − ½ > x (exact for such x) detects it.
+ *
+ * @example Halves go up, as Math.round's do
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { roundHalfUp } from "./quantize.ts";
+ *
+ * const xs = [2.5, -2.5, -0.4, 0.49999999999999994, 126.7];
+ * assertEquals(xs.map(roundHalfUp), xs.map((x) => Math.round(x) + 0));
+ * ```
+ */
+export function roundHalfUp(x: number): number {
+  const r = Math.floor(x + 0.5);
+  return r - 0.5 > x ? r - 1 : r;
 }
 
 /**
@@ -268,12 +287,78 @@ export function linearLayerSpecs(net: Network): FloatLayer[] {
  * ```
  */
 export function quantizeLayer(spec: FloatLayer, bits = 8): QuantizedLayer {
-  const { q, scale } = quantizeSymmetric(foldedWeights(spec), bits);
+  const { q, scale } = quantizeFolded(spec, bits);
   return {
     layer: { name: spec.name, shape: spec.shape, weights: q },
     kind: spec.kind,
     weightScale: scale,
   };
+}
+
+/**
+ * A zoo conv's quantized weights, by its recipe: what the recipe draws never changes while the node
+ * has it (`syntheticConvOf`), so the layer is drawn, folded and quantized once however often it is
+ * costed (a study or pruning costs one model under every framework and budget). Kept at the
+ * narrowest integer width that holds `bits`; dropped with the network (a WeakMap).
+ */
+const QUANTIZED = new WeakMap<SyntheticConv, {
+  readonly bits: number;
+  readonly rowScale: Float64Array | undefined;
+  readonly q: Int8Array | Int16Array | Int32Array;
+  readonly scale: number;
+}>();
+
+/**
+ * `quantizeSymmetric(foldedWeights(spec), bits)` in one pass over the layer's own weights (no folded
+ * copy), each folded value rounded to Float32 as folding stores it, so the integers are the same
+ * bit for bit; a zoo conv's result is remembered by its recipe.
+ */
+function quantizeFolded(spec: FloatLayer, bits: number): Quantized {
+  const { synthetic, rowScale } = spec;
+  const known = synthetic && QUANTIZED.get(synthetic);
+  if (known && known.bits === bits && sameValues(known.rowScale, rowScale)) {
+    return { q: new Int32Array(known.q), scale: known.scale };
+  }
+  const weights = synthetic ? syntheticConvWeights(synthetic) : spec.weights;
+  const result = rowScale
+    ? quantizeRows(weights, rowScale, bits)
+    : quantizeSymmetric(weights, bits);
+  if (synthetic) {
+    const q = bits <= 8
+      ? new Int8Array(result.q)
+      : bits <= 16
+      ? new Int16Array(result.q)
+      : result.q.slice();
+    QUANTIZED.set(synthetic, { bits, rowScale: rowScale?.slice(), q, scale: result.scale });
+  }
+  return result;
+}
+
+/** Symmetric quantization of `weights` with row o (of equal rows) scaled by `rowScale[o]`. */
+function quantizeRows(weights: Float32Array, rowScale: Float64Array, bits: number): Quantized {
+  const rows = rowScale.length, per = weights.length / rows;
+  let max = 0;
+  for (let o = 0, j = 0; o < rows; o++) {
+    const a = rowScale[o];
+    for (const end = j + per; j < end; j++) {
+      const v = Math.abs(Math.fround(weights[j] * a));
+      if (v > max) max = v;
+    }
+  }
+  const top = 2 ** (bits - 1) - 1;
+  const scale = max > 0 ? max / top : 1;
+  const inv = 1 / scale;
+  const q = new Int32Array(weights.length);
+  for (let o = 0, j = 0; o < rows; o++) {
+    const a = rowScale[o];
+    for (const end = j + per; j < end; j++) q[j] = roundHalfUp(Math.fround(weights[j] * a) * inv);
+  }
+  return { q, scale };
+}
+
+function sameValues(a: Float64Array | undefined, b: Float64Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 }
 
 /**

@@ -6,10 +6,12 @@ import { forward } from "./forward.ts";
 import { inputCount } from "./layers.ts";
 import {
   foldBatchNorm,
+  foldedWeights,
   linearLayerSpecs,
   quantizedLayers,
   quantizeLayer,
   quantizeSymmetric,
+  roundHalfUp,
   toResidues,
 } from "./quantize.ts";
 import { randomSigned, SeededRng } from "../base/mod.ts";
@@ -89,4 +91,44 @@ Deno.test("zoo convs travel as weight recipes and quantize to exactly the materi
       );
     });
   }
+});
+
+Deno.test("quantizeLayer() gives the integers of quantizing the folded weights, once per zoo conv", () => {
+  const net = buildZoo("resnet18-tinyimagenet", { width: 0.125, seed: 5 });
+  for (const bits of [8, 12, 8]) {
+    for (const spec of linearLayerSpecs(net)) {
+      const want = quantizeSymmetric(foldedWeights(spec), bits);
+      const got = quantizeLayer(spec, bits);
+      assertEquals([got.layer.weights, got.weightScale], [want.q, want.scale], spec.name);
+      // A remembered layer comes back as a fresh array: editing it changes nothing later.
+      got.layer.weights.fill(0);
+      assertEquals(quantizeLayer(spec, bits).layer.weights, want.q, spec.name);
+    }
+  }
+  // Another BatchNorm in front of the same recipe: its own integers, not the remembered ones.
+  const [conv] = linearLayerSpecs(net);
+  const doubled = { ...conv, rowScale: conv.rowScale!.map((a) => 2 * a) };
+  assertEquals(
+    quantizeLayer(doubled).layer.weights,
+    quantizeSymmetric(foldedWeights(doubled), 8).q,
+  );
+  assertEquals(quantizeLayer(conv).layer.weights, quantizeSymmetric(foldedWeights(conv), 8).q);
+});
+
+Deno.test("roundHalfUp() is Math.round at every half, next to it, and on random values", () => {
+  const xs = [0.49999999999999994, -0.49999999999999994, 0, 1e-300, -1e-300, 2 ** 31 - 0.5];
+  for (let n = -300; n <= 300; n++) {
+    for (const h of [n + 0.5, n - 0.5]) {
+      let below = h, above = h;
+      for (let k = 0; k < 4; k++) {
+        xs.push(below, above);
+        below -= Math.max(Math.abs(below) * 2 ** -52, Number.MIN_VALUE);
+        above += Math.max(Math.abs(above) * 2 ** -52, Number.MIN_VALUE);
+      }
+    }
+  }
+  const rng = new SeededRng(9);
+  for (let i = 0; i < 100_000; i++) xs.push((rng.next() - 0.5) * 2 ** (rng.int(0, 32)));
+  const bad = xs.filter((x) => roundHalfUp(x) !== Math.round(x) + 0);
+  assertEquals(bad, []);
 });

@@ -106,6 +106,16 @@ export interface SyntheticConv {
 const RECIPE = "__syntheticConv";
 
 /**
+ * Version of the synthetic-weight generator (`syntheticConvWeights`): part of every recipe's hash
+ * (`networkHash` hashes a zoo conv's recipe, not its weights). Bump it whenever the generator's
+ * output changes, so that the hashes of the models it draws change with their weights.
+ */
+export const ZOO_WEIGHTS_VERSION = 1;
+
+/** Every weight array a zoo conv generated, with the recipe it was generated from. */
+const GENERATED = new WeakMap<Float32Array, SyntheticConv>();
+
+/**
  * A zoo conv's synthetic weights from its recipe: He-uniform weights (xorshift32 seeded from the
  * model's generator, one cheap draw per weight) times a per-kernel log-normal scale; co·ci·k·k
  * values, layout co × ci × k × k.
@@ -142,6 +152,42 @@ export function syntheticConvWeights(s: SyntheticConv): Float32Array {
     }
   }
   return weight;
+}
+
+/**
+ * The recipe a conv node's weights are drawn from, when they are exactly what it draws: the node's
+ * recipe while its weights have not been generated (nothing to check), or, once they have been (on
+ * this node or a copy of it sharing the array), the recipe that generated the array if every value
+ * is still what the recipe gives (checked by generating them again: an edit in place withdraws it).
+ * Undefined for every other node, and for weights that are not, or no longer, the zoo's.
+ *
+ * @example Editing one weight in place withdraws the recipe
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
+ * import { buildZoo, uneditedRecipeOf } from "./zoo.ts";
+ * import type { ConvNode } from "./network.ts";
+ *
+ * const conv = buildZoo("vgg16-cifar10", { width: 0.125 }).nodes[0] as ConvNode;
+ * const lazy = uneditedRecipeOf(conv);
+ * assert(lazy);
+ * conv.weight; // generates the weights: still the recipe's
+ * assertEquals(uneditedRecipeOf(conv), lazy);
+ * conv.weight[5] += 1;
+ * assertEquals(uneditedRecipeOf(conv), undefined);
+ * ```
+ */
+export function uneditedRecipeOf(node: object): SyntheticConv | undefined {
+  const lazy = syntheticConvOf(node);
+  if (lazy) return lazy;
+  const weight = (node as { weight?: unknown }).weight;
+  if (!(weight instanceof Float32Array)) return undefined;
+  const recipe = GENERATED.get(weight);
+  if (!recipe) return undefined;
+  const fresh = new Uint32Array(syntheticConvWeights(recipe).buffer);
+  const now = new Uint32Array(weight.buffer, weight.byteOffset, weight.length);
+  if (now.length !== fresh.length) return undefined;
+  for (let i = 0; i < fresh.length; i++) if (now[i] !== fresh[i]) return undefined;
+  return recipe;
 }
 
 /**
@@ -212,8 +258,13 @@ class Builder {
       bias: null,
     } as unknown as ConvNode;
     let weight: Float32Array | null = null;
+    const generate = () => {
+      const w = syntheticConvWeights(spec);
+      GENERATED.set(w, spec);
+      return w;
+    };
     Object.defineProperty(node, "weight", {
-      get: () => weight ??= syntheticConvWeights(spec),
+      get: () => weight ??= generate(),
       enumerable: true,
     });
     // Not enumerable: a copy of the node (masked, permuted) has its own weights and no recipe.
@@ -225,9 +276,14 @@ class Builder {
     this.nodes.push(node);
     return output;
   }
+  /** `n` values `draw()`, in order (a loop: `Float32Array.from` with a map is slow per element). */
+  #array(n: number, draw: () => number): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = draw();
+    return a;
+  }
   bn(name: string, x: string, c: number): string {
-    const f = (m: number, s: number) =>
-      Float32Array.from({ length: c }, () => m + s * this.#normal());
+    const f = (m: number, s: number) => this.#array(c, () => m + s * this.#normal());
     const output = this.tensor();
     const node: BatchNormNode = {
       op: "BatchNormalization",
@@ -237,7 +293,7 @@ class Builder {
       scale: f(1, 0.1),
       bias: f(0, 0.1),
       mean: f(0, 0.1),
-      variance: Float32Array.from({ length: c }, () => 1 + 0.1 * Math.abs(this.#normal())),
+      variance: this.#array(c, () => 1 + 0.1 * Math.abs(this.#normal())),
       epsilon: 1e-5,
     };
     this.nodes.push(node);
@@ -267,11 +323,9 @@ class Builder {
     return output;
   }
   linear(name: string, x: string, inp: number, out: number): string {
-    const weight = Float32Array.from(
-      { length: out * inp },
-      () => this.#normal() * Math.sqrt(1 / inp),
-    );
-    const bias = Float32Array.from({ length: out }, () => 0.01 * this.#normal());
+    const std = Math.sqrt(1 / inp);
+    const weight = this.#array(out * inp, () => this.#normal() * std);
+    const bias = this.#array(out, () => 0.01 * this.#normal());
     const output = this.tensor();
     const node: GemmNode = { op: "Gemm", name, inputs: [x], output, in: inp, out, weight, bias };
     this.nodes.push(node);
