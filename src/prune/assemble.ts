@@ -71,6 +71,10 @@ export interface AssembleResult {
   readonly deletedBefore: number;
   /** … after assembly. */
   readonly deletedAfter: number;
+  /** The search's potential Φ, summed over every layer, before assembly. */
+  readonly phiBefore: number;
+  /** … after assembly. */
+  readonly phiAfter: number;
   /** Wall-clock ms of the assembly. */
   readonly ms: number;
 }
@@ -265,7 +269,12 @@ export function assemble(
     for (const st of states.values()) d += denseMs(st) - st.ms;
     return d;
   };
-  const deletedBefore = deleted();
+  const phi = () => {
+    let f = 0;
+    for (const st of states.values()) f += st.phi;
+    return f;
+  };
+  const deletedBefore = deleted(), phiBefore = phi();
   const perms = new Map<string, Int32Array>();
   const units = new Map<string, UnitState>();
   const searches: [ChannelTie, TieSearch][] = [];
@@ -317,6 +326,8 @@ export function assemble(
     ...tally,
     deletedBefore,
     deletedAfter: deleted(),
+    phiBefore,
+    phiAfter: phi(),
     ms: performance.now() - t0,
   };
 }
