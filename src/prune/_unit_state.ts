@@ -60,6 +60,22 @@ export class UnitState {
   readonly #rowsN: number;
   /** 1 = kept, per unit. */
   readonly kept: Uint8Array;
+  /** Units per row (a row position's run), and 32-bit words per row and per column block. */
+  readonly #rowUnits: number;
+  readonly #rowWords: number;
+  readonly #colWords: number;
+  /**
+   * The kept bits position after position: row p's units in order, and column block p's units
+   * row after row (so a column swap reads two contiguous runs, not one stride per row).
+   */
+  readonly #rowBits: Int32Array;
+  readonly #colBits: Int32Array;
+  /**
+   * When every unit lies in exactly one class (true of both frameworks' convolutions and FCs):
+   * the class and multiplicity of each unit, position-major per side like the bit sets, so a swap
+   * reads two contiguous runs instead of one scattered lookup per unit; null otherwise.
+   */
+  readonly #slots: SlotTables | null;
   /** Classes of products with the same units: summed cost, weights per product, kept weights. */
   readonly #cost: Float64Array;
   readonly #size: Int32Array;
@@ -106,6 +122,12 @@ export class UnitState {
     const U = w.length / g;
     this.kept = new Uint8Array(U);
     for (let u = 0; u < U; u++) this.kept[u] = w[u * g];
+    this.#rowUnits = move.cols * this.#cell;
+    this.#rowWords = Math.ceil(this.#rowUnits / 32);
+    this.#colWords = Math.ceil((move.rows * move.block * this.#cell) / 32);
+    this.#rowBits = new Int32Array(move.rows * this.#rowWords);
+    this.#colBits = new Int32Array((move.cols / move.block) * this.#colWords);
+    for (let u = 0; u < U; u++) if (this.kept[u]) this.#setBits(u, 1);
     const model = classModel(s, g);
     const C = model.cost.length;
     this.#cost = model.cost;
@@ -116,6 +138,7 @@ export class UnitState {
     this.#uCls = model.uCls;
     this.#uMult = model.uMult;
     const P = s.prodCost.length, cls = model.cls;
+    this.#slots = this.#slotTables(U);
     this.#nz = new Int32Array(C);
     for (let u = 0; u < U; u++) {
       if (!this.kept[u]) continue;
@@ -156,45 +179,80 @@ export class UnitState {
     return side === "rows" ? this.#rowsN : this.#cols / this.#block;
   }
 
-  /**
-   * Visit the unit pairs a swap of positions p and q exchanges, with the kept difference
-   * kept[b] − kept[a] (only pairs that differ).
-   */
-  #pairs(side: Side, p: number, q: number, f: (a: number, b: number, d: number) => void): void {
-    const kept = this.kept, cell = this.#cell, cols = this.#cols;
-    if (side === "rows") {
-      const n = cols * cell, a0 = p * n, b0 = q * n;
-      for (let x = 0; x < n; x++) {
-        const d = kept[b0 + x] - kept[a0 + x];
-        if (d !== 0) f(a0 + x, b0 + x, d);
-      }
-      return;
-    }
-    const w = this.#block * cell, row = cols * cell;
-    for (let o = 0; o < this.#rowsN; o++) {
-      const a0 = o * row + p * w, b0 = o * row + q * w;
-      for (let x = 0; x < w; x++) {
-        const d = kept[b0 + x] - kept[a0 + x];
-        if (d !== 0) f(a0 + x, b0 + x, d);
+  /** The position-major class tables, or null if some unit lies in no class or in several. */
+  #slotTables(U: number): SlotTables | null {
+    const uStart = this.#uStart;
+    for (let u = 0; u < U; u++) if (uStart[u + 1] - uStart[u] !== 1) return null;
+    const rowCls = new Int32Array(U), rowMult = new Int32Array(U);
+    const colCls = new Int32Array(U), colMult = new Int32Array(U);
+    const n = this.#rowsN * this.#block * this.#cell;
+    for (let p = 0; p < this.#cols / this.#block; p++) {
+      for (let y = 0; y < n; y++) {
+        const u = this.#unitOf("cols", p, y);
+        colCls[p * n + y] = this.#uCls[uStart[u]];
+        colMult[p * n + y] = this.#uMult[uStart[u]];
       }
     }
+    for (let u = 0; u < U; u++) {
+      rowCls[u] = this.#uCls[uStart[u]];
+      rowMult[u] = this.#uMult[uStart[u]];
+    }
+    return { rowCls, rowMult, colCls, colMult };
   }
 
-  /** Change of Φ (`gainPhi`) and of the deleted ms (`gainDeleted`) if p and q were swapped. */
+  /** Unit index of bit x of position p's run on a side. */
+  #unitOf(side: Side, p: number, x: number): number {
+    if (side === "rows") return p * this.#rowUnits + x;
+    const w = this.#block * this.#cell, o = Math.floor(x / w);
+    return o * this.#cols * this.#cell + p * w + (x - o * w);
+  }
+
+  /**
+   * Change of Φ (`gainPhi`) and of the deleted ms (`gainDeleted`) if p and q were swapped,
+   * computed from the units that differ between the two positions only: their runs are compared
+   * a 32-unit word at a time, and each differing unit moves its classes' kept counts by ±1·mult.
+   */
   evaluate(side: Side, p: number, q: number): void {
+    const rows = side === "rows";
+    const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
     const sc = this.#sc, tc = this.#tc, uStart = this.#uStart, uCls = this.#uCls;
     const uMult = this.#uMult;
-    const add = (u: number, d: number) => {
-      for (let x = uStart[u]; x < uStart[u + 1]; x++) {
-        const c = uCls[x];
-        if (sc[c] === 0) tc.push(c);
-        sc[c] += d * uMult[x];
+    const a0 = p * W, b0 = q * W;
+    const slots = this.#slots;
+    const cls = slots && (rows ? slots.rowCls : slots.colCls);
+    const mult = slots && (rows ? slots.rowMult : slots.colMult);
+    const n = rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell;
+    const ua = p * n, ub = q * n;
+    for (let k = 0; k < W; k++) {
+      const wb = bits[b0 + k];
+      let diff = bits[a0 + k] ^ wb;
+      while (diff !== 0) {
+        const low = diff & -diff;
+        diff ^= low;
+        const x = k * 32 + 31 - Math.clz32(low);
+        // d = kept[b] − kept[a]: a takes b's state and b takes a's.
+        const d = (wb & low) !== 0 ? 1 : -1;
+        if (cls && mult) {
+          const ca = cls[ua + x], cb = cls[ub + x];
+          if (sc[ca] === 0) tc.push(ca);
+          sc[ca] += d * mult[ua + x];
+          if (sc[cb] === 0) tc.push(cb);
+          sc[cb] -= d * mult[ub + x];
+          continue;
+        }
+        const a = this.#unitOf(side, p, x), b = this.#unitOf(side, q, x);
+        for (let y = uStart[a]; y < uStart[a + 1]; y++) {
+          const c = uCls[y];
+          if (sc[c] === 0) tc.push(c);
+          sc[c] += d * uMult[y];
+        }
+        for (let y = uStart[b]; y < uStart[b + 1]; y++) {
+          const c = uCls[y];
+          if (sc[c] === 0) tc.push(c);
+          sc[c] -= d * uMult[y];
+        }
       }
-    };
-    this.#pairs(side, p, q, (a, b, d) => {
-      add(a, d);
-      add(b, -d);
-    });
+    }
     const s = this.s, sr = this.#sr, sa = this.#sa, tr = this.#tr, ta = this.#ta;
     let dPhi = 0, dMs = 0;
     for (let k = 0; k < tc.length; k++) {
@@ -246,14 +304,26 @@ export class UnitState {
 
   /** Exchange positions p and q on a side, updating Φ and ms. */
   swap(side: Side, p: number, q: number): void {
-    this.#pairs(side, p, q, (a, b, d) => {
-      this.#set(a, d > 0 ? 1 : 0);
-      this.#set(b, d > 0 ? 0 : 1);
-    });
+    const rows = side === "rows";
+    const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
+    const a0 = p * W, b0 = q * W;
+    for (let k = 0; k < W; k++) {
+      const wb = bits[b0 + k];
+      let diff = bits[a0 + k] ^ wb;
+      while (diff !== 0) {
+        const low = diff & -diff;
+        diff ^= low;
+        const x = k * 32 + 31 - Math.clz32(low);
+        const keepA = (wb & low) !== 0 ? 1 : 0;
+        this.#set(this.#unitOf(side, p, x), keepA);
+        this.#set(this.#unitOf(side, q, x), 1 - keepA);
+      }
+    }
   }
 
   #set(u: number, keep: number): void {
     this.kept[u] = keep;
+    this.#setBits(u, keep);
     const d = keep ? 1 : -1, s = this.s;
     for (let x = this.#uStart[u]; x < this.#uStart[u + 1]; x++) {
       const c = this.#uCls[x];
@@ -270,6 +340,14 @@ export class UnitState {
         }
       }
     }
+  }
+
+  /** Mirror unit u's kept bit into both position-major bit sets. */
+  #setBits(u: number, keep: number): void {
+    const rowLen = this.#rowUnits, o = Math.floor(u / rowLen), i = u - o * rowLen;
+    const w = this.#block * this.#cell, p = Math.floor(i / w), y = o * w + (i - p * w);
+    setBit(this.#rowBits, o * this.#rowWords, i, keep);
+    setBit(this.#colBits, p * this.#colWords, y, keep);
   }
 
   #bump(live: Int32Array, g: number, d: number, cost: Float64Array, size: Int32Array): void {
@@ -290,6 +368,14 @@ export class UnitState {
       if (!this.kept[u]) pruned[c]++;
     }
   }
+}
+
+/** Class and multiplicity of each unit, position-major per side (`UnitState`'s fast path). */
+interface SlotTables {
+  readonly rowCls: Int32Array;
+  readonly rowMult: Int32Array;
+  readonly colCls: Int32Array;
+  readonly colMult: Int32Array;
 }
 
 /** Product classes of a layer at a unit size (they depend on the geometry only, not the mask). */
@@ -390,6 +476,12 @@ function buildClasses(s: LayerStructures, g: number): ClassModel {
     }
   });
   return { cls, cost, size, memStart, mem, uStart, uCls, uMult };
+}
+
+/** Set or clear bit i of the bit run starting at word w0. */
+function setBit(bits: Int32Array, w0: number, i: number, on: number): void {
+  const k = w0 + (i >>> 5), m = 1 << (i & 31);
+  bits[k] = on ? bits[k] | m : bits[k] & ~m;
 }
 
 function sq(x: number): number {
