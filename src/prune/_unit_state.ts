@@ -80,6 +80,10 @@ export class UnitState {
   readonly #cost: Float64Array;
   readonly #size: Int32Array;
   readonly #nz: Int32Array;
+  /** Φ weight cost / size² of each class, input group and partial sum (Φ = w·dead²). */
+  readonly #w: Float64Array;
+  readonly #wRot: Float64Array;
+  readonly #wAcc: Float64Array;
   /** Member products of each class (CSR). */
   readonly #memStart: Int32Array;
   readonly #mem: Int32Array;
@@ -97,9 +101,16 @@ export class UnitState {
   readonly #sc: Int32Array;
   readonly #sr: Int32Array;
   readonly #sa: Int32Array;
-  readonly #tc: number[] = [];
-  readonly #tr: number[] = [];
-  readonly #ta: number[] = [];
+  /**
+   * Classes touched by the pending swap (each once: `#mark` holds the evaluation that listed it),
+   * and the input groups and partial sums of the classes it kills or revives (with repeats).
+   */
+  readonly #tc: Int32Array;
+  #ntc = 0;
+  readonly #mark: Int32Array;
+  #epoch = 0;
+  readonly #tr: Int32Array;
+  readonly #ta: Int32Array;
 
   constructor(state: ProxyState, move: LayerMove) {
     const s = this.s = state.s;
@@ -138,6 +149,9 @@ export class UnitState {
     this.#uCls = model.uCls;
     this.#uMult = model.uMult;
     const P = s.prodCost.length, cls = model.cls;
+    this.#w = model.w;
+    this.#wRot = s.rotCost.map((c, r) => c / (s.rotSize[r] * s.rotSize[r]));
+    this.#wAcc = s.accCost.map((c, a) => c / (s.accSize[a] * s.accSize[a]));
     this.#slots = this.#slotTables(U);
     this.#nz = new Int32Array(C);
     for (let u = 0; u < U; u++) {
@@ -155,6 +169,10 @@ export class UnitState {
       }
     }
     this.#sc = new Int32Array(C);
+    this.#tc = new Int32Array(C);
+    this.#mark = new Int32Array(C);
+    this.#tr = new Int32Array(P);
+    this.#ta = new Int32Array(P);
     this.#sr = new Int32Array(s.rotCost.length);
     this.#sa = new Int32Array(s.accCost.length);
     let ms = 0, phi = 0;
@@ -213,16 +231,79 @@ export class UnitState {
    * a 32-unit word at a time, and each differing unit moves its classes' kept counts by ±1·mult.
    */
   evaluate(side: Side, p: number, q: number): void {
+    const rows = side === "rows", slots = this.#slots;
+    if (slots) {
+      this.#scatterSlots(
+        rows ? this.#rowBits : this.#colBits,
+        rows ? this.#rowWords : this.#colWords,
+        p,
+        q,
+        rows ? slots.rowCls : slots.colCls,
+        rows ? slots.rowMult : slots.colMult,
+        rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell,
+      );
+    } else this.#scatterUnits(side, p, q);
+    this.#gather();
+  }
+
+  /**
+   * Pend in `#sc` each class's kept-count change under the swap, one ±mult per differing unit:
+   * the fast path, classes read from the position-major tables.
+   */
+  #scatterSlots(
+    bits: Int32Array,
+    W: number,
+    p: number,
+    q: number,
+    cls: Int32Array,
+    mult: Int32Array,
+    n: number,
+  ): void {
+    const sc = this.#sc, tc = this.#tc, mark = this.#mark, epoch = this.#nextEpoch();
+    const a0 = p * W, b0 = q * W, ua = p * n, ub = q * n;
+    let ntc = 0;
+    for (let k = 0; k < W; k++) {
+      const wb = bits[b0 + k], at = k * 32 + 31;
+      let diff = bits[a0 + k] ^ wb;
+      while (diff !== 0) {
+        const low = diff & -diff;
+        diff ^= low;
+        const x = at - Math.clz32(low);
+        // d = kept[b] − kept[a]: a takes b's state and b takes a's.
+        const d = (wb & low) !== 0 ? 1 : -1;
+        const ca = cls[ua + x], cb = cls[ub + x];
+        if (mark[ca] !== epoch) {
+          mark[ca] = epoch;
+          tc[ntc++] = ca;
+        }
+        sc[ca] += d * mult[ua + x];
+        if (mark[cb] !== epoch) {
+          mark[cb] = epoch;
+          tc[ntc++] = cb;
+        }
+        sc[cb] -= d * mult[ub + x];
+      }
+    }
+    this.#ntc = ntc;
+  }
+
+  /** A fresh mark for `#mark` (restarting, with the marks cleared, before it would overflow). */
+  #nextEpoch(): number {
+    if (this.#epoch === 0x7fffffff) {
+      this.#mark.fill(0);
+      this.#epoch = 0;
+    }
+    return ++this.#epoch;
+  }
+
+  /** `#scatterSlots` for units in several classes (or none), through the per-unit lists. */
+  #scatterUnits(side: Side, p: number, q: number): void {
     const rows = side === "rows";
     const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
     const sc = this.#sc, tc = this.#tc, uStart = this.#uStart, uCls = this.#uCls;
-    const uMult = this.#uMult;
+    const uMult = this.#uMult, mark = this.#mark, epoch = this.#nextEpoch();
     const a0 = p * W, b0 = q * W;
-    const slots = this.#slots;
-    const cls = slots && (rows ? slots.rowCls : slots.colCls);
-    const mult = slots && (rows ? slots.rowMult : slots.colMult);
-    const n = rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell;
-    const ua = p * n, ub = q * n;
+    let ntc = 0;
     for (let k = 0; k < W; k++) {
       const wb = bits[b0 + k];
       let diff = bits[a0 + k] ^ wb;
@@ -230,76 +311,83 @@ export class UnitState {
         const low = diff & -diff;
         diff ^= low;
         const x = k * 32 + 31 - Math.clz32(low);
-        // d = kept[b] − kept[a]: a takes b's state and b takes a's.
         const d = (wb & low) !== 0 ? 1 : -1;
-        if (cls && mult) {
-          const ca = cls[ua + x], cb = cls[ub + x];
-          if (sc[ca] === 0) tc.push(ca);
-          sc[ca] += d * mult[ua + x];
-          if (sc[cb] === 0) tc.push(cb);
-          sc[cb] -= d * mult[ub + x];
-          continue;
-        }
         const a = this.#unitOf(side, p, x), b = this.#unitOf(side, q, x);
         for (let y = uStart[a]; y < uStart[a + 1]; y++) {
           const c = uCls[y];
-          if (sc[c] === 0) tc.push(c);
+          if (mark[c] !== epoch) {
+            mark[c] = epoch;
+            tc[ntc++] = c;
+          }
           sc[c] += d * uMult[y];
         }
         for (let y = uStart[b]; y < uStart[b + 1]; y++) {
           const c = uCls[y];
-          if (sc[c] === 0) tc.push(c);
+          if (mark[c] !== epoch) {
+            mark[c] = epoch;
+            tc[ntc++] = c;
+          }
           sc[c] -= d * uMult[y];
         }
       }
     }
+    this.#ntc = ntc;
+  }
+
+  /**
+   * Turn the pending class changes into `gainPhi` and `gainDeleted`, clearing them. A class of
+   * weight w = cost / size² and d dead weights holds Φ = w·d², so a change of its kept count by
+   * δ changes Φ by w·δ·(δ − 2d); a class that dies or revives also moves its groups' live counts.
+   */
+  #gather(): void {
+    const sc = this.#sc, tc = this.#tc, nz = this.#nz, size = this.#size, w = this.#w;
     const s = this.s, sr = this.#sr, sa = this.#sa, tr = this.#tr, ta = this.#ta;
-    let dPhi = 0, dMs = 0;
-    for (let k = 0; k < tc.length; k++) {
+    let dPhi = 0, dMs = 0, ntr = 0, nta = 0;
+    for (let k = 0; k < this.#ntc; k++) {
       const c = tc[k], dc = sc[c];
       if (dc === 0) continue;
       sc[c] = 0;
-      const size = this.#size[c], before = this.#nz[c], after = before + dc;
-      dPhi += this.#cost[c] * (sq(1 - after / size) - sq(1 - before / size));
-      if ((before === 0) !== (after === 0)) {
+      const before = nz[c], after = before + dc;
+      dPhi += w[c] * dc * (dc - 2 * (size[c] - before));
+      if (before === 0 || after === 0) {
         const alive = after > 0 ? 1 : -1;
         dMs += alive * this.#cost[c];
         for (let x = this.#memStart[c]; x < this.#memStart[c + 1]; x++) {
           const m = this.#mem[x];
           sr[s.prodRot[m]] += alive;
-          tr.push(s.prodRot[m]);
+          tr[ntr++] = s.prodRot[m];
           sa[s.prodAcc[m]] += alive;
-          ta.push(s.prodAcc[m]);
+          ta[nta++] = s.prodAcc[m];
         }
       }
     }
     this.gainPhi = dPhi;
     this.gainDeleted = -dMs;
-    this.#pendingGroups(tr, sr, this.#rotLive, s.rotCost, s.rotSize);
-    this.#pendingGroups(ta, sa, this.#accLive, s.accCost, s.accSize);
-    tc.length = 0;
+    this.#pendingGroups(tr, ntr, sr, this.#rotLive, s.rotCost, this.#wRot, s.rotSize);
+    this.#pendingGroups(ta, nta, sa, this.#accLive, s.accCost, this.#wAcc, s.accSize);
   }
 
   /**
    * Add to `gainPhi` and `gainDeleted` the change of the input groups (or partial sums) in
-   * `touched` by their pending live-count deltas, clearing both.
+   * `touched` (its first `n`) by their pending live-count deltas, clearing them.
    */
   #pendingGroups(
-    touched: number[],
+    touched: Int32Array,
+    n: number,
     pending: Int32Array,
     live: Int32Array,
     cost: Float64Array,
+    w: Float64Array,
     size: Int32Array,
   ): void {
-    for (const g of touched) {
-      const d = pending[g];
+    for (let k = 0; k < n; k++) {
+      const g = touched[k], d = pending[g];
       if (d === 0) continue;
       pending[g] = 0;
       const before = live[g], after = before + d;
-      this.gainPhi += cost[g] * (sq(1 - after / size[g]) - sq(1 - before / size[g]));
-      if ((before === 0) !== (after === 0)) this.gainDeleted -= (after > 0 ? 1 : -1) * cost[g];
+      this.gainPhi += w[g] * d * (d - 2 * (size[g] - before));
+      if (before === 0 || after === 0) this.gainDeleted -= (after > 0 ? 1 : -1) * cost[g];
     }
-    touched.length = 0;
   }
 
   /** Exchange positions p and q on a side, updating Φ and ms. */
@@ -327,16 +415,16 @@ export class UnitState {
     const d = keep ? 1 : -1, s = this.s;
     for (let x = this.#uStart[u]; x < this.#uStart[u + 1]; x++) {
       const c = this.#uCls[x];
-      const size = this.#size[c], before = this.#nz[c], after = before + d * this.#uMult[x];
+      const before = this.#nz[c], dc = d * this.#uMult[x], after = before + dc;
       this.#nz[c] = after;
-      this.phi += this.#cost[c] * (sq(1 - after / size) - sq(1 - before / size));
-      if ((before === 0) !== (after === 0)) {
+      this.phi += this.#w[c] * dc * (dc - 2 * (this.#size[c] - before));
+      if (before === 0 || after === 0) {
         const alive = after > 0 ? 1 : -1;
         this.ms += alive * this.#cost[c];
         for (let y = this.#memStart[c]; y < this.#memStart[c + 1]; y++) {
           const m = this.#mem[y];
-          this.#bump(this.#rotLive, s.prodRot[m], alive, s.rotCost, s.rotSize);
-          this.#bump(this.#accLive, s.prodAcc[m], alive, s.accCost, s.accSize);
+          this.#bump(this.#rotLive, s.prodRot[m], alive, s.rotCost, this.#wRot, s.rotSize);
+          this.#bump(this.#accLive, s.prodAcc[m], alive, s.accCost, this.#wAcc, s.accSize);
         }
       }
     }
@@ -350,11 +438,18 @@ export class UnitState {
     setBit(this.#colBits, p * this.#colWords, y, keep);
   }
 
-  #bump(live: Int32Array, g: number, d: number, cost: Float64Array, size: Int32Array): void {
+  #bump(
+    live: Int32Array,
+    g: number,
+    d: number,
+    cost: Float64Array,
+    w: Float64Array,
+    size: Int32Array,
+  ): void {
     const before = live[g], after = before + d;
     live[g] = after;
-    this.phi += cost[g] * (sq(1 - after / size[g]) - sq(1 - before / size[g]));
-    if ((before === 0) !== (after === 0)) this.ms += (after > 0 ? 1 : -1) * cost[g];
+    this.phi += w[g] * d * (d - 2 * (size[g] - before));
+    if (before === 0 || after === 0) this.ms += (after > 0 ? 1 : -1) * cost[g];
   }
 
   /** Pruned fraction of each position on a side (summed into `pruned` and `size`). */
@@ -384,6 +479,8 @@ interface ClassModel {
   readonly cls: Int32Array;
   readonly cost: Float64Array;
   readonly size: Int32Array;
+  /** Φ weight cost / size² of each class. */
+  readonly w: Float64Array;
   readonly memStart: Int32Array;
   readonly mem: Int32Array;
   readonly uStart: Int32Array;
@@ -475,7 +572,8 @@ function buildClasses(s: LayerStructures, g: number): ClassModel {
       uMult[at[runU[x]]++] = runK[x];
     }
   });
-  return { cls, cost, size, memStart, mem, uStart, uCls, uMult };
+  const w = cost.map((c, k) => c / (size[k] * size[k]));
+  return { cls, cost, size, w, memStart, mem, uStart, uCls, uMult };
 }
 
 /** Set or clear bit i of the bit run starting at word w0. */
