@@ -102,13 +102,11 @@ export class UnitState {
   readonly #sr: Int32Array;
   readonly #sa: Int32Array;
   /**
-   * Classes touched by the pending swap (each once: `#mark` holds the evaluation that listed it),
-   * and the input groups and partial sums of the classes it kills or revives (with repeats).
+   * Classes touched by the pending swap, and the input groups and partial sums of the classes it
+   * kills or revives (all with repeats: the first visit reads and clears a pending count).
    */
   readonly #tc: Int32Array;
   #ntc = 0;
-  readonly #mark: Int32Array;
-  #epoch = 0;
   readonly #tr: Int32Array;
   readonly #ta: Int32Array;
 
@@ -169,8 +167,11 @@ export class UnitState {
       }
     }
     this.#sc = new Int32Array(C);
-    this.#tc = new Int32Array(C);
-    this.#mark = new Int32Array(C);
+    // A swap lists two classes per differing unit and class it lies in.
+    let perUnit = 0;
+    for (let u = 0; u < U; u++) perUnit = Math.max(perUnit, this.#uStart[u + 1] - this.#uStart[u]);
+    const run = Math.max(this.#rowUnits, move.rows * move.block * this.#cell);
+    this.#tc = new Int32Array(2 * run * perUnit);
     this.#tr = new Int32Array(P);
     this.#ta = new Int32Array(P);
     this.#sr = new Int32Array(s.rotCost.length);
@@ -197,25 +198,21 @@ export class UnitState {
     return side === "rows" ? this.#rowsN : this.#cols / this.#block;
   }
 
-  /** The position-major class tables, or null if some unit lies in no class or in several. */
+  /**
+   * The position-major class tables, or null unless every unit holds one weight of exactly one
+   * class (then the row-major table is the per-unit class list itself).
+   */
   #slotTables(U: number): SlotTables | null {
     const uStart = this.#uStart;
-    for (let u = 0; u < U; u++) if (uStart[u + 1] - uStart[u] !== 1) return null;
-    const rowCls = new Int32Array(U), rowMult = new Int32Array(U);
-    const colCls = new Int32Array(U), colMult = new Int32Array(U);
+    for (let u = 0; u < U; u++) {
+      if (uStart[u + 1] - uStart[u] !== 1 || this.#uMult[u] !== 1) return null;
+    }
+    const colCls = new Int32Array(U);
     const n = this.#rowsN * this.#block * this.#cell;
     for (let p = 0; p < this.#cols / this.#block; p++) {
-      for (let y = 0; y < n; y++) {
-        const u = this.#unitOf("cols", p, y);
-        colCls[p * n + y] = this.#uCls[uStart[u]];
-        colMult[p * n + y] = this.#uMult[uStart[u]];
-      }
+      for (let y = 0; y < n; y++) colCls[p * n + y] = this.#uCls[this.#unitOf("cols", p, y)];
     }
-    for (let u = 0; u < U; u++) {
-      rowCls[u] = this.#uCls[uStart[u]];
-      rowMult[u] = this.#uMult[uStart[u]];
-    }
-    return { rowCls, rowMult, colCls, colMult };
+    return { rowCls: this.#uCls, colCls };
   }
 
   /** Unit index of bit x of position p's run on a side. */
@@ -239,7 +236,6 @@ export class UnitState {
         p,
         q,
         rows ? slots.rowCls : slots.colCls,
-        rows ? slots.rowMult : slots.colMult,
         rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell,
       );
     } else this.#scatterUnits(side, p, q);
@@ -247,8 +243,10 @@ export class UnitState {
   }
 
   /**
-   * Pend in `#sc` each class's kept-count change under the swap, one ±mult per differing unit:
-   * the fast path, classes read from the position-major tables.
+   * Pend in `#sc` each class's kept-count change under the swap: +1 or −1 per differing unit,
+   * and list the classes (with repeats). The fast path: classes read from the position-major
+   * tables, and the units a takes kept (b kept, a not) walked apart from those it gives up, so
+   * the loop has no branch on the sign.
    */
   #scatterSlots(
     bits: Int32Array,
@@ -256,44 +254,35 @@ export class UnitState {
     p: number,
     q: number,
     cls: Int32Array,
-    mult: Int32Array,
     n: number,
   ): void {
-    const sc = this.#sc, tc = this.#tc, mark = this.#mark, epoch = this.#nextEpoch();
+    const sc = this.#sc, tc = this.#tc;
     const a0 = p * W, b0 = q * W, ua = p * n, ub = q * n;
-    let ntc = 0;
+    let t = 0;
     for (let k = 0; k < W; k++) {
-      const wb = bits[b0 + k], at = k * 32 + 31;
-      let diff = bits[a0 + k] ^ wb;
-      while (diff !== 0) {
-        const low = diff & -diff;
-        diff ^= low;
-        const x = at - Math.clz32(low);
-        // d = kept[b] − kept[a]: a takes b's state and b takes a's.
-        const d = (wb & low) !== 0 ? 1 : -1;
-        const ca = cls[ua + x], cb = cls[ub + x];
-        if (mark[ca] !== epoch) {
-          mark[ca] = epoch;
-          tc[ntc++] = ca;
-        }
-        sc[ca] += d * mult[ua + x];
-        if (mark[cb] !== epoch) {
-          mark[cb] = epoch;
-          tc[ntc++] = cb;
-        }
-        sc[cb] -= d * mult[ub + x];
+      const wa = bits[a0 + k], wb = bits[b0 + k], at = k * 32 + 31;
+      for (let gain = wb & ~wa; gain !== 0;) {
+        const low = gain & -gain;
+        gain ^= low;
+        const x = at - Math.clz32(low), ca = cls[ua + x], cb = cls[ub + x];
+        sc[ca]++;
+        sc[cb]--;
+        tc[t] = ca;
+        tc[t + 1] = cb;
+        t += 2;
+      }
+      for (let loss = wa & ~wb; loss !== 0;) {
+        const low = loss & -loss;
+        loss ^= low;
+        const x = at - Math.clz32(low), ca = cls[ua + x], cb = cls[ub + x];
+        sc[ca]--;
+        sc[cb]++;
+        tc[t] = ca;
+        tc[t + 1] = cb;
+        t += 2;
       }
     }
-    this.#ntc = ntc;
-  }
-
-  /** A fresh mark for `#mark` (restarting, with the marks cleared, before it would overflow). */
-  #nextEpoch(): number {
-    if (this.#epoch === 0x7fffffff) {
-      this.#mark.fill(0);
-      this.#epoch = 0;
-    }
-    return ++this.#epoch;
+    this.#ntc = t;
   }
 
   /** `#scatterSlots` for units in several classes (or none), through the per-unit lists. */
@@ -301,9 +290,9 @@ export class UnitState {
     const rows = side === "rows";
     const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
     const sc = this.#sc, tc = this.#tc, uStart = this.#uStart, uCls = this.#uCls;
-    const uMult = this.#uMult, mark = this.#mark, epoch = this.#nextEpoch();
+    const uMult = this.#uMult;
     const a0 = p * W, b0 = q * W;
-    let ntc = 0;
+    let t = 0;
     for (let k = 0; k < W; k++) {
       const wb = bits[b0 + k];
       let diff = bits[a0 + k] ^ wb;
@@ -311,27 +300,20 @@ export class UnitState {
         const low = diff & -diff;
         diff ^= low;
         const x = k * 32 + 31 - Math.clz32(low);
+        // d = kept[b] − kept[a]: a takes b's state and b takes a's.
         const d = (wb & low) !== 0 ? 1 : -1;
         const a = this.#unitOf(side, p, x), b = this.#unitOf(side, q, x);
         for (let y = uStart[a]; y < uStart[a + 1]; y++) {
-          const c = uCls[y];
-          if (mark[c] !== epoch) {
-            mark[c] = epoch;
-            tc[ntc++] = c;
-          }
-          sc[c] += d * uMult[y];
+          sc[uCls[y]] += d * uMult[y];
+          tc[t++] = uCls[y];
         }
         for (let y = uStart[b]; y < uStart[b + 1]; y++) {
-          const c = uCls[y];
-          if (mark[c] !== epoch) {
-            mark[c] = epoch;
-            tc[ntc++] = c;
-          }
-          sc[c] -= d * uMult[y];
+          sc[uCls[y]] -= d * uMult[y];
+          tc[t++] = uCls[y];
         }
       }
     }
-    this.#ntc = ntc;
+    this.#ntc = t;
   }
 
   /**
@@ -465,12 +447,10 @@ export class UnitState {
   }
 }
 
-/** Class and multiplicity of each unit, position-major per side (`UnitState`'s fast path). */
+/** Class of each unit, position-major per side (`UnitState`'s fast path). */
 interface SlotTables {
   readonly rowCls: Int32Array;
-  readonly rowMult: Int32Array;
   readonly colCls: Int32Array;
-  readonly colMult: Int32Array;
 }
 
 /** Product classes of a layer at a unit size (they depend on the geometry only, not the mask). */
