@@ -136,7 +136,14 @@ export class UnitState {
     this.#colWords = Math.ceil((move.rows * move.block * this.#cell) / 32);
     this.#rowBits = new Int32Array(move.rows * this.#rowWords);
     this.#colBits = new Int32Array((move.cols / move.block) * this.#colWords);
-    for (let u = 0; u < U; u++) if (this.kept[u]) this.#setBits(u, 1);
+    for (let o = 0; o < move.rows; o++) {
+      for (let i = 0; i < this.#rowUnits; i++) {
+        if (!this.kept[o * this.#rowUnits + i]) continue;
+        const r = o * this.#rowWords * 32 + i, c = this.#mirrorBit("rows", o, i);
+        this.#rowBits[r >>> 5] |= 1 << (r & 31);
+        this.#colBits[c >>> 5] |= 1 << (c & 31);
+      }
+    }
     const model = classModel(s, g);
     const C = model.cost.length;
     this.#cost = model.cost;
@@ -228,18 +235,22 @@ export class UnitState {
    * a 32-unit word at a time, and each differing unit moves its classes' kept counts by ±1·mult.
    */
   evaluate(side: Side, p: number, q: number): void {
-    const rows = side === "rows", slots = this.#slots;
-    if (slots) {
-      this.#scatterSlots(
-        rows ? this.#rowBits : this.#colBits,
-        rows ? this.#rowWords : this.#colWords,
-        p,
-        q,
-        rows ? slots.rowCls : slots.colCls,
-        rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell,
-      );
-    } else this.#scatterUnits(side, p, q);
+    this.#scatter(side, p, q);
     this.#gather();
+  }
+
+  /** Pend the class changes of swapping p and q (`#scatterSlots` or `#scatterUnits`). */
+  #scatter(side: Side, p: number, q: number): void {
+    const rows = side === "rows", slots = this.#slots;
+    if (!slots) return this.#scatterUnits(side, p, q);
+    this.#scatterSlots(
+      rows ? this.#rowBits : this.#colBits,
+      rows ? this.#rowWords : this.#colWords,
+      p,
+      q,
+      rows ? slots.rowCls : slots.colCls,
+      rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell,
+    );
   }
 
   /**
@@ -372,34 +383,27 @@ export class UnitState {
     }
   }
 
-  /** Exchange positions p and q on a side, updating Φ and ms. */
+  /**
+   * Exchange positions p and q on a side, updating Φ and ms: the evaluation's class changes,
+   * committed, then the two runs of bits exchanged.
+   */
   swap(side: Side, p: number, q: number): void {
-    const rows = side === "rows";
-    const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
-    const a0 = p * W, b0 = q * W;
-    for (let k = 0; k < W; k++) {
-      const wb = bits[b0 + k];
-      let diff = bits[a0 + k] ^ wb;
-      while (diff !== 0) {
-        const low = diff & -diff;
-        diff ^= low;
-        const x = k * 32 + 31 - Math.clz32(low);
-        const keepA = (wb & low) !== 0 ? 1 : 0;
-        this.#set(this.#unitOf(side, p, x), keepA);
-        this.#set(this.#unitOf(side, q, x), 1 - keepA);
-      }
-    }
+    this.#scatter(side, p, q);
+    this.#commit();
+    this.#exchangeBits(side, p, q);
   }
 
-  #set(u: number, keep: number): void {
-    this.kept[u] = keep;
-    this.#setBits(u, keep);
-    const d = keep ? 1 : -1, s = this.s;
-    for (let x = this.#uStart[u]; x < this.#uStart[u + 1]; x++) {
-      const c = this.#uCls[x];
-      const before = this.#nz[c], dc = d * this.#uMult[x], after = before + dc;
-      this.#nz[c] = after;
-      this.phi += this.#w[c] * dc * (dc - 2 * (this.#size[c] - before));
+  /** Apply the pending class changes to the counters, Φ and ms, clearing them. */
+  #commit(): void {
+    const sc = this.#sc, tc = this.#tc, nz = this.#nz, size = this.#size, w = this.#w;
+    const s = this.s;
+    for (let k = 0; k < this.#ntc; k++) {
+      const c = tc[k], dc = sc[c];
+      if (dc === 0) continue;
+      sc[c] = 0;
+      const before = nz[c], after = before + dc;
+      nz[c] = after;
+      this.phi += w[c] * dc * (dc - 2 * (size[c] - before));
       if (before === 0 || after === 0) {
         const alive = after > 0 ? 1 : -1;
         this.ms += alive * this.#cost[c];
@@ -412,12 +416,41 @@ export class UnitState {
     }
   }
 
-  /** Mirror unit u's kept bit into both position-major bit sets. */
-  #setBits(u: number, keep: number): void {
-    const rowLen = this.#rowUnits, o = Math.floor(u / rowLen), i = u - o * rowLen;
-    const w = this.#block * this.#cell, p = Math.floor(i / w), y = o * w + (i - p * w);
-    setBit(this.#rowBits, o * this.#rowWords, i, keep);
-    setBit(this.#colBits, p * this.#colWords, y, keep);
+  /**
+   * Exchange the kept states of positions p and q: their runs on the side swap word for word,
+   * and each differing unit flips in `kept` and in the other side's bit set.
+   */
+  #exchangeBits(side: Side, p: number, q: number): void {
+    const rows = side === "rows";
+    const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
+    const other = rows ? this.#colBits : this.#rowBits, kept = this.kept;
+    const a0 = p * W, b0 = q * W;
+    for (let k = 0; k < W; k++) {
+      const wa = bits[a0 + k], wb = bits[b0 + k];
+      bits[a0 + k] = wb;
+      bits[b0 + k] = wa;
+      for (let diff = wa ^ wb; diff !== 0;) {
+        const low = diff & -diff;
+        diff ^= low;
+        const x = k * 32 + 31 - Math.clz32(low);
+        kept[this.#unitOf(side, p, x)] ^= 1;
+        kept[this.#unitOf(side, q, x)] ^= 1;
+        const i = this.#mirrorBit(side, p, x), j = this.#mirrorBit(side, q, x);
+        other[i >>> 5] ^= 1 << (i & 31);
+        other[j >>> 5] ^= 1 << (j & 31);
+      }
+    }
+  }
+
+  /** Index, in the other side's bit set, of bit x of position p's run on a side. */
+  #mirrorBit(side: Side, p: number, x: number): number {
+    const w = this.#block * this.#cell;
+    if (side === "rows") {
+      const col = Math.floor(x / w);
+      return col * this.#colWords * 32 + p * w + (x - col * w);
+    }
+    const o = Math.floor(x / w);
+    return o * this.#rowWords * 32 + p * w + (x - o * w);
   }
 
   #bump(
@@ -554,12 +587,6 @@ function buildClasses(s: LayerStructures, g: number): ClassModel {
   });
   const w = cost.map((c, k) => c / (size[k] * size[k]));
   return { cls, cost, size, w, memStart, mem, uStart, uCls, uMult };
-}
-
-/** Set or clear bit i of the bit run starting at word w0. */
-function setBit(bits: Int32Array, w0: number, i: number, on: number): void {
-  const k = w0 + (i >>> 5), m = 1 << (i & 31);
-  bits[k] = on ? bits[k] | m : bits[k] & ~m;
 }
 
 function sq(x: number): number {
