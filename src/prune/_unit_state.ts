@@ -518,19 +518,20 @@ function classModel(s: LayerStructures, g: number): ClassModel {
 function buildClasses(s: LayerStructures, g: number): ClassModel {
   const P = s.prodCost.length, U = s.weights / g;
   const runStart = new Int32Array(P + 1);
-  const runU: number[] = [], runK: number[] = [];
+  const runU = new Int32Array(s.prodStart[P]), runK = new Int32Array(s.prodStart[P]);
+  let runs = 0;
   for (let m = 0; m < P; m++) {
     let last = -1;
     for (let q = s.prodStart[m]; q < s.prodStart[m + 1]; q++) {
       const u = Math.floor(s.prodWeights[q] / g);
-      if (u === last) runK[runK.length - 1]++;
+      if (u === last) runK[runs - 1]++;
       else {
-        runU.push(u);
-        runK.push(1);
+        runU[runs] = u;
+        runK[runs++] = 1;
         last = u;
       }
     }
-    runStart[m + 1] = runU.length;
+    runStart[m + 1] = runs;
   }
   const same = (a: number, b: number) => {
     const la = runStart[a + 1] - runStart[a];
