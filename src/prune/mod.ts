@@ -38,6 +38,11 @@ export { type Budget, perLayerBudget } from "./select.ts";
 export { DEFAULT_FLOOR } from "./floors.ts";
 export { DEFAULT_IMPORTANCE, type Importance, IMPORTANCES, type Norm } from "./importance.ts";
 export { ASSEMBLE_DEFAULTS, type AssembleOptions } from "./assemble.ts";
+export {
+  type AssemblySummary,
+  syntheticAssembly,
+  type SyntheticAssemblyOptions,
+} from "./synthetic_assembly.ts";
 export { type AssemblyValue, type SmallInstance } from "./optimum.ts";
 export {
   GAP_MASKS,
