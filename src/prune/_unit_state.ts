@@ -336,13 +336,13 @@ export class UnitState {
     const sc = this.#sc, tc = this.#tc, nz = this.#nz, size = this.#size, w = this.#w;
     const s = this.s, sr = this.#sr, sa = this.#sa, tr = this.#tr, ta = this.#ta;
     let dPhi = 0, dMs = 0, ntr = 0, nta = 0;
-    for (let k = 0; k < this.#ntc; k++) {
+    // A repeated class reads a cleared count and adds 0: no branch on repeats.
+    for (let k = 0, n = this.#ntc; k < n; k++) {
       const c = tc[k], dc = sc[c];
-      if (dc === 0) continue;
       sc[c] = 0;
       const before = nz[c], after = before + dc;
       dPhi += w[c] * dc * (dc - 2 * (size[c] - before));
-      if (before === 0 || after === 0) {
+      if ((before === 0 || after === 0) && dc !== 0) {
         const alive = after > 0 ? 1 : -1;
         dMs += alive * this.#cost[c];
         for (let x = this.#memStart[c]; x < this.#memStart[c + 1]; x++) {
@@ -397,7 +397,7 @@ export class UnitState {
   #commit(): void {
     const sc = this.#sc, tc = this.#tc, nz = this.#nz, size = this.#size, w = this.#w;
     const s = this.s;
-    for (let k = 0; k < this.#ntc; k++) {
+    for (let k = 0, n = this.#ntc; k < n; k++) {
       const c = tc[k], dc = sc[c];
       if (dc === 0) continue;
       sc[c] = 0;
