@@ -7,6 +7,14 @@
  * Otherwise (single-weight units) a unit is one weight and a class one product, which is
  * `ProxyState` itself. The numbers equal `ProxyState`'s (tested).
  *
+ * A swap of two positions is evaluated from the units that differ between them only. The kept
+ * units are stored twice as bit sets, position after position (row p's units; column block p's
+ * units row after row), so either kind of position is one contiguous run of 32-unit words: XOR of
+ * the two runs names the differing units, each moves its class's kept count by ±1, and a class of
+ * Φ weight w = cost / size² with d dead weights changes Φ by w·δ·(δ − 2d). Only a class that dies
+ * or revives touches its input groups and partial sums. The test checks every delta against
+ * applying and reverting the swap on `ProxyState`, the assembler's old way.
+ *
  * @module
  */
 import type { LayerMove } from "./permute.ts";

@@ -4,7 +4,8 @@
  * from each layer's plan. MOSAIC's function-preserving channel permutations apply to networks and
  * masks with `permuteNetwork` and `permuteMasks`, and `deployedNetwork` is the pruned, permuted
  * network every HE cost of a pruned model is counted on; `gapCases` and `measureGap` measure its
- * assembler against the exact optimum on small instances.
+ * assembler against the exact optimum on small instances, and `syntheticAssembly` isolates one
+ * tie's assembly on random masks for timing.
  *
  * @example MOSAIC reaches the budget and permutes channels
  * ```ts

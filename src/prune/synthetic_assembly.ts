@@ -36,11 +36,13 @@ export interface AssemblySummary {
   readonly trials: number;
   /** Swaps kept. */
   readonly accepted: number;
-  /** Φ of the two layers in the mask's own order and after assembly. */
+  /** Φ of the two layers in the mask's own order. */
   readonly phiBefore: number;
+  /** … after assembly. */
   readonly phiAfter: number;
-  /** Predicted ms deleted by complete structures, before and after. */
+  /** Predicted ms deleted by complete structures in the mask's own order. */
   readonly deletedBefore: number;
+  /** … after assembly. */
   readonly deletedAfter: number;
   /** Wall-clock ms of the assembly. */
   readonly ms: number;
