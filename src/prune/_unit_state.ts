@@ -214,20 +214,30 @@ export class UnitState {
   }
 
   /**
-   * The position-major class tables, or null unless every unit holds one weight of exactly one
-   * class (then the row-major table is the per-unit class list itself).
+   * The position-major class tables, or null unless every unit lies in the same number k of
+   * classes (one per kernel under GAZELLE and most CrypTFlow2 layers; a stride-2 CrypTFlow2
+   * convolution splits a kernel's taps over several). The row-major tables are then the per-unit
+   * class lists themselves. `mult` is set when k = 1 and every unit has the same weight count in
+   * its class's products (one per tap under GAZELLE; CrypTFlow2 may hold whole kernels).
    */
   #slotTables(U: number): SlotTables | null {
-    const uStart = this.#uStart;
+    const uStart = this.#uStart, uCls = this.#uCls, uMult = this.#uMult;
+    const k = uStart[1] - uStart[0];
+    let same = k === 1;
     for (let u = 0; u < U; u++) {
-      if (uStart[u + 1] - uStart[u] !== 1 || this.#uMult[u] !== 1) return null;
+      if (uStart[u + 1] - uStart[u] !== k) return null;
+      same &&= uMult[u] === uMult[0];
     }
-    const colCls = new Int32Array(U);
+    const colCls = new Int32Array(U * k), colMult = new Int32Array(U * k);
     const n = this.#rowsN * this.#block * this.#cell;
     for (let p = 0; p < this.#cols / this.#block; p++) {
-      for (let y = 0; y < n; y++) colCls[p * n + y] = this.#uCls[this.#unitOf("cols", p, y)];
+      for (let y = 0; y < n; y++) {
+        const from = uStart[this.#unitOf("cols", p, y)], to = (p * n + y) * k;
+        colCls.set(uCls.subarray(from, from + k), to);
+        colMult.set(uMult.subarray(from, from + k), to);
+      }
     }
-    return { rowCls: this.#uCls, colCls };
+    return { rowCls: uCls, colCls, rowMult: uMult, colMult, k, mult: same ? uMult[0] : 0 };
   }
 
   /** Unit index of bit x of position p's run on a side. */
@@ -251,14 +261,14 @@ export class UnitState {
   #scatter(side: Side, p: number, q: number): void {
     const rows = side === "rows", slots = this.#slots;
     if (!slots) return this.#scatterUnits(side, p, q);
-    this.#scatterSlots(
-      rows ? this.#rowBits : this.#colBits,
-      rows ? this.#rowWords : this.#colWords,
-      p,
-      q,
-      rows ? slots.rowCls : slots.colCls,
-      rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell,
-    );
+    const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
+    const n = rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell;
+    const cls = rows ? slots.rowCls : slots.colCls;
+    if (slots.mult > 0) this.#scatterSlots(bits, W, p, q, cls, slots.mult, n);
+    else {
+      const mult = rows ? slots.rowMult : slots.colMult;
+      this.#scatterSlotsK(bits, W, p, q, cls, mult, slots.k, n);
+    }
   }
 
   /**
@@ -273,6 +283,7 @@ export class UnitState {
     p: number,
     q: number,
     cls: Int32Array,
+    m: number,
     n: number,
   ): void {
     const sc = this.#sc, tc = this.#tc;
@@ -284,8 +295,8 @@ export class UnitState {
         const low = gain & -gain;
         gain ^= low;
         const x = at - Math.clz32(low), ca = cls[ua + x], cb = cls[ub + x];
-        sc[ca]++;
-        sc[cb]--;
+        sc[ca] += m;
+        sc[cb] -= m;
         tc[t] = ca;
         tc[t + 1] = cb;
         t += 2;
@@ -294,8 +305,8 @@ export class UnitState {
         const low = loss & -loss;
         loss ^= low;
         const x = at - Math.clz32(low), ca = cls[ua + x], cb = cls[ub + x];
-        sc[ca]--;
-        sc[cb]++;
+        sc[ca] -= m;
+        sc[cb] += m;
         tc[t] = ca;
         tc[t + 1] = cb;
         t += 2;
@@ -304,7 +315,43 @@ export class UnitState {
     this.#ntc = t;
   }
 
-  /** `#scatterSlots` for units in several classes (or none), through the per-unit lists. */
+  /** `#scatterSlots` for units in k classes each, with their weight counts. */
+  #scatterSlotsK(
+    bits: Int32Array,
+    W: number,
+    p: number,
+    q: number,
+    cls: Int32Array,
+    mult: Int32Array,
+    k: number,
+    n: number,
+  ): void {
+    const sc = this.#sc, tc = this.#tc;
+    const a0 = p * W, b0 = q * W, ua = p * n, ub = q * n;
+    let t = 0;
+    for (let w = 0; w < W; w++) {
+      const wa = bits[a0 + w], wb = bits[b0 + w], at = w * 32 + 31;
+      let diff = wa ^ wb;
+      while (diff !== 0) {
+        const low = diff & -diff;
+        diff ^= low;
+        const x = at - Math.clz32(low), ia = (ua + x) * k, ib = (ub + x) * k;
+        // d = kept[b] − kept[a]: a takes b's state and b takes a's.
+        const d = (wb & low) !== 0 ? 1 : -1;
+        for (let j = 0; j < k; j++) {
+          const ca = cls[ia + j], cb = cls[ib + j];
+          sc[ca] += d * mult[ia + j];
+          sc[cb] -= d * mult[ib + j];
+          tc[t] = ca;
+          tc[t + 1] = cb;
+          t += 2;
+        }
+      }
+    }
+    this.#ntc = t;
+  }
+
+  /** `#scatterSlots` for units in different numbers of classes, through the per-unit lists. */
   #scatterUnits(side: Side, p: number, q: number): void {
     const rows = side === "rows";
     const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
@@ -490,8 +537,16 @@ export class UnitState {
 
 /** Class of each unit, position-major per side (`UnitState`'s fast path). */
 interface SlotTables {
+  /** k classes per unit, position after position. */
   readonly rowCls: Int32Array;
   readonly colCls: Int32Array;
+  /** The unit's weights in each product of each of its classes, in the same order. */
+  readonly rowMult: Int32Array;
+  readonly colMult: Int32Array;
+  /** Classes per unit. */
+  readonly k: number;
+  /** The one weight count of every unit's one class (k = 1), or 0 if they differ. */
+  readonly mult: number;
 }
 
 /** Product classes of a layer at a unit size (they depend on the geometry only, not the mask). */
