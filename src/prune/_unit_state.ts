@@ -84,6 +84,11 @@ export class UnitState {
    * reads two contiguous runs instead of one scattered lookup per unit; null otherwise.
    */
   readonly #slots: SlotTables | null;
+  /**
+   * Otherwise, the per-unit class lists reordered position-major for the column side (the row
+   * side's order is the units' own), so a column swap reads two contiguous runs of lists.
+   */
+  readonly #colLists: ClassLists | null;
   /** Classes of products with the same units: summed cost, weights per product, kept weights. */
   readonly #cost: Float64Array;
   readonly #size: Int32Array;
@@ -166,6 +171,7 @@ export class UnitState {
     this.#wRot = s.rotCost.map((c, r) => c / (s.rotSize[r] * s.rotSize[r]));
     this.#wAcc = s.accCost.map((c, a) => c / (s.accSize[a] * s.accSize[a]));
     this.#slots = this.#slotTables(U);
+    this.#colLists = this.#slots ? null : this.#columnLists(U);
     this.#nz = new Int32Array(C);
     for (let u = 0; u < U; u++) {
       if (!this.kept[u]) continue;
@@ -238,6 +244,24 @@ export class UnitState {
       }
     }
     return { rowCls: uCls, colCls, rowMult: uMult, colMult, k, mult: same ? uMult[0] : 0 };
+  }
+
+  /** The per-unit class lists in column-side position-major order (`#colLists`). */
+  #columnLists(U: number): ClassLists {
+    const uStart = this.#uStart, n = this.#rowsN * this.#block * this.#cell;
+    const start = new Int32Array(U + 1);
+    const cls = new Int32Array(uStart[U]), mult = new Int32Array(uStart[U]);
+    let at = 0;
+    for (let p = 0; p < this.#cols / this.#block; p++) {
+      for (let y = 0; y < n; y++) {
+        const u = this.#unitOf("cols", p, y), from = uStart[u], to = uStart[u + 1];
+        cls.set(this.#uCls.subarray(from, to), at);
+        mult.set(this.#uMult.subarray(from, to), at);
+        at += to - from;
+        start[p * n + y + 1] = at;
+      }
+    }
+    return { start, cls, mult };
   }
 
   /** Unit index of bit x of position p's run on a side. */
@@ -355,9 +379,11 @@ export class UnitState {
   #scatterUnits(side: Side, p: number, q: number): void {
     const rows = side === "rows";
     const bits = rows ? this.#rowBits : this.#colBits, W = rows ? this.#rowWords : this.#colWords;
-    const sc = this.#sc, tc = this.#tc, uStart = this.#uStart, uCls = this.#uCls;
-    const uMult = this.#uMult;
-    const a0 = p * W, b0 = q * W;
+    const lists = rows ? null : this.#colLists;
+    const start = lists?.start ?? this.#uStart, cls = lists?.cls ?? this.#uCls;
+    const mult = lists?.mult ?? this.#uMult, sc = this.#sc, tc = this.#tc;
+    const n = rows ? this.#rowUnits : this.#rowsN * this.#block * this.#cell;
+    const a0 = p * W, b0 = q * W, ua = p * n, ub = q * n;
     let t = 0;
     for (let k = 0; k < W; k++) {
       const wb = bits[b0 + k];
@@ -368,14 +394,13 @@ export class UnitState {
         const x = k * 32 + 31 - Math.clz32(low);
         // d = kept[b] − kept[a]: a takes b's state and b takes a's.
         const d = (wb & low) !== 0 ? 1 : -1;
-        const a = this.#unitOf(side, p, x), b = this.#unitOf(side, q, x);
-        for (let y = uStart[a]; y < uStart[a + 1]; y++) {
-          sc[uCls[y]] += d * uMult[y];
-          tc[t++] = uCls[y];
+        for (let y = start[ua + x]; y < start[ua + x + 1]; y++) {
+          sc[cls[y]] += d * mult[y];
+          tc[t++] = cls[y];
         }
-        for (let y = uStart[b]; y < uStart[b + 1]; y++) {
-          sc[uCls[y]] -= d * uMult[y];
-          tc[t++] = uCls[y];
+        for (let y = start[ub + x]; y < start[ub + x + 1]; y++) {
+          sc[cls[y]] -= d * mult[y];
+          tc[t++] = cls[y];
         }
       }
     }
@@ -533,6 +558,13 @@ export class UnitState {
       if (!this.kept[u]) pruned[c]++;
     }
   }
+}
+
+/** Class lists of units (CSR): unit i's classes and weight counts at `start[i] .. start[i + 1]`. */
+interface ClassLists {
+  readonly start: Int32Array;
+  readonly cls: Int32Array;
+  readonly mult: Int32Array;
 }
 
 /** Class of each unit, position-major per side (`UnitState`'s fast path). */
