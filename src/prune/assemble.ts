@@ -9,9 +9,10 @@
  * blind on the plateaus of the exact objective. When no swap has helped for as many trials as the
  * tie has position pairs, the search is in a local optimum of Φ and kicks itself out with a few
  * random swaps (iterated local search); it keeps the best order seen, best by the exact objective
- * (predicted ms deleted by complete structures), then by Φ. Swaps are evaluated before they are
- * applied, on a per-kernel model of each layer (`UnitState`), so a trial costs one pass over the
- * kernels that differ. Ties are visited in network order, `passes` times.
+ * (predicted ms deleted by complete structures), then by Φ. Swaps are evaluated incrementally,
+ * never applied and reverted, on a per-kernel model of each layer (`UnitState`): a trial reads the
+ * two positions' bit runs a word at a time and updates one class counter per kernel that differs.
+ * Ties are visited in network order, `passes` times.
  *
  * @module
  */
@@ -71,6 +72,10 @@ export interface AssembleResult {
   readonly deletedBefore: number;
   /** … after assembly. */
   readonly deletedAfter: number;
+  /** The search's potential Φ, summed over every layer, before assembly. */
+  readonly phiBefore: number;
+  /** … after assembly. */
+  readonly phiAfter: number;
   /** Wall-clock ms of the assembly. */
   readonly ms: number;
 }
@@ -265,7 +270,12 @@ export function assemble(
     for (const st of states.values()) d += denseMs(st) - st.ms;
     return d;
   };
-  const deletedBefore = deleted();
+  const phi = () => {
+    let f = 0;
+    for (const st of states.values()) f += st.phi;
+    return f;
+  };
+  const deletedBefore = deleted(), phiBefore = phi();
   const perms = new Map<string, Int32Array>();
   const units = new Map<string, UnitState>();
   const searches: [ChannelTie, TieSearch][] = [];
@@ -317,6 +327,8 @@ export function assemble(
     ...tally,
     deletedBefore,
     deletedAfter: deleted(),
+    phiBefore,
+    phiAfter: phi(),
     ms: performance.now() - t0,
   };
 }

@@ -4,7 +4,8 @@
  * from each layer's plan. MOSAIC's function-preserving channel permutations apply to networks and
  * masks with `permuteNetwork` and `permuteMasks`, and `deployedNetwork` is the pruned, permuted
  * network every HE cost of a pruned model is counted on; `gapCases` and `measureGap` measure its
- * assembler against the exact optimum on small instances.
+ * assembler against the exact optimum on small instances, and `syntheticAssembly` isolates one
+ * tie's assembly on random masks for timing.
  *
  * @example MOSAIC reaches the budget and permutes channels
  * ```ts
@@ -38,6 +39,11 @@ export { type Budget, perLayerBudget } from "./select.ts";
 export { DEFAULT_FLOOR } from "./floors.ts";
 export { DEFAULT_IMPORTANCE, type Importance, IMPORTANCES, type Norm } from "./importance.ts";
 export { ASSEMBLE_DEFAULTS, type AssembleOptions } from "./assemble.ts";
+export {
+  type AssemblySummary,
+  syntheticAssembly,
+  type SyntheticAssemblyOptions,
+} from "./synthetic_assembly.ts";
 export { type AssemblyValue, type SmallInstance } from "./optimum.ts";
 export {
   GAP_MASKS,

@@ -474,7 +474,10 @@ function mosaicMasks(
     deleted_ms_identity: round(r.deletedBefore),
     deleted_ms_assembled: round(r.deletedAfter),
   };
-  say(`mosaic: assembled in ${(r.ms / 1000).toFixed(1)} s; selecting structures`);
+  say(
+    `mosaic: assembled in ${(r.ms / 1000).toFixed(1)} s (${r.trials} swap trials, ` +
+      `Φ ${r.phiBefore.toFixed(3)} → ${r.phiAfter.toFixed(3)}); selecting structures`,
+  );
   const positionKept = selectOn(layers, permutations, opts.budget, o.rank);
   return { positionKept, permutations, assembly, completion };
 }

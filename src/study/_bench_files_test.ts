@@ -5,6 +5,7 @@ import { checkStudy, DEFAULT_STUDY } from "./study.ts";
 Deno.test("the bench registry and bench/ agree: every per-model bench file is registered, every entry exists", async () => {
   // Files of bench/ that time something other than one model's layers.
   const other = new Set([
+    "assembler_bench.ts",
     "calibrate_bench.ts",
     "cost_tables_bench.ts",
     "cryptflow2_layers_bench.ts",
