@@ -18,6 +18,7 @@
  * Each timed variant's deployed network is named on stderr with its SHA-256
  * (`network <model>/<framework>/<variant> sha256 <hash>`), the hash the study's network has.
  */
+import { UserError } from "../src/base/mod.ts";
 import { frameworkName, planLayer } from "../src/frameworks/mod.ts";
 import { formatBytes, SEAL_HEAP_BYTES, sealMemory } from "../src/he/mod.ts";
 import { networkHash, quantizedLayers } from "../src/nn/mod.ts";
@@ -43,8 +44,22 @@ import { benchLayers, type LayerCase } from "./_layers.ts";
  */
 const MAX_MASK_BYTES = 2.5e9;
 
-/** Register the benches of one zoo model. */
+/**
+ * Register the benches of one zoo model. A `UserError` (a bad variable, a missing or mismatched
+ * masks file) is printed as one `error:` line on stderr, exit 2: `deno bench --json` would
+ * otherwise print only "Bench failed".
+ */
 export async function registerModelBenches(model: string): Promise<void> {
+  try {
+    await register(model);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    say(`error: ${e.message}`);
+    Deno.exit(2);
+  }
+}
+
+async function register(model: string): Promise<void> {
   const profile = profileOf(Deno.env.get("MOSAIC_BENCH_PROFILE"));
   const frameworks = (Deno.env.get("MOSAIC_BENCH_FRAMEWORKS") ?? DEFAULT_STUDY.frameworks.join(","))
     .split(",");

@@ -100,8 +100,9 @@ export async function readBenchVariants(
   for (const method of METHODS) {
     const path = maskFile(dir, framework, method);
     const text = await Deno.readTextFile(path).catch((e: Error) => {
+      const why = e instanceof Deno.errors.NotFound ? "missing" : e.message.split("\n")[0];
       throw new UserError(
-        `${BENCH_MASKS_ENV}: ${path} cannot be read (${e.message.split("\n")[0]}): ` +
+        `${BENCH_MASKS_ENV}: ${path} cannot be read (${why}): ` +
           `name the folder the study wrote, or unset ${BENCH_MASKS_ENV} to prune in the bench`,
       );
     });
