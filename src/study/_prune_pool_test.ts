@@ -25,7 +25,15 @@ Deno.test("a tiny study gives the same results.json with 1 and 2 jobs, bit for b
   };
   const lines: string[][] = [[], []];
   const run = (jobs: number) =>
-    runStudy(spec, null, false, NATIVE_SEAL_RATIOS, (l) => lines[jobs - 1].push(l), undefined, jobs);
+    runStudy(
+      spec,
+      null,
+      false,
+      NATIVE_SEAL_RATIOS,
+      (l) => lines[jobs - 1].push(l),
+      undefined,
+      jobs,
+    );
   const serial = await run(1);
   const pooled = await run(2);
   // 2 frameworks × 2 budgets × 2 methods, in the serial order; MOSAIC rows time their assembly.
@@ -35,7 +43,9 @@ Deno.test("a tiny study gives the same results.json with 1 and 2 jobs, bit for b
   // Each job announced once either way, and the pool's assembly lines name their job.
   const starts = (l: string[]) => l.filter((x) => x.startsWith("[")).length;
   assertEquals([starts(lines[0]), starts(lines[1])], [8, 8]);
-  assert(lines[1].some((l) => /^ {2}resnet18-cifar10@0\.125 \S+ mosaic .*: mosaic: assembly/.test(l)));
+  assert(
+    lines[1].some((l) => /^ {2}resnet18-cifar10@0\.125 \S+ mosaic .*: mosaic: assembly/.test(l)),
+  );
 });
 
 Deno.test("pruning Workers load a shipped trained model and prune it as the main thread does", async () => {

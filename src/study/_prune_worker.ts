@@ -9,12 +9,7 @@
  */
 import { errorData } from "../base/mod.ts";
 import { pruneForStudy } from "./study.ts";
-import {
-  isAssemblyLine,
-  jobNetwork,
-  type PruneJob,
-  type PruneReply,
-} from "./_prune_pool.ts";
+import { isAssemblyLine, jobNetwork, type PruneJob, type PruneReply } from "./_prune_pool.ts";
 
 function post(reply: PruneReply): void {
   self.postMessage(reply);

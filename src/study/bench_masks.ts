@@ -62,7 +62,10 @@ export async function withBenchMasks<T>(
   try {
     for (const m of masks) {
       for (const method of METHODS) {
-        await Deno.writeTextFile(maskFile(dir, m.framework, method), await pruneFileText(net, m[method]));
+        await Deno.writeTextFile(
+          maskFile(dir, m.framework, method),
+          await pruneFileText(net, m[method]),
+        );
       }
     }
     return await use(dir);

@@ -34,12 +34,12 @@ Deno.test("the bench times the deployed networks the study costed, bit for bit",
   const mosaic = studyPrune(net, framework, "mosaic", budget, seed);
   const want = [
     `network ${net.name}/${framework}/unpruned sha256 ${await networkHash(net)}`,
-    `network ${net.name}/${framework}/hunter sha256 ${
-      await networkHash(deployedNetwork(net, hunter))
-    }`,
-    `network ${net.name}/${framework}/mosaic sha256 ${
-      await networkHash(deployedNetwork(net, mosaic))
-    }`,
+    `network ${net.name}/${framework}/hunter sha256 ${await networkHash(
+      deployedNetwork(net, hunter),
+    )}`,
+    `network ${net.name}/${framework}/mosaic sha256 ${await networkHash(
+      deployedNetwork(net, mosaic),
+    )}`,
   ];
   // A budget the bench would not prune at by itself (its default is 0.5): the masks decide.
   const r = await withBenchMasks(
@@ -75,7 +75,8 @@ Deno.test("masks of another width are refused by the model hash, naming the file
   const r = await withBenchMasks(
     net,
     [{ framework: "gazelle", hunter, mosaic }],
-    (dir) => loadBench("vgg16-cifar10", { MOSAIC_BENCH_FRAMEWORKS: "gazelle", [BENCH_MASKS_ENV]: dir }),
+    (dir) =>
+      loadBench("vgg16-cifar10", { MOSAIC_BENCH_FRAMEWORKS: "gazelle", [BENCH_MASKS_ENV]: dir }),
   );
   assertEquals(r.code, 2, r.stderr);
   assertMatch(r.stderr.trim(), /^error: Mask file \S+\/gazelle-hunter\.json [^\n]*$/);
