@@ -11,17 +11,26 @@
  * - `MOSAIC_BENCH_FRAMEWORKS=gazelle,cryptflow2`, `MOSAIC_BENCH_BUDGET=0.7`,
  *   `MOSAIC_BENCH_SHARD=i/n` (every n-th case, for a CI matrix), `MOSAIC_BENCH_PRUNING` (the
  *   study's pruning settings as JSON; default `DEFAULT_STUDY.pruning`).
+ * - `MOSAIC_BENCH_MASKS=DIR`: the folder of prune files a study wrote (`withBenchMasks`): the
+ *   Hunter and MOSAIC masks it costed are loaded instead of pruned again (budget and pruning
+ *   settings then come from the files). A missing or mismatched file is one line naming it.
+ *
+ * Each timed variant's deployed network is named on stderr with its SHA-256
+ * (`network <model>/<framework>/<variant> sha256 <hash>`), the hash the study's network has.
  */
+import { UserError } from "../src/base/mod.ts";
 import { frameworkName, planLayer } from "../src/frameworks/mod.ts";
 import { formatBytes, SEAL_HEAP_BYTES, sealMemory } from "../src/he/mod.ts";
-import { quantizedLayers } from "../src/nn/mod.ts";
+import { networkHash, quantizedLayers } from "../src/nn/mod.ts";
 import {
+  BENCH_MASKS_ENV,
   DEFAULT_STUDY,
   inShard,
   parseShard,
   preloadStudyModels,
   PROFILE_WIDTH,
   profileOf,
+  readBenchVariants,
   REPRESENTATIVE_LAYERS,
   studyModel,
   studyPreset,
@@ -35,8 +44,22 @@ import { benchLayers, type LayerCase } from "./_layers.ts";
  */
 const MAX_MASK_BYTES = 2.5e9;
 
-/** Register the benches of one zoo model. */
+/**
+ * Register the benches of one zoo model. A `UserError` (a bad variable, a missing or mismatched
+ * masks file) is printed as one `error:` line on stderr, exit 2: `deno bench --json` would
+ * otherwise print only "Bench failed".
+ */
 export async function registerModelBenches(model: string): Promise<void> {
+  try {
+    await register(model);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    say(`error: ${e.message}`);
+    Deno.exit(2);
+  }
+}
+
+async function register(model: string): Promise<void> {
   const profile = profileOf(Deno.env.get("MOSAIC_BENCH_PROFILE"));
   const frameworks = (Deno.env.get("MOSAIC_BENCH_FRAMEWORKS") ?? DEFAULT_STUDY.frameworks.join(","))
     .split(",");
@@ -45,14 +68,18 @@ export async function registerModelBenches(model: string): Promise<void> {
   const seed = DEFAULT_STUDY.seed;
   const pruningJson = Deno.env.get("MOSAIC_BENCH_PRUNING");
   const pruning = pruningJson ? JSON.parse(pruningJson) : DEFAULT_STUDY.pruning;
+  const masks = Deno.env.get(BENCH_MASKS_ENV) || undefined;
   await preloadStudyModels([model]);
   const net = studyModel(model, PROFILE_WIDTH[profile], seed);
   const arch = model.split("-")[0];
   const cases: LayerCase[] = [];
   for (const framework of frameworks) {
     const preset = studyPreset(framework);
-    const variants = studyVariants(net, framework, budget, seed, pruning);
+    const variants = masks !== undefined
+      ? await readBenchVariants(masks, net, framework)
+      : studyVariants(net, framework, budget, seed, pruning);
     for (const [variant, vnet] of Object.entries(variants)) {
+      say(`network ${net.name}/${framework}/${variant} sha256 ${await networkHash(vnet)}`);
       for (const { layer, kind } of quantizedLayers(vnet)) {
         if (kind === "bn") continue;
         if (profile === "quick" && !REPRESENTATIVE_LAYERS[arch]?.includes(layer.name)) continue;
@@ -66,11 +93,11 @@ export async function registerModelBenches(model: string): Promise<void> {
         // heap is reported and left out, never half-timed.
         const need = sealMemory(program.parts);
         if (need.masks > MAX_MASK_BYTES || need.seal > SEAL_HEAP_BYTES) {
-          Deno.stderr.writeSync(new TextEncoder().encode(
+          say(
             `skipped ${net.name}/${layer.name}/${framework}/${variant}: its masks need ` +
               `${(need.masks / 1e9).toFixed(1)} GB (SEAL objects ${formatBytes(need.seal)}), ` +
-              `more than the WebAssembly heap allows\n`,
-          ));
+              `more than the WebAssembly heap allows`,
+          );
           continue;
         }
         cases.push({
@@ -92,6 +119,11 @@ export async function registerModelBenches(model: string): Promise<void> {
   );
   const mine = cases.filter((_, i) => inShard(i, shard));
   await benchLayers(mine, { predict: false });
+}
+
+/** A line on stderr (`deno bench --json` keeps stdout for its JSON). */
+function say(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
 }
 
 function order(net: { nodes: readonly { name: string }[] }, name: string): number {

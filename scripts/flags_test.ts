@@ -4,7 +4,14 @@
  */
 import { assertEquals } from "@std/assert";
 
-import { type BadCase, listDir, stepRefusals, tempDir } from "./_cli_testing.ts";
+import {
+  assertRefusal,
+  type BadCase,
+  listDir,
+  stepRefusals,
+  TASK_PERMISSIONS,
+  tempDir,
+} from "./_cli_testing.ts";
 
 Deno.test("plan, cost and accuracy refuse bad numeric and choice flags by name", async (t) => {
   const fc = ["gazelle", "fc:in=4,out=2"];
@@ -85,11 +92,25 @@ Deno.test("report refuses bad lists, budgets, seeds and shards before any work, 
     [["--floor=-0.1"], "--floor must be a number in [0, 1) (got -0.1)"],
     [["--no-bench", "--bench"], "--bench is given twice (as --bench or --no-bench)"],
     [["foo"], 'unexpected argument "foo": only --merge takes further files'],
+    [["--jobs", "0"], "--jobs must be an integer in 1..64 (got 0)"],
+    [["--jobs=1.5"], "--jobs must be an integer in 1..64 (got 1.5)"],
   ];
   await stepRefusals(t, "report.ts", cases, {
     alone: true,
     tmp: dir,
     extraArgs: ["--out-dir", `${dir}/x`],
+  });
+  await t.step("report.ts with MOSAIC_JOBS=two", async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...TASK_PERMISSIONS, "scripts/report.ts", "--out-dir", `${dir}/x`],
+      cwd: new URL("..", import.meta.url),
+      env: { NO_COLOR: "1", MOSAIC_JOBS: "two" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    const r = { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    assertRefusal(r, 'MOSAIC_JOBS must be an integer in 1..64 (got "two")', true);
   });
   await stepRefusals(t, "calibrate.ts", [
     [["--out"], "--out needs a value"],

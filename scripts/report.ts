@@ -10,7 +10,8 @@
  * methods prune; recorded in results.json), `--no-bench`, `--shard i/n` (do every n-th (model, framework) pair and write
  * `results-shard-i-of-n.json`), `--merge F1 F2 …` (merge shards and render), `--from FILE`
  * (re-render a results file, copied into the report folder), `--op-weights FILE.json` (user op weights beside the calibrated
- * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`). Bounds: `--budgets` at most
+ * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`), `--jobs N` (pruning jobs side by
+ * side on Workers; default `MOSAIC_JOBS`, else one per core). Bounds: `--budgets` at most
  * 20 distinct sparsities in (0, 1), `--default-budget` one of them, `--floor` in [0, 1), `--seeds`
  * at most 20 distinct integers in 0..4294967295, `--shard i/n` with n ≤ 1000; `--models`,
  * `--frameworks` and `--kinds` name each item once.
@@ -38,7 +39,11 @@ import {
 import { engineFlag } from "../src/train/mod.ts";
 import {
   type Help,
+  intFlag,
   intItem,
+  type IntRange,
+  intRangeText,
+  intValue,
   listFlag,
   parseFlags,
   progress,
@@ -69,6 +74,7 @@ const FLAGS = {
     "floor",
     "kinds",
     "unit",
+    "jobs",
   ],
   boolean: ["bench", "allow-mixed-cpu", "finetune"],
   negatable: ["bench", "finetune"],
@@ -79,6 +85,9 @@ const FLAGS = {
 
 /** A sparsity budget of the study. */
 const BUDGET_RANGE: RealRange = { min: 0, max: 1, minOpen: true, maxOpen: true };
+
+/** Pruning Workers side by side (`--jobs`, `MOSAIC_JOBS`). */
+const JOBS_RANGE: IntRange = { min: 1, max: 64 };
 
 /** A comma-list item taken as written (the study checks the names). */
 const asWritten = (text: string) => text;
@@ -121,6 +130,11 @@ const HELP: Help = {
     { flag: "--data DIR", default: "Debian's, else the shipped subset", what: "Fashion-MNIST" },
     { flag: "--bench, --no-bench", default: "on", what: "time the profile with deno bench" },
     { flag: "--finetune, --no-finetune", default: "on", what: "fine-tune trained models" },
+    {
+      flag: "--jobs N",
+      default: "$MOSAIC_JOBS, else one per core",
+      what: `pruning jobs side by side (Workers), ${intRangeText(JOBS_RANGE)}`,
+    },
     { flag: "--shard i/n", what: "do every n-th (model, framework) pair only (n ≤ 1000)" },
     { flag: "--merge F1 F2 …", what: "merge shard results files and render (repeatable)" },
     { flag: "--from FILE", what: "re-render a results file (copied into the report folder)" },
@@ -192,6 +206,9 @@ async function main(): Promise<number> {
     checkStudy(spec);
     const engine = engineFlag(args.engine);
     const shard = parseShard(args.shard, "--shard");
+    const envJobs = Deno.env.get("MOSAIC_JOBS");
+    const jobs = intFlag(args, "jobs", JOBS_RANGE) ??
+      (envJobs ? intValue(envJobs, "MOSAIC_JOBS", JOBS_RANGE) : navigator.hardwareConcurrency || 1);
     results = await runStudy(
       spec,
       shard,
@@ -199,6 +216,7 @@ async function main(): Promise<number> {
       await calibratedWeights(outDir, { progress }),
       progress,
       { enabled: args.finetune, engine, data: args.data },
+      jobs,
     );
     if (shard && shard.count > 1) {
       const name = `results-shard-${shard.index}-of-${shard.count}.json`;

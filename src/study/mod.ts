@@ -63,6 +63,12 @@ export {
   runStudy,
   unitCostsOrigin,
 } from "./run.ts";
+export {
+  BENCH_MASKS_ENV,
+  type BenchMasks,
+  readBenchVariants,
+  withBenchMasks,
+} from "./bench_masks.ts";
 export { type IsoReading, type IsoRow, type IsoSeed, meanSd } from "./iso_accuracy.ts";
 export {
   type PruneFile,

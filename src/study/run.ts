@@ -48,11 +48,13 @@ import {
   type Shard,
   studyModel,
   studyPreset,
-  studyPrune,
 } from "./study.ts";
 import { type FinetuneTask, runAccuracyLoop } from "./_accuracy_study.ts";
+import { type PruneJob, pruneJobs } from "./_prune_pool.ts";
+import { BENCH_MASKS_ENV, withBenchMasks } from "./bench_masks.ts";
 import { isoOf } from "./results.ts";
 import type { EngineName } from "../train/mod.ts";
+import type { PruneResult } from "../prune/mod.ts";
 
 /** How the accuracy loop of a study runs (trained models only). */
 export interface LoopOptions {
@@ -265,7 +267,9 @@ export function expectedBenchMs(
 /** Run one model's bench file (found in the registry, `_bench_files.ts`) and read its timings,
  * every statistic `deno bench` gives included (a failing or wrong layer is an error). `progress`
  * receives a line per bench (at most one a second) with the benches done and an estimate of the
- * time left, weighted by `expected` (`expectedBenchMs`) where it covers the benches.
+ * time left, weighted by `expected` (`expectedBenchMs`) where it covers the benches. `masks`, a
+ * folder written by `withBenchMasks`, hands the bench the study's pruned masks (without it the
+ * bench prunes them itself).
  *
  * @example A model with no registered bench file is refused before anything runs
  * ```ts
@@ -282,6 +286,7 @@ export async function benchModel(
   spec: StudySpec,
   progress: (line: string) => void = () => {},
   expected: ReadonlyMap<string, number> = new Map(),
+  masks?: string,
 ): Promise<TimingRow[]> {
   const file = benchFileOf(model);
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -291,6 +296,7 @@ export async function benchModel(
       MOSAIC_BENCH_FRAMEWORKS: frameworks.join(","),
       MOSAIC_BENCH_BUDGET: String(spec.default_budget),
       MOSAIC_BENCH_PRUNING: JSON.stringify(spec.pruning ?? DEFAULT_STUDY.pruning),
+      ...(masks !== undefined ? { [BENCH_MASKS_ENV]: masks } : {}),
       NO_COLOR: "1",
     },
     stdout: "piped",
@@ -372,7 +378,10 @@ export function loadAverage(): number[] | null {
  * Run a study (or one shard of it: every n-th (model, framework) pair): prune and count every
  * pair at every budget, cost the nonlinear layers, fine-tune trained models (the accuracy loop,
  * `loop`) and, `withBench`, time the profile with `deno bench`. `unit` are the unit costs recorded
- * for predictions; `progress` receives one line per step.
+ * for predictions; `progress` receives one line per step. The pruning jobs run `jobs` at a time on
+ * Workers (default: one per core; 1 prunes on the main thread), with the same results in the same
+ * order either way; they all end before fine-tuning (one per core) starts, and the benches, one
+ * model and one layer at a time, start after both, on the masks pruned here.
  *
  * @example One model, one framework, one budget, untimed: a Hunter row and a MOSAIC row
  * ```ts
@@ -396,6 +405,7 @@ export async function runStudy(
   unit: NamedWeights,
   progress: (line: string) => void = () => {},
   loop: LoopOptions = { enabled: true, engine: "auto" },
+  jobs: number = navigator.hardwareConcurrency || 1,
 ): Promise<Results> {
   await preloadStudyModels(spec.models);
   const pairs = spec.models.flatMap((m) => spec.frameworks.map((f) => [m, f] as const));
@@ -407,34 +417,57 @@ export async function runStudy(
   const t0 = performance.now();
   const tasks: (FinetuneTask & { row: number })[] = [];
   const withLoop = loop.enabled && spec.accuracy !== undefined;
-  for (const [i, [model, framework]] of mine.entries()) {
-    const net = studyModel(model, spec.width, spec.seed);
-    hashes[model] ??= await networkHash(net);
-    const trained = isTrained(model) && spec.accuracy !== undefined;
-    const seeds = trained ? spec.accuracy!.seeds : [spec.seed];
+  // Every pruning job first, `jobs` at a time; then the rows, in the serial path's order.
+  const trainedIn = (model: string) => isTrained(model) && spec.accuracy !== undefined;
+  const seedsOf = (model: string) => trainedIn(model) ? spec.accuracy!.seeds : [spec.seed];
+  const work: (PruneJob & { pair: number })[] = [];
+  for (const [pair, [model, framework]] of mine.entries()) {
     for (const budget of spec.budgets) {
       for (const method of ["hunter", "mosaic"] as const) {
-        for (const seed of seeds) {
-          progress(
-            `[${i + 1}/${mine.length}] ${net.name} ${framework} ${method} sparsity ${budget}` +
-              `${trained ? ` seed ${seed}` : ""} (${
-                ((performance.now() - t0) / 1000).toFixed(0)
-              } s)`,
-          );
-          // MOSAIC's assembly is the long silent step: pass its progress (with an ETA) on, not
-          // the per-layer structure lines, which would drown the study's own progress.
-          const assembly = (line: string) => {
-            if (line.startsWith("mosaic: assembly")) progress(`  ${line}`);
-          };
-          const r = studyPrune(net, framework, method, budget, seed, assembly, spec.pruning);
-          const label = `${model}/${framework}/${method}/${budget}${trained ? `/${seed}` : ""}`;
-          if (trained && withLoop) tasks.push({ label, net, pruned: r, seed, row: prune.length });
-          prune.push(pruneRow(model, framework, method, budget, r, trained ? seed : undefined));
-          hashes[label] = await maskHash(r.masks, r.permutations);
+        for (const seed of seedsOf(model)) {
+          work.push({
+            pair,
+            model,
+            width: spec.width,
+            modelSeed: spec.seed,
+            framework,
+            method,
+            budget,
+            seed,
+            pruning: spec.pruning,
+          });
         }
       }
     }
-    nonlinear.push(nonlinearRow(model, net, framework));
+  }
+  const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
+  const jobName = (j: PruneJob) =>
+    `${studyModel(j.model, j.width, j.modelSeed).name} ${j.framework} ${j.method} ` +
+    `sparsity ${j.budget}${trainedIn(j.model) ? ` seed ${j.seed}` : ""}`;
+  const results = await pruneJobs(work, jobs, {
+    start: (j, k) => progress(`[${work[k].pair + 1}/${mine.length}] ${jobName(j)} (${elapsed()})`),
+    // MOSAIC's assembly is the long silent step: its progress (with an ETA) is passed on, named
+    // by its job when jobs run side by side.
+    line: (j, _, line) => progress(`  ${jobs > 1 ? `${jobName(j)}: ` : ""}${line}`),
+  });
+  const benchMasks = new Map<string, PruneResult>();
+  for (const [k, job] of work.entries()) {
+    const { model, framework, method, budget, seed } = job;
+    const net = studyModel(model, spec.width, spec.seed);
+    hashes[model] ??= await networkHash(net);
+    const trained = trainedIn(model);
+    const r = results[k];
+    const label = `${model}/${framework}/${method}/${budget}${trained ? `/${seed}` : ""}`;
+    if (trained && withLoop) tasks.push({ label, net, pruned: r, seed, row: prune.length });
+    prune.push(pruneRow(model, framework, method, budget, r, trained ? seed : undefined));
+    hashes[label] = await maskHash(r.masks, r.permutations);
+    // The bench times the default budget pruned with the first seed.
+    if (budget === spec.default_budget && seed === seedsOf(model)[0]) {
+      benchMasks.set(`${model}/${framework}/${method}`, r);
+    }
+  }
+  for (const [model, framework] of mine) {
+    nonlinear.push(nonlinearRow(model, studyModel(model, spec.width, spec.seed), framework));
   }
   let accuracy: Results["accuracy"];
   if (withLoop && tasks.length > 0) {
@@ -460,7 +493,20 @@ export async function runStudy(
       if (fws.length === 0) continue;
       progress(`timing ${model} (${spec.profile} profile, ${fws.join(" and ")}) with deno bench`);
       const expected = expectedBenchMs(prune, model, fws, spec);
-      timings.push(...await benchModel(model, fws, spec, progress, expected));
+      // The bench loads the masks pruned above instead of pruning again.
+      const masks = fws.map((framework) => ({
+        framework,
+        hunter: benchMasks.get(`${model}/${framework}/hunter`)!,
+        mosaic: benchMasks.get(`${model}/${framework}/mosaic`)!,
+      }));
+      const net = studyModel(model, spec.width, spec.seed);
+      timings.push(
+        ...await withBenchMasks(
+          net,
+          masks,
+          (dir) => benchModel(model, fws, spec, progress, expected, dir),
+        ),
+      );
     }
   }
   const timing = withBench

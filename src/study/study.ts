@@ -315,20 +315,47 @@ export function studyPrune(
   }`;
   let r = pruned.get(key);
   if (!r) {
-    r = prune(net, {
-      method,
-      framework,
-      preset: studyPreset(framework),
-      convMethod: "or",
-      budget: { kind: "sparsity", ratio: budget },
-      ...pruning,
-      seed,
-      fidelitySamples: 0,
-      progress,
-    });
+    r = pruneForStudy(net, framework, method, budget, seed, progress, pruning);
     pruned.set(key, r);
   }
   return r;
+}
+
+/**
+ * `studyPrune` without its cache: the one place the study's pruning options are set, shared by
+ * the cached main-thread path and the pruning Workers (which post each result away once and keep
+ * nothing).
+ *
+ * @example The same result as the cached call
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { pruneForStudy, studyModel, studyPrune } from "./study.ts";
+ *
+ * const net = studyModel("vgg16-cifar10", 0.125, 1);
+ * const a = pruneForStudy(net, "gazelle", "hunter", 0.5, 1);
+ * assertEquals(a.masks, studyPrune(net, "gazelle", "hunter", 0.5, 1).masks);
+ * ```
+ */
+export function pruneForStudy(
+  net: Network,
+  framework: string,
+  method: "hunter" | "mosaic",
+  budget: number,
+  seed: number,
+  progress?: (line: string) => void,
+  pruning: StudyPruning = DEFAULT_STUDY.pruning,
+): PruneResult {
+  return prune(net, {
+    method,
+    framework,
+    preset: studyPreset(framework),
+    convMethod: "or",
+    budget: { kind: "sparsity", ratio: budget },
+    ...pruning,
+    seed,
+    fidelitySamples: 0,
+    progress,
+  });
 }
 
 /**
