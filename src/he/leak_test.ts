@@ -109,7 +109,7 @@ async function checkCase(c: Case): Promise<void> {
     first = false;
     assertEquals(run.result, referenceLayer(layer, x, t), `${label}: result`);
     assertEquals(run.ledger, countProgram(prog), `${label}: ledger`);
-    for (const k of c.needs ?? []) assert(run.ledger[k] > 0, `${label}: no ${k} op`);
+    for (const k of c.needs ?? []) assert((run.ledger[k] ?? 0) > 0, `${label}: no ${k} op`);
     if (c.slots) assertEquals(run.slots, prog.parts.map(() => c.slots), `${label}: slots`);
   });
 }
