@@ -1,5 +1,5 @@
 /**
- * `deno task cost --model NAME|FILE.onnx --framework gazelle|cryptflow2|cheetah [--method ir|or|auto]
+ * `deno task cost --model NAME|FILE.onnx --framework gazelle|cryptflow2|cheetah [--method M]
  * [--stock] [--masks FILE] [--width W] [--seed N] [--preset NAME] [--bits L] [--json|--csv]`:
  * plan every linear layer of a model (no encryption) and print its HE op counts per layer.
  * Bounds: `--width` (0, 4], `--seed` 0..4294967295, `--bits` 32..41.
@@ -18,6 +18,7 @@ import {
   frameworkPreset,
   type Help,
   intFlag,
+  METHOD_HELP,
   methodFlag,
   parseFlags,
   progress,
@@ -185,9 +186,9 @@ const HELP: Help = {
       what: "the HE framework",
     },
     {
-      flag: "--method ir|or|auto",
+      flag: "--method M",
       default: "the prune file's, else auto",
-      what: "the conv method",
+      what: METHOD_HELP,
     },
     { flag: "--stock", what: "plan the framework as published (no MOSAIC changes)" },
     { flag: "--masks FILE", what: "a prune file from deno task prune: cost the pruned model too" },
@@ -216,7 +217,7 @@ async function main(): Promise<number> {
   const framework = frameworkFlag(args.framework);
   const width = realFlag(args, "width", WIDTH_RANGE);
   const seed = intFlag(args, "seed", SEED_RANGE);
-  if (args.method !== undefined) methodFlag(args.method);
+  if (args.method !== undefined) methodFlag(args.method, framework);
   const preset = frameworkPreset(framework, args.preset, args.bits);
   // Start the planning workers first: they load their modules while the model is built.
   const pool = spawnPlanners(Math.max(2, navigator.hardwareConcurrency));
@@ -252,7 +253,9 @@ async function main(): Promise<number> {
       );
     }
   }
-  const method = methodFlag(args.method ?? file?.convMethod);
+  // The prune file's method is its framework's: it applies only under that framework.
+  const fileMethod = file?.framework === framework ? file.convMethod : undefined;
+  const method = methodFlag(args.method ?? fileMethod, framework);
   progress(`planning ${net.name} for ${framework}`);
   const planned = modelCostParallel(net, {
     framework,

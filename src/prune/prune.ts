@@ -16,7 +16,7 @@
 import type { OpCounts, Preset } from "../he/mod.ts";
 import { securityLabel } from "../he/mod.ts";
 import { SeededRng, UserError } from "../base/mod.ts";
-import { frameworkName } from "../frameworks/mod.ts";
+import { frameworkName, structureMethod } from "../frameworks/mod.ts";
 import { costPercent, type CostRow, type ModelCost, modelCost } from "../cost/mod.ts";
 import {
   channelTies,
@@ -82,8 +82,11 @@ export interface PruneOptions {
   readonly framework: string;
   /** HE parameters the layers are planned under; its measured unit costs price the ops. */
   readonly preset: Preset;
-  /** GAZELLE conv method the structures follow (default `or`). */
-  readonly convMethod?: "ir" | "or";
+  /**
+   * The framework's plan method the structures follow (`structureMethod`: default GAZELLE `or`,
+   * CrypTFlow2 `sci`, Cheetah `coeff`); a method of another framework is a `UserError`.
+   */
+  readonly convMethod?: string;
   /** How much to prune; a bad number is a `UserError` before any work. */
   readonly budget: Budget;
   /** Seed of MOSAIC's assembly search and of the fidelity check's random inputs (default 1). */
@@ -305,7 +308,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
   const { masks, rows, totals } = layerReports(net, layers, sel, o.rank.kinds, {
     framework: frameworkName(opts.framework),
     preset: opts.preset,
-    method: opts.convMethod ?? "or",
+    method: structureMethod(frameworkName(opts.framework), opts.convMethod),
   });
   const samples = opts.fidelitySamples ?? 8;
   let agreement: number | null = null;

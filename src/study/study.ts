@@ -8,7 +8,7 @@
  */
 import { cryptflow2Preset, getPreset, type Preset } from "../he/mod.ts";
 import { modelCost, networkNonlinear } from "../cost/mod.ts";
-import { frameworkName } from "../frameworks/mod.ts";
+import { frameworkName, structureMethod } from "../frameworks/mod.ts";
 import { buildZoo, loadModel, type Network, TRAINED_MODELS, ZOO_MODELS } from "../nn/mod.ts";
 import {
   DEFAULT_FLOOR,
@@ -349,7 +349,6 @@ export function pruneForStudy(
     method,
     framework,
     preset: studyPreset(framework),
-    convMethod: "or",
     budget: { kind: "sparsity", ratio: budget },
     ...pruning,
     seed,
@@ -465,7 +464,8 @@ export function pruneRow(
  */
 export function nonlinearRow(model: string, net: Network, framework: string): NonlinearRow {
   const preset = studyPreset(framework);
-  const table = modelCost(net, { framework: frameworkName(framework), preset, method: "or" });
+  const fw = frameworkName(framework);
+  const table = modelCost(net, { framework: fw, preset, method: structureMethod(fw) });
   let bytes = 0;
   for (const row of table.layers) {
     const b = row.bytes as { up: number; down: number } | undefined;
