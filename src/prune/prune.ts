@@ -162,6 +162,10 @@ export interface PruneLayerReport {
   readonly predicted_ms_dense: number;
   /** Predicted ms of `pruned` (2 decimals). */
   readonly predicted_ms: number;
+  /** Bytes of the unpruned layer's ciphertexts, up (client → server) and down (`programSummary`). */
+  readonly bytes_dense: LayerBytes;
+  /** Bytes of the deployed pruned layer's ciphertexts, up and down. */
+  readonly bytes: LayerBytes;
   /** MOSAIC only: structures the assembler completed, by kind. */
   readonly assembly?: Partial<Record<StructureKind, Completion>>;
 }
@@ -546,6 +550,14 @@ function layerReports(
   return { masks, rows, totals };
 }
 
+/** Ciphertext bytes of a layer each way (the Galois keys are counted apart, per model). */
+export interface LayerBytes {
+  /** Client → server: the input ciphertexts. */
+  readonly up: number;
+  /** Server → client: the output ciphertexts returned. */
+  readonly down: number;
+}
+
 /** One layer's report row, with the squared norms `layerReports` sums into the totals. */
 function layerRow(
   l: Layer,
@@ -590,6 +602,8 @@ function layerRow(
     pruned: pruned.ops,
     predicted_ms_dense: dense.predicted_server_ms!,
     predicted_ms: pruned.predicted_server_ms!,
+    bytes_dense: { up: dense.bytes.up, down: dense.bytes.down },
+    bytes: { up: pruned.bytes.up, down: pruned.bytes.down },
     ...(completion ? { assembly: completion.get(l.name) } : {}),
   };
   return { row, s2, k2 };

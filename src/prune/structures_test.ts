@@ -40,8 +40,8 @@ const CASES = [
   // Cheetah: Ĉ = 12 of 16 channels (2 kernel polynomials per filter), one spatial block.
   ["cheetah", "coeff", "conv:h=16,w=16,ci=16,co=8,k=3"],
   ["cheetah", "ntt", "conv:h=16,w=16,ci=16,co=8,k=3"],
-  // 40 × 40 padded to 42 × 42 > N: Ĉ = 1 (a polynomial is one kernel), 2 × 2 spatial blocks.
-  ["cheetah", "coeff", "conv:h=40,w=40,ci=3,co=4,k=3"],
+  // 64 × 64 padded to 66 × 66 > N: Ĉ = 1 (a polynomial is one kernel), 2 × 2 spatial blocks.
+  ["cheetah", "coeff", "conv:h=64,w=64,ci=3,co=4,k=3"],
   ["cheetah", "coeff", "conv:h=16,w=16,ci=4,co=8,k=3,s=2"],
   ["cheetah", "coeff", "conv:h=8,w=8,ci=16,co=16,k=1"],
   ["cheetah", "coeff", "fc:in=256,out=16"],
@@ -83,8 +83,17 @@ Deno.test("every structure's deletion claim equals the re-planned drop, every fr
       assert(claim.mult >= 1, `${st.kind} deletes products`);
       if (st.kind === "output-rotation") assert(claim.perm_out >= 1, `${spec} ${st.kind}`);
       if (st.kind === "input-rotation") assert(claim.perm_in >= 1, `${spec} ${st.kind}`);
-      // One plaintext product: its Mult, and no rotation unless it was a rotation's last reader.
-      if (st.kind === "product") assertEquals(claim.mult, 1, `${fw} ${spec} product`);
+      // One plaintext product: its Mult, and no rotation unless it was a rotation's last reader;
+      // a Cheetah kernel polynomial is one product per spatial block, all holding its weights.
+      if (st.kind === "product") {
+        const key = st.weights.join();
+        let same = 0;
+        for (let m = 0; m + 1 < s.prodStart.length; m++) {
+          if (s.prodWeights.subarray(s.prodStart[m], s.prodStart[m + 1]).join() === key) same++;
+        }
+        assertEquals(claim.mult, same, `${fw} ${spec} product`);
+        if (fw !== "cheetah") assertEquals(same, 1, `${fw} ${spec} product`);
+      }
     }
     assert(kinds.has("product"), `${fw} ${spec}: product structures offered`);
     if (spec.startsWith("fc")) assert(kinds.has("fc-diagonal"), spec);
@@ -153,7 +162,7 @@ Deno.test("a product's weights (fast path) equal the non-zero weights of its fil
 });
 
 Deno.test("Cheetah: an all-zero kernel polynomial is skipped, a wholly pruned output channel drops its output ciphertexts, nothing rotates", () => {
-  const spec = "conv:h=40,w=40,ci=6,co=4,k=3"; // Ĉ = 1: 6 kernel polynomials per filter, 2 × 2 blocks
+  const spec = "conv:h=64,w=64,ci=6,co=4,k=3"; // Ĉ = 1: 6 kernel polynomials per filter, 2 × 2 blocks
   const s = layerStructures("x", parseLayerSpec(spec), {
     framework: "cheetah",
     preset: getPreset("cheetah"),
