@@ -30,6 +30,13 @@ import {
 
 const COLUMNS = ["perm_in", "perm_out", "key_switches", "mult", "add"] as const;
 
+/** Ciphertext bytes up and down of every layer and their sum (Cheetah's cost is mostly down). */
+function bytesOf(t: ModelCost): { layers: [number, number][]; total: [number, number] } {
+  const layers = t.layers.map((l): [number, number] => [l.bytes.up, l.bytes.down]);
+  const total = layers.reduce((a, b): [number, number] => [a[0] + b[0], a[1] + b[1]], [0, 0]);
+  return { layers, total };
+}
+
 /**
  * One CSV table: a header, then every layer and a total row of each table; with more than one
  * table (`--masks`), a first `variant` column says which (`unpruned`, `pruned`).
@@ -44,6 +51,8 @@ function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
     "slots",
     "channels_per_ct",
     ...COLUMNS,
+    "bytes_up",
+    "bytes_down",
     "predicted_ms",
   ];
   const q = (
@@ -53,8 +62,9 @@ function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
     : String(v ?? ""));
   const rows = tables.flatMap(({ variant, t }) => {
     const lead = withVariant ? [variant] : [];
+    const bytes = bytesOf(t);
     return [
-      ...t.layers.map((l) => [
+      ...t.layers.map((l, i) => [
         ...lead,
         l.name,
         l.kind,
@@ -62,6 +72,7 @@ function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
         l.slots,
         l.channels_per_ct,
         ...COLUMNS.map((c) => l.ops[c]),
+        ...bytes.layers[i],
         l.predicted_server_ms,
       ]),
       [
@@ -72,6 +83,7 @@ function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
         "",
         "",
         ...COLUMNS.map((c) => t.totals.ops[c]),
+        ...bytes.total,
         t.totals.predicted_server_ms,
       ],
     ];
@@ -91,9 +103,14 @@ function table(t: ModelCost): string {
     "ks",
     "mult",
     "add",
+    "KB up",
+    "KB down",
   ];
+  const bytes = bytesOf(t);
+  const kb = ([up, down]: [number, number]) => [(up / 1e3).toFixed(1), (down / 1e3).toFixed(1)];
   const rows = t.layers.map((
     l,
+    i,
   ) => [
     l.name,
     l.kind,
@@ -101,8 +118,17 @@ function table(t: ModelCost): string {
     String(l.slots),
     String(l.channels_per_ct ?? "-"),
     ...COLUMNS.map((c) => String(l.ops[c])),
+    ...kb(bytes.layers[i]),
   ]);
-  rows.push(["total", "", "", "", "", ...COLUMNS.map((c) => String(t.totals.ops[c]))]);
+  rows.push([
+    "total",
+    "",
+    "",
+    "",
+    "",
+    ...COLUMNS.map((c) => String(t.totals.ops[c])),
+    ...kb(bytes.total),
+  ]);
   const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) =>
     r.map((s, j) => (j < 3 ? s.padEnd(w[j]) : s.padStart(w[j]))).join("  ");
