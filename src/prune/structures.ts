@@ -13,8 +13,9 @@
  * - an **fc-diagonal** structure is one packed diagonal of an FC weight matrix: its rotation,
  *   Mult and Add;
  * - a **product** structure is the weights of one plaintext product (GAZELLE: one tap of a
- *   diagonal's kernels; SCI: one encoded kernel block): the finest unit whose zeroing deletes a
- *   Mult. Products are kept even where they equal a coarser structure, so `--kinds product`
+ *   diagonal's kernels; SCI: one encoded kernel block; Cheetah: one kernel polynomial, the same
+ *   weights in every spatial block, so its multiplier structure too): the finest unit whose
+ *   zeroing deletes a Mult. Products are kept even where they equal a coarser structure, so `--kinds product`
  *   alone offers every product.
  *
  * Each structure's claim (the ops its zeroing deletes) comes from `survivingCounts`, which runs
