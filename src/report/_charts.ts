@@ -238,7 +238,7 @@ export function savingsChart(r: Results, weights: OpWeights): Chart {
   for (const p of r.prune.filter((x) => x.budget === b)) {
     const unit = weights.byFramework[p.framework];
     if (!unit) continue;
-    const cost = rowCostPct(r, p, unit);
+    const cost = rowCostPct(p, unit);
     rows.push({
       model: p.model,
       framework: p.framework,
