@@ -19,7 +19,7 @@
  * (`network <model>/<framework>/<variant> sha256 <hash>`), the hash the study's network has.
  */
 import { UserError } from "../src/base/mod.ts";
-import { frameworkName, planLayer } from "../src/frameworks/mod.ts";
+import { frameworkName, planLayer, structureMethod } from "../src/frameworks/mod.ts";
 import { formatBytes, SEAL_HEAP_BYTES, sealMemory } from "../src/he/mod.ts";
 import { networkHash, quantizedLayers } from "../src/nn/mod.ts";
 import {
@@ -86,7 +86,8 @@ async function register(model: string): Promise<void> {
         const program = planLayer(layer, {
           framework: frameworkName(framework),
           preset,
-          method: "or",
+          // The method the study's prune rows count under (GAZELLE `or`, Cheetah `coeff`).
+          method: structureMethod(frameworkName(framework)),
         });
         // Masks are encoded up front (the server's offline work); a layer whose SEAL objects
         // (`sealMemory`, the estimate the executor refuses with) cannot fit the 4 GB WebAssembly

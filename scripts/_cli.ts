@@ -11,7 +11,7 @@ import {
   presetNames,
 } from "../src/he/mod.ts";
 import { checkOutputFile, UserError } from "../src/base/mod.ts";
-import { type FrameworkName, FRAMEWORKS } from "../src/frameworks/mod.ts";
+import { frameworkMethods, type FrameworkName, FRAMEWORKS } from "../src/frameworks/mod.ts";
 import {
   BASIC_UNITS,
   type BasicUnit,
@@ -628,10 +628,17 @@ export function presetFlag(value: string | undefined): Preset {
   return getPreset(enumValue(value ?? "gazelle", "--preset", presetNames()));
 }
 
-/** The conv method named by `--method` (default `auto`), or a one-line error. */
-export function methodFlag(value: string | undefined): "ir" | "or" | "auto" {
-  return enumValue(value ?? "auto", "--method", ["ir", "or", "auto"] as const);
+/**
+ * The plan method named by `--method` (default `auto`), one of `framework`'s own
+ * (`frameworkMethods`), or a one-line error listing them.
+ */
+export function methodFlag(value: string | undefined, framework: FrameworkName): string {
+  return enumValue(value ?? "auto", "--method", frameworkMethods(framework).all);
 }
+
+/** Help text of `--method`: every framework's methods. */
+export const METHOD_HELP = "the framework's plan method: " +
+  FRAMEWORKS.map((f) => `${f} ${frameworkMethods(f).all.join("|")}`).join(", ");
 
 /** The framework named by `--framework` (default `gazelle`), or a one-line error. */
 export function frameworkFlag(value: string | undefined): FrameworkName {

@@ -9,6 +9,7 @@
  */
 import { checkOutputFile, OutputStage } from "../src/base/mod.ts";
 import { CALIBRATION_FORMAT } from "../src/cost/mod.ts";
+import { FRAMEWORKS } from "../src/frameworks/mod.ts";
 import { closeEnvs, measureUnitCosts, timingClock } from "../src/he/mod.ts";
 import { buildManifest, studyPreset } from "../src/study/mod.ts";
 import { type Help, parseFlags, progress, runMain } from "./_cli.ts";
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
   await checkOutputFile(out, "--out"); // before the measurements, not after
   const unit: Record<string, unknown> = {};
   const presets = [];
-  for (const fw of ["gazelle", "cryptflow2"]) {
+  for (const fw of FRAMEWORKS) {
     const preset = studyPreset(fw);
     presets.push(preset);
     progress(`measuring unit ops of ${preset.name} (${fw})`);

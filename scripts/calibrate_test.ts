@@ -8,11 +8,13 @@ Deno.test("deno task calibrate writes unit costs the report then predicts with, 
   await runOk("calibrate.ts", ["--out", `${dir}/calibration.json`]);
   const doc = await readJson(`${dir}/calibration.json`);
   assertEquals(doc.format, "mosaic-bench-calibration/1");
-  for (const fw of ["gazelle", "cryptflow2"]) {
+  for (const fw of ["gazelle", "cryptflow2", "cheetah"]) {
     assert(doc.unit_costs[fw].keySwitch > doc.unit_costs[fw].mult, fw);
     assert(doc.unit_costs[fw].mult > doc.unit_costs[fw].add, fw);
   }
-  assert(doc.manifest.presets.length === 2);
+  // Cheetah's own ops: a coefficient-form product costs more than a scalar one.
+  assert(doc.unit_costs.cheetah.multCoeff > doc.unit_costs.cheetah.multScalar);
+  assert(doc.manifest.presets.length === 3);
   await Deno.writeTextFile(
     `${dir}/w.json`,
     JSON.stringify({ name: "rotations only", keySwitch: 1 }),

@@ -1,5 +1,5 @@
 /**
- * `deno task cost --model NAME|FILE.onnx --framework gazelle|cryptflow2|cheetah [--method ir|or|auto]
+ * `deno task cost --model NAME|FILE.onnx --framework gazelle|cryptflow2|cheetah [--method M]
  * [--stock] [--masks FILE] [--width W] [--seed N] [--preset NAME] [--bits L] [--json|--csv]`:
  * plan every linear layer of a model (no encryption) and print its HE op counts per layer.
  * Bounds: `--width` (0, 4], `--seed` 0..4294967295, `--bits` 32..41.
@@ -18,6 +18,7 @@ import {
   frameworkPreset,
   type Help,
   intFlag,
+  METHOD_HELP,
   methodFlag,
   parseFlags,
   progress,
@@ -28,6 +29,13 @@ import {
 } from "./_cli.ts";
 
 const COLUMNS = ["perm_in", "perm_out", "key_switches", "mult", "add"] as const;
+
+/** Ciphertext bytes up and down of every layer and their sum (Cheetah's cost is mostly down). */
+function bytesOf(t: ModelCost): { layers: [number, number][]; total: [number, number] } {
+  const layers = t.layers.map((l): [number, number] => [l.bytes.up, l.bytes.down]);
+  const total = layers.reduce((a, b): [number, number] => [a[0] + b[0], a[1] + b[1]], [0, 0]);
+  return { layers, total };
+}
 
 /**
  * One CSV table: a header, then every layer and a total row of each table; with more than one
@@ -43,6 +51,8 @@ function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
     "slots",
     "channels_per_ct",
     ...COLUMNS,
+    "bytes_up",
+    "bytes_down",
     "predicted_ms",
   ];
   const q = (
@@ -52,8 +62,9 @@ function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
     : String(v ?? ""));
   const rows = tables.flatMap(({ variant, t }) => {
     const lead = withVariant ? [variant] : [];
+    const bytes = bytesOf(t);
     return [
-      ...t.layers.map((l) => [
+      ...t.layers.map((l, i) => [
         ...lead,
         l.name,
         l.kind,
@@ -61,6 +72,7 @@ function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
         l.slots,
         l.channels_per_ct,
         ...COLUMNS.map((c) => l.ops[c]),
+        ...bytes.layers[i],
         l.predicted_server_ms,
       ]),
       [
@@ -71,6 +83,7 @@ function csv(tables: readonly { variant: string; t: ModelCost }[]): string {
         "",
         "",
         ...COLUMNS.map((c) => t.totals.ops[c]),
+        ...bytes.total,
         t.totals.predicted_server_ms,
       ],
     ];
@@ -90,9 +103,14 @@ function table(t: ModelCost): string {
     "ks",
     "mult",
     "add",
+    "KB up",
+    "KB down",
   ];
+  const bytes = bytesOf(t);
+  const kb = ([up, down]: [number, number]) => [(up / 1e3).toFixed(1), (down / 1e3).toFixed(1)];
   const rows = t.layers.map((
     l,
+    i,
   ) => [
     l.name,
     l.kind,
@@ -100,8 +118,17 @@ function table(t: ModelCost): string {
     String(l.slots),
     String(l.channels_per_ct ?? "-"),
     ...COLUMNS.map((c) => String(l.ops[c])),
+    ...kb(bytes.layers[i]),
   ]);
-  rows.push(["total", "", "", "", "", ...COLUMNS.map((c) => String(t.totals.ops[c]))]);
+  rows.push([
+    "total",
+    "",
+    "",
+    "",
+    "",
+    ...COLUMNS.map((c) => String(t.totals.ops[c])),
+    ...kb(bytes.total),
+  ]);
   const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) =>
     r.map((s, j) => (j < 3 ? s.padEnd(w[j]) : s.padStart(w[j]))).join("  ");
@@ -185,9 +212,9 @@ const HELP: Help = {
       what: "the HE framework",
     },
     {
-      flag: "--method ir|or|auto",
+      flag: "--method M",
       default: "the prune file's, else auto",
-      what: "the conv method",
+      what: METHOD_HELP,
     },
     { flag: "--stock", what: "plan the framework as published (no MOSAIC changes)" },
     { flag: "--masks FILE", what: "a prune file from deno task prune: cost the pruned model too" },
@@ -216,7 +243,7 @@ async function main(): Promise<number> {
   const framework = frameworkFlag(args.framework);
   const width = realFlag(args, "width", WIDTH_RANGE);
   const seed = intFlag(args, "seed", SEED_RANGE);
-  if (args.method !== undefined) methodFlag(args.method);
+  if (args.method !== undefined) methodFlag(args.method, framework);
   const preset = frameworkPreset(framework, args.preset, args.bits);
   // Start the planning workers first: they load their modules while the model is built.
   const pool = spawnPlanners(Math.max(2, navigator.hardwareConcurrency));
@@ -252,7 +279,9 @@ async function main(): Promise<number> {
       );
     }
   }
-  const method = methodFlag(args.method ?? file?.convMethod);
+  // The prune file's method is its framework's: it applies only under that framework.
+  const fileMethod = file?.framework === framework ? file.convMethod : undefined;
+  const method = methodFlag(args.method ?? fileMethod, framework);
   progress(`planning ${net.name} for ${framework}`);
   const planned = modelCostParallel(net, {
     framework,

@@ -22,11 +22,31 @@ Deno.test("deno task cost prints per-layer tables as text, JSON and CSV", async 
   const lines = c.stdout.trim().split("\n");
   assertEquals(
     lines[0],
-    "name,kind,shape,slots,channels_per_ct,perm_in,perm_out,key_switches,mult,add,predicted_ms",
+    "name,kind,shape,slots,channels_per_ct,perm_in,perm_out,key_switches,mult,add,bytes_up,bytes_down,predicted_ms",
   );
   assertEquals(lines.length, 1 + 21 + 1);
   const t = await runOk("cost.ts", ["--model", "fixtures/tiny_residual.onnx"]);
   assert(t.stdout.includes("block.conv2") && t.stdout.includes("fc"));
+  // Cheetah: no rotation anywhere, its own method flag, bytes each way per layer.
+  const ch = await runOk("cost.ts", [
+    "--model",
+    "vgg16-cifar10",
+    "--width",
+    "0.25",
+    "--framework",
+    "cheetah",
+    "--method",
+    "ntt",
+    "--json",
+  ]);
+  const cj = JSON.parse(ch.stdout);
+  assertEquals(cj.totals.ops.perm_in + cj.totals.ops.perm_out + cj.totals.ops.key_switches, 0);
+  assert(
+    cj.layers.every((l: { bytes: { down: number; galois_keys: number } }) =>
+      l.bytes.down > 0 && l.bytes.galois_keys === 0
+    ),
+  );
+  assert(cj.layers.some((l: { method: string }) => l.method === "ntt"));
 });
 
 Deno.test("deno task cost rejects bad models and mask files with one line", async (t) => {

@@ -1,6 +1,6 @@
 /**
  * `deno task fixtures`: regenerate `fixtures/` (small ONNX files, the golden per-layer op counts
- * of the zoo under both frameworks, and a sample results file of a small real study, timings
+ * of the zoo under the three frameworks, and a sample results file of a small real study, timings
  * included, that the report tests render). The golden test compares fresh counts against these
  * files, so any change to counting shows in review.
  *
@@ -18,14 +18,14 @@ const HELP: Help = {
   usage: "deno task fixtures",
   about:
     "Regenerate fixtures/: small ONNX files, the golden per-layer op counts of the zoo under\n" +
-    "both frameworks, and a sample results file of a small real study. Takes no options.",
+    "the three frameworks, and a sample results file of a small real study. Takes no options.",
   options: [],
   examples: ["deno task fixtures", "deno task fixtures && git diff --stat fixtures/"],
 };
 
 /** Golden counts: per model and framework, per layer, the five headline op counts. */
 export function goldenCounts(model: string, framework: string) {
-  const preset = framework === "gazelle" ? getPreset("gazelle") : cryptflow2Preset();
+  const preset = framework === "cryptflow2" ? cryptflow2Preset() : getPreset(framework);
   const t = modelCost(buildZoo(model), { framework: frameworkName(framework), preset });
   const pick = (o: typeof t.totals.ops) => [o.perm_in, o.perm_out, o.key_switches, o.mult, o.add];
   return {
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   await Deno.mkdir("fixtures/golden", { recursive: true });
   await writeFileAtomic("fixtures/tiny_residual.onnx", exportOnnx(tinyResidual()));
   await writeFileAtomic("fixtures/tiny_batchnorm.onnx", exportOnnx(tinyBatchNorm()));
-  for (const framework of ["gazelle", "cryptflow2"]) {
+  for (const framework of ["gazelle", "cryptflow2", "cheetah"]) {
     const doc: Record<string, unknown> = {
       note:
         "Golden per-layer HE op counts of the zoo (full width, synthetic weights seed 1, 8-bit " +

@@ -93,6 +93,11 @@ const HUGE: [string[], Record<string, string>, Want][] = [
   ],
   [["gazelle", "fc:in=1048576,out=128"], { MOSAIC_MAX_MEMORY: "64MB" }, PLAN("[MG]B")],
   [
+    ["cheetah", "conv:h=128,w=128,ci=1024,co=1024,k=3"],
+    { MOSAIC_MAX_MEMORY: "64MB" },
+    PLAN("[MG]B"),
+  ],
+  [
     ["cryptflow2", "conv:h=64,w=64,ci=1024,co=1024,k=3"],
     { MOSAIC_MAX_MEMORY: "64MB" },
     PLAN("[MG]B"),
@@ -100,6 +105,8 @@ const HUGE: [string[], Record<string, string>, Want][] = [
   // Executing: SEAL objects past node-seal's 4 GiB heap, however small the plan.
   [["gazelle", "conv:h=16,w=16,ci=512,co=512,k=3", "--execute"], {}, SEAL],
   [["cryptflow2", "conv:h=32,w=32,ci=2048,co=2048,k=3", "--execute"], {}, SEAL],
+  // Cheetah: coefficient-form kernel polynomials (one prime each), 2048 × 171 of them.
+  [["cheetah", "conv:h=16,w=16,ci=2048,co=2048,k=3", "--execute"], {}, SEAL],
 ];
 
 Deno.test("deno task plan refuses huge layers in one line, in seconds, without allocating them", async (t) => {

@@ -1,5 +1,5 @@
 /**
- * `deno task plan <framework> <layer-spec> [--method ir|or|auto] [--preset NAME] [--bits L]
+ * `deno task plan <framework> <layer-spec> [--method M] [--preset NAME] [--bits L]
  * [--stock] [--execute] [--seed N] [--json]`: plan one linear layer, print its HE op counts,
  * optionally run it homomorphically and verify it against the integer reference layer.
  * `relu:` and `maxpool:` specs print the nonlinear (OT / GC) cost instead. Bounds: `--bits`
@@ -23,6 +23,7 @@ import {
   frameworkPreset,
   type Help,
   intFlag,
+  METHOD_HELP,
   methodFlag,
   parseFlags,
   runMain,
@@ -37,7 +38,7 @@ const HELP: Help = {
     "(OT / GC) cost instead. Layer specs: conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] |\n" +
     "fc:in=..,out=.. | bn:c=..,h=..,w=.. | relu:c=..,h=..,w=.. | maxpool:c=..,h=..,w=..,k=..[,s=..]",
   options: [
-    { flag: "--method ir|or|auto", default: "auto", what: "the conv method" },
+    { flag: "--method M", default: "auto", what: METHOD_HELP },
     { flag: "--preset NAME", default: "the framework's", what: "HE parameter preset" },
     { flag: "--bits L", default: 37, what: "cryptflow2's or cheetah's share width, 32..41" },
     { flag: "--stock", what: "plan the framework as published (no MOSAIC changes)" },
@@ -54,7 +55,7 @@ const HELP: Help = {
 const USAGE =
   "usage: deno task plan <gazelle|cryptflow2|cheetah> <conv:h=..,w=..,ci=..,co=..,k=..[,s=..][,p=..] | " +
   "fc:in=..,out=.. | bn:c=..,h=..,w=.. | relu:c=..,h=..,w=.. | maxpool:c=..,h=..,w=..,k=..[,s=..]> " +
-  "[--method ir|or|auto] [--preset NAME] [--bits 32..41] [--stock] [--execute] [--seed 0..4294967295] [--json]";
+  "[--method M] [--preset NAME] [--bits 32..41] [--stock] [--execute] [--seed 0..4294967295] [--json]";
 
 async function main(): Promise<number> {
   const args = parseFlags(Deno.args, {
@@ -66,7 +67,7 @@ async function main(): Promise<number> {
   const [name, spec] = args._;
   if (!name || !spec) throw new UserError(`missing arguments; ${USAGE}`);
   const framework = frameworkName(name);
-  const method = methodFlag(args.method);
+  const method = methodFlag(args.method, framework);
   const preset = frameworkPreset(framework, args.preset, args.bits);
   const seed = intFlag(args, "seed", { ...SEED_RANGE, default: 1 });
   const manifest = () => buildManifest([preset], { weights: seed, input: seed + 1 }, "synthetic");

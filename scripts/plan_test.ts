@@ -57,6 +57,8 @@ Deno.test("bad plan requests exit non-zero with one line and no stack trace", as
     [["gazelle", "conv:h=64,w=64,ci=1,co=1,k=3", "--method", "ir"], "output-rotation method"],
     [["gazelle", "fc:in=4,out=4", "--preset", "huge"], 'Unknown --preset "huge"'],
     [["gazelle", "fc:in=4,out=4", "--method", "xx"], 'Unknown --method "xx"'],
+    // A method is the framework's own: GAZELLE's `or` is not Cheetah's.
+    [["cheetah", "fc:in=4,out=4", "--method", "or"], 'Unknown --method "or": use coeff, ntt'],
     [["delphi", "fc:in=4,out=4"], 'Unknown framework "delphi"'],
     [["cryptflow2", "conv:h=128,w=128,ci=3,co=8,k=3"], "SCI would use N = 65536"],
     [["cryptflow2", "fc:in=4,out=4", "--bits", "50"], "--bits must be an integer in 32..41"],

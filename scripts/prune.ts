@@ -1,7 +1,7 @@
 /**
- * `deno task prune --model NAME|FILE.onnx --method none|hunter|mosaic [--framework gazelle|cryptflow2]
+ * `deno task prune --model NAME|FILE.onnx --method none|hunter|mosaic [--framework gazelle|cryptflow2|cheetah]
  * (--ratio R | --per-layer R | --cost F | --saliency S | --layer-ratios FILE.json) --out FILE.json [--onnx OUT.onnx]
- * [--conv-method ir|or] [--norm l2|l1] [--importance lamp|share|raw] [--floor F] [--unit kernel|weight]
+ * [--conv-method M] [--norm l2|l1] [--importance lamp|share|raw] [--floor F] [--unit kernel|weight]
  * [--kinds multiplier,output-rotation,...,product] [--seed N]
  * [--width W] [--preset NAME] [--bits L] [--swaps N] [--passes N] [--fidelity N]
  * [--data fashion-mnist|DIR [--limit N]] [--json]`: prune a model for a framework, write masks
@@ -34,6 +34,7 @@ import {
   PRUNE_METHODS,
   type PruneReport,
 } from "../src/prune/mod.ts";
+import { frameworkMethods } from "../src/frameworks/mod.ts";
 import { buildManifest, pruneFileText } from "../src/study/mod.ts";
 import {
   enumFlag,
@@ -280,7 +281,11 @@ const HELP: Help = {
       what: "a zoo name such as vgg16-cifar10, or a .onnx (required)",
     },
     { flag: `--method ${PRUNE_METHODS.join("|")}`, default: "mosaic", what: "the pruning method" },
-    { flag: "--framework gazelle|cryptflow2", default: "gazelle", what: "the HE framework" },
+    {
+      flag: "--framework gazelle|cryptflow2|cheetah",
+      default: "gazelle",
+      what: "the HE framework",
+    },
     { flag: "--ratio R", what: "budget: pruned fraction of the weights, in [0, 1]" },
     { flag: "--per-layer R", what: "budget: the same pruned fraction in every layer, in (0, 1]" },
     { flag: "--cost F", what: "budget: HE cost fraction to remove, in [0, 1]" },
@@ -288,7 +293,11 @@ const HELP: Help = {
     { flag: "--layer-ratios FILE.json", what: "budget: a pruned fraction per layer" },
     { flag: "--out FILE.json", what: "the prune file (masks, permutations, manifest, report)" },
     { flag: "--onnx OUT.onnx", what: "also write the pruned, permuted model" },
-    { flag: "--conv-method ir|or", default: "or", what: "the conv method costed" },
+    {
+      flag: "--conv-method M",
+      default: "gazelle or, cryptflow2 sci, cheetah coeff",
+      what: "the framework's plan method the structures follow: gazelle ir|or, cheetah coeff|ntt",
+    },
     { flag: "--norm l2|l1", default: "l2", what: "the weight norm ranked" },
     ...PRUNING_HELP,
     { flag: "--seed N", default: 1, what: "weights and assembler seed, 0..4294967295" },
@@ -324,7 +333,12 @@ async function main(): Promise<number> {
   const method = enumFlag(args, "method", PRUNE_METHODS, "mosaic");
   const framework = frameworkFlag(args.framework);
   const preset = frameworkPreset(framework, args.preset, args.bits);
-  const convMethod = enumFlag(args, "conv-method", ["ir", "or"] as const, "or");
+  const convMethod = enumFlag(
+    args,
+    "conv-method",
+    frameworkMethods(framework).fixed,
+    frameworkMethods(framework).fixed[0],
+  );
   const norm = enumFlag(args, "norm", ["l2", "l1"] as const, "l2");
   const { importance, floor, kinds, unit } = pruningFlags(args);
   const weightSeed = intFlag(args, "seed", SEED_RANGE);

@@ -87,6 +87,10 @@ Deno.test("deno task prune rejects bad budgets and inputs with one line, writing
     [[...base, "--layer-ratios", `${dir}/bad.json`], "is not valid JSON"],
     [[...base, "--layer-ratios", `${dir}/none.json`], "cannot be read"],
     [[...base, "--ratio", "0.5", "--method", "magic"], 'Unknown --method "magic"'],
+    [
+      [...base, "--ratio", "0.5", "--framework", "cheetah", "--conv-method", "or"],
+      'Unknown --conv-method "or": use coeff',
+    ],
     [[...base, "--ratio", "0.5", "--kinds", "tiles"], 'Unknown structure kind "tiles"'],
     [[...base, "--ratio", "0.5", "--data", `${dir}/nodata`], "not found"],
   ], { tmp: dir, also: (r) => assert(!r.stderr.includes("    at "), "no stack trace") });

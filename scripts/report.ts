@@ -1,11 +1,11 @@
 /**
  * `deno task report`, the main job. With no arguments it runs the default study end to end:
  * prune VGG-16 and ResNet-18 (CIFAR-10, Tiny ImageNet) with Hunter and MOSAIC at every budget
- * under GAZELLE and CrypTFlow2, take the pruning-aware counts of every layer, time the quick
+ * under GAZELLE, CrypTFlow2 and Cheetah, take the pruning-aware counts of every layer, time the quick
  * profile with `deno bench`, and render the charts into `reports/`.
  *
  * Options: `--profile quick|full` (default `MOSAIC_BENCH_PROFILE` or quick), `--models a,b`,
- * `--frameworks gazelle,cryptflow2`, `--budgets 0.5,0.7,0.9`, `--default-budget 0.7`,
+ * `--frameworks gazelle,cryptflow2,cheetah`, `--budgets 0.5,0.7,0.9`, `--default-budget 0.7`,
  * `--importance lamp|share|raw`, `--floor F`, `--kinds a,b`, `--unit kernel|weight` (how both
  * methods prune; recorded in results.json), `--no-bench`, `--shard i/n` (do every n-th (model, framework) pair and write
  * `results-shard-i-of-n.json`), `--merge F1 F2 …` (merge shards and render), `--from FILE`
@@ -96,8 +96,8 @@ const HELP: Help = {
   usage: "deno task report [options] | --merge F1 F2 … | --from FILE",
   about:
     "Run the study end to end: prune the models with Hunter and MOSAIC at every budget under\n" +
-    "GAZELLE and CrypTFlow2, count every layer, time the quick profile with deno bench, and render\n" +
-    "the charts into the output folder.",
+    "GAZELLE, CrypTFlow2 and Cheetah, count every layer, time the quick profile with deno bench,\n" +
+    "and render the charts into the output folder.",
   options: [
     {
       flag: "--profile quick|full",

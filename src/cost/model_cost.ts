@@ -31,10 +31,11 @@ export interface ModelCostOptions {
   /** HE parameters of the plans (CrypTFlow2 grows N per layer as SCI does). */
   readonly preset: Preset;
   /**
-   * GAZELLE's conv method: `ir`, `or`, or `auto` (default) for the cheaper of the two. CrypTFlow2
-   * ignores it.
+   * The framework's own plan method (`frameworkMethods`): GAZELLE `ir`, `or` or `auto` (default,
+   * the cheaper of the two); CrypTFlow2 `sci`; Cheetah `coeff` (default) or `ntt`. Another
+   * framework's method is a `UserError`.
    */
-  readonly method?: "ir" | "or" | "auto";
+  readonly method?: string;
   /** Plan the framework's stock behaviour (nothing skipped) instead of pruning-aware plans. */
   readonly stock?: boolean;
 }
@@ -170,8 +171,8 @@ export interface WorkerJob {
   readonly framework: FrameworkName;
   /** HE parameters of the plans. */
   readonly preset: Preset;
-  /** GAZELLE's conv method. */
-  readonly method?: "ir" | "or" | "auto";
+  /** The framework's own plan method. */
+  readonly method?: string;
   /** Plan the framework's stock behaviour. */
   readonly stock?: boolean;
   /** The layers (BatchNorm folded, not quantized) and their positions in the table. */

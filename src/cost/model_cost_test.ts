@@ -3,7 +3,7 @@ import { cryptflow2Preset, getPreset } from "../he/mod.ts";
 import { buildZoo, maskNetwork, ZOO_MODELS } from "../nn/mod.ts";
 import { modelCost, modelCostParallel } from "./model_cost.ts";
 
-const FRAMEWORKS = ["gazelle", "cryptflow2"] as const;
+const FRAMEWORKS = ["gazelle", "cryptflow2", "cheetah"] as const;
 
 Deno.test("zoo op counts equal the golden fixtures (any counting change shows in review)", async () => {
   for (const framework of FRAMEWORKS) {
@@ -12,7 +12,7 @@ Deno.test("zoo op counts equal the golden fixtures (any counting change shows in
         new URL(`../../fixtures/golden/zoo_counts_${framework}.json`, import.meta.url),
       ),
     );
-    const preset = framework === "gazelle" ? getPreset("gazelle") : cryptflow2Preset();
+    const preset = framework === "cryptflow2" ? cryptflow2Preset() : getPreset(framework);
     for (const model of ZOO_MODELS) {
       const t = modelCost(buildZoo(model), { framework, preset });
       const pick = (
@@ -46,10 +46,11 @@ Deno.test("modelCost() plans a masked network's zeros away and totals the rows",
 Deno.test("modelCostParallel() gives the same table as modelCost()", async () => {
   const net = buildZoo("resnet18-cifar10", { width: 0.5 });
   for (
-    const [framework, preset] of [["gazelle", getPreset("gazelle")], [
-      "cryptflow2",
-      cryptflow2Preset(),
-    ]] as const
+    const [framework, preset] of [
+      ["gazelle", getPreset("gazelle")],
+      ["cryptflow2", cryptflow2Preset()],
+      ["cheetah", getPreset("cheetah")],
+    ] as const
   ) {
     const seq = modelCost(net, { framework, preset });
     const par = await modelCostParallel(net, { framework, preset }, 2);

@@ -1,6 +1,7 @@
 /**
  * Cost model of the nonlinear layers, which run outside HE (CrypTFlow2: OT-based protocols over the
- * field Z_p for SCI-HE; GAZELLE: garbled circuits). Communication and rounds per docs/frameworks.md §2.7
+ * field Z_p for SCI-HE; GAZELLE: garbled circuits; Cheetah: VOLE-style silent-OT protocols over
+ * Z_{2^ℓ}, counted but not modelled). Communication and rounds per docs/frameworks.md §2.7
  * (λ = 128); counts come from the number of activations. Pruning changes them only when channels
  * vanish.
  *
@@ -38,11 +39,11 @@ export interface NonlinearCost {
 /** Security parameter λ of the OT / GC protocols. */
 const LAMBDA = 128;
 
-/** Per-ReLU cost of a framework for η-bit values. */
+/** Per-ReLU cost of a framework for η-bit values (null where no formula is published). */
 function reluUnit(
   framework: string,
   eta: number,
-): { bits: number; rounds: number; protocol: string; source: string } {
+): { bits: number | null; rounds: number | null; protocol: string; source: string } {
   if (framework === "cryptflow2") {
     return {
       bits: 1.5 * LAMBDA * (eta + 1) + 31 * eta,
@@ -60,6 +61,16 @@ function reluUnit(
         "GC baseline 18λη − 6λ bits, 2 rounds (CrypTFlow2's comparison, docs/frameworks.md §2.7)",
     };
   }
+  if (framework === "cheetah") {
+    return {
+      bits: null,
+      rounds: null,
+      protocol: "Cheetah ReLU over Z_2^ℓ (VOLE-style silent OT)",
+      source: "not modelled: Cheetah's ReLU and truncation run on VOLE-style silent OT (Huang et " +
+        "al., USENIX Security 2022, §5; OpenCheetah SCI/src/library_fixed_uniform_cheetah.cpp), " +
+        "with no published per-ReLU formula; counted, not costed",
+    };
+  }
   throw new UserError(`No nonlinear cost model for framework "${framework}"`);
 }
 
@@ -75,6 +86,16 @@ function reluUnit(
  * const c = nonlinearCost("cryptflow2", { kind: "relu", c: 1, h: 1, w: 1 }, 32);
  * assertEquals([c.relus, c.bits, c.rounds], [1, 7328, 9]);
  * ```
+ *
+ * @example Cheetah's ReLUs are counted, their cost not modelled (no published formula)
+ * ```ts
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
+ * import { nonlinearCost } from "./nonlinear.ts";
+ *
+ * const c = nonlinearCost("cheetah", { kind: "relu", c: 2, h: 4, w: 4 }, 37);
+ * assertEquals([c.relus, c.bits, c.rounds], [32, null, null]);
+ * assertStringIncludes(c.source, "not modelled");
+ * ```
  */
 export function nonlinearCost(
   framework: string,
@@ -87,7 +108,7 @@ export function nonlinearCost(
     return {
       protocol: unit.protocol,
       relus,
-      bits: relus * unit.bits,
+      bits: unit.bits === null ? null : relus * unit.bits,
       rounds: unit.rounds,
       source: unit.source,
     };
@@ -103,6 +124,15 @@ export function nonlinearCost(
       bits: null,
       rounds: null,
       source: "GAZELLE's MaxPool circuit cost is not published (docs/frameworks.md §1.7)",
+    };
+  }
+  if (unit.bits === null || unit.rounds === null) {
+    return {
+      protocol: `${framework} MaxPool (linear scan of ReLUs)`,
+      relus,
+      bits: null,
+      rounds: null,
+      source: `${steps} sequential batched ReLUs per window; ${unit.source}`,
     };
   }
   return {

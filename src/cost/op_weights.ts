@@ -260,11 +260,14 @@ export function parseOpWeights(text: string, source: string): NamedWeights {
   const what = `Op weights file ${source}`;
   const fix = 'write {"name": "…", "keySwitch": 19, "mult": 12, "add": 1} or one such object per ' +
     "framework under gazelle / cryptflow2";
-  const doc = checkJson(opWeightsSchema, parseJsonText(text, what, fix), what, fix);
+  const raw = parseJsonText(text, what, fix);
+  const doc = checkJson(opWeightsSchema, raw, what, fix);
   const name = doc.name ?? source;
   const perFramework = FRAMEWORKS.filter((fw) => doc[fw] !== undefined);
   if (perFramework.length > 0) {
-    const flat = FIELDS.find((f) => doc[f] !== undefined);
+    // What the file itself gives: the schema fills defaults (Cheetah's ops weigh 0 when absent).
+    const given = raw as Record<string, unknown>;
+    const flat = FIELDS.find((f) => given[f] !== undefined);
     if (flat !== undefined) {
       throw new UserError(
         `${what}: "${flat}" sits beside per-framework weights (${perFramework.join(", ")}): ` +

@@ -47,6 +47,10 @@ Deno.test("user op weights: one set for all frameworks or one per framework", ()
   assertEquals(all.byFramework.cryptflow2.keySwitch, 19);
   const per = parseOpWeights('{"gazelle":{"add":1},"cryptflow2":{"add":2}}', "w.json");
   assertEquals([per.byFramework.gazelle.add, per.byFramework.cryptflow2.add], [1, 2]);
+  // Cheetah's own ops, per framework; absent ones weigh 0 and are not "beside" the frameworks.
+  const ch = parseOpWeights('{"cheetah":{"extract":2,"multCoeff":3}}', "w.json");
+  assertEquals([ch.byFramework.cheetah.extract, ch.byFramework.cheetah.multScalar], [2, 0]);
+  assertEquals(all.byFramework.cheetah.mult, 12);
   assertThrows(() => parseOpWeights("[", "w.json"), Error, "not valid JSON");
   assertThrows(() => parseOpWeights("{}", "w.json"), Error, "give at least one");
   assertThrows(

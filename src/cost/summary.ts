@@ -28,6 +28,8 @@ export type SummaryOps = Readonly<
     | "rotate_rows"
     | "rotate_columns"
     | "mult_coeff"
+    | "mult_scalar"
+    | "extract"
     | "ntt"
     | "intt"
     | "mod_switch"
@@ -41,7 +43,7 @@ export type SummaryOps = Readonly<
 
 /** One layer's summary row, as `deno task plan --json` prints it and cost tables store it. */
 export interface LayerSummary {
-  /** The framework that planned the layer (`gazelle`, `cryptflow2`). */
+  /** The framework that planned the layer (`FRAMEWORKS`). */
   readonly framework: string;
   /** Preset names of the program's parts, joined by "+". */
   readonly preset: string;
@@ -76,7 +78,11 @@ export interface LayerSummary {
   readonly keys: { readonly kind: string; readonly count: number };
   /** Op counts of all parts. */
   readonly ops: SummaryOps;
-  /** Bytes sent up (client → server), down, and the Galois keys. */
+  /**
+   * Bytes sent up (client → server: input ciphertexts at every data prime), down (output
+   * ciphertexts at the primes left on the way back: one for Cheetah) and the Galois keys (0 for a
+   * plan without rotations: no key set is made or sent, as the executor counts it).
+   */
   readonly bytes: { readonly up: number; readonly down: number; readonly galois_keys: number };
   /** Predicted server time (ms) under the measured unit costs; null where none were measured. */
   readonly predicted_server_ms: number | null;
@@ -99,6 +105,22 @@ export interface LayerSummary {
  * const row = programSummary(planLayer(layer, { framework: "cryptflow2", preset: getPreset("cryptflow2") }));
  * assertEquals([row.phases, row.slots_per_phase.length], [4, 4]);
  * ```
+ *
+ * @example Cheetah: scalar products of BatchNorm, extractions, no Galois key, one prime down
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { programSummary } from "./summary.ts";
+ * import { ciphertextBytes, getPreset } from "../he/mod.ts";
+ * import { planLayer } from "../frameworks/mod.ts";
+ * import { parseLayerSpec, syntheticLayer } from "../nn/mod.ts";
+ *
+ * const preset = getPreset("cheetah");
+ * const bn = syntheticLayer("b", parseLayerSpec("bn:c=4,h=8,w=8"), 1);
+ * const row = programSummary(planLayer(bn, { framework: "cheetah", preset }));
+ * assertEquals([row.ops.mult_scalar, row.ops.extract, row.ops.perm_in + row.ops.perm_out], [4, 4, 0]);
+ * assertEquals(row.bytes.galois_keys, 0);
+ * assertEquals(row.bytes.down, 4 * ciphertextBytes(4096, 1));
+ * ```
  */
 export function programSummary(program: LayerProgram): LayerSummary {
   const c = countProgram(program);
@@ -114,7 +136,9 @@ export function programSummary(program: LayerProgram): LayerSummary {
     const primes = part.preset.coeffModulusBits.length;
     bytes.up += pc.cts_up * ciphertextBytes(part.slots, primes - 1);
     bytes.down += pc.cts_down * ciphertextBytes(part.slots, part.downPrimes);
-    bytes.galois_keys += galoisKeySetBytes(part.keys.steps.length, part.slots, primes);
+    // A plan without rotations asks for no key: nothing is made or sent (the executor's count).
+    const steps = part.keys.steps.length;
+    bytes.galois_keys += steps === 0 ? 0 : galoisKeySetBytes(steps, part.slots, primes);
   }
   return {
     framework: program.framework,
@@ -144,6 +168,8 @@ export function programSummary(program: LayerProgram): LayerSummary {
       rotate_rows: c.rotate_rows,
       rotate_columns: c.rotate_columns,
       mult_coeff: c.mult_coeff,
+      mult_scalar: c.mult_scalar,
+      extract: c.extract,
       ntt: c.ntt,
       intt: c.intt,
       mod_switch: c.mod_switch,

@@ -25,10 +25,11 @@ import {
   type LayerShape,
   weightCount,
 } from "../nn/mod.ts";
+import { cheetahConvGeometry, cheetahFcSplit } from "./cheetah/mod.ts";
 
 /** The planner options a memory estimate reads (a subset of `PlanOptions`). */
 export interface MemoryPlanOptions {
-  /** The framework (`gazelle` or `cryptflow2`). */
+  /** The framework (`FRAMEWORKS`). */
   readonly framework: string;
   /** The preset the layer is planned at (CrypTFlow2 grows N per layer as SCI does). */
   readonly preset: Preset;
@@ -364,11 +365,110 @@ function elementwise(s: BnShape, o: MemoryPlanOptions): PartCounts[] {
   }];
 }
 
+/** JavaScript heap per Cheetah mask: its (output, block) entry and its id in the dense table. */
+const CHEETAH_MASK_BYTES = 16;
+
+/**
+ * A Cheetah part (`CheetahProgram`): `products` products, each an op and its add; per output an
+ * INTT (`ntt`), re-share, switch and extraction; per input an NTT (`ntt`). Inputs and outputs are
+ * all alive at the end (outputs are kept until returned), with a product and the caller's copies.
+ */
+function cheetahPart(
+  o: MemoryPlanOptions,
+  z: {
+    inputs: number;
+    outputs: number;
+    masks: number;
+    products: number;
+    ntt: boolean;
+    tableBytes: number;
+    elements: number;
+  },
+): PartCounts {
+  return {
+    slots: o.preset.polyModulusDegree,
+    primes: o.preset.coeffModulusBits.length,
+    nttMasks: z.ntt,
+    inputs: z.inputs,
+    outputs: z.outputs,
+    masks: z.masks,
+    maskRecordBytes: CHEETAH_MASK_BYTES,
+    ops: 2 * z.products + 4 * z.outputs + (z.ntt ? z.inputs : 0) + 16,
+    keySteps: 0,
+    keyBudgetBytes: o.keyBudgetBytes,
+    liveCiphertexts: 2 * z.inputs + z.outputs + 6,
+    // The plan's output list and per-output coefficient tables, beside the caller's tables.
+    tableBytes: z.tableBytes + 8 * z.outputs,
+    elements: z.elements,
+  };
+}
+
+function cheetahConv(s: ConvShape, o: MemoryPlanOptions): PartCounts[] {
+  let g;
+  try {
+    g = cheetahConvGeometry(s, o.preset.polyModulusDegree);
+  } catch {
+    return []; // the planner refuses (a kernel larger than its block)
+  }
+  const blocks = g.nH * g.nW;
+  const oh = convOutH(s), ow = convOutW(s);
+  return [cheetahPart(o, {
+    inputs: g.nC * blocks,
+    outputs: s.co * blocks,
+    masks: s.co * g.nC,
+    products: s.co * g.nC * blocks,
+    ntt: o.method === "ntt",
+    // Coefficient positions of every output (one list per spatial block), the mask index table.
+    tableBytes: 4 * oh * ow + 64 * blocks + 4 * s.co * g.nC,
+    elements: s.ci * s.h * s.w + s.co * oh * ow,
+  })];
+}
+
+function cheetahFc(s: FcShape, o: MemoryPlanOptions): PartCounts[] {
+  const { d0, d1 } = cheetahFcSplit(s.in, s.out, o.preset.polyModulusDegree);
+  const ctIn = Math.ceil(s.in / d1), ctOut = Math.ceil(s.out / d0);
+  return [cheetahPart(o, {
+    inputs: ctIn,
+    outputs: ctOut,
+    masks: ctIn * ctOut,
+    products: ctIn * ctOut,
+    ntt: o.method === "ntt",
+    tableBytes: 4 * s.out + 64 * ctOut,
+    elements: s.in + s.out,
+  })];
+}
+
+function cheetahBn(s: BnShape, o: MemoryPlanOptions): PartCounts[] {
+  const side = Math.floor(Math.sqrt(o.preset.polyModulusDegree));
+  const th = Math.min(side, s.h), tw = Math.min(side, s.w);
+  const tiles = Math.ceil(s.h / th) * Math.ceil(s.w / tw);
+  return [cheetahPart(o, {
+    inputs: s.c * tiles,
+    outputs: s.c * tiles,
+    masks: s.c,
+    products: s.c * tiles,
+    ntt: false, // scalar products need no transform
+    tableBytes: 4 * tiles * th * tw + 64 * tiles + 8 * s.c,
+    elements: 2 * s.c * s.h * s.w,
+  })];
+}
+
 /**
  * The predicted part counts of a layer under a framework (see the module comment); an unknown
  * framework predicts nothing (`planLayer` refuses it).
  */
 export function layerCounts(shape: LayerShape, opts: MemoryPlanOptions): PartCounts[] {
+  if (opts.framework === "cheetah") {
+    if (opts.preset.encoding !== "coefficient") return []; // the planner refuses a slot preset
+    switch (shape.kind) {
+      case "conv":
+        return cheetahConv(shape, opts);
+      case "fc":
+        return cheetahFc(shape, opts);
+      case "bn":
+        return cheetahBn(shape, opts);
+    }
+  }
   const gazelle = opts.framework === "gazelle";
   if (!gazelle && opts.framework !== "cryptflow2") return [];
   switch (shape.kind) {

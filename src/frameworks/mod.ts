@@ -21,7 +21,7 @@
  *   build two conv methods on them;
  * - this file: its name in `FRAMEWORKS`, its options in `FrameworkPlanOptions` and a `case` in
  *   `planLayer`'s switch (each missing piece is a type error), and its planner and options type
- *   on the export list;
+ *   on the export list; its plan methods in `_methods.ts` (a type error too if missing);
  * - `conformance_test.ts`: its toy and node-seal presets in `SIM_PRESET` and `HE_PRESET` (typed
  *   by `FrameworkName`, so a missing entry is a type error). The suite then runs every case
  *   against it: exact results simulated with and without masks and on node-seal, ledger equal to
@@ -57,6 +57,7 @@ import { layerMemory as estimate, type MemoryPlanOptions } from "./_memory.ts";
 import { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
 import { type GazellePlanOptions, planGazelle } from "./gazelle/mod.ts";
 import { type CheetahPlanOptions, planCheetah } from "./cheetah/mod.ts";
+import { frameworkMethod } from "./_methods.ts";
 
 export { type GazellePlanOptions, planGazelle, planGazelleFc } from "./gazelle/mod.ts";
 export { type Cryptflow2PlanOptions, planCryptflow2 } from "./cryptflow2/mod.ts";
@@ -72,6 +73,12 @@ export {
   planCheetahFc,
 } from "./cheetah/mod.ts";
 export type { MemoryPlanOptions } from "./_memory.ts";
+export {
+  frameworkMethod,
+  type FrameworkMethods,
+  frameworkMethods,
+  structureMethod,
+} from "./_methods.ts";
 
 /**
  * Frameworks this build can plan for.
@@ -121,16 +128,17 @@ export type PlanOptions =
 /**
  * The options every framework takes, for a framework chosen at run time (TypeScript checks an
  * object whose `framework` is a union against at most 25 combinations of the members' literal
- * properties, fewer than three frameworks' options make). `method` is GAZELLE's (`ir`, `or`,
- * `auto`) or Cheetah's (`coeff`, `ntt`; `auto` is `coeff`); CrypTFlow2 ignores it.
+ * properties, fewer than three frameworks' options make). `method` is the framework's own
+ * (`frameworkMethods`: GAZELLE `ir`, `or`; CrypTFlow2 `sci`; Cheetah `coeff`, `ntt`; `auto` for
+ * any): a name of another framework is a `UserError`, never silently another method.
  */
 export interface CommonPlanOptions {
   /** The framework, known at run time. */
   readonly framework: FrameworkName;
   /** The parameter set. */
   readonly preset: Preset;
-  /** The framework's conv method. */
-  readonly method?: "ir" | "or" | "auto";
+  /** The framework's own plan method (default: the framework's `auto`). */
+  readonly method?: string;
   /** Stock plans (nothing skipped). */
   readonly stock?: boolean;
   /** The layer's 0/1 weight mask. */
@@ -198,11 +206,13 @@ export function frameworkName(name: string): FrameworkName {
  */
 export function planLayer(layer: IntLayer, opts: PlanOptions): LayerProgram {
   frameworkName(opts.framework); // callers without types (JSON, workers): one clear line
+  // A method is the framework's own: another framework's name is refused here, in one line.
+  const method = "method" in opts ? frameworkMethod(opts.framework, opts.method) : undefined;
   checkLayerMemory(layer.shape, layer.name, opts);
   const masked = applyMask(layer, opts.mask);
   switch (opts.framework) {
     case "gazelle":
-      return planGazelle(masked, opts);
+      return planGazelle(masked, { ...opts, method: method as GazellePlanOptions["method"] });
     case "cryptflow2":
       return planCryptflow2(masked, opts);
     case "cheetah":

@@ -193,12 +193,14 @@ function buildEnv(runtime: SealRuntime, preset: Preset): PresetEnv {
       dataPrimes: preset.coeffModulusBits.length - 1,
       galoisKeys(plan: KeyPlan): KeyLease {
         const id = `${plan.kind}:${plan.steps.join(",")}`;
-        if (coefficients) {
+        if (coefficients && plan.steps.length > 0) {
           // Coefficient encoding has no slots to rotate (and SEAL makes no key by step without
-          // batching): Cheetah plans ask for no key, and none is sent.
-          if (plan.steps.length > 0) {
-            throw new Error(`plan bug: slot rotations under coefficient-encoded ${preset.name}`);
-          }
+          // batching).
+          throw new Error(`plan bug: slot rotations under coefficient-encoded ${preset.name}`);
+        }
+        if (plan.steps.length === 0) {
+          // A plan without rotations (every Cheetah plan, a GAZELLE or SCI layer with one
+          // product per output) asks for no key: none is made or sent (`programSummary` agrees).
           const keys = new seal.GaloisKeys();
           return { keys, bytes: 0, release: () => keys.delete() };
         }

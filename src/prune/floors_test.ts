@@ -15,7 +15,7 @@ function rowKept(mask: Uint8Array, rows: number): number[] {
   );
 }
 
-Deno.test("trained zoo: no layer and no output channel is emptied at any study budget (both methods, both frameworks)", async () => {
+Deno.test("trained zoo: no layer and no output channel is emptied at any study budget (both methods, every framework)", async () => {
   for (const model of TRAINED) {
     const net = await loadModel(model);
     const rows = new Map(
@@ -27,9 +27,14 @@ Deno.test("trained zoo: no layer and no output channel is emptied at any study b
           : []
       ),
     );
-    for (const framework of ["gazelle", "cryptflow2"]) {
+    for (const framework of ["gazelle", "cryptflow2", "cheetah"]) {
       for (const method of ["hunter", "mosaic"] as const) {
-        for (const ratio of method === "hunter" ? [0.1, 0.2, 0.3, 0.5, 0.7] : [0.5, 0.7]) {
+        const ratios = framework === "cheetah"
+          ? [0.7]
+          : method === "hunter"
+          ? [0.1, 0.2, 0.3, 0.5, 0.7]
+          : [0.5, 0.7];
+        for (const ratio of ratios) {
           const { masks, report } = prune(net, {
             method,
             framework,
@@ -38,10 +43,16 @@ Deno.test("trained zoo: no layer and no output channel is emptied at any study b
             fidelitySamples: 0,
           });
           const at = `${model} ${framework} ${method} ${ratio}`;
-          assert(
-            report.totals.sparsity >= ratio - 0.01,
-            `${at}: budget met (${report.totals.sparsity})`,
-          );
+          // Cheetah's structures are whole kernel polynomials: on small maps a polynomial holds
+          // every input channel, a whole filter, which the channel floor keeps; so the budget is
+          // met only as far as the other layers allow (docs/methods.md, "Under Cheetah").
+          if (framework === "cheetah") assert(report.totals.sparsity > 0, at);
+          else {
+            assert(
+              report.totals.sparsity >= ratio - 0.01,
+              `${at}: budget met (${report.totals.sparsity})`,
+            );
+          }
           for (const [name, mask] of masks) {
             const kept = mask.reduce((a, v) => a + v, 0);
             assert(

@@ -66,6 +66,7 @@ export {
   BASIC_UNITS,
   type BasicUnit,
   type Completion,
+  type LayerBytes,
   prune,
   PRUNE_METHODS,
   type PruneLayerReport,

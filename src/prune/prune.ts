@@ -16,7 +16,7 @@
 import type { OpCounts, Preset } from "../he/mod.ts";
 import { securityLabel } from "../he/mod.ts";
 import { SeededRng, UserError } from "../base/mod.ts";
-import { frameworkName } from "../frameworks/mod.ts";
+import { frameworkName, structureMethod } from "../frameworks/mod.ts";
 import { costPercent, type CostRow, type ModelCost, modelCost } from "../cost/mod.ts";
 import {
   channelTies,
@@ -82,8 +82,11 @@ export interface PruneOptions {
   readonly framework: string;
   /** HE parameters the layers are planned under; its measured unit costs price the ops. */
   readonly preset: Preset;
-  /** GAZELLE conv method the structures follow (default `or`). */
-  readonly convMethod?: "ir" | "or";
+  /**
+   * The framework's plan method the structures follow (`structureMethod`: default GAZELLE `or`,
+   * CrypTFlow2 `sci`, Cheetah `coeff`); a method of another framework is a `UserError`.
+   */
+  readonly convMethod?: string;
   /** How much to prune; a bad number is a `UserError` before any work. */
   readonly budget: Budget;
   /** Seed of MOSAIC's assembly search and of the fidelity check's random inputs (default 1). */
@@ -159,6 +162,10 @@ export interface PruneLayerReport {
   readonly predicted_ms_dense: number;
   /** Predicted ms of `pruned` (2 decimals). */
   readonly predicted_ms: number;
+  /** Bytes of the unpruned layer's ciphertexts, up (client → server) and down (`programSummary`). */
+  readonly bytes_dense: LayerBytes;
+  /** Bytes of the deployed pruned layer's ciphertexts, up and down. */
+  readonly bytes: LayerBytes;
   /** MOSAIC only: structures the assembler completed, by kind. */
   readonly assembly?: Partial<Record<StructureKind, Completion>>;
 }
@@ -305,7 +312,7 @@ export function prune(net: Network, opts: PruneOptions): PruneResult {
   const { masks, rows, totals } = layerReports(net, layers, sel, o.rank.kinds, {
     framework: frameworkName(opts.framework),
     preset: opts.preset,
-    method: opts.convMethod ?? "or",
+    method: structureMethod(frameworkName(opts.framework), opts.convMethod),
   });
   const samples = opts.fidelitySamples ?? 8;
   let agreement: number | null = null;
@@ -543,6 +550,14 @@ function layerReports(
   return { masks, rows, totals };
 }
 
+/** Ciphertext bytes of a layer each way (the Galois keys are counted apart, per model). */
+export interface LayerBytes {
+  /** Client → server: the input ciphertexts. */
+  readonly up: number;
+  /** Server → client: the output ciphertexts returned. */
+  readonly down: number;
+}
+
 /** One layer's report row, with the squared norms `layerReports` sums into the totals. */
 function layerRow(
   l: Layer,
@@ -587,6 +602,8 @@ function layerRow(
     pruned: pruned.ops,
     predicted_ms_dense: dense.predicted_server_ms!,
     predicted_ms: pruned.predicted_server_ms!,
+    bytes_dense: { up: dense.bytes.up, down: dense.bytes.down },
+    bytes: { up: pruned.bytes.up, down: pruned.bytes.down },
     ...(completion ? { assembly: completion.get(l.name) } : {}),
   };
   return { row, s2, k2 };

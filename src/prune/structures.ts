@@ -13,8 +13,9 @@
  * - an **fc-diagonal** structure is one packed diagonal of an FC weight matrix: its rotation,
  *   Mult and Add;
  * - a **product** structure is the weights of one plaintext product (GAZELLE: one tap of a
- *   diagonal's kernels; SCI: one encoded kernel block): the finest unit whose zeroing deletes a
- *   Mult. Products are kept even where they equal a coarser structure, so `--kinds product`
+ *   diagonal's kernels; SCI: one encoded kernel block; Cheetah: one kernel polynomial, the same
+ *   weights in every spatial block, so its multiplier structure too): the finest unit whose
+ *   zeroing deletes a Mult. Products are kept even where they equal a coarser structure, so `--kinds product`
  *   alone offers every product.
  *
  * Each structure's claim (the ops its zeroing deletes) comes from `survivingCounts`, which runs
@@ -25,7 +26,7 @@
  *
  * @module
  */
-import { frameworkName, planLayer } from "../frameworks/mod.ts";
+import { frameworkName, planLayer, structureMethod } from "../frameworks/mod.ts";
 import {
   addCounts,
   type HeOp,
@@ -94,12 +95,15 @@ export interface Structure {
 
 /** Geometry options a layer's structures depend on. */
 export interface StructureOptions {
-  /** Framework whose plan the structures follow (`gazelle`, `cryptflow2`). */
+  /** Framework whose plan the structures follow (`FRAMEWORKS`). */
   readonly framework: string;
   /** HE parameters the layer is planned and priced under. */
   readonly preset: Preset;
-  /** GAZELLE conv method (default `or`: the structures of `auto` would depend on the weights). */
-  readonly method?: "ir" | "or";
+  /**
+   * The framework's plan method (`structureMethod`; default GAZELLE `or`, since the structures of
+   * `auto` would depend on the weights; CrypTFlow2 `sci`; Cheetah `coeff`).
+   */
+  readonly method?: string;
 }
 
 /**
@@ -304,7 +308,7 @@ export function layerStructures(
   shape: LayerShape,
   opts: StructureOptions,
 ): LayerStructures {
-  const method = opts.framework === "gazelle" && shape.kind === "conv" ? opts.method ?? "or" : "-";
+  const method = structureMethod(frameworkName(opts.framework), opts.method);
   const key = `${opts.framework}|${opts.preset.name}|${method}|${shapeLabel(shape)}`;
   const hit = cache.get(key);
   if (hit) return { ...hit, layer: name };
@@ -326,7 +330,7 @@ function buildStructures(
   const program: LayerProgram = planLayer({ name, shape, weights: index }, {
     framework: frameworkName(opts.framework),
     preset: opts.preset,
-    method: method === "-" ? undefined : method as "ir" | "or",
+    method,
   });
   const unit = unitCostsFor(opts.preset.name);
   if (!unit) throw new Error(`no unit costs for preset ${opts.preset.name}`);

@@ -95,6 +95,10 @@ export const CHART_CONFIG = {
   view: { stroke: "#ddd" },
 };
 
+function round(v: number, digits: number): number {
+  return Number(v.toFixed(digits));
+}
+
 function title(r: Results): string {
   const s = r.manifest.study;
   return s.width === 1 ? "full-width models" : `models at width ${s.width} (${s.profile} profile)`;
@@ -201,6 +205,97 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
             mark: { type: "point", shape: "diamond", filled: true, size: 90, color: "black" },
           },
         ],
+      },
+      config: CHART_CONFIG,
+    },
+  };
+}
+
+/**
+ * HE cost each method deletes (100 − cost %) under each framework at the default budget, a panel
+ * per model, frameworks side by side inside it: how much of the rotation-based savings survives on
+ * a rotation-free backend (Cheetah). Dots on an axis zoomed to the data; one colour per method.
+ *
+ * @example One dot per model, framework and method at the default budget
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { savingsChart } from "./_charts.ts";
+ * import { readResults } from "../study/mod.ts";
+ * import { reportWeights } from "./report.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * const c = savingsChart(r, reportWeights(r, null)[0]);
+ * const atDefault = r.prune.filter((p) => p.budget === r.manifest.study.default_budget);
+ * assertEquals(c.rows.length, atDefault.length);
+ * assertEquals(c.rows.every((x) => x.deleted_pct === Number((100 - (x.cost_pct as number)).toFixed(2))), true);
+ * assertEquals(c.spec.facet.column.field, "model");
+ * assertEquals(c.spec.spec.encoding.x.field, "framework");
+ * ```
+ */
+export function savingsChart(r: Results, weights: OpWeights): Chart {
+  const b = r.manifest.study.default_budget;
+  const rows: Chart["rows"][number][] = [];
+  for (const p of r.prune.filter((x) => x.budget === b)) {
+    const unit = weights.byFramework[p.framework];
+    if (!unit) continue;
+    const cost = rowCostPct(p, unit);
+    rows.push({
+      model: p.model,
+      framework: p.framework,
+      method: p.method,
+      cost_pct: cost,
+      deleted_pct: Number((100 - cost).toFixed(2)),
+      sparsity: p.sparsity,
+    });
+  }
+  const domain = zoomedDomain(rows.map((x) => x.deleted_pct as number), 1);
+  const frameworks = r.manifest.study.frameworks.filter((f) => rows.some((x) => x.framework === f));
+  const models = new Set(rows.map((x) => x.model)).size;
+  return {
+    name: "savings_by_framework",
+    title: `HE cost deleted by each method under each framework, sparsity ${b} (${title(r)})`,
+    description: `Per model, the share of the unpruned linear-layer HE cost (${weights.name} op ` +
+      `weights) that Hunter and MOSAIC delete at the default budget (sparsity ${b}), under each ` +
+      "framework. GAZELLE and CrypTFlow2 rotate; Cheetah does not, so only whole kernel " +
+      "polynomials, FC blocks and output channels pay there (the sparsity column is what each " +
+      "method reached, which on Cheetah may fall short of the budget under the per-channel " +
+      `floor). The y axis is zoomed to the data: ${domainText(domain)} % of the unpruned cost.`,
+    rows,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: {
+        text: `HE cost deleted, % of unpruned (sparsity ${b}, ${title(r)})`,
+        subtitle: `${weights.name} op weights; y axis ${domainText(domain)}`,
+      },
+      data: { values: rows },
+      facet: { column: { field: "model", type: "nominal", title: "model" } },
+      spec: {
+        width: panelWidth(models),
+        height: 240,
+        mark: { type: "point", filled: true, size: 110, opacity: 1 },
+        encoding: {
+          x: {
+            field: "framework",
+            type: "nominal",
+            title: "framework",
+            sort: frameworks,
+            axis: { labelAngle: 0 },
+          },
+          xOffset: { field: "method", type: "nominal", scale: { domain: METHOD_COLORS.domain } },
+          y: {
+            field: "deleted_pct",
+            type: "quantitative",
+            title: "HE cost deleted (% of unpruned)",
+            scale: { domain, zero: false },
+          },
+          color: { field: "method", type: "nominal", scale: METHOD_COLORS, title: "method" },
+          tooltip: [
+            { field: "framework" },
+            { field: "method" },
+            { field: "deleted_pct" },
+            { field: "sparsity" },
+          ],
+        },
       },
       config: CHART_CONFIG,
     },
@@ -341,14 +436,18 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
   if (!h || !m) return null;
   const rows: Chart["rows"][number][] = [];
   const ops = (c: OpCounts) => ({ Perm: c.perm_in + c.perm_out, Mult: c.mult, Add: c.add });
+  type Bytes = { up: number; down: number } | undefined;
+  // Bytes each way, in KB (results before Cheetah did not record them: no bytes facets then).
+  const kb = (x: Bytes): Record<string, number> =>
+    x ? { "KB up": round(x.up / 1e3, 1), "KB down": round(x.down / 1e3, 1) } : {};
   h.layers.forEach((l, i) => {
-    const variants: [string, OpCounts][] = [
-      ["unpruned", l.dense as OpCounts],
-      ["hunter", l.pruned as OpCounts],
-      ["mosaic", m.layers[i].pruned as OpCounts],
+    const variants: [string, OpCounts, Bytes][] = [
+      ["unpruned", l.dense as OpCounts, l.bytes_dense],
+      ["hunter", l.pruned as OpCounts, l.bytes],
+      ["mosaic", m.layers[i].pruned as OpCounts, m.layers[i].bytes],
     ];
-    for (const [variant, c] of variants) {
-      for (const [op, count] of Object.entries(ops(c))) {
+    for (const [variant, c, bytes] of variants) {
+      for (const [op, count] of Object.entries({ ...ops(c), ...kb(bytes) })) {
         rows.push({ layer: l.name, order: i, variant, op, count });
       }
     }
@@ -356,13 +455,23 @@ export function layerChart(r: Results, model: string, framework: string): Chart 
   return {
     name: `layers_${safeFileName(model)}_${safeFileName(framework)}`,
     title: `${model} under ${framework}: HE ops per layer (sparsity ${b})`,
-    description: "Pruning-aware counts per linear layer; Perm = input + output rotations.",
+    description: "Pruning-aware counts per linear layer; Perm = input + output rotations; " +
+      "KB up / KB down = input / returned ciphertexts (where the results record them).",
     rows,
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title: `${model}, ${framework}: Perm, Mult, Add per layer (sparsity ${b})`,
+      title: `${model}, ${framework}: Perm, Mult, Add${
+        h.layers[0]?.bytes ? ", KB up and down" : ""
+      } per layer (sparsity ${b})`,
       data: { values: rows },
-      facet: { row: { field: "op", type: "nominal", title: null, sort: ["Perm", "Mult", "Add"] } },
+      facet: {
+        row: {
+          field: "op",
+          type: "nominal",
+          title: null,
+          sort: ["Perm", "Mult", "Add", "KB up", "KB down"],
+        },
+      },
       resolve: { scale: { y: "independent" } },
       spec: {
         width: Math.max(PAGE_WIDTH - 200, 26 * h.layers.length),
@@ -806,8 +915,8 @@ export function isoChart(r: Results): Chart | null {
 
 /**
  * Every chart of a results file that has data, in report order: MOSAIC − Hunter, iso-accuracy
- * (with the accuracy loop), total cost, per-layer ops of each model and framework, time vs
- * predicted (when layers were timed), trade-off, nonlinear.
+ * (with the accuracy loop), total cost, per-layer ops of each model and framework, cost deleted
+ * per framework, time vs predicted (when layers were timed), trade-off, nonlinear.
  *
  * @example The sample results' charts
  * ```ts
@@ -824,6 +933,7 @@ export function isoChart(r: Results): Chart | null {
  *   "layers_vgg16-cifar10_cryptflow2",
  *   "layers_resnet18-cifar10_gazelle",
  *   "layers_resnet18-cifar10_cryptflow2",
+ *   "savings_by_framework",
  *   "time_vs_predicted",
  *   "tradeoff",
  *   "nonlinear",
@@ -852,6 +962,7 @@ export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {
     name: r.manifest.unit_costs_name ?? "node-seal unit costs of the run",
     byFramework: r.manifest.unit_costs,
   };
+  if (weights[0]) charts.push(savingsChart(r, weights[0]));
   charts.push(timeChart(r, run));
   if (weights[0]) charts.push(tradeoffChart(r, weights[0]));
   charts.push(nonlinearChart(r));

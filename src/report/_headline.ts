@@ -60,6 +60,7 @@ export const SOUND_RATIO: readonly [number, number] = [0.87, 1.15];
 const FRAMEWORK_TITLE: Readonly<Record<string, string>> = {
   gazelle: "GAZELLE",
   cryptflow2: "CrypTFlow2",
+  cheetah: "Cheetah",
 };
 
 /** `fw` as the papers write it (an unknown name as given). */

@@ -29,6 +29,7 @@ Deno.test("the report renders from fixture results: PNGs decode, SVGs have axis 
     total_cost: ["HE cost (% of unpruned)", "model"],
     time_vs_predicted: ["predicted (ms)", "measured (ms)"],
     tradeoff: ["retained saliency", "HE cost deleted (%)"],
+    savings_by_framework: ["HE cost deleted (% of unpruned)", "framework"],
     nonlinear: ["MB (log scale)"],
   };
   for (const c of charts) {

@@ -8,6 +8,7 @@ Deno.test("the bench registry and bench/ agree: every per-model bench file is re
     "assembler_bench.ts",
     "calibrate_bench.ts",
     "cost_tables_bench.ts",
+    "cheetah_layers_bench.ts",
     "cryptflow2_layers_bench.ts",
     "gazelle_layers_bench.ts",
     "he_ops_bench.ts",

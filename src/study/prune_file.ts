@@ -31,8 +31,11 @@ export interface PruneFile {
   readonly permutations: Map<string, Int32Array>;
   /** Framework the masks were made for, if recorded. */
   readonly framework?: string;
-  /** GAZELLE conv method the masks were made for (`ir` input, `or` output rotation), if recorded. */
-  readonly convMethod?: "ir" | "or";
+  /**
+   * The framework's plan method the masks were made for (GAZELLE `ir` or `or`, CrypTFlow2 `sci`,
+   * Cheetah `coeff` or `ntt`), if recorded.
+   */
+  readonly convMethod?: string;
 }
 
 /** What a prune file adds to a mask file, as `pruneFileSchema` accepts it. */
@@ -182,6 +185,6 @@ export async function readPruneFile(
     masks,
     permutations,
     ...(fw !== undefined ? { framework: fw } : {}),
-    ...(cm === "ir" || cm === "or" ? { convMethod: cm } : {}),
+    ...(cm !== undefined && cm !== "-" ? { convMethod: cm } : {}),
   };
 }

@@ -135,6 +135,10 @@ export interface LayerResult {
   readonly predicted_ms_dense: number;
   /** Predicted server time of the pruned layer, ms. */
   readonly predicted_ms: number;
+  /** Ciphertext bytes of the unpruned layer, up and down (absent in results before Cheetah). */
+  readonly bytes_dense?: { readonly up: number; readonly down: number };
+  /** Ciphertext bytes of the pruned layer, up and down (absent in results before Cheetah). */
+  readonly bytes?: { readonly up: number; readonly down: number };
 }
 
 /** One (model, framework, method, budget) pruning result. */
@@ -442,6 +446,8 @@ const layerResultSchema = z.object({
   pruned: opCountsSchema,
   predicted_ms_dense: ms,
   predicted_ms: ms,
+  bytes_dense: z.object({ up: count, down: count }).optional(),
+  bytes: z.object({ up: count, down: count }).optional(),
 });
 const _layerResult: SameType<z.infer<typeof layerResultSchema>, LayerResult> = true;
 

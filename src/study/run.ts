@@ -112,7 +112,7 @@ export interface CalibrationOptions {
  * const w = await calibratedWeights("/nonexistent", { measure: false });
  * assertEquals(w.name, "measured node-seal (built-in)");
  * assertEquals(w.origin?.kind, "built-in");
- * assertEquals(Object.keys(w.byFramework), ["gazelle", "cryptflow2"]);
+ * assertEquals(Object.keys(w.byFramework), ["gazelle", "cryptflow2", "cheetah"]);
  * ```
  */
 export async function calibratedWeights(
@@ -182,6 +182,7 @@ function builtInUnitCosts(): Record<string, UnitCosts> {
   return {
     gazelle: MEASURED_UNIT_COSTS.gazelle,
     cryptflow2: unitCostsFor(studyPreset("cryptflow2").name)!,
+    cheetah: unitCostsFor(studyPreset("cheetah").name)!,
   };
 }
 

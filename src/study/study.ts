@@ -8,7 +8,7 @@
  */
 import { cryptflow2Preset, getPreset, type Preset } from "../he/mod.ts";
 import { modelCost, networkNonlinear } from "../cost/mod.ts";
-import { frameworkName } from "../frameworks/mod.ts";
+import { type FrameworkName, frameworkName, structureMethod } from "../frameworks/mod.ts";
 import { buildZoo, loadModel, type Network, TRAINED_MODELS, ZOO_MODELS } from "../nn/mod.ts";
 import {
   DEFAULT_FLOOR,
@@ -30,14 +30,14 @@ export type Profile = typeof PROFILES[number];
 
 /**
  * The study `deno task report` runs with no arguments: the shipped trained models (VGG-16 and
- * ResNet-18 at width 0.25, trained on Fashion-MNIST), both frameworks, five budgets, and the
+ * ResNet-18 at width 0.25, trained on Fashion-MNIST), the three frameworks, five budgets, and the
  * accuracy loop of the profile (`PROFILE_ACCURACY`).
  */
 export const DEFAULT_STUDY: Omit<StudySpec, "profile" | "width" | "accuracy"> & {
   readonly pruning: StudyPruning;
 } = {
   models: ["vgg16-fashionmnist-trained", "resnet18-fashionmnist-trained"],
-  frameworks: ["gazelle", "cryptflow2"],
+  frameworks: ["gazelle", "cryptflow2", "cheetah"],
   budgets: [0.1, 0.2, 0.3, 0.5, 0.7],
   default_budget: 0.5,
   seed: 1,
@@ -127,7 +127,9 @@ export const PAPER_NUMBERS: readonly {
 export function studyPreset(framework: string): Preset {
   if (framework === "gazelle") return getPreset("gazelle");
   if (framework === "cryptflow2") return cryptflow2Preset();
-  throw new UserError(`Unknown framework "${framework}": use gazelle or cryptflow2`);
+  // OpenCheetah's own parameters (N = 4096, labelled NOT 128-bit secure in every report).
+  if (framework === "cheetah") return getPreset("cheetah");
+  throw new UserError(`Unknown framework "${framework}": use gazelle, cryptflow2 or cheetah`);
 }
 
 /**
@@ -349,7 +351,6 @@ export function pruneForStudy(
     method,
     framework,
     preset: studyPreset(framework),
-    convMethod: "or",
     budget: { kind: "sparsity", ratio: budget },
     ...pruning,
     seed,
@@ -437,6 +438,8 @@ export function pruneRow(
       pruned: l.pruned,
       predicted_ms_dense: l.predicted_ms_dense,
       predicted_ms: l.predicted_ms,
+      bytes_dense: l.bytes_dense,
+      bytes: l.bytes,
     })),
     ...(r.report.assembly
       ? {
@@ -462,10 +465,22 @@ export function pruneRow(
  * const row = nonlinearRow("vgg16-cifar10", studyModel("vgg16-cifar10", 0.125, 1), "cryptflow2");
  * assert(row.linear_mb > 0 && row.nonlinear_mb !== null && row.nonlinear_mb > 0);
  * ```
+ *
+ * @example Cheetah: its ReLUs are counted, their communication not modelled (null)
+ * ```ts
+ * import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+ * import { nonlinearRow, studyModel } from "./study.ts";
+ *
+ * const row = nonlinearRow("vgg16-cifar10", studyModel("vgg16-cifar10", 0.125, 1), "cheetah");
+ * assert(row.linear_mb > 0 && row.relus > 0);
+ * assertEquals(row.nonlinear_mb, null);
+ * assertStringIncludes(row.source, "not modelled");
+ * ```
  */
 export function nonlinearRow(model: string, net: Network, framework: string): NonlinearRow {
   const preset = studyPreset(framework);
-  const table = modelCost(net, { framework: frameworkName(framework), preset, method: "or" });
+  const fw = frameworkName(framework);
+  const table = modelCost(net, { framework: fw, preset, method: structureMethod(fw) });
   let bytes = 0;
   for (const row of table.layers) {
     const b = row.bytes as { up: number; down: number } | undefined;
@@ -479,13 +494,24 @@ export function nonlinearRow(model: string, net: Network, framework: string): No
     model,
     framework,
     linear_mb: round(bytes / 1e6),
-    nonlinear_mb: round(nl.bits / 8e6),
+    // Nothing costed at all (Cheetah): not modelled, so null rather than a made-up 0.
+    nonlinear_mb: nl.bits === 0 && uncosted > 0 ? null : round(nl.bits / 8e6),
     relus: nl.relus,
-    source: `η = ${eta}; ${
-      framework === "gazelle" ? "garbled-circuit ReLU (18λη − 6λ bits)" : "CrypTFlow2 ReLU over Z_p"
-    }${uncosted ? `; ${uncosted} MaxPool layers not costed (no published GC formula)` : ""}`,
+    source: `η = ${eta}; ${NONLINEAR_SOURCE[fw]}${
+      uncosted && fw !== "cheetah"
+        ? `; ${uncosted} MaxPool layers not costed (no published GC formula)`
+        : ""
+    }`,
   };
 }
+
+/** What the nonlinear column of each framework counts. */
+const NONLINEAR_SOURCE: Readonly<Record<FrameworkName, string>> = {
+  gazelle: "garbled-circuit ReLU (18λη − 6λ bits)",
+  cryptflow2: "CrypTFlow2 ReLU over Z_p",
+  cheetah: "Cheetah ReLU and MaxPool not modelled (silent-OT protocols, no published formula): " +
+    "nonlinear_mb is null",
+};
 
 function round(v: number): number {
   return Number(v.toPrecision(4));

@@ -265,6 +265,6 @@ Deno.test("predictMs prices Cheetah's ops; a slot preset or an unknown method is
   assertThrows(
     () => planLayer(layer, { framework: "cheetah", preset: cheetah, method: "ir" }),
     UserError,
-    'Unknown Cheetah method "ir"',
+    '--method "ir" is not a cheetah method: use coeff, ntt or auto',
   );
 });
