@@ -319,8 +319,18 @@ function modelClause(
   const sparsity = of("sparsity"), budget = headlineBudget(r, sparsity);
   if (budget === null) return null;
   const sp = sparsity.find((d) => d.at === budget)!;
-  const where = `at ${pct(budget)} weight sparsity (${sp.mosaic_pct.toFixed(2)}% vs ` +
-    `${sp.hunter_pct.toFixed(2)}% of unpruned)`;
+  // A budget the floors kept a method from reaching is named as a budget, with what was reached.
+  const reached = r.prune.filter((p) =>
+    p.model === model && p.framework === sp.framework && p.budget === budget
+  ).map((p) => p.sparsity);
+  const short = reached.length > 0 && Math.min(...reached) < budget - 0.01;
+  const where =
+    (short
+      ? `at the ${pct(budget)} weight-sparsity budget (reached ${
+        reached.map((s) => pct(Number(s.toFixed(3)))).join(" and ")
+      })`
+      : `at ${pct(budget)} weight sparsity`) +
+    ` (${sp.mosaic_pct.toFixed(2)}% vs ${sp.hunter_pct.toFixed(2)}% of unpruned)`;
   const head = first
     ? `MOSAIC leaves ${amount(sp, m)} HE cost ${sp.winner === "tie" ? "as" : "than"} Hunter on ` +
       `${m.text(model)} ${where}`

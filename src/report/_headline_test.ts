@@ -252,3 +252,18 @@ Deno.test("renderReport writes the data files and index.html links them", async 
   assert(!html.includes("max-width:1200px"), "the page fills its window");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a budget the floors kept a method from reaching is named as a budget, with what was reached", () => {
+  const r = crafted();
+  const short = {
+    ...r,
+    prune: r.prune.map((p) => ({
+      ...p,
+      sparsity: Math.min((p as { budget: number }).budget, 0.085),
+    })),
+  } as unknown as Results;
+  const [s] = headlineSections(short, MARKDOWN);
+  assertStringIncludes(s.sentence, "at the 70% weight-sparsity budget (reached 8.5% and 8.5%)");
+  const [plain] = headlineSections(r, MARKDOWN);
+  assertStringIncludes(plain.sentence, "at 70% weight sparsity (");
+});
