@@ -213,7 +213,9 @@ async function main(): Promise<number> {
       spec,
       shard,
       args.bench,
-      await calibratedWeights(outDir, { progress }),
+      // The study's own frameworks are calibrated (Cheetah's too), so every timed layer has a
+      // prediction from this machine.
+      await calibratedWeights(outDir, { progress, frameworks: spec.frameworks }),
       progress,
       { enabled: args.finetune, engine, data: args.data },
       jobs,

@@ -128,7 +128,7 @@ export async function calibratedWeights(
       origin: MEASURED_UNIT_COSTS_ORIGIN,
     };
   }
-  const frameworks = opts.frameworks ?? ["gazelle", "cryptflow2"];
+  const frameworks = opts.frameworks ?? Object.keys(builtInUnitCosts());
   const cpu = cpuModel();
   const path = unitCostCachePath(
     { cpu, deno: Deno.version.deno, nodeSeal: NODE_SEAL_VERSION },
