@@ -23,19 +23,20 @@ Deno.test("deno task report runs a study, writes results and renders every chart
     "--out-dir",
     dir,
   ]);
-  assert(r.stderr.includes("[2/2] vgg16-cifar10@0.25 cryptflow2 mosaic sparsity 0.9"), r.stderr);
+  assert(r.stderr.includes("[3/3] vgg16-cifar10@0.25 cheetah mosaic sparsity 0.9"), r.stderr);
   assert(r.stderr.includes("rendering"), "progress on stderr");
   assert(r.stderr.includes("mosaic: assembly, "), "MOSAIC's assembly shows its progress");
   const doc = await readJson(`${dir}/results.json`);
   assertEquals(doc.format, "mosaic-bench-results/1");
-  assertEquals(doc.prune.length, 2 * 2 * 2);
+  assertEquals(doc.prune.length, 3 * 2 * 2); // frameworks × budgets × methods
   assertEquals(doc.manifest.study.default_budget, 0.9);
   assert(!doc.manifest.cpu.includes("unknown"), doc.manifest.cpu); // 0.5 (the default) is not a budget here: the middle one
   assert(doc.manifest.hashes["vgg16-cifar10"].length === 64);
   assert(doc.manifest.hashes["vgg16-cifar10/gazelle/mosaic/0.9"].length === 64);
   const pngs = r.stdout.trim().split("\n").slice(1).map((l) => l.trim());
-  // Δ, total, 2 layer charts, trade-off, nonlinear; no timing chart under --no-bench.
-  assertEquals(pngs.length, 6);
+  // Δ, savings by framework, total, 3 layer charts, trade-off, nonlinear; no timing chart under
+  // --no-bench.
+  assertEquals(pngs.length, 8, pngs.join());
   assert(!pngs.some((p) => p.includes("time_vs_predicted")), pngs.join());
   for (const p of pngs) assert((await Deno.stat(p)).size > 1000, p);
   const html = await Deno.readTextFile(`${dir}/index.html`);
@@ -63,7 +64,7 @@ Deno.test("deno task report shards merge; mismatched shards and bad inputs are o
   assertEquals(sb.prune.map((p: { framework: string }) => p.framework)[0], "cryptflow2");
   await runOk("report.ts", ["--merge", a, "--merge", b, "--out-dir", `${dir}/m`]);
   const doc = await readJson(`${dir}/m/results.json`);
-  assertEquals(doc.prune.length, 4);
+  assertEquals(doc.prune.length, 6); // 3 frameworks × 2 methods
   assertEquals(doc.shards.length, 2);
   sb.manifest.git_sha = "0".repeat(40);
   await Deno.writeTextFile(`${dir}/other.json`, JSON.stringify(sb));
@@ -124,7 +125,7 @@ Deno.test("deno task report writes only inside --out-dir, whatever names the res
       );
       assertEquals(outside, [], "nothing outside the report folder");
       const charts = listDir(`${out}/charts`);
-      assertEquals(charts.length, 9 * 3);
+      assertEquals(charts.length, 10 * 3);
       assert(charts.every((c) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(c)), charts.join());
       assert(!r.stdout.includes("pwned/"), r.stdout);
     });
