@@ -11,7 +11,7 @@
  * @module
  */
 import type { Ciphertext, MainModule, Plaintext, SEALContext } from "node-seal";
-import { SEAL_CT_OVERHEAD } from "./galois.ts";
+import { ciphertextBytes } from "./_ct_bytes.ts";
 
 /** Byte offset of the first coefficient in an uncompressed serialized plaintext. */
 const PT_COEFFS = 88;
@@ -103,17 +103,8 @@ export function extractCiphertext(
   c0Bits: number,
   c1Bits: number,
 ): void {
-  if (ct.isNttForm()) throw new Error("extraction expects a coefficient-form ciphertext");
-  const bytes = ct.saveToArray(seal.ComprModeType.none) as Uint8Array;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const polys = Number(view.getBigUint64(49, true));
-  const n = Number(view.getBigUint64(57, true));
-  const levels = Number(view.getBigUint64(65, true));
-  const count = Number(view.getBigUint64(SEAL_CT_OVERHEAD - 8, true));
-  if (
-    polys !== 2 || levels !== 1 || count !== polys * levels * n ||
-    bytes.length !== SEAL_CT_OVERHEAD + 8 * count
-  ) {
+  const { bytes, view, polys, n, levels, coeffAt } = ciphertextBytes(seal, ct, "extraction");
+  if (polys !== 2 || levels !== 1) {
     throw new Error("unexpected SEAL ciphertext layout (extraction needs 2 polys at 1 prime)");
   }
   const mask0 = ~((1n << BigInt(c0Bits)) - 1n) & 0xffffffffffffffffn;
@@ -121,9 +112,9 @@ export function extractCiphertext(
   const kept = new Uint8Array(n);
   for (const k of keep) kept[k] = 1;
   for (let k = 0; k < n; k++) {
-    const at = SEAL_CT_OVERHEAD + 8 * k;
+    const at = coeffAt(0, 0, k);
     view.setBigUint64(at, kept[k] ? view.getBigUint64(at, true) & mask0 : 0n, true);
-    const at1 = SEAL_CT_OVERHEAD + 8 * (n + k);
+    const at1 = coeffAt(1, 0, k);
     view.setBigUint64(at1, view.getBigUint64(at1, true) & mask1, true);
   }
   ct.loadFromArray(context, bytes);

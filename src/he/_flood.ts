@@ -9,7 +9,7 @@
  */
 import type { Ciphertext, MainModule, SEALContext } from "node-seal";
 import { secureUniformBits } from "../base/mod.ts";
-import { SEAL_CT_OVERHEAD } from "./galois.ts";
+import { ciphertextBytes } from "./_ct_bytes.ts";
 
 /**
  * Flood `ct` in place with uniform [0, 2^bits) noise on c0 and c1 (same integer, reduced mod each
@@ -41,16 +41,7 @@ export function floodCiphertext(
   ct: Ciphertext,
   bits: number,
 ): void {
-  if (ct.isNttForm()) throw new Error("flooding expects a coefficient-form ciphertext");
-  const bytes = ct.saveToArray(seal.ComprModeType.none) as Uint8Array;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const polys = Number(view.getBigUint64(49, true));
-  const n = Number(view.getBigUint64(57, true));
-  const levels = Number(view.getBigUint64(65, true));
-  const count = Number(view.getBigUint64(SEAL_CT_OVERHEAD - 8, true));
-  if (count !== polys * levels * n || bytes.length !== SEAL_CT_OVERHEAD + 8 * count) {
-    throw new Error("unexpected SEAL ciphertext layout: cannot flood");
-  }
+  const { bytes, view, n, levels, coeffAt } = ciphertextBytes(seal, ct, "flooding");
   using parmsId = ct.parmsId();
   using data = context.getContextData(parmsId);
   using parms = data.parms();
@@ -60,10 +51,9 @@ export function floodCiphertext(
   for (let p = 0; p < 2; p++) {
     const e = secureUniformBits(n, bits);
     for (let i = 0; i < levels; i++) {
-      const base = SEAL_CT_OVERHEAD + 8 * ((p * levels + i) * n);
       const qi = q[i];
       for (let k = 0; k < n; k++) {
-        const at = base + 8 * k;
+        const at = coeffAt(p, i, k);
         const v = (view.getBigUint64(at, true) + e[k] % qi) % qi;
         view.setBigUint64(at, v, true);
       }
