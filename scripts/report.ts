@@ -214,8 +214,12 @@ async function main(): Promise<number> {
       shard,
       args.bench,
       // The study's own frameworks are calibrated (Cheetah's too), so every timed layer has a
-      // prediction from this machine.
-      await calibratedWeights(outDir, { progress, frameworks: spec.frameworks }),
+      // prediction from this machine; without timing nothing would use the measurement.
+      await calibratedWeights(outDir, {
+        progress,
+        frameworks: spec.frameworks,
+        measure: args.bench,
+      }),
       progress,
       { enabled: args.finetune, engine, data: args.data },
       jobs,
