@@ -10,8 +10,9 @@
  * methods prune; recorded in results.json), `--no-bench`, `--shard i/n` (do every n-th (model, framework) pair and write
  * `results-shard-i-of-n.json`), `--merge F1 F2 …` (merge shards and render), `--from FILE`
  * (re-render a results file, copied into the report folder), `--op-weights FILE.json` (user op weights beside the calibrated
- * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`), `--jobs N` (pruning jobs side by
- * side on Workers; default `MOSAIC_JOBS`, else one per core). Bounds: `--budgets` at most
+ * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`), `--jobs N` (cores the study uses:
+ * pruning Workers, fine-tunes, and timing beside the fine-tunes when timings are CPU time; default
+ * `MOSAIC_JOBS`, else one per core). Bounds: `--budgets` at most
  * 20 distinct sparsities in (0, 1), `--default-budget` one of them, `--floor` in [0, 1), `--seeds`
  * at most 20 distinct integers in 0..4294967295, `--shard i/n` with n ≤ 1000; `--models`,
  * `--frameworks` and `--kinds` name each item once.
@@ -86,7 +87,7 @@ const FLAGS = {
 /** A sparsity budget of the study. */
 const BUDGET_RANGE: RealRange = { min: 0, max: 1, minOpen: true, maxOpen: true };
 
-/** Pruning Workers side by side (`--jobs`, `MOSAIC_JOBS`). */
+/** Jobs side by side: pruning Workers, fine-tunes, timing beside them (`--jobs`, `MOSAIC_JOBS`). */
 const JOBS_RANGE: IntRange = { min: 1, max: 64 };
 
 /** A comma-list item taken as written (the study checks the names). */
@@ -133,7 +134,8 @@ const HELP: Help = {
     {
       flag: "--jobs N",
       default: "$MOSAIC_JOBS, else one per core",
-      what: `pruning jobs side by side (Workers), ${intRangeText(JOBS_RANGE)}`,
+      what: `cores the study uses: pruning Workers, fine-tunes and timing side by side (1: one ` +
+        `thing at a time), ${intRangeText(JOBS_RANGE)}`,
     },
     { flag: "--shard i/n", what: "do every n-th (model, framework) pair only (n ≤ 1000)" },
     { flag: "--merge F1 F2 …", what: "merge shard results files and render (repeatable)" },

@@ -16,6 +16,7 @@ import {
 import { permuteMasks, permuteNetwork, type PruneResult } from "../prune/mod.ts";
 import { type EngineName, finetune, openEngine } from "../train/mod.ts";
 import type { AccuracyResults, AccuracySpec } from "./results.ts";
+import { CoreSlots } from "./_core_slots.ts";
 
 /** One fine-tune of the loop. */
 export interface FinetuneTask {
@@ -31,18 +32,21 @@ export interface AccuracyData {
   readonly dir?: string;
 }
 
-/** Run `items` through `work` with at most `jobs` at a time, in order of completion. */
+/**
+ * Run `items` through `work`, each holding one of `slots` (at most `slots.size` at a time, fewer
+ * while other work holds slots), started in order; results in the items' order.
+ */
 async function pool<T, R>(
   items: readonly T[],
-  jobs: number,
+  slots: CoreSlots,
   work: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
-  const runners = Array.from({ length: Math.min(jobs, items.length) }, async () => {
+  const runners = Array.from({ length: Math.min(slots.size, items.length) }, async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await work(items[i], i);
+      out[i] = await slots.run(() => work(items[i], i));
     }
   });
   await Promise.all(runners);
@@ -52,7 +56,10 @@ async function pool<T, R>(
 /**
  * Fine-tune every task and measure accuracy; also the unpruned accuracy of every model. Returns
  * the (one-shot, fine-tuned) accuracy of each task, in order, and the loop's summary (without the
- * iso-accuracy table, which is computed from the rows).
+ * iso-accuracy table, which is computed from the rows). Each fine-tune holds one of `slots`
+ * (default: one per core) while it runs; the engine is opened for `slots.size` jobs side by side,
+ * one torch thread each, so neither the core count nor sharing slots with other work changes
+ * what a fine-tune computes, only when it runs.
  */
 export async function runAccuracyLoop(
   spec: AccuracySpec,
@@ -61,6 +68,7 @@ export async function runAccuracyLoop(
   tasks: readonly FinetuneTask[],
   data: AccuracyData = {},
   progress: (line: string) => void = () => {},
+  slots: CoreSlots = new CoreSlots(Math.max(1, navigator.hardwareConcurrency || 1)),
 ): Promise<{
   perTask: { one_shot: number; finetuned: number }[];
   summary: Omit<AccuracyResults, "iso">;
@@ -69,8 +77,10 @@ export async function runAccuracyLoop(
   const dir = data.dir ?? SHIPPED_FASHION_MNIST.pathname.replace(/\/$/, "");
   const train = await loadFashionMnist("train", { dir });
   const test = await loadFashionMnist("test", { dir, limit: spec.test_limit ?? undefined });
-  const jobs = Math.max(1, navigator.hardwareConcurrency || 1);
-  const engine = await openEngine(engineName, { jobs });
+  const jobs = slots.size;
+  // One torch thread per job: the fine-tuned weights are then the same whatever the core count
+  // or the number of jobs (torch's sums depend on its thread count).
+  const engine = await openEngine(engineName, { jobs, threads: 1 });
   const fitted = new Map<string, { train: ImageSet; test: ImageSet }>();
   const fit = (net: Network) => {
     const key = `${net.input.c}×${net.input.h}×${net.input.w}`;
@@ -83,13 +93,13 @@ export async function runAccuracyLoop(
       `accuracy loop: ${tasks.length} fine-tunes on ${train.n} images (${spec.recipe.epochs} epoch), ` +
         `test on ${test.n}, ${engine.description}, ${jobs} at a time`,
     );
-    const unpruned = await pool(models, jobs, async (net) => {
+    const unpruned = await pool(models, slots, async (net) => {
       const e = await engine.evaluate(net, fit(net).test);
       progress(`  ${net.name} unpruned: ${(100 * e.accuracy).toFixed(2)}%`);
       return { model: net.name, accuracy: e.accuracy };
     });
     let done = 0, samples = 0, seconds = 0;
-    const perTask = await pool(tasks, jobs, async (task) => {
+    const perTask = await pool(tasks, slots, async (task) => {
       const { net, pruned, seed } = task;
       const r = await finetune({
         engine,

@@ -119,6 +119,12 @@ export interface TimingManifest {
   readonly load_before: readonly number[] | null;
   /** The load averages after timing. */
   readonly load_after: readonly number[] | null;
+  /**
+   * What ran on the other cores while layers were timed: `fine-tuning` (timings read as CPU time,
+   * one layer at a time, beside the accuracy loop's jobs) or `nothing` (absent in results written
+   * before timing shared the cores: nothing).
+   */
+  readonly beside?: "fine-tuning" | "nothing";
 }
 
 /** One layer of a pruning row. */
@@ -434,6 +440,7 @@ const resultsManifestSchema = z.intersection(
       statistic: z.enum(["cpu-min", "wall-min"]),
       load_before: loadAverage,
       load_after: loadAverage,
+      beside: z.enum(["fine-tuning", "nothing"]).optional(),
     }).optional(),
   }),
 );

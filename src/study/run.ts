@@ -52,6 +52,7 @@ import {
 import { type FinetuneTask, runAccuracyLoop } from "./_accuracy_study.ts";
 import { type PruneJob, pruneJobs } from "./_prune_pool.ts";
 import { BENCH_MASKS_ENV, withBenchMasks } from "./bench_masks.ts";
+import { CoreSlots } from "./_core_slots.ts";
 import { isoOf } from "./results.ts";
 import type { EngineName } from "../train/mod.ts";
 import type { PruneResult } from "../prune/mod.ts";
@@ -470,8 +471,14 @@ export async function runStudy(
   for (const [model, framework] of mine) {
     nonlinear.push(nonlinearRow(model, studyModel(model, spec.width, spec.seed), framework));
   }
-  let accuracy: Results["accuracy"];
-  if (withLoop && tasks.length > 0) {
+  // Fine-tunes and timing share the cores: each fine-tune and each model's timing subprocess
+  // holds a slot. Timing runs one model (one layer) at a time; beside other work only when
+  // timings are read as CPU time, which the other core's work does not add to. With wall-clock
+  // timings, every fine-tune ends before timing starts.
+  const slots = new CoreSlots(Math.max(1, jobs));
+  const overlap = withBench && jobs > 1 && timingClock().statistic === "cpu-min";
+  const fineTune = async (): Promise<Results["accuracy"]> => {
+    if (!withLoop || tasks.length === 0) return undefined;
     const models = [...new Set(tasks.map((t) => t.net))];
     const { perTask, summary } = await runAccuracyLoop(
       spec.accuracy!,
@@ -480,15 +487,12 @@ export async function runStudy(
       tasks,
       { dir: loop.data },
       progress,
+      slots,
     );
     tasks.forEach((t, k) => prune[t.row] = { ...prune[t.row], accuracy: perTask[k] });
-    accuracy = {
-      ...summary,
-      iso: isoOf(prune, summary.unpruned, spec.accuracy!.deltas),
-    };
-  }
-  const loadBefore = withBench ? loadAverage() : null;
-  if (withBench) {
+    return { ...summary, iso: isoOf(prune, summary.unpruned, spec.accuracy!.deltas) };
+  };
+  const timeModels = async () => {
     for (const model of spec.models) {
       const fws = mine.filter(([m]) => m === model).map(([, f]) => f);
       if (fws.length === 0) continue;
@@ -509,6 +513,18 @@ export async function runStudy(
         ),
       );
     }
+  };
+  let accuracy: Results["accuracy"];
+  let loadBefore: number[] | null = null;
+  if (overlap) {
+    // Timing takes its slot first (synchronously), so fine-tunes fill the others meanwhile.
+    loadBefore = loadAverage();
+    const timed = slots.run(timeModels);
+    [accuracy] = await Promise.all([fineTune(), timed]);
+  } else {
+    accuracy = await fineTune();
+    loadBefore = withBench ? loadAverage() : null;
+    if (withBench) await timeModels();
   }
   const timing = withBench
     ? {
@@ -516,6 +532,9 @@ export async function runStudy(
         statistic: unit.statistic ?? timingClock().statistic,
         load_before: loadBefore,
         load_after: loadAverage(),
+        beside: overlap && withLoop && tasks.length > 0
+          ? "fine-tuning" as const
+          : "nothing" as const,
       },
     }
     : {};

@@ -1,7 +1,10 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { calibratedWeights } from "./run.ts";
+import { calibratedWeights, runStudy } from "./run.ts";
+import { DEFAULT_STUDY } from "./study.ts";
+import type { Results, StudySpec, TimingRow } from "./results.ts";
+import { FINETUNE_RECIPE } from "../train/mod.ts";
 import { cpuModel } from "./manifest.ts";
-import { unitCostCachePath } from "../cost/mod.ts";
+import { NATIVE_SEAL_RATIOS, unitCostCachePath } from "../cost/mod.ts";
 import { NODE_SEAL_VERSION } from "../he/mod.ts";
 
 Deno.test("the study measures its unit costs once, caches them per CPU and runtime, and re-measures a corrupt cache", async () => {
@@ -73,4 +76,57 @@ Deno.test("a calibration file in the output folder wins over the cache and measu
   for await (const _ of Deno.readDir(home)) throw new Error("the cache folder was written");
   await Deno.remove(home, { recursive: true });
   await Deno.remove(out, { recursive: true });
+});
+
+/** A results file without what depends on the clock or the machine's load. */
+function clockFree(r: Results): unknown {
+  const doc = JSON.parse(JSON.stringify(r));
+  delete doc.manifest.created;
+  delete doc.manifest.timing;
+  delete doc.accuracy.seconds;
+  delete doc.accuracy.samples_per_second;
+  for (const row of doc.prune) delete row.assembly?.ms;
+  doc.timings = doc.timings.map((t: TimingRow) =>
+    `${t.model}/${t.layer}/${t.framework}/${t.variant}`
+  );
+  return doc;
+}
+
+Deno.test("a study that times layers beside its fine-tunes (2 jobs) gives what one job gives, bit for bit", async () => {
+  const spec: StudySpec = {
+    profile: "quick",
+    width: 0.25,
+    models: ["vgg16-fashionmnist-trained"],
+    frameworks: ["cheetah"],
+    budgets: [0.3, 0.5],
+    default_budget: 0.5,
+    seed: 1,
+    pruning: DEFAULT_STUDY.pruning,
+    accuracy: {
+      seeds: [1, 2],
+      recipe: { ...FINETUNE_RECIPE, epochs: 0.01 },
+      distill: null,
+      test_limit: 200,
+      deltas: [1],
+    },
+  };
+  const run = async (jobs: number) => {
+    const lines: string[] = [];
+    const r = await runStudy(spec, null, true, NATIVE_SEAL_RATIOS, (l) => lines.push(l), {
+      enabled: true,
+      engine: "auto",
+    }, jobs);
+    return { r, lines };
+  };
+  const one = await run(1);
+  const two = await run(2);
+  assertEquals(one.r.manifest.timing?.beside, "nothing");
+  assertEquals(two.r.manifest.timing?.beside, "fine-tuning");
+  // One job: every fine-tune before timing starts. Two: timing starts before the last fine-tune.
+  const at = (l: string[], re: RegExp) => l.findIndex((x) => re.test(x));
+  const last = (l: string[]) => l.findLastIndex((x) => x.includes("fine-tuned"));
+  assert(at(one.lines, /^timing /) > last(one.lines), one.lines.join("\n"));
+  assert(at(two.lines, /^timing /) < last(two.lines), two.lines.join("\n"));
+  assertEquals(two.r.timings.length, 12, "4 layers × 3 variants");
+  assertEquals(JSON.stringify(clockFree(two.r)), JSON.stringify(clockFree(one.r)));
 });

@@ -31,19 +31,24 @@ export function engineFlag(value: string | undefined): EngineName {
 
 /**
  * Open an engine. `opts.jobs` is how many training jobs will run side by side (default 1, at most
- * the core count): torch then gives each job process cores/jobs threads; tfjs runs up to one
- * Worker per job. When no Python with torch is found, `auto` opens tfjs and `torch` throws a
+ * the core count): torch then gives each job process `opts.threads` threads (default cores/jobs;
+ * torch's sums depend on its thread count, so a fixed count gives the same weights on any
+ * machine); tfjs runs up to one Worker per job. When no Python with torch is found, `auto` opens tfjs and `torch` throws a
  * `UserError`. Close the engine when done.
  */
 export async function openEngine(
   name: EngineName,
-  opts: { jobs?: number } = {},
+  opts: { jobs?: number; threads?: number } = {},
 ): Promise<TrainEngine> {
   const cores = navigator.hardwareConcurrency || 1;
   const jobs = Math.max(1, Math.min(opts.jobs ?? 1, cores));
   if (name === "torch" || name === "auto") {
     const torch = await findTorch();
-    if (torch) return new TorchEngine(torch, { threads: Math.max(1, Math.floor(cores / jobs)) });
+    if (torch) {
+      return new TorchEngine(torch, {
+        threads: opts.threads ?? Math.max(1, Math.floor(cores / jobs)),
+      });
+    }
     if (name === "torch") {
       throw new UserError(
         "--engine torch: no Python with torch found (apt-get install python3-torch, or set MOSAIC_PYTHON)",
