@@ -645,6 +645,7 @@ const IDENTITY = [
   "weights",
   "study",
   "unit_costs",
+  "unit_costs_by_n",
 ] as const;
 
 /**
