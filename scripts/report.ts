@@ -220,6 +220,8 @@ async function main(): Promise<number> {
       await calibratedWeights(outDir, {
         progress,
         frameworks: spec.frameworks,
+        // The rings SCI grows large maps to get costs of their own (planned from the models).
+        study: spec,
         measure: args.bench,
       }),
       progress,

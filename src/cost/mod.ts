@@ -51,3 +51,4 @@ export {
   unitCostsSchema,
 } from "./op_weights.ts";
 export { type LayerSummary, programSummary, type SummaryOps } from "./summary.ts";
+export { layerRings, type RingCounts, type RingOps, ringOps, unitCostsAtRing } from "./rings.ts";

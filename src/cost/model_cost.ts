@@ -22,6 +22,7 @@ import {
   shapeLabel,
 } from "../nn/mod.ts";
 import { type LayerSummary, programSummary } from "./summary.ts";
+import { type RingOps, ringOps } from "./rings.ts";
 import { type FrameworkName, planLayer } from "../frameworks/mod.ts";
 
 /** Options of a cost table. */
@@ -50,6 +51,12 @@ export interface CostRow extends LayerSummary {
   readonly shape: string;
   /** Op counts of all parts (every `OpCounts` field, in its order). */
   readonly ops: OpCounts;
+  /**
+   * The counts grouped by the parts' ring degree N, ascending: present only when a part runs at
+   * another N than the preset's (CrypTFlow2 grows N for large maps), so such parts are priced at
+   * their own N.
+   */
+  readonly rings?: readonly RingOps[];
 }
 
 /** A model's cost table. */
@@ -83,12 +90,14 @@ export function costRow(layer: IntLayer, kind: CostRow["kind"], opts: ModelCostO
     method: opts.method,
     stock: opts.stock,
   });
+  const rings = ringOps(program, opts.preset.polyModulusDegree);
   return {
     name: layer.name,
     kind,
     shape: shapeLabel(layer.shape),
     ...programSummary(program),
     ops: countProgram(program),
+    ...(rings ? { rings } : {}),
   };
 }
 

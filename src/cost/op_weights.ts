@@ -27,6 +27,12 @@ export interface NamedWeights {
   readonly name: string;
   /** The op weights of each framework they cover (`gazelle`, `cryptflow2`). */
   readonly byFramework: Readonly<Record<string, UnitCosts>>;
+  /**
+   * Unit costs measured at other ring degrees N than each framework's (`byFramework`), per
+   * framework and N (decimal keys): the rings CrypTFlow2 grows large maps to. A ring without them
+   * is priced with `byFramework` carried to its N (`unitCostsAtRing`).
+   */
+  readonly byRing?: Readonly<Record<string, Readonly<Record<string, UnitCosts>>>>;
   /** Where they were measured, for measured unit costs (calibrated or built-in). */
   readonly origin?: UnitCostsOrigin;
   /** How measured unit costs were read from their samples (absent: not recorded). */
@@ -122,6 +128,10 @@ const calibrationObject = z.object({
   }).optional(),
   statistic: z.enum(["cpu-min", "wall-min"]).optional(),
   unit_costs: z.partialRecord(frameworkKey, partialUnit),
+  unit_costs_by_n: z.partialRecord(
+    frameworkKey,
+    z.record(z.string().regex(/^[1-9][0-9]*$/, "expected a ring degree N in decimal"), partialUnit),
+  ).optional(),
 });
 const _calibration: SameType<z.infer<typeof calibrationObject>, CalibrationFile> = true;
 
@@ -161,6 +171,15 @@ export interface CalibrationFile {
     readonly gazelle?: PartialUnitCosts;
     readonly cryptflow2?: PartialUnitCosts;
     readonly cheetah?: PartialUnitCosts;
+  };
+  /**
+   * Unit costs measured at other ring degrees than the framework's preset, per framework and N
+   * (decimal keys; the study measures the rings its layers need; absent in older files).
+   */
+  readonly unit_costs_by_n?: {
+    readonly gazelle?: Readonly<Record<string, PartialUnitCosts>>;
+    readonly cryptflow2?: Readonly<Record<string, PartialUnitCosts>>;
+    readonly cheetah?: Readonly<Record<string, PartialUnitCosts>>;
   };
 }
 
@@ -338,9 +357,16 @@ async function parseCalibration(
       `${what}: unit_costs names no framework (${FRAMEWORKS.join(", ")}): ${fix}`,
     );
   }
+  const byRing: Record<string, Record<string, UnitCosts>> = {};
+  for (const fw of FRAMEWORKS) {
+    for (const [n, u] of Object.entries(doc.unit_costs_by_n?.[fw] ?? {})) {
+      (byRing[fw] ??= {})[n] = unitFrom(u, `${what}: unit_costs_by_n.${fw}.${n}`, fix);
+    }
+  }
   return {
     name: `calibrated node-seal (${doc.manifest?.cpu ?? "this machine"})`,
     byFramework,
+    ...(Object.keys(byRing).length > 0 ? { byRing } : {}),
     origin: {
       kind: "calibrated",
       cpu: doc.manifest?.cpu ?? null,

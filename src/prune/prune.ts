@@ -17,7 +17,14 @@ import type { OpCounts, Preset } from "../he/mod.ts";
 import { securityLabel } from "../he/mod.ts";
 import { SeededRng, UserError } from "../base/mod.ts";
 import { frameworkName, structureMethod } from "../frameworks/mod.ts";
-import { costPercent, type CostRow, type ModelCost, modelCost } from "../cost/mod.ts";
+import {
+  costPercent,
+  type CostRow,
+  layerRings,
+  type ModelCost,
+  modelCost,
+  type RingCounts,
+} from "../cost/mod.ts";
 import {
   channelTies,
   foldedWeights,
@@ -166,6 +173,12 @@ export interface PruneLayerReport {
   readonly bytes_dense: LayerBytes;
   /** Bytes of the deployed pruned layer's ciphertexts, up and down. */
   readonly bytes: LayerBytes;
+  /**
+   * `dense` and `pruned` split by the parts' ring degree N (ascending; each N's counts sum to the
+   * layer's): present only when a part runs at another N than the preset's (CrypTFlow2 grows N
+   * for large maps), so each part can be priced at its own N.
+   */
+  readonly rings?: readonly RingCounts[];
   /** MOSAIC only: structures the assembler completed, by kind. */
   readonly assembly?: Partial<Record<StructureKind, Completion>>;
 }
@@ -529,6 +542,7 @@ function layerReports(
       sel.completion,
       before.get(l.name)!,
       after.get(l.name)!,
+      costOptions.preset.polyModulusDegree,
     );
     rows.push(row);
     W += l.w.length;
@@ -567,6 +581,7 @@ function layerRow(
   completion: Selection["completion"],
   dense: CostRow,
   pruned: CostRow,
+  ringDegree: number,
 ): { row: PruneLayerReport; s2: number; k2: number } {
   let s2 = 0, k2 = 0, k = 0;
   for (let j = 0; j < l.w.length; j++) {
@@ -604,9 +619,20 @@ function layerRow(
     predicted_ms: pruned.predicted_server_ms!,
     bytes_dense: { up: dense.bytes.up, down: dense.bytes.down },
     bytes: { up: pruned.bytes.up, down: pruned.bytes.down },
+    ...ringsOf(dense, pruned, ringDegree),
     ...(completion ? { assembly: completion.get(l.name) } : {}),
   };
   return { row, s2, k2 };
+}
+
+/** A report row's `rings` field, when the layer has a part at another N than `ringDegree`. */
+function ringsOf(dense: CostRow, pruned: CostRow, ringDegree: number): { rings?: RingCounts[] } {
+  const rings = layerRings(
+    { ops: dense.ops, rings: dense.rings },
+    { ops: pruned.ops, rings: pruned.rings },
+    ringDegree,
+  );
+  return rings ? { rings } : {};
 }
 
 /** Structure selection on fresh (all-kept) states in the permuted order; position-space masks. */

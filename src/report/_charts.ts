@@ -5,8 +5,8 @@
  * @module
  */
 import { safeFileName } from "../base/mod.ts";
-import { type OpCounts, predictMs, type UnitCosts } from "../he/mod.ts";
-import { PAPER_NUMBERS, type Results, timedMs } from "../study/mod.ts";
+import { type OpCounts, type UnitCosts, unitCostsFor, withSlots } from "../he/mod.ts";
+import { layerMs, PAPER_NUMBERS, type Results, studyPreset, timedMs } from "../study/mod.ts";
 import { rowCostPct, saliencyDeltas, sparsityDeltas } from "./_compare.ts";
 
 /** A chart: a file stem, a title, the Vega-Lite spec and its data rows. */
@@ -28,8 +28,13 @@ export interface Chart {
 export interface OpWeights {
   /** What the weights are, as the charts label them. */
   readonly name: string;
-  /** Unit costs per framework. */
+  /** Unit costs per framework, at its study preset's ring degree N. */
   readonly byFramework: Readonly<Record<string, UnitCosts>>;
+  /**
+   * Unit costs at other ring degrees, per framework and N (decimal keys); a ring without them is
+   * priced with `byFramework` carried to its N (`layerMs`).
+   */
+  readonly byRing?: Readonly<Record<string, Readonly<Record<string, UnitCosts>>>>;
 }
 
 /**
@@ -135,7 +140,7 @@ export function totalCostChart(r: Results, weights: readonly OpWeights[]): Chart
         framework: p.framework,
         method: p.method,
         weights: w.name,
-        cost_pct: rowCostPct(p, unit),
+        cost_pct: rowCostPct(p, unit, w.byRing?.[p.framework]),
         retained_saliency: p.retained_saliency,
         source: `mosaic-bench (${r.manifest.weights} weights)`,
       });
@@ -238,7 +243,7 @@ export function savingsChart(r: Results, weights: OpWeights): Chart {
   for (const p of r.prune.filter((x) => x.budget === b)) {
     const unit = weights.byFramework[p.framework];
     if (!unit) continue;
-    const cost = rowCostPct(p, unit);
+    const cost = rowCostPct(p, unit, weights.byRing?.[p.framework]);
     rows.push({
       model: p.model,
       framework: p.framework,
@@ -508,7 +513,28 @@ function statisticWords(r: Results): string {
 }
 
 /**
- * (c) Measured server time per layer vs the cost model's prediction.
+ * The sentence a chart's description gets when some rings were priced with unit costs carried
+ * from the study preset's N (none measured at them); empty when none were.
+ */
+function carriedWords(carried: ReadonlyMap<string, readonly number[]>): string {
+  if (carried.size === 0) return "";
+  const each = [...carried].map(([fw, ns]) => {
+    const preset = studyPreset(fw);
+    const how = ns.map((n) =>
+      unitCostsFor(withSlots(preset, n).name)
+        ? `N = ${n} by the built-in table's N = ${n} / N = ${preset.polyModulusDegree} ratio per op`
+        : `N = ${n} by the NTT's n log n growth (the built-in table has no N = ${n})`
+    );
+    return `${fw}'s N = ${preset.polyModulusDegree} unit costs carried to ${how.join(" and ")}`;
+  });
+  return " No unit costs were measured at some rings (the carried_n column), so parts there " +
+    `are priced with ${each.join("; ")}: an estimate, this machine's ratio may differ.`;
+}
+
+/**
+ * (c) Measured server time per layer vs the cost model's prediction, each part of a layer priced
+ * at its own ring degree N (`layerMs`): with the weights' costs at that N, else the study
+ * preset's carried there (the description says so).
  *
  * @example One point per timed layer
  * ```ts
@@ -524,6 +550,8 @@ function statisticWords(r: Results): string {
 export function timeChart(r: Results, weights: OpWeights): Chart {
   const b = r.manifest.study.default_budget;
   const rows: Chart["rows"][number][] = [];
+  // Ring degrees priced with costs carried from the study preset's N, per framework.
+  const carried = new Map<string, number[]>();
   for (const t of r.timings) {
     const h = r.prune.find((p) =>
       p.model === t.model && p.framework === t.framework &&
@@ -532,7 +560,13 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
     const l = h?.layers.find((x) => x.name === t.layer);
     const unit = weights.byFramework[t.framework];
     if (!l || !unit) continue;
-    const counts = (t.variant === "unpruned" ? l.dense : l.pruned) as OpCounts;
+    // Each part at its own ring degree N, with the run's costs at that N where it measured them.
+    const side = t.variant === "unpruned" ? "dense" : "pruned";
+    const predicted = layerMs(l, side, t.framework, unit, weights.byRing?.[t.framework]);
+    for (const n of predicted.carried) {
+      const list = carried.get(t.framework) ?? [];
+      if (!list.includes(n)) carried.set(t.framework, [...list, n].sort((a, b) => a - b));
+    }
     // One statistic on both sides: the run's unit costs are the fastest batches of each op.
     const measured = timedMs(t, r.manifest.timing);
     rows.push({
@@ -540,9 +574,11 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
       layer: t.layer,
       framework: t.framework,
       variant: t.variant,
+      n: predicted.rings.join("+"),
+      carried_n: predicted.carried.join("+"),
       measured_ms: Number(measured.toFixed(3)),
-      predicted_ms: Number(predictMs(counts, unit).toFixed(2)),
-      ratio: Number((measured / Math.max(1e-9, predictMs(counts, unit))).toFixed(3)),
+      predicted_ms: Number(predicted.ms.toFixed(2)),
+      ratio: Number((measured / Math.max(1e-9, predicted.ms)).toFixed(3)),
     });
   }
   const vals = rows.flatMap((x) => [x.measured_ms as number, x.predicted_ms as number]).filter((
@@ -560,7 +596,8 @@ export function timeChart(r: Results, weights: OpWeights): Chart {
       "(unpruned, Hunter, MOSAIC), shape the " +
       `framework; the dashed line is measured = predicted. Both log axes run ${
         domainText([lo, hi])
-      } ms.`,
+      } ms. Each part of a layer is priced at its own ring degree N (the n column).` +
+      carriedWords(carried),
     rows,
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -635,7 +672,9 @@ export function tradeoffChart(r: Results, weights: OpWeights): Chart {
       method: p.method,
       budget: p.budget,
       retained_saliency: p.retained_saliency,
-      cost_deleted_pct: Number((100 - rowCostPct(p, unit)).toFixed(2)),
+      cost_deleted_pct: Number(
+        (100 - rowCostPct(p, unit, weights.byRing?.[p.framework])).toFixed(2),
+      ),
     }];
   });
   return {
@@ -961,6 +1000,7 @@ export function allCharts(r: Results, weights: readonly OpWeights[]): Chart[] {
   const run = {
     name: r.manifest.unit_costs_name ?? "node-seal unit costs of the run",
     byFramework: r.manifest.unit_costs,
+    ...(r.manifest.unit_costs_by_n ? { byRing: r.manifest.unit_costs_by_n } : {}),
   };
   if (weights[0]) charts.push(savingsChart(r, weights[0]));
   charts.push(timeChart(r, run));

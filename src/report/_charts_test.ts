@@ -144,3 +144,99 @@ Deno.test("timeChart reads measured and predicted under one statistic: a loaded 
   const old = { ...r, timings: [loaded] };
   assertEquals(timeChart(old, reportWeights(old, null)[0]).rows[0].measured_ms, 40);
 });
+
+Deno.test("timeChart prices a part at N = 16384 with the run's N = 16384 costs, or says it carried N = 8192's there", async () => {
+  const { timeChart } = await import("./_charts.ts");
+  const { metaLines, MARKDOWN } = await import("./_headline.ts");
+  const { MEASURED_UNIT_COSTS, predictMs, zeroCounts } = await import("../he/mod.ts");
+  const r = await readResults(FIXTURE);
+  const t = r.timings.find((x) => x.framework === "cryptflow2" && x.variant === "unpruned")!;
+  const b = r.manifest.study.default_budget;
+  // The timed layer, made one with a part at each ring: its counts split in two.
+  const small = { ...zeroCounts(), key_switches: 10, mult: 100, add: 100 };
+  const big = { ...zeroCounts(), key_switches: 4, mult: 30, add: 30 };
+  const dense = { ...zeroCounts(), key_switches: 14, mult: 130, add: 130 };
+  const rings = [{ n: 8192, dense: small, pruned: small }, { n: 16384, dense: big, pruned: big }];
+  const prune = r.prune.map((p) =>
+    p.model === t.model && p.framework === t.framework && p.budget === b
+      ? {
+        ...p,
+        layers: p.layers.map((l) => l.name === t.layer ? { ...l, dense, pruned: dense, rings } : l),
+      }
+      : p
+  );
+  const at8k = { ...MEASURED_UNIT_COSTS.cryptflow2, source: "run at 8192" };
+  const at16k = { ...MEASURED_UNIT_COSTS["cryptflow2-N16384"], keySwitch: 20, source: "run" };
+  const base = { ...r, prune, timings: [t] };
+  const manifest = { ...r.manifest, unit_costs: { ...r.manifest.unit_costs, cryptflow2: at8k } };
+  const measured: Results = {
+    ...base,
+    manifest: { ...manifest, unit_costs_by_n: { cryptflow2: { "16384": at16k } } },
+  };
+  const run = (x: Results) => ({
+    name: "run",
+    byFramework: x.manifest.unit_costs,
+    byRing: x.manifest.unit_costs_by_n,
+  });
+  const c = timeChart(measured, run(measured));
+  const want = predictMs(small, at8k) + predictMs(big, at16k);
+  assertEquals([c.rows[0].predicted_ms, c.rows[0].n], [Number(want.toFixed(2)), "8192+16384"]);
+  assertEquals(c.rows[0].carried_n, "");
+  assert(!c.description.includes("carried"));
+  // Priced as one N = 8192 layer (the bug this fixes) it would be well below.
+  assert(predictMs(dense, at8k) < 0.8 * want);
+
+  // An older run without costs at 16384: the N = 8192 ones carried by the built-in ratio, said so.
+  const older: Results = { ...base, manifest };
+  const o = timeChart(older, run(older));
+  assertEquals(o.rows[0].carried_n, "16384");
+  assert(o.description.includes("N = 16384 by the built-in table's N = 16384 / N = 8192 ratio"));
+  const head = metaLines(older, [o], MARKDOWN).join("\n");
+  assert(head.includes("Parts at N = 16384 (CrypTFlow2) are predicted with unit costs carried"));
+  assert(!metaLines(measured, [c], MARKDOWN).join("\n").includes("carried"));
+  assert(
+    metaLines(measured, [c], MARKDOWN).join("\n").includes("CrypTFlow2 unit costs at N = 16384"),
+  );
+  // The chart of the report itself uses the run's costs at 16384.
+  const all = allCharts(measured, reportWeights(measured, null));
+  assertEquals(
+    all.find((x) => x.name === "time_vs_predicted")!.rows[0].predicted_ms,
+    c.rows[0].predicted_ms,
+  );
+});
+
+Deno.test("cost % re-priced ring by ring: the built-in table carried to N = 16384 gives the stored number", async () => {
+  const { costPct, rowCostPct } = await import("./_compare.ts");
+  const { MEASURED_UNIT_COSTS, predictMs, zeroCounts, addCounts } = await import("../he/mod.ts");
+  const { NATIVE_SEAL_RATIOS } = await import("../cost/mod.ts");
+  const at8k = MEASURED_UNIT_COSTS.cryptflow2, at16k = MEASURED_UNIT_COSTS["cryptflow2-N16384"];
+  const c = (ks: number, mult: number) => ({ ...zeroCounts(), key_switches: ks, mult, add: mult });
+  const rings = [
+    { n: 8192, dense: c(10, 100), pruned: c(6, 50) },
+    { n: 16384, dense: c(8, 60), pruned: c(2, 20) },
+  ];
+  const sum = (side: "dense" | "pruned") =>
+    rings.reduce((a, x) => addCounts(a, x[side]), zeroCounts());
+  const ms = (side: "dense" | "pruned") =>
+    predictMs(rings[0][side], at8k) + predictMs(rings[1][side], at16k);
+  const stored = Number((100 * ms("pruned") / ms("dense")).toFixed(2));
+  const layer = {
+    name: "features.0",
+    kind: "conv",
+    dense: sum("dense"),
+    pruned: sum("pruned"),
+    predicted_ms_dense: ms("dense"),
+    predicted_ms: ms("pruned"),
+    rings,
+  };
+  const row = { framework: "cryptflow2", layers: [layer], cost_pct: stored } as never;
+  assertEquals(costPct(row, at8k), stored);
+  assertEquals(rowCostPct(row, at8k), stored);
+  // Priced as one N = 8192 layer, it would differ.
+  const flat = { framework: "cryptflow2", layers: [{ ...layer, rings: undefined }] } as never;
+  assert(costPct(flat, at8k) !== stored);
+  // Other op weights: 16384's part carried by the built-in ratio, not priced as at 8192.
+  const native = NATIVE_SEAL_RATIOS.byFramework.cryptflow2;
+  assert(costPct(row, native) !== costPct(flat, native));
+  assertEquals(costPct(row, native, { "16384": native }), costPct(flat, native));
+});

@@ -7,18 +7,24 @@
  *
  * @module
  */
-import { type OpCounts, predictMs, type UnitCosts, unitCostsFor } from "../he/mod.ts";
-import { meanSd, type PruneRow, type Results, studyPreset } from "../study/mod.ts";
+import { type UnitCosts, unitCostsFor, withSlots } from "../he/mod.ts";
+import { layerMs, meanSd, type PruneRow, type Results, studyPreset } from "../study/mod.ts";
 
-function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pruned"): number {
+function total(
+  row: Pick<PruneRow, "layers" | "framework">,
+  unit: UnitCosts,
+  atN: Readonly<Record<string, UnitCosts>> | undefined,
+  which: "dense" | "pruned",
+): number {
   let ms = 0;
-  for (const l of layers) ms += predictMs(l[which] as OpCounts, unit);
+  for (const l of row.layers) ms += layerMs(l, which, row.framework, unit, atN).ms;
   return ms;
 }
 
 /**
  * HE cost of a pruning row as % of unpruned under op weights (2 decimals; 100 for a row without
- * cost).
+ * cost), each layer priced ring by ring (`layerMs`): `unit` at the framework's study preset N,
+ * `atN` at the other ring degrees it has costs for, `unit` carried to the rest.
  *
  * @example Half the multiplications, half the cost
  * ```ts
@@ -28,22 +34,27 @@ function total(layers: PruneRow["layers"], unit: UnitCosts, which: "dense" | "pr
  * import { zeroCounts } from "../he/mod.ts";
  *
  * const dense = { ...zeroCounts(), mult: 10 }, pruned = { ...zeroCounts(), mult: 5 };
- * const row = { layers: [{ name: "l", kind: "conv", dense, pruned, predicted_ms_dense: 0, predicted_ms: 0 }] };
+ * const row = { framework: "gazelle", layers: [{ name: "l", kind: "conv", dense, pruned, predicted_ms_dense: 0, predicted_ms: 0 }] };
  * assertEquals(costPct(row as never, MEASURED_UNIT_COSTS.gazelle), 50);
  * ```
  */
-export function costPct(row: Pick<PruneRow, "layers">, unit: UnitCosts): number {
-  const d = total(row.layers, unit, "dense");
-  return d > 0 ? Number((100 * total(row.layers, unit, "pruned") / d).toFixed(2)) : 100;
+export function costPct(
+  row: Pick<PruneRow, "layers" | "framework">,
+  unit: UnitCosts,
+  atN?: Readonly<Record<string, UnitCosts>>,
+): number {
+  const d = total(row, unit, atN, "dense");
+  return d > 0 ? Number((100 * total(row, unit, atN, "pruned") / d).toFixed(2)) : 100;
 }
 
 /**
- * A pruning row's HE cost % of unpruned under `unit`. Under the unit costs a row's `cost_pct` was
- * computed with (the built-in table of the study's preset, as `deno task prune` and
+ * A pruning row's HE cost % of unpruned under `unit` (and `atN` at other ring degrees, as
+ * `costPct`). Under the unit costs a row's `cost_pct` was computed with (the built-in table of
+ * the study's preset, and of each other N a part runs at, as `deno task prune` and
  * `deno task cost --masks` print it for the same masks: one convention, docs/methods.md §2) this
  * is the stored number, not a re-pricing that could differ from it in the last digit; under any
  * other unit costs (the study's own calibration, the user's op weights) the per-layer counts are
- * re-priced (`costPct`).
+ * re-priced ring by ring (`costPct`).
  *
  * @example The built-in table gives the stored number exactly
  * ```ts
@@ -59,9 +70,26 @@ export function costPct(row: Pick<PruneRow, "layers">, unit: UnitCosts): number 
  * assertEquals(rowCostPct(p, { ...builtIn, add: builtIn.add * 2 }) !== 12.34, true);
  * ```
  */
-export function rowCostPct(row: PruneRow, unit: UnitCosts): number {
+export function rowCostPct(
+  row: PruneRow,
+  unit: UnitCosts,
+  atN?: Readonly<Record<string, UnitCosts>>,
+): number {
   const stored = storedUnitCosts(row.framework);
-  return stored !== undefined && sameUnitCosts(stored, unit) ? row.cost_pct : costPct(row, unit);
+  return stored !== undefined && sameUnitCosts(stored, unit) && builtInRings(row.framework, atN)
+    ? row.cost_pct
+    : costPct(row, unit, atN);
+}
+
+/**
+ * Whether `atN` prices every ring it names as the built-in table does (as stored `cost_pct`
+ * values were priced: each part at its own preset's table).
+ */
+function builtInRings(framework: string, atN: Readonly<Record<string, UnitCosts>> | undefined) {
+  return Object.entries(atN ?? {}).every(([n, u]) => {
+    const table = unitCostsFor(withSlots(studyPreset(framework), Number(n)).name);
+    return table !== undefined && sameUnitCosts(table, u);
+  });
 }
 
 /** The unit costs a pruning row's stored `cost_pct` was computed with (src/prune, modelCost). */

@@ -125,6 +125,19 @@ export function agreement(charts: readonly Chart[]): Record<string, { median: nu
   return out;
 }
 
+/** The ring degrees, per framework, the time chart priced with carried unit costs. */
+function carriedRings(charts: readonly Chart[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const t = charts.find((c) => c.name === "time_vs_predicted");
+  for (const row of t?.rows ?? []) {
+    const ns = String(row.carried_n ?? "").split("+").filter((x) => x !== "").map(Number);
+    const fw = String(row.framework), list = out.get(fw) ?? [];
+    for (const n of ns) if (!list.includes(n)) list.push(n);
+    if (list.length > 0) out.set(fw, list.sort((a, b) => a - b));
+  }
+  return out;
+}
+
 /** An ISO 8601 date-time as `YYYY-MM-DD HH:MM UTC`, a bare date as given. */
 function when(iso: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?/.exec(iso);
@@ -217,6 +230,12 @@ export function metaLines(r: Results, charts: readonly Chart[], m: Markup): stri
     ...Object.entries(man.unit_costs).map(([fw, u]) =>
       `${m.text(frameworkTitle(fw))} unit costs: ${m.text(unitLine(u))} per op.`
     ),
+    ...Object.entries(man.unit_costs_by_n ?? {}).flatMap(([fw, byN]) =>
+      Object.entries(byN).map(([n, u]) =>
+        `${m.text(frameworkTitle(fw))} unit costs at N = ${m.text(n)} (parts SCI plans at ` +
+        `that ring): ${m.text(unitLine(u))} per op.`
+      )
+    ),
   ];
   const ag = Object.fromEntries(
     Object.entries(agreement(charts)).sort(([a], [b]) =>
@@ -240,6 +259,16 @@ export function metaLines(r: Results, charts: readonly Chart[], m: Markup): stri
           `${load(man.timing.load_after)} after).`
         : " (measured: mean wall-clock time)."),
   );
+  const carried = carriedRings(charts);
+  if (carried.size > 0) {
+    lines.push(
+      `Parts at ${
+        [...carried].map(([fw, ns]) => `N = ${ns.join(", ")} (${m.text(frameworkTitle(fw))})`)
+          .join(", ")
+      } are predicted with unit costs carried from the study preset's N: the run measured none ` +
+        "at those rings (see the time chart).",
+    );
+  }
   const [lo, hi] = SOUND_RATIO;
   const off = Object.entries(ag).filter(([, a]) => a.median < lo || a.median > hi);
   if (off.length > 0) {

@@ -69,6 +69,7 @@ export {
   readBenchVariants,
   withBenchMasks,
 } from "./bench_masks.ts";
+export { type LayerMs, layerMs } from "./layer_ms.ts";
 export { type IsoReading, type IsoRow, type IsoSeed, meanSd } from "./iso_accuracy.ts";
 export {
   type PruneFile,

@@ -26,7 +26,7 @@ import {
   type StructureKind,
 } from "../prune/mod.ts";
 import { FRAMEWORKS } from "../frameworks/mod.ts";
-import { unitCostsSchema } from "../cost/mod.ts";
+import { type RingCounts, unitCostsSchema } from "../cost/mod.ts";
 import { type IsoRow, isoRows } from "./iso_accuracy.ts";
 
 /** Format tag of results files (the `format` field of every `results.json`). */
@@ -97,6 +97,13 @@ export interface ResultsManifest extends Manifest {
   readonly hashes: Readonly<Record<string, string>>;
   /** Unit costs the predictions use, per framework (each names its source). */
   readonly unit_costs: Readonly<Record<string, UnitCosts>>;
+  /**
+   * Unit costs measured at other ring degrees than the study preset's, per framework and N
+   * (decimal keys): the rings the study's layers plan parts at (`LayerResult.rings`). Absent when
+   * no layer needs one, and in results written before; a ring without them is priced with
+   * `unit_costs` carried to its N (`unitCostsAtRing`).
+   */
+  readonly unit_costs_by_n?: Readonly<Record<string, Readonly<Record<string, UnitCosts>>>>;
   /** What those unit costs are (calibrated on this machine, or the built-in table). */
   readonly unit_costs_name?: string;
   /** Where and when those unit costs were measured (absent in results written before). */
@@ -145,6 +152,13 @@ export interface LayerResult {
   readonly bytes_dense?: { readonly up: number; readonly down: number };
   /** Ciphertext bytes of the pruned layer, up and down (absent in results before Cheetah). */
   readonly bytes?: { readonly up: number; readonly down: number };
+  /**
+   * `dense` and `pruned` split by ring degree N (ascending; each N's counts sum to the layer's),
+   * present only when a part of the layer runs at another N than the framework's study preset
+   * (CrypTFlow2 grows N for large maps): such parts are priced at their own N (`layerMs`). Absent
+   * in results written before: there every part was priced at the study preset's N.
+   */
+  readonly rings?: readonly RingCounts[];
 }
 
 /** One (model, framework, method, budget) pruning result. */
@@ -345,6 +359,12 @@ const ms = z.number().nonnegative();
 const fraction = z.number().min(0).max(1);
 const sparsity = z.number().gt(0).lt(1);
 const framework = oneOf(FRAMEWORKS);
+/** A ring degree N: a power of two SEAL supports. */
+const ringDegree = z.number().int().min(1024).max(65536).refine((n) => (n & (n - 1)) === 0, {
+  error: (iss) => `expected a power of two, got ${describeJson(iss.input)}`,
+});
+/** A ring degree N as a record key (decimal). */
+const ringKey = z.string().regex(/^[1-9][0-9]*$/, "expected a ring degree N in decimal");
 
 const opCountsSchema = z.object({
   perm_in: count,
@@ -429,6 +449,7 @@ const resultsManifestSchema = z.intersection(
     study: studySpecSchema,
     hashes: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/, "expected 64 hex digits")),
     unit_costs: z.record(z.string(), unitCostsZod),
+    unit_costs_by_n: z.record(z.string(), z.record(ringKey, unitCostsZod)).optional(),
     unit_costs_name: z.string().optional(),
     unit_costs_origin: z.object({
       kind: z.enum(["calibrated", "built-in"]),
@@ -455,6 +476,8 @@ const layerResultSchema = z.object({
   predicted_ms: ms,
   bytes_dense: z.object({ up: count, down: count }).optional(),
   bytes: z.object({ up: count, down: count }).optional(),
+  rings: z.array(z.object({ n: ringDegree, dense: opCountsSchema, pruned: opCountsSchema }))
+    .optional(),
 });
 const _layerResult: SameType<z.infer<typeof layerResultSchema>, LayerResult> = true;
 
@@ -629,6 +652,7 @@ const IDENTITY = [
   "weights",
   "study",
   "unit_costs",
+  "unit_costs_by_n",
 ] as const;
 
 /**

@@ -13,18 +13,22 @@ import {
   type MeasureOptions,
   measureUnitCosts,
   NODE_SEAL_VERSION,
+  type Preset,
   timingClock,
   type UnitCosts,
   unitCostsFor,
   type UnitCostsOrigin,
+  withSlots,
 } from "../he/mod.ts";
 import { UserError, writeFileAtomic } from "../base/mod.ts";
 import {
   CALIBRATION_FORMAT,
+  modelCost,
   type NamedWeights,
   readCalibration,
   unitCostCachePath,
 } from "../cost/mod.ts";
+import { frameworkName, structureMethod } from "../frameworks/mod.ts";
 import { networkHash, sha256Hex } from "../nn/mod.ts";
 import { benchFileOf } from "./_bench_files.ts";
 import { BenchProgress, benchTimings } from "./_bench_output.ts";
@@ -90,6 +94,13 @@ export interface CalibrationOptions {
   readonly env?: { get(name: string): string | undefined };
   /** The frameworks whose study presets are measured (default gazelle and cryptflow2). */
   readonly frameworks?: readonly string[];
+  /**
+   * The study's models (zoo models at `width` from `seed`, or shipped trained ones): their layers
+   * are planned under each framework's study preset, and every other ring degree N a part runs
+   * at (CrypTFlow2 grows N for large maps) is measured too (`byRing`). Without it only the study
+   * presets are measured.
+   */
+  readonly study?: Pick<StudySpec, "models" | "width" | "seed">;
   /** How each op is measured (batches, warm-up). */
   readonly measureOptions?: MeasureOptions;
   /** Receives a line when the unit ops are measured or the cache cannot be written. */
@@ -103,7 +114,10 @@ export interface CalibrationOptions {
  * stderr); a measurement made now (seconds: the fastest batches of each unit op of every
  * framework's study preset, CPU time), then cached; the built-in table (`MEASURED_UNIT_COSTS`,
  * measured on the reference machine) only with `measure: false`. Each says where, when and how
- * it was measured.
+ * it was measured. Given the `study`, the ring degrees its layers plan parts at besides the study
+ * presets' (`studyRings`) get unit costs of their own (`byRing`): measured (only what the cache
+ * lacks) with the rest, or the built-in table's where it has that N; a calibration file is taken
+ * as it is (a ring it lacks is priced with its costs carried to that N, `unitCostsAtRing`).
  *
  * @example Without a calibration file and not measuring: the built-in table
  * ```ts
@@ -115,6 +129,17 @@ export interface CalibrationOptions {
  * assertEquals(w.origin?.kind, "built-in");
  * assertEquals(Object.keys(w.byFramework), ["gazelle", "cryptflow2", "cheetah"]);
  * ```
+ *
+ * @example A Tiny ImageNet study needs CrypTFlow2's N = 16384 too: the built-in table's
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { calibratedWeights } from "./run.ts";
+ * import { MEASURED_UNIT_COSTS } from "../he/mod.ts";
+ *
+ * const study = { models: ["vgg16-tinyimagenet"], width: 0.125, seed: 1 };
+ * const w = await calibratedWeights("/nonexistent", { measure: false, study });
+ * assertEquals(w.byRing, { cryptflow2: { "16384": MEASURED_UNIT_COSTS["cryptflow2-N16384"] } });
+ * ```
  */
 export async function calibratedWeights(
   outDir: string,
@@ -122,39 +147,63 @@ export async function calibratedWeights(
 ): Promise<NamedWeights> {
   const cal = await readCalibration(`${outDir}/calibration.json`);
   if (cal) return cal;
+  const builtIn = builtInUnitCosts();
+  const frameworks = opts.frameworks ?? Object.keys(builtIn);
+  const rings = opts.study ? await studyRings(opts.study, frameworks) : {};
   if (opts.measure === false) {
     return {
       name: BUILT_IN_NAME,
-      byFramework: builtInUnitCosts(),
+      byFramework: builtIn,
+      ...withRings(builtInRings(rings)),
       origin: MEASURED_UNIT_COSTS_ORIGIN,
     };
   }
-  const frameworks = opts.frameworks ?? Object.keys(builtInUnitCosts());
   const cpu = cpuModel();
   const path = unitCostCachePath(
     { cpu, deno: Deno.version.deno, nodeSeal: NODE_SEAL_VERSION },
     opts.env,
   );
   const cached = path ? await readCalibration(path, { ignoreCorrupt: true, how: "cached" }) : null;
-  if (cached && frameworks.every((fw) => cached.byFramework[fw]?.down !== undefined)) {
-    return cached;
+  // What the cache lacks: a framework's study preset (or one measured before levels were), or a
+  // ring the study needs.
+  const unit: Record<string, UnitCosts> = {};
+  const byRing: Record<string, Record<string, UnitCosts>> = {};
+  for (const fw of frameworks) {
+    const u = cached?.byFramework[fw];
+    if (u?.down !== undefined) unit[fw] = u;
+    for (const n of rings[fw] ?? []) {
+      const r = cached?.byRing?.[fw]?.[String(n)];
+      if (r?.down !== undefined) (byRing[fw] ??= {})[String(n)] = r;
+    }
+  }
+  const missing: { fw: string; preset: Preset; n?: number }[] = frameworks.flatMap((fw) => [
+    ...(unit[fw] ? [] : [{ fw, preset: studyPreset(fw) }]),
+    ...(rings[fw] ?? []).filter((n) => !byRing[fw]?.[String(n)])
+      .map((n) => ({ fw, preset: withSlots(studyPreset(fw), n), n })),
+  ]);
+  if (cached && missing.length === 0) {
+    // The rings of this study only: a ring cached for another study is not this run's.
+    const { byRing: _, ...rest } = cached;
+    return { ...rest, ...withRings(byRing) };
   }
   const say = opts.progress ?? (() => {});
-  const unit: Record<string, UnitCosts> = {};
-  for (const fw of frameworks) {
-    const preset = studyPreset(fw);
+  for (const { fw, preset, n } of missing) {
     say(`measuring the unit ops of ${preset.name} (${fw}) on this machine`);
-    unit[fw] = await measureUnitCosts(preset, opts.measureOptions);
+    const u = await measureUnitCosts(preset, opts.measureOptions);
+    if (n === undefined) unit[fw] = u;
+    else (byRing[fw] ??= {})[String(n)] = u;
     closeEnvs();
   }
   const created = new Date().toISOString();
   const statistic = timingClock().statistic;
   if (path) {
+    // Everything cached before stays (other frameworks' and rings' costs, for other studies).
     const doc = {
       format: CALIBRATION_FORMAT,
       manifest: { cpu, created, deno: Deno.version.deno, node_seal: NODE_SEAL_VERSION },
       statistic,
-      unit_costs: unit,
+      unit_costs: { ...cached?.byFramework, ...unit },
+      unit_costs_by_n: mergeRings(cached?.byRing ?? {}, byRing),
     };
     try {
       await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
@@ -166,9 +215,77 @@ export async function calibratedWeights(
   return {
     name: `calibrated node-seal (${cpu})`,
     byFramework: unit,
+    ...withRings(byRing),
     origin: { kind: "calibrated", cpu, measured: created, how: "measured" },
     statistic,
   };
+}
+
+/**
+ * The ring degrees N, per framework, that the layers of a study's models plan parts at besides
+ * the framework's study preset's (ascending; a framework without any is left out). The ring
+ * degree of a part follows from the layer's geometry alone (SCI's `sciSlots`), so planning the
+ * unpruned models before pruning finds every N the pruned ones use.
+ *
+ * @example VGG-16 on Tiny ImageNet: CrypTFlow2 grows its first two convolutions to N = 16384
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { studyRings } from "./run.ts";
+ *
+ * const study = { models: ["vgg16-tinyimagenet", "vgg16-cifar10"], width: 0.125, seed: 1 };
+ * assertEquals(await studyRings(study, ["gazelle", "cryptflow2"]), { cryptflow2: [16384] });
+ * ```
+ */
+export async function studyRings(
+  study: Pick<StudySpec, "models" | "width" | "seed">,
+  frameworks: readonly string[],
+): Promise<Record<string, number[]>> {
+  await preloadStudyModels(study.models);
+  const out: Record<string, number[]> = {};
+  for (const fw of frameworks) {
+    const name = frameworkName(fw);
+    const preset = studyPreset(fw);
+    const ns = new Set<number>();
+    for (const model of study.models) {
+      const net = studyModel(model, study.width, study.seed);
+      const table = modelCost(net, { framework: name, preset, method: structureMethod(name) });
+      for (const row of table.layers) for (const r of row.rings ?? []) ns.add(r.n);
+    }
+    ns.delete(preset.polyModulusDegree);
+    if (ns.size > 0) out[fw] = [...ns].sort((a, b) => a - b);
+  }
+  return out;
+}
+
+/** `{ byRing }` when it names any ring, else nothing (results stay as they were without rings). */
+function withRings(
+  byRing: Record<string, Record<string, UnitCosts>>,
+): { byRing?: Record<string, Record<string, UnitCosts>> } {
+  return Object.keys(byRing).length > 0 ? { byRing } : {};
+}
+
+/** The built-in table's costs of the rings a study needs, where it has them. */
+function builtInRings(rings: Record<string, number[]>): Record<string, Record<string, UnitCosts>> {
+  const out: Record<string, Record<string, UnitCosts>> = {};
+  for (const [fw, ns] of Object.entries(rings)) {
+    for (const n of ns) {
+      const u = unitCostsFor(withSlots(studyPreset(fw), n).name);
+      if (u) (out[fw] ??= {})[String(n)] = u;
+    }
+  }
+  return out;
+}
+
+/** Two sets of per-ring unit costs joined, `b`'s winning. */
+function mergeRings(
+  a: Readonly<Record<string, Readonly<Record<string, UnitCosts>>>>,
+  b: Readonly<Record<string, Readonly<Record<string, UnitCosts>>>>,
+): Record<string, Record<string, UnitCosts>> {
+  const out: Record<string, Record<string, UnitCosts>> = {};
+  for (const [fw, m] of [...Object.entries(a), ...Object.entries(b)]) {
+    out[fw] = { ...out[fw], ...m };
+  }
+  return out;
 }
 
 /** Whether two sets of unit costs have the same fields with the same values. */
@@ -548,6 +665,7 @@ export async function runStudy(
     study: spec,
     hashes,
     unit_costs: unit.byFramework,
+    ...(unit.byRing ? { unit_costs_by_n: unit.byRing } : {}),
     unit_costs_name: unit.name,
     ...(unit.origin ? { unit_costs_origin: unit.origin } : {}),
     ...timing,

@@ -130,3 +130,51 @@ Deno.test("a study that times layers beside its fine-tunes (2 jobs) gives what o
   assertEquals(two.r.timings.length, 12, "4 layers × 3 variants");
   assertEquals(JSON.stringify(clockFree(two.r)), JSON.stringify(clockFree(one.r)));
 });
+
+Deno.test("a study with a layer at N = 16384 measures that ring too, once, and only what the cache lacks", async () => {
+  const { MEASURED_UNIT_COSTS } = await import("../he/mod.ts");
+  const home = await Deno.makeTempDir();
+  const out = await Deno.makeTempDir();
+  const env = { get: (k: string) => (k === "HOME" ? home : undefined) };
+  const path = unitCostCachePath(
+    { cpu: cpuModel(), deno: Deno.version.deno, nodeSeal: NODE_SEAL_VERSION },
+    env,
+  )!;
+  // An earlier study cached CrypTFlow2's study preset.
+  const pinned = { ...MEASURED_UNIT_COSTS.cryptflow2, source: "cached earlier" };
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({
+      format: "mosaic-bench-calibration/1",
+      manifest: { cpu: cpuModel() },
+      unit_costs: { cryptflow2: pinned },
+    }),
+  );
+  const said: string[] = [];
+  const opts = {
+    env,
+    frameworks: ["cryptflow2"],
+    study: { models: ["vgg16-tinyimagenet"], width: 0.125, seed: 1 },
+    measureOptions: { reps: 2, warmupMs: 1, batchMs: 0.1 },
+    progress: (line: string) => said.push(line),
+  };
+  const first = await calibratedWeights(out, opts);
+  assertEquals(said, ["measuring the unit ops of cryptflow2-N16384 (cryptflow2) on this machine"]);
+  assertEquals(first.byFramework.cryptflow2.source, "cached earlier");
+  const at16k = first.byRing?.cryptflow2?.["16384"];
+  assert(at16k !== undefined && at16k.down!.keySwitch > 0);
+
+  said.length = 0;
+  const again = await calibratedWeights(out, opts);
+  assertEquals([said, again.origin?.how], [[], "cached"]);
+  assertEquals(again.byRing, first.byRing);
+  // A study without large maps gets no ring costs, though the cache holds them.
+  const small = await calibratedWeights(out, {
+    ...opts,
+    study: { models: ["vgg16-cifar10"], width: 0.125, seed: 1 },
+  });
+  assertEquals([said, small.byRing], [[], undefined]);
+  await Deno.remove(home, { recursive: true });
+  await Deno.remove(out, { recursive: true });
+});

@@ -440,6 +440,9 @@ export function pruneRow(
       predicted_ms: l.predicted_ms,
       bytes_dense: l.bytes_dense,
       bytes: l.bytes,
+      // Parts at another N than the study preset's (the preset pruning planned with): kept per
+      // ring so each is priced at its own N.
+      ...(l.rings ? { rings: l.rings } : {}),
     })),
     ...(r.report.assembly
       ? {
