@@ -7,7 +7,7 @@
 import { calibratedWeights, studyPreset } from "../src/study/mod.ts";
 import { closeEnvs, measureUnitCosts } from "../src/he/mod.ts";
 
-for (const fw of ["gazelle", "cryptflow2"]) {
+for (const fw of ["gazelle", "cryptflow2", "cheetah"]) {
   const preset = studyPreset(fw);
   Deno.bench(
     { name: `calibrate/${preset.name}`, group: "calibrate", n: 2, warmup: 0 },

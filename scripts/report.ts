@@ -35,6 +35,7 @@ import {
   readResults,
   type Results,
   runStudy,
+  runToolBenches,
   type StudySpec,
 } from "../src/study/mod.ts";
 import { engineFlag } from "../src/train/mod.ts";
@@ -77,7 +78,7 @@ const FLAGS = {
     "unit",
     "jobs",
   ],
-  boolean: ["bench", "allow-mixed-cpu", "finetune"],
+  boolean: ["bench", "allow-mixed-cpu", "finetune", "tool-benches"],
   negatable: ["bench", "finetune"],
   default: { bench: true, finetune: true },
   collect: ["merge"],
@@ -132,6 +133,11 @@ const HELP: Help = {
     { flag: "--bench, --no-bench", default: "on", what: "time the profile with deno bench" },
     { flag: "--finetune, --no-finetune", default: "on", what: "fine-tune trained models" },
     {
+      flag: "--tool-benches",
+      default: "off",
+      what: "also time the tool itself (cost tables, assembler, calibration) into the manifest",
+    },
+    {
       flag: "--jobs N",
       default: "$MOSAIC_JOBS, else one per core",
       what: `cores the study uses: pruning Workers, fine-tunes and timing side by side (1: one ` +
@@ -169,6 +175,9 @@ async function main(): Promise<number> {
       args["op-weights"],
     )
     : null;
+  if (args["tool-benches"] && (args.from || merge.length > 0)) {
+    throw new UserError("--tool-benches runs with a study: drop --from and --merge");
+  }
   const t0 = performance.now();
   let results: Results;
   if (args.from) {
@@ -228,6 +237,11 @@ async function main(): Promise<number> {
       { enabled: args.finetune, engine, data: args.data },
       jobs,
     );
+    if (args["tool-benches"]) {
+      // After the study, alone: the cost tables use every core.
+      const toolBenches = await runToolBenches(progress);
+      results = { ...results, manifest: { ...results.manifest, tool_benches: toolBenches } };
+    }
     if (shard && shard.count > 1) {
       const name = `results-shard-${shard.index}-of-${shard.count}.json`;
       await out.write(name, JSON.stringify(results, null, 1));

@@ -79,6 +79,7 @@ Deno.test("deno task report shards merge; mismatched shards and bad inputs are o
     [["--budgets", "1.5"], "each of --budgets must be a number in (0, 1) (got 1.5)"],
     [["--shard", "3/2"], "--shard"],
     [["--profile", "huge"], 'Unknown profile "huge"'],
+    [["--tool-benches", "--from", FIXTURE], "--tool-benches runs with a study"],
   ], { extraArgs: ["--out-dir", `${dir}/x`], tmp: dir });
   // Nothing half-written: failed runs left no output directory.
   assert(!(await exists(`${dir}/x`)));

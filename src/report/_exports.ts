@@ -6,7 +6,7 @@
  * @module
  */
 import { stringify } from "@std/csv";
-import type { Results, TimingRow } from "../study/mod.ts";
+import type { BenchStats, Results, TimingRow } from "../study/mod.ts";
 import {
   accuracyDeltas,
   type MethodDelta,
@@ -33,26 +33,32 @@ export interface BenchmarkEntry {
   readonly extra?: string;
 }
 
+const ms4 = (x: number) => Number(x.toPrecision(4));
+
+/** deno bench's statistics as `extra` lines. */
+function statsExtra(s: BenchStats): string {
+  return `samples: ${s.n}\nmin: ${ms4(s.min)} ms\np75: ${ms4(s.p75)} ms\np99: ${
+    ms4(s.p99)
+  } ms\nmax: ${ms4(s.max)} ms`;
+}
+
 /** The `extra` text of a timing row: its samples and, where recorded, deno bench's statistics. */
 function timingExtra(t: TimingRow): string {
-  const s = t.stats;
-  if (!s) return `samples: ${t.samples}`;
-  const ms = (x: number) => Number(x.toPrecision(4));
-  return `samples: ${s.n}\nmin: ${ms(s.min)} ms\np75: ${ms(s.p75)} ms\np99: ${ms(s.p99)} ms\nmax: ${
-    ms(s.max)
-  } ms`;
+  return t.stats ? statsExtra(t.stats) : `samples: ${t.samples}`;
 }
 
 /** The spread github-action-benchmark shows beside the value: the fastest and slowest sample. */
 function timingRange(t: TimingRow): { range?: string } {
   const s = t.stats;
-  return s ? { range: `${Number(s.min.toPrecision(4))}…${Number(s.max.toPrecision(4))} ms` } : {};
+  return s ? { range: `${ms4(s.min)}…${ms4(s.max)} ms` } : {};
 }
 
 /**
- * `benchmark.json` entries: one per timing row, server ms per layer and variant. An empty array
- * when nothing was timed: valid JSON, but github-action-benchmark refuses a file without entries,
- * so a workflow runs that step only after a timed report.
+ * `benchmark.json` entries: one per timing row, server ms per layer and variant (the mean of its
+ * samples), then one per bench of the tool's own speed (`tool <name>`, the fastest wall-clock
+ * sample: these run a whole pipeline and a loaded machine only slows them). An empty array when
+ * nothing was timed: valid JSON, but github-action-benchmark refuses a file without entries, so
+ * a workflow runs that step only after a timed report.
  *
  * @example One entry per timed layer, in milliseconds
  * ```ts
@@ -73,16 +79,28 @@ function timingRange(t: TimingRow): { range?: string } {
  * const stats = { n: 5, mean: 2, min: 1, max: 3, p75: 2.5, p99: 3 };
  * const [s] = benchmarkEntries({ ...r, timings: [{ ...r.timings[0], samples: 5, measured_ms: 2, stats }] });
  * assertEquals([s.range, s.extra?.split("\n")[2]], ["1…3 ms", "p75: 2.5 ms"]);
+ * // The tool's own benches follow, each at its fastest sample.
+ * const tool = { file: "bench/assembler_bench.ts", name: "assembler/x", stats };
+ * const all = benchmarkEntries({ ...r, manifest: { ...r.manifest, tool_benches: [tool] } });
+ * assertEquals([all.at(-1)?.name, all.at(-1)?.value], ["tool assembler/x", 1]);
  * ```
  */
 export function benchmarkEntries(r: Results): BenchmarkEntry[] {
-  return r.timings.map((t) => ({
+  const layers = r.timings.map((t): BenchmarkEntry => ({
     name: `${t.model} ${t.framework} ${t.layer} ${t.variant}`,
     unit: "ms",
     value: t.measured_ms,
     ...timingRange(t),
     extra: timingExtra(t),
   }));
+  const tool = (r.manifest.tool_benches ?? []).map((b): BenchmarkEntry => ({
+    name: `tool ${b.name}`,
+    unit: "ms",
+    value: b.stats.min,
+    range: `${ms4(b.stats.min)}…${ms4(b.stats.max)} ms`,
+    extra: `${statsExtra(b.stats)}\nmean: ${ms4(b.stats.mean)} ms\nfile: ${b.file}`,
+  }));
+  return [...layers, ...tool];
 }
 
 /**

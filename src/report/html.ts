@@ -116,6 +116,40 @@ function headlineHeading(r: Results): string {
     (/synthetic|not trained/i.test(r.manifest.weights) ? ", synthetic untrained weights" : "");
 }
 
+/** The heading of the tool's own speed. */
+const TOOL_HEADING = "The tool's own speed (deno bench, wall clock, ms)";
+
+/**
+ * One row per bench of the tool's own speed (`manifest.tool_benches`: `deno task report
+ * --tool-benches`), ms to 4 significant digits; none when the run did not time the tool.
+ *
+ * @example A bench's fastest, mean and slowest sample
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { toolBenchRows } from "./html.ts";
+ * import { readResults } from "../study/mod.ts";
+ *
+ * const r = await readResults(new URL("../../fixtures/results/quick_cifar10.json", import.meta.url).pathname);
+ * assertEquals(toolBenchRows(r), []);
+ * const stats = { n: 3, mean: 812.34567, min: 790.1, max: 850, p75: 830, p99: 850 };
+ * const tool = { file: "bench/cost_tables_bench.ts", name: "cost_table/gazelle/vgg16-cifar10", stats };
+ * assertEquals(toolBenchRows({ ...r, manifest: { ...r.manifest, tool_benches: [tool] } }), [
+ *   { bench: tool.name, file: tool.file, samples: "3", min: "790.1", mean: "812.3", max: "850" },
+ * ]);
+ * ```
+ */
+export function toolBenchRows(r: Results): Record<string, string>[] {
+  const ms = (x: number) => String(Number(x.toPrecision(4)));
+  return (r.manifest.tool_benches ?? []).map((b) => ({
+    bench: b.name,
+    file: b.file,
+    samples: String(b.stats.n),
+    min: ms(b.stats.min),
+    mean: ms(b.stats.mean),
+    max: ms(b.stats.max),
+  }));
+}
+
 /** A Markdown table of plain-text rows (every cell escaped). */
 function mdTable(rows: readonly Record<string, string>[]): string[] {
   if (rows.length === 0) return ["*no comparison*"];
@@ -207,9 +241,10 @@ export function summaryMarkdown(
       `- ${md(p.model)} under ${md(p.framework)}: ${p.cost_pct}% (${md(p.source)})`
     ),
     "",
-    "## Charts",
-    "",
   );
+  const tool = toolBenchRows(r);
+  if (tool.length > 0) lines.push(`## ${TOOL_HEADING}`, "", ...mdTable(tool), "");
+  lines.push("## Charts", "");
   for (const c of charts) {
     lines.push(`- [${md(c.title)}](charts/${c.name}.svg) ([PNG](charts/${c.name}.png))`);
   }
@@ -265,7 +300,9 @@ export function indexHtml(
 ${table(c.rows)}
 </details>
 </section>`).join("\n");
-  const manifest = flatten(r.manifest);
+  // The tool's benches have their own table.
+  const { tool_benches: _, ...rest } = r.manifest;
+  const manifest = flatten(rest);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mosaic-bench report</title>
 <style>
@@ -306,6 +343,11 @@ ${
     PAPER_NUMBERS.map((p) => `${esc(p.framework)} ${esc(p.cost_pct)}%`).join(", ")
   }.</p>
 ${sections}
+${
+    r.manifest.tool_benches?.length
+      ? `<h2>${esc(TOOL_HEADING)}</h2>\n${table(toolBenchRows(r))}`
+      : ""
+  }
 <h2>Manifest</h2>
 <details><summary>manifest (${manifest.length} fields)</summary>
 ${table(manifest)}

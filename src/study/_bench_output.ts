@@ -44,6 +44,52 @@ function msOf(t: number): number {
   return Number((t / 1e6).toFixed(6));
 }
 
+/** One bench of a `deno bench --json` output: its name and every statistic it gives, in ms. */
+export interface BenchResult {
+  /** The bench's name. */
+  readonly name: string;
+  /** Its statistics (ms). */
+  readonly stats: BenchStats;
+}
+
+/**
+ * Every bench of one `deno bench --json` output with every statistic `deno bench` gives (ns
+ * converted to ms). `source` names the output in errors; a bench without a result (it failed)
+ * is one `UserError`.
+ *
+ * @example Two benches of a captured output
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { benchResults } from "./_bench_output.ts";
+ *
+ * const url = new URL("../../fixtures/bench/vgg16_cifar10_quick_gazelle.json", import.meta.url);
+ * const [first] = benchResults(await Deno.readTextFile(url), "deno bench of vgg16-cifar10");
+ * assertEquals(first.name, "vgg16-cifar10@0.25/features.0/gazelle/unpruned");
+ * assertEquals(first.stats.min, 61.565458);
+ * ```
+ */
+export function benchResults(text: string, source: string): BenchResult[] {
+  const fix = "the deno version may write another format; report it with `deno --version`";
+  const doc = checkJson(benchJsonSchema, parseJsonText(text, source, fix), source, fix);
+  return doc.benches.map((b, i) => {
+    const ok = b.results[0]?.ok;
+    if (!ok) throw new UserError(`${source}: benches[${i}] (${b.name}) has no result`);
+    const stats: BenchStats = {
+      n: ok.n,
+      mean: msOf(ok.avg),
+      min: msOf(ok.min),
+      max: msOf(ok.max),
+      p75: msOf(ok.p75),
+      p99: msOf(ok.p99),
+      ...(ok.p995 === undefined ? {} : { p995: msOf(ok.p995) }),
+      ...(ok.p999 === undefined ? {} : { p999: msOf(ok.p999) }),
+      ...(ok.highPrecision === undefined ? {} : { high_precision: ok.highPrecision }),
+      ...(ok.usedExplicitTimers === undefined ? {} : { explicit_timers: ok.usedExplicitTimers }),
+    };
+    return { name: b.name, stats };
+  });
+}
+
 /**
  * The timing rows of one `deno bench --json` output of a per-model bench file: benches named
  * `<model>[@width]/<layer>/<framework>/<variant>`, each with every statistic `deno bench` gives
@@ -64,37 +110,21 @@ function msOf(t: number): number {
  * ```
  */
 export function benchTimings(text: string, source: string): TimingRow[] {
-  const fix = "the deno version may write another format; report it with `deno --version`";
-  const doc = checkJson(benchJsonSchema, parseJsonText(text, source, fix), source, fix);
-  return doc.benches.map((b, i) => {
-    const ok = b.results[0]?.ok;
-    if (!ok) throw new UserError(`${source}: benches[${i}] (${b.name}) has no result`);
-    const parts = b.name.split("/");
+  return benchResults(text, source).map(({ name, stats }, i) => {
+    const parts = name.split("/");
     if (parts.length < 4) {
       throw new UserError(
-        `${source}: benches[${i}]: ${JSON.stringify(b.name)} is not ` +
+        `${source}: benches[${i}]: ${JSON.stringify(name)} is not ` +
           `<model>/<layer>/<framework>/<variant>: the bench file registers other benches`,
       );
     }
-    const stats: BenchStats = {
-      n: ok.n,
-      mean: msOf(ok.avg),
-      min: msOf(ok.min),
-      max: msOf(ok.max),
-      p75: msOf(ok.p75),
-      p99: msOf(ok.p99),
-      ...(ok.p995 === undefined ? {} : { p995: msOf(ok.p995) }),
-      ...(ok.p999 === undefined ? {} : { p999: msOf(ok.p999) }),
-      ...(ok.highPrecision === undefined ? {} : { high_precision: ok.highPrecision }),
-      ...(ok.usedExplicitTimers === undefined ? {} : { explicit_timers: ok.usedExplicitTimers }),
-    };
     return {
       model: parts[0].split("@")[0],
       layer: parts.slice(1, -2).join("/"),
       framework: parts.at(-2)!,
       variant: parts.at(-1) as TimingRow["variant"],
-      measured_ms: Number((ok.avg / 1e6).toFixed(3)),
-      samples: ok.n,
+      measured_ms: Number(stats.mean.toFixed(3)),
+      samples: stats.n,
       stats,
     };
   });

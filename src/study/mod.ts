@@ -35,7 +35,9 @@ export {
   timedMs,
   type TimingManifest,
   type TimingRow,
+  type ToolBench,
 } from "./results.ts";
+export { runToolBenches, TOOL_BENCH_FILES, type ToolBenchFile } from "./tool_benches.ts";
 export {
   checkStudy,
   DEFAULT_STUDY,

@@ -113,6 +113,21 @@ export interface ResultsManifest extends Manifest {
    * samples, against unit costs that were medians).
    */
   readonly timing?: TimingManifest;
+  /**
+   * The tool's own speed under `deno bench` (`deno task report --tool-benches`): cost tables,
+   * MOSAIC's assembler, calibration; absent when not asked for.
+   */
+  readonly tool_benches?: readonly ToolBench[];
+}
+
+/** One bench of the tool's own speed (`runToolBenches`). */
+export interface ToolBench {
+  /** The bench file, relative to the repository (`bench/…`). */
+  readonly file: string;
+  /** The bench's name (e.g. `cost_table/gazelle/vgg16-cifar10`). */
+  readonly name: string;
+  /** `deno bench`'s statistics of its wall-clock samples, ms. */
+  readonly stats: BenchStats;
 }
 
 /** How a run's layer timings and unit costs are read, and the load they were read under. */
@@ -443,6 +458,42 @@ const studySpecSchema = z.object({
 });
 const _studySpec: SameType<z.infer<typeof studySpecSchema>, StudySpec> = true;
 
+/** The order statistics must keep, fastest to slowest (absent percentiles skipped). */
+const ORDER = ["min", "p75", "p99", "p995", "p999", "max"] as const;
+
+const benchStatsSchema = z.object({
+  n: z.number().int().positive(),
+  mean: ms,
+  min: ms,
+  max: ms,
+  p75: ms,
+  p99: ms,
+  p995: ms.optional(),
+  p999: ms.optional(),
+  high_precision: z.boolean().optional(),
+  explicit_timers: z.boolean().optional(),
+}).superRefine((st, ctx) => {
+  const present = ORDER.filter((k) => st[k] !== undefined);
+  for (let i = 1; i < present.length; i++) {
+    const a = present[i - 1], b = present[i];
+    if (st[b]! < st[a]!) {
+      ctx.addIssue({
+        code: "custom",
+        path: [b],
+        message: `${st[b]} is below ${a} ${st[a]} (expected ${present.join(" ≤ ")})`,
+      });
+      return;
+    }
+  }
+  if (st.mean < st.min || st.mean > st.max) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["mean"],
+      message: `${st.mean} is outside min ${st.min} … max ${st.max}`,
+    });
+  }
+});
+
 const resultsManifestSchema = z.intersection(
   manifestZod,
   z.object({
@@ -463,6 +514,11 @@ const resultsManifestSchema = z.intersection(
       load_after: loadAverage,
       beside: z.enum(["fine-tuning", "nothing"]).optional(),
     }).optional(),
+    tool_benches: z.array(z.object({
+      file: z.string(),
+      name: z.string(),
+      stats: benchStatsSchema,
+    })).optional(),
   }),
 );
 const _resultsManifest: SameType<z.infer<typeof resultsManifestSchema>, ResultsManifest> = true;
@@ -500,41 +556,6 @@ const pruneRowSchema = z.object({
 });
 const _pruneRow: SameType<z.infer<typeof pruneRowSchema>, PruneRow> = true;
 
-/** The order statistics must keep, fastest to slowest (absent percentiles skipped). */
-const ORDER = ["min", "p75", "p99", "p995", "p999", "max"] as const;
-
-const benchStatsSchema = z.object({
-  n: z.number().int().positive(),
-  mean: ms,
-  min: ms,
-  max: ms,
-  p75: ms,
-  p99: ms,
-  p995: ms.optional(),
-  p999: ms.optional(),
-  high_precision: z.boolean().optional(),
-  explicit_timers: z.boolean().optional(),
-}).superRefine((st, ctx) => {
-  const present = ORDER.filter((k) => st[k] !== undefined);
-  for (let i = 1; i < present.length; i++) {
-    const a = present[i - 1], b = present[i];
-    if (st[b]! < st[a]!) {
-      ctx.addIssue({
-        code: "custom",
-        path: [b],
-        message: `${st[b]} is below ${a} ${st[a]} (expected ${present.join(" ≤ ")})`,
-      });
-      return;
-    }
-  }
-  if (st.mean < st.min || st.mean > st.max) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["mean"],
-      message: `${st.mean} is outside min ${st.min} … max ${st.max}`,
-    });
-  }
-});
 const _benchStats: SameType<z.infer<typeof benchStatsSchema>, BenchStats> = true;
 
 const timingRowSchema = z.object({

@@ -32,6 +32,7 @@ import { frameworkName, structureMethod } from "../frameworks/mod.ts";
 import { networkHash, sha256Hex } from "../nn/mod.ts";
 import { benchFileOf } from "./_bench_files.ts";
 import { BenchProgress, benchTimings } from "./_bench_output.ts";
+import { runDenoBench } from "./_deno_bench.ts";
 import { buildManifest, cpuModel } from "./manifest.ts";
 import {
   type PruneRow,
@@ -407,53 +408,27 @@ export async function benchModel(
   expected: ReadonlyMap<string, number> = new Map(),
   masks?: string,
 ): Promise<TimingRow[]> {
-  const file = benchFileOf(model);
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["bench", "--json", "--allow-read", "--allow-env", file.pathname],
+  const cpuMs = new Map<string, number[]>();
+  const meter = new BenchProgress(progress, expected);
+  const text = await runDenoBench({
+    file: benchFileOf(model),
+    permissions: ["--allow-read", "--allow-env"],
     env: {
       MOSAIC_BENCH_PROFILE: spec.profile,
       MOSAIC_BENCH_FRAMEWORKS: frameworks.join(","),
       MOSAIC_BENCH_BUDGET: String(spec.default_budget),
       MOSAIC_BENCH_PRUNING: JSON.stringify(spec.pruning ?? DEFAULT_STUDY.pruning),
       ...(masks !== undefined ? { [BENCH_MASKS_ENV]: masks } : {}),
-      NO_COLOR: "1",
     },
-    stdout: "piped",
-    stderr: "piped",
+    // Each timed call's CPU time comes as a `cpu-ms` line; the rest is the benches' progress.
+    line: (line) => {
+      const cpu = line.match(/^cpu-ms (\S+) ([0-9.]+)$/);
+      if (!cpu) return meter.line(line);
+      const key = cpuKey(cpu[1]);
+      cpuMs.set(key, [...cpuMs.get(key) ?? [], Number(cpu[2])]);
+    },
+    what: `deno bench of ${model}`,
   });
-  const child = cmd.spawn();
-  // Stream the benches' progress lines while collecting stderr for a failure message.
-  const lines: string[] = [];
-  const cpuMs = new Map<string, number[]>();
-  const meter = new BenchProgress(progress, expected);
-  const pump = (async () => {
-    let buf = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        const cpu = line.match(/^cpu-ms (\S+) ([0-9.]+)$/);
-        if (cpu) {
-          const key = cpuKey(cpu[1]);
-          cpuMs.set(key, [...cpuMs.get(key) ?? [], Number(cpu[2])]);
-          continue;
-        }
-        lines.push(line);
-        meter.line(line);
-      }
-    }
-    if (buf.trim()) lines.push(buf.trim());
-  })();
-  const stdout = new Response(child.stdout).text();
-  const [status, text] = await Promise.all([child.status, stdout, pump]);
-  if (status.code !== 0) {
-    const why = lines.find((l) => /\[ERROR\]|^error: (?!Type checking failed)/.test(l)) ??
-      lines.find((l) => /error/i.test(l)) ?? `exit ${status.code}`;
-    throw new UserError(`deno bench of ${model} failed: ${why.trim()}`);
-  }
   meter.end();
   return benchTimings(text, `deno bench of ${model}`).map((t) => {
     const cpu = cpuMs.get(`${t.model}/${t.layer}/${t.framework}/${t.variant}`);

@@ -1,6 +1,7 @@
 /**
- * The PyTorch engine: runs `torch_engine.py` in a Python that has torch, one process per job, over
- * a folder of files (the exchange is described in that script's header). Found automatically:
+ * The PyTorch engine: runs `torch_engine.py --serve` in a Python that has torch, one long-lived
+ * process per job running side by side, each job over a folder of files (the exchange is
+ * described in that script's header). Found automatically:
  * `MOSAIC_PYTHON`, then `python3` on PATH, then Debian's `/usr/bin/python3` (a pyenv shim first on
  * PATH may not see Debian's `python3-torch`).
  *
@@ -11,6 +12,7 @@ import type { ImageSet, Network } from "../nn/mod.ts";
 import type { Evaluation, TrainEngine, TrainJob, TrainResult } from "./engine.ts";
 import { type Graph, graphOf, networkFrom } from "./_exchange.ts";
 import { checkData, checkJob } from "./_check.ts";
+import { TorchServer } from "./_torch_server.ts";
 
 const SCRIPT = new URL("./torch_engine.py", import.meta.url).pathname;
 
@@ -87,6 +89,9 @@ export class TorchEngine implements TrainEngine {
   readonly description: string;
   readonly #python: string;
   readonly #threads: number;
+  /** Every served process, and those waiting for a job. */
+  readonly #servers = new Set<TorchServer>();
+  readonly #idle: TorchServer[] = [];
 
   /** An engine running `found.python`, with `opts.threads` torch threads per job process (default 1). */
   constructor(found: TorchPython, opts: { threads?: number } = {}) {
@@ -98,28 +103,22 @@ export class TorchEngine implements TrainEngine {
 
   async #run(dir: string, job: Record<string, unknown>, progress?: (l: string) => void) {
     await writeFileAtomic(`${dir}/job.json`, JSON.stringify({ ...job, threads: this.#threads }));
-    const child = new Deno.Command(this.#python, {
-      args: [SCRIPT, dir],
-      stdout: "null",
-      stderr: "piped",
-      env: { OMP_WAIT_POLICY: "PASSIVE", OMP_NUM_THREADS: String(this.#threads) },
-    }).spawn();
-    let errors = "", rest = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop()!;
-      for (const l of lines) {
-        if (l.startsWith("progress ")) progress?.(l.slice(9));
-        else if (l.trim()) errors += l + "\n";
-      }
-    }
-    const status = await child.status;
-    if (!status.success) {
-      const line = errors.split("\n").find((l) => l.startsWith("error: ")) ??
-        errors.trim().split("\n").pop() ?? `exit ${status.code}`;
-      throw new Error(`torch engine failed: ${line.replace(/^error: /, "")}`);
+    // An idle served process, or a new one: as many as jobs run side by side.
+    const server = this.#idle.pop() ?? this.#spawn();
+    try {
+      await server.run(dir, progress);
+    } finally {
+      if (server.dead) this.#servers.delete(server);
+      else this.#idle.push(server);
     }
     return JSON.parse(await Deno.readTextFile(`${dir}/result.json`));
+  }
+
+  #spawn(): TorchServer {
+    const env = { OMP_WAIT_POLICY: "PASSIVE", OMP_NUM_THREADS: String(this.#threads) };
+    const server = new TorchServer(this.#python, SCRIPT, env);
+    this.#servers.add(server);
+    return server;
   }
 
   async train(job: TrainJob): Promise<TrainResult> {
@@ -198,5 +197,11 @@ export class TorchEngine implements TrainEngine {
     }
   }
 
-  async close(): Promise<void> {}
+  /** End the served processes. */
+  async close(): Promise<void> {
+    const all = [...this.#servers];
+    this.#servers.clear();
+    this.#idle.length = 0;
+    await Promise.all(all.map((s) => s.close()));
+  }
 }

@@ -17,6 +17,11 @@ Outputs: params.out.f32 (same layout as the net's params), result.json {"losses"
 "samplesPerSecond"} or {"accuracy", "predictions": file, "samplesPerSecond"}. Progress lines
 ("progress <text>") go to stderr. Any failure prints "error: <one line>" and exits 2.
 
+`torch_engine.py --serve` runs one job after another in this one process (torch is imported
+once): it reads a job folder per line on stdin and answers each on stdout with "done" or
+"error <one line>", until stdin ends. Every job starts from the same state (seed 0, its own
+thread count), so a served job computes what a job in a fresh process computes.
+
 Semantics equal the tfjs engine's: flip then translate (vacated pixels are raw 0), BatchNorm in
 training mode with PyTorch's running statistics (momentum 0.1, unbiased variance), mean softmax
 cross-entropy, optional distillation (1-a)*CE + a*T^2*KL, SGD with PyTorch's momentum and weight
@@ -33,9 +38,12 @@ import torch
 import torch.nn.functional as F
 
 
+class JobError(Exception):
+    """A job that cannot run, with the one line that says why."""
+
+
 def fail(msg):
-    print(f"error: {msg}", file=sys.stderr, flush=True)
-    sys.exit(2)
+    raise JobError(msg)
 
 
 def progress(msg):
@@ -263,13 +271,7 @@ def evaluate(folder, job):
     return {"accuracy": acc, "predictions": "predictions.u16", "samplesPerSecond": n / max(seconds, 1e-9)}
 
 
-def main():
-    if len(sys.argv) == 2 and sys.argv[1] == "--version":
-        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}))
-        return
-    if len(sys.argv) != 2:
-        fail("usage: torch_engine.py JOB_FOLDER")
-    folder = sys.argv[1]
+def run_job(folder):
     with open(os.path.join(folder, "job.json")) as f:
         job = json.load(f)
     torch.manual_seed(0)
@@ -279,12 +281,44 @@ def main():
         json.dump(result, f)
 
 
+def why(e):
+    """One line for the Deno side: a job's own message, else the exception's type and text."""
+    text = str(e) if isinstance(e, JobError) else f"torch engine: {type(e).__name__}: {e}"
+    return " ".join(text.split())
+
+
+def serve():
+    for line in sys.stdin:
+        folder = line.strip()
+        if not folder:
+            continue
+        try:
+            run_job(folder)
+            print("done", flush=True)
+        except Exception as e:  # the job failed, the server goes on
+            if os.environ.get("MOSAIC_DEBUG"):
+                import traceback
+                traceback.print_exc(file=sys.stderr)
+            print(f"error {why(e)}", flush=True)
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "--version":
+        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}))
+        return
+    if len(sys.argv) == 2 and sys.argv[1] == "--serve":
+        serve()
+        return
+    if len(sys.argv) != 2:
+        fail("usage: torch_engine.py JOB_FOLDER | --serve | --version")
+    run_job(sys.argv[1])
+
+
 if __name__ == "__main__":
     try:
         main()
-    except SystemExit:
-        raise
     except Exception as e:  # one line for the Deno side; the trace only on request
         if os.environ.get("MOSAIC_DEBUG"):
             raise
-        fail(f"torch engine: {type(e).__name__}: {e}")
+        print(f"error: {why(e)}", file=sys.stderr, flush=True)
+        sys.exit(2)

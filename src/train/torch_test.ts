@@ -61,6 +61,7 @@ Deno.test({
     }
     const hits = [...ev.predictions].filter((p, i) => p === test.labels[i]).length;
     assertAlmostEquals(ev.accuracy, hits / test.n, 1e-6);
+    await engine.close();
   },
 });
 
@@ -86,6 +87,7 @@ Deno.test({
     const mask = masks.get(linearNodes(net)[2].name)!;
     assert(before.some((w, j) => mask[j] === 1 && w !== after[j]), "kept weights were trained");
     assert(r.oneShot >= 0 && r.oneShot <= 1 && r.tuned >= 0 && r.tuned <= 1);
+    await engine.close();
   },
 });
 
@@ -108,5 +110,6 @@ Deno.test({
       msg = (e as Error).message;
     }
     assert(/takes 1×32×32/.test(msg), msg);
+    await engine.close();
   },
 });
