@@ -17,6 +17,7 @@ import { permuteMasks, permuteNetwork, type PruneResult } from "../prune/mod.ts"
 import { type EngineName, finetune, openEngine } from "../train/mod.ts";
 import type { AccuracyResults, AccuracySpec } from "./results.ts";
 import { CoreSlots } from "./_core_slots.ts";
+import { maskHash } from "./_mask_hash.ts";
 
 /** One fine-tune of the loop. */
 export interface FinetuneTask {
@@ -98,8 +99,25 @@ export async function runAccuracyLoop(
       progress(`  ${net.name} unpruned: ${(100 * e.accuracy).toFixed(2)}%`);
       return { model: net.name, accuracy: e.accuracy };
     });
+    // Pruning results that fine-tune the same network the same way (same masks, permutations
+    // and seed; e.g. Hunter at two budgets its floors stop at the same masks) are fine-tuned once:
+    // the engines are deterministic, so a second run would give the same numbers.
+    const keys = await Promise.all(
+      tasks.map(async (t) =>
+        `${t.net.name} ${t.seed} ${await maskHash(t.pruned.masks, t.pruned.permutations)}`
+      ),
+    );
+    const firstOf = new Map<string, number>();
+    keys.forEach((k, i) => firstOf.has(k) || firstOf.set(k, i));
+    const unique = [...firstOf.values()];
+    if (unique.length < tasks.length) {
+      progress(
+        `  ${tasks.length - unique.length} of ${tasks.length} fine-tunes repeat another's ` +
+          `network, masks and seed: each is run once`,
+      );
+    }
     let done = 0, samples = 0, seconds = 0;
-    const perTask = await pool(tasks, slots, async (task) => {
+    const once = await pool(unique.map((i) => tasks[i]), slots, async (task) => {
       const { net, pruned, seed } = task;
       const r = await finetune({
         engine,
@@ -112,7 +130,7 @@ export async function runAccuracyLoop(
       samples += r.run.samplesPerSecond * r.run.seconds;
       seconds += r.run.seconds;
       progress(
-        `  [${++done}/${tasks.length}] ${task.label}: ${
+        `  [${++done}/${unique.length}] ${task.label}: ${
           (100 * r.oneShot).toFixed(2)
         }% one-shot → ` +
           `${(100 * r.tuned).toFixed(2)}% fine-tuned (${r.run.seconds.toFixed(0)} s, ` +
@@ -120,6 +138,8 @@ export async function runAccuracyLoop(
       );
       return { one_shot: r.oneShot, finetuned: r.tuned };
     });
+    const byKey = new Map(unique.map((i, j) => [keys[i], once[j]]));
+    const perTask = keys.map((k) => byKey.get(k)!);
     return {
       perTask,
       summary: {

@@ -29,7 +29,7 @@ import {
   unitCostCachePath,
 } from "../cost/mod.ts";
 import { frameworkName, structureMethod } from "../frameworks/mod.ts";
-import { networkHash, sha256Hex } from "../nn/mod.ts";
+import { networkHash } from "../nn/mod.ts";
 import { benchFileOf } from "./_bench_files.ts";
 import { BenchProgress, benchTimings } from "./_bench_output.ts";
 import { runDenoBench } from "./_deno_bench.ts";
@@ -58,6 +58,7 @@ import { type FinetuneTask, runAccuracyLoop } from "./_accuracy_study.ts";
 import { type PruneJob, pruneJobs } from "./_prune_pool.ts";
 import { BENCH_MASKS_ENV, withBenchMasks } from "./bench_masks.ts";
 import { CoreSlots } from "./_core_slots.ts";
+import { maskHash } from "./_mask_hash.ts";
 import { isoOf } from "./results.ts";
 import type { EngineName } from "../train/mod.ts";
 import type { PruneResult } from "../prune/mod.ts";
@@ -70,15 +71,6 @@ export interface LoopOptions {
   readonly engine: EngineName;
   /** Fashion-MNIST folder; default: the shipped files. */
   readonly data?: string;
-}
-
-async function maskHash(masks: Map<string, Uint8Array>, perms: Map<string, Int32Array>) {
-  const parts: Uint8Array[] = [];
-  for (const k of [...masks.keys()].sort()) parts.push(new TextEncoder().encode(k), masks.get(k)!);
-  for (const k of [...perms.keys()].sort()) {
-    parts.push(new TextEncoder().encode(k), new Uint8Array(perms.get(k)!.buffer));
-  }
-  return await sha256Hex(parts);
 }
 
 /** The name results give the built-in unit costs (`unit_costs_name`). */

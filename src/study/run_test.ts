@@ -128,6 +128,13 @@ Deno.test("a study that times layers beside its fine-tunes (2 jobs) gives what o
   assert(at(one.lines, /^timing /) > last(one.lines), one.lines.join("\n"));
   assert(at(two.lines, /^timing /) < last(two.lines), two.lines.join("\n"));
   assertEquals(two.r.timings.length, 12, "4 layers × 3 variants");
+  // Hunter's floors stop both budgets at the same masks: each such fine-tune runs once.
+  assert(one.lines.some((l) => /fine-tunes repeat another's network, masks and seed/.test(l)));
+  const hunter = one.r.prune.filter((p) => p.method === "hunter" && p.seed === 1);
+  const hash = (p: (typeof hunter)[number]) =>
+    one.r.manifest.hashes[`${p.model}/${p.framework}/hunter/${p.budget}/1`];
+  assertEquals(hash(hunter[0]), hash(hunter[1]));
+  assertEquals(hunter[0].accuracy, hunter[1].accuracy);
   assertEquals(JSON.stringify(clockFree(two.r)), JSON.stringify(clockFree(one.r)));
 });
 
