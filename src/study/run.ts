@@ -428,6 +428,16 @@ export async function benchModel(
   });
 }
 
+/**
+ * What the study's weights are, every model named when they differ (e.g. one trained, one
+ * synthetic): the report labels a run synthetic when any model is.
+ */
+function weightsOf(spec: StudySpec): string {
+  const all = spec.models.map((m) => [m, studyModel(m, spec.width, spec.seed).weights] as const);
+  const kinds = new Set(all.map(([, w]) => w));
+  return kinds.size === 1 ? all[0][1] : all.map(([m, w]) => `${m}: ${w}`).join("; ");
+}
+
 /** A bench name as timing rows key it: the model without its `@width`. */
 function cpuKey(benchName: string): string {
   const [model, ...rest] = benchName.split("/");
@@ -624,11 +634,7 @@ export async function runStudy(
     : {};
   const presets = spec.frameworks.map(studyPreset);
   const manifest: ResultsManifest = {
-    ...buildManifest(
-      presets,
-      { study: spec.seed },
-      studyModel(spec.models[0], spec.width, spec.seed).weights,
-    ),
+    ...buildManifest(presets, { study: spec.seed }, weightsOf(spec)),
     study: spec,
     hashes,
     unit_costs: unit.byFramework,

@@ -185,3 +185,22 @@ Deno.test("a study with a layer at N = 16384 measures that ring too, once, and o
   await Deno.remove(home, { recursive: true });
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("a study of a trained and a synthetic model names both models' weights", async () => {
+  const spec: StudySpec = {
+    profile: "quick",
+    width: 0.25,
+    models: ["vgg16-fashionmnist-trained", "vgg16-cifar10"],
+    frameworks: ["cheetah"],
+    budgets: [0.5],
+    default_budget: 0.5,
+    seed: 1,
+  };
+  const r = await runStudy(spec, null, false, NATIVE_SEAL_RATIOS, () => {}, {
+    enabled: false,
+    engine: "auto",
+  });
+  const w = r.manifest.weights;
+  assertMatch(w, /^vgg16-fashionmnist-trained: trained on Fashion-MNIST .*; vgg16-cifar10: /);
+  assertMatch(w, /synthetic/i);
+});
