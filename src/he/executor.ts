@@ -580,9 +580,41 @@ export function rotateCiphertext(
 }
 
 /**
- * Secret-share `ct` in place: draw a uniform mask R (mod t, every slot), encrypt it with the public
- * key into `scratch` (as the server does), mod-switch it `switches` times down to `ct`'s level and
- * add it. Returns R: the client decrypts its share L(x) + R, the server keeps −R. Tallies one
+ * The server's encryption of a fresh output mask: draw R uniform mod t in every slot (or
+ * coefficient) from the CSPRNG, encode it and encrypt it with the public key into `dst`. Returns
+ * R. One `enc_server` op: the unit op `encrypt_public` times this very function, so the draw and
+ * the encoding (a serialization round trip under coefficient encoding, about a tenth of the
+ * encryption at N = 4096) are priced with the encryption.
+ *
+ * @example The ciphertext decrypts to the mask drawn
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { encryptMask } from "./executor.ts";
+ * import { closeEnvs, presetEnv } from "./env.ts";
+ * import { getPreset } from "./presets.ts";
+ *
+ * const env = await presetEnv(getPreset("cheetah"));
+ * using ct = new env.seal.Ciphertext();
+ * using pt = new env.seal.Plaintext();
+ * const r = encryptMask(env, ct);
+ * assertEquals(r.length, 4096);
+ * env.decryptor.decrypt(ct, pt);
+ * assertEquals(env.encoder.decodeBigUint64(pt), r);
+ * closeEnvs();
+ * ```
+ */
+export function encryptMask(env: PresetEnv, dst: Ciphertext): BigUint64Array {
+  const r = secureUniformModT(env.preset.polyModulusDegree, env.preset.plainModulus);
+  using pt = new env.seal.Plaintext();
+  env.encoder.encode(r, pt);
+  env.encryptor.encrypt(pt, dst); // public-key encryption, as the server does
+  return r;
+}
+
+/**
+ * Secret-share `ct` in place: draw a uniform mask R (mod t, every slot) and encrypt it with the
+ * public key into `scratch` (`encryptMask`), mod-switch it `switches` times down to `ct`'s level
+ * and add it. Returns R: the client decrypts its share L(x) + R, the server keeps −R. Tallies one
  * server encryption, the switches and one mask addition.
  *
  * @example The client's share minus R is the value
@@ -617,11 +649,8 @@ export function maskCiphertext(
   scratch: Ciphertext,
   ledger: OpCounts,
 ): BigUint64Array {
-  const { seal, encoder, encryptor, evaluator } = env;
-  const r = secureUniformModT(env.preset.polyModulusDegree, env.preset.plainModulus);
-  using pt = new seal.Plaintext();
-  encoder.encode(r, pt);
-  encryptor.encrypt(pt, scratch); // public-key encryption, as the server does
+  const { evaluator } = env;
+  const r = encryptMask(env, scratch);
   ledger.enc_server++;
   for (let l = 0; l < switches; l++) {
     const below = scratch.coeffModulusSize() < env.dataPrimes;

@@ -47,7 +47,11 @@ export interface UnitCosts {
   readonly intt: number;
   /** Modulus switch to the next level. */
   readonly modSwitch: number;
-  /** Public-key encryption (the server's output masks). */
+  /**
+   * The server's encryption of one output mask: a uniform mask drawn, encoded and encrypted with
+   * the public key (`encryptMask`; results measured before the draw and the encoding were timed
+   * with it price the encryption alone).
+   */
   readonly encPublic: number;
   /** SCI's noise flooding of one ciphertext (serialization round trip plus sampling). */
   readonly flood: number;

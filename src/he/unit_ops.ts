@@ -10,6 +10,7 @@ import type { Ciphertext, Plaintext } from "node-seal";
 import { presetEnv } from "./env.ts";
 import { floodCiphertext } from "./_flood.ts";
 import { extractCiphertext } from "./_coeff.ts";
+import { encryptMask } from "./executor.ts";
 import { cheetahTruncationBits, type Preset } from "./presets.ts";
 import { randomModT, randomSigned, SeededRng } from "../base/mod.ts";
 import type { UnitCosts } from "./unit_costs.ts";
@@ -151,7 +152,9 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   const bits = cheetahTruncationBits(preset);
   const run: Record<UnitOp, () => void> = {
     encrypt: () => encryptor.encryptSymmetric(x, out),
-    encrypt_public: () => encryptor.encrypt(x, out),
+    // The server's output mask as the executor makes it: drawn, encoded, encrypted (the draw and
+    // the encoding are a tenth of it under coefficient encoding).
+    encrypt_public: () => encryptMask(env, out),
     mod_switch: () => ev.cipherModSwitchToNext(a, out),
     // SCI's smudging width at ℓ = 37; the copy keeps every call on the same fresh noise.
     flood: () => {
