@@ -107,12 +107,14 @@ export {
   type UnitCostsOrigin,
 } from "./unit_costs.ts";
 export {
+  isCurrentMeasurement,
   type MeasureOptions,
   measureUnitCosts,
   measureUnitOps,
   timingClock,
   type TimingStatistic,
   UNIT_OPS,
+  UNIT_OPS_REVISION,
   type UnitOp,
   type UnitOpRunner,
   unitOps,

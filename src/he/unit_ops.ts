@@ -207,6 +207,42 @@ export async function unitOps(preset: Preset, seed = 1): Promise<UnitOpRunner> {
   };
 }
 
+/**
+ * The revision of what the unit ops time, recorded in the `source` of every `measureUnitCosts`
+ * result (`unit ops r<revision>`): raised whenever a unit op changes what it runs, so that unit
+ * costs measured and cached by an older revision are measured again (`isCurrentMeasurement`).
+ * Revision 2: `encrypt_public` draws, encodes and encrypts an output mask (`encryptMask`), as the
+ * executor's mask op does; revision 1 timed the encryption alone.
+ *
+ * @example The revision is in every measurement's source
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { UNIT_OPS_REVISION } from "./unit_ops.ts";
+ *
+ * assert(Number.isInteger(UNIT_OPS_REVISION) && UNIT_OPS_REVISION >= 2);
+ * ```
+ */
+export const UNIT_OPS_REVISION = 2;
+
+/**
+ * Whether `unit` was measured in-process by the current unit ops (`UNIT_OPS_REVISION` in its
+ * source), so a cache may serve it; false for an older revision's measurement and for costs
+ * that were not measured by `measureUnitCosts` (a built-in table, a user's op weights).
+ *
+ * @example An older measurement is not current
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { isCurrentMeasurement, MEASURED_UNIT_COSTS } from "./mod.ts";
+ *
+ * const old = { ...MEASURED_UNIT_COSTS.cheetah, source: "measured in-process, cpu-min of 15 batches" };
+ * assertEquals(isCurrentMeasurement(old), false);
+ * assertEquals(isCurrentMeasurement({ ...old, source: "measured in-process (unit ops r2), cpu-min" }), true);
+ * ```
+ */
+export function isCurrentMeasurement(unit: UnitCosts): boolean {
+  return unit.source.includes(`(unit ops r${UNIT_OPS_REVISION})`);
+}
+
 /** The statistic unit costs and layer timings are read with (the same on both sides). */
 export type TimingStatistic = "cpu-min" | "wall-min";
 
@@ -306,13 +342,14 @@ export async function measureUnitOps(
  * @example Measured costs, ordered as expected
  * ```ts
  * import { assert, assertMatch } from "@std/assert";
- * import { measureUnitCosts } from "./unit_ops.ts";
+ * import { isCurrentMeasurement, measureUnitCosts } from "./unit_ops.ts";
  * import { closeEnvs, getPreset } from "./mod.ts";
  *
  * const unit = await measureUnitCosts(getPreset("gazelle"), { reps: 3, warmupMs: 5 });
  * assert(unit.keySwitch > unit.add && unit.add > 0);
  * assert(unit.down !== undefined && unit.down.keySwitch > 0);
  * assertMatch(unit.source, /^measured in-process/);
+ * assert(isCurrentMeasurement(unit));
  * closeEnvs();
  * ```
  */
@@ -345,7 +382,8 @@ export async function measureUnitCosts(
       flood: r(m.flood_down),
       multScalar: r(m.multiply_scalar_down),
     },
-    source: `measured in-process, ${timingClock().statistic} of ${opts?.reps ?? 15} batches ` +
+    source: `measured in-process (unit ops r${UNIT_OPS_REVISION}), ${timingClock().statistic} ` +
+      `of ${opts?.reps ?? 15} batches ` +
       `(Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores)`,
   };
 }

@@ -8,6 +8,7 @@
  */
 import {
   closeEnvs,
+  isCurrentMeasurement,
   MEASURED_UNIT_COSTS,
   MEASURED_UNIT_COSTS_ORIGIN,
   type MeasureOptions,
@@ -157,16 +158,16 @@ export async function calibratedWeights(
     opts.env,
   );
   const cached = path ? await readCalibration(path, { ignoreCorrupt: true, how: "cached" }) : null;
-  // What the cache lacks: a framework's study preset (or one measured before levels were), or a
-  // ring the study needs.
+  // What the cache lacks: a framework's study preset (or one measured before levels were, or by
+  // older unit ops), or a ring the study needs.
   const unit: Record<string, UnitCosts> = {};
   const byRing: Record<string, Record<string, UnitCosts>> = {};
   for (const fw of frameworks) {
     const u = cached?.byFramework[fw];
-    if (u?.down !== undefined) unit[fw] = u;
+    if (u?.down !== undefined && isCurrentMeasurement(u)) unit[fw] = u;
     for (const n of rings[fw] ?? []) {
       const r = cached?.byRing?.[fw]?.[String(n)];
-      if (r?.down !== undefined) (byRing[fw] ??= {})[String(n)] = r;
+      if (r?.down !== undefined && isCurrentMeasurement(r)) (byRing[fw] ??= {})[String(n)] = r;
     }
   }
   const missing: { fw: string; preset: Preset; n?: number }[] = frameworks.flatMap((fw) => [

@@ -5,7 +5,7 @@ import type { Results, StudySpec, TimingRow } from "./results.ts";
 import { FINETUNE_RECIPE } from "../train/mod.ts";
 import { cpuModel } from "./manifest.ts";
 import { NATIVE_SEAL_RATIOS, unitCostCachePath } from "../cost/mod.ts";
-import { NODE_SEAL_VERSION } from "../he/mod.ts";
+import { NODE_SEAL_VERSION, UNIT_OPS_REVISION } from "../he/mod.ts";
 
 Deno.test("the study measures its unit costs once, caches them per CPU and runtime, and re-measures a corrupt cache", async () => {
   const home = await Deno.makeTempDir();
@@ -40,6 +40,16 @@ Deno.test("the study measures its unit costs once, caches them per CPU and runti
     env,
   );
   assert(other !== path);
+
+  // Costs cached by older unit ops (which timed other work) are measured again.
+  const doc = JSON.parse(written);
+  const olderSource = doc.unit_costs.gazelle.source.replace(/ \(unit ops r[0-9]+\)/, "");
+  assert(olderSource !== doc.unit_costs.gazelle.source);
+  doc.unit_costs.gazelle.source = olderSource;
+  await Deno.writeTextFile(path, JSON.stringify(doc));
+  const older = await calibratedWeights(out, opts);
+  assertEquals(older.origin?.how, "measured");
+  assertMatch(older.byFramework.gazelle.source, new RegExp(`unit ops r${UNIT_OPS_REVISION}`));
 
   await Deno.writeTextFile(path, "{ not json");
   const remeasured = await calibratedWeights(out, opts);
@@ -148,7 +158,10 @@ Deno.test("a study with a layer at N = 16384 measures that ring too, once, and o
     env,
   )!;
   // An earlier study cached CrypTFlow2's study preset.
-  const pinned = { ...MEASURED_UNIT_COSTS.cryptflow2, source: "cached earlier" };
+  const pinned = {
+    ...MEASURED_UNIT_COSTS.cryptflow2,
+    source: `cached earlier (unit ops r${UNIT_OPS_REVISION})`,
+  };
   await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
   await Deno.writeTextFile(
     path,
@@ -168,7 +181,7 @@ Deno.test("a study with a layer at N = 16384 measures that ring too, once, and o
   };
   const first = await calibratedWeights(out, opts);
   assertEquals(said, ["measuring the unit ops of cryptflow2-N16384 (cryptflow2) on this machine"]);
-  assertEquals(first.byFramework.cryptflow2.source, "cached earlier");
+  assertEquals(first.byFramework.cryptflow2.source, pinned.source);
   const at16k = first.byRing?.cryptflow2?.["16384"];
   assert(at16k !== undefined && at16k.down!.keySwitch > 0);
 
