@@ -73,8 +73,11 @@ export interface UnitCosts {
  * EPYC, Deno 2.9.6, node-seal 7.0.0) with `deno bench bench/he_ops_bench.ts`; mult is plaintext ×
  * ciphertext in NTT form. Studies measure their own unit costs at the start (cached per CPU and
  * runtime, `calibratedWeights`); this table serves pruning's cost model, `deno task plan` and
- * `cost`, and studies told not to measure. It prices another CPU only up to a factor (1.14–1.32×
- * above a quiet 2-vCPU AMD EPYC 7B13 in issue 16's measurements).
+ * `cost`, and studies told not to measure. Every preset's `encPublic` is the server's output-mask
+ * encryption as the executor runs it (`encryptMask`: draw, encode, encrypt), measured 2026-11-26
+ * with `measureUnitOps`' `encrypt_public` (CPU-time minimum of 60 batches after 300 ms warm-up,
+ * the faster of two runs) on a 2-vCPU AMD EPYC under Deno 2.9.6. It prices another CPU only up to a
+ * factor (1.14–1.32× above a quiet 2-vCPU AMD EPYC 7B13 in issue 16's measurements).
  *
  * @example A key switch costs far more than an addition
  * ```ts
@@ -94,7 +97,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     ntt: 0.136,
     intt: 0.136,
     modSwitch: 0.0356,
-    encPublic: 1.0,
+    // encryptMask, as executed (2026-11-26: see above).
+    encPublic: 1.19,
     flood: 0.1,
     // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
     multScalar: 0.0268,
@@ -122,7 +126,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     ntt: 0.289,
     intt: 0.293,
     modSwitch: 0.0662,
-    encPublic: 2.2,
+    // encryptMask, as executed (2026-11-26: see above).
+    encPublic: 2.45,
     flood: 0.183,
     // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
     multScalar: 0.0537,
@@ -150,7 +155,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     ntt: 0.906,
     intt: 0.894,
     modSwitch: 0.229,
-    encPublic: 6.8,
+    // encryptMask, as executed (2026-11-26: see above).
+    encPublic: 7.59,
     flood: 0.506,
     // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
     multScalar: 0.153,
@@ -178,7 +184,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     ntt: 2.02,
     intt: 1.92,
     modSwitch: 0.439,
-    encPublic: 12.8,
+    // encryptMask, as executed (2026-11-26: see above).
+    encPublic: 15.6,
     flood: 1.04,
     // Measured 2026-12 with measureUnitOps (60 reps, 300 ms warm-up), same machine.
     multScalar: 0.305,
@@ -208,7 +215,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     ntt: 0.315,
     intt: 0.345,
     modSwitch: 0.0655,
-    encPublic: 6.71,
+    // encryptMask, as executed (2026-11-26: see above).
+    encPublic: 2.86,
     flood: 0.28,
     multScalar: 0.0537,
     extract: 0.12,
@@ -235,7 +243,8 @@ export const MEASURED_UNIT_COSTS: Readonly<Record<string, UnitCosts>> = {
     ntt: 0.686,
     intt: 0.758,
     modSwitch: 0.13,
-    encPublic: 10.8,
+    // encryptMask, as executed (2026-11-26: see above).
+    encPublic: 6.05,
     flood: 0.303,
     multScalar: 0.104,
     extract: 0.236,
