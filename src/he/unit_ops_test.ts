@@ -26,8 +26,8 @@ function csprngBytes(f: () => void): number {
   return bytes;
 }
 
-// t = 2^37 (Cheetah) and t = 2^20-ish primes (GAZELLE, CrypTFlow2): with a power-of-two t the
-// draw is never rejected, so both sides draw exactly the same bytes.
+// Cheetah's t = 2^37 divides 2^53, so the mask draw never rejects and both sides draw the same
+// bytes (a prime t, as the batching presets have, rejects draws at random).
 for (const preset of [getPreset("cheetah"), getPreset("cheetah-secure")] as Preset[]) {
   Deno.test(`${preset.name}: encrypt_public draws a fresh mask per call, as the mask op does`, async () => {
     const env = await presetEnv(preset);
