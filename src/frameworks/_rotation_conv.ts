@@ -130,58 +130,79 @@ function elementCoords(pack: Packing): { chan: Int32Array; row: Int32Array; col:
   return c;
 }
 
-const groupCache = new WeakMap<Packing, Map<string, OutGroup[]>>();
+const groupCache = new WeakMap<Packing, (OutGroup[][] | undefined)[]>();
 
 /**
- * Output elements of one ciphertext grouped by (channel, half), each group in row-major order.
- * With `fold`, every lower-half element also stands at the same offset of the upper half.
+ * Output elements of every ciphertext grouped by (channel, half), each group in row-major order,
+ * groups in the order their first slot comes. With `fold`, every lower-half element also stands
+ * at the same offset of the upper half. Built once per packing.
  */
-function outputGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
+function outputGroups(pack: Packing, fold: boolean): OutGroup[][] {
   let perPack = groupCache.get(pack);
-  if (!perPack) groupCache.set(pack, perPack = new Map());
-  const key = `${ct}:${fold}`;
-  let hit = perPack.get(key);
-  if (!hit) perPack.set(key, hit = buildGroups(pack, ct, fold));
-  return hit;
+  if (!perPack) groupCache.set(pack, perPack = []);
+  return perPack[fold ? 1 : 0] ??= buildGroups(pack, fold);
 }
 
-function buildGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
-  const { vh, vw } = pack.stack;
+function buildGroups(pack: Packing, fold: boolean): OutGroup[][] {
+  const { vh, vw, channels } = pack.stack;
+  const plane = vh * vw;
   const half = pack.slots / 2;
-  const lists = new Map<number, number[]>(); // key → flat [slot, y, x, …]
-  const put = (key: number, slot: number, y: number, x: number) => {
-    let g = lists.get(key);
-    if (!g) lists.set(key, g = []);
-    g.push(slot, y, x);
-  };
-  for (let j = 0; j < pack.slots; j++) {
-    const e = pack.elemOfSlot[ct * pack.slots + j];
-    if (e < 0) continue;
-    const o = Math.floor(e / (vh * vw));
-    const r = e % (vh * vw);
-    const y = Math.floor(r / vw), x = r % vw;
-    const h = j >= half ? 1 : 0;
-    put(2 * o + h, j, y, x);
-    if (fold && h === 0) put(2 * o + 1, j + half, y, x);
-  }
-  const groups: OutGroup[] = [];
-  for (const [key, flat] of lists) {
-    const n = flat.length / 3;
-    const g = { o: key >> 1, slot: new Int32Array(n), y: new Int32Array(n), x: new Int32Array(n) };
-    for (let i = 0; i < n; i++) {
-      g.slot[i] = flat[3 * i];
-      g.y[i] = flat[3 * i + 1];
-      g.x[i] = flat[3 * i + 2];
+  // Group index of each (channel, half) key in the current ciphertext (−1: none yet), and sizes.
+  const index = new Int32Array(2 * channels).fill(-1);
+  const out: OutGroup[][] = [];
+  for (let ct = 0; ct < pack.cts; ct++) {
+    const elems = pack.elemOfSlot.subarray(ct * pack.slots, (ct + 1) * pack.slots);
+    const keys: number[] = [], sizes: number[] = [];
+    const grow = (key: number) => {
+      let g = index[key];
+      if (g < 0) {
+        index[key] = g = keys.push(key) - 1;
+        sizes.push(0);
+      }
+      sizes[g]++;
+    };
+    for (let j = 0; j < pack.slots; j++) {
+      const e = elems[j];
+      if (e < 0) continue;
+      const key = 2 * Math.floor(e / plane) + (j >= half ? 1 : 0);
+      grow(key);
+      if (fold && j < half) grow(key + 1);
     }
-    // Packings lay a channel out row-major, so slot order is already (y, x) order; check it.
-    for (let i = 1; i < n; i++) {
-      if (g.y[i] < g.y[i - 1] || (g.y[i] === g.y[i - 1] && g.x[i] < g.x[i - 1])) {
-        throw new Error("planner bug: packing is not row-major within a channel");
+    const groups = keys.map((key, g) => ({
+      o: key >> 1,
+      slot: new Int32Array(sizes[g]),
+      y: new Int32Array(sizes[g]),
+      x: new Int32Array(sizes[g]),
+    }));
+    const fill = new Int32Array(keys.length);
+    const put = (key: number, slot: number, y: number, x: number) => {
+      const g = index[key], at = fill[g]++;
+      groups[g].slot[at] = slot;
+      groups[g].y[at] = y;
+      groups[g].x[at] = x;
+    };
+    for (let j = 0; j < pack.slots; j++) {
+      const e = elems[j];
+      if (e < 0) continue;
+      const r = e % plane;
+      const key = 2 * ((e - r) / plane);
+      const y = (r - (r % vw)) / vw, x = r % vw;
+      const h = j >= half ? 1 : 0;
+      put(key + h, j, y, x);
+      if (fold && h === 0) put(key + 1, j + half, y, x);
+    }
+    for (const key of keys) index[key] = -1;
+    for (const { y, x } of groups) {
+      // Packings lay a channel out row-major, so slot order is already (y, x) order; check it.
+      for (let i = 1; i < y.length; i++) {
+        if (y[i] < y[i - 1] || (y[i] === y[i - 1] && x[i] < x[i - 1])) {
+          throw new Error("planner bug: packing is not row-major within a channel");
+        }
       }
     }
-    groups.push(g);
+    out.push(groups);
   }
-  return groups;
+  return out;
 }
 
 /**
@@ -317,39 +338,126 @@ export function rotationMaskTable(
   scheme: RotationScheme,
   order: readonly InRotation[],
 ): RotationMaskTable {
-  const { conv } = scheme;
   const geo = slotGeometry(scheme);
-  const { groups, representatives, inputChannel } = geo;
-  // Mask i is (order[maskE[i]], output ct maskB[i], output rotation maskK[i]); flat number arrays,
+  const nonZero = nonZeroTest(scheme, order, geo);
+  // Mask i is (order[maskE[i]], output ct maskB[i], output rotation maskK[i]); typed columns,
   // since big layers have millions of masks.
-  const maskE: number[] = [], maskB: number[] = [], maskK: number[] = [];
+  const maskE = new IntColumn(), maskB = new IntColumn(), maskK = new IntColumn();
   return {
-    nonZero(ei, b, k) {
-      const e = order[ei];
-      const { dy, dx } = conv.taps[e.tap];
-      const reps = representatives(b, e.tap);
-      const gs = groups[b];
-      for (let gi = 0; gi < gs.length; gi++) {
-        const p = reps[gi];
-        if (p < 0) continue;
-        const g = gs[gi];
-        const i = inputChannel(e, k, g, p, dy, dx);
-        if (i >= 0 && conv.weight(g.o, i, e.tap) !== 0) return true;
-      }
-      return false;
-    },
+    nonZero,
     add(e, b, k) {
       maskE.push(e);
       maskB.push(b);
-      return maskK.push(k) - 1;
+      return maskK.push(k);
     },
-    bank: maskBank(scheme, geo, (idx) => [order[maskE[idx]], maskB[idx], maskK[idx]], maskE),
-    products: () => ({
-      ct: Int32Array.from(maskE, (e) => order[e].ct),
-      tap: Int32Array.from(maskE, (e) => order[e].tap),
-      b: Int32Array.from(maskB),
-      k: Int32Array.from(maskK),
-    }),
+    bank: maskBank(
+      scheme,
+      geo,
+      (idx) => [order[maskE.at(idx)], maskB.at(idx), maskK.at(idx)],
+      () => maskK.length,
+    ),
+    products: () => {
+      const n = maskE.length, e = maskE.view();
+      const ct = new Int32Array(n), tap = new Int32Array(n);
+      const orderCt = Int32Array.from(order, (r) => r.ct);
+      const orderTap = Int32Array.from(order, (r) => r.tap);
+      for (let i = 0; i < n; i++) {
+        ct[i] = orderCt[e[i]];
+        tap[i] = orderTap[e[i]];
+      }
+      return { ct, tap, b: maskB.view().slice(), k: maskK.view().slice() };
+    },
+  };
+}
+
+/** A growable column of 32-bit integers. */
+class IntColumn {
+  #data = new Int32Array(1024);
+  #n = 0;
+
+  get length(): number {
+    return this.#n;
+  }
+
+  /** Append `v`; returns its index. */
+  push(v: number): number {
+    if (this.#n === this.#data.length) {
+      const next = new Int32Array(2 * this.#n);
+      next.set(this.#data);
+      this.#data = next;
+    }
+    this.#data[this.#n] = v;
+    return this.#n++;
+  }
+
+  at(i: number): number {
+    return this.#data[i];
+  }
+
+  /** The values so far (a view: later pushes may move them). */
+  view(): Int32Array {
+    return this.#data.subarray(0, this.#n);
+  }
+}
+
+/**
+ * `RotationMaskTable.nonZero` over flat tables: the issue order, output rotations, each (output
+ * ct, tap)'s representatives and the effective weights as typed arrays, the two slot rotations of
+ * `inputChannel` folded into one step and one swap. The same test, a few array reads per group.
+ */
+function nonZeroTest(
+  scheme: RotationScheme,
+  order: readonly InRotation[],
+  geo: SlotGeometry,
+): RotationMaskTable["nonZero"] {
+  const { conv, inPack, outRots } = scheme;
+  const n = inPack.slots, half = n / 2;
+  const T = conv.taps.length, C = conv.input.channels;
+  const weights = conv.weights();
+  const mod = (step: number) => ((step % half) + half) % half;
+  const eCt = Int32Array.from(order, (e) => e.ct), eTap = Int32Array.from(order, (e) => e.tap);
+  const eStep = Int32Array.from(order, (e) => mod(e.rot.step));
+  const eSwap = Int32Array.from(order, (e) => (e.rot.swap ? 1 : 0));
+  const kStep = Int32Array.from(outRots, (r) => mod(r.step));
+  const kSwap = Int32Array.from(outRots, (r) => (r.swap ? 1 : 0));
+  const { elemOfSlot } = inPack;
+  const { chan, row, col } = elementCoords(inPack);
+  // Per (output ct, tap): each group's representative as (channel, slot, tap's source row and
+  // column), groups without one left out.
+  const reps: (Int32Array | undefined)[] = [];
+  const repsOf = (b: number, tap: number): Int32Array => {
+    const key = b * T + tap;
+    const hit = reps[key];
+    if (hit) return hit;
+    const { dy, dx } = conv.taps[tap];
+    const at = geo.representatives(b, tap), gs = geo.groups[b];
+    const flat: number[] = [];
+    for (let gi = 0; gi < gs.length; gi++) {
+      const p = at[gi];
+      if (p < 0) continue;
+      const g = gs[gi];
+      flat.push(g.o, g.slot[p], g.y[p] + dy, g.x[p] + dx);
+    }
+    return reps[key] = Int32Array.from(flat);
+  };
+  return (ei, b, k) => {
+    const tap = eTap[ei];
+    const r4 = repsOf(b, tap);
+    let shift = eStep[ei] + kStep[k];
+    if (shift >= half) shift -= half;
+    const swap = eSwap[ei] ^ kSwap[k];
+    const base = eCt[ei] * n;
+    for (let g = 0; g < r4.length; g += 4) {
+      const j = r4[g + 1];
+      let r = j >= half ? 1 : 0;
+      let c = j - r * half + shift;
+      if (c >= half) c -= half;
+      r ^= swap;
+      const src = elemOfSlot[base + r * half + c];
+      if (src < 0 || row[src] !== r4[g + 2] || col[src] !== r4[g + 3]) continue;
+      if (weights[(r4[g] * C + chan[src]) * T + tap] !== 0) return true;
+    }
+    return false;
   };
 }
 
@@ -370,10 +478,7 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
   const { conv, inPack, outPack, outRots, policy } = scheme;
   const n = inPack.slots, half = n / 2;
   const { gh: igh, gw: igw } = inPack.stack;
-  const groups = Array.from(
-    { length: outPack.cts },
-    (_, b) => outputGroups(outPack, b, policy.foldHalves),
-  );
+  const groups = outputGroups(outPack, policy.foldHalves);
   const outStep = outRots.map((r) => r.step % half), outSwap = outRots.map((r) => r.swap);
   const { chan, row, col } = elementCoords(inPack);
   const inputChannel = (
@@ -419,19 +524,19 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
   return { groups, representatives, inputChannel };
 }
 
-/** The masks recorded so far (`keys` lists them), materialized from the geometry. */
+/** The `count()` masks recorded so far, materialized from the geometry. */
 function maskBank(
   scheme: RotationScheme,
   geo: SlotGeometry,
   maskOf: (idx: number) => [InRotation, number, number],
-  keys: readonly number[],
+  count: () => number,
 ): MaskBank {
   const { conv, outRots } = scheme;
   const n = scheme.inPack.slots;
   const { groups, representatives, inputChannel } = geo;
   return {
     get count() {
-      return keys.length;
+      return count();
     },
     weightsOf(idx) {
       const [e, b, k] = maskOf(idx);
@@ -468,7 +573,7 @@ export interface ProductSchedule {
    * Each input rotation worth issuing (`e`, its index in the issue order) with the partial sums
    * it feeds (`consumers`, b·K + k for output ciphertext b and output rotation k of K).
    */
-  readonly work: readonly { readonly e: number; readonly consumers: readonly number[] }[];
+  readonly work: readonly { readonly e: number; readonly consumers: Int32Array }[];
   /** Number of distinct partial sums that receive a product. */
   readonly accumulators: number;
 }
@@ -489,9 +594,9 @@ export interface ProductSchedule {
  * // Two output rotations (K = 2); rotation 0 feeds nothing, rotation 1 only output ct 1 at k = 0.
  * const table = { nonZero: (e: number, b: number, k: number) => e === 1 && b === 1 && k === 0 };
  * const aware = productSchedule(order, 2, gazellePolicy(false), table);
- * assertEquals(aware, { work: [{ e: 1, consumers: [2] }], accumulators: 1 });
+ * assertEquals(aware, { work: [{ e: 1, consumers: Int32Array.of(2) }], accumulators: 1 });
  * const stock = productSchedule(order, 2, gazellePolicy(true), table);
- * assertEquals(stock.work.map((w) => w.consumers), [[0, 1, 2, 3], [0, 1, 2, 3]]);
+ * assertEquals(stock.work.map((w) => [...w.consumers]), [[0, 1, 2, 3], [0, 1, 2, 3]]);
  * ```
  */
 export function productSchedule(
@@ -501,21 +606,31 @@ export function productSchedule(
   table: Pick<RotationMaskTable, "nonZero">,
 ): ProductSchedule {
   const K = outRotations;
-  const work: { e: number; consumers: number[] }[] = [];
-  const accumulators = new Set<number>();
-  order.forEach((e, ei) => {
-    const consumers: number[] = [];
-    for (const b of e.targets) {
+  const work: { e: number; consumers: Int32Array }[] = [];
+  // Which partial sums receive a product: b·K + k < (largest target + 1)·K.
+  let span = 0;
+  for (const e of order) for (const b of e.targets) span = Math.max(span, (b + 1) * K);
+  const fed = new Uint8Array(span);
+  let accumulators = 0;
+  const buffer = new Int32Array(span);
+  const { skipZeroMasks } = policy;
+  for (let ei = 0; ei < order.length; ei++) {
+    let n = 0;
+    for (const b of order[ei].targets) {
       for (let k = 0; k < K; k++) {
-        if (!policy.skipZeroMasks || table.nonZero(ei, b, k)) {
-          consumers.push(b * K + k);
-          accumulators.add(b * K + k);
+        if (!skipZeroMasks || table.nonZero(ei, b, k)) {
+          const id = b * K + k;
+          buffer[n++] = id;
+          if (fed[id] === 0) {
+            fed[id] = 1;
+            accumulators++;
+          }
         }
       }
     }
-    if (consumers.length > 0 || policy.issueUnusedRotations) work.push({ e: ei, consumers });
-  });
-  return { work, accumulators: accumulators.size };
+    if (n > 0 || policy.issueUnusedRotations) work.push({ e: ei, consumers: buffer.slice(0, n) });
+  }
+  return { work, accumulators };
 }
 
 /** The op list under construction, with its registers and partial sums. */
@@ -523,8 +638,10 @@ class Emitter {
   readonly ops = new OpList();
   /** Every rotation issued (for choosing Galois keys). */
   readonly rotations: Rotation[] = [];
-  /** Partial sum of output ciphertext b for output rotation k, once it has a term. */
-  readonly acc: (Reg | undefined)[][];
+  /** Partial sum of output ciphertext b for output rotation k at b·K + k, once it has a term (else −1). */
+  readonly acc: Int32Array;
+  /** K, the number of output rotations. */
+  readonly #K: number;
   readonly #nttIdentity = new Set<number>();
   #next: Reg;
 
@@ -534,7 +651,8 @@ class Emitter {
     readonly table: RotationMaskTable,
   ) {
     this.#next = scheme.inPack.cts;
-    this.acc = Array.from({ length: scheme.outPack.cts }, () => []);
+    this.#K = scheme.outRots.length;
+    this.acc = new Int32Array(scheme.outPack.cts * this.#K).fill(-1);
   }
 
   newReg(): Reg {
@@ -565,13 +683,14 @@ class Emitter {
     return z;
   }
 
-  /** acc[b][k] += src ⊙ mask(e, b, k), e the index of the input rotation in the issue order. */
+  /** acc[b·K + k] += src ⊙ mask(e, b, k), e the index of the input rotation in the issue order. */
   mac(src: Reg, e: number, b: number, k: number): void {
     const mask = this.table.add(e, b, k);
     const prod = this.newReg();
     this.ops.pushMul(prod, src, mask);
-    const a = this.acc[b][k];
-    if (a === undefined) this.acc[b][k] = this.startSum(prod, 0, true);
+    const id = b * this.#K + k;
+    const a = this.acc[id];
+    if (a < 0) this.acc[id] = this.startSum(prod, 0, true);
     else this.ops.pushAdd(a, prod);
   }
 
@@ -607,17 +726,23 @@ function emitProducts(em: Emitter, { work, accumulators }: ProductSchedule): voi
     return;
   }
   const srcs = work.map(({ e, consumers }) => em.rotateInput(em.order[e], consumers.length > 0));
-  const byAcc = new Map<number, number[]>(); // accumulator id → work indices
+  // The work indices of each accumulator id, ids ascending, each list in work order (a counting
+  // sort: millions of products).
+  const ids = em.acc.length;
+  const start = new Int32Array(ids + 1);
+  for (const { consumers } of work) for (const id of consumers) start[id + 1]++;
+  for (let id = 0; id < ids; id++) start[id + 1] += start[id];
+  const list = new Int32Array(start[ids]);
+  const fill = start.slice(0, ids);
   work.forEach(({ consumers }, w) => {
-    for (const id of consumers) {
-      let list = byAcc.get(id);
-      if (!list) byAcc.set(id, list = []);
-      list.push(w);
-    }
+    for (const id of consumers) list[fill[id]++] = w;
   });
-  for (const id of [...byAcc.keys()].sort((p, q) => p - q)) {
+  for (let id = 0; id < ids; id++) {
     const b = Math.floor(id / K), k = id % K;
-    for (const w of byAcc.get(id)!) em.mac(srcs[w], work[w].e, b, k);
+    for (let at = start[id]; at < start[id + 1]; at++) {
+      const w = list[at];
+      em.mac(srcs[w], work[w].e, b, k);
+    }
   }
 }
 
@@ -631,8 +756,8 @@ function rotatedPartials(em: Emitter, b: number): { straight: Reg[]; crossed: Re
   const level = policy.switchesAfterMac;
   const straight: Reg[] = [], crossed: Reg[] = [];
   for (let k = 0; k < outRots.length; k++) {
-    let a = em.acc[b][k];
-    if (a === undefined) {
+    let a: Reg = em.acc[b * outRots.length + k];
+    if (a < 0) {
       if (!policy.rotateEmptyPartials) continue;
       a = em.newReg();
       em.ops.push({ kind: "zero", dst: a, level, ntt: false });
