@@ -51,6 +51,8 @@ function gatherWeights(
   at: Int32Array,
 ): Int32Array {
   const { co, ci } = shape, kk = shape.k * shape.k;
+  // One phase reading every kernel tap in order (stride 1, a 1×1 kernel at any stride): W itself.
+  if (phases === 1 && taps === kk && at.every((off, t) => off === t)) return W;
   const out = new Int32Array(co * phases * ci * taps);
   let w = 0;
   for (let o = 0; o < co; o++) {

@@ -94,7 +94,10 @@ export interface RotationProgram {
   readonly outputs: (Reg | null)[];
   /** Every rotation the program issues (for choosing Galois keys). */
   readonly rotations: Rotation[];
-  /** Product i multiplies input ciphertext `ct[i]`, tap `tap[i]`, into output `b[i]`, rotation `k[i]`. */
+  /**
+   * Product i multiplies input ciphertext `ct[i]`, tap `tap[i]`, into output `b[i]`, rotation
+   * `k[i]` (built on first read).
+   */
   readonly products: {
     readonly ct: Int32Array;
     readonly tap: Int32Array;
@@ -117,14 +120,18 @@ const coordCache = new WeakMap<Packing, { chan: Int32Array; row: Int32Array; col
 function elementCoords(pack: Packing): { chan: Int32Array; row: Int32Array; col: Int32Array } {
   let c = coordCache.get(pack);
   if (c) return c;
-  const { vh, vw } = pack.stack;
+  const { channels, vh, vw } = pack.stack;
   const n = pack.slotOfElem.length;
   c = { chan: new Int32Array(n), row: new Int32Array(n), col: new Int32Array(n) };
-  for (let e = 0; e < n; e++) {
-    const r = e % (vh * vw);
-    c.chan[e] = (e - r) / (vh * vw);
-    c.row[e] = (r - (r % vw)) / vw;
-    c.col[e] = r % vw;
+  // Elements are numbered channel by channel, each row-major: e = (ch·vh + y)·vw + x.
+  for (let ch = 0, e = 0; ch < channels; ch++) {
+    for (let y = 0; y < vh; y++) {
+      for (let x = 0; x < vw; x++, e++) {
+        c.chan[e] = ch;
+        c.row[e] = y;
+        c.col[e] = x;
+      }
+    }
   }
   coordCache.set(pack, c);
   return c;
@@ -144,54 +151,66 @@ function outputGroups(pack: Packing, fold: boolean): OutGroup[][] {
 }
 
 function buildGroups(pack: Packing, fold: boolean): OutGroup[][] {
-  const { vh, vw, channels } = pack.stack;
-  const plane = vh * vw;
-  const half = pack.slots / 2;
-  // Group index of each (channel, half) key in the current ciphertext (−1: none yet), and sizes.
+  const { channels } = pack.stack;
+  const n = pack.slots, half = n / 2;
+  const { elemOfSlot } = pack;
+  const { chan, row, col } = elementCoords(pack);
+  // Per ciphertext: the group of each (channel, half) key (−1: none yet), the keys in the order
+  // they first come, and each group's size; then a second pass fills the groups.
   const index = new Int32Array(2 * channels).fill(-1);
+  const keys = new Int32Array(2 * channels), sizes = new Int32Array(2 * channels);
   const out: OutGroup[][] = [];
   for (let ct = 0; ct < pack.cts; ct++) {
-    const elems = pack.elemOfSlot.subarray(ct * pack.slots, (ct + 1) * pack.slots);
-    const keys: number[] = [], sizes: number[] = [];
-    const grow = (key: number) => {
+    const base = ct * n;
+    let groupsSeen = 0;
+    for (let j = 0; j < n; j++) {
+      const e = elemOfSlot[base + j];
+      if (e < 0) continue;
+      const key = 2 * chan[e] + (j >= half ? 1 : 0);
       let g = index[key];
       if (g < 0) {
-        index[key] = g = keys.push(key) - 1;
-        sizes.push(0);
+        index[key] = g = groupsSeen++;
+        keys[g] = key;
+        sizes[g] = 0;
       }
       sizes[g]++;
-    };
-    for (let j = 0; j < pack.slots; j++) {
-      const e = elems[j];
-      if (e < 0) continue;
-      const key = 2 * Math.floor(e / plane) + (j >= half ? 1 : 0);
-      grow(key);
-      if (fold && j < half) grow(key + 1);
+      if (fold && j < half) {
+        let f = index[key + 1];
+        if (f < 0) {
+          index[key + 1] = f = groupsSeen++;
+          keys[f] = key + 1;
+          sizes[f] = 0;
+        }
+        sizes[f]++;
+      }
     }
-    const groups = keys.map((key, g) => ({
-      o: key >> 1,
-      slot: new Int32Array(sizes[g]),
-      y: new Int32Array(sizes[g]),
-      x: new Int32Array(sizes[g]),
-    }));
-    const fill = new Int32Array(keys.length);
-    const put = (key: number, slot: number, y: number, x: number) => {
-      const g = index[key], at = fill[g]++;
-      groups[g].slot[at] = slot;
-      groups[g].y[at] = y;
-      groups[g].x[at] = x;
-    };
-    for (let j = 0; j < pack.slots; j++) {
-      const e = elems[j];
-      if (e < 0) continue;
-      const r = e % plane;
-      const key = 2 * ((e - r) / plane);
-      const y = (r - (r % vw)) / vw, x = r % vw;
-      const h = j >= half ? 1 : 0;
-      put(key + h, j, y, x);
-      if (fold && h === 0) put(key + 1, j + half, y, x);
+    const groups: OutGroup[] = [];
+    for (let g = 0; g < groupsSeen; g++) {
+      const size = sizes[g];
+      groups.push({
+        o: keys[g] >> 1,
+        slot: new Int32Array(size),
+        y: new Int32Array(size),
+        x: new Int32Array(size),
+      });
+      sizes[g] = 0; // from here on: how many are filled
     }
-    for (const key of keys) index[key] = -1;
+    for (let j = 0; j < n; j++) {
+      const e = elemOfSlot[base + j];
+      if (e < 0) continue;
+      const key = 2 * chan[e] + (j >= half ? 1 : 0);
+      const g = groups[index[key]], at = sizes[index[key]]++;
+      g.slot[at] = j;
+      g.y[at] = row[e];
+      g.x[at] = col[e];
+      if (fold && j < half) {
+        const f = groups[index[key + 1]], fa = sizes[index[key + 1]]++;
+        f.slot[fa] = j + half;
+        f.y[fa] = row[e];
+        f.x[fa] = col[e];
+      }
+    }
+    for (let g = 0; g < groupsSeen; g++) index[keys[g]] = -1;
     for (const { y, x } of groups) {
       // Packings lay a channel out row-major, so slot order is already (y, x) order; check it.
       for (let i = 1; i < y.length; i++) {
@@ -250,13 +269,16 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
   emitProducts(em, schedule);
   const outputs: (Reg | null)[] = [];
   for (let b = 0; b < scheme.outPack.cts; b++) outputs.push(emitOutput(em, b));
+  let products: RotationProgram["products"] | undefined;
   return {
     ops: em.ops,
     masks: table.bank,
     inputs: scheme.inPack.cts,
     outputs,
     rotations: em.rotations,
-    products: table.products(),
+    get products() {
+      return products ??= table.products();
+    },
   };
 }
 
@@ -339,7 +361,7 @@ export function rotationMaskTable(
   order: readonly InRotation[],
 ): RotationMaskTable {
   const geo = slotGeometry(scheme);
-  const nonZero = nonZeroTest(scheme, order, geo);
+  const nonZero = nonZeroTest(scheme, order);
   // Mask i is (order[maskE[i]], output ct maskB[i], output rotation maskK[i]); typed columns,
   // since big layers have millions of masks.
   const maskE = new IntColumn(), maskB = new IntColumn(), maskK = new IntColumn();
@@ -408,7 +430,6 @@ class IntColumn {
 function nonZeroTest(
   scheme: RotationScheme,
   order: readonly InRotation[],
-  geo: SlotGeometry,
 ): RotationMaskTable["nonZero"] {
   const { conv, inPack, outRots } = scheme;
   const n = inPack.slots, half = n / 2;
@@ -422,49 +443,120 @@ function nonZeroTest(
   const kSwap = Int32Array.from(outRots, (r) => (r.swap ? 1 : 0));
   const { elemOfSlot } = inPack;
   const { chan, row, col } = elementCoords(inPack);
-  // Per (output ct, tap): each group's representative as (channel, slot, tap's source row and
-  // column), groups without one left out.
-  const reps: (Int32Array | undefined)[] = [];
-  const repsOf = (b: number, tap: number): Int32Array => {
-    const key = b * T + tap;
-    const hit = reps[key];
-    if (hit) return hit;
-    const { dy, dx } = conv.taps[tap];
-    const at = geo.representatives(b, tap), gs = geo.groups[b];
-    const flat: number[] = [];
-    for (let gi = 0; gi < gs.length; gi++) {
-      const p = at[gi];
-      if (p < 0) continue;
-      const g = gs[gi];
-      flat.push(g.o, g.slot[p], g.y[p] + dy, g.x[p] + dx);
-    }
-    return reps[key] = Int32Array.from(flat);
-  };
+  const { start: repStart, reps } = representativeTable(scheme);
   return (ei, b, k) => {
     const tap = eTap[ei];
-    const r4 = repsOf(b, tap);
     let shift = eStep[ei] + kStep[k];
     if (shift >= half) shift -= half;
     const swap = eSwap[ei] ^ kSwap[k];
     const base = eCt[ei] * n;
-    for (let g = 0; g < r4.length; g += 4) {
-      const j = r4[g + 1];
+    for (let g = repStart[b * T + tap], end = repStart[b * T + tap + 1]; g < end; g += 4) {
+      const j = reps[g + 1];
       let r = j >= half ? 1 : 0;
       let c = j - r * half + shift;
       if (c >= half) c -= half;
       r ^= swap;
       const src = elemOfSlot[base + r * half + c];
-      if (src < 0 || row[src] !== r4[g + 2] || col[src] !== r4[g + 3]) continue;
-      if (weights[(r4[g] * C + chan[src]) * T + tap] !== 0) return true;
+      if (src < 0 || row[src] !== reps[g + 2] || col[src] !== reps[g + 3]) continue;
+      if (weights[(reps[g] * C + chan[src]) * T + tap] !== 0) return true;
     }
     return false;
   };
 }
 
+/** Each (output ct, tap)'s group representatives (see `representativeTable`). */
+interface RepresentativeTable {
+  /** Representatives of output ct b and tap t: `reps[start[b·T + t] … start[b·T + t + 1]]`. */
+  readonly start: Int32Array;
+  /** Four numbers per representative: the group's channel, its slot, the tap's source row and column. */
+  readonly reps: Int32Array;
+}
+
+const representativeCache = new WeakMap<Packing, Map<string, RepresentativeTable>>();
+
+/**
+ * For every output ciphertext b and tap: the representative of each of b's (channel, half)
+ * groups (`SlotGeometry.representatives`: its first element whose tap lands in the grid; groups
+ * without one left out), in one pass over the slots and without building the groups. Shared by
+ * the schemes of one geometry (the two methods of a layer, repeated blocks).
+ */
+function representativeTable(scheme: RotationScheme): RepresentativeTable {
+  const { conv, outPack, policy } = scheme;
+  const { gh, gw } = scheme.inPack.stack;
+  const fold = policy.foldHalves;
+  const taps = conv.taps, T = taps.length;
+  const key = `${fold}:${gh}x${gw}:${taps.map((t) => `${t.dy},${t.dx}`).join(";")}`;
+  let perPack = representativeCache.get(outPack);
+  if (!perPack) representativeCache.set(outPack, perPack = new Map());
+  const hit = perPack.get(key);
+  if (hit) return hit;
+  const { channels, vh, vw } = outPack.stack;
+  const plane = vh * vw, n = outPack.slots, half = n / 2;
+  const dys = Int32Array.from(taps, (t) => t.dy), dxs = Int32Array.from(taps, (t) => t.dx);
+  // Per ciphertext: the group of each (channel, half) key (−1: none yet) in the order groups
+  // first come, and per (group, tap) its representative's slot and element (−1: none yet).
+  const index = new Int32Array(2 * channels).fill(-1);
+  const keys: number[] = [];
+  let repSlot = new Int32Array(0), repElem = new Int32Array(0);
+  const start = new Int32Array(outPack.cts * T + 1);
+  const reps: number[] = [];
+  const visit = (k: number, slot: number, e: number, y: number, x: number) => {
+    let g = index[k];
+    if (g < 0) {
+      index[k] = g = keys.push(k) - 1;
+      if (repSlot.length < keys.length * T) {
+        const grow = (a: Int32Array) => {
+          const next = new Int32Array(2 * keys.length * T).fill(-1);
+          next.set(a);
+          return next;
+        };
+        repSlot = grow(repSlot);
+        repElem = grow(repElem);
+      }
+    }
+    for (let t = 0; t < T; t++) {
+      if (repSlot[g * T + t] >= 0) continue;
+      const ty = y + dys[t], tx = x + dxs[t];
+      if (ty >= 0 && ty < gh && tx >= 0 && tx < gw) {
+        repSlot[g * T + t] = slot;
+        repElem[g * T + t] = e;
+      }
+    }
+  };
+  for (let b = 0; b < outPack.cts; b++) {
+    const base = b * n;
+    for (let j = 0; j < n; j++) {
+      const e = outPack.elemOfSlot[base + j];
+      if (e < 0) continue;
+      const c = Math.floor(e / plane), r = e - c * plane;
+      const y = Math.floor(r / vw), x = r - y * vw;
+      const k = 2 * c + (j >= half ? 1 : 0);
+      visit(k, j, e, y, x);
+      if (fold && j < half) visit(k + 1, j + half, e, y, x);
+    }
+    for (let t = 0; t < T; t++) {
+      start[b * T + t] = reps.length;
+      for (let g = 0; g < keys.length; g++) {
+        const slot = repSlot[g * T + t];
+        if (slot < 0) continue;
+        const r = repElem[g * T + t] % plane, y = Math.floor(r / vw);
+        reps.push(keys[g] >> 1, slot, y + dys[t], r - y * vw + dxs[t]);
+      }
+    }
+    for (const k of keys) index[k] = -1;
+    repSlot.fill(-1, 0, keys.length * T);
+    keys.length = 0;
+  }
+  start[outPack.cts * T] = reps.length;
+  const table = { start, reps: Int32Array.from(reps) };
+  perPack.set(key, table);
+  return table;
+}
+
 /** Where the terms of each output slot come from: the slot arithmetic every mask is derived from. */
 interface SlotGeometry {
-  /** Output elements of each output ciphertext, grouped by (channel, half). */
-  readonly groups: readonly OutGroup[][];
+  /** Output elements of each output ciphertext, grouped by (channel, half) (built on first use). */
+  groups(): readonly OutGroup[][];
   /** Per output ct and tap: for each group, its first element whose tap lands in the grid (or −1). */
   representatives(b: number, tap: number): Int32Array;
   /**
@@ -478,7 +570,8 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
   const { conv, inPack, outPack, outRots, policy } = scheme;
   const n = inPack.slots, half = n / 2;
   const { gh: igh, gw: igw } = inPack.stack;
-  const groups = outputGroups(outPack, policy.foldHalves);
+  // Only materialized masks need the groups (the executor, pruning): counting does not.
+  const groups = () => outputGroups(outPack, policy.foldHalves);
   const outStep = outRots.map((r) => r.step % half), outSwap = outRots.map((r) => r.swap);
   const { chan, row, col } = elementCoords(inPack);
   const inputChannel = (
@@ -510,7 +603,7 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
     let reps = repCache.get(key);
     if (reps) return reps;
     const { dy, dx } = conv.taps[tap];
-    reps = Int32Array.from(groups[b], (g) => {
+    reps = Int32Array.from(groups()[b], (g) => {
       for (let p = 0; p < g.y.length; p++) {
         if (g.y[p] + dy >= 0 && g.y[p] + dy < igh && g.x[p] + dx >= 0 && g.x[p] + dx < igw) {
           return p;
@@ -543,7 +636,7 @@ function maskBank(
       const { dy, dx } = conv.taps[e.tap];
       const reps = representatives(b, e.tap);
       const out: number[] = [];
-      groups[b].forEach((g, gi) => {
+      groups()[b].forEach((g, gi) => {
         const p = reps[gi];
         if (p < 0) return;
         const i = inputChannel(e, k, g, p, dy, dx);
@@ -555,7 +648,7 @@ function maskBank(
     fill(idx, out) {
       const [e, b, k] = maskOf(idx);
       const { dy, dx } = conv.taps[e.tap];
-      for (const g of groups[b]) {
+      for (const g of groups()[b]) {
         for (let p = 0; p < g.slot.length; p++) {
           const i = inputChannel(e, k, g, p, dy, dx);
           if (i >= 0) {
