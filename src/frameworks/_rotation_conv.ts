@@ -494,32 +494,38 @@ function representativeTable(scheme: RotationScheme): RepresentativeTable {
   const plane = vh * vw, n = outPack.slots, half = n / 2;
   const dys = Int32Array.from(taps, (t) => t.dy), dxs = Int32Array.from(taps, (t) => t.dx);
   // Per ciphertext: the group of each (channel, half) key (−1: none yet) in the order groups
-  // first come, and per (group, tap) its representative's slot and element (−1: none yet).
+  // first come, per (group, tap) its representative's slot and element (−1: none yet), and per
+  // group how many taps have one (a group's later elements are skipped once all have).
   const index = new Int32Array(2 * channels).fill(-1);
   const keys: number[] = [];
-  let repSlot = new Int32Array(0), repElem = new Int32Array(0);
+  let repSlot = new Int32Array(0), repElem = new Int32Array(0), found = new Int32Array(0);
   const start = new Int32Array(outPack.cts * T + 1);
   const reps: number[] = [];
-  const visit = (k: number, slot: number, e: number, y: number, x: number) => {
+  const visit = (k: number, slot: number, e: number) => {
     let g = index[k];
     if (g < 0) {
       index[k] = g = keys.push(k) - 1;
-      if (repSlot.length < keys.length * T) {
-        const grow = (a: Int32Array) => {
-          const next = new Int32Array(2 * keys.length * T).fill(-1);
+      if (found.length < keys.length) {
+        const grow = (a: Int32Array, by: number) => {
+          const next = new Int32Array(2 * keys.length * by).fill(-1);
           next.set(a);
           return next;
         };
-        repSlot = grow(repSlot);
-        repElem = grow(repElem);
+        repSlot = grow(repSlot, T);
+        repElem = grow(repElem, T);
+        found = grow(found, 1);
       }
+      found[g] = 0;
     }
+    if (found[g] === T) return;
+    const r = e % plane, y = Math.floor(r / vw), x = r - y * vw;
     for (let t = 0; t < T; t++) {
       if (repSlot[g * T + t] >= 0) continue;
       const ty = y + dys[t], tx = x + dxs[t];
       if (ty >= 0 && ty < gh && tx >= 0 && tx < gw) {
         repSlot[g * T + t] = slot;
         repElem[g * T + t] = e;
+        found[g]++;
       }
     }
   };
@@ -528,11 +534,9 @@ function representativeTable(scheme: RotationScheme): RepresentativeTable {
     for (let j = 0; j < n; j++) {
       const e = outPack.elemOfSlot[base + j];
       if (e < 0) continue;
-      const c = Math.floor(e / plane), r = e - c * plane;
-      const y = Math.floor(r / vw), x = r - y * vw;
-      const k = 2 * c + (j >= half ? 1 : 0);
-      visit(k, j, e, y, x);
-      if (fold && j < half) visit(k + 1, j + half, e, y, x);
+      const k = 2 * Math.floor(e / plane) + (j >= half ? 1 : 0);
+      visit(k, j, e);
+      if (fold && j < half) visit(k + 1, j + half, e);
     }
     for (let t = 0; t < T; t++) {
       start[b * T + t] = reps.length;
