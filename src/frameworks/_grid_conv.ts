@@ -54,14 +54,17 @@ function gatherWeights(
   // One phase reading every kernel tap in order (stride 1, a 1×1 kernel at any stride): W itself.
   if (phases === 1 && taps === kk && at.every((off, t) => off === t)) return W;
   const out = new Int32Array(co * phases * ci * taps);
-  let w = 0;
-  for (let o = 0; o < co; o++) {
-    for (let p = 0; p < phases; p++) {
-      for (let i = 0; i < ci; i++) {
-        const from = (o * ci + i) * kk;
-        for (let t = 0; t < taps; t++) {
-          const off = at[p * taps + t];
-          out[w++] = off < 0 ? 0 : W[from + off];
+  // One flat loop over the entries (see `tables` in _packing.ts), (o, p, i, t) kept as counters.
+  for (let w = 0, o = 0, p = 0, i = 0, t = 0; w < out.length; w++) {
+    const off = at[p * taps + t];
+    out[w] = off < 0 ? 0 : W[(o * ci + i) * kk + off];
+    if (++t === taps) {
+      t = 0;
+      if (++i === ci) {
+        i = 0;
+        if (++p === phases) {
+          p = 0;
+          o++;
         }
       }
     }

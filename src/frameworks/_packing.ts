@@ -68,13 +68,18 @@ function tables(
   const { channels, vh, vw } = stack;
   const slotOfElem = new Int32Array(channels * vh * vw);
   const elemOfSlot = new Int32Array(cts * slots).fill(-1);
-  for (let c = 0, e = 0; c < channels; c++) {
-    for (let y = 0; y < vh; y++) {
-      // Both packings keep a row's elements in consecutive slots.
-      const g = rowSlot(c, y);
-      for (let x = 0; x < vw; x++, e++) {
-        slotOfElem[e] = g + x;
-        elemOfSlot[g + x] = e;
+  // One flat loop over the elements (nested loops in a function run once would leave V8's
+  // optimized code at every inner loop's exit); both packings keep a row in consecutive slots.
+  let g = 0;
+  for (let e = 0, c = 0, y = 0, x = 0; e < slotOfElem.length; e++) {
+    if (x === 0) g = rowSlot(c, y);
+    slotOfElem[e] = g + x;
+    elemOfSlot[g + x] = e;
+    if (++x === vw) {
+      x = 0;
+      if (++y === vh) {
+        y = 0;
+        c++;
       }
     }
   }

@@ -120,16 +120,20 @@ const coordCache = new WeakMap<Packing, { chan: Int32Array; row: Int32Array; col
 function elementCoords(pack: Packing): { chan: Int32Array; row: Int32Array; col: Int32Array } {
   let c = coordCache.get(pack);
   if (c) return c;
-  const { channels, vh, vw } = pack.stack;
+  const { vh, vw } = pack.stack;
   const n = pack.slotOfElem.length;
   c = { chan: new Int32Array(n), row: new Int32Array(n), col: new Int32Array(n) };
-  // Elements are numbered channel by channel, each row-major: e = (ch·vh + y)·vw + x.
-  for (let ch = 0, e = 0; ch < channels; ch++) {
-    for (let y = 0; y < vh; y++) {
-      for (let x = 0; x < vw; x++, e++) {
-        c.chan[e] = ch;
-        c.row[e] = y;
-        c.col[e] = x;
+  // Elements are numbered channel by channel, each row-major: e = (ch·vh + y)·vw + x (one flat
+  // loop: see `tables` in _packing.ts).
+  for (let e = 0, ch = 0, y = 0, x = 0; e < n; e++) {
+    c.chan[e] = ch;
+    c.row[e] = y;
+    c.col[e] = x;
+    if (++x === vw) {
+      x = 0;
+      if (++y === vh) {
+        y = 0;
+        ch++;
       }
     }
   }
@@ -266,6 +270,11 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
   const table = rotationMaskTable(scheme, order);
   const schedule = productSchedule(order, scheme.outRots.length, scheme.policy, table);
   const em = new Emitter(scheme, order, table);
+  // Every product is a mask, a multiply and mostly an add; every partial sum a few more ops.
+  let count = 0;
+  for (const { consumers } of schedule.work) count += consumers.length;
+  table.reserve(count);
+  em.ops.reserve(2 * count + 2 * schedule.work.length + 8 * em.acc.length);
   emitProducts(em, schedule);
   const outputs: (Reg | null)[] = [];
   for (let b = 0; b < scheme.outPack.cts; b++) outputs.push(emitOutput(em, b));
@@ -317,6 +326,8 @@ export interface RotationMaskTable {
   nonZero(e: number, b: number, k: number): boolean;
   /** Record mask (e, b, k) for a product; returns its index in `bank`. */
   add(e: number, b: number, k: number): number;
+  /** Make room for `n` more masks at once (a hint: more still fit). */
+  reserve(n: number): void;
   /** The recorded masks, materialized on demand. */
   readonly bank: MaskBank;
   /** The recorded masks as products: input ciphertext, tap, output ciphertext, output rotation. */
@@ -372,6 +383,9 @@ export function rotationMaskTable(
       maskB.push(b);
       return maskK.push(k);
     },
+    reserve(n) {
+      for (const column of [maskE, maskB, maskK]) column.reserve(n);
+    },
     bank: maskBank(
       scheme,
       geo,
@@ -403,13 +417,17 @@ class IntColumn {
 
   /** Append `v`; returns its index. */
   push(v: number): number {
-    if (this.#n === this.#data.length) {
-      const next = new Int32Array(2 * this.#n);
-      next.set(this.#data);
-      this.#data = next;
-    }
+    if (this.#n === this.#data.length) this.reserve(this.#n);
     this.#data[this.#n] = v;
     return this.#n++;
+  }
+
+  /** Make room for `n` more values. */
+  reserve(n: number): void {
+    if (this.#n + n <= this.#data.length) return;
+    const next = new Int32Array(Math.max(this.#n + n, 2 * this.#data.length));
+    next.set(this.#data.subarray(0, this.#n));
+    this.#data = next;
   }
 
   at(i: number): number {
@@ -529,7 +547,9 @@ function representativeTable(scheme: RotationScheme): RepresentativeTable {
       }
     }
   };
-  for (let b = 0; b < outPack.cts; b++) {
+  // One ciphertext per call: a loop nested in a function run once would leave V8's optimized
+  // code at every exit of its inner loop.
+  const scan = (b: number) => {
     const base = b * n;
     for (let j = 0; j < n; j++) {
       const e = outPack.elemOfSlot[base + j];
@@ -550,7 +570,8 @@ function representativeTable(scheme: RotationScheme): RepresentativeTable {
     for (const k of keys) index[k] = -1;
     repSlot.fill(-1, 0, keys.length * T);
     keys.length = 0;
-  }
+  };
+  for (let b = 0; b < outPack.cts; b++) scan(b);
   start[outPack.cts * T] = reps.length;
   const table = { start, reps: Int32Array.from(reps) };
   perPack.set(key, table);

@@ -196,8 +196,16 @@ export class OpList implements Iterable<HeOp> {
     return this.#n;
   }
 
-  #grow(): void {
-    const cap = this.#kind.length * 2;
+  /**
+   * Make room for `n` more ops at once (a planner that knows its size spares the list regrowing
+   * and copying its columns; more ops than reserved still fit).
+   */
+  reserve(n: number): void {
+    if (this.#n + n > this.#kind.length) this.#grow(this.#n + n);
+  }
+
+  #grow(atLeast = 0): void {
+    const cap = Math.max(this.#kind.length * 2, atLeast);
     const g = <T extends Uint8Array | Int32Array>(old: T, make: (n: number) => T): T => {
       const next = make(cap);
       next.set(old);
@@ -262,12 +270,22 @@ export class OpList implements Iterable<HeOp> {
 
   /** Append `dst ← src ⊙ mask` (the hot path of planners: no op object). */
   pushMul(dst: Reg, src: Reg, mask: number): void {
-    this.#writeCode(MUL, dst, src, mask, 0);
+    if (this.#n === this.#kind.length) this.#grow();
+    const i = this.#n++;
+    // Columns start zeroed and ops are only appended: an unused operand needs no write.
+    this.#kind[i] = MUL;
+    this.#a[i] = dst;
+    this.#b[i] = src;
+    this.#c[i] = mask;
   }
 
   /** Append `dst ← dst + src`. */
   pushAdd(dst: Reg, src: Reg): void {
-    this.#writeCode(ADD, dst, src, 0, 0);
+    if (this.#n === this.#kind.length) this.#grow();
+    const i = this.#n++;
+    this.#kind[i] = ADD;
+    this.#a[i] = dst;
+    this.#b[i] = src;
   }
 
   /** Op `i`. */
