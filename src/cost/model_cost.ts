@@ -276,9 +276,21 @@ async function planOnWorkers(
 ): Promise<CostRow[]> {
   // Workers quantize their own layers: only BatchNorm folding happens here.
   const layers = linearLayerSpecs(net);
-  // A queue, largest layers first; each worker takes the next layer when it is free.
-  const queue = layers.map((spec, index) => ({ index, w: workEstimate(spec) }))
-    .sort((a, b) => b.w - a.w).map(({ index }) => index);
+  // A queue of layers, those of one shape side by side (a thread that plans one shape again
+  // reuses its packings and tables), the shapes of most work first and, within a shape, the
+  // largest first. Workers take from the front, this thread from the back.
+  const jobs = layers.map((spec, index) => ({
+    index,
+    w: workEstimate(spec),
+    shape: shapeLabel(spec.shape),
+  }));
+  const shapeWork = new Map<string, number>();
+  for (const { w, shape } of jobs) shapeWork.set(shape, (shapeWork.get(shape) ?? 0) + w);
+  const queue = jobs.sort((a, b) =>
+    shapeWork.get(b.shape)! - shapeWork.get(a.shape)! ||
+    (a.shape < b.shape ? -1 : a.shape > b.shape ? 1 : 0) ||
+    b.w - a.w
+  ).map(({ index }) => index);
   const rows: CostRow[] = new Array(layers.length);
   const send = (worker: Worker): boolean => {
     const index = queue.shift();
