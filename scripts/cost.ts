@@ -245,8 +245,9 @@ async function main(): Promise<number> {
   const seed = intFlag(args, "seed", SEED_RANGE);
   if (args.method !== undefined) methodFlag(args.method, framework);
   const preset = frameworkPreset(framework, args.preset, args.bits);
-  // Start the planning workers first: they load their modules while the model is built.
-  const pool = spawnPlanners(Math.max(2, navigator.hardwareConcurrency));
+  // Start the planning workers first: they load their modules while the model is built. This
+  // thread plans too: one Worker per other core.
+  const pool = spawnPlanners(Math.max(1, navigator.hardwareConcurrency - 1));
   let net;
   try {
     progress(`loading ${args.model}`);

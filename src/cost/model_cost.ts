@@ -19,6 +19,7 @@ import {
   linearLayerSpecs,
   type Network,
   quantizedLayers,
+  quantizeLayer,
   shapeLabel,
 } from "../nn/mod.ts";
 import { type LayerSummary, programSummary } from "./summary.ts";
@@ -237,13 +238,16 @@ export function spawnPlanners(n: number): Worker[] {
 }
 
 /**
- * `modelCost` with layers planned on `workers` Workers (the same rows, in the same order): planning
- * is independent per layer, and large models have millions of plaintext products to plan. An error
- * planning a layer comes back from its Worker as data and is rethrown here as it would be by
- * `modelCost` (a `UserError` stays a one-line `UserError`); every Worker is terminated, on success
- * or failure.
+ * `modelCost` with layers planned in parallel (the same rows, in the same order): planning is
+ * independent per layer, and large models have millions of plaintext products to plan. `workers`
+ * is a number of threads (this one and n − 1 Workers; 1: `modelCost`) or Workers already spawned
+ * (`spawnPlanners`); this thread plans too, the smallest layers left while the Workers take the
+ * largest, as it would otherwise only wait (one Worker fewer to start, load its modules and warm
+ * up). An error planning a layer comes back from its Worker as data and is rethrown here as it
+ * would be by `modelCost` (a `UserError` stays a one-line `UserError`); every Worker is
+ * terminated, on success or failure.
  *
- * @example ResNet-18's 21 linear layers planned on two workers, in network order
+ * @example ResNet-18's 21 linear layers planned on two threads, in network order
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { modelCostParallel } from "./model_cost.ts";
@@ -260,8 +264,8 @@ export async function modelCostParallel(
   opts: ModelCostOptions,
   workers: number | Worker[] = navigator.hardwareConcurrency,
 ): Promise<ModelCost> {
-  const n = Array.isArray(workers) ? workers.length : Math.max(1, Math.min(workers, 64));
-  if (n === 1 && !Array.isArray(workers)) return modelCost(net, opts);
+  const n = Array.isArray(workers) ? workers.length : Math.max(1, Math.min(workers, 64)) - 1;
+  if (n === 0 && !Array.isArray(workers)) return modelCost(net, opts);
   // Spawned before the model is folded (or passed in, spawned before it was built): the workers
   // load their modules meanwhile.
   const pool = Array.isArray(workers) ? workers : spawnPlanners(n);
@@ -281,9 +285,21 @@ async function planOnWorkers(
 ): Promise<CostRow[]> {
   // Workers quantize their own layers: only BatchNorm folding happens here.
   const layers = linearLayerSpecs(net);
-  // A queue, largest layers first; each worker takes the next layer when it is free.
-  const queue = layers.map((spec, index) => ({ index, w: workEstimate(spec) }))
-    .sort((a, b) => b.w - a.w).map(({ index }) => index);
+  // A queue of layers, those of one shape side by side (a thread that plans one shape again
+  // reuses its packings and tables), the shapes of most work first and, within a shape, the
+  // largest first. Workers take from the front, this thread from the back.
+  const jobs = layers.map((spec, index) => ({
+    index,
+    w: workEstimate(spec),
+    shape: shapeLabel(spec.shape),
+  }));
+  const shapeWork = new Map<string, number>();
+  for (const { w, shape } of jobs) shapeWork.set(shape, (shapeWork.get(shape) ?? 0) + w);
+  const queue = jobs.sort((a, b) =>
+    shapeWork.get(b.shape)! - shapeWork.get(a.shape)! ||
+    (a.shape < b.shape ? -1 : a.shape > b.shape ? 1 : 0) ||
+    b.w - a.w
+  ).map(({ index }) => index);
   const rows: CostRow[] = new Array(layers.length);
   const send = (worker: Worker): boolean => {
     const index = queue.shift();
@@ -299,7 +315,8 @@ async function planOnWorkers(
     worker.postMessage(job);
     return true;
   };
-  await Promise.all(pool.map((worker) =>
+  let stopped = false;
+  const workerDone = pool.map((worker) =>
     new Promise<void>((resolve, reject) => {
       // Jobs sent and not yet answered: each worker holds its next layer while it plans one, so
       // it never waits for this thread between layers.
@@ -327,6 +344,26 @@ async function planOnWorkers(
       next();
       next();
     })
-  ));
+  );
+  // This thread takes the smallest layers left, one at a time, letting the Workers' replies in
+  // between (they hold their next layer meanwhile).
+  const here = (async () => {
+    for (let index = queue.pop(); index !== undefined && !stopped; index = queue.pop()) {
+      const { layer, kind } = quantizeLayer(layers[index]);
+      rows[index] = costRow(layer, kind, opts);
+      await nextTask();
+    }
+  })();
+  try {
+    await Promise.all([...workerDone, here]);
+  } catch (e) {
+    stopped = true;
+    throw e;
+  }
   return rows;
+}
+
+/** A promise settled from a new task: replies waiting in the event loop are handled first. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

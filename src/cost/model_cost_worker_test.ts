@@ -51,7 +51,7 @@ Deno.test("modelCostParallel() rethrows a Worker's UserError as the UserError mo
   assertEquals(pool.terminated.size, 3);
 });
 
-Deno.test("modelCostParallel() rethrows a Worker's memory refusal as one UserError line", async () => {
+Deno.test("modelCostParallel() rethrows a memory refusal (a Worker's or its own) as one UserError line", async () => {
   const before = Deno.env.get("MOSAIC_MAX_MEMORY");
   Deno.env.set("MOSAIC_MAX_MEMORY", "1MB"); // Workers read the environment when they plan
   try {

@@ -27,10 +27,49 @@ export interface GridConv {
   readonly taps: readonly { readonly dy: number; readonly dx: number }[];
   /** Effective weight W'(o, i, t) (0 where the tap falls outside a phase's sub-filter). */
   weight(o: number, i: number, t: number): number;
+  /**
+   * Every effective weight at once: W'(o, i, t) at (o·input.channels + i)·taps.length + t (built
+   * on first use, then shared; planners read millions of weights, a call each would cost more).
+   */
+  weights(): Int32Array;
   /** Number of stride phases (1 for stride 1). */
   readonly phases: number;
   /** Client side: the layer input (ci·h·w residues) as grid input maps. */
   lift(x: Float64Array): Float64Array;
+}
+
+/**
+ * Effective weights gathered from a conv's own weights W (co × ci × kk): entry (o, p·ci + i, t) of
+ * `phases` phases of `taps` taps, at ((o·phases + p)·ci + i)·taps + t, is
+ * W[(o·ci + i)·kk + at[p·taps + t]], or 0 where `at` is −1 (a tap outside phase p's sub-filter).
+ */
+function gatherWeights(
+  W: Int32Array,
+  shape: { readonly co: number; readonly ci: number; readonly k: number },
+  phases: number,
+  taps: number,
+  at: Int32Array,
+): Int32Array {
+  const { co, ci } = shape, kk = shape.k * shape.k;
+  // One phase reading every kernel tap in order (stride 1, a 1×1 kernel at any stride): W itself.
+  if (phases === 1 && taps === kk && at.every((off, t) => off === t)) return W;
+  const out = new Int32Array(co * phases * ci * taps);
+  // One flat loop over the entries (see `tables` in _packing.ts), (o, p, i, t) kept as counters.
+  for (let w = 0, o = 0, p = 0, i = 0, t = 0; w < out.length; w++) {
+    const off = at[p * taps + t];
+    out[w] = off < 0 ? 0 : W[(o * ci + i) * kk + off];
+    if (++t === taps) {
+      t = 0;
+      if (++i === ci) {
+        i = 0;
+        if (++p === phases) {
+          p = 0;
+          o++;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -67,11 +106,14 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
       vh: s.h,
       vw: s.w,
     });
+    const weight = (o: number, i: number, t: number) => W[(o * s.ci + i) * kk + t];
     return {
       input: stack(s.ci),
       output: stack(s.co),
       taps,
-      weight: (o, i, t) => W[(o * s.ci + i) * kk + t],
+      weight,
+      // Tap t is (ky, kx) = (⌊t/k⌋, t mod k): the layer's own layout.
+      weights: () => W,
       phases: 1,
       lift: (x) => x,
     };
@@ -85,19 +127,26 @@ export function lowerConv(layer: IntLayer<ConvShape>): GridConv {
     for (let rx = 0; rx < Math.min(st, s.k); rx++) used.push([ry, rx]);
   }
   const phases = used.length;
-  const taps = [];
+  const taps: { dy: number; dx: number }[] = [];
   for (let ty = 0; ty < a; ty++) for (let tx = 0; tx < a; tx++) taps.push({ dy: ty, dx: tx });
+  // Kernel offset ky·k + kx of each (phase, tap), −1 outside the kernel.
+  const at = new Int32Array(phases * taps.length);
+  used.forEach(([ry, rx], phase) => {
+    taps.forEach(({ dy, dx }, t) => {
+      const ky = st * dy + ry, kx = st * dx + rx;
+      at[phase * taps.length + t] = ky < s.k && kx < s.k ? ky * s.k + kx : -1;
+    });
+  });
+  let dense: Int32Array | undefined;
+  const weights = () => dense ??= gatherWeights(W, s, phases, taps.length, at);
+  const C = phases * s.ci, T = taps.length;
   return {
-    input: { channels: phases * s.ci, gh, gw, vh: gh, vw: gw },
+    input: { channels: C, gh, gw, vh: gh, vw: gw },
     output: { channels: s.co, gh, gw, vh: oh, vw: ow },
     taps,
     phases,
-    weight: (o, ip, t) => {
-      const [ry, rx] = used[Math.floor(ip / s.ci)], i = ip % s.ci;
-      const ky = st * Math.floor(t / a) + ry;
-      const kx = st * (t % a) + rx;
-      return ky < s.k && kx < s.k ? W[(o * s.ci + i) * kk + ky * s.k + kx] : 0;
-    },
+    weight: (o, ip, t) => weights()[(o * C + ip) * T + t],
+    weights,
     lift: (x) => {
       const out = new Float64Array(phases * s.ci * gh * gw);
       used.forEach(([ry, rx], phase) => {
@@ -148,7 +197,6 @@ export interface StridePhase extends GridConv {
 export function sciPhases(layer: IntLayer<ConvShape>): StridePhase[] {
   const s = layer.shape;
   const W = layer.weights;
-  const kk = s.k * s.k;
   const [top, left, bottom, right] = convPads(s);
   const hp = s.h + top + bottom, wp = s.w + left + right;
   const newH = convOutH(s), newW = convOutW(s);
@@ -164,6 +212,11 @@ export function sciPhases(layer: IntLayer<ConvShape>): StridePhase[] {
       const lh = Math.ceil((limitH - sr) / s.s), lw = Math.ceil((limitW - sc) / s.s);
       const taps = [];
       for (let a = 0; a < lfh; a++) for (let b = 0; b < lfw; b++) taps.push({ dy: a, dx: b });
+      // Tap (a, b) reads kernel tap (a·s + s_r, b·s + s_c).
+      const at = Int32Array.from(taps, ({ dy, dx }) => (dy * s.s + sr) * s.k + dx * s.s + sc);
+      let dense: Int32Array | undefined;
+      const weights = () => dense ??= gatherWeights(W, s, 1, taps.length, at);
+      const T = taps.length;
       phases.push({
         sr,
         sc,
@@ -171,10 +224,8 @@ export function sciPhases(layer: IntLayer<ConvShape>): StridePhase[] {
         output: { channels: s.co, gh: lh, gw: lw, vh: newH, vw: newW },
         taps,
         phases: 1,
-        weight: (o, i, t) => {
-          const ky = Math.floor(t / lfw) * s.s + sr, kx = (t % lfw) * s.s + sc;
-          return W[(o * s.ci + i) * kk + ky * s.k + kx];
-        },
+        weight: (o, i, t) => weights()[(o * s.ci + i) * T + t],
+        weights,
         lift: (x) => {
           const out = new Float64Array(s.ci * lh * lw);
           for (let i = 0; i < s.ci; i++) {

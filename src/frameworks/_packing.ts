@@ -63,18 +63,23 @@ function tables(
   stack: MapStack,
   slots: number,
   cts: number,
-  slotOf: (c: number, y: number, x: number) => number,
+  rowSlot: (c: number, y: number) => number,
 ): { slotOfElem: Int32Array; elemOfSlot: Int32Array } {
   const { channels, vh, vw } = stack;
   const slotOfElem = new Int32Array(channels * vh * vw);
   const elemOfSlot = new Int32Array(cts * slots).fill(-1);
-  for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < vh; y++) {
-      for (let x = 0; x < vw; x++) {
-        const e = (c * vh + y) * vw + x;
-        const g = slotOf(c, y, x);
-        slotOfElem[e] = g;
-        elemOfSlot[g] = e;
+  // One flat loop over the elements (nested loops in a function run once would leave V8's
+  // optimized code at every inner loop's exit); both packings keep a row in consecutive slots.
+  let g = 0;
+  for (let e = 0, c = 0, y = 0, x = 0; e < slotOfElem.length; e++) {
+    if (x === 0) g = rowSlot(c, y);
+    slotOfElem[e] = g + x;
+    elemOfSlot[g + x] = e;
+    if (++x === vw) {
+      x = 0;
+      if (++y === vh) {
+        y = 0;
+        c++;
       }
     }
   }
@@ -128,14 +133,14 @@ function buildBlockPacking(stack: MapStack, slots: number): Packing | null {
   if (2 * block > slots) return null;
   const cn = slots / block;
   const cts = Math.ceil(stack.channels / cn);
-  const slotOf = (c: number, y: number, x: number) =>
-    Math.floor(c / cn) * slots + (c % cn) * block + y * stack.gw + x;
+  const rowSlot = (c: number, y: number) =>
+    Math.floor(c / cn) * slots + (c % cn) * block + y * stack.gw;
   return {
     kind: "blocks",
     stack,
     slots,
     cts,
-    ...tables(stack, slots, cts, slotOf),
+    ...tables(stack, slots, cts, rowSlot),
     geometry: { channels_per_ct: cn, block },
   };
 }
@@ -165,15 +170,15 @@ function buildRowPacking(stack: MapStack, slots: number): Packing | null {
   let parts = 2;
   while (Math.ceil(stack.gh / parts) * stack.gw > half) parts *= 2;
   const cts = Math.ceil(stack.channels / 2) * parts;
-  const slotOf = (c: number, y: number, x: number) =>
+  const rowSlot = (c: number, y: number) =>
     (Math.floor(c / 2) * parts + (y % parts)) * slots + (c % 2) * half +
-    Math.floor(y / parts) * stack.gw + x;
+    Math.floor(y / parts) * stack.gw;
   return {
     kind: "rows",
     stack,
     slots,
     cts,
-    ...tables(stack, slots, cts, slotOf),
+    ...tables(stack, slots, cts, rowSlot),
     geometry: { channels_per_ct: 2, cts_per_channel_pair: parts },
   };
 }

@@ -94,7 +94,10 @@ export interface RotationProgram {
   readonly outputs: (Reg | null)[];
   /** Every rotation the program issues (for choosing Galois keys). */
   readonly rotations: Rotation[];
-  /** Product i multiplies input ciphertext `ct[i]`, tap `tap[i]`, into output `b[i]`, rotation `k[i]`. */
+  /**
+   * Product i multiplies input ciphertext `ct[i]`, tap `tap[i]`, into output `b[i]`, rotation
+   * `k[i]` (built on first read).
+   */
   readonly products: {
     readonly ct: Int32Array;
     readonly tap: Int32Array;
@@ -120,68 +123,109 @@ function elementCoords(pack: Packing): { chan: Int32Array; row: Int32Array; col:
   const { vh, vw } = pack.stack;
   const n = pack.slotOfElem.length;
   c = { chan: new Int32Array(n), row: new Int32Array(n), col: new Int32Array(n) };
-  for (let e = 0; e < n; e++) {
-    const r = e % (vh * vw);
-    c.chan[e] = (e - r) / (vh * vw);
-    c.row[e] = (r - (r % vw)) / vw;
-    c.col[e] = r % vw;
+  // Elements are numbered channel by channel, each row-major: e = (ch·vh + y)·vw + x (one flat
+  // loop: see `tables` in _packing.ts).
+  for (let e = 0, ch = 0, y = 0, x = 0; e < n; e++) {
+    c.chan[e] = ch;
+    c.row[e] = y;
+    c.col[e] = x;
+    if (++x === vw) {
+      x = 0;
+      if (++y === vh) {
+        y = 0;
+        ch++;
+      }
+    }
   }
   coordCache.set(pack, c);
   return c;
 }
 
-const groupCache = new WeakMap<Packing, Map<string, OutGroup[]>>();
+const groupCache = new WeakMap<Packing, (OutGroup[][] | undefined)[]>();
 
 /**
- * Output elements of one ciphertext grouped by (channel, half), each group in row-major order.
- * With `fold`, every lower-half element also stands at the same offset of the upper half.
+ * Output elements of every ciphertext grouped by (channel, half), each group in row-major order,
+ * groups in the order their first slot comes. With `fold`, every lower-half element also stands
+ * at the same offset of the upper half. Built once per packing.
  */
-function outputGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
+function outputGroups(pack: Packing, fold: boolean): OutGroup[][] {
   let perPack = groupCache.get(pack);
-  if (!perPack) groupCache.set(pack, perPack = new Map());
-  const key = `${ct}:${fold}`;
-  let hit = perPack.get(key);
-  if (!hit) perPack.set(key, hit = buildGroups(pack, ct, fold));
-  return hit;
+  if (!perPack) groupCache.set(pack, perPack = []);
+  return perPack[fold ? 1 : 0] ??= buildGroups(pack, fold);
 }
 
-function buildGroups(pack: Packing, ct: number, fold: boolean): OutGroup[] {
-  const { vh, vw } = pack.stack;
-  const half = pack.slots / 2;
-  const lists = new Map<number, number[]>(); // key → flat [slot, y, x, …]
-  const put = (key: number, slot: number, y: number, x: number) => {
-    let g = lists.get(key);
-    if (!g) lists.set(key, g = []);
-    g.push(slot, y, x);
-  };
-  for (let j = 0; j < pack.slots; j++) {
-    const e = pack.elemOfSlot[ct * pack.slots + j];
-    if (e < 0) continue;
-    const o = Math.floor(e / (vh * vw));
-    const r = e % (vh * vw);
-    const y = Math.floor(r / vw), x = r % vw;
-    const h = j >= half ? 1 : 0;
-    put(2 * o + h, j, y, x);
-    if (fold && h === 0) put(2 * o + 1, j + half, y, x);
-  }
-  const groups: OutGroup[] = [];
-  for (const [key, flat] of lists) {
-    const n = flat.length / 3;
-    const g = { o: key >> 1, slot: new Int32Array(n), y: new Int32Array(n), x: new Int32Array(n) };
-    for (let i = 0; i < n; i++) {
-      g.slot[i] = flat[3 * i];
-      g.y[i] = flat[3 * i + 1];
-      g.x[i] = flat[3 * i + 2];
-    }
-    // Packings lay a channel out row-major, so slot order is already (y, x) order; check it.
-    for (let i = 1; i < n; i++) {
-      if (g.y[i] < g.y[i - 1] || (g.y[i] === g.y[i - 1] && g.x[i] < g.x[i - 1])) {
-        throw new Error("planner bug: packing is not row-major within a channel");
+function buildGroups(pack: Packing, fold: boolean): OutGroup[][] {
+  const { channels } = pack.stack;
+  const n = pack.slots, half = n / 2;
+  const { elemOfSlot } = pack;
+  const { chan, row, col } = elementCoords(pack);
+  // Per ciphertext: the group of each (channel, half) key (−1: none yet), the keys in the order
+  // they first come, and each group's size; then a second pass fills the groups.
+  const index = new Int32Array(2 * channels).fill(-1);
+  const keys = new Int32Array(2 * channels), sizes = new Int32Array(2 * channels);
+  const out: OutGroup[][] = [];
+  for (let ct = 0; ct < pack.cts; ct++) {
+    const base = ct * n;
+    let groupsSeen = 0;
+    for (let j = 0; j < n; j++) {
+      const e = elemOfSlot[base + j];
+      if (e < 0) continue;
+      const key = 2 * chan[e] + (j >= half ? 1 : 0);
+      let g = index[key];
+      if (g < 0) {
+        index[key] = g = groupsSeen++;
+        keys[g] = key;
+        sizes[g] = 0;
+      }
+      sizes[g]++;
+      if (fold && j < half) {
+        let f = index[key + 1];
+        if (f < 0) {
+          index[key + 1] = f = groupsSeen++;
+          keys[f] = key + 1;
+          sizes[f] = 0;
+        }
+        sizes[f]++;
       }
     }
-    groups.push(g);
+    const groups: OutGroup[] = [];
+    for (let g = 0; g < groupsSeen; g++) {
+      const size = sizes[g];
+      groups.push({
+        o: keys[g] >> 1,
+        slot: new Int32Array(size),
+        y: new Int32Array(size),
+        x: new Int32Array(size),
+      });
+      sizes[g] = 0; // from here on: how many are filled
+    }
+    for (let j = 0; j < n; j++) {
+      const e = elemOfSlot[base + j];
+      if (e < 0) continue;
+      const key = 2 * chan[e] + (j >= half ? 1 : 0);
+      const g = groups[index[key]], at = sizes[index[key]]++;
+      g.slot[at] = j;
+      g.y[at] = row[e];
+      g.x[at] = col[e];
+      if (fold && j < half) {
+        const f = groups[index[key + 1]], fa = sizes[index[key + 1]]++;
+        f.slot[fa] = j + half;
+        f.y[fa] = row[e];
+        f.x[fa] = col[e];
+      }
+    }
+    for (let g = 0; g < groupsSeen; g++) index[keys[g]] = -1;
+    for (const { y, x } of groups) {
+      // Packings lay a channel out row-major, so slot order is already (y, x) order; check it.
+      for (let i = 1; i < y.length; i++) {
+        if (y[i] < y[i - 1] || (y[i] === y[i - 1] && x[i] < x[i - 1])) {
+          throw new Error("planner bug: packing is not row-major within a channel");
+        }
+      }
+    }
+    out.push(groups);
   }
-  return groups;
+  return out;
 }
 
 /**
@@ -226,16 +270,24 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
   const table = rotationMaskTable(scheme, order);
   const schedule = productSchedule(order, scheme.outRots.length, scheme.policy, table);
   const em = new Emitter(scheme, order, table);
+  // Every product is a mask, a multiply and mostly an add; every partial sum a few more ops.
+  let count = 0;
+  for (const { consumers } of schedule.work) count += consumers.length;
+  table.reserve(count);
+  em.ops.reserve(2 * count + 2 * schedule.work.length + 8 * em.acc.length);
   emitProducts(em, schedule);
   const outputs: (Reg | null)[] = [];
   for (let b = 0; b < scheme.outPack.cts; b++) outputs.push(emitOutput(em, b));
+  let products: RotationProgram["products"] | undefined;
   return {
     ops: em.ops,
     masks: table.bank,
     inputs: scheme.inPack.cts,
     outputs,
     rotations: em.rotations,
-    products: table.products(),
+    get products() {
+      return products ??= table.products();
+    },
   };
 }
 
@@ -274,6 +326,8 @@ export interface RotationMaskTable {
   nonZero(e: number, b: number, k: number): boolean;
   /** Record mask (e, b, k) for a product; returns its index in `bank`. */
   add(e: number, b: number, k: number): number;
+  /** Make room for `n` more masks at once (a hint: more still fit). */
+  reserve(n: number): void;
   /** The recorded masks, materialized on demand. */
   readonly bank: MaskBank;
   /** The recorded masks as products: input ciphertext, tap, output ciphertext, output rotation. */
@@ -317,46 +371,217 @@ export function rotationMaskTable(
   scheme: RotationScheme,
   order: readonly InRotation[],
 ): RotationMaskTable {
-  const { conv } = scheme;
   const geo = slotGeometry(scheme);
-  const { groups, representatives, inputChannel } = geo;
-  // Mask i is (order[maskE[i]], output ct maskB[i], output rotation maskK[i]); flat number arrays,
+  const nonZero = nonZeroTest(scheme, order);
+  // Mask i is (order[maskE[i]], output ct maskB[i], output rotation maskK[i]); typed columns,
   // since big layers have millions of masks.
-  const maskE: number[] = [], maskB: number[] = [], maskK: number[] = [];
+  const maskE = new IntColumn(), maskB = new IntColumn(), maskK = new IntColumn();
   return {
-    nonZero(ei, b, k) {
-      const e = order[ei];
-      const { dy, dx } = conv.taps[e.tap];
-      const reps = representatives(b, e.tap);
-      const gs = groups[b];
-      for (let gi = 0; gi < gs.length; gi++) {
-        const p = reps[gi];
-        if (p < 0) continue;
-        const g = gs[gi];
-        const i = inputChannel(e, k, g, p, dy, dx);
-        if (i >= 0 && conv.weight(g.o, i, e.tap) !== 0) return true;
-      }
-      return false;
-    },
+    nonZero,
     add(e, b, k) {
       maskE.push(e);
       maskB.push(b);
-      return maskK.push(k) - 1;
+      return maskK.push(k);
     },
-    bank: maskBank(scheme, geo, (idx) => [order[maskE[idx]], maskB[idx], maskK[idx]], maskE),
-    products: () => ({
-      ct: Int32Array.from(maskE, (e) => order[e].ct),
-      tap: Int32Array.from(maskE, (e) => order[e].tap),
-      b: Int32Array.from(maskB),
-      k: Int32Array.from(maskK),
-    }),
+    reserve(n) {
+      for (const column of [maskE, maskB, maskK]) column.reserve(n);
+    },
+    bank: maskBank(
+      scheme,
+      geo,
+      (idx) => [order[maskE.at(idx)], maskB.at(idx), maskK.at(idx)],
+      () => maskK.length,
+    ),
+    products: () => {
+      const n = maskE.length, e = maskE.view();
+      const ct = new Int32Array(n), tap = new Int32Array(n);
+      const orderCt = Int32Array.from(order, (r) => r.ct);
+      const orderTap = Int32Array.from(order, (r) => r.tap);
+      for (let i = 0; i < n; i++) {
+        ct[i] = orderCt[e[i]];
+        tap[i] = orderTap[e[i]];
+      }
+      return { ct, tap, b: maskB.view().slice(), k: maskK.view().slice() };
+    },
   };
+}
+
+/** A growable column of 32-bit integers. */
+class IntColumn {
+  #data = new Int32Array(1024);
+  #n = 0;
+
+  get length(): number {
+    return this.#n;
+  }
+
+  /** Append `v`; returns its index. */
+  push(v: number): number {
+    if (this.#n === this.#data.length) this.reserve(this.#n);
+    this.#data[this.#n] = v;
+    return this.#n++;
+  }
+
+  /** Make room for `n` more values. */
+  reserve(n: number): void {
+    if (this.#n + n <= this.#data.length) return;
+    const next = new Int32Array(Math.max(this.#n + n, 2 * this.#data.length));
+    next.set(this.#data.subarray(0, this.#n));
+    this.#data = next;
+  }
+
+  at(i: number): number {
+    return this.#data[i];
+  }
+
+  /** The values so far (a view: later pushes may move them). */
+  view(): Int32Array {
+    return this.#data.subarray(0, this.#n);
+  }
+}
+
+/**
+ * `RotationMaskTable.nonZero` over flat tables: the issue order, output rotations, each (output
+ * ct, tap)'s representatives and the effective weights as typed arrays, the two slot rotations of
+ * `inputChannel` folded into one step and one swap. The same test, a few array reads per group.
+ */
+function nonZeroTest(
+  scheme: RotationScheme,
+  order: readonly InRotation[],
+): RotationMaskTable["nonZero"] {
+  const { conv, inPack, outRots } = scheme;
+  const n = inPack.slots, half = n / 2;
+  const T = conv.taps.length, C = conv.input.channels;
+  const weights = conv.weights();
+  const mod = (step: number) => ((step % half) + half) % half;
+  const eCt = Int32Array.from(order, (e) => e.ct), eTap = Int32Array.from(order, (e) => e.tap);
+  const eStep = Int32Array.from(order, (e) => mod(e.rot.step));
+  const eSwap = Int32Array.from(order, (e) => (e.rot.swap ? 1 : 0));
+  const kStep = Int32Array.from(outRots, (r) => mod(r.step));
+  const kSwap = Int32Array.from(outRots, (r) => (r.swap ? 1 : 0));
+  const { elemOfSlot } = inPack;
+  const { chan, row, col } = elementCoords(inPack);
+  const { start: repStart, reps } = representativeTable(scheme);
+  return (ei, b, k) => {
+    const tap = eTap[ei];
+    let shift = eStep[ei] + kStep[k];
+    if (shift >= half) shift -= half;
+    const swap = eSwap[ei] ^ kSwap[k];
+    const base = eCt[ei] * n;
+    for (let g = repStart[b * T + tap], end = repStart[b * T + tap + 1]; g < end; g += 4) {
+      const j = reps[g + 1];
+      let r = j >= half ? 1 : 0;
+      let c = j - r * half + shift;
+      if (c >= half) c -= half;
+      r ^= swap;
+      const src = elemOfSlot[base + r * half + c];
+      if (src < 0 || row[src] !== reps[g + 2] || col[src] !== reps[g + 3]) continue;
+      if (weights[(reps[g] * C + chan[src]) * T + tap] !== 0) return true;
+    }
+    return false;
+  };
+}
+
+/** Each (output ct, tap)'s group representatives (see `representativeTable`). */
+interface RepresentativeTable {
+  /** Representatives of output ct b and tap t: `reps[start[b·T + t] … start[b·T + t + 1]]`. */
+  readonly start: Int32Array;
+  /** Four numbers per representative: the group's channel, its slot, the tap's source row and column. */
+  readonly reps: Int32Array;
+}
+
+const representativeCache = new WeakMap<Packing, Map<string, RepresentativeTable>>();
+
+/**
+ * For every output ciphertext b and tap: the representative of each of b's (channel, half)
+ * groups (`SlotGeometry.representatives`: its first element whose tap lands in the grid; groups
+ * without one left out), in one pass over the slots and without building the groups. Shared by
+ * the schemes of one geometry (the two methods of a layer, repeated blocks).
+ */
+function representativeTable(scheme: RotationScheme): RepresentativeTable {
+  const { conv, outPack, policy } = scheme;
+  const { gh, gw } = scheme.inPack.stack;
+  const fold = policy.foldHalves;
+  const taps = conv.taps, T = taps.length;
+  const key = `${fold}:${gh}x${gw}:${taps.map((t) => `${t.dy},${t.dx}`).join(";")}`;
+  let perPack = representativeCache.get(outPack);
+  if (!perPack) representativeCache.set(outPack, perPack = new Map());
+  const hit = perPack.get(key);
+  if (hit) return hit;
+  const { channels, vh, vw } = outPack.stack;
+  const plane = vh * vw, n = outPack.slots, half = n / 2;
+  const dys = Int32Array.from(taps, (t) => t.dy), dxs = Int32Array.from(taps, (t) => t.dx);
+  // Per ciphertext: the group of each (channel, half) key (−1: none yet) in the order groups
+  // first come, per (group, tap) its representative's slot and element (−1: none yet), and per
+  // group how many taps have one (a group's later elements are skipped once all have).
+  const index = new Int32Array(2 * channels).fill(-1);
+  const keys: number[] = [];
+  let repSlot = new Int32Array(0), repElem = new Int32Array(0), found = new Int32Array(0);
+  const start = new Int32Array(outPack.cts * T + 1);
+  const reps: number[] = [];
+  const visit = (k: number, slot: number, e: number) => {
+    let g = index[k];
+    if (g < 0) {
+      index[k] = g = keys.push(k) - 1;
+      if (found.length < keys.length) {
+        const grow = (a: Int32Array, by: number) => {
+          const next = new Int32Array(2 * keys.length * by).fill(-1);
+          next.set(a);
+          return next;
+        };
+        repSlot = grow(repSlot, T);
+        repElem = grow(repElem, T);
+        found = grow(found, 1);
+      }
+      found[g] = 0;
+    }
+    if (found[g] === T) return;
+    const r = e % plane, y = Math.floor(r / vw), x = r - y * vw;
+    for (let t = 0; t < T; t++) {
+      if (repSlot[g * T + t] >= 0) continue;
+      const ty = y + dys[t], tx = x + dxs[t];
+      if (ty >= 0 && ty < gh && tx >= 0 && tx < gw) {
+        repSlot[g * T + t] = slot;
+        repElem[g * T + t] = e;
+        found[g]++;
+      }
+    }
+  };
+  // One ciphertext per call: a loop nested in a function run once would leave V8's optimized
+  // code at every exit of its inner loop.
+  const scan = (b: number) => {
+    const base = b * n;
+    for (let j = 0; j < n; j++) {
+      const e = outPack.elemOfSlot[base + j];
+      if (e < 0) continue;
+      const k = 2 * Math.floor(e / plane) + (j >= half ? 1 : 0);
+      visit(k, j, e);
+      if (fold && j < half) visit(k + 1, j + half, e);
+    }
+    for (let t = 0; t < T; t++) {
+      start[b * T + t] = reps.length;
+      for (let g = 0; g < keys.length; g++) {
+        const slot = repSlot[g * T + t];
+        if (slot < 0) continue;
+        const r = repElem[g * T + t] % plane, y = Math.floor(r / vw);
+        reps.push(keys[g] >> 1, slot, y + dys[t], r - y * vw + dxs[t]);
+      }
+    }
+    for (const k of keys) index[k] = -1;
+    repSlot.fill(-1, 0, keys.length * T);
+    keys.length = 0;
+  };
+  for (let b = 0; b < outPack.cts; b++) scan(b);
+  start[outPack.cts * T] = reps.length;
+  const table = { start, reps: Int32Array.from(reps) };
+  perPack.set(key, table);
+  return table;
 }
 
 /** Where the terms of each output slot come from: the slot arithmetic every mask is derived from. */
 interface SlotGeometry {
-  /** Output elements of each output ciphertext, grouped by (channel, half). */
-  readonly groups: readonly OutGroup[][];
+  /** Output elements of each output ciphertext, grouped by (channel, half) (built on first use). */
+  groups(): readonly OutGroup[][];
   /** Per output ct and tap: for each group, its first element whose tap lands in the grid (or −1). */
   representatives(b: number, tap: number): Int32Array;
   /**
@@ -370,10 +595,8 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
   const { conv, inPack, outPack, outRots, policy } = scheme;
   const n = inPack.slots, half = n / 2;
   const { gh: igh, gw: igw } = inPack.stack;
-  const groups = Array.from(
-    { length: outPack.cts },
-    (_, b) => outputGroups(outPack, b, policy.foldHalves),
-  );
+  // Only materialized masks need the groups (the executor, pruning): counting does not.
+  const groups = () => outputGroups(outPack, policy.foldHalves);
   const outStep = outRots.map((r) => r.step % half), outSwap = outRots.map((r) => r.swap);
   const { chan, row, col } = elementCoords(inPack);
   const inputChannel = (
@@ -405,7 +628,7 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
     let reps = repCache.get(key);
     if (reps) return reps;
     const { dy, dx } = conv.taps[tap];
-    reps = Int32Array.from(groups[b], (g) => {
+    reps = Int32Array.from(groups()[b], (g) => {
       for (let p = 0; p < g.y.length; p++) {
         if (g.y[p] + dy >= 0 && g.y[p] + dy < igh && g.x[p] + dx >= 0 && g.x[p] + dx < igw) {
           return p;
@@ -419,26 +642,26 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
   return { groups, representatives, inputChannel };
 }
 
-/** The masks recorded so far (`keys` lists them), materialized from the geometry. */
+/** The `count()` masks recorded so far, materialized from the geometry. */
 function maskBank(
   scheme: RotationScheme,
   geo: SlotGeometry,
   maskOf: (idx: number) => [InRotation, number, number],
-  keys: readonly number[],
+  count: () => number,
 ): MaskBank {
   const { conv, outRots } = scheme;
   const n = scheme.inPack.slots;
   const { groups, representatives, inputChannel } = geo;
   return {
     get count() {
-      return keys.length;
+      return count();
     },
     weightsOf(idx) {
       const [e, b, k] = maskOf(idx);
       const { dy, dx } = conv.taps[e.tap];
       const reps = representatives(b, e.tap);
       const out: number[] = [];
-      groups[b].forEach((g, gi) => {
+      groups()[b].forEach((g, gi) => {
         const p = reps[gi];
         if (p < 0) return;
         const i = inputChannel(e, k, g, p, dy, dx);
@@ -450,7 +673,7 @@ function maskBank(
     fill(idx, out) {
       const [e, b, k] = maskOf(idx);
       const { dy, dx } = conv.taps[e.tap];
-      for (const g of groups[b]) {
+      for (const g of groups()[b]) {
         for (let p = 0; p < g.slot.length; p++) {
           const i = inputChannel(e, k, g, p, dy, dx);
           if (i >= 0) {
@@ -468,7 +691,7 @@ export interface ProductSchedule {
    * Each input rotation worth issuing (`e`, its index in the issue order) with the partial sums
    * it feeds (`consumers`, b·K + k for output ciphertext b and output rotation k of K).
    */
-  readonly work: readonly { readonly e: number; readonly consumers: readonly number[] }[];
+  readonly work: readonly { readonly e: number; readonly consumers: Int32Array }[];
   /** Number of distinct partial sums that receive a product. */
   readonly accumulators: number;
 }
@@ -489,9 +712,9 @@ export interface ProductSchedule {
  * // Two output rotations (K = 2); rotation 0 feeds nothing, rotation 1 only output ct 1 at k = 0.
  * const table = { nonZero: (e: number, b: number, k: number) => e === 1 && b === 1 && k === 0 };
  * const aware = productSchedule(order, 2, gazellePolicy(false), table);
- * assertEquals(aware, { work: [{ e: 1, consumers: [2] }], accumulators: 1 });
+ * assertEquals(aware, { work: [{ e: 1, consumers: Int32Array.of(2) }], accumulators: 1 });
  * const stock = productSchedule(order, 2, gazellePolicy(true), table);
- * assertEquals(stock.work.map((w) => w.consumers), [[0, 1, 2, 3], [0, 1, 2, 3]]);
+ * assertEquals(stock.work.map((w) => [...w.consumers]), [[0, 1, 2, 3], [0, 1, 2, 3]]);
  * ```
  */
 export function productSchedule(
@@ -501,21 +724,31 @@ export function productSchedule(
   table: Pick<RotationMaskTable, "nonZero">,
 ): ProductSchedule {
   const K = outRotations;
-  const work: { e: number; consumers: number[] }[] = [];
-  const accumulators = new Set<number>();
-  order.forEach((e, ei) => {
-    const consumers: number[] = [];
-    for (const b of e.targets) {
+  const work: { e: number; consumers: Int32Array }[] = [];
+  // Which partial sums receive a product: b·K + k < (largest target + 1)·K.
+  let span = 0;
+  for (const e of order) for (const b of e.targets) span = Math.max(span, (b + 1) * K);
+  const fed = new Uint8Array(span);
+  let accumulators = 0;
+  const buffer = new Int32Array(span);
+  const { skipZeroMasks } = policy;
+  for (let ei = 0; ei < order.length; ei++) {
+    let n = 0;
+    for (const b of order[ei].targets) {
       for (let k = 0; k < K; k++) {
-        if (!policy.skipZeroMasks || table.nonZero(ei, b, k)) {
-          consumers.push(b * K + k);
-          accumulators.add(b * K + k);
+        if (!skipZeroMasks || table.nonZero(ei, b, k)) {
+          const id = b * K + k;
+          buffer[n++] = id;
+          if (fed[id] === 0) {
+            fed[id] = 1;
+            accumulators++;
+          }
         }
       }
     }
-    if (consumers.length > 0 || policy.issueUnusedRotations) work.push({ e: ei, consumers });
-  });
-  return { work, accumulators: accumulators.size };
+    if (n > 0 || policy.issueUnusedRotations) work.push({ e: ei, consumers: buffer.slice(0, n) });
+  }
+  return { work, accumulators };
 }
 
 /** The op list under construction, with its registers and partial sums. */
@@ -523,8 +756,10 @@ class Emitter {
   readonly ops = new OpList();
   /** Every rotation issued (for choosing Galois keys). */
   readonly rotations: Rotation[] = [];
-  /** Partial sum of output ciphertext b for output rotation k, once it has a term. */
-  readonly acc: (Reg | undefined)[][];
+  /** Partial sum of output ciphertext b for output rotation k at b·K + k, once it has a term (else −1). */
+  readonly acc: Int32Array;
+  /** K, the number of output rotations. */
+  readonly #K: number;
   readonly #nttIdentity = new Set<number>();
   #next: Reg;
 
@@ -534,7 +769,8 @@ class Emitter {
     readonly table: RotationMaskTable,
   ) {
     this.#next = scheme.inPack.cts;
-    this.acc = Array.from({ length: scheme.outPack.cts }, () => []);
+    this.#K = scheme.outRots.length;
+    this.acc = new Int32Array(scheme.outPack.cts * this.#K).fill(-1);
   }
 
   newReg(): Reg {
@@ -565,13 +801,14 @@ class Emitter {
     return z;
   }
 
-  /** acc[b][k] += src ⊙ mask(e, b, k), e the index of the input rotation in the issue order. */
+  /** acc[b·K + k] += src ⊙ mask(e, b, k), e the index of the input rotation in the issue order. */
   mac(src: Reg, e: number, b: number, k: number): void {
     const mask = this.table.add(e, b, k);
     const prod = this.newReg();
     this.ops.pushMul(prod, src, mask);
-    const a = this.acc[b][k];
-    if (a === undefined) this.acc[b][k] = this.startSum(prod, 0, true);
+    const id = b * this.#K + k;
+    const a = this.acc[id];
+    if (a < 0) this.acc[id] = this.startSum(prod, 0, true);
     else this.ops.pushAdd(a, prod);
   }
 
@@ -607,17 +844,23 @@ function emitProducts(em: Emitter, { work, accumulators }: ProductSchedule): voi
     return;
   }
   const srcs = work.map(({ e, consumers }) => em.rotateInput(em.order[e], consumers.length > 0));
-  const byAcc = new Map<number, number[]>(); // accumulator id → work indices
+  // The work indices of each accumulator id, ids ascending, each list in work order (a counting
+  // sort: millions of products).
+  const ids = em.acc.length;
+  const start = new Int32Array(ids + 1);
+  for (const { consumers } of work) for (const id of consumers) start[id + 1]++;
+  for (let id = 0; id < ids; id++) start[id + 1] += start[id];
+  const list = new Int32Array(start[ids]);
+  const fill = start.slice(0, ids);
   work.forEach(({ consumers }, w) => {
-    for (const id of consumers) {
-      let list = byAcc.get(id);
-      if (!list) byAcc.set(id, list = []);
-      list.push(w);
-    }
+    for (const id of consumers) list[fill[id]++] = w;
   });
-  for (const id of [...byAcc.keys()].sort((p, q) => p - q)) {
+  for (let id = 0; id < ids; id++) {
     const b = Math.floor(id / K), k = id % K;
-    for (const w of byAcc.get(id)!) em.mac(srcs[w], work[w].e, b, k);
+    for (let at = start[id]; at < start[id + 1]; at++) {
+      const w = list[at];
+      em.mac(srcs[w], work[w].e, b, k);
+    }
   }
 }
 
@@ -631,8 +874,8 @@ function rotatedPartials(em: Emitter, b: number): { straight: Reg[]; crossed: Re
   const level = policy.switchesAfterMac;
   const straight: Reg[] = [], crossed: Reg[] = [];
   for (let k = 0; k < outRots.length; k++) {
-    let a = em.acc[b][k];
-    if (a === undefined) {
+    let a: Reg = em.acc[b * outRots.length + k];
+    if (a < 0) {
       if (!policy.rotateEmptyPartials) continue;
       a = em.newReg();
       em.ops.push({ kind: "zero", dst: a, level, ntt: false });

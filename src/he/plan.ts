@@ -101,6 +101,9 @@ const KIND_CODE: Record<HeOp["kind"], number> = Object.fromEntries(
   HeOp["kind"],
   number
 >;
+// The codes the hot paths test.
+const { rotate: ROTATE, mul: MUL, add: ADD, scale: SCALE, zero: ZERO } = KIND_CODE;
+const { modswitch: MODSWITCH, mask: MASK } = KIND_CODE;
 
 /**
  * The level of every register while a plan's ops are walked in order: inputs start at the top,
@@ -127,20 +130,21 @@ class LevelTracker {
     this.#depth[r] = d;
   }
 
-  step(kind: HeOp["kind"], a: number, b: number): boolean {
+  /** Step an op of kind `KINDS[code]`. */
+  step(code: number, a: number, b: number): boolean {
     let d: number;
-    switch (kind) {
-      case "rotate":
-      case "mul":
-      case "scale":
+    switch (code) {
+      case ROTATE:
+      case MUL:
+      case SCALE:
         d = this.#at(b);
         this.#set(a, d);
         break;
-      case "zero":
+      case ZERO:
         d = b;
         this.#set(a, d);
         break;
-      case "modswitch":
+      case MODSWITCH:
         d = this.#at(a);
         this.#set(a, d + 1);
         break;
@@ -192,8 +196,16 @@ export class OpList implements Iterable<HeOp> {
     return this.#n;
   }
 
-  #grow(): void {
-    const cap = this.#kind.length * 2;
+  /**
+   * Make room for `n` more ops at once (a planner that knows its size spares the list regrowing
+   * and copying its columns; more ops than reserved still fit).
+   */
+  reserve(n: number): void {
+    if (this.#n + n > this.#kind.length) this.#grow(this.#n + n);
+  }
+
+  #grow(atLeast = 0): void {
+    const cap = Math.max(this.#kind.length * 2, atLeast);
     const g = <T extends Uint8Array | Int32Array>(old: T, make: (n: number) => T): T => {
       const next = make(cap);
       next.set(old);
@@ -217,9 +229,13 @@ export class OpList implements Iterable<HeOp> {
   }
 
   #write(kind: HeOp["kind"], a: number, b: number, c: number, d: number): void {
+    this.#writeCode(KIND_CODE[kind], a, b, c, d);
+  }
+
+  #writeCode(code: number, a: number, b: number, c: number, d: number): void {
     if (this.#n === this.#kind.length) this.#grow();
     const i = this.#n++;
-    this.#kind[i] = KIND_CODE[kind];
+    this.#kind[i] = code;
     this.#a[i] = a;
     this.#b[i] = b;
     this.#c[i] = c;
@@ -254,12 +270,22 @@ export class OpList implements Iterable<HeOp> {
 
   /** Append `dst ← src ⊙ mask` (the hot path of planners: no op object). */
   pushMul(dst: Reg, src: Reg, mask: number): void {
-    this.#write("mul", dst, src, mask, 0);
+    if (this.#n === this.#kind.length) this.#grow();
+    const i = this.#n++;
+    // Columns start zeroed and ops are only appended: an unused operand needs no write.
+    this.#kind[i] = MUL;
+    this.#a[i] = dst;
+    this.#b[i] = src;
+    this.#c[i] = mask;
   }
 
   /** Append `dst ← dst + src`. */
   pushAdd(dst: Reg, src: Reg): void {
-    this.#write("add", dst, src, 0, 0);
+    if (this.#n === this.#kind.length) this.#grow();
+    const i = this.#n++;
+    this.#kind[i] = ADD;
+    this.#a[i] = dst;
+    this.#b[i] = src;
   }
 
   /** Op `i`. */
@@ -304,20 +330,30 @@ export class OpList implements Iterable<HeOp> {
    */
   tally(c: OpCounts, keySteps: ReadonlySet<number>, coeffMasks: boolean): void {
     const levels = new LevelTracker();
+    // Ops of one kind at one level count alike: number them per (kind, level) and charge each
+    // total once. Rotations and masks, whose charge depends on more than that, go one by one.
+    const tallies = new Float64Array(2 * KINDS.length);
     for (let i = 0; i < this.#n; i++) {
-      const kind = KINDS[this.#kind[i]];
-      const rot = kind === "rotate" ? this.#rots[this.#c[i]] : null;
-      const below = levels.step(kind, this.#a[i], this.#b[i]);
-      tallyKind(
-        c,
-        kind,
-        rot,
-        this.#d[i] === 0,
-        kind === "mask" ? this.#b[i] : 0,
-        keySteps,
-        coeffMasks,
-        below,
-      );
+      const code = this.#kind[i];
+      const below = levels.step(code, this.#a[i], this.#b[i]);
+      if (code === ROTATE || code === MASK) {
+        tallyKind(
+          c,
+          KINDS[code],
+          code === ROTATE ? this.#rots[this.#c[i]] : null,
+          this.#d[i] === 0,
+          code === MASK ? this.#b[i] : 0,
+          keySteps,
+          coeffMasks,
+          below,
+        );
+      } else tallies[2 * code + (below ? 1 : 0)]++;
+    }
+    for (let code = 0; code < KINDS.length; code++) {
+      for (const below of [false, true]) {
+        const n = tallies[2 * code + (below ? 1 : 0)];
+        if (n > 0) tallyKind(c, KINDS[code], null, false, 0, keySteps, coeffMasks, below, n);
+      }
     }
   }
 
@@ -329,7 +365,7 @@ export class OpList implements Iterable<HeOp> {
     const levels = new LevelTracker();
     const out = new Uint8Array(this.#n);
     for (let i = 0; i < this.#n; i++) {
-      levels.step(KINDS[this.#kind[i]], this.#a[i], this.#b[i]);
+      levels.step(this.#kind[i], this.#a[i], this.#b[i]);
       out[i] = levels.last;
     }
     return out;
@@ -642,7 +678,11 @@ export function tallyOp(
   tallyKind(c, op.kind, rot, sideIn, switches, keySteps, coeffMasks, depth > 0);
 }
 
-/** The counting rule of every op kind (used by `tallyOp` and by `OpList.tally`). */
+/**
+ * The counting rule of every op kind (used by `tallyOp` and by `OpList.tally`), for `n` ops of
+ * the kind at one level (one op of a rotation or mask: their charge depends on `rot`, `sideIn`
+ * and `switches`).
+ */
 function tallyKind(
   c: OpCounts,
   kind: HeOp["kind"],
@@ -652,6 +692,7 @@ function tallyKind(
   keySteps: ReadonlySet<number>,
   coeffMasks: boolean,
   below: boolean,
+  n = 1,
 ): void {
   switch (kind) {
     case "rotate": {
@@ -669,28 +710,28 @@ function tallyKind(
       return;
     }
     case "ntt":
-      countAt(c, "ntt", 1, below);
+      countAt(c, "ntt", n, below);
       return;
     case "intt":
-      countAt(c, "intt", 1, below);
+      countAt(c, "intt", n, below);
       return;
     case "mul":
-      countAt(c, "mult", 1, below);
-      if (coeffMasks) countAt(c, "mult_coeff", 1, below);
+      countAt(c, "mult", n, below);
+      if (coeffMasks) countAt(c, "mult_coeff", n, below);
       return;
     case "add":
-      countAt(c, "add", 1, below);
+      countAt(c, "add", n, below);
       return;
     case "scale":
-      countAt(c, "mult_scalar", 1, below);
+      countAt(c, "mult_scalar", n, below);
       return;
     case "extract":
-      c.extract++;
+      c.extract += n;
       return;
     case "zero":
       return;
     case "modswitch":
-      countAt(c, "mod_switch", 1, below);
+      countAt(c, "mod_switch", n, below);
       return;
     case "mask":
       // The mask is encrypted at the top and switched down to its register's level.
@@ -702,7 +743,7 @@ function tallyKind(
       countAt(c, "add_mask", 1, below);
       return;
     case "flood":
-      countAt(c, "flood", 1, below);
+      countAt(c, "flood", n, below);
       return;
   }
 }

@@ -336,22 +336,28 @@ function quantizeFolded(spec: FloatLayer, bits: number): Quantized {
 
 /** Symmetric quantization of `weights` with row o (of equal rows) scaled by `rowScale[o]`. */
 function quantizeRows(weights: Float32Array, rowScale: Float64Array, bits: number): Quantized {
-  const rows = rowScale.length, per = weights.length / rows;
+  const per = weights.length / rowScale.length;
+  // Flat loops, the row's scale changing every `per` weights: V8 runs a loop nested in a function
+  // called once in on-stack-replaced code and leaves it at every exit of the inner loop.
   let max = 0;
-  for (let o = 0, j = 0; o < rows; o++) {
-    const a = rowScale[o];
-    for (const end = j + per; j < end; j++) {
-      const v = Math.abs(Math.fround(weights[j] * a));
-      if (v > max) max = v;
+  for (let j = 0, o = 0, end = per, a = rowScale[0]; j < weights.length; j++) {
+    if (j === end) {
+      a = rowScale[++o];
+      end += per;
     }
+    const v = Math.abs(Math.fround(weights[j] * a));
+    if (v > max) max = v;
   }
   const top = 2 ** (bits - 1) - 1;
   const scale = max > 0 ? max / top : 1;
   const inv = 1 / scale;
   const q = new Int32Array(weights.length);
-  for (let o = 0, j = 0; o < rows; o++) {
-    const a = rowScale[o];
-    for (const end = j + per; j < end; j++) q[j] = roundHalfUp(Math.fround(weights[j] * a) * inv);
+  for (let j = 0, o = 0, end = per, a = rowScale[0]; j < weights.length; j++) {
+    if (j === end) {
+      a = rowScale[++o];
+      end += per;
+    }
+    q[j] = roundHalfUp(Math.fround(weights[j] * a) * inv);
   }
   return { q, scale };
 }

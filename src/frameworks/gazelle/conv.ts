@@ -253,13 +253,18 @@ function irLowerBound(or: RotationProgram, g: GridConv, outCts: number, unit: Un
   for (let i = 0; i < P; i++) if (k[i] + 1 > K) K = k[i] + 1;
   const T = g.taps.length;
   const center = g.taps.findIndex((t) => t.dy === 0 && t.dx === 0);
-  const live = new Set<number>();
-  for (let i = 0; i < P; i++) live.add((ct[i] * T + tap[i]) * K + k[i]);
-  let identities = 0;
-  for (const key of live) {
-    const kk = key % K, t = Math.floor(key / K) % T;
-    if (kk === 0 && t === center) identities++;
+  let inCts = 0;
+  for (let i = 0; i < P; i++) if (ct[i] + 1 > inCts) inCts = ct[i] + 1;
+  // Live (ct, tap, k) triples, marked in a bitmap (products run to millions).
+  const live = new Uint8Array(inCts * T * K);
+  let lives = 0, identities = 0;
+  for (let i = 0; i < P; i++) {
+    const key = (ct[i] * T + tap[i]) * K + k[i];
+    if (live[key] !== 0) continue;
+    live[key] = 1;
+    lives++;
+    if (k[i] === 0 && tap[i] === center) identities++;
   }
   return P * unit.mult + Math.max(0, P - outCts) * unit.add +
-    (live.size - identities) * (unit.keySwitch + unit.ntt) + identities * unit.ntt;
+    (lives - identities) * (unit.keySwitch + unit.ntt) + identities * unit.ntt;
 }
