@@ -11,8 +11,9 @@
  * `results-shard-i-of-n.json`), `--merge F1 F2 …` (merge shards and render), `--from FILE`
  * (re-render a results file, copied into the report folder), `--op-weights FILE.json` (user op weights beside the calibrated
  * ones), `--allow-mixed-cpu`, `--out-dir DIR` (default `reports`), `--jobs N` (cores the study uses:
- * pruning Workers, fine-tunes, and timing beside the fine-tunes when timings are CPU time; default
- * `MOSAIC_JOBS`, else one per core). Bounds: `--budgets` at most
+ * pruning Workers and fine-tunes side by side; default `MOSAIC_JOBS`, else one per core),
+ * `--time-beside` (time layers while the fine-tunes run; CPU time), `--tool-benches` (also time
+ * the tool itself into the manifest). Bounds: `--budgets` at most
  * 20 distinct sparsities in (0, 1), `--default-budget` one of them, `--floor` in [0, 1), `--seeds`
  * at most 20 distinct integers in 0..4294967295, `--shard i/n` with n ≤ 1000; `--models`,
  * `--frameworks` and `--kinds` name each item once.
@@ -78,7 +79,7 @@ const FLAGS = {
     "unit",
     "jobs",
   ],
-  boolean: ["bench", "allow-mixed-cpu", "finetune", "tool-benches"],
+  boolean: ["bench", "allow-mixed-cpu", "finetune", "tool-benches", "time-beside"],
   negatable: ["bench", "finetune"],
   default: { bench: true, finetune: true },
   collect: ["merge"],
@@ -88,7 +89,7 @@ const FLAGS = {
 /** A sparsity budget of the study. */
 const BUDGET_RANGE: RealRange = { min: 0, max: 1, minOpen: true, maxOpen: true };
 
-/** Jobs side by side: pruning Workers, fine-tunes, timing beside them (`--jobs`, `MOSAIC_JOBS`). */
+/** Jobs side by side: pruning Workers, fine-tunes (`--jobs`, `MOSAIC_JOBS`). */
 const JOBS_RANGE: IntRange = { min: 1, max: 64 };
 
 /** A comma-list item taken as written (the study checks the names). */
@@ -133,6 +134,12 @@ const HELP: Help = {
     { flag: "--bench, --no-bench", default: "on", what: "time the profile with deno bench" },
     { flag: "--finetune, --no-finetune", default: "on", what: "fine-tune trained models" },
     {
+      flag: "--time-beside",
+      default: "off",
+      what: "time layers while fine-tunes run on the other cores (faster; CPU time, but " +
+        "shared caches can slow a timed layer)",
+    },
+    {
       flag: "--tool-benches",
       default: "off",
       what: "also time the tool itself (cost tables, assembler, calibration) into the manifest",
@@ -140,8 +147,8 @@ const HELP: Help = {
     {
       flag: "--jobs N",
       default: "$MOSAIC_JOBS, else one per core",
-      what: `cores the study uses: pruning Workers, fine-tunes and timing side by side (1: one ` +
-        `thing at a time), ${intRangeText(JOBS_RANGE)}`,
+      what: `cores the study uses: pruning Workers and fine-tunes side by side (1: one at a ` +
+        `time), ${intRangeText(JOBS_RANGE)}`,
     },
     { flag: "--shard i/n", what: "do every n-th (model, framework) pair only (n ≤ 1000)" },
     { flag: "--merge F1 F2 …", what: "merge shard results files and render (repeatable)" },
@@ -234,7 +241,7 @@ async function main(): Promise<number> {
         measure: args.bench,
       }),
       progress,
-      { enabled: args.finetune, engine, data: args.data },
+      { enabled: args.finetune, engine, data: args.data, timeBeside: args["time-beside"] },
       jobs,
     );
     if (args["tool-benches"]) {

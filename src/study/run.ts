@@ -72,6 +72,12 @@ export interface LoopOptions {
   readonly engine: EngineName;
   /** Fashion-MNIST folder; default: the shipped files. */
   readonly data?: string;
+  /**
+   * Time layers while the fine-tunes run on the other cores (timings read as CPU time only;
+   * default false: every fine-tune ends first). Faster, but the other cores' work can slow a
+   * timed layer's own CPU time (docs/methods.md §2, "Timing beside fine-tuning").
+   */
+  readonly timeBeside?: boolean;
 }
 
 /** The name results give the built-in unit costs (`unit_costs_name`). */
@@ -567,11 +573,12 @@ export async function runStudy(
     nonlinear.push(nonlinearRow(model, studyModel(model, spec.width, spec.seed), framework));
   }
   // Fine-tunes and timing share the cores: each fine-tune and each model's timing subprocess
-  // holds a slot. Timing runs one model (one layer) at a time; beside other work only when
-  // timings are read as CPU time, which the other core's work does not add to. With wall-clock
-  // timings, every fine-tune ends before timing starts.
+  // holds a slot. Timing runs one model (one layer) at a time, after every fine-tune; beside
+  // them only when asked (`timeBeside`) and timings are read as CPU time, which the other cores'
+  // work does not add to (though it can slow the timed process: shared caches and memory).
   const slots = new CoreSlots(Math.max(1, jobs));
-  const overlap = withBench && jobs > 1 && timingClock().statistic === "cpu-min";
+  const overlap = withBench && jobs > 1 && (loop.timeBeside ?? false) &&
+    timingClock().statistic === "cpu-min";
   const fineTune = async (): Promise<Results["accuracy"]> => {
     if (!withLoop || tasks.length === 0) return undefined;
     const models = [...new Set(tasks.map((t) => t.net))];

@@ -102,7 +102,7 @@ function clockFree(r: Results): unknown {
   return doc;
 }
 
-Deno.test("a study that times layers beside its fine-tunes (2 jobs) gives what one job gives, bit for bit", async () => {
+Deno.test("a study with 2 jobs, timing after or beside its fine-tunes, gives what one job gives, bit for bit", async () => {
   const spec: StudySpec = {
     profile: "quick",
     width: 0.25,
@@ -120,23 +120,29 @@ Deno.test("a study that times layers beside its fine-tunes (2 jobs) gives what o
       deltas: [1],
     },
   };
-  const run = async (jobs: number) => {
+  const run = async (jobs: number, timeBeside?: boolean) => {
     const lines: string[] = [];
     const r = await runStudy(spec, null, true, NATIVE_SEAL_RATIOS, (l) => lines.push(l), {
       enabled: true,
       engine: "auto",
+      ...(timeBeside !== undefined ? { timeBeside } : {}),
     }, jobs);
     return { r, lines };
   };
-  const one = await run(1);
-  const two = await run(2);
+  const one = await run(1, true);
+  const two = await run(2, true);
+  const after = await run(2);
   assertEquals(one.r.manifest.timing?.beside, "nothing");
   assertEquals(two.r.manifest.timing?.beside, "fine-tuning");
-  // One job: every fine-tune before timing starts. Two: timing starts before the last fine-tune.
+  assertEquals(after.r.manifest.timing?.beside, "nothing", "timing beside is asked for");
+  // One job, or not asked: every fine-tune before timing starts. Asked with two jobs: timing
+  // starts before the last fine-tune.
   const at = (l: string[], re: RegExp) => l.findIndex((x) => re.test(x));
   const last = (l: string[]) => l.findLastIndex((x) => x.includes("fine-tuned"));
   assert(at(one.lines, /^timing /) > last(one.lines), one.lines.join("\n"));
+  assert(at(after.lines, /^timing /) > last(after.lines), after.lines.join("\n"));
   assert(at(two.lines, /^timing /) < last(two.lines), two.lines.join("\n"));
+  assertEquals(JSON.stringify(clockFree(after.r)), JSON.stringify(clockFree(one.r)));
   assertEquals(two.r.timings.length, 12, "4 layers × 3 variants");
   // Hunter's floors stop both budgets at the same masks: each such fine-tune runs once.
   assert(one.lines.some((l) => /fine-tunes repeat another's network, masks and seed/.test(l)));
