@@ -21,7 +21,7 @@ import {
   type UnitCostsOrigin,
   withSlots,
 } from "../he/mod.ts";
-import { UserError, writeFileAtomic } from "../base/mod.ts";
+import { writeFileAtomic } from "../base/mod.ts";
 import {
   CALIBRATION_FORMAT,
   modelCost,
