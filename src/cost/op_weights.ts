@@ -6,7 +6,13 @@
  * @module
  */
 import { z } from "zod";
-import type { DownUnitCosts, TimingStatistic, UnitCosts, UnitCostsOrigin } from "../he/mod.ts";
+import {
+  type DownUnitCosts,
+  type TimingStatistic,
+  UNIT_COST_FIELDS,
+  type UnitCosts,
+  type UnitCostsOrigin,
+} from "../he/mod.ts";
 import { FRAMEWORKS } from "../frameworks/mod.ts";
 import {
   checkFormat,
@@ -39,19 +45,7 @@ export interface NamedWeights {
   readonly statistic?: TimingStatistic;
 }
 
-const FIELDS = [
-  "keySwitch",
-  "mult",
-  "multCoeff",
-  "add",
-  "ntt",
-  "intt",
-  "modSwitch",
-  "encPublic",
-  "flood",
-  "multScalar",
-  "extract",
-] as const;
+const FIELDS = UNIT_COST_FIELDS;
 
 const cost = z.number().nonnegative();
 

@@ -8,10 +8,12 @@
 import {
   addCounts,
   countPlan,
+  DOWN_UNIT_COST_FIELDS,
   type DownUnitCosts,
   type LayerProgram,
   type OpCounts,
   type Preset,
+  UNIT_COST_FIELDS,
   type UnitCosts,
   unitCostsFor,
   withSlots,
@@ -105,33 +107,6 @@ export function layerRings(
   }));
 }
 
-/** The unit cost fields carried from one ring degree to another. */
-const TOP_FIELDS = [
-  "keySwitch",
-  "mult",
-  "multCoeff",
-  "add",
-  "ntt",
-  "intt",
-  "modSwitch",
-  "encPublic",
-  "flood",
-  "multScalar",
-  "extract",
-] as const satisfies readonly (keyof UnitCosts)[];
-
-const DOWN_FIELDS = [
-  "keySwitch",
-  "mult",
-  "multCoeff",
-  "multScalar",
-  "add",
-  "ntt",
-  "intt",
-  "modSwitch",
-  "flood",
-] as const satisfies readonly (keyof DownUnitCosts)[];
-
 /**
  * Unit costs measured at `preset`'s ring degree carried to ring degree `n`, op by op, where no
  * measurement at `n` exists (results written before rings were kept, a calibration file, user op
@@ -164,11 +139,11 @@ export function unitCostsAtRing(unit: UnitCosts, preset: Preset, n: number): Uni
     a !== undefined && b !== undefined && a > 0 ? b / a : nlogn;
   const table = from !== undefined && to !== undefined && from !== to;
   const top = Object.fromEntries(
-    TOP_FIELDS.map((f) => [f, unit[f] * (table ? ratio(from[f], to[f]) : nlogn)]),
-  ) as Record<(typeof TOP_FIELDS)[number], number>;
+    UNIT_COST_FIELDS.map((f) => [f, unit[f] * (table ? ratio(from[f], to[f]) : nlogn)]),
+  ) as Record<(typeof UNIT_COST_FIELDS)[number], number>;
   const down = unit.down
     ? Object.fromEntries(
-      DOWN_FIELDS.map((f) => [
+      DOWN_UNIT_COST_FIELDS.map((f) => [
         f,
         unit.down![f] * (table ? ratio(from.down?.[f], to.down?.[f]) : nlogn),
       ]),

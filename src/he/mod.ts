@@ -98,10 +98,12 @@ export {
 } from "./memory.ts";
 export { simulatePlan } from "./simulate.ts";
 export {
+  DOWN_UNIT_COST_FIELDS,
   type DownUnitCosts,
   MEASURED_UNIT_COSTS,
   MEASURED_UNIT_COSTS_ORIGIN,
   predictMs,
+  UNIT_COST_FIELDS,
   type UnitCosts,
   unitCostsFor,
   type UnitCostsOrigin,

@@ -69,6 +69,57 @@ export interface UnitCosts {
 }
 
 /**
+ * Every per-op field of `UnitCosts` (ms per op at the top level), in one place for code that
+ * reads, checks or rescales unit costs field by field.
+ *
+ * @example Key switches and products are priced; `source` is not a cost
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { UNIT_COST_FIELDS } from "./unit_costs.ts";
+ *
+ * assert(UNIT_COST_FIELDS.includes("keySwitch") && UNIT_COST_FIELDS.includes("mult"));
+ * assert(!(UNIT_COST_FIELDS as readonly string[]).includes("source"));
+ * ```
+ */
+export const UNIT_COST_FIELDS = [
+  "keySwitch",
+  "mult",
+  "multCoeff",
+  "add",
+  "ntt",
+  "intt",
+  "modSwitch",
+  "encPublic",
+  "flood",
+  "multScalar",
+  "extract",
+] as const satisfies readonly (keyof UnitCosts)[];
+
+/**
+ * Every field of `DownUnitCosts` (ms per op one level down).
+ *
+ * @example A key switch is priced one level down; a public encryption is not
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { DOWN_UNIT_COST_FIELDS } from "./unit_costs.ts";
+ *
+ * assert(DOWN_UNIT_COST_FIELDS.includes("keySwitch"));
+ * assert(!(DOWN_UNIT_COST_FIELDS as readonly string[]).includes("encPublic"));
+ * ```
+ */
+export const DOWN_UNIT_COST_FIELDS = [
+  "keySwitch",
+  "mult",
+  "multCoeff",
+  "multScalar",
+  "add",
+  "ntt",
+  "intt",
+  "modSwitch",
+  "flood",
+] as const satisfies readonly (keyof DownUnitCosts)[];
+
+/**
  * The fallback unit costs: medians measured on this project's reference machine (2 vCPU AMD
  * EPYC, Deno 2.9.6, node-seal 7.0.0) with `deno bench bench/he_ops_bench.ts`; mult is plaintext ×
  * ciphertext in NTT form. Studies measure their own unit costs at the start (cached per CPU and
