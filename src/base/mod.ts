@@ -3,7 +3,8 @@
  * data, CSPRNG for secrets; the names say which), outputs (the one atomic file writer, output
  * paths checked before a run, all-or-nothing staging of a run's files with `OutputStage` and
  * `OutputDir`, safe file names for names that come from data), reading JSON files against
- * their zod schemas in one-line refusals, and progress lines with an estimate of the time left.
+ * their zod schemas in one-line refusals, progress lines with an estimate of the time left, and
+ * the lines of a subprocess's output.
  * Imports nothing of ours (zod only).
  *
  * @module
@@ -15,6 +16,7 @@ export { checkOutputDir, checkOutputFile } from "./output_path.ts";
 export { OutputStage } from "./output_stage.ts";
 export { OutputDir } from "./output_dir.ts";
 export { safeFileName } from "./safe_name.ts";
+export { textLines } from "./text_lines.ts";
 export {
   EtaProgress,
   type EtaProgressOptions,

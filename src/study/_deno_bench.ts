@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UserError } from "../base/mod.ts";
+import { textLines, UserError } from "../base/mod.ts";
 
 /** What to run and how. */
 export interface DenoBenchRun {
@@ -46,19 +46,12 @@ export async function runDenoBench(run: DenoBenchRun): Promise<string> {
   }).spawn();
   const lines: string[] = [];
   const pump = (async () => {
-    let buf = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        lines.push(line);
-        run.line?.(line);
-      }
+    for await (const raw of textLines(child.stderr)) {
+      const line = raw.trim();
+      if (!line) continue;
+      lines.push(line);
+      run.line?.(line);
     }
-    if (buf.trim()) lines.push(buf.trim());
   })();
   const stdout = new Response(child.stdout).text();
   const [status, text] = await Promise.all([child.status, stdout, pump]);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { textLines } from "../base/mod.ts";
 
 /** A served process running jobs one at a time. */
 export class TorchServer {
@@ -28,9 +29,9 @@ export class TorchServer {
     }).spawn();
     this.#child = child;
     this.#stdin = child.stdin.getWriter();
-    this.#answers = lines(child.stdout)[Symbol.asyncIterator]();
+    this.#answers = textLines(child.stdout)[Symbol.asyncIterator]();
     this.#stderrDone = (async () => {
-      for await (const l of lines(child.stderr)) {
+      for await (const l of textLines(child.stderr)) {
         if (l.startsWith("progress ")) this.#progress?.(l.slice(9));
         else if (l.trim()) this.#errors += l + "\n";
       }
@@ -81,15 +82,4 @@ export class TorchServer {
     await this.#child.status;
     await this.#stderrDone;
   }
-}
-
-/** The lines of a byte stream, without their line ends. */
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let rest = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    const parts = (rest + chunk).split("\n");
-    rest = parts.pop()!;
-    yield* parts;
-  }
-  if (rest) yield rest;
 }
