@@ -17,7 +17,6 @@ import { permuteMasks, permuteNetwork, type PruneResult } from "../prune/mod.ts"
 import { type EngineName, finetune, openEngine } from "../train/mod.ts";
 import type { AccuracyResults, AccuracySpec } from "./results.ts";
 import { CoreSlots } from "./_core_slots.ts";
-import { maskHash } from "./_mask_hash.ts";
 
 /** One fine-tune of the loop. */
 export interface FinetuneTask {
@@ -25,6 +24,8 @@ export interface FinetuneTask {
   /** The unpruned trained network. */
   readonly net: Network;
   readonly pruned: PruneResult;
+  /** `maskHash` of the pruned masks and permutations (the hash results record). */
+  readonly masksHash: string;
   readonly seed: number;
 }
 
@@ -102,11 +103,7 @@ export async function runAccuracyLoop(
     // Pruning results that fine-tune the same network the same way (same masks, permutations
     // and seed; e.g. Hunter at two budgets its floors stop at the same masks) are fine-tuned once:
     // the engines are deterministic, so a second run would give the same numbers.
-    const keys = await Promise.all(
-      tasks.map(async (t) =>
-        `${t.net.name} ${t.seed} ${await maskHash(t.pruned.masks, t.pruned.permutations)}`
-      ),
-    );
+    const keys = tasks.map((t) => `${t.net.name} ${t.seed} ${t.masksHash}`);
     const firstOf = new Map<string, number>();
     keys.forEach((k, i) => firstOf.has(k) || firstOf.set(k, i));
     const unique = [...firstOf.values()];

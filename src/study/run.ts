@@ -561,9 +561,11 @@ export async function runStudy(
     const trained = trainedIn(model);
     const r = results[k];
     const label = `${model}/${framework}/${method}/${budget}${trained ? `/${seed}` : ""}`;
-    if (trained && withLoop) tasks.push({ label, net, pruned: r, seed, row: prune.length });
-    prune.push(pruneRow(model, framework, method, budget, r, trained ? seed : undefined));
     hashes[label] = await maskHash(r.masks, r.permutations);
+    if (trained && withLoop) {
+      tasks.push({ label, net, pruned: r, masksHash: hashes[label], seed, row: prune.length });
+    }
+    prune.push(pruneRow(model, framework, method, budget, r, trained ? seed : undefined));
     // The bench times the default budget pruned with the first seed.
     if (budget === spec.default_budget && seed === seedsOf(model)[0]) {
       benchMasks.set(`${model}/${framework}/${method}`, r);
