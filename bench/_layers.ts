@@ -1,8 +1,9 @@
 /**
  * Shared machinery of the per-layer benches: each case is planned up front; on its bench's first
- * call it is prepared (keys, NTT masks), encrypted and verified once against the integer
- * reference outside the timed region (a wrong layer is an error, never a number), then
- * `Deno.bench` times the server compute of all its parts.
+ * call it is prepared (keys, NTT masks) and encrypted outside the timed region, and that call's
+ * output (deno bench's warm-up run) is checked against the integer reference before any of its
+ * timings is reported (a wrong layer is an error, never a number): the check needs no run of its
+ * own. `Deno.bench` times the server compute of all its parts.
  * At the end, the fastest wall-clock samples are printed next to Σ (op count × unit op time),
  * with unit times measured in this same process (the fastest batch, CPU time). Each timed call's
  * CPU time goes to stderr as `cpu-ms <name> <ms>`, which the study reads beside deno bench's
@@ -19,6 +20,7 @@ import {
   type PreparedLayer,
   prepareLayer,
   runServer,
+  type ServerResult,
   type UnitCosts,
 } from "../src/he/mod.ts";
 import { inputCount, type IntLayer, referenceLayer } from "../src/nn/mod.ts";
@@ -64,31 +66,42 @@ function release(): void {
   live = null;
 }
 
-/** Keys, masks and encrypted input of a case, verified against the integer reference. */
-async function prepare(c: LayerCase, name: string, x: Float64Array): Promise<Prepared> {
-  const t = c.program.parts[0].preset.plainModulus;
+/** Keys, masks and encrypted input of a case. */
+async function prepare(c: LayerCase, x: Float64Array): Promise<Prepared> {
   const preps: Prepared = [];
   for (const part of c.program.parts) {
     const prep = await prepareLayer(part);
     preps.push({ prep, inputs: encryptInput(prep, x) });
   }
-  let sum = new Float64Array(0);
-  for (const { prep, inputs } of preps) {
-    using r = runServer(prep, inputs);
-    const { y } = decryptOutput(prep, r.outputs);
-    const mask = prep.plan.unpackOutput(r.masks);
-    const res = y.map((v, j) => (v - mask[j] + t) % t);
-    sum = sum.length === 0 ? res : sum.map((v, j) => (v + res[j]) % t);
-  }
-  const ref = referenceLayer(c.layer, x, t);
-  if (!sum.every((v, j) => v === ref[j])) throw new Error(`${name}: HE output is wrong`);
   return preps;
 }
 
+/** Throw unless the server results of a case's parts decrypt to the integer reference layer. */
+function verify(
+  c: LayerCase,
+  name: string,
+  x: Float64Array,
+  preps: Prepared,
+  results: readonly ServerResult[],
+): void {
+  const t = c.program.parts[0].preset.plainModulus;
+  let sum = new Float64Array(0);
+  preps.forEach(({ prep }, i) => {
+    const { y } = decryptOutput(prep, results[i].outputs);
+    const mask = prep.plan.unpackOutput(results[i].masks);
+    const res = y.map((v, j) => (v - mask[j] + t) % t);
+    sum = sum.length === 0 ? res : sum.map((v, j) => (v + res[j]) % t);
+  });
+  const ref = referenceLayer(c.layer, x, t);
+  if (!sum.every((v, j) => v === ref[j])) throw new Error(`${name}: HE output is wrong`);
+}
+
 /**
- * Register a `Deno.bench` for each case. A case is prepared (keys, mask encoding, encryption)
- * and verified on its bench's first call, before `b.start()`; the previous case is freed first,
- * so one layer's SEAL objects are alive at a time whatever the model's size.
+ * Register a `Deno.bench` for each case. A case is prepared (keys, mask encoding, encryption) on
+ * its bench's first call, before `b.start()`, and that call's results are verified after
+ * `b.end()` (deno bench keeps no sample of its warm-up call, and no `cpu-ms` line is written
+ * before the check passes); the previous case is freed first, so one layer's SEAL objects are
+ * alive at a time whatever the model's size.
  */
 export async function benchLayers(
   cases: readonly LayerCase[],
@@ -120,25 +133,33 @@ export async function benchLayers(
         warmup: 1,
       },
       async (b) => {
+        const first = live?.name !== name;
         if (live?.name !== name) {
           release();
-          live = { name, preps: await prepare(c, name, x) };
-          // Progress on stderr, written directly: deno bench swallows console output of benches,
-          // and --json keeps stdout for its JSON.
-          Deno.stderr.writeSync(encoder.encode(`verified ${name} [${i + 1}/${cases.length}]\n`));
+          live = { name, preps: await prepare(c, x) };
         }
         const preps = live.preps;
         b.start();
         const t0 = performance.now(), c0 = clock.now();
         const results = preps.map(({ prep, inputs }) => runServer(prep, inputs));
         const cpu = clock.now() - c0;
-        row.times.push(performance.now() - t0);
+        const wall = performance.now() - t0;
         b.end();
-        // The timed call's CPU time, for the study to read beside deno bench's wall clock.
-        if (clock.statistic === "cpu-min") {
-          Deno.stderr.writeSync(encoder.encode(`cpu-ms ${name} ${cpu.toFixed(4)}\n`));
+        try {
+          if (first) {
+            verify(c, name, x, preps, results);
+            // Progress on stderr, written directly: deno bench swallows console output of
+            // benches, and --json keeps stdout for its JSON.
+            Deno.stderr.writeSync(encoder.encode(`verified ${name} [${i + 1}/${cases.length}]\n`));
+          }
+          row.times.push(wall);
+          // The timed call's CPU time, for the study to read beside deno bench's wall clock.
+          if (clock.statistic === "cpu-min") {
+            Deno.stderr.writeSync(encoder.encode(`cpu-ms ${name} ${cpu.toFixed(4)}\n`));
+          }
+        } finally {
+          for (const r of results) r[Symbol.dispose]();
         }
-        for (const r of results) r[Symbol.dispose]();
       },
     );
   }

@@ -20,7 +20,15 @@
  */
 import { UserError } from "../src/base/mod.ts";
 import { frameworkName, planLayer, structureMethod } from "../src/frameworks/mod.ts";
-import { formatBytes, SEAL_HEAP_BYTES, sealMemory } from "../src/he/mod.ts";
+import {
+  countPlan,
+  formatBytes,
+  type LayerProgram,
+  predictMs,
+  SEAL_HEAP_BYTES,
+  sealMemory,
+  unitCostsFor,
+} from "../src/he/mod.ts";
 import { networkHash, quantizedLayers } from "../src/nn/mod.ts";
 import {
   BENCH_MASKS_ENV,
@@ -43,6 +51,24 @@ import { benchLayers, type LayerCase } from "./_layers.ts";
  * `SEAL_HEAP_BYTES`), and the masks share it with keys, ciphertexts and fragmentation.
  */
 const MAX_MASK_BYTES = 2.5e9;
+
+/**
+ * Predicted server time (ms, the built-in unit costs) above which a layer gets one requested
+ * sample instead of three (deno bench then runs it 3 times instead of 5: a warm-up call, whose
+ * output is verified, and n + 1 timed calls). Such a layer's samples differ by a few percent,
+ * while its extra calls would be most of a quick report's timing (4 s a call for the slowest).
+ */
+const SLOW_LAYER_MS = 1000;
+
+/** Predicted server ms of a program under the built-in unit costs (0 if a part has none). */
+function builtinMs(program: LayerProgram): number {
+  let ms = 0;
+  for (const part of program.parts) {
+    const unit = unitCostsFor(part.preset.name);
+    if (unit) ms += predictMs(countPlan(part), unit);
+  }
+  return ms;
+}
 
 /**
  * Register the benches of one zoo model. A `UserError` (a bad variable, a missing or mismatched
@@ -108,8 +134,8 @@ async function register(model: string): Promise<void> {
           variant,
           program,
           baseline: variant === "unpruned",
-          // Full-width layers take seconds: one timed sample (deno bench calls it n + 2 times).
-          n: profile === "full" ? 1 : 3,
+          // Full-width layers and slow quick ones take seconds: one requested sample.
+          n: profile === "full" || builtinMs(program) > SLOW_LAYER_MS ? 1 : 3,
         });
       }
     }
