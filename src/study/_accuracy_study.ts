@@ -6,9 +6,12 @@
  * @module
  */
 import {
+  convOutH,
+  convOutW,
   fitToNetwork,
   type ImageSet,
   imageSetHash,
+  linearLayerSpecs,
   loadFashionMnist,
   type Network,
   SHIPPED_FASHION_MNIST,
@@ -32,6 +35,19 @@ export interface FinetuneTask {
 /** Where the loop's data comes from: the shipped files unless a folder is named. */
 export interface AccuracyData {
   readonly dir?: string;
+}
+
+/**
+ * Multiply-accumulates of one image through the network's linear layers: what a fine-tune's and
+ * an evaluation's time follow, to start the longest jobs first.
+ */
+function forwardMacs(net: Network): number {
+  let macs = 0;
+  for (const { shape: s } of linearLayerSpecs(net)) {
+    if (s.kind === "conv") macs += s.co * s.ci * s.k * s.k * convOutH(s) * convOutW(s);
+    else if (s.kind === "fc") macs += s.in * s.out;
+  }
+  return macs;
 }
 
 /**
@@ -113,8 +129,13 @@ export async function runAccuracyLoop(
           `network, masks and seed: each is run once`,
       );
     }
+    // Longest first (largest networks; the sort is stable): the jobs that end the loop are short,
+    // so no core waits long for the last one. Each job's result is the same in any order.
+    const macs = new Map(models.map((m) => [m.name, forwardMacs(m)]));
+    const work = (i: number) => macs.get(tasks[i].net.name) ?? forwardMacs(tasks[i].net);
+    const order = [...unique].sort((a, b) => work(b) - work(a));
     let done = 0, samples = 0, seconds = 0;
-    const once = await pool(unique.map((i) => tasks[i]), slots, async (task) => {
+    const ran = await pool(order.map((i) => tasks[i]), slots, async (task) => {
       const { net, pruned, seed } = task;
       const r = await finetune({
         engine,
@@ -135,7 +156,7 @@ export async function runAccuracyLoop(
       );
       return { one_shot: r.oneShot, finetuned: r.tuned };
     });
-    const byKey = new Map(unique.map((i, j) => [keys[i], once[j]]));
+    const byKey = new Map(order.map((i, j) => [keys[i], ran[j]]));
     const perTask = keys.map((k) => byKey.get(k)!);
     return {
       perTask,
