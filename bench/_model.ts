@@ -3,7 +3,8 @@
  * zoo model, unpruned (the group's baseline) and pruned by Hunter and by MOSAIC at the study's
  * default budget, under GAZELLE and CrypTFlow2. Names `<model>/<layer>/<framework>/<variant>`,
  * groups `<model>/<layer>/<framework>`. Keys, encoding and encryption happen before `b.start()`;
- * every layer's decrypted output is checked against the integer reference once before timing.
+ * every layer's decrypted output is checked against the integer reference on its warm-up run,
+ * before any of its timings is reported.
  *
  * Environment:
  * - `MOSAIC_BENCH_PROFILE=quick|full` (default quick): quick = width-0.25 models, 4
