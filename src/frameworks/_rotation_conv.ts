@@ -31,6 +31,8 @@ export interface InRotation {
   readonly rot: Rotation;
   /** Output ciphertexts it can contribute to. */
   readonly targets: readonly number[];
+  /** A number the scheme attaches (e.g. GAZELLE IR's diagonal), reported with its products. */
+  readonly label?: number;
 }
 
 /** How a framework forms its sums; each flag is a behaviour of the framework's code. */
@@ -96,13 +98,14 @@ export interface RotationProgram {
   readonly rotations: Rotation[];
   /**
    * Product i multiplies input ciphertext `ct[i]`, tap `tap[i]`, into output `b[i]`, rotation
-   * `k[i]` (built on first read).
+   * `k[i]`; `label[i]` is its input rotation's label, or −1 (built on first read).
    */
   readonly products: {
     readonly ct: Int32Array;
     readonly tap: Int32Array;
     readonly b: Int32Array;
     readonly k: Int32Array;
+    readonly label: Int32Array;
   };
 }
 
@@ -394,14 +397,16 @@ export function rotationMaskTable(
     ),
     products: () => {
       const n = maskE.length, e = maskE.view();
-      const ct = new Int32Array(n), tap = new Int32Array(n);
+      const ct = new Int32Array(n), tap = new Int32Array(n), label = new Int32Array(n);
       const orderCt = Int32Array.from(order, (r) => r.ct);
       const orderTap = Int32Array.from(order, (r) => r.tap);
+      const orderLabel = Int32Array.from(order, (r) => r.label ?? -1);
       for (let i = 0; i < n; i++) {
         ct[i] = orderCt[e[i]];
         tap[i] = orderTap[e[i]];
+        label[i] = orderLabel[e[i]];
       }
-      return { ct, tap, b: maskB.view().slice(), k: maskK.view().slice() };
+      return { ct, tap, b: maskB.view().slice(), k: maskK.view().slice(), label };
     },
   };
 }

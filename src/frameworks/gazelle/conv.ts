@@ -103,7 +103,7 @@ function irScheme(
     for (let k = 0; k < cn; k++) {
       g.taps.forEach(({ dy, dx }, tap) => {
         const step = normalizeStep((k % (cn / 2)) * block + dy * g.input.gw + dx, n);
-        inRots.push({ ct: a, tap, rot: { step, swap: k >= cn / 2 }, targets: all });
+        inRots.push({ ct: a, tap, rot: { step, swap: k >= cn / 2 }, targets: all, label: k });
       });
     }
   }
@@ -190,10 +190,11 @@ function convPlan(layer: IntLayer<ConvShape>, opts: GazellePlanOptions): LayerPl
       m,
       m === "ir" ? irScheme(g, inPack, outPack, policy) : orScheme(g, inPack, outPack, policy),
     );
-  let lastOr: RotationProgram | undefined;
+  let lastOr: RotationProgram | undefined, lastIr: RotationProgram | undefined;
   const finish = (m: string, scheme: RotationScheme): LayerPlan => {
     const prog = planRotationConv(scheme);
     if (m === "or") lastOr = prog;
+    else lastIr = prog;
     const n = opts.preset.polyModulusDegree;
     const keys = chooseKeys(
       prog.rotations,
@@ -227,12 +228,23 @@ function convPlan(layer: IntLayer<ConvShape>, opts: GazellePlanOptions): LayerPl
     };
   };
   if (method !== "auto") return build(method);
-  const or = build("or");
-  if (inPack.kind === "rows") return or;
+  if (inPack.kind === "rows") return build("or");
   const unit = opts.unitCosts ?? MEASURED_UNIT_COSTS[opts.preset.name] ??
     MEASURED_UNIT_COSTS["gazelle-secure"];
+  // Plan first the method likely to win and skip the other when a lower bound of its cost
+  // already loses (the same choice as planning both, with half the work). IR wins on 1×1 layers
+  // that widen (ResNet bottlenecks' expansions): few input rotations, many output rotations for
+  // OR. Ties go to OR either way.
+  const s = layer.shape;
+  if (s.k === 1 && s.co > s.ci) {
+    const ir = build("ir");
+    const irMs = predictMs(countPlan(ir), unit);
+    if (irMs < orLowerBound(lastIr!, g, inPack.geometry.channels_per_ct!, unit)) return ir;
+    const or = build("or");
+    return irMs < predictMs(countPlan(or), unit) ? ir : or;
+  }
+  const or = build("or");
   const orMs = predictMs(countPlan(or), unit);
-  // Skip planning IR when even a lower bound of its cost loses (same choice, half the work).
   if (orMs <= irLowerBound(lastOr!, g, outPack.cts, unit)) return or;
   const ir = build("ir");
   return predictMs(countPlan(ir), unit) < orMs ? ir : or;
@@ -267,4 +279,48 @@ function irLowerBound(or: RotationProgram, g: GridConv, outCts: number, unit: Un
   }
   return P * unit.mult + Math.max(0, P - outCts) * unit.add +
     (lives - identities) * (unit.keySwitch + unit.ntt) + identities * unit.ntt;
+}
+
+/**
+ * A lower bound of the OR method's predicted cost (channel-block packing), from the IR program of
+ * the same layer: both have the same non-zero products (IR's product (ct, tap, diagonal k, out b)
+ * is OR's (ct, tap, b, output rotation k)), and OR issues, for those products, one input rotation
+ * per live non-centre (ct, tap) (≥ 1 key switch) and an NTT per live (ct, tap); one partial sum per
+ * live (b, k), each taking one INTT, a rotation (≥ 1 key switch) unless k = 0, and an addition
+ * into its output but the first; and an addition per product but the first of each partial sum.
+ */
+function orLowerBound(ir: RotationProgram, g: GridConv, cn: number, unit: UnitCosts): number {
+  const { ct, tap, b, label } = ir.products;
+  const P = ct.length;
+  const T = g.taps.length;
+  const center = g.taps.findIndex((t) => t.dy === 0 && t.dx === 0);
+  let inCts = 0, outCts = 0;
+  for (let i = 0; i < P; i++) {
+    if (ct[i] + 1 > inCts) inCts = ct[i] + 1;
+    if (b[i] + 1 > outCts) outCts = b[i] + 1;
+  }
+  // Live (ct, tap) input rotations and (b, k) partial sums, marked in bitmaps.
+  const liveIn = new Uint8Array(inCts * T), liveAcc = new Uint8Array(outCts * cn);
+  const liveOut = new Uint8Array(outCts);
+  let ins = 0, centres = 0, accs = 0, rotatedAccs = 0, outs = 0;
+  for (let i = 0; i < P; i++) {
+    const e = ct[i] * T + tap[i];
+    if (liveIn[e] === 0) {
+      liveIn[e] = 1;
+      ins++;
+      if (tap[i] === center) centres++;
+    }
+    const a = b[i] * cn + label[i];
+    if (liveAcc[a] === 0) {
+      liveAcc[a] = 1;
+      accs++;
+      if (label[i] !== 0) rotatedAccs++;
+    }
+    if (liveOut[b[i]] === 0) {
+      liveOut[b[i]] = 1;
+      outs++;
+    }
+  }
+  return P * unit.mult + (P - outs) * unit.add + ins * unit.ntt +
+    (ins - centres + rotatedAccs) * unit.keySwitch + accs * unit.intt;
 }

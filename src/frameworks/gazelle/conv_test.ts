@@ -213,7 +213,7 @@ Deno.test("--method auto keeps the method with the lower predicted cost", () => 
   assertEquals(m("conv:h=4,w=4,ci=512,co=512,k=3"), "or");
 });
 
-Deno.test("auto's IR lower bound never changes the choice (shapes, strides, 1×1, pruned masks)", () => {
+Deno.test("auto's lower bounds never change the choice (shapes, strides, widening 1×1, pruned masks)", () => {
   const unit = MEASURED_UNIT_COSTS.gazelle;
   const rng = new SeededRng(21);
   const specs = [
@@ -225,6 +225,11 @@ Deno.test("auto's IR lower bound never changes the choice (shapes, strides, 1×1
     "conv:h=16,w=16,ci=32,co=64,k=3,s=2,p=1",
     "conv:h=16,w=16,ci=64,co=128,k=1,s=2,p=0",
     "conv:h=4,w=4,ci=128,co=128,k=3",
+    // Widening 1×1 layers: IR is planned first and OR's lower bound (from IR's products) decides.
+    "conv:h=32,w=32,ci=16,co=64,k=1",
+    "conv:h=8,w=8,ci=64,co=256,k=1,s=2,p=0",
+    "conv:h=4,w=4,ci=256,co=1024,k=1",
+    "conv:h=16,w=16,ci=8,co=16,k=1",
   ];
   let skipped = 0;
   for (const spec of specs) {
