@@ -134,11 +134,11 @@ export async function benchLayers(
       },
       async (b) => {
         const first = live?.name !== name;
-        if (live?.name !== name) {
+        if (first) {
           release();
           live = { name, preps: await prepare(c, x) };
         }
-        const preps = live.preps;
+        const { preps } = live!;
         b.start();
         const t0 = performance.now(), c0 = clock.now();
         const results = preps.map(({ prep, inputs }) => runServer(prep, inputs));

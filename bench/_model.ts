@@ -21,15 +21,8 @@
  */
 import { UserError } from "../src/base/mod.ts";
 import { frameworkName, planLayer, structureMethod } from "../src/frameworks/mod.ts";
-import {
-  countPlan,
-  formatBytes,
-  type LayerProgram,
-  predictMs,
-  SEAL_HEAP_BYTES,
-  sealMemory,
-  unitCostsFor,
-} from "../src/he/mod.ts";
+import { programSummary } from "../src/cost/mod.ts";
+import { formatBytes, SEAL_HEAP_BYTES, sealMemory } from "../src/he/mod.ts";
 import { networkHash, quantizedLayers } from "../src/nn/mod.ts";
 import {
   BENCH_MASKS_ENV,
@@ -60,16 +53,6 @@ const MAX_MASK_BYTES = 2.5e9;
  * while its extra calls would be most of a quick report's timing (4 s a call for the slowest).
  */
 const SLOW_LAYER_MS = 1000;
-
-/** Predicted server ms of a program under the built-in unit costs (0 if a part has none). */
-function builtinMs(program: LayerProgram): number {
-  let ms = 0;
-  for (const part of program.parts) {
-    const unit = unitCostsFor(part.preset.name);
-    if (unit) ms += predictMs(countPlan(part), unit);
-  }
-  return ms;
-}
 
 /**
  * Register the benches of one zoo model. A `UserError` (a bad variable, a missing or mismatched
@@ -136,7 +119,10 @@ async function register(model: string): Promise<void> {
           program,
           baseline: variant === "unpruned",
           // Full-width layers and slow quick ones take seconds: one requested sample.
-          n: profile === "full" || builtinMs(program) > SLOW_LAYER_MS ? 1 : 3,
+          n: profile === "full" ||
+              (programSummary(program).predicted_server_ms ?? 0) > SLOW_LAYER_MS
+            ? 1
+            : 3,
         });
       }
     }

@@ -131,9 +131,11 @@ export async function runAccuracyLoop(
     }
     // Longest first (largest networks; the sort is stable): the jobs that end the loop are short,
     // so no core waits long for the last one. Each job's result is the same in any order.
-    const macs = new Map(models.map((m) => [m.name, forwardMacs(m)]));
-    const work = (i: number) => macs.get(tasks[i].net.name) ?? forwardMacs(tasks[i].net);
-    const order = [...unique].sort((a, b) => work(b) - work(a));
+    const macs = new Map<Network, number>();
+    for (const i of unique) {
+      if (!macs.has(tasks[i].net)) macs.set(tasks[i].net, forwardMacs(tasks[i].net));
+    }
+    const order = [...unique].sort((a, b) => macs.get(tasks[b].net)! - macs.get(tasks[a].net)!);
     let done = 0, samples = 0, seconds = 0;
     const ran = await pool(order.map((i) => tasks[i]), slots, async (task) => {
       const { net, pruned, seed } = task;
