@@ -293,15 +293,15 @@ export interface MeasureOptions {
  * repeated calls are timed with `timingClock()` and the fastest batch's time per call is kept
  * (the minimum: the load-insensitive statistic, the same the report reads layer timings with).
  *
- * @example A rotation (a key switch) is slower than an addition, and cheaper one level down
+ * @example Every op gets a time, at the top level and one level down (which ops are faster is
+ * measured, not asserted: `deno task calibrate` prints the times and the report records them)
  * ```ts
  * import { assert } from "@std/assert";
  * import { measureUnitOps } from "./unit_ops.ts";
  * import { closeEnvs, cryptflow2Preset } from "./mod.ts";
  *
- * const ms = await measureUnitOps(cryptflow2Preset(), { reps: 5, warmupMs: 20 });
- * assert(ms.rotate_rows > ms.add);
- * assert(ms.rotate_rows_down < ms.rotate_rows);
+ * const ms = await measureUnitOps(cryptflow2Preset(), { reps: 2, warmupMs: 5 });
+ * for (const t of [ms.rotate_rows, ms.rotate_rows_down, ms.add]) assert(t > 0 && Number.isFinite(t));
  * closeEnvs();
  * ```
  */
