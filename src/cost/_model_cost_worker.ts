@@ -7,18 +7,14 @@
  * @module
  */
 import { errorData } from "../base/mod.ts";
-import { quantizeLayer } from "../nn/mod.ts";
-import { costRow, type WorkerJob, type WorkerReply } from "./model_cost.ts";
+import { floatCostRow, type WorkerJob, type WorkerReply } from "./model_cost.ts";
 
 self.onmessage = (ev: MessageEvent<WorkerJob>) => {
   let reply: WorkerReply;
   try {
     const { layers, ...opts } = ev.data;
     reply = {
-      rows: layers.map(({ index, spec }) => {
-        const { layer, kind } = quantizeLayer(spec);
-        return { index, row: costRow(layer, kind, opts) };
-      }),
+      rows: layers.map(({ index, spec }) => ({ index, row: floatCostRow(spec, opts) })),
     };
   } catch (e) {
     reply = { error: errorData(e) };

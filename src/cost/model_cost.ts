@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ErrorData, errorFromData } from "../base/mod.ts";
+import { type ErrorData, errorFromData, withScratch } from "../base/mod.ts";
 import {
   addCounts,
   countProgram,
@@ -18,9 +18,9 @@ import {
   type IntLayer,
   linearLayerSpecs,
   type Network,
-  quantizedLayers,
   quantizeLayer,
   shapeLabel,
+  weightCount,
 } from "../nn/mod.ts";
 import { type LayerSummary, programSummary } from "./summary.ts";
 import { type RingOps, ringOps } from "./rings.ts";
@@ -103,6 +103,23 @@ export function costRow(layer: IntLayer, kind: CostRow["kind"], opts: ModelCostO
 }
 
 /**
+ * This thread's buffer for the integer weights of the layer `floatCostRow` plans: grown to the
+ * largest layer and reused, since a row keeps nothing of its layer.
+ */
+let layerWeights = new Int32Array(0);
+
+/**
+ * The cost row of one folded float layer: quantized (8-bit) into this thread's weight buffer, then
+ * planned. What the planning Workers and this thread run per layer of a cost table.
+ */
+export function floatCostRow(spec: FloatLayer, opts: ModelCostOptions): CostRow {
+  const n = weightCount(spec.shape);
+  if (layerWeights.length < n) layerWeights = new Int32Array(n);
+  const { layer, kind } = quantizeLayer(spec, 8, layerWeights);
+  return withScratch(() => costRow(layer, kind, opts));
+}
+
+/**
  * Plan every linear layer of `net` (BatchNorm folded, 8-bit weights) and tabulate the HE ops. Each
  * layer is planned on its own weights, so its plan skips what they zero and asks for the Galois
  * keys of the rotations it keeps: cost a pruned model by planning the network it deploys (masked,
@@ -122,7 +139,7 @@ export function costRow(layer: IntLayer, kind: CostRow["kind"], opts: ModelCostO
  * ```
  */
 export function modelCost(net: Network, opts: ModelCostOptions): ModelCost {
-  const layers = quantizedLayers(net).map(({ layer, kind }) => costRow(layer, kind, opts));
+  const layers = linearLayerSpecs(net).map((spec) => floatCostRow(spec, opts));
   return assemble(net, opts, layers);
 }
 
@@ -349,8 +366,7 @@ async function planOnWorkers(
   // between (they hold their next layer meanwhile).
   const here = (async () => {
     for (let index = queue.pop(); index !== undefined && !stopped; index = queue.pop()) {
-      const { layer, kind } = quantizeLayer(layers[index]);
-      rows[index] = costRow(layer, kind, opts);
+      rows[index] = floatCostRow(layers[index], opts);
       await nextTask();
     }
   })();

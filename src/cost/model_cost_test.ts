@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { cryptflow2Preset, getPreset } from "../he/mod.ts";
-import { buildZoo, maskNetwork, ZOO_MODELS } from "../nn/mod.ts";
-import { modelCost, modelCostParallel } from "./model_cost.ts";
+import { buildZoo, linearLayerSpecs, maskNetwork, quantizeLayer, ZOO_MODELS } from "../nn/mod.ts";
+import { costRow, floatCostRow, modelCost, modelCostParallel } from "./model_cost.ts";
 
 const FRAMEWORKS = ["gazelle", "cryptflow2", "cheetah"] as const;
 
@@ -56,5 +56,26 @@ Deno.test("modelCostParallel() gives the same table as modelCost()", async () =>
     const par = await modelCostParallel(net, { framework, preset }, 2);
     assertEquals(par.layers.map((l) => [l.name, l.ops]), seq.layers.map((l) => [l.name, l.ops]));
     assertEquals(par.totals, seq.totals);
+  }
+});
+
+Deno.test("floatCostRow() reuses its thread's buffers: every row as planned from fresh arrays", () => {
+  const specs = linearLayerSpecs(buildZoo("resnet18-tinyimagenet", { width: 0.25 }));
+  for (
+    const [framework, preset] of [
+      ["gazelle", getPreset("gazelle")],
+      ["cryptflow2", cryptflow2Preset()],
+      ["cheetah", getPreset("cheetah")],
+    ] as const
+  ) {
+    const opts = { framework, preset };
+    const fresh = specs.map((spec) => {
+      const { layer, kind } = quantizeLayer(spec);
+      return costRow(layer, kind, opts);
+    });
+    // Largest layers last, then first: each buffer has held a larger and a smaller layer before.
+    for (const order of [specs.map((_, i) => i), specs.map((_, i) => specs.length - 1 - i)]) {
+      for (const i of order) assertEquals(floatCostRow(specs[i], opts), fresh[i], specs[i].name);
+    }
   }
 });

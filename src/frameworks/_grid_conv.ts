@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { scratchInt32 } from "../base/mod.ts";
 import { convOutH, convOutW, convPads, type ConvShape, type IntLayer } from "../nn/mod.ts";
 import type { MapStack } from "./_packing.ts";
 
@@ -53,7 +54,7 @@ function gatherWeights(
   const { co, ci } = shape, kk = shape.k * shape.k;
   // One phase reading every kernel tap in order (stride 1, a 1×1 kernel at any stride): W itself.
   if (phases === 1 && taps === kk && at.every((off, t) => off === t)) return W;
-  const out = new Int32Array(co * phases * ci * taps);
+  const out = scratchInt32(co * phases * ci * taps);
   // One flat loop over the entries (see `tables` in _packing.ts), (o, p, i, t) kept as counters.
   for (let w = 0, o = 0, p = 0, i = 0, t = 0; w < out.length; w++) {
     const off = at[p * taps + t];

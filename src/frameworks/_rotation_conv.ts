@@ -18,6 +18,7 @@ import {
   type Rotation,
   sourceSlot,
 } from "../he/mod.ts";
+import { scratchInt32 } from "../base/mod.ts";
 import type { GridConv } from "./_grid_conv.ts";
 import type { Packing } from "./_packing.ts";
 
@@ -97,14 +98,17 @@ export interface RotationProgram {
   /** Every rotation the program issues (for choosing Galois keys). */
   readonly rotations: Rotation[];
   /**
-   * Product i multiplies input ciphertext `ct[i]`, tap `tap[i]`, into output `b[i]`, rotation
-   * `k[i]`; `label[i]` is its input rotation's label, or −1 (built on first read).
+   * Product i multiplies input rotation `e[i]` (in issue order) into output `b[i]`, output
+   * rotation `k[i]`; input rotation e rotates input ciphertext `ct[e]` for tap `tap[e]` and
+   * carries label `label[e]` (−1: none). Per-product columns are views of the planner's own (no
+   * copy of millions of products), per-rotation ones small tables.
    */
   readonly products: {
-    readonly ct: Int32Array;
-    readonly tap: Int32Array;
+    readonly e: Int32Array;
     readonly b: Int32Array;
     readonly k: Int32Array;
+    readonly ct: Int32Array;
+    readonly tap: Int32Array;
     readonly label: Int32Array;
   };
 }
@@ -142,6 +146,38 @@ function elementCoords(pack: Packing): { chan: Int32Array; row: Int32Array; col:
   }
   coordCache.set(pack, c);
   return c;
+}
+
+const slotCache = new WeakMap<Packing, Int32Array>();
+
+/**
+ * Two numbers per global slot of a packing: the channel of the element the slot holds (−1: none)
+ * and its position as row·2^16 + column. What the non-zero test reads for a rotated slot, side by
+ * side: one memory access instead of four dependent ones (slot → element → channel, row, column)
+ * in a test run millions of times over tables of megabytes. Built once per packing.
+ */
+function slotElements(pack: Packing): Int32Array {
+  let t = slotCache.get(pack);
+  if (t) return t;
+  const { vh, vw } = pack.stack;
+  if (vh > 0x7fff || vw > 0xffff) throw new Error("planner bug: a map too large for slotElements");
+  t = new Int32Array(2 * pack.elemOfSlot.length);
+  for (let s = 0; s < t.length; s += 2) t[s] = -1;
+  // One flat loop over the elements (see `elementCoords`).
+  for (let e = 0, ch = 0, y = 0, x = 0; e < pack.slotOfElem.length; e++) {
+    const at = 2 * pack.slotOfElem[e];
+    t[at] = ch;
+    t[at + 1] = (y << 16) | x;
+    if (++x === vw) {
+      x = 0;
+      if (++y === vh) {
+        y = 0;
+        ch++;
+      }
+    }
+  }
+  slotCache.set(pack, t);
+  return t;
 }
 
 const groupCache = new WeakMap<Packing, (OutGroup[][] | undefined)[]>();
@@ -281,16 +317,13 @@ export function planRotationConv(scheme: RotationScheme): RotationProgram {
   emitProducts(em, schedule);
   const outputs: (Reg | null)[] = [];
   for (let b = 0; b < scheme.outPack.cts; b++) outputs.push(emitOutput(em, b));
-  let products: RotationProgram["products"] | undefined;
   return {
     ops: em.ops,
     masks: table.bank,
     inputs: scheme.inPack.cts,
     outputs,
     rotations: em.rotations,
-    get products() {
-      return products ??= table.products();
-    },
+    products: table.products(),
   };
 }
 
@@ -333,7 +366,10 @@ export interface RotationMaskTable {
   reserve(n: number): void;
   /** The recorded masks, materialized on demand. */
   readonly bank: MaskBank;
-  /** The recorded masks as products: input ciphertext, tap, output ciphertext, output rotation. */
+  /**
+   * The recorded masks as products (`RotationProgram.products`): views of the table's columns,
+   * valid while no mask is added.
+   */
   products(): RotationProgram["products"];
 }
 
@@ -367,7 +403,8 @@ export interface RotationMaskTable {
  * assertEquals([...out], [0n, 0n, 0n, 0n, 3n, 3n, 3n, 3n]);
  * assertEquals(table.bank.weightsOf!(m), [3]);
  * assertEquals([table.nonZero(0, 0, 0), table.nonZero(1, 0, 0)], [true, true]);
- * assertEquals(table.products().ct, Int32Array.from([0]));
+ * const { e, ct } = table.products();
+ * assertEquals([e[0], ct[e[0]]], [0, 0]);
  * ```
  */
 export function rotationMaskTable(
@@ -395,19 +432,14 @@ export function rotationMaskTable(
       (idx) => [order[maskE.at(idx)], maskB.at(idx), maskK.at(idx)],
       () => maskK.length,
     ),
-    products: () => {
-      const n = maskE.length, e = maskE.view();
-      const ct = new Int32Array(n), tap = new Int32Array(n), label = new Int32Array(n);
-      const orderCt = Int32Array.from(order, (r) => r.ct);
-      const orderTap = Int32Array.from(order, (r) => r.tap);
-      const orderLabel = Int32Array.from(order, (r) => r.label ?? -1);
-      for (let i = 0; i < n; i++) {
-        ct[i] = orderCt[e[i]];
-        tap[i] = orderTap[e[i]];
-        label[i] = orderLabel[e[i]];
-      }
-      return { ct, tap, b: maskB.view().slice(), k: maskK.view().slice(), label };
-    },
+    products: () => ({
+      e: maskE.view(),
+      b: maskB.view(),
+      k: maskK.view(),
+      ct: Int32Array.from(order, (r) => r.ct),
+      tap: Int32Array.from(order, (r) => r.tap),
+      label: Int32Array.from(order, (r) => r.label ?? -1),
+    }),
   };
 }
 
@@ -430,7 +462,7 @@ class IntColumn {
   /** Make room for `n` more values. */
   reserve(n: number): void {
     if (this.#n + n <= this.#data.length) return;
-    const next = new Int32Array(Math.max(this.#n + n, 2 * this.#data.length));
+    const next = scratchInt32(Math.max(this.#n + n, 2 * this.#data.length));
     next.set(this.#data.subarray(0, this.#n));
     this.#data = next;
   }
@@ -464,8 +496,7 @@ function nonZeroTest(
   const eSwap = Int32Array.from(order, (e) => (e.rot.swap ? 1 : 0));
   const kStep = Int32Array.from(outRots, (r) => mod(r.step));
   const kSwap = Int32Array.from(outRots, (r) => (r.swap ? 1 : 0));
-  const { elemOfSlot } = inPack;
-  const { chan, row, col } = elementCoords(inPack);
+  const slotElement = slotElements(inPack);
   const { start: repStart, reps } = representativeTable(scheme);
   return (ei, b, k) => {
     const tap = eTap[ei];
@@ -473,15 +504,16 @@ function nonZeroTest(
     if (shift >= half) shift -= half;
     const swap = eSwap[ei] ^ kSwap[k];
     const base = eCt[ei] * n;
-    for (let g = repStart[b * T + tap], end = repStart[b * T + tap + 1]; g < end; g += 4) {
+    for (let g = repStart[b * T + tap], end = repStart[b * T + tap + 1]; g < end; g += 3) {
       const j = reps[g + 1];
       let r = j >= half ? 1 : 0;
       let c = j - r * half + shift;
       if (c >= half) c -= half;
       r ^= swap;
-      const src = elemOfSlot[base + r * half + c];
-      if (src < 0 || row[src] !== reps[g + 2] || col[src] !== reps[g + 3]) continue;
-      if (weights[(reps[g] * C + chan[src]) * T + tap] !== 0) return true;
+      const at = 2 * (base + r * half + c);
+      const channel = slotElement[at];
+      if (channel < 0 || slotElement[at + 1] !== reps[g + 2]) continue;
+      if (weights[(reps[g] * C + channel) * T + tap] !== 0) return true;
     }
     return false;
   };
@@ -491,7 +523,10 @@ function nonZeroTest(
 interface RepresentativeTable {
   /** Representatives of output ct b and tap t: `reps[start[b·T + t] … start[b·T + t + 1]]`. */
   readonly start: Int32Array;
-  /** Four numbers per representative: the group's channel, its slot, the tap's source row and column. */
+  /**
+   * Three numbers per representative: the group's channel, its slot, and the position the tap
+   * reads (row·2^16 + column, as `slotElements` stores positions).
+   */
   readonly reps: Int32Array;
 }
 
@@ -569,7 +604,7 @@ function representativeTable(scheme: RotationScheme): RepresentativeTable {
         const slot = repSlot[g * T + t];
         if (slot < 0) continue;
         const r = repElem[g * T + t] % plane, y = Math.floor(r / vw);
-        reps.push(keys[g] >> 1, slot, y + dys[t], r - y * vw + dxs[t]);
+        reps.push(keys[g] >> 1, slot, ((y + dys[t]) << 16) | (r - y * vw + dxs[t]));
       }
     }
     for (const k of keys) index[k] = -1;
@@ -603,7 +638,7 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
   // Only materialized masks need the groups (the executor, pruning): counting does not.
   const groups = () => outputGroups(outPack, policy.foldHalves);
   const outStep = outRots.map((r) => r.step % half), outSwap = outRots.map((r) => r.swap);
-  const { chan, row, col } = elementCoords(inPack);
+  const slotElement = slotElements(inPack);
   const inputChannel = (
     e: InRotation,
     k: number,
@@ -623,9 +658,12 @@ function slotGeometry(scheme: RotationScheme): SlotGeometry {
     if (c >= half) c -= half;
     else if (c < 0) c += half;
     if (e.rot.swap) r = 1 - r;
-    const src = inPack.elemOfSlot[e.ct * n + r * half + c];
-    if (src < 0) return -1;
-    return row[src] === g.y[p] + dy && col[src] === g.x[p] + dx ? chan[src] : -1;
+    const at = 2 * (e.ct * n + r * half + c);
+    const channel = slotElement[at];
+    // A position out of the grid packs to a negative number, which no slot holds.
+    return channel >= 0 && slotElement[at + 1] === (((g.y[p] + dy) << 16) | (g.x[p] + dx))
+      ? channel
+      : -1;
   };
   const repCache = new Map<number, Int32Array>();
   const representatives = (b: number, tap: number): Int32Array => {
@@ -751,7 +789,11 @@ export function productSchedule(
         }
       }
     }
-    if (n > 0 || policy.issueUnusedRotations) work.push({ e: ei, consumers: buffer.slice(0, n) });
+    if (n > 0 || policy.issueUnusedRotations) {
+      const consumers = scratchInt32(n);
+      consumers.set(buffer.subarray(0, n));
+      work.push({ e: ei, consumers });
+    }
   }
   return { work, accumulators };
 }
@@ -855,7 +897,7 @@ function emitProducts(em: Emitter, { work, accumulators }: ProductSchedule): voi
   const start = new Int32Array(ids + 1);
   for (const { consumers } of work) for (const id of consumers) start[id + 1]++;
   for (let id = 0; id < ids; id++) start[id + 1] += start[id];
-  const list = new Int32Array(start[ids]);
+  const list = scratchInt32(start[ids]);
   const fill = start.slice(0, ids);
   work.forEach(({ consumers }, w) => {
     for (const id of consumers) list[fill[id]++] = w;

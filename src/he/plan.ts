@@ -14,6 +14,7 @@ import {
   SEAL_CT_OVERHEAD,
 } from "./galois.ts";
 import type { Preset } from "./presets.ts";
+import { scratchInt32, scratchUint8 } from "../base/mod.ts";
 
 /** A ciphertext register. Registers `0 .. inputs − 1` hold the client's input ciphertexts. */
 export type Reg = number;
@@ -211,11 +212,11 @@ export class OpList implements Iterable<HeOp> {
       next.set(old);
       return next;
     };
-    this.#kind = g(this.#kind, (n) => new Uint8Array(n));
-    this.#a = g(this.#a, (n) => new Int32Array(n));
-    this.#b = g(this.#b, (n) => new Int32Array(n));
-    this.#c = g(this.#c, (n) => new Int32Array(n));
-    this.#d = g(this.#d, (n) => new Int32Array(n));
+    this.#kind = g(this.#kind, scratchUint8);
+    this.#a = g(this.#a, scratchInt32);
+    this.#b = g(this.#b, scratchInt32);
+    this.#c = g(this.#c, scratchInt32);
+    this.#d = g(this.#d, scratchInt32);
   }
 
   #rot(r: Rotation): number {

@@ -64,7 +64,8 @@ export interface Quantized {
 }
 
 /**
- * Symmetric quantization to signed `bits`-bit integers: scale = max|v| / (2^(bits−1) − 1).
+ * Symmetric quantization to signed `bits`-bit integers: scale = max|v| / (2^(bits−1) − 1). The
+ * integers go to the front of `into` (a view of it) when it is long enough, else to a new array.
  *
  * @example The largest magnitude maps to ±127 at 8 bits
  * ```ts
@@ -76,7 +77,7 @@ export interface Quantized {
  * assertAlmostEquals(scale, 1 / 127);
  * ```
  */
-export function quantizeSymmetric(v: Float32Array, bits: number): Quantized {
+export function quantizeSymmetric(v: Float32Array, bits: number, into?: Int32Array): Quantized {
   let max = 0;
   for (let i = 0; i < v.length; i++) {
     const a = Math.abs(v[i]);
@@ -84,10 +85,15 @@ export function quantizeSymmetric(v: Float32Array, bits: number): Quantized {
   }
   const top = 2 ** (bits - 1) - 1;
   const scale = max > 0 ? max / top : 1;
-  const q = new Int32Array(v.length);
+  const q = intsFor(v.length, into);
   const inv = 1 / scale;
   for (let i = 0; i < v.length; i++) q[i] = roundHalfUp(v[i] * inv);
   return { q, scale };
+}
+
+/** The front `n` of `into` when it holds them, else a new array. */
+function intsFor(n: number, into: Int32Array | undefined): Int32Array {
+  return into && into.length >= n ? into.subarray(0, n) : new Int32Array(n);
 }
 
 /**
@@ -273,7 +279,10 @@ export function linearLayerSpecs(net: Network): FloatLayer[] {
 }
 
 /**
- * Quantize one folded layer symmetrically to `bits`-bit (default 8) integer weights.
+ * Quantize one folded layer symmetrically to `bits`-bit (default 8) integer weights. With `into`
+ * long enough, the weights are a view of its front, valid until `into` is written again: for a
+ * caller that plans layer after layer and keeps nothing of each (a cost table), one buffer instead
+ * of fresh memory per layer, whose first touches cost about as much as quantizing (on a VM).
  *
  * @example 8-bit weights span ±127
  * ```ts
@@ -286,8 +295,8 @@ export function linearLayerSpecs(net: Network): FloatLayer[] {
  * assertEquals(Math.max(...q.layer.weights.map(Math.abs)), 127);
  * ```
  */
-export function quantizeLayer(spec: FloatLayer, bits = 8): QuantizedLayer {
-  const { q, scale } = quantizeFolded(spec, bits);
+export function quantizeLayer(spec: FloatLayer, bits = 8, into?: Int32Array): QuantizedLayer {
+  const { q, scale } = quantizeFolded(spec, bits, into);
   return {
     layer: { name: spec.name, shape: spec.shape, weights: q },
     kind: spec.kind,
@@ -308,22 +317,42 @@ const QUANTIZED = new WeakMap<SyntheticConv, {
   readonly scale: number;
 }>();
 
+/** Recipes quantized once and not yet kept in `QUANTIZED`. */
+const QUANTIZED_ONCE = new WeakSet<SyntheticConv>();
+
+/**
+ * This thread's buffer for drawing a zoo conv's float weights before they are quantized: grown to
+ * the largest layer drawn and reused, since the floats do not outlive the quantization.
+ */
+let drawn = new Float32Array(0);
+
+function drawBuffer(s: SyntheticConv): Float32Array {
+  const size = s.co * s.ci * s.k * s.k;
+  if (drawn.length < size) drawn = new Float32Array(size);
+  return drawn;
+}
+
 /**
  * `quantizeSymmetric(foldedWeights(spec), bits)` in one pass over the layer's own weights (no folded
  * copy), each folded value rounded to Float32 as folding stores it, so the integers are the same
  * bit for bit; a zoo conv's result is remembered by its recipe.
  */
-function quantizeFolded(spec: FloatLayer, bits: number): Quantized {
+function quantizeFolded(spec: FloatLayer, bits: number, into?: Int32Array): Quantized {
   const { synthetic, rowScale } = spec;
   const known = synthetic && QUANTIZED.get(synthetic);
   if (known && known.bits === bits && sameValues(known.rowScale, rowScale)) {
-    return { q: new Int32Array(known.q), scale: known.scale };
+    const q = intsFor(known.q.length, into);
+    q.set(known.q);
+    return { q, scale: known.scale };
   }
-  const weights = synthetic ? syntheticConvWeights(synthetic) : spec.weights;
+  const weights = synthetic ? syntheticConvWeights(synthetic, drawBuffer(synthetic)) : spec.weights;
   const result = rowScale
-    ? quantizeRows(weights, rowScale, bits)
-    : quantizeSymmetric(weights, bits);
-  if (synthetic) {
+    ? quantizeRows(weights, rowScale, bits, into)
+    : quantizeSymmetric(weights, bits, into);
+  // Kept from the second time a recipe is quantized: a one-shot cost table (a Worker gets its
+  // own copy of each recipe) would only pay for the copy.
+  if (synthetic && !QUANTIZED_ONCE.has(synthetic)) QUANTIZED_ONCE.add(synthetic);
+  else if (synthetic) {
     const q = bits <= 8
       ? new Int8Array(result.q)
       : bits <= 16
@@ -335,7 +364,12 @@ function quantizeFolded(spec: FloatLayer, bits: number): Quantized {
 }
 
 /** Symmetric quantization of `weights` with row o (of equal rows) scaled by `rowScale[o]`. */
-function quantizeRows(weights: Float32Array, rowScale: Float64Array, bits: number): Quantized {
+function quantizeRows(
+  weights: Float32Array,
+  rowScale: Float64Array,
+  bits: number,
+  into: Int32Array | undefined,
+): Quantized {
   const per = weights.length / rowScale.length;
   // Flat loops, the row's scale changing every `per` weights: V8 runs a loop nested in a function
   // called once in on-stack-replaced code and leaves it at every exit of the inner loop.
@@ -351,7 +385,7 @@ function quantizeRows(weights: Float32Array, rowScale: Float64Array, bits: numbe
   const top = 2 ** (bits - 1) - 1;
   const scale = max > 0 ? max / top : 1;
   const inv = 1 / scale;
-  const q = new Int32Array(weights.length);
+  const q = intsFor(weights.length, into);
   for (let j = 0, o = 0, end = per, a = rowScale[0]; j < weights.length; j++) {
     if (j === end) {
       a = rowScale[++o];

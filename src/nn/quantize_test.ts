@@ -3,7 +3,7 @@ import { closeEnvs, executeProgram, getPreset, simulatePlan } from "../he/mod.ts
 import { planLayer } from "../frameworks/mod.ts";
 import { tinyResidual } from "./fixtures.ts";
 import { forward } from "./forward.ts";
-import { inputCount } from "./layers.ts";
+import { inputCount, weightCount } from "./layers.ts";
 import {
   foldBatchNorm,
   foldedWeights,
@@ -113,6 +113,27 @@ Deno.test("quantizeLayer() gives the integers of quantizing the folded weights, 
     quantizeSymmetric(foldedWeights(doubled), 8).q,
   );
   assertEquals(quantizeLayer(conv).layer.weights, quantizeSymmetric(foldedWeights(conv), 8).q);
+});
+
+Deno.test("quantizeLayer() into a buffer: the same integers, as a view of the buffer's front", () => {
+  const specs = linearLayerSpecs(buildZoo("resnet18-tinyimagenet", { width: 0.125, seed: 6 }));
+  const sizes = specs.map((s) => weightCount(s.shape));
+  const into = new Int32Array(Math.max(...sizes) + 3);
+  // Three rounds (a recipe is remembered from its second quantization on), the largest and the
+  // smallest layers in turn: whatever the buffer held before never shows.
+  for (let round = 0; round < 3; round++) {
+    for (const spec of specs) {
+      into.fill(99);
+      const want = quantizeSymmetric(foldedWeights(spec), 8);
+      const got = quantizeLayer(spec, 8, into);
+      assertEquals(got.layer.weights.buffer, into.buffer, spec.name);
+      assertEquals([got.layer.weights, got.weightScale], [want.q, want.scale], spec.name);
+    }
+  }
+  // Too short a buffer: the integers go to a new array.
+  const short = new Int32Array(1);
+  const got = quantizeLayer(specs[0], 8, short);
+  assert(got.layer.weights.buffer !== short.buffer && got.layer.weights.length === sizes[0]);
 });
 
 Deno.test("roundHalfUp() is Math.round at every half, next to it, and on random values", () => {

@@ -118,7 +118,9 @@ const GENERATED = new WeakMap<Float32Array, SyntheticConv>();
 /**
  * A zoo conv's synthetic weights from its recipe: He-uniform weights (xorshift32 seeded from the
  * model's generator, one cheap draw per weight) times a per-kernel log-normal scale; co·ci·k·k
- * values, layout co × ci × k × k.
+ * values, layout co × ci × k × k. Drawn into the front of `into` (and returned as a view of it)
+ * when it is long enough, so a caller drawing layer after layer reuses one buffer instead of
+ * touching fresh memory for each (on a VM, first touches of fresh pages cost as much as the draw).
  *
  * @example The recipe regenerates the node's weights
  * ```ts
@@ -131,10 +133,11 @@ const GENERATED = new WeakMap<Float32Array, SyntheticConv>();
  * assertEquals(fresh, (conv as { weight: Float32Array }).weight);
  * ```
  */
-export function syntheticConvWeights(s: SyntheticConv): Float32Array {
+export function syntheticConvWeights(s: SyntheticConv, into?: Float32Array): Float32Array {
   const { ci, co, k } = s;
   const rng = new SeededRng(s.state);
-  const weight = new Float32Array(co * ci * k * k);
+  const size = co * ci * k * k;
+  const weight = into && into.length >= size ? into.subarray(0, size) : new Float32Array(size);
   const amp = Math.sqrt(3) * Math.sqrt(2 / (ci * k * k)) / 2147483648;
   const kk = k * k;
   // xorshift32 seeded from the model's generator: one cheap draw per weight (millions of them).

@@ -259,23 +259,24 @@ function convPlan(layer: IntLayer<ConvShape>, opts: GazellePlanOptions): LayerPl
  * at least products − outputs additions.
  */
 function irLowerBound(or: RotationProgram, g: GridConv, outCts: number, unit: UnitCosts): number {
-  const { ct, tap, k } = or.products;
-  const P = ct.length;
+  const { e, k, ct, tap } = or.products;
+  const P = e.length;
   let K = 1;
   for (let i = 0; i < P; i++) if (k[i] + 1 > K) K = k[i] + 1;
   const T = g.taps.length;
   const center = g.taps.findIndex((t) => t.dy === 0 && t.dx === 0);
   let inCts = 0;
-  for (let i = 0; i < P; i++) if (ct[i] + 1 > inCts) inCts = ct[i] + 1;
+  for (let r = 0; r < ct.length; r++) if (ct[r] + 1 > inCts) inCts = ct[r] + 1;
   // Live (ct, tap, k) triples, marked in a bitmap (products run to millions).
   const live = new Uint8Array(inCts * T * K);
   let lives = 0, identities = 0;
   for (let i = 0; i < P; i++) {
-    const key = (ct[i] * T + tap[i]) * K + k[i];
+    const r = e[i];
+    const key = (ct[r] * T + tap[r]) * K + k[i];
     if (live[key] !== 0) continue;
     live[key] = 1;
     lives++;
-    if (k[i] === 0 && tap[i] === center) identities++;
+    if (k[i] === 0 && tap[r] === center) identities++;
   }
   return P * unit.mult + Math.max(0, P - outCts) * unit.add +
     (lives - identities) * (unit.keySwitch + unit.ntt) + identities * unit.ntt;
@@ -290,31 +291,30 @@ function irLowerBound(or: RotationProgram, g: GridConv, outCts: number, unit: Un
  * into its output but the first; and an addition per product but the first of each partial sum.
  */
 function orLowerBound(ir: RotationProgram, g: GridConv, cn: number, unit: UnitCosts): number {
-  const { ct, tap, b, label } = ir.products;
-  const P = ct.length;
+  const { e, b, ct, tap, label } = ir.products;
+  const P = e.length;
   const T = g.taps.length;
   const center = g.taps.findIndex((t) => t.dy === 0 && t.dx === 0);
   let inCts = 0, outCts = 0;
-  for (let i = 0; i < P; i++) {
-    if (ct[i] + 1 > inCts) inCts = ct[i] + 1;
-    if (b[i] + 1 > outCts) outCts = b[i] + 1;
-  }
+  for (let r = 0; r < ct.length; r++) if (ct[r] + 1 > inCts) inCts = ct[r] + 1;
+  for (let i = 0; i < P; i++) if (b[i] + 1 > outCts) outCts = b[i] + 1;
   // Live (ct, tap) input rotations and (b, k) partial sums, marked in bitmaps.
   const liveIn = new Uint8Array(inCts * T), liveAcc = new Uint8Array(outCts * cn);
   const liveOut = new Uint8Array(outCts);
   let ins = 0, centres = 0, accs = 0, rotatedAccs = 0, outs = 0;
   for (let i = 0; i < P; i++) {
-    const e = ct[i] * T + tap[i];
-    if (liveIn[e] === 0) {
-      liveIn[e] = 1;
+    const r = e[i];
+    const at = ct[r] * T + tap[r];
+    if (liveIn[at] === 0) {
+      liveIn[at] = 1;
       ins++;
-      if (tap[i] === center) centres++;
+      if (tap[r] === center) centres++;
     }
-    const a = b[i] * cn + label[i];
+    const a = b[i] * cn + label[r];
     if (liveAcc[a] === 0) {
       liveAcc[a] = 1;
       accs++;
-      if (label[i] !== 0) rotatedAccs++;
+      if (label[r] !== 0) rotatedAccs++;
     }
     if (liveOut[b[i]] === 0) {
       liveOut[b[i]] = 1;
