@@ -1,16 +1,17 @@
 /**
  * Cost tables: each `Deno.bench` times one full-width zoo model's cost table under one framework as
  * `deno task cost --model M --framework F --json` computes it, without the process start (loading
- * the main thread's modules): planning Workers spawned (one per core but this thread's, at least
- * one; each loads its modules), the model built, every layer planned on them and on this thread,
- * the model hashed and the manifest built, the JSON the command prints serialized. Names `cost_table/<framework>/<model>`, one group per
- * framework. Nothing is encrypted, so only `--allow-read --allow-env` are needed.
+ * the main thread's modules): the model built, every layer planned on the threads
+ * `plannerThreads` chooses (one for every zoo table; Workers, each loading its modules, for
+ * larger ones), the model hashed and the manifest built, the JSON the command prints serialized.
+ * Names `cost_table/<framework>/<model>`, one group per framework. Nothing is encrypted, so only
+ * `--allow-read --allow-env` are needed.
  *
  * Environment: `MOSAIC_BENCH_MODELS=vgg16-cifar10,…` (default: the six CIFAR-10 and Tiny ImageNet
  * models), `MOSAIC_BENCH_FRAMEWORKS=gazelle,…` (default: all three).
  */
 import { type FrameworkName, FRAMEWORKS } from "../src/frameworks/mod.ts";
-import { modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
+import { modelCostParallel } from "../src/cost/mod.ts";
 import { cheetahPreset, cryptflow2Preset, getPreset, type Preset } from "../src/he/mod.ts";
 import { loadModel, networkHash } from "../src/nn/mod.ts";
 import { buildManifest } from "../src/study/mod.ts";
@@ -46,9 +47,8 @@ for (const framework of list("MOSAIC_BENCH_FRAMEWORKS", FRAMEWORKS) as Framework
       n: 3,
       warmup: 1,
     }, async () => {
-      const pool = spawnPlanners(Math.max(1, navigator.hardwareConcurrency - 1));
       const net = await loadModel(model);
-      const table = await modelCostParallel(net, { framework, preset, method: "auto" }, pool);
+      const table = await modelCostParallel(net, { framework, preset, method: "auto" });
       const manifest = {
         ...buildManifest([preset], {}, net.weights),
         model_hash: await networkHash(net),

@@ -7,7 +7,7 @@
  * @module
  */
 import { UserError } from "../src/base/mod.ts";
-import { costPercent, type ModelCost, modelCostParallel, spawnPlanners } from "../src/cost/mod.ts";
+import { costPercent, type ModelCost, modelCostParallel } from "../src/cost/mod.ts";
 import type { Preset } from "../src/he/mod.ts";
 import { loadModel, type Network, networkHash, sha256Hex } from "../src/nn/mod.ts";
 // study/ and prune/ load only when needed (the manifest, --masks), after the planning Workers
@@ -245,17 +245,8 @@ async function main(): Promise<number> {
   const seed = intFlag(args, "seed", SEED_RANGE);
   if (args.method !== undefined) methodFlag(args.method, framework);
   const preset = frameworkPreset(framework, args.preset, args.bits);
-  // Start the planning workers first: they load their modules while the model is built. This
-  // thread plans too: one Worker per other core.
-  const pool = spawnPlanners(Math.max(1, navigator.hardwareConcurrency - 1));
-  let net;
-  try {
-    progress(`loading ${args.model}`);
-    net = await loadModel(args.model, { width, seed });
-  } catch (e) {
-    pool.forEach((w) => w.terminate());
-    throw e;
-  }
+  progress(`loading ${args.model}`);
+  const net = await loadModel(args.model, { width, seed });
   let file: PruneFile | undefined;
   let maskText: string | undefined;
   if (args.masks) {
@@ -263,17 +254,11 @@ async function main(): Promise<number> {
     try {
       text = await Deno.readTextFile(args.masks);
     } catch {
-      pool.forEach((w) => w.terminate());
       throw new UserError(`Mask file ${args.masks} cannot be read: check the path`);
     }
-    try {
-      const { readPruneFile } = await import("../src/study/mod.ts");
-      file = await readPruneFile(text, args.masks, net);
-      maskText = text;
-    } catch (e) {
-      pool.forEach((w) => w.terminate());
-      throw e;
-    }
+    const { readPruneFile } = await import("../src/study/mod.ts");
+    file = await readPruneFile(text, args.masks, net);
+    maskText = text;
     if (file.framework && file.framework !== framework) {
       progress(
         `note: ${args.masks} was pruned for ${file.framework}, costed here under ${framework}`,
@@ -284,15 +269,9 @@ async function main(): Promise<number> {
   const fileMethod = file?.framework === framework ? file.convMethod : undefined;
   const method = methodFlag(args.method ?? fileMethod, framework);
   progress(`planning ${net.name} for ${framework}`);
-  const planned = modelCostParallel(net, {
-    framework,
-    preset,
-    method,
-    stock: args.stock,
-  }, pool);
-  // The manifest's module loads while the Workers plan (a failure shows where it is used).
-  if (args.json) import("../src/study/mod.ts").catch(() => {});
-  const t = await planned;
+  // On the threads `plannerThreads` picks: one for every zoo table (a Worker would cost more
+  // than it saves), every core for larger ones.
+  const t = await modelCostParallel(net, { framework, preset, method, stock: args.stock });
   if (file) {
     progress(`planning ${net.name} pruned by ${args.masks}`);
     const { deployedNetwork } = await import("../src/prune/mod.ts");
@@ -301,7 +280,7 @@ async function main(): Promise<number> {
       preset,
       method,
       stock: args.stock,
-    }, Math.max(2, navigator.hardwareConcurrency));
+    });
     if (args.json) {
       const manifest = await costManifest(net, preset, seed, maskText);
       const cost_pct = costPercent(t, after);

@@ -34,6 +34,7 @@ export {
   modelCost,
   type ModelCostOptions,
   modelCostParallel,
+  plannerThreads,
   spawnPlanners,
 } from "./model_cost.ts";
 export {

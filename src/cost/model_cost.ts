@@ -222,11 +222,48 @@ export type WorkerReply =
   | { readonly rows: WorkerRow[]; readonly error?: undefined }
   | { readonly error: ErrorData };
 
-/** Rough planning work of a layer (plaintext products of a rotation method), for load balancing. */
-function workEstimate(l: FloatLayer): number {
+/**
+ * A layer's planning time on one thread, estimated (ns): 6 ns per weight (drawn, quantized) and
+ * 0.07 ns per plaintext product a rotation method could issue (ci·co·k²·np2(h·w)), fitted to
+ * GAZELLE tables of VGG-16 and ResNet-50 at widths 1–4 (2-core AMD EPYC, Deno 2.9; CrypTFlow2
+ * and Cheetah plan faster). For load balancing and for `plannerThreads`.
+ */
+function planningNs(l: FloatLayer): number {
   const s = l.shape;
-  if (s.kind === "conv") return s.ci * s.co * s.k * s.k * 2 ** Math.ceil(Math.log2(s.h * s.w));
-  return l.weights.length;
+  const products = s.kind === "conv"
+    ? s.ci * s.co * s.k * s.k * 2 ** Math.ceil(Math.log2(s.h * s.w))
+    : weightCount(s);
+  return 6 * weightCount(s) + 0.07 * products;
+}
+
+/**
+ * Estimated one-thread planning time (ns) above which a table is planned on Workers too. Below
+ * it a Worker costs more than it saves: starting one, loading its modules and compiling the
+ * planner again take ≈ 0.25 s of CPU, and two planning threads slow each other down (memory
+ * traffic). Measured on 2 cores: every zoo table (≤ 0.7 s estimated) planned 0.05–0.2 s faster
+ * on one thread; ResNet-50/Tiny ImageNet at width 1.5 (1.6 s) 0.2 s faster on two, at width 4
+ * 3 s faster; VGG-16/Tiny ImageNet at width 2 (0.7 s) the same either way.
+ */
+const PARALLEL_MIN_NS = 1e9;
+
+/**
+ * The threads worth planning `net` on (`modelCostParallel`'s default): 1 for a table estimated
+ * to plan in under a second on one thread, else every core (at most 64).
+ *
+ * @example The zoo's tables plan on one thread; a ResNet-50 four times as wide on every core
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { plannerThreads } from "./model_cost.ts";
+ * import { buildZoo } from "../nn/mod.ts";
+ *
+ * assertEquals(plannerThreads(buildZoo("resnet50-tinyimagenet"), 2), 1);
+ * assertEquals(plannerThreads(buildZoo("resnet50-tinyimagenet", { width: 4 }), 2), 2);
+ * ```
+ */
+export function plannerThreads(net: Network, cores = navigator.hardwareConcurrency): number {
+  let ns = 0;
+  for (const l of linearLayerSpecs(net)) ns += planningNs(l);
+  return ns < PARALLEL_MIN_NS ? 1 : Math.max(1, Math.min(cores, 64));
 }
 
 /**
@@ -257,7 +294,8 @@ export function spawnPlanners(n: number): Worker[] {
 /**
  * `modelCost` with layers planned in parallel (the same rows, in the same order): planning is
  * independent per layer, and large models have millions of plaintext products to plan. `workers`
- * is a number of threads (this one and n − 1 Workers; 1: `modelCost`) or Workers already spawned
+ * is a number of threads (this one and n − 1 Workers; 1: `modelCost`; by default
+ * `plannerThreads`, one for tables too small to pay for a Worker) or Workers already spawned
  * (`spawnPlanners`); this thread plans too, the smallest layers left while the Workers take the
  * largest, as it would otherwise only wait (one Worker fewer to start, load its modules and warm
  * up). An error planning a layer comes back from its Worker as data and is rethrown here as it
@@ -279,7 +317,7 @@ export function spawnPlanners(n: number): Worker[] {
 export async function modelCostParallel(
   net: Network,
   opts: ModelCostOptions,
-  workers: number | Worker[] = navigator.hardwareConcurrency,
+  workers: number | Worker[] = plannerThreads(net),
 ): Promise<ModelCost> {
   const n = Array.isArray(workers) ? workers.length : Math.max(1, Math.min(workers, 64)) - 1;
   if (n === 0 && !Array.isArray(workers)) return modelCost(net, opts);
@@ -307,7 +345,7 @@ async function planOnWorkers(
   // largest first. Workers take from the front, this thread from the back.
   const jobs = layers.map((spec, index) => ({
     index,
-    w: workEstimate(spec),
+    w: planningNs(spec),
     shape: shapeLabel(spec.shape),
   }));
   const shapeWork = new Map<string, number>();
@@ -365,9 +403,13 @@ async function planOnWorkers(
   // This thread takes the smallest layers left, one at a time, letting the Workers' replies in
   // between (they hold their next layer meanwhile).
   const here = (async () => {
+    let since = performance.now();
     for (let index = queue.pop(); index !== undefined && !stopped; index = queue.pop()) {
       rows[index] = floatCostRow(layers[index], opts);
-      await nextTask();
+      if (performance.now() - since >= REPLY_WAIT_MS) {
+        await nextTask();
+        since = performance.now();
+      }
     }
   })();
   try {
@@ -378,6 +420,15 @@ async function planOnWorkers(
   }
   return rows;
 }
+
+/**
+ * How long this thread plans before it lets the Workers' replies in (each Worker holds its next
+ * layer meanwhile, and the Workers take the largest layers). Not after every layer: a
+ * `setTimeout(0)` nested in timers is clamped to 4 ms (HTML timers, Deno's too), and this thread
+ * plans dozens of small layers (40 of ResNet-50's idled 100 ms that way). A message this thread
+ * posts itself or `setImmediate` would not let a Worker's reply in (measured, Deno 2.9).
+ */
+const REPLY_WAIT_MS = 10;
 
 /** A promise settled from a new task: replies waiting in the event loop are handled first. */
 function nextTask(): Promise<void> {
