@@ -306,9 +306,10 @@ export function quantizeLayer(spec: FloatLayer, bits = 8, into?: Int32Array): Qu
 
 /**
  * A zoo conv's quantized weights, by its recipe: what the recipe draws never changes while the node
- * has it (`syntheticConvOf`), so the layer is drawn, folded and quantized once however often it is
- * costed (a study or pruning costs one model under every framework and budget). Kept at the
- * narrowest integer width that holds `bits`; dropped with the network (a WeakMap).
+ * has it (`syntheticConvOf`), so the layer is drawn, folded and quantized at most twice however
+ * often it is costed (a study or pruning costs one model under every framework and budget): kept
+ * from its second quantization on (`QUANTIZED_ONCE`), at the narrowest integer width that holds
+ * `bits`; dropped with the network (a WeakMap).
  */
 const QUANTIZED = new WeakMap<SyntheticConv, {
   readonly bits: number;

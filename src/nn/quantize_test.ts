@@ -93,7 +93,7 @@ Deno.test("zoo convs travel as weight recipes and quantize to exactly the materi
   }
 });
 
-Deno.test("quantizeLayer() gives the integers of quantizing the folded weights, once per zoo conv", () => {
+Deno.test("quantizeLayer() gives the integers of quantizing the folded weights, remembered per zoo conv", () => {
   const net = buildZoo("resnet18-tinyimagenet", { width: 0.125, seed: 5 });
   for (const bits of [8, 12, 8]) {
     for (const spec of linearLayerSpecs(net)) {
