@@ -17,7 +17,7 @@ export { OutputStage } from "./output_stage.ts";
 export { OutputDir } from "./output_dir.ts";
 export { safeFileName } from "./safe_name.ts";
 export { textLines } from "./text_lines.ts";
-export { scratchInt32, scratchUint8, withScratch } from "./scratch.ts";
+export { scratchBytes, scratchInt32, scratchUint8, withScratch } from "./scratch.ts";
 export {
   EtaProgress,
   type EtaProgressOptions,

@@ -15,12 +15,15 @@ const SMALL_BYTES = 64 * 1024;
 /** Buffers free for the next scope, smallest first; those handed out in the open scope. */
 const free: ArrayBuffer[] = [];
 let taken: ArrayBuffer[] | undefined;
+/** The most bytes one scope has taken: the pool keeps no more than that between scopes. */
+let peak = 0;
 
 /**
  * Run `work` with scratch memory: every large array `scratchInt32`/`scratchUint8` hands out
  * while it runs is taken back when it returns (or throws), for the next scope on this thread. So
  * nothing built from such arrays may outlive `work`: return plain numbers and strings, or copies.
- * Scopes do not nest (the inner one would take back the outer one's arrays).
+ * Scopes do not nest (the inner one would take back the outer one's arrays). Between scopes the
+ * thread keeps at most what its largest scope took (`scratchBytes`).
  *
  * @example The second scope gets the first one's buffer back, zeroed
  * ```ts
@@ -45,10 +48,38 @@ export function withScratch<T>(work: () => T): T {
   try {
     return work();
   } finally {
-    for (const b of taken) free.push(b);
+    let used = 0;
+    for (const b of taken) {
+      used += b.byteLength;
+      free.push(b);
+    }
+    peak = Math.max(peak, used);
     free.sort((x, y) => x.byteLength - y.byteLength);
+    // What one scope needed at most stays: a thread that plans layers of many sizes keeps one
+    // layer's worth, not the sum of every size it has seen (the smallest go first).
+    let kept = scratchBytes();
+    while (kept > peak) kept -= free.shift()!.byteLength;
     taken = undefined;
   }
+}
+
+/**
+ * Bytes of scratch memory this thread keeps between scopes: at most what its largest scope took.
+ *
+ * @example A larger scope's buffer replaces the smaller one's
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { scratchBytes, scratchInt32, withScratch } from "./scratch.ts";
+ *
+ * withScratch(() => scratchInt32(1 << 20)); // 4 MiB
+ * withScratch(() => scratchInt32(1 << 21)); // 8 MiB: the 4 MiB buffer does not fit
+ * assertEquals(scratchBytes(), 8 << 20); // the 4 MiB buffer is let go
+ * ```
+ */
+export function scratchBytes(): number {
+  let bytes = 0;
+  for (const b of free) bytes += b.byteLength;
+  return bytes;
 }
 
 /** `n` zeroed bytes: the smallest free buffer that holds them inside a scope, else new. */

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { scratchInt32, scratchUint8, withScratch } from "./scratch.ts";
+import { scratchBytes, scratchInt32, scratchUint8, withScratch } from "./scratch.ts";
 
 Deno.test("withScratch() hands a large buffer to the next scope, zeroed, and small arrays never", () => {
   const [big, small] = withScratch(() => {
@@ -38,4 +38,12 @@ Deno.test("withScratch() takes its arrays back when the work throws, and refuses
   // Outside a scope, arrays are the caller's: never handed out again (the pool holds one 4 MiB buffer).
   const own = scratchInt32(1_000_000);
   withScratch(() => assert(scratchInt32(1_000_000).buffer !== own.buffer));
+});
+
+Deno.test("between scopes a thread keeps at most what its largest scope took", () => {
+  withScratch(() => scratchInt32(8 << 20)); // 32 MiB: more than any scope above took
+  // The 32 MiB buffer, and a new 16 MiB one for the second array: a 48 MiB scope.
+  withScratch(() => [scratchInt32(4 << 20), scratchInt32(4 << 20)]);
+  // The smaller buffers of the tests above are let go: the pool holds one scope's worth.
+  assertEquals(scratchBytes(), 48 << 20);
 });
