@@ -3,8 +3,9 @@
  * data, CSPRNG for secrets; the names say which), outputs (the one atomic file writer, output
  * paths checked before a run, all-or-nothing staging of a run's files with `OutputStage` and
  * `OutputDir`, safe file names for names that come from data), reading JSON files against
- * their zod schemas in one-line refusals, progress lines with an estimate of the time left, and
- * the lines of a subprocess's output.
+ * their zod schemas in one-line refusals, progress lines with an estimate of the time left, the
+ * lines of a subprocess's output, and scratch memory reused by work that throws its large arrays
+ * away (planning a layer only to count it).
  * Imports nothing of ours (zod only).
  *
  * @module
