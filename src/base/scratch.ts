@@ -1,10 +1,9 @@
 /**
  * Scratch memory for work whose large arrays are thrown away at once: planning a layer only to
  * count its ops (a cost table) builds columns of millions of ops and masks per layer. Fresh
- * memory costs a page fault per 4 KiB on first touch, which on a VM is as slow as filling it
- * (2–3 µs a page measured here, and two threads faulting slow each other down); inside
- * `withScratch`, the large arrays of `scratchInt32`/`scratchUint8` reuse the buffers of earlier
- * scopes instead.
+ * memory costs a page fault per 4 KiB on first touch, which on a VM is as slow as the work done
+ * in it (2–3 µs a page measured on a 2-core KVM guest); inside `withScratch`, the large arrays of
+ * `scratchInt32`/`scratchUint8` reuse the buffers of earlier scopes instead.
  *
  * @module
  */
