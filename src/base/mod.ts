@@ -18,7 +18,13 @@ export { OutputStage } from "./output_stage.ts";
 export { OutputDir } from "./output_dir.ts";
 export { safeFileName } from "./safe_name.ts";
 export { textLines } from "./text_lines.ts";
-export { scratchBytes, scratchInt32, scratchUint8, withScratch } from "./scratch.ts";
+export {
+  scratchBytes,
+  scratchFloat32,
+  scratchInt32,
+  scratchUint8,
+  withScratch,
+} from "./scratch.ts";
 export {
   EtaProgress,
   type EtaProgressOptions,

@@ -113,6 +113,11 @@ export function scratchInt32(n: number): Int32Array<ArrayBuffer> {
   return new Int32Array(bytes(4 * n), 0, n);
 }
 
+/** `new Float32Array(n)` (zeroed), from scratch memory inside `withScratch`. */
+export function scratchFloat32(n: number): Float32Array<ArrayBuffer> {
+  return new Float32Array(bytes(4 * n), 0, n);
+}
+
 /** `new Uint8Array(n)` (zeroed), from scratch memory inside `withScratch`. */
 export function scratchUint8(n: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes(n), 0, n);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ErrorData, errorFromData, withScratch } from "../base/mod.ts";
+import { type ErrorData, errorFromData, scratchInt32, withScratch } from "../base/mod.ts";
 import {
   addCounts,
   countProgram,
@@ -103,20 +103,16 @@ export function costRow(layer: IntLayer, kind: CostRow["kind"], opts: ModelCostO
 }
 
 /**
- * This thread's buffer for the integer weights of the layer `floatCostRow` plans: grown to the
- * largest layer and reused, since a row keeps nothing of its layer.
- */
-let layerWeights = new Int32Array(0);
-
-/**
- * The cost row of one folded float layer: quantized (8-bit) into this thread's weight buffer, then
- * planned. What the planning Workers and this thread run per layer of a cost table.
+ * The cost row of one folded float layer: quantized (8-bit) and planned in one `withScratch`
+ * scope, since a row keeps nothing of its layer (the drawn floats, the integers, the plan's
+ * columns reuse this thread's scratch memory). What the planning Workers and this thread run per
+ * layer of a cost table.
  */
 export function floatCostRow(spec: FloatLayer, opts: ModelCostOptions): CostRow {
-  const n = weightCount(spec.shape);
-  if (layerWeights.length < n) layerWeights = new Int32Array(n);
-  const { layer, kind } = quantizeLayer(spec, 8, layerWeights);
-  return withScratch(() => costRow(layer, kind, opts));
+  return withScratch(() => {
+    const { layer, kind } = quantizeLayer(spec, 8, scratchInt32(weightCount(spec.shape)));
+    return costRow(layer, kind, opts);
+  });
 }
 
 /**

@@ -3,16 +3,20 @@ import { cryptflow2Preset, getPreset } from "../he/mod.ts";
 import { buildZoo, linearLayerSpecs, maskNetwork, quantizeLayer, ZOO_MODELS } from "../nn/mod.ts";
 import { costRow, floatCostRow, modelCost, modelCostParallel } from "./model_cost.ts";
 
-const FRAMEWORKS = ["gazelle", "cryptflow2", "cheetah"] as const;
+/** Each framework with the preset these tests plan it under. */
+const PRESETS = [
+  ["gazelle", getPreset("gazelle")],
+  ["cryptflow2", cryptflow2Preset()],
+  ["cheetah", getPreset("cheetah")],
+] as const;
 
 Deno.test("zoo op counts equal the golden fixtures (any counting change shows in review)", async () => {
-  for (const framework of FRAMEWORKS) {
+  for (const [framework, preset] of PRESETS) {
     const golden = JSON.parse(
       await Deno.readTextFile(
         new URL(`../../fixtures/golden/zoo_counts_${framework}.json`, import.meta.url),
       ),
     );
-    const preset = framework === "cryptflow2" ? cryptflow2Preset() : getPreset(framework);
     for (const model of ZOO_MODELS) {
       const t = modelCost(buildZoo(model), { framework, preset });
       const pick = (
@@ -45,13 +49,7 @@ Deno.test("modelCost() plans a masked network's zeros away and totals the rows",
 
 Deno.test("modelCostParallel() gives the same table as modelCost()", async () => {
   const net = buildZoo("resnet18-cifar10", { width: 0.5 });
-  for (
-    const [framework, preset] of [
-      ["gazelle", getPreset("gazelle")],
-      ["cryptflow2", cryptflow2Preset()],
-      ["cheetah", getPreset("cheetah")],
-    ] as const
-  ) {
+  for (const [framework, preset] of PRESETS) {
     const seq = modelCost(net, { framework, preset });
     const par = await modelCostParallel(net, { framework, preset }, 2);
     assertEquals(par.layers.map((l) => [l.name, l.ops]), seq.layers.map((l) => [l.name, l.ops]));
@@ -61,13 +59,7 @@ Deno.test("modelCostParallel() gives the same table as modelCost()", async () =>
 
 Deno.test("floatCostRow() reuses its thread's buffers: every row as planned from fresh arrays", () => {
   const specs = linearLayerSpecs(buildZoo("resnet18-tinyimagenet", { width: 0.25 }));
-  for (
-    const [framework, preset] of [
-      ["gazelle", getPreset("gazelle")],
-      ["cryptflow2", cryptflow2Preset()],
-      ["cheetah", getPreset("cheetah")],
-    ] as const
-  ) {
+  for (const [framework, preset] of PRESETS) {
     const opts = { framework, preset };
     const fresh = specs.map((spec) => {
       const { layer, kind } = quantizeLayer(spec);

@@ -162,9 +162,8 @@ function rotationPart(z: RotationSizes): PartCounts {
     z.outCts * (11 + z.switchesAtEnd) + 16;
   const groupsPerCt = Math.min(n, 2 * z.channelsPerCt);
   const tables =
-    // Packings: slot ↔ element tables both ways, the input's element of every slot (channel,
-    // position), the output's element coordinates.
-    (z.inCts + z.outCts) * n * 4 + z.inCts * n * 8 + z.inElems * 4 + z.outElems * 16 +
+    // Packings: slot ↔ element tables both ways, and every slot's element (channel, position).
+    (z.inCts + z.outCts) * n * 12 + (z.inElems + z.outElems) * 4 +
     // Output groups (folded halves add half a ciphertext), their objects, one ciphertext's lists.
     z.outCts * n * 12 * (z.fold ? 1.5 : 1) + z.outCts * groupsPerCt * 256 + 64 * n +
     // Representatives per (output ct, tap), rotation objects, targets, partial sums.

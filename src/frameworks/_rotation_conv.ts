@@ -121,40 +121,14 @@ interface OutGroup {
   readonly x: Int32Array;
 }
 
-const coordCache = new WeakMap<Packing, { chan: Int32Array; row: Int32Array; col: Int32Array }>();
-
-/** (channel, row, column) of every element of a packing's stack, computed once per packing. */
-function elementCoords(pack: Packing): { chan: Int32Array; row: Int32Array; col: Int32Array } {
-  let c = coordCache.get(pack);
-  if (c) return c;
-  const { vh, vw } = pack.stack;
-  const n = pack.slotOfElem.length;
-  c = { chan: new Int32Array(n), row: new Int32Array(n), col: new Int32Array(n) };
-  // Elements are numbered channel by channel, each row-major: e = (ch·vh + y)·vw + x (one flat
-  // loop: see `tables` in _packing.ts).
-  for (let e = 0, ch = 0, y = 0, x = 0; e < n; e++) {
-    c.chan[e] = ch;
-    c.row[e] = y;
-    c.col[e] = x;
-    if (++x === vw) {
-      x = 0;
-      if (++y === vh) {
-        y = 0;
-        ch++;
-      }
-    }
-  }
-  coordCache.set(pack, c);
-  return c;
-}
-
 const slotCache = new WeakMap<Packing, Int32Array>();
 
 /**
  * Two numbers per global slot of a packing: the channel of the element the slot holds (−1: none)
  * and its position as row·2^16 + column. What the non-zero test reads for a rotated slot, side by
  * side: one memory access instead of four dependent ones (slot → element → channel, row, column)
- * in a test run millions of times over tables of megabytes. Built once per packing.
+ * in a test run millions of times over tables of megabytes; the output groups read it too. Built
+ * once per packing.
  */
 function slotElements(pack: Packing): Int32Array {
   let t = slotCache.get(pack);
@@ -163,7 +137,8 @@ function slotElements(pack: Packing): Int32Array {
   if (vh > 0x7fff || vw > 0xffff) throw new Error("planner bug: a map too large for slotElements");
   t = new Int32Array(2 * pack.elemOfSlot.length);
   for (let s = 0; s < t.length; s += 2) t[s] = -1;
-  // One flat loop over the elements (see `elementCoords`).
+  // Elements are numbered channel by channel, each row-major: e = (ch·vh + y)·vw + x (one flat
+  // loop: see `tables` in _packing.ts).
   for (let e = 0, ch = 0, y = 0, x = 0; e < pack.slotOfElem.length; e++) {
     const at = 2 * pack.slotOfElem[e];
     t[at] = ch;
@@ -196,8 +171,7 @@ function outputGroups(pack: Packing, fold: boolean): OutGroup[][] {
 function buildGroups(pack: Packing, fold: boolean): OutGroup[][] {
   const { channels } = pack.stack;
   const n = pack.slots, half = n / 2;
-  const { elemOfSlot } = pack;
-  const { chan, row, col } = elementCoords(pack);
+  const slotElement = slotElements(pack);
   // Per ciphertext: the group of each (channel, half) key (−1: none yet), the keys in the order
   // they first come, and each group's size; then a second pass fills the groups.
   const index = new Int32Array(2 * channels).fill(-1);
@@ -207,9 +181,9 @@ function buildGroups(pack: Packing, fold: boolean): OutGroup[][] {
     const base = ct * n;
     let groupsSeen = 0;
     for (let j = 0; j < n; j++) {
-      const e = elemOfSlot[base + j];
-      if (e < 0) continue;
-      const key = 2 * chan[e] + (j >= half ? 1 : 0);
+      const channel = slotElement[2 * (base + j)];
+      if (channel < 0) continue;
+      const key = 2 * channel + (j >= half ? 1 : 0);
       let g = index[key];
       if (g < 0) {
         index[key] = g = groupsSeen++;
@@ -239,18 +213,19 @@ function buildGroups(pack: Packing, fold: boolean): OutGroup[][] {
       sizes[g] = 0; // from here on: how many are filled
     }
     for (let j = 0; j < n; j++) {
-      const e = elemOfSlot[base + j];
-      if (e < 0) continue;
-      const key = 2 * chan[e] + (j >= half ? 1 : 0);
+      const channel = slotElement[2 * (base + j)];
+      if (channel < 0) continue;
+      const key = 2 * channel + (j >= half ? 1 : 0);
+      const position = slotElement[2 * (base + j) + 1], y = position >> 16, x = position & 0xffff;
       const g = groups[index[key]], at = sizes[index[key]]++;
       g.slot[at] = j;
-      g.y[at] = row[e];
-      g.x[at] = col[e];
+      g.y[at] = y;
+      g.x[at] = x;
       if (fold && j < half) {
         const f = groups[index[key + 1]], fa = sizes[index[key + 1]]++;
         f.slot[fa] = j + half;
-        f.y[fa] = row[e];
-        f.x[fa] = col[e];
+        f.y[fa] = y;
+        f.x[fa] = x;
       }
     }
     for (let g = 0; g < groupsSeen; g++) index[keys[g]] = -1;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { scratchFloat32 } from "../base/mod.ts";
 import type { ConvShape, IntLayer, LayerShape } from "./layers.ts";
 import { type ConvNode, inferShapes, type Network, type Node } from "./network.ts";
 import { type SyntheticConv, syntheticConvOf, syntheticConvWeights } from "./zoo.ts";
@@ -322,18 +323,6 @@ const QUANTIZED = new WeakMap<SyntheticConv, {
 const QUANTIZED_ONCE = new WeakSet<SyntheticConv>();
 
 /**
- * This thread's buffer for drawing a zoo conv's float weights before they are quantized: grown to
- * the largest layer drawn and reused, since the floats do not outlive the quantization.
- */
-let drawn = new Float32Array(0);
-
-function drawBuffer(s: SyntheticConv): Float32Array {
-  const size = s.co * s.ci * s.k * s.k;
-  if (drawn.length < size) drawn = new Float32Array(size);
-  return drawn;
-}
-
-/**
  * `quantizeSymmetric(foldedWeights(spec), bits)` in one pass over the layer's own weights (no folded
  * copy), each folded value rounded to Float32 as folding stores it, so the integers are the same
  * bit for bit; a zoo conv's result is remembered by its recipe.
@@ -346,7 +335,13 @@ function quantizeFolded(spec: FloatLayer, bits: number, into?: Int32Array): Quan
     q.set(known.q);
     return { q, scale: known.scale };
   }
-  const weights = synthetic ? syntheticConvWeights(synthetic, drawBuffer(synthetic)) : spec.weights;
+  // The drawn floats die here: inside `withScratch` (a cost table) they reuse scratch memory.
+  const weights = synthetic
+    ? syntheticConvWeights(
+      synthetic,
+      scratchFloat32(synthetic.co * synthetic.ci * synthetic.k ** 2),
+    )
+    : spec.weights;
   const result = rowScale
     ? quantizeRows(weights, rowScale, bits, into)
     : quantizeSymmetric(weights, bits, into);
